@@ -1,0 +1,56 @@
+namespace SaEI.Client;
+
+/// <summary>The verbs of `saei`. Each verb lives in its own file under Commands/.</summary>
+public static class CommandLine
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            Console.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+        using var cancellation = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            // First Ctrl-C asks for a clean stop; committed state is already durable, so a second one may kill.
+            if (!cancellation.IsCancellationRequested) { e.Cancel = true; cancellation.Cancel(); }
+        };
+        try
+        {
+            return args[0] switch
+            {
+                "check" => await Commands.StackCheckCommand.RunAsync(cancellation.Token),
+                // TODO(#7): the real demo (three-seed sweep, leaderboard, plots). For now it proves the stack.
+                "demo" => await Commands.StackCheckCommand.RunAsync(cancellation.Token),
+                _ => Unknown(args[0]),
+            };
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("saei: interrupted; committed state is kept, run the same command again to continue.");
+            return 130;
+        }
+        catch (UserFacingException e)
+        {
+            Console.Error.WriteLine($"saei {args[0]}: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static int Unknown(string verb)
+    {
+        Console.Error.WriteLine($"saei: unknown verb '{verb}'.");
+        Console.Error.WriteLine(Usage);
+        return 2;
+    }
+
+    private const string Usage = """
+        usage: saei <verb> [options]
+          demo         the main job (for now: the stack check)
+          check        prove the stack end to end: TorchSharp computes, a blob round-trips, a grain's state persists
+        """;
+}
+
+/// <summary>An error whose message is written for the user: it names the input and what to change.</summary>
+public sealed class UserFacingException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,0 +1,3 @@
+using SaEI.Client;
+
+return await CommandLine.RunAsync(args);
