@@ -1,4 +1,3 @@
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SaEI.Gpu.Models;
@@ -21,7 +20,7 @@ public interface IPolicyModel : IDisposable
     Device Device { get; }
 
     /// <summary>Trainable parameters with Hugging Face-style names, in a stable order.</summary>
-    IReadOnlyList<(string Name, Modules.Parameter Parameter)> NamedParameters();
+    IReadOnlyList<(string Name, TorchSharp.Modules.Parameter Parameter)> NamedParameters();
 
     /// <summary>
     /// pixels [N,3,H,W] in [0,1] (float32), inputIds [N,T] int64, attentionMask [N,T] int64 (1 = token, 0 = pad;
