@@ -87,6 +87,11 @@ start() {
   stop
   install
   if ! launch; then
+    if grep -q EADDRINUSE "$log_file" 2>/dev/null; then
+      stop
+      say "a port of $blob_port/$queue_port/$table_port is in use by another program; free it or set SAEI_AZURITE_{BLOB,QUEUE,TABLE}_PORT"
+      exit 1
+    fi
     say "Azurite did not come up on $data; moving that data folder aside and starting fresh. Its log:"
     tail -n 20 "$log_file" >&2 || true
     stop
