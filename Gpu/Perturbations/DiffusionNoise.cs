@@ -15,9 +15,9 @@ namespace SaEI.Gpu.Perturbations;
 /// </code>
 /// Decisions:
 /// 1. The annealing formula is implemented exactly as written, which is NoisyRollout's code. At T = 60, t₀ = 500,
-///    c = 30, m = 40 it gives t = 499 for steps 0..18, 496 at 30, 250 at 40, 3 at 50 and 0 from 55 on; this is the
-///    spec's "t≈499 until ~30, 250 at 40, 0 by 50" up to rounding (t = 3 adds noise of std √(1−ᾱ_3) ≈ 0.007,
-///    under 2/255). No other reading of the formula gives exactly 499/250/0 at 30/40/50 without changing c or T
+///    c = 30, m = 40 it gives t = 499 for steps 0..27, 496 at 30, 250 at 40, 3 at 50 and 0 from 53 on; this is the
+///    spec's "t≈499 until ~30, 250 at 40, 0 by 50" up to rounding (t = 3 adds noise of std √(1−ᾱ_3) ≈ 0.0095,
+///    about 2.4/255). No other reading of the formula gives exactly 499/250/0 at 30/40/50 without changing c or T
 ///    (that needs a slope ≥ 0.62 per step around m; the formula's slope is c/T = 0.5), so none was invented.
 /// 2. ᾱ is indexed from 0 and includes β_t (Π_{i≤t}), as NoisyRollout's <c>alphas_prod[t]</c>: even t = 0 adds
 ///    noise of std ≈ 0.0047.
