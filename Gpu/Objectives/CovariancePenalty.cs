@@ -50,9 +50,8 @@ public static class CovariancePenalty
         selected = selected.view(logProbs.shape);                                    // [N,T]
 
         var tokenLoss = -tokenAdvantages * importance + coefficient * logRatio.abs() * selected;
-        var none = zeros_like(logProbs);
-        return new TokenPolicyLoss(
-            tokenLoss.MoveToOuterDisposeScope(), none.MoveToOuterDisposeScope(), zeros_like(logProbs).MoveToOuterDisposeScope(),
+        return new TokenPolicyLoss(                                                   // KL-Cov clips nothing
+            tokenLoss.MoveToOuterDisposeScope(), zeros_like(logProbs).MoveToOuterDisposeScope(), zeros_like(logProbs).MoveToOuterDisposeScope(),
             (-logRatio).detach().MoveToOuterDisposeScope(), selected.MoveToOuterDisposeScope());
     }
 

@@ -108,4 +108,19 @@ public sealed record AdversarialImages(Tensor Pixels, IReadOnlyList<double[]> Ob
 {
     /// <summary>Largest ‖I^K − I⁰‖∞ over prompts.</summary>
     public double MaxLInfinity => LInfinity.Length == 0 ? 0 : LInfinity.Max();
+
+    /// <summary>
+    /// Fraction of prompts whose objective at I^K is strictly above the one at I⁰ (the model-level acceptance check:
+    /// EgAS raises the TsEC entropy for ≥ 95% of prompts). Needs the final evaluation (evaluateFinal = true).
+    /// </summary>
+    public double RaisedFraction
+    {
+        get
+        {
+            if (Objectives.Count < 2)
+                throw new InvalidOperationException("the objective at I^K was not evaluated: run the attack with evaluateFinal = true.");
+            double[] before = Objectives[0], after = Objectives[^1];
+            return before.Length == 0 ? 0 : before.Zip(after).Count(p => p.Second > p.First) / (double)before.Length;
+        }
+    }
 }

@@ -106,4 +106,18 @@ public sealed class GrpoLossTests
         Assert.Contains("kl_coefficient", error.Message);
         Assert.Equal(0.0, GrpoLoss.Compute(input, new RlOptions { KlCoefficient = 0 }).Metrics.KlLoss);
     }
+
+    [Fact]
+    public void Every_method_has_a_policy_loss_and_clip_cov_options_are_validated()
+    {
+        foreach (var method in Enum.GetValues<RlMethod>())
+        {
+            var expected = method switch { RlMethod.KlCov => PolicyLossKind.KlCov, RlMethod.ClipCov => PolicyLossKind.ClipCov, _ => PolicyLossKind.Clipped };
+            Assert.Equal(expected, RlMethodTraits.PolicyLossOf(method));
+        }
+        Assert.Empty(new RlOptions { Method = RlMethod.ClipCov }.Validate());
+        var errors = new RlOptions { ClipCovClipLow = 0, ClipCovClipHigh = -1 }.Validate();
+        Assert.Contains(errors, e => e.Key == "clip_cov_clip_low");
+        Assert.Contains(errors, e => e.Key == "clip_cov_clip_high");
+    }
 }

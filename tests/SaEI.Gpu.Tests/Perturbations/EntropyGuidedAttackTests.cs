@@ -101,6 +101,7 @@ public sealed class EntropyGuidedAttackTests
         for (int b = 0; b < prompts; b++)
             Assert.True(result.Objectives[1][b] > result.Objectives[0][b], $"prompt {b}: {result.Objectives[0][b]} → {result.Objectives[1][b]}");
         Assert.True(result.MaxLInfinity <= 1e-3 + 1e-15);
+        Assert.Equal(1.0, result.RaisedFraction);
     }
 
     [Fact]
