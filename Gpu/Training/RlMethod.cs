@@ -63,6 +63,17 @@ public enum Perturbation
     FixedNoise,
 }
 
+/// <summary>The per-token policy loss a method optimises (ALGORITHM.md §1.5 and §5).</summary>
+public enum PolicyLossKind
+{
+    /// <summary>GRPO's clipped surrogate with dual clip (EasyR1).</summary>
+    Clipped,
+    /// <summary>KL-Cov: unclipped surrogate plus |δ| on the top-covariance tokens (Cui et al. 2025).</summary>
+    KlCov,
+    /// <summary>Clip-Cov: loss of random high-covariance tokens zeroed (Cui et al. 2025).</summary>
+    ClipCov,
+}
+
 /// <summary>Where a method's decisions live: the one switch over <see cref="RlMethod"/>.</summary>
 public static class RlMethodTraits
 {
@@ -90,4 +101,13 @@ public static class RlMethodTraits
     /// <summary>The TsEC selection a method uses: EgAS-only always uses all tokens.</summary>
     public static TokenSelection EffectiveSelection(RlMethod method, TokenSelection configured) =>
         method == RlMethod.EgasOnly ? TokenSelection.All : configured;
+
+    /// <summary>The per-token policy loss of a method: only KL-Cov and Clip-Cov change it.</summary>
+    public static PolicyLossKind PolicyLossOf(RlMethod method) => method switch
+    {
+        RlMethod.KlCov => PolicyLossKind.KlCov,
+        RlMethod.ClipCov => PolicyLossKind.ClipCov,
+        RlMethod.Grpo or RlMethod.Saei or RlMethod.EgasOnly or RlMethod.NoisyRollout or RlMethod.RandomNoise => PolicyLossKind.Clipped,
+        _ => throw new ArgumentOutOfRangeException(nameof(method), method, null),
+    };
 }

@@ -111,6 +111,12 @@ public sealed record RlOptions
     /// <summary>Clip-Cov: upper covariance bound (Cui et al.: 5).</summary>
     public double ClipCovUpperBound { get; init; } = 5.0;
 
+    /// <summary>Clip-Cov: lower clip ε_low of its ratio clamp (Cui et al.'s Clip-Cov recipe: 1, i.e. clamp at 0).</summary>
+    public double ClipCovClipLow { get; init; } = 1.0;
+
+    /// <summary>Clip-Cov: upper clip ε_high of its ratio clamp (Cui et al.'s Clip-Cov recipe: 1, i.e. clamp at 2).</summary>
+    public double ClipCovClipHigh { get; init; } = 1.0;
+
     /// <summary>Weight of accuracy in the overall reward (EasyR1: 0.9; format gets 1 − this).</summary>
     public double AccuracyWeight { get; init; } = 0.9;
 
@@ -162,6 +168,8 @@ public sealed record RlOptions
         Require(KlCovCoefficient >= 0, nameof(KlCovCoefficient), $"is {KlCovCoefficient}; set a non-negative value (1.0).");
         Require(ClipCovRatio is > 0 and <= 1, nameof(ClipCovRatio), $"is {ClipCovRatio}; set a fraction in (0, 1] (2e-4).");
         Require(ClipCovLowerBound < ClipCovUpperBound, nameof(ClipCovUpperBound), $"is {ClipCovUpperBound}; it must exceed clip_cov_lower_bound ({ClipCovLowerBound}).");
+        Require(ClipCovClipLow is > 0 and <= 1, nameof(ClipCovClipLow), $"is {ClipCovClipLow}; set a value in (0, 1] (Cui et al.: 1).");
+        Require(ClipCovClipHigh > 0, nameof(ClipCovClipHigh), $"is {ClipCovClipHigh}; set a positive value (Cui et al.: 1).");
         Require(AccuracyWeight is >= 0 and <= 1, nameof(AccuracyWeight), $"is {AccuracyWeight}; set a weight in [0, 1] (EasyR1: 0.9).");
         return errors;
     }
