@@ -18,7 +18,8 @@ internal static class SumFamily
         int scale = Math.Max(1, (int)Math.Round(glyphScale * size / 64.0));
         int count = random.Next(minCount, maxCount);
         var canvas = new Canvas(size);
-        var layout = new BoxLayout(size, border: scale, gap: 2 * scale);
+        // A gap of 4 glyph pixels (a whole glyph width plus one) so separate numbers never read as one.
+        var layout = new BoxLayout(size, border: scale, gap: 4 * scale);
         var texts = new List<SceneText>();
         for (int i = 0; i < count; i++)
         {
