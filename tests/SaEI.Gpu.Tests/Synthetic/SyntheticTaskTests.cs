@@ -139,9 +139,13 @@ public sealed class SyntheticTaskTests(ITestOutputHelper output)
         var problems = new SyntheticTask(new SyntheticTaskOptions { Seed = 1, Difficulty = 3 }).Generate(1000);
         watch.Stop();
         output.WriteLine($"1000 problems (difficulty 3, 64 px) in {watch.ElapsedMilliseconds} ms");
-        string folder = Path.Combine(Path.GetTempPath(), $"saei-synthetic-{Guid.NewGuid():N}");
-        foreach (var problem in problems.Take(4)) PngExport.Save(problem.Image, Path.Combine(folder, $"{problem.Id}.png"), scale: 4);
-        Assert.Equal(4, Directory.GetFiles(folder, "*.png").Length);
-        Directory.Delete(folder, recursive: true);
+        // SAEI_SYNTHETIC_EXAMPLES=folder keeps a few examples of every level for a look.
+        string? keep = Environment.GetEnvironmentVariable("SAEI_SYNTHETIC_EXAMPLES");
+        string folder = keep ?? Path.Combine(Path.GetTempPath(), $"saei-synthetic-{Guid.NewGuid():N}");
+        for (int level = 1; level <= 3; level++)
+            foreach (var problem in new SyntheticTask(new SyntheticTaskOptions { Seed = 1, Difficulty = level }).Generate(8))
+                PngExport.Save(problem.Image, Path.Combine(folder, $"L{level}-{problem.Id}-{problem.Answer}.png"), scale: 4);
+        Assert.Equal(24, Directory.GetFiles(folder, "L*.png").Length);
+        if (keep is null) Directory.Delete(folder, recursive: true);
     }
 }
