@@ -56,7 +56,19 @@ public static class TeacherForcing
         var ids = cat([promptIds, responseIds], 1);                                             // [N,Tp+Tr]
         var mask = cat([promptMask, responseMask], 1);                                          // [N,Tp+Tr]
         var logits = model.Forward(pixels, ids, mask);                                          // [N,Tp+Tr,V]
-        var z = logits.narrow(1, promptLength - 1, responseLength) / temperature;               // [N,Tr,V]
+        var responseLogits = logits.narrow(1, promptLength - 1, responseLength);                // [N,Tr,V]
+        var scores = ScoreLogits(responseLogits, responseIds, responseMask, temperature, computeEntropy);
+        return new TokenScores(scores.LogProbs.MoveToOuterDisposeScope(), scores.Entropy?.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// The maths alone: logits [N,Tr,V] (position t predicts responseIds[:,t]), responseIds/responseMask [N,Tr]
+    /// → logProbs [N,Tr] and entropy [N,Tr] of softmax(logits/temperature), zero where the mask is 0.
+    /// </summary>
+    public static TokenScores ScoreLogits(Tensor logits, Tensor responseIds, Tensor responseMask, double temperature, bool computeEntropy)
+    {
+        using var scope = NewDisposeScope();
+        var z = logits / temperature;                                                           // [N,Tr,V]
         var validTokens = responseMask.to_type(z.dtype);                                        // [N,Tr]
         var logProbs = nn.functional.log_softmax(z, -1).gather(-1, responseIds.unsqueeze(-1)).squeeze(-1) * validTokens;
         Tensor? entropy = null;
