@@ -19,7 +19,7 @@ public static partial class SweepSpecParser
     private static readonly string[] TopKeys = ["experiment", "description", "model", "data", "seeds", "steps", "rollout", "methods", "grid", "eval", "checkpoint", "max_failures"];
     private static readonly string[] ModelKeys = ["family", "base", "path"];
     private static readonly string[] DataKeys = ["train", "test", "ood"];
-    private static readonly string[] DatasetKeys = ["name", "format", "path", "task", "split", "size", "seed"];
+    private static readonly string[] DatasetKeys = ["name", "format", "path", "task", "split", "size", "seed", "difficulty"];
     private static readonly string[] EvalKeys = ["every", "temperature", "top_p", "samples", "benchmarks"];
     private static readonly string[] CheckpointKeys = ["every", "keep_last"];
     private static readonly string[] OptionKeysOnly = OptionBinder.Properties.Keys.Where(k => k != OptionBinder.MethodKey).Order(StringComparer.Ordinal).ToArray();
@@ -44,6 +44,12 @@ public static partial class SweepSpecParser
         {
             string message = (e.InnerException?.Message ?? e.Message).Trim();
             return Fail(new SpecError("", $"YAML syntax error: {message}. Fix the indentation or quoting there.", (int)e.Start.Line, (int)e.Start.Column));
+        }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet 16 throws this (not YamlException) when the file ends inside a flow mapping or list.
+            int lines = yaml.Split('\n').Length;
+            return Fail(new SpecError("", $"YAML syntax error: the file ends inside an unclosed {{ }} or [ ] ({e.Message}); close it.", lines, 1));
         }
         if (rootNode is not YamlMappingNode root)
             return Fail(new SpecError("", "the spec must be a mapping of top-level keys (experiment, model, data, seeds, steps, methods, ...).", (int)rootNode.Start.Line, (int)rootNode.Start.Column));

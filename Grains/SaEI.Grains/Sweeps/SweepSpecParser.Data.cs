@@ -48,6 +48,7 @@ public static partial class SweepSpecParser
         string? split = reader.Scalar(entries, "split", path);
         int? size = reader.Int(entries, "size", path, 1, 100_000_000, "the number of problems (synthetic) or the first rows kept (files)");
         int? seed = reader.Int(entries, "seed", path, 0, int.MaxValue, "the synthetic generator's seed");
+        int? difficulty = reader.Int(entries, "difficulty", path, 1, 3, "synthetic: 1 easy .. 3 hard");
         if (name is not null && Ids.Check(name, "benchmark") is { } badName) reader.Error($"{path}.name", badName);
         if (format is null) return null;
         if (!DatasetFormats.IsKnown(format))
@@ -58,7 +59,8 @@ public static partial class SweepSpecParser
         if (format == DatasetFormats.Synthetic)
         {
             if (task is null) reader.Error($"{path}.task", "is required for synthetic data (e.g. counting).", reader.Location(path));
-            else if (Ids.Check(task, "synthetic task") is { } badTask) reader.Error($"{path}.task", badTask);
+            else if (!DatasetFormats.SyntheticTasks.Contains(task))
+                reader.Error($"{path}.task", $"is '{task}'; set one of {string.Join(", ", DatasetFormats.SyntheticTasks)}.", entries["task"]);
             if (size is null) reader.Error($"{path}.size", "is required for synthetic data (the number of problems, e.g. 1000).", reader.Location(path));
             if (file is not null) reader.Error($"{path}.path", "is not used by synthetic data; remove it.");
             if (split is not null and not ("train" or "test")) reader.Error($"{path}.split", $"is '{split}'; set train or test.");
@@ -68,7 +70,8 @@ public static partial class SweepSpecParser
             if (file is null) reader.Error($"{path}.path", $"is required for format {format}: a file or folder (e.g. /data/{format}).", reader.Location(path));
             if (task is not null) reader.Error($"{path}.task", "applies to synthetic data only; remove it.");
             if (seed is not null) reader.Error($"{path}.seed", "applies to synthetic data only; remove it.");
+            if (difficulty is not null) reader.Error($"{path}.difficulty", "applies to synthetic data only; remove it.");
         }
-        return name is null ? null : new DatasetSpec(name, format, file, task, split, size, seed);
+        return name is null ? null : new DatasetSpec(name, format, file, task, split, size, seed, difficulty);
     }
 }
