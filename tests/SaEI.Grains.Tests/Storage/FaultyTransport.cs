@@ -1,0 +1,25 @@
+using Azure.Core.Pipeline;
+
+namespace SaEI.Grains.Tests.Storage;
+
+/// <summary>A real HTTP transport that counts requests and throws a network error on the first <c>failures</c> of them.</summary>
+internal sealed class FaultyTransport(int failures) : HttpPipelineTransport
+{
+    private readonly HttpClientTransport inner = new();
+    private int remaining = failures;
+    private int requests;
+
+    public int Requests => Volatile.Read(ref requests);
+
+    public override Azure.Core.Request CreateRequest() => inner.CreateRequest();
+
+    public override void Process(Azure.Core.HttpMessage message) => ProcessAsync(message).AsTask().GetAwaiter().GetResult();
+
+    public override async ValueTask ProcessAsync(Azure.Core.HttpMessage message)
+    {
+        Interlocked.Increment(ref requests);
+        if (Interlocked.Decrement(ref remaining) >= 0)
+            throw new Azure.RequestFailedException(0, "injected network failure", new HttpRequestException("connection reset (injected)"));
+        await inner.ProcessAsync(message);
+    }
+}
