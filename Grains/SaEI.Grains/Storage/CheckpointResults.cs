@@ -32,6 +32,14 @@ public sealed record LoadedCheckpoint(CheckpointManifest Manifest, IReadOnlyDict
 public sealed record CheckpointLoadResult(LoadedCheckpoint? Checkpoint, IReadOnlyList<SkippedCheckpoint> Skipped)
 {
     public bool Found => Checkpoint is not null;
+
+    /// <summary>One line for the log, e.g. "checkpoint step-000040 is not usable (model.safetensors SHA-256 mismatch);
+    /// resuming from step-000020".</summary>
+    public string Describe()
+    {
+        string skipped = string.Concat(Skipped.Select(s => $"checkpoint {BlobPaths.StepName(s.Step)} is not usable ({s.Reason}); "));
+        return skipped + (Checkpoint is { } c ? $"resuming from {BlobPaths.StepName(c.Step)}" : "no intact checkpoint: starting from step 0");
+    }
 }
 
 /// <summary>Checkpoint settings.</summary>

@@ -26,7 +26,7 @@ public static partial class SweepSpecParser
     private static readonly string[] MethodKeys = [OptionBinder.MethodKey, .. OptionKeysOnly];
 
     /// <summary>The longest method name (run ids are `{method}-{8 hex}-s{seed}` and must stay within <see cref="Ids.MaxLength"/>).</summary>
-    public const int MaxMethodNameLength = 60;
+    public const int MaxMethodNameLength = Ids.MaxLength - 21; // "-" + 8 hex + "-s" + up to 10 seed digits
 
     private static SpecParseResult ParseCore(string yaml)
     {

@@ -35,13 +35,12 @@ public sealed class PaperTableTests
             new("saei", "learning_rate=3e-4", "t", 2, 0.25, 0.02),
         ];
         string table = PaperTable.ToPlainText(rows);
-        Assert.Equal("""
-            Method                         t
-            --------------------------------------------
-            saei (learning_rate=1e-4)  50.00 ± 1.00
-            saei (learning_rate=3e-4)  25.00 ± 2.00
-
-            """.ReplaceLineEndings("\n"), table);
+        // Widths: column 0 = len("saei (learning_rate=1e-4)") = 25, column 1 = len("50.00 ± 1.00") = 12; rule = 25 + 2 + 12.
+        Assert.Equal(
+            "Method" + new string(' ', 19) + "  " + new string(' ', 11) + "t\n" +
+            new string('-', 39) + "\n" +
+            "saei (learning_rate=1e-4)  50.00 ± 1.00\n" +
+            "saei (learning_rate=3e-4)  25.00 ± 2.00\n", table);
     }
 
     [Fact]

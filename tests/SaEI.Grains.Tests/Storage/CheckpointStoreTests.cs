@@ -108,6 +108,7 @@ public sealed class CheckpointStoreTests
             Assert.Equal(40, skipped.Step);
             Assert.Equal("model.safetensors SHA-256 mismatch", skipped.Reason);
             Assert.Equal("step-000040: model.safetensors SHA-256 mismatch", skipped.ToString());
+            Assert.Equal("checkpoint step-000040 is not usable (model.safetensors SHA-256 mismatch); resuming from step-000020", loaded.Describe());
         }
         finally
         {
