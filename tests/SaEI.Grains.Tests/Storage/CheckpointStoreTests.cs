@@ -68,6 +68,32 @@ public sealed class CheckpointStoreTests
     }
 
     [Fact]
+    public async Task A_commit_survives_transient_failures_and_writes_the_manifest_last()
+    {
+        await Azurite.EnsureRunningAsync();
+        var transport = new FaultyTransport(failures: 2, onlyPathContaining: "/step-000040/model.safetensors");
+        var options = new BlobStoreOptions { BaseDelay = TimeSpan.FromMilliseconds(5), MaxRetryAttempts = 3 };
+        var blobs = ResilientBlobStore.Connect(Azurite.ConnectionString, $"ckpt-{Guid.NewGuid():N}", options, transport: transport);
+        await blobs.EnsureContainerAsync();
+        try
+        {
+            var store = new CheckpointStore(blobs, new FixedTime(Now));
+            // The model upload fails twice (injected network errors) and succeeds on its third attempt.
+            Assert.IsType<CheckpointCommitResult.Committed>(await store.CommitAsync(Exp, Run, 40, Files(40), "cfg"));
+
+            var puts = transport.Log.Where(l => l.StartsWith("PUT ", StringComparison.Ordinal) && l.Contains("/step-", StringComparison.Ordinal)).ToList();
+            Assert.Equal(3, puts.Count(l => l.EndsWith("/model.safetensors", StringComparison.Ordinal)));
+            Assert.Equal(6, puts.Count); // model ×3 (two failed), optimizer, state, then the manifest
+            Assert.EndsWith("/step-000040/manifest.json", puts[^1], StringComparison.Ordinal);
+            Assert.Equal(40, (await store.TryLoadLatestIntactAsync(Exp, Run)).Checkpoint!.Step);
+        }
+        finally
+        {
+            await new Azure.Storage.Blobs.BlobContainerClient(Azurite.ConnectionString, blobs.Uri.Segments[^1].TrimEnd('/')).DeleteIfExistsAsync();
+        }
+    }
+
+    [Fact]
     public async Task Committing_the_same_step_again_is_idempotent_and_other_content_is_a_conflict()
     {
         var (container, store) = await NewStoreAsync();
