@@ -1,0 +1,16 @@
+namespace SaEI.Grains.Sweeps;
+
+/// <summary>The data formats a spec may name (the loaders of SaEI.Gpu Tasks/Data, DataSourceSpec).</summary>
+public static class DatasetFormats
+{
+    public const string Synthetic = "synthetic";
+
+    /// <summary>Every known format: `synthetic` plus the file formats, which need a `path`.</summary>
+    public static IReadOnlyList<string> All { get; } =
+        [Synthetic, "geometry3k", "mmk12", "mm-eureka", "mathvista", "mathverse", "mathvision", "hallusionbench"];
+
+    /// <summary>Synthetic task families (SaEI.Gpu Tasks/Synthetic SyntheticFamily, snake_case) and `all` (every family).</summary>
+    public static IReadOnlyList<string> SyntheticTasks { get; } = ["all", "counting", "sum", "length", "geometry"];
+
+    public static bool IsKnown(string format) => All.Contains(format, StringComparer.Ordinal);
+}
