@@ -20,6 +20,7 @@ public static class CommandLine
         {
             return args[0] switch
             {
+                "grade" => Commands.GradeCommand.Run(args[1..], Console.Out, Console.Error),
                 "check" => await Commands.StackCheckCommand.RunAsync(cancellation.Token),
                 "sweep" when args.Length > 1 && args[1] == "validate" => await Commands.SweepValidateCommand.RunAsync(args),
                 // TODO(#7): the real demo (three-seed sweep, leaderboard, plots). For now it proves the stack.
@@ -50,6 +51,7 @@ public static class CommandLine
         usage: saei <verb> [options]
           demo         the main job (for now: the stack check)
           sweep validate <spec.yaml> [--runs]   check a sweep spec: every problem with its line, or the run count
+          grade        grade answers in a JSONL file (given/predicts/solution vs ground_truth): saei grade FILE.jsonl [--json]
           check        prove the stack end to end: TorchSharp computes, a blob round-trips, a grain's state persists
         """;
 }
