@@ -49,19 +49,22 @@ public static class GrpoLoss
         {
             var kl = KlPenalty.Compute(input.LogProbs, input.RefLogProbs!, options.KlEstimator);          // [N,T]
             loss = pgLoss + options.KlCoefficient * LossAggregator.Aggregate(kl, mask, options.LossAggregation, denominator);
-            klLossValue = LossAggregator.Aggregate(kl.detach(), mask, options.LossAggregation).item<double>();
+            klLossValue = Value(LossAggregator.Aggregate(kl.detach(), mask, options.LossAggregation));
         }
 
         var metrics = new GrpoLossMetrics(
-            PgLoss: LossAggregator.Aggregate(policy.TokenLoss.detach(), mask, options.LossAggregation).item<double>(),
+            PgLoss: Value(LossAggregator.Aggregate(policy.TokenLoss.detach(), mask, options.LossAggregation)),
             KlLoss: klLossValue,
-            PpoKl: LossAggregator.MaskedMean(policy.ApproxKl, mask).item<double>(),
-            PgClipfracHigher: LossAggregator.MaskedMean(policy.ClippedHigher, mask).item<double>(),
-            PgClipfracLower: LossAggregator.MaskedMean(policy.ClippedLower, mask).item<double>(),
-            CovarianceTokenFraction: LossAggregator.MaskedMean(policy.CovarianceSelected, mask).item<double>(),
+            PpoKl: Value(LossAggregator.MaskedMean(policy.ApproxKl, mask)),
+            PgClipfracHigher: Value(LossAggregator.MaskedMean(policy.ClippedHigher, mask)),
+            PgClipfracLower: Value(LossAggregator.MaskedMean(policy.ClippedLower, mask)),
+            CovarianceTokenFraction: Value(LossAggregator.MaskedMean(policy.CovarianceSelected, mask)),
             ValidTokens: mask.ne(0).sum().item<long>());
         return new GrpoLossResult(loss.MoveToOuterDisposeScope(), metrics);
     }
+
+    /// <summary>A scalar metric as double, whatever the tensor's dtype (float32 on the model path).</summary>
+    private static double Value(Tensor scalar) => scalar.to_type(ScalarType.Float64).item<double>();
 
     /// <summary>The per-token policy loss of the method: the one place that switches on it.</summary>
     public static TokenPolicyLoss PolicyTerms(GrpoLossInput input, RlOptions options, Generator? generator = null)

@@ -39,7 +39,7 @@ public static class LossAggregator
         var result = mode switch
         {
             LossAggregation.TokenMean =>
-                masked.sum() / (denominator ?? Math.Max(1.0, weights.sum().item<double>())),
+                masked.sum() / (denominator ?? Math.Max(1.0, weights.sum().to_type(ScalarType.Float64).item<double>())),
             LossAggregation.SequenceMeanTokenMean =>
                 (masked.sum(1) / weights.sum(1).clamp_min(1.0)).sum() / (denominator ?? Math.Max(1, values.shape[0])),
             _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "unknown loss aggregation"),

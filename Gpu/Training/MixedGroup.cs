@@ -1,0 +1,110 @@
+using SaEI.Gpu.Rollout;
+using static TorchSharp.torch;
+
+namespace SaEI.Gpu.Training;
+
+/// <summary>
+/// One RL step's responses as one mixed group per prompt (ALGORITHM.md §3.4, Eq. 5): rows b·G .. b·G+G−1 belong to
+/// prompt b, the first n sampled on the clean image, the last m = G − n on the perturbed one (m = 0 for GRPO,
+/// KL-Cov, Clip-Cov). Shapes: B prompts, G = n + m, N = B·G rows, Tp prompt tokens, Tr response tokens.
+/// Both rounds' responses are right-padded (pad id, mask 0) to the longer round's length.
+/// Owns its tensors.
+/// </summary>
+public sealed class MixedGroup : IDisposable
+{
+    private MixedGroup(int prompts, int groupSize, int cleanResponses, Tensor cleanPixels, Tensor samplingPixels,
+        Tensor promptIds, Tensor promptMask, Tensor responseIds, Tensor responseMask)
+    {
+        Prompts = prompts;
+        GroupSize = groupSize;
+        CleanResponses = cleanResponses;
+        CleanPixels = cleanPixels;
+        SamplingPixels = samplingPixels;
+        PromptIds = promptIds;
+        PromptMask = promptMask;
+        ResponseIds = responseIds;
+        ResponseMask = responseMask;
+    }
+
+    /// <summary>B.</summary>
+    public int Prompts { get; }
+
+    /// <summary>G = n + m.</summary>
+    public int GroupSize { get; }
+
+    /// <summary>n, the clean responses per prompt (the first n rows of each group).</summary>
+    public int CleanResponses { get; }
+
+    /// <summary>N = B·G.</summary>
+    public int Rows => Prompts * GroupSize;
+
+    /// <summary>[N,3,H,W] each row's clean image (the current policy's input for every row).</summary>
+    public Tensor CleanPixels { get; }
+
+    /// <summary>[N,3,H,W] the image each row was sampled on (clean or perturbed).</summary>
+    public Tensor SamplingPixels { get; }
+
+    /// <summary>[N,Tp] int64, left-padded.</summary>
+    public Tensor PromptIds { get; }
+
+    /// <summary>[N,Tp] int64.</summary>
+    public Tensor PromptMask { get; }
+
+    /// <summary>[N,Tr] int64, pad after the first EOS.</summary>
+    public Tensor ResponseIds { get; }
+
+    /// <summary>[N,Tr] int64, 1 up to and including the first EOS.</summary>
+    public Tensor ResponseMask { get; }
+
+    /// <summary>True when row <paramref name="row"/> was sampled on the perturbed image.</summary>
+    public bool IsPerturbed(int row) => row % GroupSize >= CleanResponses;
+
+    /// <summary>
+    /// Interleaves the clean round ([B·n] rows) and the perturbed round ([B·m] rows, or null) into groups
+    /// [clean n ‖ perturbed m] per prompt. <paramref name="cleanPixels"/>: [B,3,H,W] the clean images.
+    /// </summary>
+    public static MixedGroup Combine(Tensor cleanPixels, RolloutBatch clean, RolloutBatch? perturbed, int padId)
+    {
+        ArgumentNullException.ThrowIfNull(cleanPixels);
+        ArgumentNullException.ThrowIfNull(clean);
+        int prompts = (int)cleanPixels.shape[0];
+        int n = clean.GroupSize, m = perturbed?.GroupSize ?? 0, groupSize = n + m;
+        using var scope = NewDisposeScope();
+        long length = Math.Max(clean.ResponseIds.shape[1], perturbed?.ResponseIds.shape[1] ?? 0);
+        Tensor Mix(Tensor a, Tensor? b)
+        {
+            if (b is null) return a.clone();
+            var grouped = cat([a.view([prompts, n, .. a.shape[1..]]), b.view([prompts, m, .. b.shape[1..]])], 1); // [B,G,...]
+            return grouped.reshape([prompts * groupSize, .. a.shape[1..]]);                                       // [N,...]
+        }
+        Tensor PadTo(Tensor x, long value) =>
+            x.shape[1] == length ? x : nn.functional.pad(x, [0, length - x.shape[1]], value: value);              // [·,Tr]
+
+        var group = new MixedGroup(prompts, groupSize, n,
+            cleanPixels.repeat_interleave(groupSize, 0).MoveToOuterDisposeScope(),                                // [N,3,H,W]
+            Mix(clean.Pixels, perturbed?.Pixels).MoveToOuterDisposeScope(),
+            Mix(clean.PromptIds, perturbed?.PromptIds).MoveToOuterDisposeScope(),
+            Mix(clean.PromptMask, perturbed?.PromptMask).MoveToOuterDisposeScope(),
+            Mix(PadTo(clean.ResponseIds, padId), perturbed is null ? null : PadTo(perturbed.ResponseIds, padId)).MoveToOuterDisposeScope(),
+            Mix(PadTo(clean.ResponseMask, 0), perturbed is null ? null : PadTo(perturbed.ResponseMask, 0)).MoveToOuterDisposeScope());
+        return group;
+    }
+
+    /// <summary>Takes the tensors out of the current dispose scope (the caller then owns them).</summary>
+    internal MixedGroup DetachFromDisposeScope()
+    {
+        foreach (var tensor in (Tensor[])[CleanPixels, SamplingPixels, PromptIds, PromptMask, ResponseIds, ResponseMask])
+            tensor.DetachFromDisposeScope();
+        return this;
+    }
+
+    public void Dispose()
+    {
+        CleanPixels.Dispose();
+        SamplingPixels.Dispose();
+        PromptIds.Dispose();
+        PromptMask.Dispose();
+        ResponseIds.Dispose();
+        ResponseMask.Dispose();
+    }
+}

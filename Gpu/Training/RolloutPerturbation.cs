@@ -1,0 +1,92 @@
+using SaEI.Gpu.Models;
+using SaEI.Gpu.Objectives;
+using SaEI.Gpu.Perturbations;
+using SaEI.Gpu.Rollout;
+using static TorchSharp.torch;
+
+namespace SaEI.Gpu.Training;
+
+/// <summary>
+/// The image the second half of each group is sampled on (ALGORITHM.md §3, §5), one switch over
+/// <see cref="RlOptions.Perturbation"/>:
+/// <code>
+///   Adversarial:   I^adv = EgAS(I, H_sel),  H_sel(I) = TsEC objective of the clean responses O teacher-forced on I
+///   AnnealedNoise: x_t with t = ⌊t₀·decay(step)⌋ (NoisyRollout)
+///   FixedNoise:    x_t with t = random_noise_step (paper Fig. 4)
+/// </code>
+/// Decisions:
+/// 1. H_sel uses the TokenEntropy of the clean responses at the rollout temperature, the selection
+///    <see cref="RlMethodTraits.EffectiveSelection"/> (EgAS-only: all tokens), one objective per prompt over its n
+///    clean responses (each image moves along its own prompt's gradient).
+/// 2. The model's parameters stop requiring gradients during the attack (only ∂H/∂I is needed; this skips the
+///    parameter-gradient work) and are switched back afterwards, even on an exception.
+/// </summary>
+public static class RolloutPerturbation
+{
+    /// <summary>cleanPixels [B,3,H,W] in [0,1], the clean round's rollout ([B·n] rows) → perturbed images [B,3,H,W].</summary>
+    public static PerturbedImages Perturb(IPolicyModel model, Tensor cleanPixels, RolloutBatch cleanRollout, RlOptions options,
+        int step, int totalSteps, Generator noiseGenerator)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        switch (options.Perturbation)
+        {
+            case Perturbation.Adversarial:
+                var attack = Attack(model, cleanPixels, cleanRollout, options);
+                return new PerturbedImages(attack.Pixels, attack.LInfinity, attack.Objectives[0].Average(), attack.Objectives[^1].Average(), null);
+            case Perturbation.AnnealedNoise or Perturbation.FixedNoise:
+                int noiseStep = DiffusionNoise.NoiseStepFor(options, step, totalSteps);
+                var noisy = DiffusionNoise.Apply(cleanPixels, noiseStep, noiseGenerator);                 // [B,3,H,W]
+                return new PerturbedImages(noisy, LInfinity(noisy, cleanPixels), null, null, noiseStep);
+            default:
+                throw new ArgumentException($"method {options.Method} samples no perturbed half; do not call Perturb for it.", nameof(options));
+        }
+    }
+
+    /// <summary>EgAS on the clean images with the clean responses held fixed (objective evaluated before and after).</summary>
+    public static AdversarialImages Attack(IPolicyModel model, Tensor cleanPixels, RolloutBatch cleanRollout, RlOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(cleanRollout);
+        var parameters = model.NamedParameters();
+        var requiredGrad = parameters.Select(p => p.Parameter.requires_grad).ToArray();
+        try
+        {
+            foreach (var (_, parameter) in parameters) parameter.requires_grad_(false);
+            return EntropyGuidedAttack.Attack(cleanPixels, Objective(model, cleanRollout, options), options);
+        }
+        finally
+        {
+            for (int i = 0; i < parameters.Count; i++) parameters[i].Parameter.requires_grad_(requiredGrad[i]);
+        }
+    }
+
+    /// <summary>H_sel as a function of the images: pixels [B,3,H,W] → [B].</summary>
+    public static Func<Tensor, Tensor> Objective(IPolicyModel model, RolloutBatch cleanRollout, RlOptions options)
+    {
+        var selection = RlMethodTraits.EffectiveSelection(options.Method, options.Tokens);
+        int n = cleanRollout.GroupSize;
+        return pixels =>
+        {
+            using var scope = NewDisposeScope();
+            var rowPixels = pixels.repeat_interleave(n, 0);                                          // [B·n,3,H,W]
+            using var scores = TeacherForcing.Score(model, rowPixels, cleanRollout.PromptIds, cleanRollout.PromptMask,
+                cleanRollout.ResponseIds, cleanRollout.ResponseMask, options.Temperature, computeEntropy: true);
+            return TokenSelector.Objective(scores.Entropy!, cleanRollout.ResponseMask, selection, n).MoveToOuterDisposeScope(); // [B]
+        };
+    }
+
+    private static double[] LInfinity(Tensor perturbed, Tensor clean)
+    {
+        using var scope = NewDisposeScope();
+        return (perturbed - clean).abs().reshape(clean.shape[0], -1).amax([1]).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
+    }
+}
+
+/// <summary>
+/// The perturbed images [B,3,H,W] (owned) and their diagnostics: ‖I' − I‖∞ per prompt; for EgAS the mean TsEC
+/// objective before (I⁰) and after (I^K) the attack; for noise the diffusion step used.
+/// </summary>
+public sealed record PerturbedImages(Tensor Pixels, double[] LInfinity, double? ObjectiveBefore, double? ObjectiveAfter, int? NoiseStep) : IDisposable
+{
+    public void Dispose() => Pixels.Dispose();
+}

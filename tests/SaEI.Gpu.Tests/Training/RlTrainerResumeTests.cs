@@ -1,0 +1,72 @@
+using SaEI.Gpu.Training;
+using static SaEI.Gpu.Tests.Training.TrainerFixtures;
+
+namespace SaEI.Gpu.Tests.Training;
+
+/// <summary>
+/// Exact resume (issue #4): N steps straight equal N/2 steps, checkpoint to bytes, restore into fresh objects
+/// (a policy initialised from another seed), N/2 more — bit for bit, on CPU with one thread.
+/// </summary>
+public sealed class RlTrainerResumeTests
+{
+    private const int Steps = 4;
+
+    [Theory]
+    [InlineData(RlMethod.Saei)]
+    [InlineData(RlMethod.NoisyRollout)]
+    [InlineData(RlMethod.ClipCov)]
+    public void A_restored_run_ends_with_the_same_parameters_bit_for_bit(RlMethod method)
+    {
+        // Three problems for two prompts a step: the cursor crosses epochs (reshuffle) during the run.
+        var problems = Problems(3);
+        var options = Options(method);
+
+        using var straightPolicy = Model();
+        using var straightReference = Model();
+        using var straight = new RlTrainer(straightPolicy, straightReference, options, problems, Steps, seed: 11, ImageSize);
+        IReadOnlyDictionary<string, double> straightLast = new Dictionary<string, double>();
+        for (int i = 0; i < Steps; i++) straightLast = straight.Step();
+
+        IReadOnlyDictionary<string, byte[]> files;
+        using (var firstPolicy = Model())
+        using (var firstReference = Model())
+        using (var first = new RlTrainer(firstPolicy, firstReference, options, problems, Steps, seed: 11, ImageSize))
+        {
+            for (int i = 0; i < Steps / 2; i++) first.Step();
+            files = TrainingCheckpoint.Write(first);
+        }
+        Assert.Equal(["model.safetensors", "optimizer.bin", "state.json"], files.Keys.Order(StringComparer.Ordinal));
+
+        using var freshPolicy = Model(seed: 99);                                   // other weights: all must come from the files
+        using var freshReference = Model();
+        using var resumed = RlTrainer.Restore(files, freshPolicy, freshReference, problems);
+        Assert.Equal(Steps / 2, resumed.StepIndex);
+        IReadOnlyDictionary<string, double> resumedLast = new Dictionary<string, double>();
+        for (int i = 0; i < Steps / 2; i++) resumedLast = resumed.Step();
+
+        var expected = straightPolicy.NamedParameters();
+        var actual = freshPolicy.NamedParameters();
+        for (int i = 0; i < expected.Count; i++)
+            Assert.True(expected[i].Parameter.eq(actual[i].Parameter).all().item<bool>(), $"{method}: parameter {expected[i].Name} differs after resume");
+        foreach (var (key, value) in straightLast.Where(m => !m.Key.StartsWith("timing_s/", StringComparison.Ordinal)))
+            Assert.Equal(value, resumedLast[key]);
+        Assert.Equal(TrainingCheckpoint.Write(straight)["optimizer.bin"], TrainingCheckpoint.Write(resumed)["optimizer.bin"]);
+    }
+
+    [Fact]
+    public void A_checkpoint_missing_a_file_or_made_on_other_data_is_refused_by_name()
+    {
+        var problems = Problems(3);
+        using var policy = Model();
+        using var reference = Model();
+        using var trainer = new RlTrainer(policy, reference, Options(RlMethod.Grpo), problems, Steps, seed: 1, ImageSize);
+        var files = TrainingCheckpoint.Write(trainer);
+
+        var partial = files.Where(f => f.Key != "optimizer.bin").ToDictionary();
+        using var fresh = Model();
+        var missing = Assert.Throws<InvalidDataException>(() => RlTrainer.Restore(partial, fresh, reference, problems));
+        Assert.Contains("optimizer.bin", missing.Message);
+        var otherData = Assert.Throws<InvalidDataException>(() => RlTrainer.Restore(files, fresh, reference, Problems(5)));
+        Assert.Contains("3 problems", otherData.Message);
+    }
+}
