@@ -20,6 +20,7 @@ public static class CommandLine
         {
             return args[0] switch
             {
+                "grade" => Commands.GradeCommand.Run(args[1..], Console.Out, Console.Error),
                 "check" => await Commands.StackCheckCommand.RunAsync(cancellation.Token),
                 // TODO(#7): the real demo (three-seed sweep, leaderboard, plots). For now it proves the stack.
                 "demo" => await Commands.StackCheckCommand.RunAsync(cancellation.Token),
@@ -48,6 +49,7 @@ public static class CommandLine
     private const string Usage = """
         usage: saei <verb> [options]
           demo         the main job (for now: the stack check)
+          grade        grade answers in a JSONL file (given/predicts/solution vs ground_truth): saei grade FILE.jsonl [--json]
           check        prove the stack end to end: TorchSharp computes, a blob round-trips, a grain's state persists
         """;
 }

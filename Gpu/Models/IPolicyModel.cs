@@ -32,8 +32,29 @@ public interface IPolicyModel : IDisposable
     /// <summary>Switches dropout-like behaviour; generation and log-prob passes use eval mode.</summary>
     void SetTraining(bool training);
 
+    /// <summary>
+    /// Starts incremental (KV-cached) decoding of the left-padded prompts: the returned session holds the cache
+    /// for at most <paramref name="maxNewTokens"/> appended tokens. Call under <c>torch.no_grad()</c>.
+    /// Shapes as for <see cref="Forward"/>. The session owns its cache; dispose it when done.
+    /// </summary>
+    IDecodingSession StartDecoding(Tensor pixels, Tensor inputIds, Tensor attentionMask, int maxNewTokens);
+
     /// <summary>Writes model.safetensors and config.json into <paramref name="directory"/>.</summary>
     void Save(string directory);
+}
+
+/// <summary>
+/// A KV cache over a batch of N prompts (ARCHITECTURE "Rollout"). Rotary positions continue from each row's own
+/// prompt length (left padding), so the logits equal those of a full forward over prompt + appended tokens.
+/// Tensors it returns belong to the caller's dispose scope.
+/// </summary>
+public interface IDecodingSession : IDisposable
+{
+    /// <summary>Runs the prompt through the model once: logits [N,V] predicting the first new token.</summary>
+    Tensor Prefill();
+
+    /// <summary>Appends one token per row, tokenIds [N] int64 → logits [N,V] predicting the next one.</summary>
+    Tensor Append(Tensor tokenIds);
 }
 
 /// <summary>Static facts about a policy model.</summary>
@@ -43,7 +64,8 @@ public sealed record PolicyModelInfo(
     int ImageSize,
     int EndOfSequenceId,
     int PadId,
-    long ParameterCount);
+    long ParameterCount,
+    int ImageTokenCount);
 
 /// <summary>Tokenizer plus the EasyR1 chat template (ALGORITHM.md section 6).</summary>
 public interface IChatTokenizer
@@ -51,11 +73,17 @@ public interface IChatTokenizer
     int EndOfSequenceId { get; }
     int PadId { get; }
 
+    /// <summary>The image placeholder (<c>&lt;|image_pad|&gt;</c>); a prompt holds one per image token.</summary>
+    int ImagePadId { get; }
+
     /// <summary>Plain text → ids (no special tokens added).</summary>
     int[] Encode(string text);
 
     /// <summary>Ids → text; special tokens are dropped, the response stops at the first end-of-sequence.</summary>
     string Decode(ReadOnlySpan<int> ids);
+
+    /// <summary>Ids → text with every token spelled out, special tokens included, no stop (for prompts, logs).</summary>
+    string DecodeWithSpecialTokens(ReadOnlySpan<int> ids);
 
     /// <summary>The full prompt ids for a question: chat roles, the image placeholder tokens, the EasyR1 math
     /// instruction appended to <paramref name="problem"/>, and the assistant turn opening.</summary>

@@ -1,0 +1,155 @@
+using System.Text.Json;
+using SaEI.Gpu.Checkpoints;
+using SaEI.Gpu.Tokenization;
+using TorchSharp;
+using TorchSharp.Modules;
+using TorchSharp.Utils;
+using static TorchSharp.torch;
+
+namespace SaEI.Gpu.Models.Tiny;
+
+/// <summary>
+/// A small vision-language policy shaped like Qwen2.5-VL (QWEN25VL.md): vision tower ("visual.*"), Qwen2 text
+/// decoder ("model.*") and an untied "lm_head". The projected image features replace the
+/// <c>&lt;|image_pad|&gt;</c> tokens of the prompt, in order.
+/// Decisions:
+/// 1. Weights are initialised N(0, initializer_range) from an explicit seed (biases 0, norms 1), as HF does.
+/// 2. The first P placeholders of a row receive the P image features; further placeholders (a generated
+///    <c>&lt;|image_pad|&gt;</c>) keep their token embedding, identically in the full and the cached path.
+/// </summary>
+public sealed class TinyVlm : nn.Module, IPolicyModel
+{
+    public const string FamilyName = "tiny-vlm";
+
+    private readonly VisionEncoder visual;
+    [ComponentName(Name = "model")] private readonly TextDecoder textModel;
+    [ComponentName(Name = "lm_head")] private readonly Linear lmHead;
+    private readonly CharChatTokenizer tokenizer;
+
+    private TinyVlm(TinyVlmConfig config) : base(nameof(TinyVlm))
+    {
+        config.Validate();
+        Config = config;
+        tokenizer = new CharChatTokenizer(config.ImageTokenCount);
+        visual = new VisionEncoder(config);
+        textModel = new TextDecoder(config, tokenizer.VocabularySize);
+        lmHead = nn.Linear(config.HiddenSize, tokenizer.VocabularySize, hasBias: false);
+        RegisterComponents();
+    }
+
+    public TinyVlmConfig Config { get; }
+
+    public PolicyModelInfo Info => new(FamilyName, tokenizer.VocabularySize, Config.ImageSize, tokenizer.EndOfSequenceId,
+        tokenizer.PadId, parameters().Sum(p => p.numel()), Config.ImageTokenCount);
+
+    public IChatTokenizer Tokenizer => tokenizer;
+
+    public Device Device => lmHead.weight!.device;
+
+    internal ScalarType ParameterDtype => lmHead.weight!.dtype;
+
+    internal int LayerCount => textModel.LayerCount;
+
+    /// <summary>A freshly initialised model; the same config and seed give the same weights.</summary>
+    public static TinyVlm Create(TinyVlmConfig config, long seed, Device device)
+    {
+        var model = new TinyVlm(config);
+        using (no_grad())
+        using (var generator = new Generator((ulong)seed, CPU))
+        {
+            foreach (var (name, parameter) in model.named_parameters())
+            {
+                if (parameter.dim() == 2) parameter.normal_(0, config.InitializerRange, generator);
+                else if (name.EndsWith(".bias", StringComparison.Ordinal)) parameter.zero_();
+                else parameter.fill_(1.0);
+            }
+        }
+        model.to(device);
+        return model;
+    }
+
+    /// <summary>Opens a directory written by <see cref="Save"/>; errors name the file and the tensor.</summary>
+    public static TinyVlm Load(string directory, Device device)
+    {
+        string configPath = Path.Combine(directory, "config.json");
+        if (!File.Exists(configPath)) throw new FileNotFoundException($"No config.json in model directory '{directory}'.", configPath);
+        TinyVlmConfig config;
+        try
+        {
+            config = JsonSerializer.Deserialize<TinyVlmConfig>(File.ReadAllText(configPath), TinyVlmConfig.JsonOptions)
+                ?? throw new InvalidDataException($"{configPath} is empty.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{configPath}: {e.Message} (keys are the snake_case names of TinyVlmConfig).", e);
+        }
+        var model = new TinyVlm(config);
+        model.to(device);
+        SafetensorsWeights.Load(model, Path.Combine(directory, SafetensorsWeights.FileName));
+        return model;
+    }
+
+    public void Save(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        SafetensorsWeights.Save(this, Path.Combine(directory, SafetensorsWeights.FileName));
+        File.WriteAllText(Path.Combine(directory, "config.json"), JsonSerializer.Serialize(Config, TinyVlmConfig.JsonOptions));
+    }
+
+    public IReadOnlyList<(string Name, Parameter Parameter)> NamedParameters() => [.. named_parameters()];
+
+    public void SetTraining(bool training) => train(training);
+
+    public Tensor Forward(Tensor pixels, Tensor inputIds, Tensor attentionMask)
+    {
+        using var scope = NewDisposeScope();
+        var hidden = RunDecoder(pixels, inputIds, attentionMask, caches: null);              // [N,T,D]
+        return LogitsOf(hidden).MoveToOuterDisposeScope();                                   // [N,T,V]
+    }
+
+    public IDecodingSession StartDecoding(Tensor pixels, Tensor inputIds, Tensor attentionMask, int maxNewTokens) =>
+        new TinyVlmDecodingSession(this, pixels, inputIds, attentionMask, maxNewTokens);
+
+    /// <summary>The shared body of the full forward and the cached prefill → normed hidden states [N,T,D].</summary>
+    internal Tensor RunDecoder(Tensor pixels, Tensor inputIds, Tensor attentionMask, IReadOnlyList<LayerKvCache>? caches)
+    {
+        using var scope = NewDisposeScope();
+        if (inputIds.dim() != 2 || !attentionMask.shape.SequenceEqual(inputIds.shape) || pixels.shape[0] != inputIds.shape[0])
+            throw new ArgumentException(
+                $"Forward expects pixels [N,3,H,W], inputIds [N,T], attentionMask [N,T]; got [{string.Join(",", pixels.shape)}], [{string.Join(",", inputIds.shape)}], [{string.Join(",", attentionMask.shape)}].");
+        var imageFeatures = visual.forward(pixels);                                          // [N,P,D]
+        var h = MergeImageFeatures(inputIds, EmbedTokens(inputIds), imageFeatures);          // [N,T,D]
+        var positions = RotaryEmbedding.PositionIds(attentionMask);                          // [N,T]
+        var allowed = TextDecoder.CausalPaddingMask(attentionMask);                          // [N,1,T,T]
+        return textModel.Run(h, positions, allowed, caches, 0).MoveToOuterDisposeScope();
+    }
+
+    internal Tensor EmbedTokens(Tensor ids) => textModel.Embed(ids);
+
+    internal Tensor RunText(Tensor h, Tensor positions, Tensor allowed, IReadOnlyList<LayerKvCache> caches, long offset) =>
+        textModel.Run(h, positions, allowed, caches, offset);
+
+    internal Tensor LogitsOf(Tensor hidden) => lmHead.forward(hidden);
+
+    /// <summary>Puts image feature j at the j-th placeholder of each row (j &lt; P): a gather, so gradients reach the pixels.</summary>
+    private Tensor MergeImageFeatures(Tensor inputIds, Tensor textEmbeds, Tensor imageFeatures)
+    {
+        using var scope = NewDisposeScope();
+        long n = inputIds.shape[0], t = inputIds.shape[1], p = imageFeatures.shape[1], d = imageFeatures.shape[2];
+        var isImage = inputIds.eq(tokenizer.ImagePadId);                                     // [N,T]
+        var order = isImage.to_type(int64).cumsum(1) - 1;                                    // [N,T] j-th placeholder
+        var counts = isImage.sum(1);                                                         // [N]
+        var short_ = counts.lt(p);
+        if (short_.any().item<bool>())
+        {
+            long row = short_.to_type(int64).argmax().item<long>();
+            throw new ArgumentException(
+                $"Row {row} of inputIds has {counts[row].item<long>()} image placeholder tokens; the model needs {p}. Build prompts with the tokenizer's BuildPrompt.",
+                nameof(inputIds));
+        }
+        var use = isImage.logical_and(order.lt(p)).unsqueeze(-1);                           // [N,T,1]
+        var index = order.clamp(0, p - 1).unsqueeze(-1).expand(n, t, d);                    // [N,T,D]
+        var gathered = imageFeatures.gather(1, index);                                       // [N,T,D]
+        return where(use, gathered, textEmbeds).MoveToOuterDisposeScope();
+    }
+}

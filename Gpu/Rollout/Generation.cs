@@ -1,0 +1,103 @@
+using SaEI.Gpu.Models;
+using static TorchSharp.torch;
+
+namespace SaEI.Gpu.Rollout;
+
+/// <summary>
+/// Batched sampling of G responses for each of B prompts (ALGORITHM.md section 1 step 1): the prompts are repeated
+/// G times (row n = b·G + g), decoded together with a KV cache (or, for tests and benchmarks, by recomputing the
+/// whole sequence every step), each row stopping at its first end-of-sequence.
+/// Decisions:
+/// 1. Randomness comes only from the caller's <see cref="Generator"/>, one multinomial draw over all N rows per
+///    step, so the same generator state gives the same samples in both paths. To checkpoint a trainer, save
+///    <c>generator.get_state()</c> (a uint8 tensor: <c>.data&lt;byte&gt;().ToArray()</c>) and restore it with
+///    <c>generator.set_state(torch.tensor(bytes))</c>; draws then continue exactly where they stopped.
+/// 2. A finished row keeps being fed pad tokens (mask 0, log-prob 0) until every row has stopped or
+///    MaxNewTokens is reached; appended tokens are always attended to, in both paths alike.
+/// 3. Runs under no_grad and does not change the model's training mode (callers put the model in eval mode).
+/// </summary>
+public static class Generation
+{
+    /// <summary>Samples with a KV cache (<paramref name="useKvCache"/> = true) or by full recompute.</summary>
+    public static RolloutBatch Generate(IPolicyModel model, PromptBatch prompts, GenerationOptions options, Generator generator, bool useKvCache = true)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(prompts);
+        ArgumentNullException.ThrowIfNull(generator);
+        options.Validate();
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        int groupSize = options.ResponsesPerPrompt;
+        var pixels = prompts.Pixels.to(model.Device).repeat_interleave(groupSize, 0);              // [N,3,H,W]
+        var promptIds = prompts.InputIds.to(model.Device).repeat_interleave(groupSize, 0);         // [N,Tp]
+        var promptMask = prompts.AttentionMask.to(model.Device).repeat_interleave(groupSize, 0);   // [N,Tp]
+        var steps = useKvCache
+            ? DecodeCached(model, pixels, promptIds, promptMask, options, generator)
+            : DecodeRecomputed(model, pixels, promptIds, promptMask, options, generator);
+        return new RolloutBatch(
+            groupSize,
+            pixels.MoveToOuterDisposeScope(),
+            promptIds.MoveToOuterDisposeScope(),
+            promptMask.MoveToOuterDisposeScope(),
+            stack(steps.Tokens, 1).MoveToOuterDisposeScope(),                                      // [N,Tr]
+            stack(steps.Active, 1).to_type(int64).MoveToOuterDisposeScope(),                      // [N,Tr]
+            stack(steps.LogProbs, 1).MoveToOuterDisposeScope());                                  // [N,Tr]
+    }
+
+    private static StepRecord DecodeCached(IPolicyModel model, Tensor pixels, Tensor promptIds, Tensor promptMask, GenerationOptions options, Generator generator)
+    {
+        using var session = model.StartDecoding(pixels, promptIds, promptMask, options.MaxNewTokens);
+        var record = new StepRecord(promptIds.shape[0], promptIds.device);
+        var logits = session.Prefill();                                                            // [N,V]
+        for (int step = 0; ; step++)
+        {
+            var tokens = record.Add(logits, model.Tokenizer, options, generator);                 // [N]
+            logits.Dispose();
+            if (record.AllFinished || step + 1 == options.MaxNewTokens) return record;
+            logits = session.Append(tokens);
+        }
+    }
+
+    private static StepRecord DecodeRecomputed(IPolicyModel model, Tensor pixels, Tensor promptIds, Tensor promptMask, GenerationOptions options, Generator generator)
+    {
+        var record = new StepRecord(promptIds.shape[0], promptIds.device);
+        for (int step = 0; ; step++)
+        {
+            Tensor logits;
+            using (var stepScope = NewDisposeScope())
+            {
+                var ids = step == 0 ? promptIds : cat([promptIds, stack(record.Tokens, 1)], 1);       // [N,Tp+t]
+                var mask = step == 0 ? promptMask : cat([promptMask, ones_like(stack(record.Tokens, 1))], 1);
+                logits = model.Forward(pixels, ids, mask).select(1, -1).MoveToOuterDisposeScope();  // [N,V]
+            }
+            record.Add(logits, model.Tokenizer, options, generator);
+            logits.Dispose();
+            if (record.AllFinished || step + 1 == options.MaxNewTokens) return record;
+        }
+    }
+
+    /// <summary>The per-step tokens, activity (mask) and log-probs, and which rows have emitted EOS.</summary>
+    private sealed class StepRecord(long rows, Device device)
+    {
+        private Tensor finished = zeros(rows, @bool, device);
+
+        public List<Tensor> Tokens { get; } = [];
+        public List<Tensor> Active { get; } = [];
+        public List<Tensor> LogProbs { get; } = [];
+        public bool AllFinished { get; private set; }
+
+        /// <summary>Samples one token per row; rows already finished get the pad token. Returns tokens [N].</summary>
+        public Tensor Add(Tensor logits, IChatTokenizer tokenizer, GenerationOptions options, Generator generator)
+        {
+            var (sampled, logProbs) = TokenSampler.Sample(logits, options.Temperature, options.TopP, generator);
+            var active = finished.logical_not();                                                  // [N]
+            var tokens = where(active, sampled, tokenizer.PadId);                                // [N]
+            Tokens.Add(tokens);
+            Active.Add(active);
+            LogProbs.Add(where(active, logProbs, 0.0f));
+            finished = finished.logical_or(active.logical_and(tokens.eq(tokenizer.EndOfSequenceId)));
+            AllFinished = finished.all().item<bool>();
+            return tokens;
+        }
+    }
+}
