@@ -21,6 +21,7 @@ public static class CommandLine
             return args[0] switch
             {
                 "check" => await Commands.StackCheckCommand.RunAsync(cancellation.Token),
+                "sweep" when args.Length > 1 && args[1] == "validate" => await Commands.SweepValidateCommand.RunAsync(args),
                 // TODO(#7): the real demo (three-seed sweep, leaderboard, plots). For now it proves the stack.
                 "demo" => await Commands.StackCheckCommand.RunAsync(cancellation.Token),
                 _ => Unknown(args[0]),
@@ -48,6 +49,7 @@ public static class CommandLine
     private const string Usage = """
         usage: saei <verb> [options]
           demo         the main job (for now: the stack check)
+          sweep validate <spec.yaml> [--runs]   check a sweep spec: every problem with its line, or the run count
           check        prove the stack end to end: TorchSharp computes, a blob round-trips, a grain's state persists
         """;
 }

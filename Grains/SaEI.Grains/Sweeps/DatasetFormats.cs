@@ -9,5 +9,8 @@ public static class DatasetFormats
     public static IReadOnlyList<string> All { get; } =
         [Synthetic, "geometry3k", "mmk12", "mm-eureka", "mathvista", "mathverse", "mathvision", "hallusionbench"];
 
+    /// <summary>Synthetic task families (SaEI.Gpu Tasks/Synthetic SyntheticFamily, snake_case) and `all` (every family).</summary>
+    public static IReadOnlyList<string> SyntheticTasks { get; } = ["all", "counting", "sum", "length", "geometry"];
+
     public static bool IsKnown(string format) => All.Contains(format, StringComparer.Ordinal);
 }

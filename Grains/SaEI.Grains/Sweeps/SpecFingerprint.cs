@@ -57,6 +57,7 @@ public static class SpecFingerprint
             Line(path + ".split", d.Split);
             Line(path + ".size", d.Size);
             Line(path + ".seed", d.Seed);
+            Line(path + ".difficulty", d.Difficulty);
         }
     }
 }

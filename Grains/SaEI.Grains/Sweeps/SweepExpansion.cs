@@ -19,21 +19,19 @@ public static class SweepExpansion
         var points = GridPoints(spec.Grid);
         foreach (var method in spec.Methods.OrderBy(m => m.Name, StringComparer.Ordinal))
         {
+            // Problems of the method's own options are reported once, not once per grid point.
+            var methodProblems = Resolve(spec, method, [], errors, "")?.Validate().Select(p => p.ToString()).ToHashSet() ?? [];
             foreach (var point in points)
             {
-                RlOptions options;
-                try
-                {
-                    options = OptionBinder.Apply(new RlOptions(), spec.Rollout.Concat(method.Options).Concat(point)) with { Method = method.Kind };
-                }
-                catch (ArgumentException e)
-                {
-                    errors.Add(new SpecError($"methods.{method.Name}", e.Message));
-                    continue;
-                }
                 string label = point.Count == 0 ? "default" : string.Join(",", point.Select(p => $"{p.Key}={p.Value}"));
+                var options = Resolve(spec, method, point, errors, point.Count > 0 ? $"(grid point {label}) " : "");
+                if (options is null) continue;
                 foreach (var problem in options.Validate())
-                    errors.Add(new SpecError($"methods.{method.Name}.{problem.Key}", (point.Count > 0 ? $"(grid point {label}) " : "") + problem.Message));
+                {
+                    bool own = methodProblems.Contains(problem.ToString());
+                    if (own && point != points[0]) continue;
+                    errors.Add(new SpecError($"methods.{method.Name}.{problem.Key}", (own || point.Count == 0 ? "" : $"(grid point {label}) ") + problem.Message));
+                }
                 string resolved = OptionBinder.Describe(options) + $"\nsteps={spec.Steps}";
                 string cfg8 = Hex8($"{spec.Experiment}\n{method.Name}\n{resolved}");
                 foreach (int seed in spec.Seeds.Order())
@@ -58,6 +56,19 @@ public static class SweepExpansion
         }
         if (errors.Count > 0) throw new SweepSpecException(spec.Experiment, errors.Distinct().ToList());
         return runs;
+    }
+
+    private static RlOptions? Resolve(SweepSpec spec, MethodSpec method, IReadOnlyList<KeyValuePair<string, string>> point, List<SpecError> errors, string context)
+    {
+        try
+        {
+            return OptionBinder.Apply(new RlOptions(), spec.Rollout.Concat(method.Options).Concat(point)) with { Method = method.Kind };
+        }
+        catch (ArgumentException e)
+        {
+            errors.Add(new SpecError($"methods.{method.Name}", context + e.Message));
+            return null;
+        }
     }
 
     /// <summary>The cross product of the axes (sorted by key); one empty point when there is no grid.</summary>

@@ -52,11 +52,12 @@ public sealed record ModelSpec(ModelFamily Family, string? Base, string? Path);
 public sealed record DataSpec(DatasetSpec Train, DatasetSpec Test, IReadOnlyList<DatasetSpec> Ood);
 
 /// <summary>
-/// One data set: <see cref="Format"/> is `synthetic` (with <see cref="Task"/>, <see cref="Size"/>, <see cref="Seed"/>,
-/// <see cref="Split"/>) or a file format (see <see cref="DatasetFormats"/>) with <see cref="Path"/>. <see cref="Name"/>
+/// One data set: <see cref="Format"/> is `synthetic` (with <see cref="Task"/> a family of
+/// <see cref="DatasetFormats.SyntheticTasks"/>, <see cref="Size"/>, <see cref="Seed"/>, <see cref="Split"/>,
+/// <see cref="Difficulty"/> 1-3) or a file format (see <see cref="DatasetFormats"/>) with <see cref="Path"/>. <see cref="Name"/>
 /// is the benchmark name in results (defaults: train, test; required for ood).
 /// </summary>
-public sealed record DatasetSpec(string Name, string Format, string? Path, string? Task, string? Split, int? Size, int? Seed);
+public sealed record DatasetSpec(string Name, string Format, string? Path, string? Task, string? Split, int? Size, int? Seed, int? Difficulty = null);
 
 /// <summary>One method: its name in the spec (a valid id, used in run ids), its kind and its option overrides.</summary>
 public sealed record MethodSpec(string Name, RlMethod Kind, IReadOnlyDictionary<string, string> Options);

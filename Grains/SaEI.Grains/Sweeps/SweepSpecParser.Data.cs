@@ -1,0 +1,77 @@
+using SaEI.Grains.Storage;
+using YamlDotNet.RepresentationModel;
+
+namespace SaEI.Grains.Sweeps;
+
+public static partial class SweepSpecParser
+{
+    private static DataSpec? ReadData(SpecReader reader, Dictionary<string, YamlNode> top)
+    {
+        if (!top.ContainsKey("data")) { reader.Error("data", "is required: train, test and optionally ood data sets."); return null; }
+        var entries = reader.Entries(reader.Mapping(top["data"], "data"), "data", DataKeys);
+        var train = ReadDataset(reader, entries, "train", "data.train", "train");
+        var test = ReadDataset(reader, entries, "test", "data.test", "test");
+        var ood = new List<DatasetSpec>();
+        if (entries.TryGetValue("ood", out var oodNode) && !SpecReader.IsNull(oodNode))
+        {
+            if (oodNode is not YamlSequenceNode list) reader.Error("data.ood", "expected a list of data sets, e.g. [ { name: mathvista, format: mathvista, path: /data/MathVista } ].", oodNode);
+            else
+                for (int i = 0; i < list.Children.Count; i++)
+                    if (ReadDatasetNode(reader, list.Children[i], $"data.ood[{i}]", null) is { } d) ood.Add(d);
+        }
+        if (train is null || test is null) return null;
+        var names = new HashSet<string>(StringComparer.Ordinal) { test.Name };
+        foreach (var d in ood.Where(d => !names.Add(d.Name)))
+            reader.Error("data.ood", $"benchmark name '{d.Name}' is used twice; give each data set its own name.");
+        return new DataSpec(train, test, ood);
+    }
+
+    private static DatasetSpec? ReadDataset(SpecReader reader, Dictionary<string, YamlNode> entries, string key, string path, string defaultName)
+    {
+        if (!entries.TryGetValue(key, out var node) || SpecReader.IsNull(node))
+        {
+            reader.Error(path, "is required, e.g. { format: synthetic, task: counting, size: 1000 } or { format: geometry3k, path: /data/geometry3k/train }.");
+            return null;
+        }
+        return ReadDatasetNode(reader, node, path, defaultName);
+    }
+
+    private static DatasetSpec? ReadDatasetNode(SpecReader reader, YamlNode node, string path, string? defaultName)
+    {
+        var map = reader.Mapping(node, path);
+        if (map is null) return null;
+        var entries = reader.Entries(map, path, DatasetKeys);
+        string? format = reader.Scalar(entries, "format", path, required: true);
+        string? name = reader.Scalar(entries, "name", path, required: defaultName is null) ?? defaultName;
+        string? file = reader.Scalar(entries, "path", path);
+        string? task = reader.Scalar(entries, "task", path);
+        string? split = reader.Scalar(entries, "split", path);
+        int? size = reader.Int(entries, "size", path, 1, 100_000_000, "the number of problems (synthetic) or the first rows kept (files)");
+        int? seed = reader.Int(entries, "seed", path, 0, int.MaxValue, "the synthetic generator's seed");
+        int? difficulty = reader.Int(entries, "difficulty", path, 1, 3, "synthetic: 1 easy .. 3 hard");
+        if (name is not null && Ids.Check(name, "benchmark") is { } badName) reader.Error($"{path}.name", badName);
+        if (format is null) return null;
+        if (!DatasetFormats.IsKnown(format))
+        {
+            reader.Error($"{path}.format", $"is '{format}'; " + SpecReader.Suggest(format, DatasetFormats.All).Replace("allowed keys", "known formats", StringComparison.Ordinal), entries["format"]);
+            return null;
+        }
+        if (format == DatasetFormats.Synthetic)
+        {
+            if (task is null) reader.Error($"{path}.task", "is required for synthetic data (e.g. counting).", reader.Location(path));
+            else if (!DatasetFormats.SyntheticTasks.Contains(task))
+                reader.Error($"{path}.task", $"is '{task}'; set one of {string.Join(", ", DatasetFormats.SyntheticTasks)}.", entries["task"]);
+            if (size is null) reader.Error($"{path}.size", "is required for synthetic data (the number of problems, e.g. 1000).", reader.Location(path));
+            if (file is not null) reader.Error($"{path}.path", "is not used by synthetic data; remove it.");
+            if (split is not null and not ("train" or "test")) reader.Error($"{path}.split", $"is '{split}'; set train or test.");
+        }
+        else
+        {
+            if (file is null) reader.Error($"{path}.path", $"is required for format {format}: a file or folder (e.g. /data/{format}).", reader.Location(path));
+            if (task is not null) reader.Error($"{path}.task", "applies to synthetic data only; remove it.");
+            if (seed is not null) reader.Error($"{path}.seed", "applies to synthetic data only; remove it.");
+            if (difficulty is not null) reader.Error($"{path}.difficulty", "applies to synthetic data only; remove it.");
+        }
+        return name is null ? null : new DatasetSpec(name, format, file, task, split, size, seed, difficulty);
+    }
+}
