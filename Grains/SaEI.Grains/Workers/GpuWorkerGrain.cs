@@ -71,13 +71,17 @@ public sealed class GpuWorkerGrain(
             {
                 var runIds = await scheduler.TakeAsync(WorkerId, slots - running.Count);
                 if (runIds.Count == 0) break;
-                foreach (string runId in runIds) running[runId] = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
-                var assignments = await Task.WhenAll(runIds.Select(id => GrainFactory.GetGrain<IRunGrain>(id).AssignAsync(WorkerId)));
-                for (int i = 0; i < runIds.Count; i++)
+                var fresh = runIds.Where(id => !running.ContainsKey(id)).ToList();
+                var sources = fresh.Select(id => running[id] = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token)).ToList();
+                var busy = runIds.Except(fresh).ToList();
+                if (busy.Count > 0) await scheduler.EnqueueAsync(busy); // still finishing here: give them back
+                var assignments = await Task.WhenAll(fresh.Select(AssignAsync));
+                for (int i = 0; i < fresh.Count; i++)
                 {
-                    if (assignments[i] is { } assignment) _ = RunAttemptAsync(assignment, running[runIds[i]]);
-                    else Release(runIds[i]);
+                    if (assignments[i] is { } assignment) _ = RunAttemptAsync(assignment, sources[i]);
+                    else Release(fresh[i], sources[i]);
                 }
+                if (fresh.Count == 0) break;
             }
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -90,6 +94,20 @@ public sealed class GpuWorkerGrain(
         }
     }
 
+    private async Task<RunAssignment?> AssignAsync(string runId)
+    {
+        try
+        {
+            return await GrainFactory.GetGrain<IRunGrain>(runId).AssignAsync(WorkerId);
+        }
+        catch (Exception e)
+        {
+            // The run stays Pending (or its lease expires); its reminder queues it again.
+            logger.LogWarning(e, "Worker {WorkerId} could not take run {RunId}", WorkerId, runId);
+            return null;
+        }
+    }
+
     private async Task RunAttemptAsync(RunAssignment assignment, CancellationTokenSource cancellation)
     {
         string runId = assignment.Run.RunId;
@@ -97,11 +115,12 @@ public sealed class GpuWorkerGrain(
         var run = GrainFactory.GetGrain<IRunGrain>(runId);
         var session = new RunSession(run, assignment, checkpoints);
         var context = new RunExecutionContext { Run = assignment.Run, Epoch = epoch, Restarts = assignment.Restarts, Checkpoints = session, Progress = session, Logger = logger };
+        Func<Task>? report = null;
         try
         {
             var result = await Task.Run(() => executor.ExecuteAsync(context, cancellation.Token), cancellation.Token);
             var outcome = new RunOutcome(result.FinalStep, Convert.ToHexStringLower(SHA256.HashData(result.FinalWeights)));
-            await ReportAsync(() => run.CompleteAsync(epoch, outcome), cancellation.Token);
+            report = () => ReportAsync(() => run.CompleteAsync(epoch, outcome), stopping.Token);
         }
         catch (RunFencedException)
         {
@@ -114,39 +133,39 @@ public sealed class GpuWorkerGrain(
         catch (RunFailureException e)
         {
             logger.LogWarning(e, "Run {RunId} failed ({Kind}) at step {Step}, epoch {Epoch}", runId, e.Kind, e.Step, epoch);
-            await ReportFailureAsync(run, epoch, e.Kind, e.Message, e.Step, cancellation.Token);
+            report = () => ReportFailureAsync(run, epoch, e.Kind, e.Message, e.Step);
         }
         catch (Exception e)
         {
             logger.LogWarning(e, "Run {RunId} failed (infrastructure) at step {Step}, epoch {Epoch}", runId, session.LastStep, epoch);
-            await ReportFailureAsync(run, epoch, FailureKind.Infrastructure, $"{e.GetType().Name}: {e.Message}", session.LastStep, cancellation.Token);
+            report = () => ReportFailureAsync(run, epoch, FailureKind.Infrastructure, $"{e.GetType().Name}: {e.Message}", session.LastStep);
         }
-        finally
-        {
-            completedAttempts++;
-            Release(runId);
-            _ = PullAsync();
-        }
-    }
-
-    private async Task ReportFailureAsync(IRunGrain run, long epoch, FailureKind kind, string message, int step, CancellationToken cancellation)
-    {
+        // Free the slot before reporting: a failed run is re-queued by its report and may come straight back here.
+        completedAttempts++;
+        Release(runId, cancellation);
         try
         {
-            await ReportAsync(() => run.FailAsync(epoch, kind, message, step), cancellation);
+            if (report is not null) await report();
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // The lease expires and the run grain reassigns the run: nothing is lost, only time.
-            logger.LogWarning(e, "Worker {WorkerId} could not report the failure of epoch {Epoch}", WorkerId, epoch);
+            logger.LogWarning(e, "Worker {WorkerId} could not report the end of run {RunId} epoch {Epoch}", WorkerId, runId, epoch);
         }
+        await PullAsync();
     }
+
+    private Task ReportFailureAsync(IRunGrain run, long epoch, FailureKind kind, string message, int step) =>
+        ReportAsync(() => run.FailAsync(epoch, kind, message, step), stopping.Token);
 
     private static async Task ReportAsync(Func<Task<ReportVerdict>> call, CancellationToken cancellation) =>
         await GrainCallResilience.Pipeline.ExecuteAsync(async _ => await call(), cancellation);
 
-    private void Release(string runId)
+    /// <summary>Frees the slot of one attempt (only that attempt's: the same run may already hold a new slot).</summary>
+    private void Release(string runId, CancellationTokenSource? attempt = null)
     {
-        if (running.Remove(runId, out var source)) source.Dispose();
+        if (!running.TryGetValue(runId, out var source) || (attempt is not null && !ReferenceEquals(source, attempt))) return;
+        running.Remove(runId);
+        source.Dispose();
     }
 }
