@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
 
 namespace SaEI.Silo;
 
@@ -13,26 +14,32 @@ namespace SaEI.Silo;
 public static class SaeiSilo
 {
     /// <summary>Builds the host; throws <see cref="ArgumentException"/> on a bad flag or setting.</summary>
-    public static IHost Build(string[] args, Action<ISiloBuilder>? configure = null)
+    /// <param name="args">Flags (see <see cref="SiloSettings.Flags"/>).</param>
+    /// <param name="settings">Extra configuration between environment and flags (tests: e.g. "Saei:Storage").</param>
+    /// <param name="configure">A last hook on the silo builder.</param>
+    public static IHost Build(string[] args, IEnumerable<KeyValuePair<string, string?>>? settings = null, Action<ISiloBuilder>? configure = null)
     {
         SiloSettings.CheckFlags(args);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
         builder.Configuration.AddCommandLine(args, SiloSettings.Flags.ToDictionary());
-        var settings = SiloSettings.From(builder.Configuration);
-        builder.UseOrleans(silo =>
+        var silo = SiloSettings.From(builder.Configuration);
+        builder.UseOrleans(orleans =>
         {
-            if (settings.ClusterId is { } clusterId)
-                silo.UseSaeiClustering(settings.StorageConnectionString, clusterId, settings.SiloPort, settings.GatewayPort);
+            // Failure detection (Orleans' ClusterMembershipOptions, e.g. Saei__Membership__ProbeTimeout): tests shorten it.
+            orleans.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection("Saei:Membership"));
+            if (silo.ClusterId is { } clusterId)
+                orleans.UseSaeiClustering(silo.StorageConnectionString, clusterId, silo.SiloPort, silo.GatewayPort);
             else
-                silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort);
-            silo.AddSaeiStorage(settings.StorageConnectionString)
-                .AddSaeiOrchestration(settings.StorageConnectionString, settings.RunsWorker, builder.Configuration);
-            configure?.Invoke(silo);
+                orleans.UseLocalhostClustering(silo.SiloPort, silo.GatewayPort);
+            orleans.AddSaeiStorage(silo.StorageConnectionString)
+                .AddSaeiOrchestration(silo.StorageConnectionString, silo.RunsWorker, builder.Configuration);
+            configure?.Invoke(orleans);
         });
         var host = builder.Build();
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SaEI.Silo");
         logger.LogInformation("Silo role {Role}, cluster {Cluster}, ports {SiloPort}/{GatewayPort}, storage {Storage}",
-            settings.Role, settings.ClusterId ?? "(local)", settings.SiloPort, settings.GatewayPort, StorageDescription.Redact(settings.StorageConnectionString));
+            silo.Role, silo.ClusterId ?? "(local)", silo.SiloPort, silo.GatewayPort, StorageDescription.Redact(silo.StorageConnectionString));
         return host;
     }
 
