@@ -22,7 +22,11 @@ public static class CommandLine
             {
                 "grade" => Commands.GradeCommand.Run(args[1..], Console.Out, Console.Error),
                 "check" => await Commands.StackCheckCommand.RunAsync(cancellation.Token),
-                "sweep" when args.Length > 1 && args[1] == "validate" => await Commands.SweepValidateCommand.RunAsync(args),
+                "sweep" => await Commands.SweepCommand.RunAsync(args, Console.Out, cancellation.Token),
+                "silo" => await Commands.SiloCommand.RunAsync(args),
+                "watch" => await Commands.WatchCommand.RunAsync(args, Console.Out, cancellation.Token),
+                "leaderboard" => await Commands.LeaderboardCommand.RunAsync(args, Console.Out, cancellation.Token),
+                "run" => await Commands.RunShowCommand.RunAsync(args, Console.Out, cancellation.Token),
                 // TODO(#7): the real demo (three-seed sweep, leaderboard, plots). For now it proves the stack.
                 "demo" => await Commands.StackCheckCommand.RunAsync(cancellation.Token),
                 _ => Unknown(args[0]),
@@ -52,6 +56,13 @@ public static class CommandLine
           demo         the main job (for now: the stack check)
           sweep validate <spec.yaml> [--runs]   check a sweep spec: every problem with its line, or the run count
           grade        grade answers in a JSONL file (given/predicts/solution vs ground_truth): saei grade FILE.jsonl [--json]
+          silo [--role control|gpu|all] [--cluster-id ID --port N --gateway-port N] [--slots N]   run a silo
+          sweep launch <spec.yaml>              store the sweep's runs and queue them (same spec again: no-op)
+          sweep status <exp> [--json]           every run: method, seed, state, step, restarts, metrics
+          sweep cancel <exp>                    cancel the runs that have not finished
+          watch <exp> [--json]                  live table until the sweep finishes
+          leaderboard <exp> [--benchmark B] [--json]   mean ± std over seeds per method, config, benchmark
+          run show <run> [--json]               one run: state, checkpoints, failures, resumes
           check        prove the stack end to end: TorchSharp computes, a blob round-trips, a grain's state persists
         """;
 }

@@ -1,10 +1,4 @@
-using Microsoft.Extensions.Hosting;
-using SaEI.Grains.Storage;
 using SaEI.Silo;
 
-// A single local silo on Azurite (or SAEI_STORAGE). The orchestrator issue extends roles and flags.
-string connectionString = LocalStorage.ResolveConnectionString();
-using IHost host = Host.CreateDefaultBuilder(args)
-    .UseOrleans(silo => silo.UseLocalhostClustering().AddSaeiStorage(connectionString))
-    .Build();
-await host.RunAsync();
+// The silo host: `dotnet SaEI.Silo.dll [--role control|gpu|all] [--cluster-id ID --port N --gateway-port N]` (see SaeiSilo).
+return await SaeiSilo.RunAsync(args);

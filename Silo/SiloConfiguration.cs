@@ -1,29 +1,39 @@
+using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
+using SaEI.Grains.Evaluation;
+using SaEI.Grains.Runs;
 using SaEI.Grains.Storage;
+using SaEI.Grains.Workers;
 
 namespace SaEI.Silo;
 
 /// <summary>How a SaEI silo is wired to Azure Storage: blob grain state, table reminders and (multi-silo) clustering.</summary>
 public static class SiloConfiguration
 {
-    /// <summary>Grain storage (Azure Blob) and reminders (Azure Table) on the given account.</summary>
+    /// <summary>
+    /// Grain storage (Azure Blob) and reminders (Azure Table) on the given account. The SDK retries ~25 s with
+    /// exponential backoff (0.5 s → 4 s) so a short storage outage delays grain writes instead of failing them.
+    /// </summary>
     public static ISiloBuilder AddSaeiStorage(this ISiloBuilder silo, string connectionString)
     {
         silo.AddAzureBlobGrainStorage(StorageNames.GrainState, options =>
         {
-            options.BlobServiceClient = new BlobServiceClient(connectionString);
+            options.BlobServiceClient = new BlobServiceClient(connectionString, Patient(new BlobClientOptions()));
             options.ContainerName = StorageNames.GrainStateContainer;
         });
-        silo.UseAzureTableReminderService(options => options.TableServiceClient = new TableServiceClient(connectionString));
+        silo.UseAzureTableReminderService(options => options.TableServiceClient = new TableServiceClient(connectionString, Patient(new TableClientOptions())));
         return silo;
     }
 
     /// <summary>Azure Table clustering, for several silo processes that find each other through storage.</summary>
     public static ISiloBuilder UseSaeiClustering(this ISiloBuilder silo, string connectionString, string clusterId, int siloPort, int gatewayPort)
     {
-        silo.UseAzureStorageClustering(options => options.TableServiceClient = new TableServiceClient(connectionString));
+        silo.UseAzureStorageClustering(options => options.TableServiceClient = new TableServiceClient(connectionString, Patient(new TableClientOptions())));
         silo.Configure<ClusterOptions>(options =>
         {
             options.ClusterId = clusterId;
@@ -31,5 +41,47 @@ public static class SiloConfiguration
         });
         silo.ConfigureEndpoints(System.Net.IPAddress.Loopback, siloPort, gatewayPort);
         return silo;
+    }
+
+    /// <summary>
+    /// The orchestration's services: blob stores (data container), checkpoints, metrics, the run executor and the
+    /// benchmark evaluator (simulated until the TorchSharp trainer plugs in through <see cref="IRunExecutor"/>), run
+    /// lifecycle and worker options from configuration ("Saei:Runs", "Saei:Worker", "Saei:Simulation"), and — on
+    /// gpu/all silos — the worker starter.
+    /// </summary>
+    public static ISiloBuilder AddSaeiOrchestration(this ISiloBuilder silo, string connectionString, bool runsWorker, IConfiguration? configuration = null)
+    {
+        var services = silo.Services;
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => ResilientBlobStore.Connect(connectionString, StorageNames.DataContainer, time: sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new CheckpointStore(sp.GetRequiredService<ResilientBlobStore>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new MetricsLog(sp.GetRequiredService<ResilientBlobStore>()));
+        services.TryAddSingleton<ICheckpointBackend, BlobCheckpointBackend>();
+        services.TryAddSingleton<SimulatedFaults>();
+        services.TryAddSingleton<IRunExecutor, SimulatedRunExecutor>();
+        services.TryAddSingleton<IBenchmarkEvaluator, SimulatedBenchmarkEvaluator>();
+        var simulation = new SimulatedExecutorOptions();
+        if (double.TryParse(configuration?["Saei:Simulation:StepMilliseconds"], System.Globalization.CultureInfo.InvariantCulture, out double stepMs))
+            simulation.StepDuration = TimeSpan.FromMilliseconds(stepMs);
+        services.TryAddSingleton(simulation);
+        if (configuration is not null)
+        {
+            services.Configure<RunLifecycleOptions>(configuration.GetSection(RunLifecycleOptions.Section));
+            services.Configure<WorkerOptions>(configuration.GetSection(WorkerOptions.Section));
+        }
+        // Reminders wake runs after a silo crash; allow the short periods tests configure (Orleans' floor is 1 min).
+        silo.Configure<ReminderOptions>(options => options.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
+        if (runsWorker) services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, GpuWorkerStarter>();
+        return silo;
+    }
+
+    private static T Patient<T>(T options) where T : ClientOptions
+    {
+        options.Retry.MaxRetries = 8;
+        options.Retry.Mode = RetryMode.Exponential;
+        options.Retry.Delay = TimeSpan.FromMilliseconds(500);
+        options.Retry.MaxDelay = TimeSpan.FromSeconds(4);
+        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(30);
+        return options;
     }
 }

@@ -1,0 +1,37 @@
+using System.Text.Json;
+using SaEI.Grains.Runs;
+
+namespace SaEI.Client.Commands;
+
+/// <summary>The `--json` shapes of the read verbs (snake_case keys, stable names).</summary>
+public static class JsonOutput
+{
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    public static string Serialize(object value) => JsonSerializer.Serialize(value, Options);
+
+    /// <summary>The per-run row of `sweep status --json` and `watch --json`.</summary>
+    public static object RunRow(RunStatus r) => new
+    {
+        run = r.RunId,
+        method = r.Method,
+        config = r.ConfigKey,
+        seed = r.Seed,
+        state = r.State,
+        step = r.Step,
+        total_steps = r.TotalSteps,
+        checkpoint_step = r.CheckpointStep,
+        restarts = r.Restarts,
+        epoch = r.Epoch,
+        reward = Metric(r, MetricNames.Reward),
+        entropy = Metric(r, MetricNames.Entropy),
+        accuracy = Metric(r, MetricNames.Accuracy),
+    };
+
+    public static double? Metric(RunStatus r, string name) => r.Metrics.TryGetValue(name, out double v) ? v : null;
+}

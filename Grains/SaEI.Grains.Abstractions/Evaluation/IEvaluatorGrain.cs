@@ -1,0 +1,32 @@
+namespace SaEI.Grains.Evaluation;
+
+/// <summary>
+/// One evaluation (key: "{run}/{step}/{benchmark}", see <see cref="EvaluationKey"/>): loads the checkpoint from blob
+/// storage and scores it on a benchmark. Idempotent: a second call returns the stored result.
+/// </summary>
+public interface IEvaluatorGrain : IGrainWithStringKey
+{
+    Task<EvaluationResult> EvaluateAsync(EvaluationRequest request);
+}
+
+[GenerateSerializer, Immutable]
+public sealed record EvaluationRequest(
+    [property: Id(0)] string ExperimentId,
+    [property: Id(1)] string RunId,
+    [property: Id(2)] int Step,
+    [property: Id(3)] string Benchmark,
+    [property: Id(4)] string Method,
+    [property: Id(5)] int Seed);
+
+[GenerateSerializer, Immutable]
+public sealed record EvaluationResult(
+    [property: Id(0)] string Benchmark,
+    [property: Id(1)] int Step,
+    [property: Id(2)] double Score,
+    [property: Id(3)] int Samples);
+
+/// <summary>The key of an evaluator grain.</summary>
+public static class EvaluationKey
+{
+    public static string Of(string runId, int step, string benchmark) => $"{runId}/{step}/{benchmark}";
+}

@@ -1,0 +1,27 @@
+using Orleans.Concurrency;
+
+namespace SaEI.Grains.Workers;
+
+/// <summary>
+/// The worker of one GPU-role silo (key: the silo's address). Owns the node's devices and a number of run slots;
+/// pulls pending runs from the scheduler when a slot is free and runs each one off the grain scheduler.
+/// </summary>
+public interface IGpuWorkerGrain : IGrainWithStringKey
+{
+    /// <summary>Starts pulling work with this many concurrent run slots (idempotent).</summary>
+    Task StartAsync(int slots);
+
+    /// <summary>A hint from the scheduler that work was queued.</summary>
+    [OneWay]
+    Task WorkAvailableAsync();
+
+    Task<WorkerInfo> GetInfoAsync();
+}
+
+/// <summary>A worker's slots and what runs in them.</summary>
+[GenerateSerializer, Immutable]
+public sealed record WorkerInfo(
+    [property: Id(0)] string WorkerId,
+    [property: Id(1)] int Slots,
+    [property: Id(2)] IReadOnlyList<string> RunningRuns,
+    [property: Id(3)] int CompletedAttempts);

@@ -1,0 +1,126 @@
+using Orleans.Storage;
+using Microsoft.Extensions.Logging;
+using SaEI.Grains.Runs;
+using SaEI.Grains.Storage;
+using SaEI.Grains.Sweeps;
+
+namespace SaEI.Grains.Experiments;
+
+/// <summary>
+/// One sweep: validates and expands the spec, stores the run list durably, then creates and queues the runs.
+///
+/// Decisions:
+/// 1. The run list is written to grain state before any run grain is touched; a crash between the two is repaired
+///    by relaunching (the same spec re-initialises its runs idempotently and creates nothing new).
+/// 2. Identity is <see cref="SpecFingerprint"/> (content, not YAML text): the same spec is AlreadyLaunched, another
+///    spec under the same id is Refused, with both fingerprints in the message.
+/// 3. Status fans out to the run grains (each owns its truth); nothing is cached here.
+/// 4. The spec is also written to experiments/{exp}/spec.yaml (create-only; an existing equal copy is fine).
+/// </summary>
+public sealed class ExperimentGrain(
+    [PersistentState("experiment", StorageNames.GrainState)] IPersistentState<ExperimentGrainState> state,
+    ResilientBlobStore blobs,
+    TimeProvider time,
+    ILogger<ExperimentGrain> logger) : Grain, IExperimentGrain
+{
+    private string ExperimentId => this.GetPrimaryKeyString();
+
+    public async Task<LaunchResult> LaunchAsync(string specYaml, IReadOnlyDictionary<string, string> executorOptions)
+    {
+        if (Ids.Check(ExperimentId, "experiment") is { } badId) return Refused(badId);
+        var parsed = SweepSpecParser.Parse(specYaml);
+        if (parsed.Spec is not { } spec)
+            return Refused($"the spec has {parsed.Errors.Count} problem(s):\n  " + string.Join("\n  ", parsed.Errors));
+        if (spec.Experiment != ExperimentId)
+            return Refused($"the spec names experiment '{spec.Experiment}' but was launched as '{ExperimentId}'; launch it under its own id.");
+        string fingerprint = SpecFingerprint.Compute(spec);
+        if (state.State.Fingerprint is { } stored)
+            return stored == fingerprint ? await RelaunchAsync() : Refused(Different(stored, fingerprint));
+
+        IReadOnlyList<RunDescriptor> runs;
+        try
+        {
+            runs = [.. SweepExpansion.Expand(spec).Select(r => RunDescriptors.From(r, spec, executorOptions))];
+        }
+        catch (SweepSpecException e)
+        {
+            return Refused(e.Message);
+        }
+        if (!await StoreAsync(specYaml, fingerprint, runs))
+            return state.State.Fingerprint == fingerprint ? await RelaunchAsync() : Refused(Different(state.State.Fingerprint!, fingerprint));
+        await WriteSpecBlobAsync(specYaml);
+        await InitializeRunsAsync();
+        logger.LogInformation("Experiment {Experiment} launched with {Runs} runs (spec {Fingerprint})", ExperimentId, runs.Count, fingerprint[..12]);
+        return new LaunchResult(LaunchOutcome.Launched, $"experiment {ExperimentId}: {runs.Count} runs stored and queued.", [.. runs.Select(r => r.RunId)]);
+    }
+
+    public async Task<SweepStatus> GetStatusAsync()
+    {
+        var statuses = await Task.WhenAll(state.State.Runs.Select(r => GrainFactory.GetGrain<IRunGrain>(r.RunId).GetStatusAsync()));
+        return new SweepStatus(ExperimentId, state.State.Fingerprint is not null, statuses);
+    }
+
+    public async Task<int> CancelAsync()
+    {
+        var before = await GetStatusAsync();
+        await Task.WhenAll(state.State.Runs.Select(r => GrainFactory.GetGrain<IRunGrain>(r.RunId).CancelAsync()));
+        return before.Runs.Count(r => !r.State.IsTerminal());
+    }
+
+    public Task<IReadOnlyList<RunDescriptor>> GetRunsAsync() => Task.FromResult<IReadOnlyList<RunDescriptor>>(state.State.Runs);
+
+    private async Task<LaunchResult> RelaunchAsync()
+    {
+        await InitializeRunsAsync(); // idempotent: repairs a launch interrupted after the run list was stored
+        return new LaunchResult(LaunchOutcome.AlreadyLaunched,
+            $"experiment {ExperimentId} was already launched with this spec; no run was created ({state.State.Runs.Count} runs).",
+            [.. state.State.Runs.Select(r => r.RunId)]);
+    }
+
+    /// <summary>Stores the run list unless a spec is already stored (then false); re-reads on an ETag conflict.</summary>
+    private async Task<bool> StoreAsync(string specYaml, string fingerprint, IReadOnlyList<RunDescriptor> runs)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            if (state.State.Fingerprint is not null) return false;
+            state.State.SpecYaml = specYaml;
+            state.State.Fingerprint = fingerprint;
+            state.State.Runs = [.. runs];
+            state.State.LaunchedAt = time.GetUtcNow();
+            try
+            {
+                await state.WriteStateAsync();
+                return true;
+            }
+            catch (InconsistentStateException) when (attempt < 3)
+            {
+                await state.ReadStateAsync();
+            }
+            catch (Exception)
+            {
+                DeactivateOnIdle();
+                throw;
+            }
+        }
+    }
+
+    private async Task WriteSpecBlobAsync(string specYaml)
+    {
+        await blobs.EnsureContainerAsync();
+        var written = await blobs.WriteAsync(BlobPaths.Spec(ExperimentId), BinaryData.FromString(specYaml), WriteCondition.CreateOnly);
+        if (written is BlobWriteResult.Conflict)
+            logger.LogInformation("Experiment {Experiment}: spec.yaml already stored; kept as is", ExperimentId);
+    }
+
+    private async Task InitializeRunsAsync()
+    {
+        foreach (var batch in state.State.Runs.Chunk(64))
+            await Task.WhenAll(batch.Select(r => GrainFactory.GetGrain<IRunGrain>(r.RunId).InitializeAsync(r)));
+    }
+
+    private LaunchResult Refused(string reason) => new(LaunchOutcome.Refused, $"experiment {ExperimentId}: {reason}", []);
+
+    private static string Different(string stored, string offered) =>
+        $"a different spec is already launched under this id (stored spec {stored[..12]}, this spec {offered[..12]}); " +
+        "choose a new experiment id, or relaunch the stored spec unchanged.";
+}

@@ -1,0 +1,40 @@
+using SaEI.Grains.Runs;
+using SaEI.Grains.Sweeps;
+
+namespace SaEI.Grains.Experiments;
+
+/// <summary>Maps the expansion of a spec (<see cref="RunDefinition"/>) to the messages the grains exchange.</summary>
+public static class RunDescriptors
+{
+    public static RunDescriptor From(RunDefinition run, SweepSpec spec, IReadOnlyDictionary<string, string> executorOptions)
+    {
+        var options = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (string line in run.ResolvedConfig.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            int equals = line.IndexOf('=');
+            if (equals > 0) options[line[..equals]] = line[(equals + 1)..];
+        }
+        foreach (var (key, value) in executorOptions) options[key] = value;
+        return new RunDescriptor
+        {
+            ExperimentId = run.Experiment,
+            RunId = run.RunId,
+            Method = run.Method,
+            ConfigKey = run.ConfigLabel,
+            Seed = run.Seed,
+            Steps = run.Steps,
+            CheckpointEvery = Math.Max(1, run.CheckpointEvery),
+            EvalEvery = Math.Max(1, run.EvalEvery),
+            MaxFailures = run.MaxFailures,
+            Options = new Dictionary<string, string>(options),
+            Benchmarks = OutOfDomainBenchmarks(spec),
+        };
+    }
+
+    /// <summary>The benchmarks scored on the best in-domain checkpoint: eval.benchmarks (or every ood set) minus the in-domain test set.</summary>
+    public static IReadOnlyList<string> OutOfDomainBenchmarks(SweepSpec spec)
+    {
+        var names = spec.Eval.Benchmarks.Count > 0 ? spec.Eval.Benchmarks : spec.Data.Ood.Select(o => o.Name).ToList();
+        return [.. names.Where(n => n != spec.Data.Test.Name).Distinct(StringComparer.Ordinal)];
+    }
+}

@@ -1,0 +1,57 @@
+using SaEI.Grains.Runs;
+
+namespace SaEI.Grains.Workers;
+
+/// <summary>
+/// One attempt's view of its run grain: progress reports and checkpoint commits, each fenced by the attempt's epoch.
+/// A commit is authorised by the run grain before the upload and confirmed after it, so a fenced worker never
+/// commits and a step committed once is skipped on a retry.
+/// </summary>
+public sealed class RunSession(IRunGrain run, RunAssignment assignment, ICheckpointBackend backend) : IRunProgress, IRunCheckpoints
+{
+    private RunDescriptor Run => assignment.Run;
+
+    private readonly List<(int Step, IReadOnlyDictionary<string, double> Values)> unwrittenMetrics = [];
+
+    /// <summary>The last step this attempt reported (for failure records).</summary>
+    public int LastStep { get; private set; }
+
+    public async Task ReportAsync(int step, IReadOnlyDictionary<string, double> metrics, CancellationToken cancellation)
+    {
+        var verdict = await CallAsync(() => run.ReportProgressAsync(assignment.Epoch, step, metrics), cancellation);
+        ThrowIfFenced(verdict);
+        LastStep = step;
+        unwrittenMetrics.Add((step, metrics));
+    }
+
+    public async Task<RestoredCheckpoint?> LoadLatestAsync(CancellationToken cancellation)
+    {
+        var loaded = await GrainCallResilience.Pipeline.ExecuteAsync(async token => await backend.LoadLatestIntactAsync(Run, token), cancellation);
+        var verdict = await CallAsync(() => run.ReportResumeAsync(assignment.Epoch, loaded?.Step ?? 0, loaded?.Skipped ?? []), cancellation);
+        ThrowIfFenced(verdict);
+        LastStep = loaded?.Step ?? 0;
+        return loaded;
+    }
+
+    public async Task<bool> CommitAsync(int step, IReadOnlyDictionary<string, byte[]> files, CancellationToken cancellation)
+    {
+        var verdict = await CallAsync(() => run.AuthorizeCommitAsync(assignment.Epoch, step), cancellation);
+        ThrowIfFenced(verdict);
+        if (verdict == ReportVerdict.Duplicate) return false;
+        // Metrics go with checkpoints (not every step) so a step costs no storage round-trip; replayed steps are skipped.
+        var metrics = unwrittenMetrics.ToList();
+        await GrainCallResilience.Pipeline.ExecuteAsync(async token => await backend.AppendMetricsAsync(Run, metrics, token), cancellation);
+        unwrittenMetrics.Clear();
+        await GrainCallResilience.Pipeline.ExecuteAsync(async token => await backend.CommitAsync(Run, step, files, token), cancellation);
+        ThrowIfFenced(await CallAsync(() => run.ConfirmCommitAsync(assignment.Epoch, step), cancellation));
+        return true;
+    }
+
+    private static async Task<ReportVerdict> CallAsync(Func<Task<ReportVerdict>> call, CancellationToken cancellation) =>
+        await GrainCallResilience.Pipeline.ExecuteAsync(async _ => await call(), cancellation);
+
+    private void ThrowIfFenced(ReportVerdict verdict)
+    {
+        if (verdict == ReportVerdict.Fenced) throw new RunFencedException(Run.RunId, assignment.Epoch);
+    }
+}

@@ -1,0 +1,16 @@
+namespace SaEI.Grains.Workers;
+
+/// <summary>Options of a GPU-role silo's worker (configuration section "Saei:Worker").</summary>
+public sealed class WorkerOptions
+{
+    public const string Section = "Saei:Worker";
+
+    /// <summary>Runs this node executes at once. Default 1 (one run = one node, its devices hold the layer shards).</summary>
+    public int Slots { get; set; } = 1;
+
+    /// <summary>The node's devices, e.g. ["cpu"] or ["cuda:0", "cuda:1"]; the shard plan spreads a model's layers over them.</summary>
+    public List<string> Devices { get; set; } = ["cpu"];
+
+    /// <summary>How often an idle worker asks the scheduler for work even without a wake-up. Default 1 s.</summary>
+    public TimeSpan PollPeriod { get; set; } = TimeSpan.FromSeconds(1);
+}

@@ -1,0 +1,107 @@
+using System.Text.Json;
+using Microsoft.Extensions.Hosting;
+using SaEI.Client.Commands;
+using SaEI.Silo;
+using SaEI.Testing;
+
+namespace SaEI.Client.Tests.Commands;
+
+/// <summary>The client verbs against a real local silo (`saei silo` in-process, localhost clustering, Azurite).</summary>
+public sealed class ClientVerbsTests : IAsyncLifetime
+{
+    private readonly int gatewayPort = TestSpecs.FreePort();
+    private IHost silo = null!;
+
+    public async Task InitializeAsync()
+    {
+        await Azurite.EnsureRunningAsync();
+        silo = SaeiSilo.Build(["--port", TestSpecs.FreePort().ToString(), "--gateway-port", gatewayPort.ToString(), "--slots", "4"],
+            [new("Saei:Storage", Azurite.ConnectionString), new("Logging:LogLevel:Default", "Warning")]);
+        await silo.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await silo.StopAsync();
+        silo.Dispose();
+    }
+
+    private async Task<(int Code, string Output)> RunAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        string[] full = [.. args, "--gateway-port", gatewayPort.ToString()];
+        int code = args[0] switch
+        {
+            "sweep" => await SweepCommand.RunAsync(full, output, CancellationToken.None),
+            "watch" => await WatchCommand.RunAsync(full, output, CancellationToken.None),
+            "leaderboard" => await LeaderboardCommand.RunAsync(full, output, CancellationToken.None),
+            "run" => await RunShowCommand.RunAsync(full, output, CancellationToken.None),
+            _ => throw new ArgumentException(args[0]),
+        };
+        return (code, output.ToString());
+    }
+
+    [Fact]
+    public async Task Launch_watch_status_leaderboard_and_run_show_work_end_to_end_with_json()
+    {
+        string experiment = TestSpecs.NewExperimentId();
+        string spec = await TestSpecs.WriteAsync(TestSpecs.Spec(experiment, steps: 4, seeds: 3));
+
+        var (launchCode, launch) = await RunAsync("sweep", "launch", spec, "--step-ms", "2");
+        Assert.Equal(0, launchCode);
+        Assert.Contains("6 runs stored and queued", launch, StringComparison.Ordinal);
+
+        var (watchCode, watch) = await RunAsync("watch", experiment, "--interval", "1", "--json");
+        Assert.Equal(0, watchCode); // watch returns once every run finished
+
+        var (_, statusJson) = await RunAsync("sweep", "status", experiment, "--json");
+        using var status = JsonDocument.Parse(statusJson);
+        var runs = status.RootElement.GetProperty("runs").EnumerateArray().ToList();
+        Assert.Equal(6, runs.Count);
+        foreach (var run in runs)
+        {
+            foreach (string field in new[] { "run", "method", "seed", "state", "step", "restarts" })
+                Assert.True(run.TryGetProperty(field, out _), $"sweep status --json lacks '{field}'");
+            Assert.Equal("completed", run.GetProperty("state").GetString());
+            Assert.Equal(4, run.GetProperty("step").GetInt32());
+            Assert.Equal(0, run.GetProperty("restarts").GetInt32());
+        }
+
+        var (_, table) = await RunAsync("sweep", "status", experiment);
+        Assert.Contains("6 completed", table, StringComparison.Ordinal);
+        Assert.Contains("4/4", table, StringComparison.Ordinal);
+
+        var (_, boardJson) = await RunAsync("leaderboard", experiment, "--benchmark", "synth-hard", "--json");
+        using var board = JsonDocument.Parse(boardJson);
+        var rows = board.RootElement.GetProperty("rows").EnumerateArray().ToList();
+        Assert.Equal(2, rows.Count);
+        Assert.All(rows, r => Assert.Equal(3, r.GetProperty("seeds").GetInt32()));
+        var (_, boardText) = await RunAsync("leaderboard", experiment);
+        Assert.Contains("±", boardText, StringComparison.Ordinal);
+
+        string runId = runs[0].GetProperty("run").GetString()!;
+        var (_, show) = await RunAsync("run", "show", runId, "--json");
+        using var shown = JsonDocument.Parse(show);
+        Assert.Equal(runId, shown.RootElement.GetProperty("run_id").GetString());
+        Assert.Equal(64, shown.RootElement.GetProperty("final_weights_sha256").GetString()!.Length);
+
+        var (relaunchCode, relaunch) = await RunAsync("sweep", "launch", spec);
+        Assert.Equal(0, relaunchCode);
+        Assert.Contains("no run was created", relaunch, StringComparison.Ordinal);
+        string changed = await TestSpecs.WriteAsync(TestSpecs.Spec(experiment, steps: 5, seeds: 3));
+        var (refusedCode, refused) = await RunAsync("sweep", "launch", changed);
+        Assert.Equal(1, refusedCode);
+        Assert.Contains("different spec", refused, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Bad_input_is_a_message_naming_it()
+    {
+        var missing = await Assert.ThrowsAsync<UserFacingException>(() => RunAsync("sweep", "launch", "/nonexistent/spec.yaml"));
+        Assert.Contains("/nonexistent/spec.yaml", missing.Message, StringComparison.Ordinal);
+        var unknown = await Assert.ThrowsAsync<UserFacingException>(() => RunAsync("sweep", "status", "x", "--jsn"));
+        Assert.Contains("--jsn", unknown.Message, StringComparison.Ordinal);
+        var run = await Assert.ThrowsAsync<UserFacingException>(() => RunAsync("run", "show", "no-such-run"));
+        Assert.Contains("no-such-run", run.Message, StringComparison.Ordinal);
+    }
+}
