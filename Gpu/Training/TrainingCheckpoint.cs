@@ -1,3 +1,4 @@
+using SaEI.Gpu.Models;
 using static TorchSharp.torch;
 
 namespace SaEI.Gpu.Training;
@@ -49,13 +50,16 @@ public static class TrainingCheckpoint
             : throw new InvalidDataException($"checkpoint lacks '{name}' (has: {string.Join(", ", files.Keys.Order(StringComparer.Ordinal))}); it is incomplete, use an earlier one.");
 
     /// <summary>Copies the named weights into the policy's parameters; a missing or misshapen tensor is named.</summary>
-    internal static void LoadWeights(RlTrainer trainer, byte[] file)
+    internal static void LoadWeights(RlTrainer trainer, byte[] file) => LoadPolicyWeights(trainer.Policy, file);
+
+    /// <summary>Copies the weights of a checkpoint's model.safetensors into <paramref name="policy"/> (same config).</summary>
+    public static void LoadPolicyWeights(IPolicyModel policy, byte[] file)
     {
         var tensors = SafetensorsBytes.Read(file, ModelFile);
         try
         {
             using var noGrad = no_grad();
-            foreach (var (name, parameter) in trainer.Policy.NamedParameters())
+            foreach (var (name, parameter) in policy.NamedParameters())
             {
                 if (!tensors.TryGetValue(name, out var source))
                     throw new InvalidDataException($"{ModelFile}: tensor '{name}' is missing; was the checkpoint made with another model config?");

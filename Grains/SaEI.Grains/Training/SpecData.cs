@@ -1,0 +1,39 @@
+using SaEI.Gpu.Tasks.Data;
+using SaEI.Gpu.Tasks.Synthetic;
+using SaEI.Grains.Sweeps;
+
+namespace SaEI.Grains.Training;
+
+/// <summary>Turns a spec's data sets into loaded problems (SaEI.Gpu loaders), at the model's image size.</summary>
+public static class SpecData
+{
+    /// <summary>The data set of the spec named <paramref name="benchmark"/> (test's or an ood entry's name), or null.</summary>
+    public static DatasetSpec? Find(SweepSpec spec, string benchmark) =>
+        spec.Data.Test.Name == benchmark ? spec.Data.Test : spec.Data.Ood.FirstOrDefault(d => d.Name == benchmark);
+
+    /// <summary>Loads a data set; synthetic images are drawn at <paramref name="imageSize"/>.</summary>
+    public static async Task<IReadOnlyList<VisualProblem>> LoadAsync(DatasetSpec data, int imageSize, CancellationToken cancellation) =>
+        await DataSources.LoadAsync(ToSource(data, imageSize), cancellation);
+
+    public static DataSourceSpec ToSource(DatasetSpec data, int imageSize)
+    {
+        if (data.Format != DatasetFormats.Synthetic)
+            return new DataSourceSpec { Format = data.Format, Path = data.Path, MaxRows = data.Size };
+        var families = data.Task is null or "all"
+            ? Enum.GetValues<SyntheticFamily>()
+            : [Enum.Parse<SyntheticFamily>(data.Task, ignoreCase: true)];
+        return new DataSourceSpec
+        {
+            Format = DatasetFormats.Synthetic,
+            MaxRows = data.Size ?? 1000,
+            Synthetic = new SyntheticTaskOptions
+            {
+                Families = families,
+                Difficulty = data.Difficulty ?? 1,
+                ImageSize = imageSize,
+                Seed = (ulong)(data.Seed ?? 0),
+                Split = string.Equals(data.Split, "test", StringComparison.OrdinalIgnoreCase) ? SyntheticSplit.Test : SyntheticSplit.Train,
+            },
+        };
+    }
+}

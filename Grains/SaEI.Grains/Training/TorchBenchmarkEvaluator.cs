@@ -1,0 +1,62 @@
+using Microsoft.Extensions.Logging;
+using SaEI.Gpu.Evaluation;
+using SaEI.Gpu.Models;
+using SaEI.Gpu.Runtime;
+using SaEI.Gpu.Training;
+using SaEI.Grains.Evaluation;
+using SaEI.Grains.Storage;
+using SaEI.Grains.Sweeps;
+
+namespace SaEI.Grains.Training;
+
+/// <summary>
+/// The real <see cref="IBenchmarkEvaluator"/>: loads the run's checkpoint of the requested step from blob storage into
+/// the base model's architecture and scores pass@1 on the named benchmark (the spec's test or ood data set) with the
+/// spec's evaluation settings. Decision: when that step has no intact checkpoint (eval and checkpoint schedules
+/// differ, or the checkpoint is corrupt) the newest intact checkpoint at or before it is used, and the log says so.
+/// </summary>
+public sealed class TorchBenchmarkEvaluator(
+    ResilientBlobStore blobs, CheckpointStore checkpoints, ModelStore models, TorchExecutorOptions options, ILogger<TorchBenchmarkEvaluator> logger)
+    : IBenchmarkEvaluator
+{
+    public async Task<(double Score, int Samples)> EvaluateAsync(EvaluationRequest request, CancellationToken cancellation)
+    {
+        TorchRuntime.Initialize(options.Threads > 0 ? options.Threads : Environment.ProcessorCount);
+        if (await blobs.ReadAsync(BlobPaths.Spec(request.ExperimentId), cancellation) is not BlobReadResult.Found found)
+            throw new InvalidOperationException($"experiment {request.ExperimentId}: spec.yaml is missing.");
+        var spec = SweepSpecParser.ParseOrThrow(found.Content.ToString());
+        var data = SpecData.Find(spec, request.Benchmark)
+            ?? throw new ArgumentException($"benchmark '{request.Benchmark}' is neither data.test nor a data.ood entry of {request.ExperimentId}.");
+        var checkpoint = await FindCheckpointAsync(request, cancellation);
+        string directory = await models.EnsureLocalAsync(spec.Model.Base ?? "", cancellation);
+        using var policy = PolicyModelFactory.Load(directory, TorchRuntime.ResolveDevice(options.Device));
+        TrainingCheckpoint.LoadPolicyWeights(policy, checkpoint.Files[TrainingCheckpoint.ModelFile].ToArray());
+        var problems = await SpecData.LoadAsync(data, policy.Info.ImageSize, cancellation);
+        var result = Evaluator.Evaluate(policy, request.Benchmark, problems, new EvaluationOptions
+        {
+            SamplesPerProblem = spec.Eval.Samples,
+            Temperature = spec.Eval.Temperature,
+            TopP = spec.Eval.TopP,
+            Seed = (ulong)request.Seed,
+        });
+        logger.LogInformation("Run {RunId} step {Step}: {Summary}", request.RunId, checkpoint.Manifest.Step, result.Summary());
+        return (result.Overall.Pass1, result.Overall.Problems * result.Overall.SamplesPerProblem);
+    }
+
+    private async Task<LoadedCheckpoint> FindCheckpointAsync(EvaluationRequest request, CancellationToken cancellation)
+    {
+        var exact = await checkpoints.TryLoadAsync(request.ExperimentId, request.RunId, request.Step, cancellation);
+        if (exact.Checkpoint is { } checkpoint) return checkpoint;
+        var steps = await checkpoints.ListStepsAsync(request.ExperimentId, request.RunId, cancellation);
+        foreach (int step in steps.Where(s => s < request.Step).OrderDescending())
+        {
+            var earlier = await checkpoints.TryLoadAsync(request.ExperimentId, request.RunId, step, cancellation);
+            if (earlier.Checkpoint is { } usable)
+            {
+                logger.LogWarning("Run {RunId}: no intact checkpoint at step {Step}; evaluating step {Used} instead", request.RunId, request.Step, step);
+                return usable;
+            }
+        }
+        throw new InvalidOperationException($"run {request.RunId}: no intact checkpoint at or before step {request.Step} to evaluate.");
+    }
+}

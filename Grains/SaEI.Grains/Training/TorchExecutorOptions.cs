@@ -1,0 +1,16 @@
+namespace SaEI.Grains.Training;
+
+/// <summary>How a silo runs the real trainer (configuration section "Saei:Torch").</summary>
+public sealed class TorchExecutorOptions
+{
+    public const string Section = "Saei:Torch";
+
+    /// <summary>"cpu", "cuda", "cuda:1", or "auto" (cuda when available). Default auto.</summary>
+    public string Device { get; set; } = "auto";
+
+    /// <summary>Intra-op threads for TorchSharp; 0 = the processor count. Fixed per process (reproducibility).</summary>
+    public int Threads { get; set; }
+
+    /// <summary>Image pairs (clean, perturbed) kept per checkpoint for inspection and the demo's Fig. 5.</summary>
+    public int ImagePairsPerCheckpoint { get; set; } = 2;
+}

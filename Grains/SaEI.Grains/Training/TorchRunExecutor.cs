@@ -1,0 +1,141 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using SaEI.Gpu.Evaluation;
+using SaEI.Gpu.Models;
+using SaEI.Gpu.Runtime;
+using SaEI.Gpu.Tasks.Images;
+using SaEI.Gpu.Training;
+using SaEI.Grains.Runs;
+using SaEI.Grains.Storage;
+using SaEI.Grains.Sweeps;
+using SaEI.Grains.Workers;
+
+namespace SaEI.Grains.Training;
+
+/// <summary>
+/// The real <see cref="IRunExecutor"/>: one run of the RL trainer (SaEI.Gpu) from the run's last committed checkpoint
+/// to its last step. Per step: <see cref="RlTrainer.Step"/>, the in-domain evaluation every <c>eval.every</c> steps,
+/// a progress report (which renews the lease, or stops this attempt when it was fenced), and every
+/// <c>checkpoint.every</c> steps a checkpoint (weights, AdamW moments, RNG states, data cursor) plus samples.
+/// Decisions:
+/// 1. The spec (model and data sections) is read from experiments/{exp}/spec.yaml, written before any run starts.
+/// 2. Failures are classified: a non-finite loss or metric → numeric; a bad model, data or option → configuration;
+///    anything else (storage, process) → infrastructure (retried by the run grain).
+/// 3. The final weights returned are model.safetensors of the last checkpoint (bit-identity checks hash them).
+/// </summary>
+public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models, TorchExecutorOptions options) : IRunExecutor
+{
+    public async Task<RunExecutionResult> ExecuteAsync(RunExecutionContext context, CancellationToken cancellation)
+    {
+        var run = context.Run;
+        TorchRuntime.Initialize(options.Threads > 0 ? options.Threads : Environment.ProcessorCount);
+        var device = TorchRuntime.ResolveDevice(options.Device);
+        var (spec, rl) = await LoadRunAsync(run, cancellation);
+        string modelDirectory = await models.EnsureLocalAsync(spec.Model.Base ?? "", cancellation);
+
+        using var policy = Configure(() => PolicyModelFactory.Load(modelDirectory, device), run, "loading the base model");
+        using var reference = rl.KlCoefficient > 0 ? PolicyModelFactory.Load(modelDirectory, device) : null;
+        int imageSize = policy.Info.ImageSize;
+        var train = await Configure(() => SpecData.LoadAsync(spec.Data.Train, imageSize, cancellation), run, "loading data.train");
+        var test = await Configure(() => SpecData.LoadAsync(spec.Data.Test, imageSize, cancellation), run, "loading data.test");
+
+        var restored = await context.Checkpoints.LoadLatestAsync(cancellation);
+        if (restored is { Step: 0 }) restored = null;
+        foreach (string note in restored?.Skipped ?? []) context.Logger.LogWarning("Run {RunId}: {Note}", run.RunId, note);
+        using var trainer = restored is null
+            ? new RlTrainer(policy, reference, rl, train, run.Steps, (ulong)run.Seed, imageSize)
+            : Configure(() => RlTrainer.Restore(restored.Files, policy, reference, train), run, "restoring the checkpoint");
+        if (restored is not null)
+            context.Logger.LogInformation("Run {RunId} resumes after step {Step} (epoch {Epoch})", run.RunId, restored.Step, context.Epoch);
+
+        IReadOnlyDictionary<string, byte[]> lastFiles = restored?.Files ?? new Dictionary<string, byte[]>();
+        for (int step = (restored?.Step ?? 0) + 1; step <= run.Steps; step++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var metrics = new Dictionary<string, double>(trainer.Step());
+            ThrowIfNotFinite(run, step, metrics);
+            if (metrics.TryGetValue("entropy/clean", out double entropy)) metrics[MetricNames.Entropy] = entropy;
+            if (step % run.EvalEvery == 0 || step == run.Steps)
+            {
+                var result = Evaluator.Evaluate(policy, spec.Data.Test.Name, test, EvaluationOf(spec, rl, run, step));
+                metrics[MetricNames.Accuracy] = result.Overall.Pass1;
+                metrics["val/format_rate"] = result.Overall.FormatRate;
+            }
+            await context.Progress.ReportAsync(step, metrics, cancellation);
+            if (step % run.CheckpointEvery == 0 || step == run.Steps)
+            {
+                lastFiles = TrainingCheckpoint.Write(trainer);
+                await context.Checkpoints.CommitAsync(step, lastFiles, cancellation);
+                await WriteSamplesAsync(run, step, trainer, cancellation);
+            }
+        }
+        return new RunExecutionResult(run.Steps, lastFiles.TryGetValue(TrainingCheckpoint.ModelFile, out var weights) ? weights : []);
+    }
+
+    /// <summary>The stored spec and the run's resolved options.</summary>
+    private async Task<(SweepSpec Spec, RlOptions Options)> LoadRunAsync(RunDescriptor run, CancellationToken cancellation)
+    {
+        if (await blobs.ReadAsync(BlobPaths.Spec(run.ExperimentId), cancellation) is not BlobReadResult.Found found)
+            throw new RunFailureException(FailureKind.Configuration, $"experiment {run.ExperimentId}: {BlobPaths.Spec(run.ExperimentId)} is missing; launch the sweep again.", 0);
+        var parsed = SweepSpecParser.Parse(found.Content.ToString());
+        if (parsed.Spec is not { } spec)
+            throw new RunFailureException(FailureKind.Configuration, $"experiment {run.ExperimentId}: stored spec does not parse: {string.Join("; ", parsed.Errors)}", 0);
+        if (spec.Model.Family != ModelFamily.TinyVlm)
+            throw new RunFailureException(FailureKind.Configuration, $"run {run.RunId}: model family {spec.Model.Family} has no loader in this build; use tiny-vlm.", 0);
+        var known = run.Options.Where(o => OptionBinder.Properties.ContainsKey(o.Key));
+        var options = Configure(() => OptionBinder.Apply(new RlOptions(), known).ThrowIfInvalid(), run, "binding options");
+        return (spec, options);
+    }
+
+    private static EvaluationOptions EvaluationOf(SweepSpec spec, RlOptions rl, RunDescriptor run, int step) => new()
+    {
+        SamplesPerProblem = spec.Eval.Samples,
+        Temperature = spec.Eval.Temperature,
+        TopP = spec.Eval.TopP,
+        MaxNewTokens = rl.MaxNewTokens,
+        Seed = (ulong)run.Seed * 1_000_003UL + (ulong)step,
+    };
+
+    private async Task WriteSamplesAsync(RunDescriptor run, int step, RlTrainer trainer, CancellationToken cancellation)
+    {
+        var lines = trainer.LastSamples.Select(s => JsonSerializer.Serialize(new
+        {
+            row = s.Row, problem_id = s.ProblemId, problem = s.Problem, answer = s.Answer, response = s.Response,
+            perturbed = s.Perturbed, reward = s.Reward, accuracy = s.Accuracy, format = s.Format,
+        }));
+        await blobs.WriteAsync(BlobPaths.Samples(run.ExperimentId, run.RunId, step), BinaryData.FromString(string.Join("\n", lines) + "\n"), WriteCondition.Overwrite, cancellation);
+        var pairs = trainer.LastImagePairs(options.ImagePairsPerCheckpoint);
+        for (int i = 0; i < pairs.Count; i++)
+        {
+            string folder = ImagePairFolder(run.ExperimentId, run.RunId, step);
+            await blobs.WriteAsync($"{folder}pair-{i}-clean.png", BinaryData.FromBytes(PngExport.Encode(pairs[i].Clean)), WriteCondition.Overwrite, cancellation);
+            await blobs.WriteAsync($"{folder}pair-{i}-perturbed.png", BinaryData.FromBytes(PngExport.Encode(pairs[i].Perturbed)), WriteCondition.Overwrite, cancellation);
+        }
+    }
+
+    /// <summary>experiments/{exp}/runs/{run}/samples/step-N-images/: pair-K-{clean,perturbed}.png.</summary>
+    public static string ImagePairFolder(string experiment, string run, int step) =>
+        BlobPaths.Run(experiment, run) + "samples/" + BlobPaths.StepName(step) + "-images/";
+
+    private static void ThrowIfNotFinite(RunDescriptor run, int step, IReadOnlyDictionary<string, double> metrics)
+    {
+        foreach (var (name, value) in metrics)
+            if (name.StartsWith("actor/", StringComparison.Ordinal) && !double.IsFinite(value))
+                throw new RunFailureException(FailureKind.Numeric,
+                    string.Create(CultureInfo.InvariantCulture, $"run {run.RunId} step {step}: {name} is {value}; lower learning_rate or check the data."), step);
+    }
+
+    private static T Configure<T>(Func<T> action, RunDescriptor run, string what)
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException or FormatException or JsonException
+                                       or SaEI.Gpu.Tasks.Data.DataFormatException)
+        {
+            throw new RunFailureException(FailureKind.Configuration, $"run {run.RunId}: {what} failed: {e.Message}", 0, e);
+        }
+    }
+}
