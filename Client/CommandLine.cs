@@ -27,8 +27,7 @@ public static class CommandLine
                 "watch" => await Commands.WatchCommand.RunAsync(args, Console.Out, cancellation.Token),
                 "leaderboard" => await Commands.LeaderboardCommand.RunAsync(args, Console.Out, cancellation.Token),
                 "run" => await Commands.RunShowCommand.RunAsync(args, Console.Out, cancellation.Token),
-                // TODO(#7): the real demo (three-seed sweep, leaderboard, plots). For now it proves the stack.
-                "demo" => await Commands.StackCheckCommand.RunAsync(cancellation.Token),
+                "demo" => await Demo.DemoCommand.RunAsync(args, Console.Out, cancellation.Token),
                 _ => Unknown(args[0]),
             };
         }
@@ -53,7 +52,7 @@ public static class CommandLine
 
     private const string Usage = """
         usage: saei <verb> [options]
-          demo         the main job (for now: the stack check)
+          demo [--quick] [--out DIR]            the main job: a three-seed GRPO vs SaEI sweep on the synthetic task, leaderboard, plots, report
           sweep validate <spec.yaml> [--runs]   check a sweep spec: every problem with its line, or the run count
           grade        grade answers in a JSONL file (given/predicts/solution vs ground_truth): saei grade FILE.jsonl [--json]
           silo [--role control|gpu|all] [--cluster-id ID --port N --gateway-port N] [--slots N]   run a silo

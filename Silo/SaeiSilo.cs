@@ -17,10 +17,14 @@ public static class SaeiSilo
     /// <param name="args">Flags (see <see cref="SiloSettings.Flags"/>).</param>
     /// <param name="settings">Extra configuration between environment and flags (tests: e.g. "Saei:Storage").</param>
     /// <param name="configure">A last hook on the silo builder.</param>
-    public static IHost Build(string[] args, IEnumerable<KeyValuePair<string, string?>>? settings = null, Action<ISiloBuilder>? configure = null)
+    /// <param name="defaults">Lowest-precedence settings (below appsettings.json and environment).</param>
+    public static IHost Build(string[] args, IEnumerable<KeyValuePair<string, string?>>? settings = null, Action<ISiloBuilder>? configure = null,
+        IEnumerable<KeyValuePair<string, string?>>? defaults = null)
     {
         SiloSettings.CheckFlags(args);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        if (defaults is not null)
+            builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = defaults });
         if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
         builder.Configuration.AddCommandLine(args, SiloSettings.Flags.ToDictionary());
         var silo = SiloSettings.From(builder.Configuration);
@@ -49,7 +53,8 @@ public static class SaeiSilo
         IHost host;
         try
         {
-            host = Build(args);
+            // A silo started by hand trains for real unless Saei__Executor=simulated says otherwise.
+            host = Build(args, defaults: [new(SiloConfiguration.ExecutorKey, SiloConfiguration.TorchExecutor)]);
         }
         catch (ArgumentException e)
         {

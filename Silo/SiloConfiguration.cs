@@ -8,6 +8,7 @@ using Orleans.Configuration;
 using SaEI.Grains.Evaluation;
 using SaEI.Grains.Runs;
 using SaEI.Grains.Storage;
+using SaEI.Grains.Training;
 using SaEI.Grains.Workers;
 
 namespace SaEI.Silo;
@@ -49,6 +50,11 @@ public static class SiloConfiguration
     /// lifecycle and worker options from configuration ("Saei:Runs", "Saei:Worker", "Saei:Simulation"), and — on
     /// gpu/all silos — the worker starter.
     /// </summary>
+    /// <summary>Configuration key choosing the run executor.</summary>
+    public const string ExecutorKey = "Saei:Executor";
+    public const string TorchExecutor = "torch";
+    public const string SimulatedExecutor = "simulated";
+
     public static ISiloBuilder AddSaeiOrchestration(this ISiloBuilder silo, string connectionString, bool runsWorker, IConfiguration? configuration = null)
     {
         var services = silo.Services;
@@ -58,6 +64,22 @@ public static class SiloConfiguration
         services.TryAddSingleton(sp => new MetricsLog(sp.GetRequiredService<ResilientBlobStore>()));
         services.TryAddSingleton<ICheckpointBackend, BlobCheckpointBackend>();
         services.TryAddSingleton<SimulatedFaults>();
+        // "Saei:Executor": torch (the real trainer; `saei silo` and the demo default to it) or simulated (no tensors:
+        // orchestration tests and the scheduling benchmark). Unset means simulated, so test clusters stay compute-free.
+        string executor = configuration?[ExecutorKey] ?? SimulatedExecutor;
+        if (executor == TorchExecutor)
+        {
+            var torch = new TorchExecutorOptions();
+            configuration?.GetSection(TorchExecutorOptions.Section).Bind(torch);
+            services.TryAddSingleton(torch);
+            services.TryAddSingleton(sp => new ModelStore(sp.GetRequiredService<ResilientBlobStore>()));
+            services.TryAddSingleton<IRunExecutor, TorchRunExecutor>();
+            services.TryAddSingleton<IBenchmarkEvaluator, TorchBenchmarkEvaluator>();
+        }
+        else if (executor != SimulatedExecutor)
+        {
+            throw new ArgumentException($"{ExecutorKey} is '{executor}'; set '{TorchExecutor}' (the real trainer) or '{SimulatedExecutor}' (no tensors).");
+        }
         services.TryAddSingleton<IRunExecutor, SimulatedRunExecutor>();
         services.TryAddSingleton<IBenchmarkEvaluator, SimulatedBenchmarkEvaluator>();
         var simulation = new SimulatedExecutorOptions();

@@ -12,5 +12,9 @@ public static class DatasetFormats
     /// <summary>Synthetic task families (SaEI.Gpu Tasks/Synthetic SyntheticFamily, snake_case) and `all` (every family).</summary>
     public static IReadOnlyList<string> SyntheticTasks { get; } = ["all", "counting", "sum", "length", "geometry"];
 
+    /// <summary>A task name of <see cref="SyntheticTasks"/>, or several families joined by '+' (e.g. `counting+length`).</summary>
+    public static bool IsSyntheticTask(string task) =>
+        SyntheticTasks.Contains(task) || task.Split('+').All(part => part != "all" && SyntheticTasks.Contains(part));
+
     public static bool IsKnown(string format) => All.Contains(format, StringComparer.Ordinal);
 }

@@ -59,8 +59,8 @@ public static partial class SweepSpecParser
         if (format == DatasetFormats.Synthetic)
         {
             if (task is null) reader.Error($"{path}.task", "is required for synthetic data (e.g. counting).", reader.Location(path));
-            else if (!DatasetFormats.SyntheticTasks.Contains(task))
-                reader.Error($"{path}.task", $"is '{task}'; set one of {string.Join(", ", DatasetFormats.SyntheticTasks)}.", entries["task"]);
+            else if (!DatasetFormats.IsSyntheticTask(task))
+                reader.Error($"{path}.task", $"is '{task}'; set one of {string.Join(", ", DatasetFormats.SyntheticTasks)}, or several joined by '+' (e.g. counting+length).", entries["task"]);
             if (size is null) reader.Error($"{path}.size", "is required for synthetic data (the number of problems, e.g. 1000).", reader.Location(path));
             if (file is not null) reader.Error($"{path}.path", "is not used by synthetic data; remove it.");
             if (split is not null and not ("train" or "test")) reader.Error($"{path}.split", $"is '{split}'; set train or test.");

@@ -21,7 +21,7 @@ public static class SpecData
             return new DataSourceSpec { Format = data.Format, Path = data.Path, MaxRows = data.Size };
         var families = data.Task is null or "all"
             ? Enum.GetValues<SyntheticFamily>()
-            : [Enum.Parse<SyntheticFamily>(data.Task, ignoreCase: true)];
+            : data.Task.Split('+').Select(part => Enum.Parse<SyntheticFamily>(part, ignoreCase: true)).ToArray();
         return new DataSourceSpec
         {
             Format = DatasetFormats.Synthetic,

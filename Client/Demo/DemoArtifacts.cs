@@ -1,0 +1,147 @@
+using System.Globalization;
+using System.Text;
+using SaEI.Client.Reports;
+using SaEI.Grains.Experiments;
+using SaEI.Grains.Leaderboards;
+using SaEI.Grains.Results;
+using SaEI.Grains.Runs;
+using SaEI.Grains.Storage;
+using SaEI.Grains.Sweeps;
+using SaEI.Grains.Training;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace SaEI.Client.Demo;
+
+/// <summary>
+/// The demo's output folder: PNG plots (policy entropy per step — the paper's Fig. 2 —, in-domain accuracy, reward),
+/// clean vs adversarial image pairs (Fig. 5), the leaderboard table and a Markdown report that says plainly whether
+/// SaEI beat GRPO here, by how much, and with what spread over seeds. Everything is read back from storage, so the
+/// report of an interrupted-and-resumed sweep is the same as of an uninterrupted one.
+/// </summary>
+public static class DemoArtifacts
+{
+    public sealed record Written(string Report, IReadOnlyList<string> Plots, string? Pairs);
+
+    public static async Task<Written> WriteAsync(string folder, SweepSpec spec, SweepStatus status, IReadOnlyList<LeaderboardRow> rows,
+        ResilientBlobStore blobs, string? baseModelSummary, CancellationToken cancellation)
+    {
+        Directory.CreateDirectory(folder);
+        var methods = spec.Methods.Select(m => m.Name).ToList();
+        var metrics = new MetricsLog(blobs);
+        var history = new Dictionary<RunStatus, IReadOnlyList<MetricsRecord>>();
+        foreach (var run in status.Runs)
+            history[run] = await metrics.ReadAsync(run.ExperimentId, run.RunId, cancellation);
+
+        IReadOnlyList<RunCurve> Curves(string metric) => [.. history.Select(h => new RunCurve(h.Key.Method, h.Key.Seed,
+            [.. h.Value.Where(r => r.Values.ContainsKey(metric)).Select(r => (r.Step, r.Values[metric]))]))];
+
+        var plots = new List<string>();
+        void Plot(string file, string title, string label, string metric)
+        {
+            string path = Path.Combine(folder, file);
+            if (CurvePlots.Save(path, title, label, Curves(metric), methods) > 0) plots.Add(path);
+        }
+        Plot("entropy.png", "Policy entropy of clean responses per step (paper Fig. 2)", "token entropy (nats)", MetricNames.Entropy);
+        Plot("accuracy.png", $"In-domain accuracy ({spec.Data.Test.Name}, pass@1 at T = {spec.Eval.Temperature})", "pass@1", MetricNames.Accuracy);
+        Plot("reward.png", "Mean rollout reward per step", "reward (0.9·accuracy + 0.1·format)", MetricNames.Reward);
+
+        string? pairs = await WritePairsAsync(folder, status, blobs, cancellation);
+        var aggregate = rows.Select(r => new AggregateRow(r.Method, r.ConfigKey, r.Benchmark, r.Seeds, r.Mean, r.Std)).ToList();
+        var tableOptions = new PaperTableOptions
+        {
+            MethodOrder = methods,
+            BenchmarkOrder = [MetricNames.InDomain, .. spec.Data.Ood.Select(o => o.Name)],
+        };
+        string table = PaperTable.ToMarkdown(aggregate, tableOptions);
+        await File.WriteAllTextAsync(Path.Combine(folder, "leaderboard.md"), table, cancellation);
+        string report = Path.Combine(folder, "report.md");
+        await File.WriteAllTextAsync(report, Report(spec, status, rows, table, plots, pairs, baseModelSummary), cancellation);
+        return new Written(report, plots, pairs);
+    }
+
+    /// <summary>The clean/perturbed pairs of the last checkpoint of each perturbing method's first seed.</summary>
+    private static async Task<string?> WritePairsAsync(string folder, SweepStatus status, ResilientBlobStore blobs, CancellationToken cancellation)
+    {
+        var pairs = new List<ImagePair>();
+        foreach (var run in status.Runs.Where(r => r.CommittedSteps.Count > 0).GroupBy(r => r.Method).Select(g => g.OrderBy(r => r.Seed).First()))
+        {
+            int step = run.CommittedSteps.Max();
+            string prefix = TorchRunExecutor.ImagePairFolder(run.ExperimentId, run.RunId, step);
+            for (int i = 0; ; i++)
+            {
+                if (await blobs.ReadAsync($"{prefix}pair-{i}-clean.png", cancellation) is not BlobReadResult.Found clean) break;
+                if (await blobs.ReadAsync($"{prefix}pair-{i}-perturbed.png", cancellation) is not BlobReadResult.Found perturbed) break;
+                using var cleanImage = Image.Load<Rgb24>(clean.Content.ToArray());
+                using var perturbedImage = Image.Load<Rgb24>(perturbed.Content.ToArray());
+                pairs.Add(new ImagePair($"{run.Method} seed {run.Seed}, step {step}", cleanImage.Width, cleanImage.Height, Bytes(cleanImage), Bytes(perturbedImage)));
+            }
+        }
+        if (pairs.Count == 0) return null;
+        string path = Path.Combine(folder, "adversarial-pairs.png");
+        ImagePairSheet.Save(path, pairs);
+        return path;
+    }
+
+    private static byte[] Bytes(Image<Rgb24> image)
+    {
+        var bytes = new byte[image.Width * image.Height * 3];
+        image.CopyPixelDataTo(bytes);
+        return bytes;
+    }
+
+    private static string Report(SweepSpec spec, SweepStatus status, IReadOnlyList<LeaderboardRow> rows, string table,
+        IReadOnlyList<string> plots, string? pairs, string? baseModelSummary)
+    {
+        var text = new StringBuilder();
+        var culture = CultureInfo.InvariantCulture;
+        text.AppendLine(culture, $"# SaEI demo: {spec.Experiment}");
+        text.AppendLine();
+        text.AppendLine(culture, $"Model: `{spec.Model.Base}` (TinyVlm warmed up by SFT); task: synthetic visual reasoning ({spec.Data.Train.Task}); " +
+                                 $"{spec.Steps} RL steps per run; seeds {string.Join(", ", spec.Seeds)}; methods {string.Join(", ", spec.Methods.Select(m => m.Name))}.");
+        if (baseModelSummary is not null) text.AppendLine(culture, $"Base model before RL: {baseModelSummary}.");
+        int failed = status.Count(RunState.Failed), restarts = status.Runs.Sum(r => r.Restarts);
+        text.AppendLine(culture, $"Runs: {status.Runs.Count} ({status.Count(RunState.Completed)} completed, {failed} failed, {restarts} restart(s)).");
+        text.AppendLine();
+        text.AppendLine("## Verdict");
+        text.AppendLine();
+        text.AppendLine(Verdict(rows));
+        text.AppendLine();
+        text.AppendLine("## Results (pass@1 ×100, mean ± std over seeds; in-domain = best in-domain checkpoint)");
+        text.AppendLine();
+        text.AppendLine(table);
+        foreach (string plot in plots)
+        {
+            text.AppendLine(culture, $"![{Path.GetFileNameWithoutExtension(plot)}]({Path.GetFileName(plot)})");
+            text.AppendLine();
+        }
+        if (pairs is not null)
+        {
+            text.AppendLine("## Clean vs perturbed images (paper Fig. 5)");
+            text.AppendLine();
+            text.AppendLine(culture, $"![pairs]({Path.GetFileName(pairs)})");
+            text.AppendLine();
+        }
+        text.AppendLine("## Caveats");
+        text.AppendLine();
+        text.AppendLine("A CPU-scale demo: a ~0.3–0.7 M-parameter model, a handful of RL steps and small test sets. The direction of an " +
+                        "effect can be compared with the paper, its size cannot; a difference smaller than the seeds' spread is noise.");
+        return text.ToString();
+    }
+
+    /// <summary>SaEI vs GRPO on the in-domain benchmark, in words, with the spread.</summary>
+    public static string Verdict(IReadOnlyList<LeaderboardRow> rows)
+    {
+        var saei = rows.FirstOrDefault(r => r.Method == "saei" && r.Benchmark == MetricNames.InDomain);
+        var grpo = rows.FirstOrDefault(r => r.Method == "grpo" && r.Benchmark == MetricNames.InDomain);
+        if (saei is null || grpo is null) return "SaEI and GRPO did not both finish, so there is no comparison.";
+        double difference = 100 * (saei.Mean - grpo.Mean);
+        double spread = 100 * Math.Max(saei.Std, grpo.Std);
+        string outcome = difference > spread
+            ? "SaEI beat GRPO here"
+            : difference > 0 ? "SaEI scored above GRPO here, but by less than the seeds' spread, so this run does not show it beating GRPO"
+            : difference < -spread ? "SaEI did worse than GRPO here" : "SaEI did not beat GRPO here (the difference is within the seeds' spread)";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{outcome}: in-domain pass@1 {100 * saei.Mean:0.00} ± {100 * saei.Std:0.00} (SaEI, {saei.Seeds} seeds) vs {100 * grpo.Mean:0.00} ± {100 * grpo.Std:0.00} (GRPO, {grpo.Seeds} seeds), a difference of {difference:+0.00;-0.00} points.");
+    }
+}

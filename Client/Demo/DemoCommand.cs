@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using SaEI.Client.Commands;
+using SaEI.Gpu.Training.Sft;
+using SaEI.Grains.Experiments;
+using SaEI.Grains.Leaderboards;
+using SaEI.Grains.Storage;
+using SaEI.Grains.Sweeps;
+using SaEI.Grains.Training;
+using SaEI.Silo;
+
+namespace SaEI.Client.Demo;
+
+/// <summary>
+/// `saei demo [--quick] [--out DIR] [--slots N]`: the main job. Starts a local silo on Azurite, builds the base model
+/// once (SFT warm start, kept in blob storage as models/{name}), launches the demo sweep of examples/ (GRPO vs SaEI,
+/// and NoisyRollout and KL-Cov in the full demo; three seeds each), shows the live run table, and ends with the
+/// leaderboard and an output folder of plots and a report. Interrupted (Ctrl-C) and run again, it continues: the same
+/// spec relaunched is a no-op, finished runs are kept, unfinished ones resume from their last checkpoint.
+/// </summary>
+public static class DemoCommand
+{
+    public const string Usage = "saei demo [--quick] [--out DIR] [--slots N]";
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, CancellationToken cancellation)
+    {
+        var arguments = new VerbArguments(args[1..], Usage, ["--out", "--slots", "--spec"], ["--quick"]);
+        bool quick = arguments.Has("--quick");
+        string specPath = arguments.Option("--spec") ?? Path.Combine(RepositoryRoot(), "examples", quick ? "synthetic-demo-quick.yaml" : "synthetic-demo.yaml");
+        if (!File.Exists(specPath)) throw new UserFacingException($"demo spec '{specPath}' does not exist; pass --spec <file> or run from the repository.");
+        string yaml = await File.ReadAllTextAsync(specPath, cancellation);
+        var spec = SweepSpecParser.ParseOrThrow(yaml);
+        string folder = Path.GetFullPath(arguments.Option("--out") ?? Path.Combine("out", spec.Experiment));
+        int slots = arguments.IntOption("--slots") ?? Math.Max(1, Math.Min(2, Environment.ProcessorCount));
+        var clock = Stopwatch.StartNew();
+        await output.WriteLineAsync($"SaEI demo{(quick ? " (quick)" : "")}: {string.Join(" vs ", spec.Methods.Select(m => m.Name))}, seeds {string.Join(", ", spec.Seeds)}, {spec.Steps} steps each; {slots} run(s) at a time; output → {folder}");
+
+        using var host = SaeiSilo.Build(["--role", "all", "--port", FreePort().ToString(CultureInfo.InvariantCulture), "--gateway-port", FreePort().ToString(CultureInfo.InvariantCulture)],
+            settings: Settings(slots));
+        await host.StartAsync(cancellation);
+        try
+        {
+            var blobs = host.Services.GetRequiredService<ResilientBlobStore>();
+            await blobs.EnsureContainerAsync(cancellation);
+            string? baseSummary = await EnsureBaseModelAsync(spec, quick ? "quick" : "default", new ModelStore(blobs), blobs, output, cancellation);
+
+            var grains = host.Services.GetRequiredService<IGrainFactory>();
+            var launch = await grains.GetGrain<IExperimentGrain>(spec.Experiment).LaunchAsync(yaml, new Dictionary<string, string>());
+            if (launch.Outcome == LaunchOutcome.Refused)
+                throw new UserFacingException($"{launch.Message}\n(to start over, give the spec a new `experiment:` id, or remove .azurite/ to forget every sweep)");
+            await output.WriteLineAsync(launch.Message);
+
+            var status = await WatchAsync(grains.GetGrain<IExperimentGrain>(spec.Experiment), output, cancellation);
+            var rows = await grains.GetGrain<ILeaderboardGrain>(spec.Experiment).QueryAsync(null);
+            var written = await DemoArtifacts.WriteAsync(folder, spec, status, rows, blobs, baseSummary, cancellation);
+            await output.WriteLineAsync();
+            await output.WriteLineAsync(await File.ReadAllTextAsync(Path.Combine(folder, "leaderboard.md"), cancellation));
+            await output.WriteLineAsync(DemoArtifacts.Verdict(rows));
+            await output.WriteLineAsync($"Report: {written.Report}; plots: {string.Join(", ", written.Plots.Select(Path.GetFileName))}{(written.Pairs is null ? "" : ", " + Path.GetFileName(written.Pairs))}");
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Done in {clock.Elapsed.TotalMinutes:0.0} min."));
+            return status.Runs.Any(r => r.State == Grains.Runs.RunState.Failed) ? 1 : 0;
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private static Dictionary<string, string?> Settings(int slots) => new()
+    {
+        [SiloConfiguration.ExecutorKey] = SiloConfiguration.TorchExecutor,
+        ["Saei:Torch:Device"] = "cpu",
+        // One intra-op thread per run and one run per core: runs do not fight over cores, and results are reproducible.
+        ["Saei:Torch:Threads"] = "1",
+        ["Saei:Worker:Slots"] = slots.ToString(CultureInfo.InvariantCulture),
+        // One process: a run interrupted by Ctrl-C is picked up again soon after the next start.
+        ["Saei:Runs:LeaseDuration"] = "00:00:30",
+        ["Saei:Runs:CheckPeriod"] = "00:00:03",
+        ["Logging:LogLevel:Default"] = "Warning",
+        ["Logging:LogLevel:Orleans"] = "Error",
+    };
+
+    /// <summary>Builds the spec's base model by the SFT warm start when storage lacks it; returns its base pass@1 line.</summary>
+    private static async Task<string?> EnsureBaseModelAsync(SweepSpec spec, string preset, ModelStore models, ResilientBlobStore blobs,
+        TextWriter output, CancellationToken cancellation)
+    {
+        string name = ModelStore.NameOf(spec.Model.Base ?? throw new UserFacingException("the demo spec's model needs `base:`."));
+        if (!await models.ExistsAsync(name, cancellation))
+        {
+            var options = SftOptions.Preset(preset);
+            await output.WriteLineAsync($"Building the base model {name} (SFT warm start, preset {preset}, {options.Steps} steps) — once; later demos reuse it.");
+            string directory = Path.Combine(Path.GetTempPath(), $"saei-sft-{name}-{Environment.ProcessId}");
+            var result = await Task.Run(() => SftWarmStart.Run(options, directory, threads: Math.Max(1, Environment.ProcessorCount), onStep: step =>
+            {
+                if (step.Step % 20 == 0 || step.Step == options.Steps)
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  SFT step {step.Step}/{options.Steps}: loss {step.Loss:0.000}"));
+            }), cancellation);
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"  trained in {result.TrainSeconds:0}s; base model {result.Base?.Summary() ?? "(not evaluated)"}"));
+            await models.UploadAsync(name, directory, cancellation);
+            Directory.Delete(directory, recursive: true);
+        }
+        else
+        {
+            await output.WriteLineAsync($"Reusing the base model models/{name} from storage.");
+        }
+        return await blobs.ReadAsync(BlobPaths.ModelFilePath(name, SftWarmStart.SummaryFileName), cancellation) is BlobReadResult.Found summary
+            ? BaseSummary(summary.Content.ToString()) : null;
+    }
+
+    private static string? BaseSummary(string json)
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(json);
+            var root = document.RootElement;
+            if (!root.TryGetProperty("base_pass_at_1", out var pass1) || pass1.ValueKind != System.Text.Json.JsonValueKind.Number) return null;
+            double format = root.TryGetProperty("base_format_rate", out var rate) && rate.ValueKind == System.Text.Json.JsonValueKind.Number ? rate.GetDouble() : double.NaN;
+            return string.Create(CultureInfo.InvariantCulture, $"pass@1 {100 * pass1.GetDouble():0.0}%, format rate {100 * format:0.0}% on the synthetic test split (SFT warm start)");
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Redraws the run table until every run has finished (or Ctrl-C).</summary>
+    private static async Task<SweepStatus> WatchAsync(IExperimentGrain experiment, TextWriter output, CancellationToken cancellation)
+    {
+        bool terminal = !Console.IsOutputRedirected && output == Console.Out;
+        string last = "";
+        var lastPrinted = Stopwatch.StartNew();
+        while (true)
+        {
+            var status = await experiment.GetStatusAsync();
+            string table = RunTable.Format(status);
+            if (terminal)
+            {
+                await output.WriteAsync("\u001b[H\u001b[2J" + table);
+            }
+            else if (status.Finished || (table != last && lastPrinted.Elapsed > TimeSpan.FromSeconds(15)))
+            {
+                // Logs and CI: print the table when it changed, at most every 15 s, so progress is visible but short.
+                await output.WriteAsync(table);
+                lastPrinted.Restart();
+            }
+            last = table;
+            if (status.Finished) return status;
+            await Task.Delay(TimeSpan.FromSeconds(2), cancellation);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>The checkout holding examples/ (walks up from the working folder, then from the program).</summary>
+    private static string RepositoryRoot()
+    {
+        foreach (string start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+                if (Directory.Exists(Path.Combine(dir.FullName, "examples"))) return dir.FullName;
+        return Directory.GetCurrentDirectory();
+    }
+}
