@@ -60,7 +60,11 @@ public sealed class RlStepSetup : IDisposable
     }
 }
 
-/// <summary>The console timing mode: mean seconds per phase over a few steps for GRPO and SaEI, and the ratio.</summary>
+/// <summary>
+/// The console timing mode: GRPO and SaEI steps interleaved (so both see the same machine load), the median of each
+/// phase's wall time, and the ratio of both wall time and process CPU time per step (CPU time is the robust number
+/// on a shared machine: one intra-op thread, so it is the work done).
+/// </summary>
 public static class RlStepTiming
 {
     private static readonly string[] Phases =
@@ -71,18 +75,41 @@ public static class RlStepTiming
 
     public static void Run(int steps)
     {
-        var means = new Dictionary<RlMethod, Dictionary<string, double>>();
-        foreach (var method in (RlMethod[])[RlMethod.Grpo, RlMethod.Saei])
+        RlMethod[] methods = [RlMethod.Grpo, RlMethod.Saei];
+        var setups = methods.ToDictionary(m => m, m => new RlStepSetup(m));
+        var runs = methods.ToDictionary(m => m, _ => new List<IReadOnlyDictionary<string, double>>());
+        var cpu = methods.ToDictionary(m => m, _ => new List<double>());
+        try
         {
-            using var setup = new RlStepSetup(method);
-            setup.Trainer.Step();                                                     // warm-up, not timed
-            var runs = Enumerable.Range(0, steps).Select(_ => setup.Trainer.Step()).ToArray();
-            means[method] = Phases.ToDictionary(p => p, p => runs.Average(r => r[p]));
+            foreach (var method in methods) setups[method].Trainer.Step();          // warm-up, not timed
+            for (int i = 0; i < steps; i++)
+            {
+                foreach (var method in methods)
+                {
+                    var before = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+                    runs[method].Add(setups[method].Trainer.Step());
+                    cpu[method].Add((System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - before).TotalSeconds);
+                }
+            }
         }
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"phase",-18}{"GRPO 8",10}{"SaEI 4+4",10}"));
+        finally
+        {
+            foreach (var setup in setups.Values) setup.Dispose();
+        }
+        Console.WriteLine(Line($"{"median wall (s)",-18}{"GRPO 8",10}{"SaEI 4+4",10}"));
         foreach (string phase in Phases)
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{phase,-18}{means[RlMethod.Grpo][phase],10:F3}{means[RlMethod.Saei][phase],10:F3}"));
-        double ratio = means[RlMethod.Saei][RlStepMetrics.TimingStep] / means[RlMethod.Grpo][RlStepMetrics.TimingStep];
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"SaEI/GRPO step time ratio: {ratio:F3} (target ≤ 1.25), {steps} steps each, {TorchRuntime.Describe()}"));
+            Console.WriteLine(Line($"{phase,-18}{Median(runs[RlMethod.Grpo].Select(r => r[phase])),10:F3}{Median(runs[RlMethod.Saei].Select(r => r[phase])),10:F3}"));
+        Console.WriteLine(Line($"{"cpu_s/step",-18}{Median(cpu[RlMethod.Grpo]),10:F3}{Median(cpu[RlMethod.Saei]),10:F3}"));
+        double wallRatio = Median(runs[RlMethod.Saei].Select(r => r[RlStepMetrics.TimingStep])) / Median(runs[RlMethod.Grpo].Select(r => r[RlStepMetrics.TimingStep]));
+        double cpuRatio = Median(cpu[RlMethod.Saei]) / Median(cpu[RlMethod.Grpo]);
+        Console.WriteLine(Line($"SaEI/GRPO step ratio: wall {wallRatio:F3}, cpu {cpuRatio:F3} (target ≤ 1.25); {steps} interleaved steps each, {TorchRuntime.Describe()}"));
     }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private static string Line(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }
