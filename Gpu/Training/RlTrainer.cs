@@ -145,13 +145,7 @@ public sealed partial class RlTrainer : IDisposable
         return Metrics(samples, group, update, entropyClean, entropyPerturbed, perturbed, timings);
     }
 
-    private GenerationOptions Sampling(int responsesPerPrompt) => new()
-    {
-        ResponsesPerPrompt = responsesPerPrompt,
-        Temperature = Options.Temperature,
-        TopP = Options.TopP,
-        MaxNewTokens = Options.MaxNewTokens,
-    };
+    private GenerationOptions Sampling(int responsesPerPrompt) => GenerationOptions.FromRl(Options, responsesPerPrompt);
 
     /// <summary>Teacher-forced logπ (and entropy) of every row of the group on the given per-row images, no gradient.</summary>
     private TokenScores NoGradScores(IPolicyModel model, Tensor rowPixels, MixedGroup group, bool computeEntropy)
