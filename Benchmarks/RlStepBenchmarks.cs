@@ -14,7 +14,8 @@ namespace SaEI.Benchmarks;
 /// GRPO samples G = 8 on the clean image, SaEI 4 + 4 (clean, then on the EgAS image). Default TinyVlm (64×64,
 /// ~1.9 M parameters), 4 prompts of the synthetic counting task, 48 new tokens, KL on (reference pass), one thread.
 /// `dotnet run -c Release --project Benchmarks -- --filter '*RlStep*'` runs BenchmarkDotNet;
-/// `dotnet run -c Release --project Benchmarks -- rl-step-timing [steps]` prints the per-phase breakdown instead.
+/// `dotnet run -c Release --project Benchmarks -- rl-step-timing [steps] [no-eval]` prints the per-phase breakdown
+/// instead (no-eval: evaluate_attack false, without the attack/objective_after forward).
 /// </summary>
 [MemoryDiagnoser(false)]
 public class RlStepBenchmarks
@@ -39,14 +40,14 @@ public sealed class RlStepSetup : IDisposable
 {
     private readonly IPolicyModel policy, reference;
 
-    public RlStepSetup(RlMethod method)
+    public RlStepSetup(RlMethod method, bool evaluateAttack = true)
     {
         TorchRuntime.Initialize(1);
         var config = new TinyVlmConfig();
         policy = PolicyModelFactory.CreateTiny(config, seed: 1, CPU);
         reference = PolicyModelFactory.CreateTiny(config, seed: 1, CPU);
         var problems = new SyntheticTask(new SyntheticTaskOptions { Families = [SyntheticFamily.Counting], Seed = 1 }).Generate(32);
-        var options = new RlOptions { Method = method, GroupSize = 8, PromptsPerStep = 4, MiniBatchPrompts = 2, MaxNewTokens = 48 };
+        var options = new RlOptions { Method = method, GroupSize = 8, PromptsPerStep = 4, MiniBatchPrompts = 2, MaxNewTokens = 48, EvaluateAttack = evaluateAttack };
         Trainer = new RlTrainer(policy, reference, options, problems, totalSteps: 60, seed: 1, config.ImageSize);
     }
 
@@ -73,10 +74,10 @@ public static class RlStepTiming
         RlStepMetrics.TimingAdvantage, RlStepMetrics.TimingUpdate, RlStepMetrics.TimingStep,
     ];
 
-    public static void Run(int steps)
+    public static void Run(int steps, bool evaluateAttack = true)
     {
         RlMethod[] methods = [RlMethod.Grpo, RlMethod.Saei];
-        var setups = methods.ToDictionary(m => m, m => new RlStepSetup(m));
+        var setups = methods.ToDictionary(m => m, m => new RlStepSetup(m, evaluateAttack));
         var runs = methods.ToDictionary(m => m, _ => new List<IReadOnlyDictionary<string, double>>());
         var cpu = methods.ToDictionary(m => m, _ => new List<double>());
         try
@@ -102,7 +103,7 @@ public static class RlStepTiming
         Console.WriteLine(Line($"{"cpu_s/step",-18}{Median(cpu[RlMethod.Grpo]),10:F3}{Median(cpu[RlMethod.Saei]),10:F3}"));
         double wallRatio = Median(runs[RlMethod.Saei].Select(r => r[RlStepMetrics.TimingStep])) / Median(runs[RlMethod.Grpo].Select(r => r[RlStepMetrics.TimingStep]));
         double cpuRatio = Median(cpu[RlMethod.Saei]) / Median(cpu[RlMethod.Grpo]);
-        Console.WriteLine(Line($"SaEI/GRPO step ratio: wall {wallRatio:F3}, cpu {cpuRatio:F3} (target ≤ 1.25); {steps} interleaved steps each, {TorchRuntime.Describe()}"));
+        Console.WriteLine(Line($"SaEI/GRPO step ratio: wall {wallRatio:F3}, cpu {cpuRatio:F3} (target ≤ 1.25); {steps} interleaved steps each, evaluate_attack {evaluateAttack}, {TorchRuntime.Describe()}"));
     }
 
     private static double Median(IEnumerable<double> values)

@@ -40,7 +40,8 @@ public static class RolloutPerturbation
                     if (cleanScores is null) cleanScores = scores;                               // I⁰: the first call
                     else scores.Dispose();
                 });
-                return new PerturbedImages(attack.Pixels, attack.LInfinity, attack.Objectives[0].Average(), attack.Objectives[^1].Average(), null)
+                double? after = options.EvaluateAttack ? attack.Objectives[^1].Average() : null;
+                return new PerturbedImages(attack.Pixels, attack.LInfinity, attack.Objectives[0].Average(), after, null)
                 {
                     CleanScores = cleanScores,
                 };
@@ -64,7 +65,7 @@ public static class RolloutPerturbation
         try
         {
             foreach (var (_, parameter) in parameters) parameter.requires_grad_(false);
-            return EntropyGuidedAttack.Attack(cleanPixels, Objective(model, cleanRollout, options, onScores), options);
+            return EntropyGuidedAttack.Attack(cleanPixels, Objective(model, cleanRollout, options, onScores), options, options.EvaluateAttack);
         }
         finally
         {
