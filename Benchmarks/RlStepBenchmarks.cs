@@ -14,7 +14,8 @@ namespace SaEI.Benchmarks;
 /// GRPO samples G = 8 on the clean image, SaEI 4 + 4 (clean, then on the EgAS image). Default TinyVlm (64×64,
 /// ~1.9 M parameters), 4 prompts of the synthetic counting task, 48 new tokens, KL on (reference pass), one thread.
 /// `dotnet run -c Release --project Benchmarks -- --filter '*RlStep*'` runs BenchmarkDotNet;
-/// `dotnet run -c Release --project Benchmarks -- rl-step-timing [steps]` prints the per-phase breakdown instead.
+/// `dotnet run -c Release --project Benchmarks -- rl-step-timing [steps] [no-eval]` prints the per-phase breakdown
+/// instead (no-eval: evaluate_attack false, without the attack/objective_after forward).
 /// </summary>
 [MemoryDiagnoser(false)]
 public class RlStepBenchmarks
@@ -39,14 +40,14 @@ public sealed class RlStepSetup : IDisposable
 {
     private readonly IPolicyModel policy, reference;
 
-    public RlStepSetup(RlMethod method)
+    public RlStepSetup(RlMethod method, bool evaluateAttack = true)
     {
         TorchRuntime.Initialize(1);
         var config = new TinyVlmConfig();
         policy = PolicyModelFactory.CreateTiny(config, seed: 1, CPU);
         reference = PolicyModelFactory.CreateTiny(config, seed: 1, CPU);
         var problems = new SyntheticTask(new SyntheticTaskOptions { Families = [SyntheticFamily.Counting], Seed = 1 }).Generate(32);
-        var options = new RlOptions { Method = method, GroupSize = 8, PromptsPerStep = 4, MiniBatchPrompts = 2, MaxNewTokens = 48 };
+        var options = new RlOptions { Method = method, GroupSize = 8, PromptsPerStep = 4, MiniBatchPrompts = 2, MaxNewTokens = 48, EvaluateAttack = evaluateAttack };
         Trainer = new RlTrainer(policy, reference, options, problems, totalSteps: 60, seed: 1, config.ImageSize);
     }
 
@@ -60,7 +61,11 @@ public sealed class RlStepSetup : IDisposable
     }
 }
 
-/// <summary>The console timing mode: mean seconds per phase over a few steps for GRPO and SaEI, and the ratio.</summary>
+/// <summary>
+/// The console timing mode: GRPO and SaEI steps interleaved (so both see the same machine load), the median of each
+/// phase's wall time, and the ratio of both wall time and process CPU time per step (CPU time is the robust number
+/// on a shared machine: one intra-op thread, so it is the work done).
+/// </summary>
 public static class RlStepTiming
 {
     private static readonly string[] Phases =
@@ -69,20 +74,43 @@ public static class RlStepTiming
         RlStepMetrics.TimingAdvantage, RlStepMetrics.TimingUpdate, RlStepMetrics.TimingStep,
     ];
 
-    public static void Run(int steps)
+    public static void Run(int steps, bool evaluateAttack = true)
     {
-        var means = new Dictionary<RlMethod, Dictionary<string, double>>();
-        foreach (var method in (RlMethod[])[RlMethod.Grpo, RlMethod.Saei])
+        RlMethod[] methods = [RlMethod.Grpo, RlMethod.Saei];
+        var setups = methods.ToDictionary(m => m, m => new RlStepSetup(m, evaluateAttack));
+        var runs = methods.ToDictionary(m => m, _ => new List<IReadOnlyDictionary<string, double>>());
+        var cpu = methods.ToDictionary(m => m, _ => new List<double>());
+        try
         {
-            using var setup = new RlStepSetup(method);
-            setup.Trainer.Step();                                                     // warm-up, not timed
-            var runs = Enumerable.Range(0, steps).Select(_ => setup.Trainer.Step()).ToArray();
-            means[method] = Phases.ToDictionary(p => p, p => runs.Average(r => r[p]));
+            foreach (var method in methods) setups[method].Trainer.Step();          // warm-up, not timed
+            for (int i = 0; i < steps; i++)
+            {
+                foreach (var method in methods)
+                {
+                    var before = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+                    runs[method].Add(setups[method].Trainer.Step());
+                    cpu[method].Add((System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - before).TotalSeconds);
+                }
+            }
         }
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"phase",-18}{"GRPO 8",10}{"SaEI 4+4",10}"));
+        finally
+        {
+            foreach (var setup in setups.Values) setup.Dispose();
+        }
+        Console.WriteLine(Line($"{"median wall (s)",-18}{"GRPO 8",10}{"SaEI 4+4",10}"));
         foreach (string phase in Phases)
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{phase,-18}{means[RlMethod.Grpo][phase],10:F3}{means[RlMethod.Saei][phase],10:F3}"));
-        double ratio = means[RlMethod.Saei][RlStepMetrics.TimingStep] / means[RlMethod.Grpo][RlStepMetrics.TimingStep];
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"SaEI/GRPO step time ratio: {ratio:F3} (target ≤ 1.25), {steps} steps each, {TorchRuntime.Describe()}"));
+            Console.WriteLine(Line($"{phase,-18}{Median(runs[RlMethod.Grpo].Select(r => r[phase])),10:F3}{Median(runs[RlMethod.Saei].Select(r => r[phase])),10:F3}"));
+        Console.WriteLine(Line($"{"cpu_s/step",-18}{Median(cpu[RlMethod.Grpo]),10:F3}{Median(cpu[RlMethod.Saei]),10:F3}"));
+        double wallRatio = Median(runs[RlMethod.Saei].Select(r => r[RlStepMetrics.TimingStep])) / Median(runs[RlMethod.Grpo].Select(r => r[RlStepMetrics.TimingStep]));
+        double cpuRatio = Median(cpu[RlMethod.Saei]) / Median(cpu[RlMethod.Grpo]);
+        Console.WriteLine(Line($"SaEI/GRPO step ratio: wall {wallRatio:F3}, cpu {cpuRatio:F3} (target ≤ 1.25); {steps} interleaved steps each, evaluate_attack {evaluateAttack}, {TorchRuntime.Describe()}"));
     }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private static string Line(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

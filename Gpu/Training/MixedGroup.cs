@@ -90,6 +90,20 @@ public sealed class MixedGroup : IDisposable
         return group;
     }
 
+    /// <summary>
+    /// Per-row values of the clean round [B·n,T'] and of the perturbed round [B·m,T''] (each in prompt order) → [N,Tr]
+    /// in group order, zero-padded (or cut, beyond every response) to this group's Tr.
+    /// </summary>
+    public Tensor Interleave(Tensor cleanRows, Tensor perturbedRows)
+    {
+        using var scope = NewDisposeScope();
+        long length = ResponseIds.shape[1];
+        Tensor Fit(Tensor x) => x.shape[1] >= length ? x.narrow(1, 0, length) : nn.functional.pad(x, [0, length - x.shape[1]]);
+        int n = CleanResponses, m = GroupSize - CleanResponses;
+        var grouped = cat([Fit(cleanRows).view(Prompts, n, length), Fit(perturbedRows).view(Prompts, m, length)], 1); // [B,G,Tr]
+        return grouped.reshape(Rows, length).MoveToOuterDisposeScope();                                               // [N,Tr]
+    }
+
     /// <summary>Takes the tensors out of the current dispose scope (the caller then owns them).</summary>
     internal MixedGroup DetachFromDisposeScope()
     {

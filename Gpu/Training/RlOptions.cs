@@ -80,6 +80,10 @@ public sealed record RlOptions
     /// <summary>TsEC token selection for the adversarial objective (paper: moderate). EgAS-only forces all.</summary>
     public TokenSelection Tokens { get; init; } = TokenSelection.Moderate;
 
+    /// <summary>Evaluate the TsEC objective again on the adversarial image (attack/objective_after). Costs one
+    /// teacher-forced forward over the clean responses per step; false omits that metric. Default true.</summary>
+    public bool EvaluateAttack { get; init; } = true;
+
     /// <summary>Decision: reference log-probs of perturbed responses use the clean image, like the current policy.
     /// Set true to use the image each response was sampled on instead.</summary>
     public bool ReferenceOnSamplingImage { get; init; }

@@ -120,7 +120,10 @@ public sealed partial class RlTrainer : IDisposable
 
         // 6. Old log-probs: the policy that sampled each row (Eq. 6), or the clean image (NoisyRollout).
         var oldPassPixels = RlMethodTraits.OldLogProbsOnSamplingImage(Options.Method) ? group.SamplingPixels : group.CleanPixels;
-        var old = Timed(() => NoGradScores(policy, oldPassPixels, group, computeEntropy: true), t => timings.Old += t);
+        var old = Timed(() => perturbed?.CleanScores is { } cleanScores && ReferenceEquals(oldPassPixels, group.SamplingPixels)
+            ? OldScoresReusingAttack(group, cleanScores)
+            : NoGradScores(policy, oldPassPixels, group, computeEntropy: true), t => timings.Old += t);
+        perturbed?.CleanScores?.Dispose();
         var (entropyClean, entropyPerturbed) = Timed(() => Entropies(group, old, oldPassPixels), t => timings.Old += t);
 
         // 7. Reference log-probs (KL): the frozen initial policy, on the clean image by default.
@@ -142,13 +145,7 @@ public sealed partial class RlTrainer : IDisposable
         return Metrics(samples, group, update, entropyClean, entropyPerturbed, perturbed, timings);
     }
 
-    private GenerationOptions Sampling(int responsesPerPrompt) => new()
-    {
-        ResponsesPerPrompt = responsesPerPrompt,
-        Temperature = Options.Temperature,
-        TopP = Options.TopP,
-        MaxNewTokens = Options.MaxNewTokens,
-    };
+    private GenerationOptions Sampling(int responsesPerPrompt) => GenerationOptions.FromRl(Options, responsesPerPrompt);
 
     /// <summary>Teacher-forced logπ (and entropy) of every row of the group on the given per-row images, no gradient.</summary>
     private TokenScores NoGradScores(IPolicyModel model, Tensor rowPixels, MixedGroup group, bool computeEntropy)
@@ -156,6 +153,21 @@ public sealed partial class RlTrainer : IDisposable
         using var noGrad = no_grad();
         return TeacherForcing.Score(model, rowPixels, group.PromptIds, group.PromptMask, group.ResponseIds, group.ResponseMask,
             Options.Temperature, computeEntropy, chunkRows: Options.MicroBatchResponses);
+    }
+
+    /// <summary>
+    /// Old log-probs and entropies when EgAS already scored the clean rows on the clean image (its first forward,
+    /// <see cref="PerturbedImages.CleanScores"/>): only the perturbed rows are scored here, on their sampling image.
+    /// </summary>
+    private TokenScores OldScoresReusingAttack(MixedGroup group, TokenScores cleanScores)
+    {
+        var rows = RowIndices(group, perturbed: true);
+        using var noGrad = no_grad();
+        using var perturbedScores = TeacherForcing.Score(policy, group.SamplingPixels.index_select(0, rows), group.PromptIds.index_select(0, rows),
+            group.PromptMask.index_select(0, rows), group.ResponseIds.index_select(0, rows), group.ResponseMask.index_select(0, rows),
+            Options.Temperature, computeEntropy: true, chunkRows: Options.MicroBatchResponses);
+        return new TokenScores(group.Interleave(cleanScores.LogProbs, perturbedScores.LogProbs),
+            group.Interleave(cleanScores.Entropy!, perturbedScores.Entropy!));
     }
 
     /// <summary>Decoded responses scored against their problems → overall rewards [N] and the samples.</summary>

@@ -20,6 +20,9 @@ namespace SaEI.Gpu.Training;
 ///    clean responses (each image moves along its own prompt's gradient).
 /// 2. The model's parameters stop requiring gradients during the attack (only ∂H/∂I is needed; this skips the
 ///    parameter-gradient work) and are switched back afterwards, even on an exception.
+/// 3. The attack's first forward (I⁰ = the clean image, the clean responses, π_old) is exactly the old log-prob
+///    pass of the clean rows; its detached log-probs and entropies are returned (<see cref="PerturbedImages.CleanScores"/>)
+///    so the trainer does not run that pass twice (the main saving in SaEI's step cost).
 /// </summary>
 public static class RolloutPerturbation
 {
@@ -31,8 +34,17 @@ public static class RolloutPerturbation
         switch (options.Perturbation)
         {
             case Perturbation.Adversarial:
-                var attack = Attack(model, cleanPixels, cleanRollout, options);
-                return new PerturbedImages(attack.Pixels, attack.LInfinity, attack.Objectives[0].Average(), attack.Objectives[^1].Average(), null);
+                TokenScores? cleanScores = null;
+                var attack = Attack(model, cleanPixels, cleanRollout, options, scores =>
+                {
+                    if (cleanScores is null) cleanScores = scores;                               // I⁰: the first call
+                    else scores.Dispose();
+                });
+                double? after = options.EvaluateAttack ? attack.Objectives[^1].Average() : null;
+                return new PerturbedImages(attack.Pixels, attack.LInfinity, attack.Objectives[0].Average(), after, null)
+                {
+                    CleanScores = cleanScores,
+                };
             case Perturbation.AnnealedNoise or Perturbation.FixedNoise:
                 int noiseStep = DiffusionNoise.NoiseStepFor(options, step, totalSteps);
                 var noisy = DiffusionNoise.Apply(cleanPixels, noiseStep, noiseGenerator);                 // [B,3,H,W]
@@ -43,7 +55,8 @@ public static class RolloutPerturbation
     }
 
     /// <summary>EgAS on the clean images with the clean responses held fixed (objective evaluated before and after).</summary>
-    public static AdversarialImages Attack(IPolicyModel model, Tensor cleanPixels, RolloutBatch cleanRollout, RlOptions options)
+    public static AdversarialImages Attack(IPolicyModel model, Tensor cleanPixels, RolloutBatch cleanRollout, RlOptions options,
+        Action<TokenScores>? onScores = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(cleanRollout);
@@ -52,7 +65,7 @@ public static class RolloutPerturbation
         try
         {
             foreach (var (_, parameter) in parameters) parameter.requires_grad_(false);
-            return EntropyGuidedAttack.Attack(cleanPixels, Objective(model, cleanRollout, options), options);
+            return EntropyGuidedAttack.Attack(cleanPixels, Objective(model, cleanRollout, options, onScores), options, options.EvaluateAttack);
         }
         finally
         {
@@ -60,8 +73,12 @@ public static class RolloutPerturbation
         }
     }
 
-    /// <summary>H_sel as a function of the images: pixels [B,3,H,W] → [B].</summary>
-    public static Func<Tensor, Tensor> Objective(IPolicyModel model, RolloutBatch cleanRollout, RlOptions options)
+    /// <summary>
+    /// H_sel as a function of the images: pixels [B,3,H,W] → [B]. <paramref name="onScores"/> receives each call's
+    /// teacher-forced scores as detached copies outside any dispose scope: the receiver owns and disposes them.
+    /// </summary>
+    public static Func<Tensor, Tensor> Objective(IPolicyModel model, RolloutBatch cleanRollout, RlOptions options,
+        Action<TokenScores>? onScores = null)
     {
         var selection = RlMethodTraits.EffectiveSelection(options.Method, options.Tokens);
         int n = cleanRollout.GroupSize;
@@ -71,6 +88,8 @@ public static class RolloutPerturbation
             var rowPixels = pixels.repeat_interleave(n, 0);                                          // [B·n,3,H,W]
             using var scores = TeacherForcing.Score(model, rowPixels, cleanRollout.PromptIds, cleanRollout.PromptMask,
                 cleanRollout.ResponseIds, cleanRollout.ResponseMask, options.Temperature, computeEntropy: true);
+            onScores?.Invoke(new TokenScores(scores.LogProbs.detach().clone().DetachFromDisposeScope(),
+                scores.Entropy!.detach().clone().DetachFromDisposeScope()));
             return TokenSelector.Objective(scores.Entropy!, cleanRollout.ResponseMask, selection, n).MoveToOuterDisposeScope(); // [B]
         };
     }
@@ -88,5 +107,12 @@ public static class RolloutPerturbation
 /// </summary>
 public sealed record PerturbedImages(Tensor Pixels, double[] LInfinity, double? ObjectiveBefore, double? ObjectiveAfter, int? NoiseStep) : IDisposable
 {
-    public void Dispose() => Pixels.Dispose();
+    /// <summary>EgAS only: logπ_old and entropy [B·n,Tr_clean] of the clean responses on the clean image (detached).</summary>
+    public TokenScores? CleanScores { get; init; }
+
+    public void Dispose()
+    {
+        Pixels.Dispose();
+        CleanScores?.Dispose();
+    }
 }
