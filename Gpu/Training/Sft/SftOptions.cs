@@ -39,8 +39,8 @@ public sealed record SftOptions
     /// <summary>Distinct training problems generated (cycled through in seeded random order). Default 2048.</summary>
     public int TrainProblems { get; init; } = 2048;
 
-    /// <summary>Optimiser steps. Default 200.</summary>
-    public int Steps { get; init; } = 200;
+    /// <summary>Optimiser steps. Default 120 (about 3 CPU-seconds each for the standard model).</summary>
+    public int Steps { get; init; } = 120;
 
     /// <summary>Problems per step. Default 16.</summary>
     public int BatchSize { get; init; } = 16;
