@@ -1,3 +1,5 @@
+using SaEI.Gpu.Training;
+
 namespace SaEI.Gpu.Rollout;
 
 /// <summary>Sampling settings of one rollout (ALGORITHM.md section 1 step 1, section 7).</summary>
@@ -14,6 +16,16 @@ public sealed record GenerationOptions
 
     /// <summary>Most tokens generated per response. Default 64 (ARCHITECTURE sweep example).</summary>
     public int MaxNewTokens { get; init; } = 64;
+
+    /// <summary>The RL rollout settings (temperature, top_p, max new tokens) with <paramref name="responsesPerPrompt"/>
+    /// (GroupSize for GRPO; CleanResponses / PerturbedResponses for SaEI and NoisyRollout).</summary>
+    public static GenerationOptions FromRl(RlOptions options, int responsesPerPrompt) => new()
+    {
+        ResponsesPerPrompt = responsesPerPrompt,
+        Temperature = options.Temperature,
+        TopP = options.TopP,
+        MaxNewTokens = options.MaxNewTokens,
+    };
 
     /// <summary>Throws naming the option, its range and what to set instead.</summary>
     public void Validate()
