@@ -16,8 +16,13 @@ public abstract record Expression
 
     protected abstract void Collect(HashSet<string> found);
 
-    public sealed record Number(Quantity Value) : Expression
+    /// <summary>True when a decimal literal (a sympy Float) occurs in the expression.</summary>
+    public abstract bool ContainsDecimal { get; }
+
+    public sealed record Number(Quantity Value, bool IsDecimal = false) : Expression
     {
+        public override bool ContainsDecimal => IsDecimal;
+
         public override Quantity Evaluate(IReadOnlyDictionary<string, double> symbols) => Value;
 
         protected override void Collect(HashSet<string> found) { }
@@ -25,6 +30,8 @@ public abstract record Expression
 
     public sealed record Symbol(string Name) : Expression
     {
+        public override bool ContainsDecimal => false;
+
         public override Quantity Evaluate(IReadOnlyDictionary<string, double> symbols) =>
             Quantity.FromDouble(symbols.TryGetValue(Name, out double value) ? value : double.NaN);
 
@@ -33,6 +40,8 @@ public abstract record Expression
 
     public sealed record Negate(Expression Operand) : Expression
     {
+        public override bool ContainsDecimal => Operand.ContainsDecimal;
+
         public override Quantity Evaluate(IReadOnlyDictionary<string, double> symbols) => -Operand.Evaluate(symbols);
 
         protected override void Collect(HashSet<string> found) => Operand.Collect(found);
@@ -40,6 +49,8 @@ public abstract record Expression
 
     public sealed record Binary(char Operator, Expression Left, Expression Right) : Expression
     {
+        public override bool ContainsDecimal => Left.ContainsDecimal || Right.ContainsDecimal;
+
         public override Quantity Evaluate(IReadOnlyDictionary<string, double> symbols)
         {
             var left = Left.Evaluate(symbols);
@@ -64,6 +75,8 @@ public abstract record Expression
 
     public sealed record Call(string Function, Expression Argument) : Expression
     {
+        public override bool ContainsDecimal => Argument.ContainsDecimal;
+
         public override Quantity Evaluate(IReadOnlyDictionary<string, double> symbols)
         {
             var argument = Argument.Evaluate(symbols);

@@ -28,6 +28,10 @@ public sealed class ExpressionEvaluator
     private int depth;
     private int operators;
 
+    /// <summary>The remaining one-letter factors of a split name: they act as separate tokens, so in "xy^2" the
+    /// power binds to y only (sympy splits names into symbols before it parses).</summary>
+    private readonly Queue<Expression> pendingFactors = new();
+
     private ExpressionEvaluator(string source) => this.source = source;
 
     /// <summary>The parsed expression, or null when sympy's parser would have raised.</summary>
@@ -39,7 +43,7 @@ public sealed class ExpressionEvaluator
         {
             var expression = parser.ParseSum();
             parser.SkipSpaces();
-            return parser.position == parser.source.Length ? expression : null;
+            return parser.position == parser.source.Length && parser.pendingFactors.Count == 0 ? expression : null;
         }
         catch (FormatException)
         {
@@ -87,7 +91,8 @@ public sealed class ExpressionEvaluator
         var left = ParseUnary();
         while (true)
         {
-            if (TryConsume('*')) left = Combine('*', left, ParseUnary());
+            if (pendingFactors.Count > 0) left = Combine('*', left, ParsePower()); // the rest of a split name
+            else if (TryConsume('*')) left = Combine('*', left, ParseUnary());
             else if (TryConsume('/')) left = Combine('/', left, ParseUnary());
             else if (StartsAtom()) left = Combine('*', left, ParsePower()); // implicit multiplication
             else break;
@@ -97,6 +102,7 @@ public sealed class ExpressionEvaluator
 
     private bool StartsAtom()
     {
+        if (pendingFactors.Count > 0) return true;
         SkipSpaces();
         if (AtEnd) return false;
         char c = Peek;
@@ -116,11 +122,12 @@ public sealed class ExpressionEvaluator
     private Expression ParsePower()
     {
         var atom = ParseAtom();
-        return TryConsume('^') ? Combine('^', atom, ParseUnary()) : atom;
+        return pendingFactors.Count == 0 && TryConsume('^') ? Combine('^', atom, ParseUnary()) : atom;
     }
 
     private Expression ParseAtom()
     {
+        if (pendingFactors.Count > 0) return pendingFactors.Dequeue();
         SkipSpaces();
         if (AtEnd) throw new FormatException("unexpected end");
         char c = Peek;
@@ -158,8 +165,7 @@ public sealed class ExpressionEvaluator
         if (isFloat)
         {
             position = end;
-            string literal = source[start..end].Replace("_", "", StringComparison.Ordinal);
-            return new Expression.Number(Quantity.FromDouble(double.Parse(literal, NumberStyles.Float, CultureInfo.InvariantCulture)));
+            return new Expression.Number(Quantity.FromDecimal(source[start..end]), IsDecimal: true);
         }
         if (digitsEnd == start) throw new FormatException("a lone '.'");
         if (source[start] == '0')
@@ -195,13 +201,15 @@ public sealed class ExpressionEvaluator
                 return new Expression.Call(name, argument);
         }
         if (name.Contains('_', StringComparison.Ordinal)) return new Expression.Symbol(name);
-        return SplitSymbols(name);
+        var factors = SplitSymbols(name);
+        foreach (var factor in factors.Skip(1)) pendingFactors.Enqueue(factor);
+        return factors[0];
     }
 
-    /// <summary>sympy's split_symbols: "x2y" → x·2·y.</summary>
-    private static Expression SplitSymbols(string name)
+    /// <summary>sympy's split_symbols: "x2y" → [x, 2, y].</summary>
+    private static List<Expression> SplitSymbols(string name)
     {
-        Expression? product = null;
+        var factors = new List<Expression>();
         for (int i = 0; i < name.Length;)
         {
             Expression factor;
@@ -217,8 +225,8 @@ public sealed class ExpressionEvaluator
                 factor = new Expression.Symbol(name[i].ToString());
                 i++;
             }
-            product = product is null ? factor : new Expression.Binary('*', product, factor);
+            factors.Add(factor);
         }
-        return product ?? throw new FormatException("empty name");
+        return factors;
     }
 }

@@ -5,8 +5,9 @@ namespace SaEI.Gpu.Tasks.Grading;
 /// <summary>
 /// A value of <see cref="ExpressionEvaluator"/>: an exact rational (BigInteger numerator/denominator, like sympy's
 /// Integer/Rational) while only integers, + − × ÷ and small integer powers are involved, otherwise a double (like
-/// sympy's Float, or π and surds evaluated numerically).
-/// 1. Exactness keeps integer answers exact: 10000000001 − 10000000000 is 1, never "close to 0".
+/// π, surds, logarithms and symbols evaluated numerically).
+/// 1. Exactness keeps integer answers exact: 10000000001 − 10000000000 is 1, never "close to 0"; decimal literals
+///    are exact decimals (sympy Floats carry as many digits as written), so 2.0000000001 ≠ 2 and 0.1 = 1/10.
 /// 2. Exact powers are capped (exponent ≤ 4096, result ≤ 16384 bits); beyond that the double path takes over, so a
 ///    hostile "9**9**9" cannot hang (sympy would).
 /// </summary>
@@ -17,6 +18,30 @@ public readonly record struct Quantity(BigInteger Numerator, BigInteger Denomina
     public static Quantity FromInteger(BigInteger value) => new(value, BigInteger.One, (double)value, true);
 
     public static Quantity FromDouble(double value) => new(BigInteger.Zero, BigInteger.One, value, false);
+
+    /// <summary>A Python float literal ("0.1", "073.5e-2") as the exact decimal it spells, like a sympy Float of
+    /// that many digits: 0.1 = 1/10 exactly, but 0.3333333333333333 ≠ 1/3. Exponents beyond ±400 fall back to double.</summary>
+    public static Quantity FromDecimal(string literal)
+    {
+        string text = literal.Replace("_", "", StringComparison.Ordinal).ToLowerInvariant();
+        int exponentAt = text.IndexOf('e', StringComparison.Ordinal);
+        int exponent = 0;
+        if (exponentAt >= 0)
+        {
+            if (!int.TryParse(text[(exponentAt + 1)..], System.Globalization.NumberStyles.AllowLeadingSign,
+                    System.Globalization.CultureInfo.InvariantCulture, out exponent) || Math.Abs(exponent) > 400)
+                return FromDouble(double.Parse(text, System.Globalization.CultureInfo.InvariantCulture));
+            text = text[..exponentAt];
+        }
+        int point = text.IndexOf('.', StringComparison.Ordinal);
+        string digits = point < 0 ? text : text[..point] + text[(point + 1)..];
+        int fractionDigits = point < 0 ? 0 : text.Length - point - 1;
+        var numerator = digits.Length == 0 ? BigInteger.Zero : BigInteger.Parse(digits, System.Globalization.CultureInfo.InvariantCulture);
+        exponent -= fractionDigits;
+        return exponent >= 0
+            ? Rational(numerator * BigInteger.Pow(10, exponent), BigInteger.One)
+            : Rational(numerator, BigInteger.Pow(10, -exponent));
+    }
 
     public double Value => Approximation;
 

@@ -9,7 +9,10 @@ namespace SaEI.Gpu.Tasks.Grading;
 /// at every one of <see cref="SymbolProbes"/> seeded random points when there are free symbols.
 /// 1. Symbols are bound to fixed pseudo-random values in [0.5, 3) (seed 20240917): deterministic, positive so that
 ///    sqrt and ln stay real. A non-finite value at any point means "not equal" (sympy: zoo/nan ≠ 0).
-/// 2. Exotic identities sympy proves but floats miss, or the reverse, are the known gap of this port.
+/// 2. Decimals are exact (see <see cref="Quantity.FromDecimal"/>); a side that is an exact decimal never equals an
+///    irrational side without decimals (sympy leaves Float − sqrt(2) unevaluated, hence ≠ 0).
+/// 3. Known gaps: identities sympy proves but floats miss or the reverse; sympy's 53-bit Float sums
+///    (0.1+0.2 ≠ 0.3 there, = here); a surd that evaluates to a rational compared with a decimal (sqrt(2)^2 vs 2.5−0.5).
 /// </summary>
 public static class SympyEquivalence
 {
@@ -41,7 +44,15 @@ public static class SympyEquivalence
         // fails alone also fails inside parentheses.
         if (groundTruth is null || given is null || ExpressionEvaluator.TryParse(expr) is null) return false;
         var symbols = groundTruth.Symbols().Union(given.Symbols()).Order(StringComparer.Ordinal).ToArray();
-        if (symbols.Length == 0) return Close(groundTruth.Evaluate(NoSymbols), given.Evaluate(NoSymbols));
+        if (symbols.Length == 0)
+        {
+            var g = groundTruth.Evaluate(NoSymbols);
+            var a = given.Evaluate(NoSymbols);
+            // sympy never cancels a decimal against a surd or π: 1.4142135623730951 − sqrt(2) stays non-zero.
+            if ((IsDecimal(groundTruth, g) && !a.IsExact && !given.ContainsDecimal)
+                || (IsDecimal(given, a) && !g.IsExact && !groundTruth.ContainsDecimal)) return false;
+            return Close(g, a);
+        }
         var random = new Random(20240917);
         for (int probe = 0; probe < SymbolProbes; probe++)
         {
@@ -50,6 +61,9 @@ public static class SympyEquivalence
         }
         return true;
     }
+
+    /// <summary>A rational value written with a decimal literal.</summary>
+    private static bool IsDecimal(Expression expression, Quantity value) => expression.ContainsDecimal && value.IsExact;
 
     private static readonly Dictionary<string, double> NoSymbols = new(StringComparer.Ordinal);
 
