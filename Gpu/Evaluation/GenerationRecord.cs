@@ -28,6 +28,8 @@ public sealed record GenerationRecord(
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        // Readable tags and LaTeX in the file (<think>, \boxed) rather than \u003C escapes; the file is never HTML.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     /// <summary>Writes one JSON object per line.</summary>

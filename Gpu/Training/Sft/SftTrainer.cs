@@ -22,7 +22,8 @@ public sealed record SftStep(int Step, double LearningRate, double Loss, double 
 public static class SftTrainer
 {
     /// <summary>Trains <paramref name="model"/> in place for <see cref="SftOptions.Steps"/> steps; returns every step's record.</summary>
-    public static IReadOnlyList<SftStep> Train(IPolicyModel model, SftDataset data, SftOptions options, Action<SftStep>? onStep = null)
+    public static IReadOnlyList<SftStep> Train(IPolicyModel model, SftDataset data, SftOptions options, Action<SftStep>? onStep = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
@@ -35,6 +36,7 @@ public static class SftTrainer
         model.SetTraining(true);
         for (int step = 0; step < options.Steps; step++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             optimizer.LearningRate = options.LearningRateAt(step);
             var (loss, gradNorm) = TrainStep(model, data, order.Next(options.BatchSize), optimizer, options.MaxGradNorm);
             var record = new SftStep(step, optimizer.LearningRate, loss, gradNorm);

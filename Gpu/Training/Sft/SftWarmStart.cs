@@ -40,7 +40,7 @@ public static class SftWarmStart
     /// <paramref name="modelDirectory"/>; writes the evaluation's generations to <paramref name="generationsPath"/> when given.
     /// </summary>
     public static SftWarmStartResult Run(SftOptions options, string modelDirectory, int threads = 2, string? generationsPath = null,
-        Action<SftStep>? onStep = null, TimeProvider? time = null)
+        Action<SftStep>? onStep = null, TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(modelDirectory);
@@ -51,7 +51,7 @@ public static class SftWarmStart
         IReadOnlyList<SftStep> steps;
         using var model = PolicyModelFactory.CreateTiny(options.Model, options.ModelSeed, CPU);
         using (var data = SftDataset.Synthetic(model, options.Task with { Split = SyntheticSplit.Train }, options.TrainProblems))
-            steps = SftTrainer.Train(model, data, options, onStep);
+            steps = SftTrainer.Train(model, data, options, onStep, cancellationToken);
         double trainSeconds = time.GetElapsedTime(trainStart).TotalSeconds;
 
         long evaluationStart = time.GetTimestamp();
