@@ -28,6 +28,11 @@ public static class SiloConfiguration
             options.ContainerName = StorageNames.GrainStateContainer;
         });
         silo.UseAzureTableReminderService(options => options.TableServiceClient = new TableServiceClient(connectionString, Patient(new TableClientOptions())));
+        // Grain state is plain data (records, lists, dictionaries): store it as plain JSON without $type names. With
+        // type names, a list built by a collection expression is written as a compiler-generated type that the
+        // reader's type allow-list refuses, and the grain could never be read back.
+        silo.Services.Configure<Orleans.Serialization.OrleansJsonSerializerOptions>(options =>
+            options.JsonSerializerSettings.TypeNameHandling = Newtonsoft.Json.TypeNameHandling.None);
         return silo;
     }
 

@@ -76,11 +76,14 @@ public static class DemoCommand
         // One intra-op thread per run and one run per core: runs do not fight over cores, and results are reproducible.
         ["Saei:Torch:Threads"] = "1",
         ["Saei:Worker:Slots"] = slots.ToString(CultureInfo.InvariantCulture),
-        // One process: a run interrupted by Ctrl-C is picked up again soon after the next start.
-        ["Saei:Runs:LeaseDuration"] = "00:00:30",
+        // One process: a run interrupted by Ctrl-C is picked up again once its lease expires after the next start.
+        // A step plus an evaluation must fit in the lease even on a loaded machine.
+        ["Saei:Runs:LeaseDuration"] = "00:01:30",
         ["Saei:Runs:CheckPeriod"] = "00:00:03",
         ["Logging:LogLevel:Default"] = "Warning",
         ["Logging:LogLevel:Orleans"] = "Error",
+        // Workers polling while the silo shuts down are expected; run failures still show in the table and run notes.
+        ["Logging:LogLevel:SaEI.Grains.Workers.GpuWorkerGrain"] = "Error",
     };
 
     /// <summary>Builds the spec's base model by the SFT warm start when storage lacks it; returns its base pass@1 line.</summary>

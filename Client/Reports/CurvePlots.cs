@@ -55,6 +55,8 @@ public static class CurvePlots
             line.LegendText = runs.Count > 1 ? $"{method} (mean of {runs.Count} seeds, band = min–max)" : method;
             drawn++;
         }
+        // Steps are whole numbers: no 2.2, 2.4 ... ticks.
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         plot.Title(title);
         plot.XLabel("RL step");
         plot.YLabel(yLabel);

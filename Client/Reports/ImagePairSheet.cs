@@ -26,7 +26,7 @@ public static class ImagePairSheet
         canvas.Clear(SKColors.White);
         using var font = new SKFont(SKTypeface.Default, 14);
         using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
-        string[] headers = ["clean", "adversarial", "|perturbation| (stretched)"];
+        string[] headers = ["clean", "perturbed", "|Δ| stretched"];
         for (int c = 0; c < 3; c++)
             canvas.DrawText(headers[c], Margin + c * (cell + Margin), Margin + 14, font, ink);
 

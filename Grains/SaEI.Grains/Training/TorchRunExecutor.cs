@@ -53,7 +53,8 @@ public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models
         for (int step = (restored?.Step ?? 0) + 1; step <= run.Steps; step++)
         {
             cancellation.ThrowIfCancellationRequested();
-            var metrics = new Dictionary<string, double>(trainer.Step());
+            // The step number travels beside the metrics, not among them (metrics.jsonl reserves "step").
+            var metrics = trainer.Step().Where(m => m.Key != "step").ToDictionary(m => m.Key, m => m.Value);
             ThrowIfNotFinite(run, step, metrics);
             if (metrics.TryGetValue("entropy/clean", out double entropy)) metrics[MetricNames.Entropy] = entropy;
             if (step % run.EvalEvery == 0 || step == run.Steps)
