@@ -51,7 +51,7 @@ public sealed class ExperimentGrain(
         await WriteSpecBlobAsync(specYaml);
         await InitializeRunsAsync();
         logger.LogInformation("Experiment {Experiment} launched with {Runs} runs (spec {Fingerprint})", ExperimentId, runs.Count, fingerprint[..12]);
-        return new LaunchResult(LaunchOutcome.Launched, $"experiment {ExperimentId}: {runs.Count} runs stored and queued.", [.. runs.Select(r => r.RunId)]);
+        return new LaunchResult(LaunchOutcome.Launched, $"experiment {ExperimentId}: {runs.Count} runs stored and queued.", runs.Select(r => r.RunId).ToList());
     }
 
     public async Task<SweepStatus> GetStatusAsync()
@@ -74,7 +74,7 @@ public sealed class ExperimentGrain(
         await InitializeRunsAsync(); // idempotent: repairs a launch interrupted after the run list was stored
         return new LaunchResult(LaunchOutcome.AlreadyLaunched,
             $"experiment {ExperimentId} was already launched with this spec; no run was created ({state.State.Runs.Count} runs).",
-            [.. state.State.Runs.Select(r => r.RunId)]);
+            state.State.Runs.Select(r => r.RunId).ToList());
     }
 
     /// <summary>Stores the run list unless a spec is already stored (then false); re-reads on an ETag conflict.</summary>

@@ -35,6 +35,8 @@ public static class RunDescriptors
     public static IReadOnlyList<string> OutOfDomainBenchmarks(SweepSpec spec)
     {
         var names = spec.Eval.Benchmarks.Count > 0 ? spec.Eval.Benchmarks : spec.Data.Ood.Select(o => o.Name).ToList();
-        return [.. names.Where(n => n != spec.Data.Test.Name).Distinct(StringComparer.Ordinal)];
+        // A concrete List, not a collection expression: grain state is JSON with type names, and the compiler's
+        // synthesized read-only list type is not on Orleans' allow-list (a re-activation could not read it back).
+        return names.Where(n => n != spec.Data.Test.Name).Distinct(StringComparer.Ordinal).ToList();
     }
 }

@@ -18,12 +18,12 @@ public static class RunStatusView
         Epoch = s.Epoch,
         Worker = s.Worker,
         Metrics = new Dictionary<string, double>(s.Metrics),
-        Failures = [.. s.Failures],
-        Notes = [.. s.Notes],
+        Failures = s.Failures.ToList(),
+        Notes = s.Notes.ToList(),
         BestStep = s.BestStep,
         BestAccuracy = s.BestAccuracy,
         FinalWeightsSha256 = s.FinalWeightsSha256,
         Benchmarks = new Dictionary<string, double>(s.Benchmarks),
-        CommittedSteps = [.. s.CommittedSteps],
+        CommittedSteps = s.CommittedSteps.ToList(),
     };
 }
