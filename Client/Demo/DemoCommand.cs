@@ -130,29 +130,41 @@ public static class DemoCommand
         }
     }
 
-    /// <summary>Redraws the run table until every run has finished (or Ctrl-C).</summary>
+    /// <summary>
+    /// Shows progress until every run has finished (or Ctrl-C): on a terminal the run table is redrawn in place; in a
+    /// log, each run's state changes are printed as they happen ("run saei-…-s1: running → completed at step 6/6")
+    /// and the whole table at most every 30 s.
+    /// </summary>
     private static async Task<SweepStatus> WatchAsync(IExperimentGrain experiment, TextWriter output, CancellationToken cancellation)
     {
         bool terminal = !Console.IsOutputRedirected && output == Console.Out;
-        string last = "";
-        var lastPrinted = Stopwatch.StartNew();
+        var states = new Dictionary<string, Grains.Runs.RunState>();
+        var lastTable = Stopwatch.StartNew();
         while (true)
         {
             var status = await experiment.GetStatusAsync();
-            string table = RunTable.Format(status);
             if (terminal)
             {
-                await output.WriteAsync("\u001b[H\u001b[2J" + table);
+                await output.WriteAsync("\u001b[H\u001b[2J" + RunTable.Format(status));
             }
-            else if (status.Finished || (table != last && lastPrinted.Elapsed > TimeSpan.FromSeconds(15)))
+            else
             {
-                // Logs and CI: print the table when it changed, at most every 15 s, so progress is visible but short.
-                await output.WriteAsync(table);
-                lastPrinted.Restart();
+                foreach (var run in status.Runs)
+                {
+                    bool known = states.TryGetValue(run.RunId, out var previous);
+                    if (known && previous == run.State) continue;
+                    string change = known ? $"{previous.ToString().ToLowerInvariant()} → {run.State.ToString().ToLowerInvariant()}" : run.State.ToString().ToLowerInvariant();
+                    await output.WriteLineAsync($"run {run.RunId}: {change} at step {run.Step}/{run.TotalSteps} (restarts {run.Restarts})");
+                    states[run.RunId] = run.State;
+                }
+                if (status.Finished || lastTable.Elapsed > TimeSpan.FromSeconds(30))
+                {
+                    await output.WriteAsync(RunTable.Format(status));
+                    lastTable.Restart();
+                }
             }
-            last = table;
             if (status.Finished) return status;
-            await Task.Delay(TimeSpan.FromSeconds(2), cancellation);
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellation);
         }
     }
 

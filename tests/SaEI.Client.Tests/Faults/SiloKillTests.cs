@@ -16,6 +16,7 @@ public sealed class SiloKillTests
     /// <summary>Short leases, reminders and failure detection so the test takes well under 90 s.</summary>
     public static readonly Dictionary<string, string> FastFailover = new()
     {
+        ["Saei__Executor"] = "simulated",
         ["Saei__Runs__LeaseDuration"] = "00:00:03",
         ["Saei__Runs__CheckPeriod"] = "00:00:00.500",
         ["Saei__Runs__ReminderPeriod"] = "00:00:02",

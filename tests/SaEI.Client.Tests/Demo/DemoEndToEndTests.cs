@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using SaEI.Client.Demo;
+using SaEI.Testing;
+
+namespace SaEI.Client.Tests.Demo;
+
+/// <summary>
+/// The quick demo path end to end on real parts (TorchSharp, an in-process silo, Azurite), with small settings: a
+/// unique experiment of 2 methods × 3 seeds × a few steps on the quick base model (built by SFT on first use).
+/// One class, so the tests run one after another and share the base model.
+/// </summary>
+[Trait("Category", "Slow")]
+public sealed partial class DemoEndToEndTests
+{
+    private static string Spec(string experiment, int steps) => $$"""
+        experiment: {{experiment}}
+        model: { family: tiny-vlm, base: models/tiny-vlm-sft-quick }
+        data:
+          train: { format: synthetic, task: counting+length, split: train, size: 128, seed: 11, difficulty: 1 }
+          test:  { name: synth-test, format: synthetic, task: counting+length, split: test, size: 8, seed: 12, difficulty: 1 }
+          ood:
+            - { name: synth-hard, format: synthetic, task: counting+length, split: test, size: 8, seed: 13, difficulty: 2 }
+        seeds: [1, 2, 3]
+        steps: {{steps}}
+        rollout: { prompts_per_step: 2, mini_batch_prompts: 2, group_size: 4, max_new_tokens: 20, learning_rate: 0.0003 }
+        methods:
+          grpo: {}
+          saei: { step_size: 0.0078, iterations: 1, tokens: moderate }
+        eval: { every: 2, samples: 1 }
+        checkpoint: { every: 2 }
+        """;
+
+    private static string NewFolder(string name)
+    {
+        string folder = Path.Combine(Path.GetTempPath(), $"saei-{name}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(folder);
+        return folder;
+    }
+
+    [Fact]
+    public async Task Quick_demo_ends_with_a_three_seed_leaderboard_plots_and_a_report()
+    {
+        await Azurite.EnsureRunningAsync();
+        string folder = NewFolder("demo");
+        string spec = Path.Combine(folder, "spec.yaml");
+        await File.WriteAllTextAsync(spec, Spec($"test-demo-{Guid.NewGuid():N}"[..24], steps: 2));
+        var output = new StringWriter();
+
+        int exit = await DemoCommand.RunAsync(["demo", "--quick", "--spec", spec, "--out", Path.Combine(folder, "out")], output, CancellationToken.None);
+
+        Assert.True(exit == 0, $"demo exited {exit}:\n{output}");
+        string leaderboard = await File.ReadAllTextAsync(Path.Combine(folder, "out", "leaderboard.md"));
+        foreach (string method in new[] { "grpo", "saei" })
+        {
+            // A row per method with mean ± std cells for the in-domain and the out-of-domain benchmark.
+            var row = leaderboard.Split('\n').Single(line => line.StartsWith($"| {method} ", StringComparison.Ordinal));
+            Assert.Equal(2, CellPattern().Matches(row).Count);
+            Assert.DoesNotContain("*", row, StringComparison.Ordinal); // '*' marks a single-seed cell: every cell has 3 seeds
+        }
+        Assert.Contains("in-domain", leaderboard, StringComparison.Ordinal);
+        Assert.Contains("synth-hard", leaderboard, StringComparison.Ordinal);
+        foreach (string png in new[] { "entropy.png", "accuracy.png", "reward.png", "adversarial-pairs.png" })
+        {
+            byte[] bytes = await File.ReadAllBytesAsync(Path.Combine(folder, "out", png));
+            Assert.True(bytes.Length > 2000 && bytes[1] == (byte)'P' && bytes[2] == (byte)'N' && bytes[3] == (byte)'G', $"{png} is not a PNG plot");
+        }
+        string report = await File.ReadAllTextAsync(Path.Combine(folder, "out", "report.md"));
+        Assert.Contains("## Verdict", report, StringComparison.Ordinal);
+        Assert.Matches("SaEI (beat|did not beat|scored above|did worse)", report);
+        Assert.Contains("![entropy](entropy.png)", report, StringComparison.Ordinal);
+        Assert.Contains("| grpo ", report, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Ctrl-C (SIGINT) to a real `saei demo --quick` process once a run has completed, then the same command again:
+    /// the second run finishes the sweep, never runs a completed run again, and resumes the rest.
+    /// </summary>
+    [Fact]
+    public async Task Interrupted_quick_demo_continues_without_rerunning_completed_runs()
+    {
+        await Azurite.EnsureRunningAsync();
+        string folder = NewFolder("demo-interrupt");
+        string spec = Path.Combine(folder, "spec.yaml");
+        await File.WriteAllTextAsync(spec, Spec($"test-ctrlc-{Guid.NewGuid():N}"[..24], steps: 4));
+        string[] args = ["demo", "--quick", "--spec", spec, "--out", Path.Combine(folder, "out"), "--slots", "1"];
+
+        var first = await DemoProcess.RunAsync(args, interruptWhen: line => line.Contains("→ completed", StringComparison.Ordinal));
+        Assert.True(first.Interrupted, $"the first demo finished before it could be interrupted:\n{first.Output}");
+        Assert.Equal(130, first.ExitCode);
+        var completedFirst = Transitions(first.Output).Where(t => t.To == "completed").Select(t => t.Run).ToHashSet();
+        Assert.NotEmpty(completedFirst);
+
+        var second = await DemoProcess.RunAsync(args, interruptWhen: null);
+        Assert.True(second.ExitCode == 0, $"the second demo failed:\n{second.Output}");
+        Assert.Contains("already", second.Output, StringComparison.OrdinalIgnoreCase); // the same spec relaunched creates nothing
+        var transitions = Transitions(second.Output);
+        foreach (string run in completedFirst)
+        {
+            // A completed run is reported completed from the first look and never runs again.
+            Assert.Equal("completed", transitions.First(t => t.Run == run).To);
+            Assert.DoesNotContain(transitions, t => t.Run == run && t.To == "running");
+        }
+        Assert.Equal(6, transitions.Where(t => t.To == "completed").Select(t => t.Run).Distinct().Count());
+        Assert.True(File.Exists(Path.Combine(folder, "out", "report.md")));
+    }
+
+    private static List<(string Run, string To)> Transitions(string output) =>
+        [.. TransitionPattern().Matches(output).Select(m => (m.Groups["run"].Value, m.Groups["to"].Value))];
+
+    [GeneratedRegex(@"\d+\.\d\d ± \d+\.\d\d")]
+    private static partial Regex CellPattern();
+
+    [GeneratedRegex(@"^run (?<run>\S+): (?:\w+ → )?(?<to>\w+) at step", RegexOptions.Multiline)]
+    private static partial Regex TransitionPattern();
+}
