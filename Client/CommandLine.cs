@@ -41,6 +41,24 @@ public static class CommandLine
             Console.Error.WriteLine($"saei {args[0]}: {e.Message}");
             return 1;
         }
+        catch (Grains.Storage.BlobStoreUnavailableException e)
+        {
+            Console.Error.WriteLine($"saei {args[0]}: {e.Message}");
+            Console.Error.WriteLine("(start local storage with `infra/azurite.sh start`, or set SAEI_STORAGE to a reachable account)");
+            return 1;
+        }
+        catch (Grains.Sweeps.SweepSpecException e)
+        {
+            Console.Error.WriteLine($"saei {args[0]}: {e.Message}");
+            return 1;
+        }
+        catch (Exception e) when (Environment.GetEnvironmentVariable("SAEI_DEBUG") != "1")
+        {
+            // Committed state is durable, so an unexpected error loses nothing; say what happened in one place.
+            Console.Error.WriteLine($"saei {args[0]}: unexpected {e.GetType().Name}: {e.Message}");
+            Console.Error.WriteLine("(run again with SAEI_DEBUG=1 for the stack trace; committed runs and checkpoints are kept)");
+            return 1;
+        }
     }
 
     private static int Unknown(string verb)
