@@ -25,9 +25,9 @@ public sealed class SweepValidateCommandTests
     [Fact]
     public async Task A_valid_example_prints_the_run_count_and_every_run()
     {
-        var (code, output, _) = await RunAsync("sweep", "validate", Path.Combine(RepositoryPaths.Root, "examples", "synthetic-demo.yaml"), "--runs");
+        var (code, output, _) = await RunAsync("sweep", "validate", Path.Combine(RepositoryPaths.Root, "examples", "synthetic-demo-quick.yaml"), "--runs");
         Assert.Equal(0, code);
-        Assert.Contains("2 method(s) × 1 grid point(s) × 3 seed(s) = 6 run(s) of 30 steps", output, StringComparison.Ordinal);
+        Assert.Contains("2 method(s) × 1 grid point(s) × 3 seed(s) = 6 run(s) of 6 steps", output, StringComparison.Ordinal);
         Assert.Matches(@"\n  grpo-[0-9a-f]{8}-s1 ", output);
         Assert.Contains("fingerprint ", output, StringComparison.Ordinal);
     }
