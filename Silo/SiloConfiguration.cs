@@ -31,8 +31,12 @@ public static class SiloConfiguration
         // Grain state is plain data (records, lists, dictionaries): store it as plain JSON without $type names. With
         // type names, a list built by a collection expression is written as a compiler-generated type that the
         // reader's type allow-list refuses, and the grain could never be read back.
+        // Likewise no $id/$ref: Newtonsoft cannot rebuild a read-only dictionary that carries a reference id.
         silo.Services.Configure<Orleans.Serialization.OrleansJsonSerializerOptions>(options =>
-            options.JsonSerializerSettings.TypeNameHandling = Newtonsoft.Json.TypeNameHandling.None);
+        {
+            options.JsonSerializerSettings.TypeNameHandling = Newtonsoft.Json.TypeNameHandling.None;
+            options.JsonSerializerSettings.PreserveReferencesHandling = Newtonsoft.Json.PreserveReferencesHandling.None;
+        });
         return silo;
     }
 
