@@ -52,15 +52,16 @@ public static class CurvePlots
             line.Color = color;
             line.LineWidth = 2;
             line.MarkerSize = xs.Count <= 30 ? 4 : 0;
-            line.LegendText = runs.Count > 1 ? $"{method} (mean of {runs.Count} seeds, band = min–max)" : method;
+            line.LegendText = runs.Count > 1 ? $"{method} ({runs.Count} seeds)" : method;
             drawn++;
         }
         // Steps are whole numbers: no 2.2, 2.4 ... ticks.
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
-        plot.Title(title);
+        plot.Title(title + "\nline = mean over seeds, band = lowest to highest seed");
         plot.XLabel("RL step");
         plot.YLabel(yLabel);
-        plot.ShowLegend(Alignment.UpperRight);
+        // Beside the plot, not over the lines.
+        plot.ShowLegend(Edge.Right);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         plot.SavePng(path, 900, 560);
         return drawn;

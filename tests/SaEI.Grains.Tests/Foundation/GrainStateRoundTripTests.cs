@@ -1,7 +1,4 @@
-using Orleans.TestingHost;
 using SaEI.Grains.Leaderboards;
-using SaEI.Silo;
-using SaEI.Testing;
 
 namespace SaEI.Grains.Tests.Foundation;
 
@@ -13,20 +10,10 @@ namespace SaEI.Grains.Tests.Foundation;
 /// </summary>
 public sealed class GrainStateRoundTripTests
 {
-    private sealed class AzureStorageSilo : ISiloConfigurator
-    {
-        public void Configure(ISiloBuilder siloBuilder) => siloBuilder.AddSaeiStorage(Azurite.ConnectionString);
-    }
-
     [Fact]
     public async Task Leaderboard_state_reads_back_after_deactivation()
     {
-        await Azurite.EnsureRunningAsync();
-        var builder = new TestClusterBuilder(1);
-        builder.AddSiloBuilderConfigurator<AzureStorageSilo>();
-        var cluster = builder.Build();
-        await cluster.DeployAsync();
-        try
+        await using var cluster = await StorageCluster.StartAsync();
         {
             var board = cluster.GrainFactory.GetGrain<ILeaderboardGrain>($"roundtrip-{Guid.NewGuid():N}");
             IReadOnlyDictionary<string, double> scores = new Dictionary<string, double> { ["in-domain"] = 0.5, ["ood"] = 0.25 };
@@ -35,17 +22,12 @@ public sealed class GrainStateRoundTripTests
             var before = await board.QueryAsync(null);
 
             // Deactivate every idle grain of this isolated cluster: the next call reads the state from storage.
-            await cluster.GrainFactory.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+            await cluster.Cluster.GrainFactory.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
             var after = await board.QueryAsync(null);
 
             Assert.Equal(2, after.Count);
             Assert.Equal(before.OrderBy(r => r.Benchmark).Select(r => (r.Benchmark, r.Mean, r.Seeds)), after.OrderBy(r => r.Benchmark).Select(r => (r.Benchmark, r.Mean, r.Seeds)));
             Assert.All(after, row => Assert.Equal(2, row.Seeds));
-        }
-        finally
-        {
-            await cluster.StopAllSilosAsync();
-            await cluster.DisposeAsync();
         }
     }
 }

@@ -1,29 +1,17 @@
 using System.Text;
 using Azure.Storage.Blobs;
-using Orleans.TestingHost;
 using SaEI.Grains.Diagnostics;
 using SaEI.Grains.Storage;
-using SaEI.Silo;
 using SaEI.Testing;
 
 namespace SaEI.Grains.Tests.Foundation;
 
 public sealed class StackCheckGrainTests
 {
-    private sealed class AzureStorageSilo : ISiloConfigurator
-    {
-        public void Configure(ISiloBuilder siloBuilder) => siloBuilder.AddSaeiStorage(Azurite.ConnectionString);
-    }
-
     [Fact]
     public async Task Grain_state_lives_in_Azure_blob_storage_and_survives_deactivation()
     {
-        await Azurite.EnsureRunningAsync();
-        var builder = new TestClusterBuilder(1);
-        builder.AddSiloBuilderConfigurator<AzureStorageSilo>();
-        var cluster = builder.Build();
-        await cluster.DeployAsync();
-        try
+        await using var cluster = await StorageCluster.StartAsync();
         {
             string key = $"test-{Guid.NewGuid():N}";
             var grain = cluster.GrainFactory.GetGrain<IStackCheckGrain>(key);
@@ -41,11 +29,6 @@ public sealed class StackCheckGrainTests
             string name = Assert.Single(names, n => n.Contains(key, StringComparison.Ordinal));
             string json = Encoding.UTF8.GetString((await container.GetBlobClient(name).DownloadContentAsync()).Value.Content.ToArray());
             Assert.Contains("2", json, StringComparison.Ordinal);
-        }
-        finally
-        {
-            await cluster.StopAllSilosAsync();
-            await cluster.DisposeAsync();
         }
     }
 }
