@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using SaEI.Client.Demo;
 using SaEI.Testing;
