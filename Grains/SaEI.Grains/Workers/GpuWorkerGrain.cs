@@ -178,9 +178,11 @@ public sealed class GpuWorkerGrain(
             logger.LogWarning(e, "Run {RunId} failed (infrastructure) at step {Step}, epoch {Epoch}", runId, session.LastStep, epoch);
             report = () => ReportFailureAsync(run, epoch, FailureKind.Infrastructure, $"{e.GetType().Name}: {e.Message}", session.LastStep);
         }
-        // Free the slot before reporting: a failed run is re-queued by its report and may come straight back here.
+        // Free the slot and refill it while the end is reported (the report is a storage write; the slot need not
+        // idle through it). A failed run is re-queued by its report and may come straight back here.
         completedAttempts++;
         Release(runId, cancellation);
+        var refill = PullAsync();
         try
         {
             if (report is not null) await report();
@@ -190,7 +192,8 @@ public sealed class GpuWorkerGrain(
             // The lease expires and the run grain reassigns the run: nothing is lost, only time.
             logger.LogWarning(e, "Worker {WorkerId} could not report the end of run {RunId} epoch {Epoch}", WorkerId, runId, epoch);
         }
-        await PullAsync();
+        await refill;
+        await PullAsync(); // a report that re-queued this run
     }
 
     private void Track(Task attempt)

@@ -9,7 +9,7 @@ public sealed class ExampleSpecsTests
     private static string Example(string name) => Path.Combine(RepositoryPaths.Root, "examples", name);
 
     [Theory]
-    [InlineData("synthetic-demo.yaml", 2, 6)]
+    [InlineData("synthetic-demo.yaml", 4, 12)]
     [InlineData("paper-geometry3k.yaml", 7, 21)]
     [InlineData("paper-mm-eureka.yaml", 7, 21)]
     public async Task The_examples_validate_and_expand(string file, int methods, int runs)
