@@ -11,6 +11,12 @@ public interface IGpuWorkerGrain : IGrainWithStringKey
     /// <summary>Starts pulling work with this many concurrent run slots (idempotent).</summary>
     Task StartAsync(int slots);
 
+    /// <summary>
+    /// Stops taking work and hands every running run back to its run grain at once (a WorkerLost release: the run is
+    /// Pending again with a higher epoch, without waiting for its lease). Graceful silo shutdown calls it.
+    /// </summary>
+    Task StopAsync();
+
     /// <summary>A hint from the scheduler that work was queued.</summary>
     [OneWay]
     Task WorkAvailableAsync();

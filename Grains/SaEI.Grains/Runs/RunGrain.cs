@@ -13,8 +13,9 @@ namespace SaEI.Grains.Runs;
 ///    not Running, is answered Fenced. Cancelling raises it too, so a cancelled run's worker stops.
 /// 2. Progress reports renew an in-memory lease and are not persisted (the step of record is the last committed
 ///    checkpoint); state is written on transitions and commits only, so a 1,000-run sweep is not storage-bound.
-/// 3. A grain timer checks the lease every CheckPeriod; a durable reminder re-activates the grain after a silo crash
-///    (a fresh activation grants the current worker one lease from now before it reassigns).
+/// 3. A grain timer checks the lease every CheckPeriod (and re-enqueues a Pending run: the scheduler's queue is soft
+///    state); a durable reminder re-activates the grain after a silo crash (a fresh activation grants the current
+///    worker one lease from now before it reassigns).
 /// 4. Writes re-read and re-decide on an ETag conflict (<see cref="UpdateAsync"/>); any other write failure
 ///    deactivates the grain so the next call starts from durable state, and the caller's retry repeats the decision.
 /// </summary>
@@ -174,18 +175,18 @@ public sealed partial class RunGrain(
 
     public Task<RunStatus> GetStatusAsync() => Task.FromResult(RunStatusView.Of(RunId, S));
 
-    public Task ReceiveReminder(string reminderName, TickStatus status) => CheckAsync(fromReminder: true);
+    public Task ReceiveReminder(string reminderName, TickStatus status) => CheckAsync();
 
-    private Task CheckLeaseAsync() => CheckAsync(fromReminder: false);
-
-    private async Task CheckAsync(bool fromReminder)
+    private async Task CheckAsync()
     {
         switch (S.State)
         {
             case RunState.Running when time.GetUtcNow() > leaseDeadline:
                 await LoseWorkerAsync();
                 break;
-            case RunState.Pending when fromReminder:
+            case RunState.Pending:
+                // Also on the timer: the scheduler's queue is soft state, lost with its silo; re-enqueueing (deduplicated)
+                // every check refills it within one check period instead of one reminder period.
                 await EnqueueAsync();
                 break;
             case RunState.Evaluating:
@@ -255,7 +256,7 @@ public sealed partial class RunGrain(
     private Task EnqueueAsync() => GrainFactory.GetGrain<ISchedulerGrain>(SchedulerGrain.DefaultKey).EnqueueAsync([RunId]);
 
     private void EnsureLeaseTimer() =>
-        leaseTimer ??= this.RegisterGrainTimer(CheckLeaseAsync, new GrainTimerCreationOptions(Options.CheckPeriod, Options.CheckPeriod) { Interleave = false });
+        leaseTimer ??= this.RegisterGrainTimer(CheckAsync, new GrainTimerCreationOptions(Options.CheckPeriod, Options.CheckPeriod) { Interleave = false });
 
     private async Task StopTimersAsync()
     {

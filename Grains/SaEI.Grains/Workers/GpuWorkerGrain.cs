@@ -18,6 +18,11 @@ namespace SaEI.Grains.Workers;
 /// 3. A keep-alive timer (also a polling fallback) keeps the grain from idle collection while the silo lives.
 /// 4. An activation whose key is not the local silo (a call after that silo died) refuses to start: runs execute
 ///    only where the starter placed them, i.e. on gpu/all silos.
+/// 5. Stopping (graceful shutdown via <see cref="StopAsync"/>, or a deactivation) cancels every attempt, waits for it
+///    up to <see cref="WorkerOptions.ShutdownGrace"/>, and each cancelled attempt hands its run back with a WorkerLost
+///    report under its own epoch (a restart; the run is Pending at once). An attempt ends before it reports, and the
+///    report raises the epoch, so nothing it started can commit afterwards. The silo's watchdog
+///    (<see cref="GpuWorkerStarter"/>) re-activates a deactivated worker.
 /// </summary>
 [Reentrant, PreferLocalPlacement, Immovable]
 public sealed class GpuWorkerGrain(
@@ -27,8 +32,12 @@ public sealed class GpuWorkerGrain(
     IOptions<WorkerOptions> options,
     ILogger<GpuWorkerGrain> logger) : Grain, IGpuWorkerGrain
 {
+    private static readonly TimeSpan HandBackTimeout = TimeSpan.FromSeconds(3);
+
     private readonly Dictionary<string, CancellationTokenSource> running = new(StringComparer.Ordinal);
+    private readonly List<Task> attempts = [];
     private readonly CancellationTokenSource stopping = new();
+    private string stopReason = "stopped";
     private int slots;
     private bool pulling;
     private int completedAttempts;
@@ -44,20 +53,42 @@ public sealed class GpuWorkerGrain(
             DeactivateOnIdle();
             return;
         }
+        if (stopping.IsCancellationRequested) return;
         this.slots = Math.Max(1, slots);
-        timer ??= this.RegisterGrainTimer(PullAsync, new GrainTimerCreationOptions(options.Value.PollPeriod, options.Value.PollPeriod) { KeepAlive = true, Interleave = true });
-        logger.LogInformation("Worker {WorkerId} started with {Slots} slots on devices {Devices}", WorkerId, this.slots, options.Value.Devices);
+        if (timer is null)
+        {
+            timer = this.RegisterGrainTimer(PullAsync, new GrainTimerCreationOptions(options.Value.PollPeriod, options.Value.PollPeriod) { KeepAlive = true, Interleave = true });
+            logger.LogInformation("Worker {WorkerId} started with {Slots} slots on devices {Devices}", WorkerId, this.slots, options.Value.Devices);
+        }
         await PullAsync();
     }
+
+    public Task StopAsync() => StopAttemptsAsync("its silo is shutting down");
 
     public Task WorkAvailableAsync() => PullAsync();
 
     public Task<WorkerInfo> GetInfoAsync() => Task.FromResult(new WorkerInfo(WorkerId, slots, [.. running.Keys], completedAttempts));
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        stopping.Cancel();
-        return Task.CompletedTask;
+        if (!stopping.IsCancellationRequested && slots > 0)
+            logger.LogWarning("Worker {WorkerId} is deactivated ({Reason}) with {Running} runs; the silo's watchdog starts it again", WorkerId, reason, running.Count);
+        await StopAttemptsAsync($"deactivated: {reason.Description}");
+    }
+
+    /// <summary>Stops pulling, cancels every attempt and waits (bounded) until each has handed its run back.</summary>
+    private async Task StopAttemptsAsync(string why)
+    {
+        if (!stopping.IsCancellationRequested)
+        {
+            stopReason = why;
+            await stopping.CancelAsync();
+        }
+        timer?.Dispose();
+        timer = null;
+        var ending = Task.WhenAll(attempts.ToList());
+        if (await Task.WhenAny(ending, Task.Delay(options.Value.ShutdownGrace)) != ending)
+            logger.LogWarning("Worker {WorkerId}: {Count} attempts did not stop within {Grace}; their leases expire instead", WorkerId, attempts.Count(a => !a.IsCompleted), options.Value.ShutdownGrace);
     }
 
     private async Task PullAsync()
@@ -71,6 +102,11 @@ public sealed class GpuWorkerGrain(
             {
                 var runIds = await scheduler.TakeAsync(WorkerId, slots - running.Count);
                 if (runIds.Count == 0) break;
+                if (stopping.IsCancellationRequested)
+                {
+                    await scheduler.EnqueueAsync(runIds); // stopped while taking: give them back untouched
+                    break;
+                }
                 var fresh = runIds.Where(id => !running.ContainsKey(id)).ToList();
                 var sources = fresh.Select(id => running[id] = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token)).ToList();
                 var busy = runIds.Except(fresh).ToList();
@@ -78,7 +114,7 @@ public sealed class GpuWorkerGrain(
                 var assignments = await Task.WhenAll(fresh.Select(AssignAsync));
                 for (int i = 0; i < fresh.Count; i++)
                 {
-                    if (assignments[i] is { } assignment) _ = RunAttemptAsync(assignment, sources[i]);
+                    if (assignments[i] is { } assignment) Track(RunAttemptAsync(assignment, sources[i]));
                     else Release(fresh[i], sources[i]);
                 }
                 if (fresh.Count == 0) break;
@@ -128,7 +164,9 @@ public sealed class GpuWorkerGrain(
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
-            logger.LogInformation("Worker {WorkerId} stopped run {RunId} (epoch {Epoch}) on shutdown", WorkerId, runId, epoch);
+            logger.LogInformation("Worker {WorkerId} stopped run {RunId} (epoch {Epoch}) at step {Step} and hands it back", WorkerId, runId, epoch, session.LastStep);
+            int step = session.LastStep;
+            report = () => run.FailAsync(epoch, FailureKind.WorkerLost, $"worker {WorkerId} stopped ({stopReason}) and handed the run back", step).WaitAsync(HandBackTimeout);
         }
         catch (RunFailureException e)
         {
@@ -140,9 +178,11 @@ public sealed class GpuWorkerGrain(
             logger.LogWarning(e, "Run {RunId} failed (infrastructure) at step {Step}, epoch {Epoch}", runId, session.LastStep, epoch);
             report = () => ReportFailureAsync(run, epoch, FailureKind.Infrastructure, $"{e.GetType().Name}: {e.Message}", session.LastStep);
         }
-        // Free the slot before reporting: a failed run is re-queued by its report and may come straight back here.
+        // Free the slot and refill it while the end is reported (the report is a storage write; the slot need not
+        // idle through it). A failed run is re-queued by its report and may come straight back here.
         completedAttempts++;
         Release(runId, cancellation);
+        var refill = PullAsync();
         try
         {
             if (report is not null) await report();
@@ -152,7 +192,14 @@ public sealed class GpuWorkerGrain(
             // The lease expires and the run grain reassigns the run: nothing is lost, only time.
             logger.LogWarning(e, "Worker {WorkerId} could not report the end of run {RunId} epoch {Epoch}", WorkerId, runId, epoch);
         }
-        await PullAsync();
+        await refill;
+        await PullAsync(); // a report that re-queued this run
+    }
+
+    private void Track(Task attempt)
+    {
+        attempts.RemoveAll(a => a.IsCompleted);
+        attempts.Add(attempt);
     }
 
     private Task ReportFailureAsync(IRunGrain run, long epoch, FailureKind kind, string message, int step) =>

@@ -43,7 +43,9 @@ public sealed class RunSession(IRunGrain run, RunAssignment assignment, ICheckpo
         await GrainCallResilience.Pipeline.ExecuteAsync(async token => await backend.AppendMetricsAsync(Run, metrics, token), cancellation);
         unwrittenMetrics.Clear();
         await GrainCallResilience.Pipeline.ExecuteAsync(async token => await backend.CommitAsync(Run, step, files, token), cancellation);
-        ThrowIfFenced(await CallAsync(() => run.ConfirmCommitAsync(assignment.Epoch, step), cancellation));
+        // Once the manifest is written the checkpoint exists: confirm it even if the attempt is being stopped, so the
+        // run grain's record matches storage (the confirm is still fenced by the epoch).
+        ThrowIfFenced(await CallAsync(() => run.ConfirmCommitAsync(assignment.Epoch, step), CancellationToken.None));
         return true;
     }
 

@@ -13,4 +13,13 @@ public sealed class WorkerOptions
 
     /// <summary>How often an idle worker asks the scheduler for work even without a wake-up. Default 1 s.</summary>
     public TimeSpan PollPeriod { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How often the silo's watchdog makes sure its worker grain is active and pulling (it re-activates one that
+    /// Orleans deactivated, e.g. when the silo holding its directory entry died). Default 5 s.
+    /// </summary>
+    public TimeSpan WatchdogPeriod { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>On shutdown, how long the worker waits for its attempts to stop and hand their runs back. Default 10 s.</summary>
+    public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(10);
 }
