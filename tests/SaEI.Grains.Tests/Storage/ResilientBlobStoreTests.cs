@@ -88,7 +88,7 @@ public sealed class ResilientBlobStoreTests
     public async Task An_unreachable_store_fails_after_the_bounded_attempts_with_a_clear_error()
     {
         // Port 9 (discard) on loopback: nothing listens, connections are refused at once.
-        string connection = LocalStorage.AzuriteConnectionString().Replace("127.0.0.1:10000", "127.0.0.1:9", StringComparison.Ordinal);
+        string connection = UnreachableConnectionString();
         var transport = new FaultyTransport(failures: 0);
         var store = ResilientBlobStore.Connect(connection, "unreachable", Fast, transport: transport);
 
@@ -104,7 +104,7 @@ public sealed class ResilientBlobStoreTests
     [Fact]
     public async Task After_repeated_failures_the_circuit_opens_and_calls_fail_fast_without_a_request()
     {
-        string connection = LocalStorage.AzuriteConnectionString().Replace("127.0.0.1:10000", "127.0.0.1:9", StringComparison.Ordinal);
+        string connection = UnreachableConnectionString();
         var transport = new FaultyTransport(failures: 0);
         var options = Fast with { MaxRetryAttempts = 0, BreakerMinimumThroughput = 3, BreakerFailureRatio = 0.5, BreakDuration = TimeSpan.FromMinutes(1) };
         var store = ResilientBlobStore.Connect(connection, "breaker", options, transport: transport);
@@ -120,7 +120,7 @@ public sealed class ResilientBlobStoreTests
     [Fact]
     public async Task Caller_cancellation_is_not_retried()
     {
-        string connection = LocalStorage.AzuriteConnectionString().Replace("127.0.0.1:10000", "127.0.0.1:9", StringComparison.Ordinal);
+        string connection = UnreachableConnectionString();
         var transport = new FaultyTransport(failures: 0);
         var store = ResilientBlobStore.Connect(connection, "cancel", Fast, transport: transport);
         using var cancelled = new CancellationTokenSource();
@@ -148,4 +148,8 @@ public sealed class ResilientBlobStoreTests
         Assert.Contains(nameof(BlobStoreOptions.MaxRetryAttempts), error.Message, StringComparison.Ordinal);
         Assert.Contains(nameof(BlobStoreOptions.BreakerFailureRatio), error.Message, StringComparison.Ordinal);
     }
+
+    /// <summary>Every endpoint on loopback port 9 (discard): nothing listens, connections are refused at once.</summary>
+    private static string UnreachableConnectionString() =>
+        System.Text.RegularExpressions.Regex.Replace(LocalStorage.AzuriteConnectionString(), @"127\.0\.0\.1:\d+", "127.0.0.1:9");
 }
