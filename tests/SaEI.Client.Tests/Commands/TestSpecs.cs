@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using SaEI.Testing;
 
 namespace SaEI.Client.Tests.Commands;
 
@@ -8,21 +9,8 @@ public static class TestSpecs
 {
     public static string NewExperimentId() => $"c-{Guid.NewGuid():N}"[..14];
 
-    public static string Spec(string experiment, int steps, int seeds, string methods = "grpo: {}\n  saei: { step_size: 0.0078 }", int checkpointEvery = 3) => $$"""
-        experiment: {{experiment}}
-        model: { family: tiny-vlm, base: models/tiny-vlm-sft }
-        data:
-          train: { format: synthetic, task: all, split: train, size: 40, seed: 1 }
-          test:  { name: synth-test, format: synthetic, task: all, split: test, size: 20, seed: 1 }
-          ood:
-            - { name: synth-hard, format: synthetic, task: all, split: test, size: 20, seed: 1, difficulty: 3 }
-        seeds: [{{string.Join(", ", Enumerable.Range(1, seeds))}}]
-        steps: {{steps}}
-        methods:
-          {{methods}}
-        eval: { every: 2 }
-        checkpoint: { every: {{checkpointEvery}} }
-        """;
+    public static string Spec(string experiment, int steps, int seeds, string methods = "grpo: {}\n  saei: { step_size: 0.0078 }", int checkpointEvery = 3) =>
+        SweepSpecs.Small(experiment, steps, seeds, methods, checkpointEvery);
 
     public static async Task<string> WriteAsync(string yaml)
     {

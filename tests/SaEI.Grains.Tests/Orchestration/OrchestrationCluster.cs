@@ -40,22 +40,8 @@ public sealed class OrchestrationCluster : IAsyncLifetime
     }
 
     /// <summary>A small valid spec: 2 methods × 3 seeds, checkpoint every 3, eval every 2, one ood benchmark.</summary>
-    public static string Spec(string experiment, int steps = 6, int seeds = 3, string methods = "grpo: {}\n  saei: { step_size: 0.0078 }", int maxFailures = 3) => $$"""
-        experiment: {{experiment}}
-        model: { family: tiny-vlm, base: models/tiny-vlm-sft }
-        data:
-          train: { format: synthetic, task: all, split: train, size: 40, seed: 1 }
-          test:  { name: synth-test, format: synthetic, task: all, split: test, size: 20, seed: 1 }
-          ood:
-            - { name: synth-hard, format: synthetic, task: all, split: test, size: 20, seed: 1, difficulty: 3 }
-        seeds: [{{string.Join(", ", Enumerable.Range(1, seeds))}}]
-        steps: {{steps}}
-        methods:
-          {{methods}}
-        eval: { every: 2 }
-        checkpoint: { every: 3 }
-        max_failures: {{maxFailures}}
-        """;
+    public static string Spec(string experiment, int steps = 6, int seeds = 3, string methods = "grpo: {}\n  saei: { step_size: 0.0078 }", int maxFailures = 3) =>
+        SweepSpecs.Small(experiment, steps, seeds, methods, maxFailures: maxFailures);
 
     public static string NewExperimentId() => $"t-{Guid.NewGuid():N}"[..14];
 
