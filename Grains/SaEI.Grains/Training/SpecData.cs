@@ -1,5 +1,7 @@
+using SaEI.Gpu.Evaluation;
 using SaEI.Gpu.Tasks.Data;
 using SaEI.Gpu.Tasks.Synthetic;
+using SaEI.Grains.Storage;
 using SaEI.Grains.Sweeps;
 
 namespace SaEI.Grains.Training;
@@ -7,6 +9,28 @@ namespace SaEI.Grains.Training;
 /// <summary>Turns a spec's data sets into loaded problems (SaEI.Gpu loaders), at the model's image size.</summary>
 public static class SpecData
 {
+    /// <summary>The spec stored at launch (experiments/{exp}/spec.yaml); configuration errors name the experiment.</summary>
+    public static async Task<SweepSpec> LoadSpecAsync(ResilientBlobStore blobs, string experiment, CancellationToken cancellation)
+    {
+        if (await blobs.ReadAsync(BlobPaths.Spec(experiment), cancellation) is not BlobReadResult.Found found)
+            throw new InvalidDataException($"experiment {experiment}: {BlobPaths.Spec(experiment)} is missing; launch the sweep again.");
+        var parsed = SweepSpecParser.Parse(found.Content.ToString());
+        return parsed.Spec ?? throw new InvalidDataException($"experiment {experiment}: stored spec does not parse: {string.Join("; ", parsed.Errors)}");
+    }
+
+    /// <summary>
+    /// The evaluation settings of a run: the spec's eval section, the run's response length, a seed. One definition
+    /// for the in-domain evaluation during training and the out-of-domain one on the best checkpoint.
+    /// </summary>
+    public static EvaluationOptions EvaluationOf(SweepSpec spec, int maxNewTokens, ulong seed) => new()
+    {
+        SamplesPerProblem = spec.Eval.Samples,
+        Temperature = spec.Eval.Temperature,
+        TopP = spec.Eval.TopP,
+        MaxNewTokens = maxNewTokens,
+        Seed = seed,
+    };
+
     /// <summary>The data set of the spec named <paramref name="benchmark"/> (test's or an ood entry's name), or null.</summary>
     public static DatasetSpec? Find(SweepSpec spec, string benchmark) =>
         spec.Data.Test.Name == benchmark ? spec.Data.Test : spec.Data.Ood.FirstOrDefault(d => d.Name == benchmark);

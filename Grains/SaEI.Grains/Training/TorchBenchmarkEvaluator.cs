@@ -21,10 +21,11 @@ public sealed class TorchBenchmarkEvaluator(
 {
     public async Task<(double Score, int Samples)> EvaluateAsync(EvaluationRequest request, CancellationToken cancellation)
     {
-        TorchRuntime.Initialize(options.Threads > 0 ? options.Threads : Environment.ProcessorCount);
-        if (await blobs.ReadAsync(BlobPaths.Spec(request.ExperimentId), cancellation) is not BlobReadResult.Found found)
-            throw new InvalidOperationException($"experiment {request.ExperimentId}: spec.yaml is missing.");
-        var spec = SweepSpecParser.ParseOrThrow(found.Content.ToString());
+        TorchRuntime.Initialize(options.EffectiveThreads);
+        var spec = await SpecData.LoadSpecAsync(blobs, request.ExperimentId, cancellation);
+        // The run's own options (response length) come from the stored spec's deterministic expansion.
+        var run = SweepExpansion.Expand(spec).SingleOrDefault(r => r.RunId == request.RunId)
+            ?? throw new ArgumentException($"run {request.RunId} is not part of experiment {request.ExperimentId}.");
         var data = SpecData.Find(spec, request.Benchmark)
             ?? throw new ArgumentException($"benchmark '{request.Benchmark}' is neither data.test nor a data.ood entry of {request.ExperimentId}.");
         var checkpoint = await FindCheckpointAsync(request, cancellation);
@@ -32,13 +33,7 @@ public sealed class TorchBenchmarkEvaluator(
         using var policy = PolicyModelFactory.Load(directory, TorchRuntime.ResolveDevice(options.Device));
         TrainingCheckpoint.LoadPolicyWeights(policy, checkpoint.Files[TrainingCheckpoint.ModelFile].ToArray());
         var problems = await SpecData.LoadAsync(data, policy.Info.ImageSize, cancellation);
-        var result = Evaluator.Evaluate(policy, request.Benchmark, problems, new EvaluationOptions
-        {
-            SamplesPerProblem = spec.Eval.Samples,
-            Temperature = spec.Eval.Temperature,
-            TopP = spec.Eval.TopP,
-            Seed = (ulong)request.Seed,
-        });
+        var result = Evaluator.Evaluate(policy, request.Benchmark, problems, SpecData.EvaluationOf(spec, run.Options.MaxNewTokens, (ulong)request.Seed));
         logger.LogInformation("Run {RunId} step {Step}: {Summary}", request.RunId, checkpoint.Manifest.Step, result.Summary());
         return (result.Overall.Pass1, result.Overall.Problems * result.Overall.SamplesPerProblem);
     }

@@ -11,6 +11,9 @@ public sealed class TorchExecutorOptions
     /// <summary>Intra-op threads for TorchSharp; 0 = the processor count. Fixed per process (reproducibility).</summary>
     public int Threads { get; set; }
 
+    /// <summary><see cref="Threads"/>, or the processor count when it is 0.</summary>
+    public int EffectiveThreads => Threads > 0 ? Threads : Environment.ProcessorCount;
+
     /// <summary>Image pairs (clean, perturbed) kept per checkpoint for inspection and the demo's Fig. 5.</summary>
     public int ImagePairsPerCheckpoint { get; set; } = 2;
 }

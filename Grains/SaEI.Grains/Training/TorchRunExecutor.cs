@@ -29,7 +29,7 @@ public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models
     public async Task<RunExecutionResult> ExecuteAsync(RunExecutionContext context, CancellationToken cancellation)
     {
         var run = context.Run;
-        TorchRuntime.Initialize(options.Threads > 0 ? options.Threads : Environment.ProcessorCount);
+        TorchRuntime.Initialize(options.EffectiveThreads);
         var device = TorchRuntime.ResolveDevice(options.Device);
         var (spec, rl) = await LoadRunAsync(run, cancellation);
         string modelDirectory = await models.EnsureLocalAsync(spec.Model.Base ?? "", cancellation);
@@ -59,7 +59,7 @@ public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models
             if (metrics.TryGetValue("entropy/clean", out double entropy)) metrics[MetricNames.Entropy] = entropy;
             if (step % run.EvalEvery == 0 || step == run.Steps)
             {
-                var result = Evaluator.Evaluate(policy, spec.Data.Test.Name, test, EvaluationOf(spec, rl, run, step));
+                var result = Evaluator.Evaluate(policy, spec.Data.Test.Name, test, SpecData.EvaluationOf(spec, rl.MaxNewTokens, (ulong)run.Seed * 1_000_003UL + (ulong)step));
                 metrics[MetricNames.Accuracy] = result.Overall.Pass1;
                 metrics["val/format_rate"] = result.Overall.FormatRate;
             }
@@ -77,26 +77,21 @@ public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models
     /// <summary>The stored spec and the run's resolved options.</summary>
     private async Task<(SweepSpec Spec, RlOptions Options)> LoadRunAsync(RunDescriptor run, CancellationToken cancellation)
     {
-        if (await blobs.ReadAsync(BlobPaths.Spec(run.ExperimentId), cancellation) is not BlobReadResult.Found found)
-            throw new RunFailureException(FailureKind.Configuration, $"experiment {run.ExperimentId}: {BlobPaths.Spec(run.ExperimentId)} is missing; launch the sweep again.", 0);
-        var parsed = SweepSpecParser.Parse(found.Content.ToString());
-        if (parsed.Spec is not { } spec)
-            throw new RunFailureException(FailureKind.Configuration, $"experiment {run.ExperimentId}: stored spec does not parse: {string.Join("; ", parsed.Errors)}", 0);
+        SweepSpec spec;
+        try
+        {
+            spec = await SpecData.LoadSpecAsync(blobs, run.ExperimentId, cancellation);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new RunFailureException(FailureKind.Configuration, e.Message, 0, e);
+        }
         if (spec.Model.Family != ModelFamily.TinyVlm)
             throw new RunFailureException(FailureKind.Configuration, $"run {run.RunId}: model family {spec.Model.Family} has no loader in this build; use tiny-vlm.", 0);
         var known = run.Options.Where(o => OptionBinder.Properties.ContainsKey(o.Key));
         var options = Configure(() => OptionBinder.Apply(new RlOptions(), known).ThrowIfInvalid(), run, "binding options");
         return (spec, options);
     }
-
-    private static EvaluationOptions EvaluationOf(SweepSpec spec, RlOptions rl, RunDescriptor run, int step) => new()
-    {
-        SamplesPerProblem = spec.Eval.Samples,
-        Temperature = spec.Eval.Temperature,
-        TopP = spec.Eval.TopP,
-        MaxNewTokens = rl.MaxNewTokens,
-        Seed = (ulong)run.Seed * 1_000_003UL + (ulong)step,
-    };
 
     private async Task WriteSamplesAsync(RunDescriptor run, int step, RlTrainer trainer, CancellationToken cancellation)
     {
