@@ -25,3 +25,17 @@ public sealed class TorchSharpLoadsTests
         }
     }
 }
+
+public sealed class GlibcAllocatorTests
+{
+    [Fact]
+    public void Initialize_tunes_glibc_malloc_on_linux()
+    {
+        TorchRuntime.Initialize(1);
+        // This machine and CI are Debian (glibc): mallopt must be found and accept all three settings (a wrong library
+        // name, parameter code or out-of-range value returns false). Elsewhere nothing is tuned.
+        bool glibc = OperatingSystem.IsLinux() && File.Exists("/lib/x86_64-linux-gnu/libc.so.6") && Environment.GetEnvironmentVariable("SAEI_GLIBC_MALLOC_TUNING") != "0";
+        Assert.Equal(glibc, TorchRuntime.AllocatorTuned);
+        Assert.Contains($"glibc malloc tuned={glibc}", TorchRuntime.Describe(), StringComparison.Ordinal);
+    }
+}
