@@ -44,12 +44,13 @@ public class SchedulingEfficiencyBenchmark
         var clock = Stopwatch.StartNew();
         var launched = await grains.GetGrain<IExperimentGrain>(experiment).LaunchAsync(Spec(experiment),
             new Dictionary<string, string> { [SimulatedRunExecutor.StepMillisecondsKey] = StepMilliseconds.ToString(CultureInfo.InvariantCulture) });
+        var launch = clock.Elapsed;
         if (launched.RunIds.Count != 1000) throw new InvalidOperationException(launched.Message);
         while ((await worker.GetInfoAsync()).CompletedAttempts - before < 1000) await Task.Delay(20);
         clock.Stop();
         double ideal = 1000.0 * Steps * StepMilliseconds / Slots / 1000.0;
         double efficiency = ideal / clock.Elapsed.TotalSeconds;
-        Console.WriteLine($"// scheduling: 1000 runs × {Steps} steps × {StepMilliseconds} ms over {Slots} slots: wall {clock.Elapsed.TotalSeconds:0.00} s, ideal {ideal:0.00} s, efficiency {efficiency:P1}");
+        Console.WriteLine($"// scheduling: 1000 runs × {Steps} steps × {StepMilliseconds} ms over {Slots} slots: wall {clock.Elapsed.TotalSeconds:0.00} s, ideal {ideal:0.00} s, efficiency {efficiency:P1} (launch of the 1,000 runs: {launch.TotalSeconds:0.00} s of the wall time)");
         return efficiency;
     }
 
