@@ -16,8 +16,21 @@ public interface IPolicyModel : IDisposable
     /// <summary>The text side: tokenizer and chat template.</summary>
     IChatTokenizer Tokenizer { get; }
 
-    /// <summary>Where the parameters live.</summary>
+    /// <summary>Where inputs go in and logits come out (the first stage's device; all parameters unless sharded).</summary>
     Device Device { get; }
+
+    /// <summary>
+    /// The model's stages in forward order (input embedding and vision tower, each decoder layer, final norm and head)
+    /// with their parameter bytes and current device: the units a shard plan assigns to a node's devices.
+    /// </summary>
+    IReadOnlyList<ModelStage> Stages { get; }
+
+    /// <summary>
+    /// Moves stage i to <paramref name="devices"/>[i] (one entry per <see cref="Stages"/> entry). Activations cross
+    /// to each stage's device inside the forward; inputs are still given, and logits returned, on <see cref="Device"/>.
+    /// Call before creating an optimiser over <see cref="NamedParameters"/> (moving replaces parameter tensors).
+    /// </summary>
+    void PlaceStages(IReadOnlyList<Device> devices);
 
     /// <summary>Trainable parameters with Hugging Face-style names, in a stable order.</summary>
     IReadOnlyList<(string Name, TorchSharp.Modules.Parameter Parameter)> NamedParameters();
@@ -56,6 +69,9 @@ public interface IDecodingSession : IDisposable
     /// <summary>Appends one token per row, tokenIds [N] int64 → logits [N,V] predicting the next one.</summary>
     Tensor Append(Tensor tokenIds);
 }
+
+/// <summary>One stage of a model: its name (parameter-name prefix), parameter bytes and device ("cpu", "cuda:0").</summary>
+public sealed record ModelStage(string Name, long ParameterBytes, string Device);
 
 /// <summary>Static facts about a policy model.</summary>
 public sealed record PolicyModelInfo(

@@ -32,12 +32,36 @@ public static class TorchRuntime
     /// <summary>Whether glibc's malloc was tuned for LibTorch's CPU buffers (<see cref="GlibcAllocator"/>).</summary>
     public static bool AllocatorTuned { get; private set; }
 
-    /// <summary>"cpu", "cuda", "cuda:1"...; "auto" picks cuda when available, else cpu.</summary>
+    /// <summary>
+    /// "cpu", "cuda", "cuda:1"...; "auto" picks cuda when available, else cpu. A CUDA device this process cannot see
+    /// is an error naming it and the devices there are (instead of a failure at the first tensor moved there).
+    /// </summary>
     public static torch.Device ResolveDevice(string name)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
         if (string.Equals(name, "auto", StringComparison.OrdinalIgnoreCase))
             return torch.cuda.is_available() ? torch.CUDA : torch.CPU;
-        return torch.device(name);
+        if (name.StartsWith("cuda", StringComparison.OrdinalIgnoreCase))
+        {
+            string[] parts = name.Split(':');
+            int index = 0;
+            if (!string.Equals(parts[0], "cuda", StringComparison.OrdinalIgnoreCase) || parts.Length > 2
+                || (parts.Length == 2 && !int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out index)))
+                throw new ArgumentException($"device '{name}' is not a device name; use cpu, cuda, cuda:N or auto.", nameof(name));
+            int count = torch.cuda.is_available() ? torch.cuda.device_count() : 0;
+            if (index >= count)
+                throw new ArgumentException($"device '{name}' is not available here: this process sees {count} CUDA device(s); use cpu{(count > 0 ? $" or cuda:0..cuda:{count - 1}" : "")}.", nameof(name));
+        }
+        torch.Device device;
+        try
+        {
+            device = torch.device(name);
+        }
+        catch (Exception e) when (e is ArgumentException or System.Runtime.InteropServices.ExternalException or InvalidOperationException)
+        {
+            throw new ArgumentException($"device '{name}' is not a device name; use cpu, cuda, cuda:N or auto.", nameof(name), e);
+        }
+        return device;
     }
 
     /// <summary>A one-line description for logs: TorchSharp version, threads, CUDA availability.</summary>

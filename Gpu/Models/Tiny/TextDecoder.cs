@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
@@ -23,6 +24,28 @@ internal sealed class TextDecoder : nn.Module
 
     public int LayerCount => config.Layers;
 
+    /// <summary>Whether <see cref="Place"/> was called: only then do hidden states move between stage devices.</summary>
+    public bool IsPlaced { get; private set; }
+
+    public Device EmbeddingDevice => embedTokens.weight!.device;
+
+    public IEnumerable<Parameter> EmbeddingParameters => embedTokens.parameters();
+
+    public IEnumerable<Parameter> NormParameters => norm.parameters();
+
+    public IEnumerable<Parameter> LayerParameters(int layer) => layers[layer].parameters();
+
+    public Device LayerDevice(int layer) => layers[layer].parameters().First().device;
+
+    /// <summary>embed_tokens on <paramref name="input"/>, layer i on <paramref name="layerDevices"/>[i], the final norm on <paramref name="output"/>.</summary>
+    public void Place(Device input, IReadOnlyList<Device> layerDevices, Device output)
+    {
+        embedTokens.to(input);
+        for (int i = 0; i < layers.Count; i++) layers[i].to(layerDevices[i]);
+        norm.to(output);
+        IsPlaced = true;
+    }
+
     /// <summary>ids [N,T] → embeddings [N,T,D].</summary>
     public Tensor Embed(Tensor ids) => embedTokens.forward(ids);
 
@@ -35,7 +58,15 @@ internal sealed class TextDecoder : nn.Module
         using var scope = NewDisposeScope();
         var (cos, sin) = RotaryEmbedding.CosSin(positions, config.HeadDim, config.RopeTheta, h.dtype);  // [N,1,T,d]
         for (int i = 0; i < layers.Count; i++)
+        {
+            if (IsPlaced)
+            {
+                var device = LayerDevice(i);
+                (h, cos, sin, allowed) = (h.to(device), cos.to(device), sin.to(device), allowed.to(device));
+            }
             h = layers[i].Forward(h, cos, sin, allowed, caches?[i], offset);
+        }
+        if (IsPlaced) h = h.to(norm.parameters().First().device);
         return norm.forward(h).MoveToOuterDisposeScope();
     }
 

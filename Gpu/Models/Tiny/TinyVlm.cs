@@ -16,6 +16,9 @@ namespace SaEI.Gpu.Models.Tiny;
 /// 1. Weights are initialised N(0, initializer_range) from an explicit seed (biases 0, norms 1), as HF does.
 /// 2. The first P placeholders of a row receive the P image features; further placeholders (a generated
 ///    <c>&lt;|image_pad|&gt;</c>) keep their token embedding, identically in the full and the cached path.
+/// 3. Stages for sharding: "input" (vision tower + embed_tokens, which the image merge joins), "model.layers.i",
+///    "output" (final norm + lm_head). Once placed, hidden states move to each stage's device and logits come back
+///    to the input stage's device; an unplaced model moves nothing.
 /// </summary>
 public sealed class TinyVlm : nn.Module, IPolicyModel
 {
@@ -44,7 +47,28 @@ public sealed class TinyVlm : nn.Module, IPolicyModel
 
     public IChatTokenizer Tokenizer => tokenizer;
 
-    public Device Device => lmHead.weight!.device;
+    public Device Device => textModel.EmbeddingDevice;
+
+    public IReadOnlyList<ModelStage> Stages =>
+    [
+        new("input", Bytes(visual.parameters().Concat(textModel.EmbeddingParameters)), textModel.EmbeddingDevice.ToString()),
+        .. Enumerable.Range(0, textModel.LayerCount).Select(i =>
+            new ModelStage($"model.layers.{i}", Bytes(textModel.LayerParameters(i)), textModel.LayerDevice(i).ToString())),
+        new("output", Bytes(textModel.NormParameters.Concat(lmHead.parameters())), lmHead.weight!.device.ToString()),
+    ];
+
+    public void PlaceStages(IReadOnlyList<Device> devices)
+    {
+        ArgumentNullException.ThrowIfNull(devices);
+        int stages = textModel.LayerCount + 2;
+        if (devices.Count != stages)
+            throw new ArgumentException($"PlaceStages needs one device per stage ({stages}: input, {textModel.LayerCount} layers, output); got {devices.Count}.", nameof(devices));
+        visual.to(devices[0]);
+        textModel.Place(devices[0], devices.Skip(1).Take(textModel.LayerCount).ToArray(), devices[^1]);
+        lmHead.to(devices[^1]);
+    }
+
+    private static long Bytes(IEnumerable<Parameter> parameters) => parameters.Sum(p => p.numel() * p.ElementSize);
 
     internal ScalarType ParameterDtype => lmHead.weight!.dtype;
 
@@ -129,7 +153,10 @@ public sealed class TinyVlm : nn.Module, IPolicyModel
     internal Tensor RunText(Tensor h, Tensor positions, Tensor allowed, IReadOnlyList<LayerKvCache> caches, long offset) =>
         textModel.Run(h, positions, allowed, caches, offset);
 
-    internal Tensor LogitsOf(Tensor hidden) => lmHead.forward(hidden);
+    internal Tensor LogitsOf(Tensor hidden) =>
+        textModel.IsPlaced ? lmHead.forward(hidden.to(lmHead.weight!.device)).to(Device) : lmHead.forward(hidden);
+
+    internal Device LayerDevice(int layer) => textModel.LayerDevice(layer);
 
     /// <summary>Puts image feature j at the j-th placeholder of each row (j &lt; P): a gather, so gradients reach the pixels.</summary>
     private Tensor MergeImageFeatures(Tensor inputIds, Tensor textEmbeds, Tensor imageFeatures)

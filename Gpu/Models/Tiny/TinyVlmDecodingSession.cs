@@ -5,7 +5,8 @@ namespace SaEI.Gpu.Models.Tiny;
 /// <summary>
 /// KV-cached decoding for <see cref="TinyVlm"/>: per layer a preallocated [N,Hkv,Tp+maxNew,d] key and value
 /// cache, a key mask [N,Tp+maxNew] (prompt mask, then 1 for every appended token) and each row's next rotary
-/// position (its count of real tokens so far), exactly as the full forward computes them from the mask.
+/// position (its count of real tokens so far), exactly as the full forward computes them from the mask. Each layer's
+/// cache lives on that layer's device (sharded models).
 /// </summary>
 internal sealed class TinyVlmDecodingSession : IDecodingSession
 {
@@ -38,8 +39,9 @@ internal sealed class TinyVlmDecodingSession : IDecodingSession
         var dtype = model.ParameterDtype;
         for (int i = 0; i < model.LayerCount; i++)
         {
-            var keys = zeros([n, config.KeyValueHeads, capacity, config.HeadDim], dtype, model.Device).DetachFromDisposeScope();
-            var values = zeros([n, config.KeyValueHeads, capacity, config.HeadDim], dtype, model.Device).DetachFromDisposeScope();
+            var device = model.LayerDevice(i);
+            var keys = zeros([n, config.KeyValueHeads, capacity, config.HeadDim], dtype, device).DetachFromDisposeScope();
+            var values = zeros([n, config.KeyValueHeads, capacity, config.HeadDim], dtype, device).DetachFromDisposeScope();
             caches.Add(new LayerKvCache(keys, values));
         }
         keyMask = zeros([n, capacity], @bool, model.Device).DetachFromDisposeScope();

@@ -23,6 +23,8 @@ namespace SaEI.Grains.Training;
 /// 2. Failures are classified: a non-finite loss or metric → numeric; a bad model, data or option → configuration;
 ///    anything else (storage, process) → infrastructure (retried by the run grain).
 /// 3. The final weights returned are model.safetensors of the last checkpoint (bit-identity checks hash them).
+/// 4. The model's stages go on the worker's devices by <see cref="ShardPlan"/> (<see cref="ModelPlacement"/>); a device
+///    the node cannot use is an infrastructure failure naming the setting to fix.
 /// </summary>
 public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models, TorchExecutorOptions options) : IRunExecutor
 {
@@ -30,12 +32,16 @@ public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models
     {
         var run = context.Run;
         TorchRuntime.Initialize(options.EffectiveThreads);
-        var device = TorchRuntime.ResolveDevice(options.Device);
+        var devices = ModelPlacement.DevicesFor(context.Devices, options.Device);
+        var device = Node(() => TorchRuntime.ResolveDevice(devices[0]), run, devices);
         var (spec, rl) = await LoadRunAsync(run, cancellation);
         string modelDirectory = await models.EnsureLocalAsync(spec.Model.Base ?? "", cancellation);
 
         using var policy = Configure(() => PolicyModelFactory.Load(modelDirectory, device), run, "loading the base model");
         using var reference = rl.KlCoefficient > 0 ? PolicyModelFactory.Load(modelDirectory, device) : null;
+        var plan = Node(() => ModelPlacement.Apply(policy, devices), run, devices);
+        if (reference is not null) ModelPlacement.Apply(reference, devices);
+        context.Logger.LogInformation("Run {RunId}: model stages on {Plan}", run.RunId, ModelPlacement.Describe(plan, policy.Stages));
         int imageSize = policy.Info.ImageSize;
         var train = await Configure(() => SpecData.LoadAsync(spec.Data.Train, imageSize, cancellation), run, "loading data.train");
         var test = await Configure(() => SpecData.LoadAsync(spec.Data.Test, imageSize, cancellation), run, "loading data.test");
@@ -120,6 +126,20 @@ public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models
             if (name.StartsWith("actor/", StringComparison.Ordinal) && !double.IsFinite(value))
                 throw new RunFailureException(FailureKind.Numeric,
                     string.Create(CultureInfo.InvariantCulture, $"run {run.RunId} step {step}: {name} is {value}; lower learning_rate or check the data."), step);
+    }
+
+    /// <summary>A device this node cannot use is the node's fault, not the run's: infrastructure (retried, maybe elsewhere).</summary>
+    private static T Node<T>(Func<T> action, RunDescriptor run, IReadOnlyList<string> devices)
+    {
+        try
+        {
+            return action();
+        }
+        catch (ArgumentException e)
+        {
+            throw new RunFailureException(FailureKind.Infrastructure,
+                $"run {run.RunId}: this node's devices [{string.Join(", ", devices)}] are unusable: {e.Message} Fix Saei:Worker:Devices or Saei:Torch:Device.", 0, e);
+        }
     }
 
     private static T Configure<T>(Func<T> action, RunDescriptor run, string what)

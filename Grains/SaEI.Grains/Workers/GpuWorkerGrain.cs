@@ -58,7 +58,7 @@ public sealed class GpuWorkerGrain(
         if (timer is null)
         {
             timer = this.RegisterGrainTimer(PullAsync, new GrainTimerCreationOptions(options.Value.PollPeriod, options.Value.PollPeriod) { KeepAlive = true, Interleave = true });
-            logger.LogInformation("Worker {WorkerId} started with {Slots} slots on devices {Devices}", WorkerId, this.slots, options.Value.Devices);
+            logger.LogInformation("Worker {WorkerId} started with {Slots} slots on devices [{Devices}]", WorkerId, this.slots, string.Join(", ", options.Value.Devices));
         }
         await PullAsync();
     }
@@ -150,7 +150,7 @@ public sealed class GpuWorkerGrain(
         long epoch = assignment.Epoch;
         var run = GrainFactory.GetGrain<IRunGrain>(runId);
         var session = new RunSession(run, assignment, checkpoints);
-        var context = new RunExecutionContext { Run = assignment.Run, Epoch = epoch, Restarts = assignment.Restarts, Checkpoints = session, Progress = session, Logger = logger };
+        var context = new RunExecutionContext { Run = assignment.Run, Epoch = epoch, Restarts = assignment.Restarts, Checkpoints = session, Progress = session, Logger = logger, Devices = options.Value.Devices };
         Func<Task>? report = null;
         try
         {

@@ -20,6 +20,9 @@ public sealed class RunExecutionContext
 
     public required ILogger Logger { get; init; }
 
+    /// <summary>The worker's devices (<see cref="WorkerOptions.Devices"/>); empty: the executor's default device.</summary>
+    public IReadOnlyList<string> Devices { get; init; } = [];
+
     public string ExperimentId => Run.ExperimentId;
 
     public string RunId => Run.RunId;

@@ -8,8 +8,12 @@ public sealed class WorkerOptions
     /// <summary>Runs this node executes at once. Default 1 (one run = one node, its devices hold the layer shards).</summary>
     public int Slots { get; set; } = 1;
 
-    /// <summary>The node's devices, e.g. ["cpu"] or ["cuda:0", "cuda:1"]; the shard plan spreads a model's layers over them.</summary>
-    public List<string> Devices { get; set; } = ["cpu"];
+    /// <summary>
+    /// The node's devices, e.g. ["cuda:0", "cuda:1"]: each run's model stages are spread over them by
+    /// <see cref="ShardPlan"/> (balanced by parameter bytes). Empty (default): the executor's one device
+    /// (Saei:Torch:Device, default auto).
+    /// </summary>
+    public List<string> Devices { get; set; } = [];
 
     /// <summary>How often an idle worker asks the scheduler for work even without a wake-up. Default 1 s.</summary>
     public TimeSpan PollPeriod { get; set; } = TimeSpan.FromSeconds(1);

@@ -43,6 +43,9 @@ public sealed class OrchestrationCluster : IAsyncLifetime
     public static string Spec(string experiment, int steps = 6, int seeds = 3, string methods = "grpo: {}\n  saei: { step_size: 0.0078 }", int maxFailures = 3) =>
         SweepSpecs.Small(experiment, steps, seeds, methods, maxFailures: maxFailures);
 
+    /// <summary>The devices every worker of this cluster owns (Saei:Worker:Devices); each attempt is given them.</summary>
+    public static IReadOnlyList<string> NodeDevices { get; } = ["cpu", "cpu"];
+
     public static string NewExperimentId() => $"t-{Guid.NewGuid():N}"[..14];
 
     /// <summary>Launches and waits until every run is terminal; returns the final status.</summary>
@@ -75,6 +78,7 @@ public sealed class OrchestrationCluster : IAsyncLifetime
             {
                 o.Slots = 4;
                 o.PollPeriod = TimeSpan.FromMilliseconds(200);
+                o.Devices = [.. NodeDevices];
             });
             silo.Services.AddSingleton(new SimulatedFaults
             {

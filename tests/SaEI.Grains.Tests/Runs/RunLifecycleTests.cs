@@ -74,6 +74,21 @@ public sealed class RunLifecycleTests(OrchestrationCluster fixture)
     }
 
     [Fact]
+    public async Task Every_attempt_is_given_its_workers_devices_for_the_shard_plan()
+    {
+        string experiment = OrchestrationCluster.NewExperimentId();
+        var seen = new ConcurrentBag<string>();
+        OrchestrationCluster.Hooks[experiment] = (context, _, _) =>
+        {
+            seen.Add(string.Join(",", context.Devices));
+            return Task.CompletedTask;
+        };
+        var run = Assert.Single((await fixture.RunToEndAsync(experiment, OrchestrationCluster.Spec(experiment, steps: 3, seeds: 1, methods: "grpo: {}"))).Runs);
+        Assert.Equal(RunState.Completed, run.State);
+        Assert.Equal(["cpu,cpu", "cpu,cpu", "cpu,cpu"], seen);
+    }
+
+    [Fact]
     public async Task A_configuration_failure_is_not_retried_and_infrastructure_failures_stop_after_max_failures()
     {
         string configExperiment = OrchestrationCluster.NewExperimentId();
