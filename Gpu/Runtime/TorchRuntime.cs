@@ -10,7 +10,6 @@ public static class TorchRuntime
 {
     private static readonly Lock Gate = new();
     private static int configuredThreads;
-    private static bool allocatorChecked;
 
     /// <summary>
     /// Sets the intra-op thread count once per value; later calls with the same value are free. The first call also
@@ -21,9 +20,8 @@ public static class TorchRuntime
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
         lock (Gate)
         {
-            if (!allocatorChecked) AllocatorTuned = GlibcAllocator.Tune();
-            allocatorChecked = true;
             if (configuredThreads == threads) return;
+            if (configuredThreads == 0) AllocatorTuned = GlibcAllocator.Tune();
             torch.set_num_threads(threads);
             configuredThreads = threads;
         }
@@ -47,7 +45,7 @@ public static class TorchRuntime
             int index = 0;
             if (!string.Equals(parts[0], "cuda", StringComparison.OrdinalIgnoreCase) || parts.Length > 2
                 || (parts.Length == 2 && !int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out index)))
-                throw new ArgumentException($"device '{name}' is not a device name; use cpu, cuda, cuda:N or auto.", nameof(name));
+                throw NotADevice(name);
             int count = torch.cuda.is_available() ? torch.cuda.device_count() : 0;
             if (index >= count)
                 throw new ArgumentException($"device '{name}' is not available here: this process sees {count} CUDA device(s); use cpu{(count > 0 ? $" or cuda:0..cuda:{count - 1}" : "")}.", nameof(name));
@@ -59,10 +57,13 @@ public static class TorchRuntime
         }
         catch (Exception e) when (e is ArgumentException or System.Runtime.InteropServices.ExternalException or InvalidOperationException)
         {
-            throw new ArgumentException($"device '{name}' is not a device name; use cpu, cuda, cuda:N or auto.", nameof(name), e);
+            throw NotADevice(name, e);
         }
         return device;
     }
+
+    private static ArgumentException NotADevice(string name, Exception? inner = null) =>
+        new($"device '{name}' is not a device name; use cpu, cuda, cuda:N or auto.", nameof(name), inner);
 
     /// <summary>A one-line description for logs: TorchSharp version, threads, CUDA availability.</summary>
     public static string Describe() =>

@@ -24,8 +24,11 @@ internal sealed class TextDecoder : nn.Module
 
     public int LayerCount => config.Layers;
 
+    /// <summary>Per layer, then the final norm: the devices <see cref="Place"/> chose; null while unplaced.</summary>
+    private Device[]? placement;
+
     /// <summary>Whether <see cref="Place"/> was called: only then do hidden states move between stage devices.</summary>
-    public bool IsPlaced { get; private set; }
+    public bool IsPlaced => placement is not null;
 
     public Device EmbeddingDevice => embedTokens.weight!.device;
 
@@ -35,7 +38,8 @@ internal sealed class TextDecoder : nn.Module
 
     public IEnumerable<Parameter> LayerParameters(int layer) => layers[layer].parameters();
 
-    public Device LayerDevice(int layer) => layers[layer].parameters().First().device;
+    /// <summary>Layer <paramref name="layer"/>'s device (an unplaced model is on one device).</summary>
+    public Device LayerDevice(int layer) => placement?[layer] ?? EmbeddingDevice;
 
     /// <summary>embed_tokens on <paramref name="input"/>, layer i on <paramref name="layerDevices"/>[i], the final norm on <paramref name="output"/>.</summary>
     public void Place(Device input, IReadOnlyList<Device> layerDevices, Device output)
@@ -43,7 +47,7 @@ internal sealed class TextDecoder : nn.Module
         embedTokens.to(input);
         for (int i = 0; i < layers.Count; i++) layers[i].to(layerDevices[i]);
         norm.to(output);
-        IsPlaced = true;
+        placement = [.. layerDevices, output];
     }
 
     /// <summary>ids [N,T] → embeddings [N,T,D].</summary>
@@ -59,14 +63,14 @@ internal sealed class TextDecoder : nn.Module
         var (cos, sin) = RotaryEmbedding.CosSin(positions, config.HeadDim, config.RopeTheta, h.dtype);  // [N,1,T,d]
         for (int i = 0; i < layers.Count; i++)
         {
-            if (IsPlaced)
+            if (placement is not null)
             {
-                var device = LayerDevice(i);
+                var device = placement[i];
                 (h, cos, sin, allowed) = (h.to(device), cos.to(device), sin.to(device), allowed.to(device));
             }
             h = layers[i].Forward(h, cos, sin, allowed, caches?[i], offset);
         }
-        if (IsPlaced) h = h.to(norm.parameters().First().device);
+        if (placement is not null) h = h.to(placement[^1]);
         return norm.forward(h).MoveToOuterDisposeScope();
     }
 
