@@ -73,6 +73,10 @@ public static class SiloConfiguration
         services.TryAddSingleton(sp => new MetricsLog(sp.GetRequiredService<ResilientBlobStore>()));
         services.TryAddSingleton<ICheckpointBackend, BlobCheckpointBackend>();
         services.TryAddSingleton<SimulatedFaults>();
+        // Data roots and read limits (issue #11): checked at launch on every silo and when a worker loads data.
+        var data = new DataOptions();
+        configuration?.GetSection(DataOptions.Section).Bind(data);
+        services.TryAddSingleton(data.Validate());
         // "Saei:Executor": torch (the real trainer; `saei silo` and the demo default to it) or simulated (no tensors:
         // orchestration tests and the scheduling benchmark). Unset means simulated, so test clusters stay compute-free.
         string executor = configuration?[ExecutorKey] ?? SimulatedExecutor;
@@ -81,7 +85,7 @@ public static class SiloConfiguration
             var torch = new TorchExecutorOptions();
             configuration?.GetSection(TorchExecutorOptions.Section).Bind(torch);
             services.TryAddSingleton(torch);
-            services.TryAddSingleton(sp => new ModelStore(sp.GetRequiredService<ResilientBlobStore>()));
+            services.TryAddSingleton(sp => new ModelStore(sp.GetRequiredService<ResilientBlobStore>(), torch.ModelCache));
             services.TryAddSingleton<IRunExecutor, TorchRunExecutor>();
             services.TryAddSingleton<IBenchmarkEvaluator, TorchBenchmarkEvaluator>();
         }

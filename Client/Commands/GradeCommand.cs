@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
+using SaEI.Gpu.Tasks.Data;
 using SaEI.Gpu.Tasks.Grading;
 
 namespace SaEI.Client.Commands;
@@ -12,12 +14,19 @@ namespace SaEI.Client.Commands;
 /// 2. <c>predicts</c>: a list of n responses, each graded by its last <c>\boxed{}</c> → Pass@n (some correct) and
 ///    Avg@n (mean fraction correct), n being the largest list;
 /// 3. <c>solution</c>: one response, graded by its last <c>\boxed{}</c>.
-/// A malformed line (not JSON, not an object, a missing or mistyped field) is reported with the file, line and field,
-/// is left out of the totals, and makes the exit code 1. Exit 0: every line graded; 2: bad command line.
+/// A malformed line (not UTF-8, not JSON, not an object, a missing or mistyped field, longer than --max-line-bytes)
+/// is reported with the file, line and field, is left out of the totals, and makes the exit code 1; so does a file
+/// with no rows. Only a regular file is read (not a device, FIFO or directory), of at most --max-file-bytes, one
+/// line of at most --max-line-bytes in memory at a time (issue #11). Exit 0: every line graded; 2: bad command line.
 /// </summary>
 public static class GradeCommand
 {
-    public const string Usage = "usage: saei grade FILE.jsonl [--json]";
+    public const string Usage = "usage: saei grade FILE.jsonl [--json] [--max-line-bytes N] [--max-file-bytes N]";
+
+    /// <summary>Default limits: a line of 16 MiB, a file of 1 GiB.</summary>
+    public sealed record Limits(int MaxLineBytes = 16 << 20, long MaxFileBytes = 1L << 30);
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private static readonly JsonSerializerOptions JsonOutput = new()
     {
@@ -39,24 +48,21 @@ public static class GradeCommand
 
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)
     {
-        bool json = args.Contains("--json");
-        var paths = args.Where(a => a != "--json").ToArray();
-        if (paths.Length != 1 || paths[0].StartsWith("--", StringComparison.Ordinal))
+        if (!TryParse(args, out bool json, out string? path, out Limits? limits, out string? problem))
         {
-            error.WriteLine($"saei grade: expected one JSONL file{(paths.Length > 1 ? $", got {paths.Length} arguments" : "")}.");
+            error.WriteLine($"saei grade: {problem}");
             error.WriteLine(Usage);
             return 2;
-        }
-        string path = paths[0];
-        if (!File.Exists(path))
-        {
-            error.WriteLine($"saei grade: {path} does not exist; pass a JSONL file with one row per line.");
-            return 1;
         }
         Report report;
         try
         {
-            report = Grade(path);
+            report = Grade(path!, limits);
+        }
+        catch (DataFormatException e)
+        {
+            error.WriteLine($"saei grade: {e.Message}");
+            return 1;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -66,25 +72,90 @@ public static class GradeCommand
         if (json) output.WriteLine(JsonSerializer.Serialize(report, JsonOutput));
         else WriteText(report, output);
         foreach (var e in report.Errors)
-            error.WriteLine($"saei grade: {path} line {e.Line}: field '{e.Field}': {e.Message}");
+            error.WriteLine(e.Line == 0 ? $"saei grade: {path}: {e.Message}" : $"saei grade: {path} line {e.Line}: field '{e.Field}': {e.Message}");
         return report.Errors.Count > 0 ? 1 : 0;
     }
 
-    /// <summary>Grades every non-blank line of <paramref name="path"/>.</summary>
-    public static Report Grade(string path)
+    private static bool TryParse(IReadOnlyList<string> args, out bool json, out string? path, out Limits? limits, out string? problem)
     {
+        (json, path, limits, problem) = (false, null, new Limits(), null);
+        var paths = new List<string>();
+        for (int i = 0; i < args.Count; i++)
+        {
+            string arg = args[i];
+            if (arg == "--json") { json = true; continue; }
+            if (arg is "--max-line-bytes" or "--max-file-bytes")
+            {
+                if (i + 1 >= args.Count || !long.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out long value) || value < 1
+                    || (arg == "--max-line-bytes" && value > int.MaxValue))
+                {
+                    problem = $"{arg} needs a number of bytes ≥ 1{(arg == "--max-line-bytes" ? $" and ≤ {int.MaxValue}" : "")}.";
+                    return false;
+                }
+                limits = arg == "--max-line-bytes" ? limits with { MaxLineBytes = (int)value } : limits with { MaxFileBytes = value };
+                continue;
+            }
+            if (arg.StartsWith("--", StringComparison.Ordinal)) { problem = $"unknown option {arg}."; return false; }
+            paths.Add(arg);
+        }
+        if (paths.Count != 1)
+        {
+            problem = $"expected one JSONL file{(paths.Count > 1 ? $", got {paths.Count} arguments" : "")}.";
+            return false;
+        }
+        path = paths[0];
+        return true;
+    }
+
+    /// <summary>
+    /// Grades every non-blank line of <paramref name="path"/>. Throws <see cref="DataFormatException"/> when the path
+    /// is not a regular file within the size limit.
+    /// </summary>
+    public static Report Grade(string path, Limits? limits = null)
+    {
+        limits ??= new Limits();
         var rows = new List<RowVerdict>();
         var errors = new List<LineError>();
-        int lineNumber = 0;
-        foreach (string line in File.ReadLines(path))
+        using var stream = RegularFile.OpenRead(path, new DataLocation(path), limits.MaxFileBytes, "grading file", "--max-file-bytes");
+        var reader = new BoundedLineReader(stream, limits.MaxLineBytes);
+        long bytesRead = 0;
+        while (reader.ReadLine() is { } read)
         {
-            lineNumber++;
+            int lineNumber = (int)Math.Min(read.Number, int.MaxValue);
+            bytesRead += read.Bytes.Length + 1;
+            if (bytesRead > limits.MaxFileBytes)
+                throw new DataFormatException(new DataLocation(path), $"grading file '{path}' holds more than the limit of {limits.MaxFileBytes} bytes (--max-file-bytes).");
+            if (read.TooLong)
+            {
+                errors.Add(new LineError(lineNumber, "(line)", $"holds more than the limit of {limits.MaxLineBytes} bytes (--max-line-bytes); write one row per line or raise the limit."));
+                continue;
+            }
+            if (!TryDecode(read.Bytes.Span, lineNumber, out string? line, out var decodeError)) { errors.Add(decodeError!); continue; }
             if (string.IsNullOrWhiteSpace(line)) continue;
             var row = GradeLine(line, lineNumber, out var lineError);
             if (row is not null) rows.Add(row);
             else errors.Add(lineError!);
         }
+        if (rows.Count == 0 && errors.Count == 0)
+            errors.Add(new LineError(0, "(file)", "has no rows (it is empty or holds only blank lines); write one JSON object per line."));
         return new Report(path, rows, errors, Summarize(rows));
+    }
+
+    /// <summary>Strict UTF-8 (a byte-order mark on line 1 is allowed); an invalid byte names the line and its offset.</summary>
+    private static bool TryDecode(ReadOnlySpan<byte> bytes, int lineNumber, out string? line, out LineError? error)
+    {
+        (line, error) = (null, null);
+        if (lineNumber == 1 && bytes.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) bytes = bytes[3..];
+        try
+        {
+            line = StrictUtf8.GetString(bytes);
+            return true;
+        }
+        catch (DecoderFallbackException e)
+        {
+            error = new LineError(lineNumber, "(line)", $"is not valid UTF-8 (at byte {e.Index}); save the file as UTF-8.");
+            return false;
+        }
     }
 
     private static RowVerdict? GradeLine(string line, int lineNumber, out LineError? lineError)

@@ -13,12 +13,13 @@ public sealed class DataRow
 {
     private readonly IReadOnlyDictionary<string, object?> values;
 
-    public DataRow(string file, long row, IReadOnlyDictionary<string, object?> values, string? imageFolder = null)
+    public DataRow(string file, long row, IReadOnlyDictionary<string, object?> values, string? imageFolder = null, DataRoots? roots = null)
     {
         File = file;
         Row = row;
         this.values = values;
         ImageFolder = imageFolder ?? System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(file)) ?? ".";
+        Roots = roots;
     }
 
     /// <summary>The data file.</summary>
@@ -29,6 +30,9 @@ public sealed class DataRow
 
     /// <summary>Folder that relative image paths resolve against (the data file's folder).</summary>
     public string ImageFolder { get; }
+
+    /// <summary>Folders image paths must lie in (null: any path; the silo always sets them).</summary>
+    public DataRoots? Roots { get; }
 
     /// <summary>Location of a field of this row, for errors.</summary>
     public DataLocation At(string field) => new(File, Row, field);
@@ -70,7 +74,7 @@ public sealed class DataRow
             }
             catch (System.Text.Json.JsonException error)
             {
-                throw new DataFormatException(At(field), $"expected a list of strings, got text that is not a JSON list: {error.Message}", error);
+                throw new DataFormatException(At(field), $"expected a list of strings, got text that is not a JSON list (at byte {error.BytePositionInLine}).", error);
             }
         }
         if (value is IEnumerable items and not byte[])
@@ -101,7 +105,7 @@ public sealed class DataRow
             case ReadOnlyMemory<byte> memory:
                 return ImageDecoder.Decode(memory.ToArray(), location, limits);
             case string path:
-                return ImageDecoder.DecodeFile(ResolvePath(path), location, limits);
+                return ImageDecoder.DecodeFile(ResolvePath(path, location), location, limits);
             case IDictionary<string, object?> structure:
                 if (structure.TryGetValue("bytes", out object? bytesValue) && bytesValue is not null)
                     return ImageFrom(bytesValue, location with { Field = $"{location.Field}.bytes" }, limits);
@@ -118,10 +122,12 @@ public sealed class DataRow
         }
     }
 
-    private string ResolvePath(string path)
+    private string ResolvePath(string path, DataLocation location)
     {
         if (path.StartsWith("file://", StringComparison.Ordinal)) path = path["file://".Length..];
-        return System.IO.Path.IsPathRooted(path) ? path : System.IO.Path.GetFullPath(System.IO.Path.Combine(ImageFolder, path));
+        if (path.Length == 0 || path.Contains('\0', StringComparison.Ordinal)) throw new DataFormatException(location, "image path is empty or holds a NUL character.");
+        string full = System.IO.Path.IsPathRooted(path) ? path : System.IO.Path.GetFullPath(System.IO.Path.Combine(ImageFolder, path));
+        return Roots?.Confine(full, location) ?? full;
     }
 
     private string? AsString(object? value, string field) => value switch

@@ -22,6 +22,15 @@ public sealed record DataSourceSpec
     /// <summary>Image decoding limits.</summary>
     public Images.ImageLimits ImageLimits { get; init; } = Images.ImageLimits.Default;
 
+    /// <summary>Size limits on the table files and their lines.</summary>
+    public DataLimits Limits { get; init; } = DataLimits.Default;
+
+    /// <summary>
+    /// Folders the path and every image path of a row must lie in; null: any path (a trusted local caller: tests,
+    /// command-line tools). A silo always sets the configured roots (Saei:Data:Roots).
+    /// </summary>
+    public DataRoots? Roots { get; init; }
+
     /// <summary>For <c>synthetic</c>: the task options (count comes from <see cref="MaxRows"/>, default 1000).</summary>
     public Synthetic.SyntheticTaskOptions? Synthetic { get; init; }
 }

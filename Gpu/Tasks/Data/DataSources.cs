@@ -27,6 +27,7 @@ public static class DataSources
         if (spec.Skip < 0) throw new ArgumentOutOfRangeException(nameof(spec), spec.Skip, "Set skip ≥ 0.");
         if (spec.MaxRows is < 0) throw new ArgumentOutOfRangeException(nameof(spec), spec.MaxRows, "Set max_rows ≥ 0 or leave it unset.");
         spec.ImageLimits.Validate();
+        spec.Limits.Validate();
         DataFormat format = ParseFormat(spec.Format);
         if (format == DataFormat.Synthetic)
         {
@@ -47,7 +48,7 @@ public static class DataSources
         };
         var problems = new List<VisualProblem>();
         long index = 0;
-        await foreach (DataRow row in TableReader.ReadAsync(path, cancellationToken))
+        await foreach (DataRow row in TableReader.ReadAsync(path, spec.Limits, spec.Roots, cancellationToken))
         {
             if (spec.MaxRows is { } max && problems.Count >= max) break;
             if (index++ < spec.Skip) continue;

@@ -34,7 +34,7 @@ public static class MmEurekaConversationFormat
             }
             catch (JsonException error)
             {
-                throw new DataFormatException(row.At("message"), $"message is a string but not JSON: {error.Message}", error);
+                throw new DataFormatException(row.At("message"), $"message is a string but not JSON (at byte {error.BytePositionInLine}); store the conversation as a JSON list.", error);
             }
         }
         string? question = null;
@@ -52,7 +52,7 @@ public static class MmEurekaConversationFormat
         }
         if (question is null) throw new DataFormatException(row.At("message"), "no user text part in the messages.");
         if (imagePath is null) throw new DataFormatException(row.At("message"), "no user image part in the messages.");
-        var imageRow = new DataRow(row.File, row.Row, new Dictionary<string, object?> { ["message.image"] = imagePath }, row.ImageFolder);
+        var imageRow = new DataRow(row.File, row.Row, new Dictionary<string, object?> { ["message.image"] = imagePath }, row.ImageFolder, row.Roots);
         return new VisualProblem(id, ProblemText.StripImageTags(question), row.RequireString("answer").Trim(), null,
             imageRow.RequireImage(limits, "message.image"), Name, "conversation");
     }

@@ -11,40 +11,57 @@ namespace SaEI.Gpu.Tasks.Data;
 /// .jsonl (one object a line) and .json (an array of objects, or an object of objects keyed by id, the original
 /// MathVista layout; the key lands in field "__key"). A folder reads its *.parquet files, else *.jsonl, else *.json,
 /// sorted by name. A truncated or corrupt file is a <see cref="DataFormatException"/> naming the file and the row.
+/// Only regular files within <see cref="DataLimits"/> are read (<see cref="RegularFile"/>), lines through a
+/// <see cref="BoundedLineReader"/>; with <see cref="DataRoots"/> every file (and every image path of a row) must lie
+/// in a root. Messages describe a parse failure without quoting the file's bytes.
 /// </summary>
 public static class TableReader
 {
-    /// <summary>Rows of every table at <paramref name="path"/>.</summary>
-    public static async IAsyncEnumerable<DataRow> ReadAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <summary>Rows of every table at <paramref name="path"/>, with the default limits and no roots.</summary>
+    public static IAsyncEnumerable<DataRow> ReadAsync(string path, CancellationToken cancellationToken = default) =>
+        ReadAsync(path, DataLimits.Default, null, cancellationToken);
+
+    /// <summary>Rows of every table at <paramref name="path"/>; files outside <paramref name="roots"/> (when given) are refused.</summary>
+    public static async IAsyncEnumerable<DataRow> ReadAsync(string path, DataLimits limits, DataRoots? roots,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        foreach (string file in FilesAt(path))
+        ArgumentNullException.ThrowIfNull(limits);
+        limits.Validate();
+        foreach (string file in FilesAt(path, roots))
         {
             IAsyncEnumerable<DataRow> rows = Path.GetExtension(file).ToLowerInvariant() switch
             {
-                ".parquet" => ReadParquetAsync(file, cancellationToken),
-                ".jsonl" => ReadJsonLinesAsync(file, cancellationToken),
-                ".json" => ReadJsonAsync(file, cancellationToken),
+                ".parquet" => ReadParquetAsync(file, limits, roots, cancellationToken),
+                ".jsonl" => ReadJsonLines(file, limits, roots, cancellationToken),
+                ".json" => ReadJson(file, limits, roots),
                 string other => throw new DataFormatException(new DataLocation(file), $"unknown table extension '{other}'; use .parquet, .jsonl or .json."),
             };
             await foreach (DataRow row in rows) yield return row;
         }
     }
 
-    private static IReadOnlyList<string> FilesAt(string path)
+    private static IReadOnlyList<string> FilesAt(string path, DataRoots? roots)
     {
-        if (File.Exists(path)) return [path];
+        if (roots is not null) path = roots.Confine(path, new DataLocation(path));
         if (!Directory.Exists(path))
-            throw new DataFormatException(new DataLocation(path), "no such file or folder; check the data source path.");
+            return RegularFile.KindOf(path) == RegularFile.Kind.Missing
+                ? throw new DataFormatException(new DataLocation(path), "no such file or folder; check the data source path.")
+                : [path]; // a file: its type and size are checked when it is read
         foreach (string pattern in new[] { "*.parquet", "*.jsonl", "*.json" })
         {
             string[] files = Directory.GetFiles(path, pattern);
-            if (files.Length > 0) return [.. files.Order(StringComparer.Ordinal)];
+            // An entry may be a link out of the roots: each file is confined on its own.
+            if (files.Length > 0) return [.. files.Order(StringComparer.Ordinal).Select(f => roots?.Confine(f, new DataLocation(f)) ?? f)];
         }
         throw new DataFormatException(new DataLocation(path), "folder holds no *.parquet, *.jsonl or *.json file.");
     }
 
-    private static async IAsyncEnumerable<DataRow> ReadParquetAsync(string file, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private const string FileLimit = "MaxFileBytes; on a silo Saei:Data:MaxFileBytes";
+
+    private static async IAsyncEnumerable<DataRow> ReadParquetAsync(string file, DataLimits limits, DataRoots? roots,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        RegularFile.Require(file, new DataLocation(file), limits.MaxFileBytes, "data file", FileLimit);
         var options = new ParquetOptions();
         int rowGroups = await GuardAsync(file, null, async () =>
         {
@@ -63,39 +80,52 @@ public static class TableReader
                 return result.Data;
             });
             foreach (Dictionary<string, object> values in data)
-                yield return new DataRow(file, row++, values.ToDictionary(pair => pair.Key, pair => (object?)pair.Value));
+                yield return new DataRow(file, row++, values.ToDictionary(pair => pair.Key, pair => (object?)pair.Value), roots: roots);
         }
     }
 
-    private static async IAsyncEnumerable<DataRow> ReadJsonLinesAsync(string file, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<DataRow> ReadJsonLines(string file, DataLimits limits, DataRoots? roots,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         long row = 0;
-        using var reader = new StreamReader(file);
-        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        await using FileStream stream = RegularFile.OpenRead(file, new DataLocation(file), limits.MaxFileBytes, "data file", FileLimit);
+        var reader = new BoundedLineReader(stream, limits.MaxLineBytes);
+        while (reader.ReadLine() is { } line)
         {
-            if (string.IsNullOrWhiteSpace(line)) continue;
+            cancellationToken.ThrowIfCancellationRequested();
+            if (line.TooLong)
+                throw new DataFormatException(new DataLocation(file, row), $"line {line.Number} holds more than the limit of {limits.MaxLineBytes} bytes (MaxLineBytes; on a silo Saei:Data:MaxLineBytes); split the row or raise the limit.");
+            if (IsBlank(line.Bytes.Span)) continue;
             Dictionary<string, object?> values;
             try
             {
-                using JsonDocument document = JsonDocument.Parse(line);
+                using JsonDocument document = JsonDocument.Parse(line.Bytes);
                 values = ToObject(document.RootElement) as Dictionary<string, object?>
-                    ?? throw new DataFormatException(new DataLocation(file, row), "line is not a JSON object.");
+                    ?? throw new DataFormatException(new DataLocation(file, row), $"line {line.Number} is not a JSON object.");
             }
             catch (JsonException error)
             {
-                throw new DataFormatException(new DataLocation(file, row), $"malformed or truncated JSON line: {error.Message}", error);
+                throw new DataFormatException(new DataLocation(file, row), $"line {line.Number} is malformed or truncated JSON (at byte {error.BytePositionInLine}); write one JSON object per line.", error);
             }
-            yield return new DataRow(file, row++, values);
+            yield return new DataRow(file, row++, values, roots: roots);
         }
     }
 
-    private static async IAsyncEnumerable<DataRow> ReadJsonAsync(string file, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static bool IsBlank(ReadOnlySpan<byte> bytes) => bytes.Trim(" \t\r"u8).IsEmpty;
+
+    private static async IAsyncEnumerable<DataRow> ReadJson(string file, DataLimits limits, DataRoots? roots)
     {
-        JsonDocument document = await GuardAsync(file, null, async () =>
+        byte[] bytes = RegularFile.ReadAllBytes(file, new DataLocation(file), limits.MaxJsonBytes, "JSON file", "MaxJsonBytes; on a silo Saei:Data:MaxJsonBytes");
+        JsonDocument document;
+        try
         {
-            await using FileStream stream = File.OpenRead(file);
-            return await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken);
-        });
+            document = JsonDocument.Parse(bytes);
+        }
+        catch (JsonException error)
+        {
+            throw new DataFormatException(new DataLocation(file), $"malformed or truncated JSON at line {error.LineNumber + 1}, byte {error.BytePositionInLine}; fix the file.", error);
+        }
+        await Task.CompletedTask; // rows are yielded from memory; the signature matches the other readers
         using (document)
         {
             long row = 0;
@@ -111,7 +141,7 @@ public static class TableReader
                 if (ToObject(element) is not Dictionary<string, object?> values)
                     throw new DataFormatException(new DataLocation(file, row), "row is not a JSON object.");
                 if (key is not null) values.TryAdd("__key", key);
-                yield return new DataRow(file, row++, values);
+                yield return new DataRow(file, row++, values, roots: roots);
             }
         }
     }
@@ -124,8 +154,10 @@ public static class TableReader
         }
         catch (Exception error) when (error is not DataFormatException and not OperationCanceledException and not OutOfMemoryException)
         {
+            // The parser's own message may quote the file's bytes (e.g. its magic number): name the failure instead.
             string where = row is null ? "" : $" (row group starting at row {row})";
-            throw new DataFormatException(new DataLocation(file, row), $"corrupt or truncated file{where}: {error.GetType().Name}: {error.Message}", error);
+            string what = error is EndOfStreamException ? "the file ends early" : error.GetType().Name;
+            throw new DataFormatException(new DataLocation(file, row), $"corrupt or truncated file{where}: {what}; replace the file with an intact copy.", error);
         }
     }
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using SaEI.Grains.Runs;
 using SaEI.Grains.Storage;
 using SaEI.Grains.Sweeps;
+using SaEI.Grains.Training;
 
 namespace SaEI.Grains.Experiments;
 
@@ -20,6 +21,7 @@ namespace SaEI.Grains.Experiments;
 public sealed class ExperimentGrain(
     [PersistentState("experiment", StorageNames.GrainState)] IPersistentState<ExperimentGrainState> state,
     ResilientBlobStore blobs,
+    DataOptions data,
     TimeProvider time,
     ILogger<ExperimentGrain> logger) : Grain, IExperimentGrain
 {
@@ -31,6 +33,8 @@ public sealed class ExperimentGrain(
         var parsed = SweepSpecParser.Parse(specYaml);
         if (parsed.Spec is not { } spec)
             return Refused($"the spec has {parsed.Errors.Count} problem(s):\n  " + string.Join("\n  ", parsed.Errors));
+        if (SweepSpecParser.CheckPaths(spec, data.EffectiveRoots()) is { Count: > 0 } outside)
+            return Refused($"the spec reads files outside this cluster's data roots:\n  " + string.Join("\n  ", outside));
         if (spec.Experiment != ExperimentId)
             return Refused($"the spec names experiment '{spec.Experiment}' but was launched as '{ExperimentId}'; launch it under its own id.");
         string fingerprint = SpecFingerprint.Compute(spec);

@@ -1,3 +1,4 @@
+using SaEI.Gpu.Tasks.Data;
 using SaEI.Grains.Storage;
 using YamlDotNet.RepresentationModel;
 
@@ -5,6 +6,21 @@ namespace SaEI.Grains.Sweeps;
 
 public static partial class SweepSpecParser
 {
+    /// <summary>
+    /// Every local path of the spec (model.path, data.*.path) that lies outside <paramref name="roots"/> after its
+    /// symbolic links and ".." are resolved (issue #11, item 6). The silo checks this when a sweep is launched, with
+    /// its configured roots (Saei:Data:Roots); the loaders check again, file by file, when the data is read.
+    /// Models in blob storage (model.base) need no root.
+    /// </summary>
+    public static IReadOnlyList<SpecError> CheckPaths(SweepSpec spec, DataRoots roots)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(roots);
+        var paths = new List<(string Key, string? Path)> { ("model.path", spec.Model.Path), ("data.train.path", spec.Data.Train.Path), ("data.test.path", spec.Data.Test.Path) };
+        paths.AddRange(spec.Data.Ood.Select((d, i) => ($"data.ood[{i}].path", d.Path)));
+        return [.. paths.Where(p => p.Path is not null).Select(p => (p.Key, Problem: roots.Check(p.Path!))).Where(p => p.Problem is not null).Select(p => new SpecError(p.Key, p.Problem!))];
+    }
+
     private static DataSpec? ReadData(SpecReader reader, Dictionary<string, YamlNode> top)
     {
         if (!top.ContainsKey("data")) { reader.Error("data", "is required: train, test and optionally ood data sets."); return null; }
@@ -68,6 +84,7 @@ public static partial class SweepSpecParser
         else
         {
             if (file is null) reader.Error($"{path}.path", $"is required for format {format}: a file or folder (e.g. /data/{format}).", reader.Location(path));
+            else if (file.Length == 0 || file.Contains('\0', StringComparison.Ordinal)) reader.Error($"{path}.path", "is empty or holds a NUL character; give a file or folder under the data roots (e.g. /data/...).", entries["path"]);
             if (task is not null) reader.Error($"{path}.task", "applies to synthetic data only; remove it.");
             if (seed is not null) reader.Error($"{path}.seed", "applies to synthetic data only; remove it.");
             if (difficulty is not null) reader.Error($"{path}.difficulty", "applies to synthetic data only; remove it.");

@@ -1,19 +1,42 @@
 using System.Security.Cryptography;
+using System.Text.Json;
 using SaEI.Grains.Storage;
 
 namespace SaEI.Grains.Training;
 
 /// <summary>
-/// Base models in blob storage (models/{name}/: config.json, model.safetensors, ...) and their local copies, which
-/// TorchSharp loads from a folder. A local copy is keyed by the SHA-256 of the blobs it came from, so a model that
-/// was rebuilt under the same name is never served stale.
+/// Base models in blob storage (models/{name}/: config.json, model.safetensors, ..., manifest.json) and their local
+/// copies, which TorchSharp loads from a folder. Decisions (issue #11, item 10):
+/// 1. An upload writes manifest.json (every file's name, size and SHA-256) after the weights and before config.json,
+///    which still marks the model complete.
+/// 2. Local copies live in a per-user cache, <c>$XDG_CACHE_HOME/saei/models</c> or <c>~/.cache/saei/models</c>
+///    (Saei:Torch:ModelCache moves it), kept at mode 0700: not a shared, world-readable temp folder in which another
+///    user could read the weights or plant a copy.
+/// 3. A copy's folder is named by the SHA-256 of its manifest, and every downloaded file is checked against the
+///    manifest before the copy is marked complete, so a rebuilt model is never served stale. A model uploaded
+///    without a manifest (by an older version) is downloaded and hashed on each use, keyed by the manifest of what
+///    was downloaded.
 /// </summary>
 public sealed class ModelStore(ResilientBlobStore blobs, string? cacheDirectory = null)
 {
+    /// <summary>The file that lists a model's files with their SHA-256.</summary>
+    public const string ManifestFile = "manifest.json";
+
+    private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
     private static readonly SemaphoreSlim Gate = new(1, 1);
 
-    /// <summary>Where local copies live (default: the system temp folder, saei-models/).</summary>
-    public string CacheDirectory { get; } = cacheDirectory ?? Path.Combine(Path.GetTempPath(), "saei-models");
+    /// <summary>Where local copies live (default <see cref="DefaultCacheDirectory"/>).</summary>
+    public string CacheDirectory { get; } = string.IsNullOrWhiteSpace(cacheDirectory) ? DefaultCacheDirectory() : Path.GetFullPath(cacheDirectory);
+
+    /// <summary>$XDG_CACHE_HOME/saei/models, else ~/.cache/saei/models, else a per-user folder in the temp folder.</summary>
+    public static string DefaultCacheDirectory()
+    {
+        string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        if (!string.IsNullOrEmpty(xdg) && Path.IsPathRooted(xdg)) return Path.Combine(xdg, "saei", "models");
+        string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        return home.Length > 0 ? Path.Combine(home, ".cache", "saei", "models") : Path.Combine(Path.GetTempPath(), $"saei-{Environment.UserName}", "models");
+    }
 
     /// <summary>"models/tiny-vlm-sft" or "tiny-vlm-sft" → "tiny-vlm-sft" (validated as an id).</summary>
     public static string NameOf(string reference)
@@ -26,41 +49,56 @@ public sealed class ModelStore(ResilientBlobStore blobs, string? cacheDirectory 
     public async Task<bool> ExistsAsync(string name, CancellationToken cancellation) =>
         await blobs.GetInfoAsync(BlobPaths.ModelFilePath(NameOf(name), "config.json"), cancellation) is not null;
 
-    /// <summary>Uploads every file of <paramref name="directory"/> to models/{name}/, config.json last (it marks the model complete).</summary>
+    /// <summary>Uploads every file of <paramref name="directory"/> to models/{name}/, then its manifest, config.json last (it marks the model complete).</summary>
     public async Task UploadAsync(string name, string directory, CancellationToken cancellation)
     {
         name = NameOf(name);
-        var files = Directory.GetFiles(directory).OrderBy(f => Path.GetFileName(f) == "config.json" ? 1 : 0).ThenBy(f => f, StringComparer.Ordinal);
+        var files = Directory.GetFiles(directory).Where(f => Path.GetFileName(f) != ManifestFile)
+            .OrderBy(f => Path.GetFileName(f) == "config.json" ? 1 : 0).ThenBy(f => f, StringComparer.Ordinal).ToList();
+        var entries = new List<ModelFileEntry>();
         foreach (string file in files)
         {
-            var content = BinaryData.FromBytes(await File.ReadAllBytesAsync(file, cancellation));
-            await blobs.WriteAsync(BlobPaths.ModelFilePath(name, Path.GetFileName(file)), content, WriteCondition.Overwrite, cancellation);
+            byte[] bytes = await File.ReadAllBytesAsync(file, cancellation);
+            entries.Add(ModelFileEntry.Of(Path.GetFileName(file), bytes));
+            if (Path.GetFileName(file) == "config.json")
+                await blobs.WriteAsync(BlobPaths.ModelFilePath(name, ManifestFile), BinaryData.FromBytes(ModelManifest.Serialize(entries)), WriteCondition.Overwrite, cancellation);
+            await blobs.WriteAsync(BlobPaths.ModelFilePath(name, Path.GetFileName(file)), BinaryData.FromBytes(bytes), WriteCondition.Overwrite, cancellation);
         }
     }
 
-    /// <summary>A local folder holding the model's files, downloaded on first use.</summary>
+    /// <summary>A local folder holding the model's files, downloaded (and checked against its manifest) on first use.</summary>
     public async Task<string> EnsureLocalAsync(string name, CancellationToken cancellation)
     {
         name = NameOf(name);
         var listed = await blobs.ListAsync(BlobPaths.Model(name), cancellation);
         if (!listed.Any(b => b.Path.EndsWith("/config.json", StringComparison.Ordinal)))
             throw new FileNotFoundException($"base model '{name}' is not in blob storage (models/{name}/config.json); build it first (e.g. `./saei demo` builds models/tiny-vlm-sft-*) or upload it.");
-        string identity = Convert.ToHexString(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
-            string.Join("|", listed.OrderBy(b => b.Path, StringComparer.Ordinal).Select(b => $"{b.Path}:{b.Size}:{b.ETag}")))))[..16];
-        string target = Path.Combine(CacheDirectory, $"{name}-{identity.ToLowerInvariant()}");
+        EnsurePrivateFolder(CacheDirectory);
         await Gate.WaitAsync(cancellation);
         try
         {
-            if (File.Exists(Path.Combine(target, ".complete"))) return target;
-            string partial = target + ".partial-" + Environment.ProcessId;
+            byte[]? manifest = listed.Any(b => b.Path.EndsWith("/" + ManifestFile, StringComparison.Ordinal))
+                ? (await ReadAsync(BlobPaths.ModelFilePath(name, ManifestFile), cancellation)) : null;
+            if (manifest is not null && File.Exists(Path.Combine(TargetOf(name, manifest), ".complete"))) return TargetOf(name, manifest);
+
+            string partial = Path.Combine(CacheDirectory, $"{name}.partial-{Environment.ProcessId}");
+            if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
             Directory.CreateDirectory(partial);
-            foreach (var blob in listed)
+            var expected = manifest is null ? null : ModelManifest.Parse(manifest, name);
+            var names = expected?.Select(e => e.Name) ?? listed.Select(b => b.Path[(b.Path.LastIndexOf('/') + 1)..]).Where(n => n != ManifestFile);
+            var downloaded = new List<ModelFileEntry>();
+            foreach (string file in names.Order(StringComparer.Ordinal))
             {
-                if (await blobs.ReadAsync(blob.Path, cancellation) is not BlobReadResult.Found found)
-                    throw new FileNotFoundException($"model file {blob.Path} disappeared while downloading; try again.");
-                await File.WriteAllBytesAsync(Path.Combine(partial, Path.GetFileName(blob.Path)), found.Content.ToArray(), cancellation);
+                byte[] bytes = await ReadAsync(BlobPaths.ModelFilePath(name, file), cancellation);
+                downloaded.Add(ModelFileEntry.Of(file, bytes));
+                await File.WriteAllBytesAsync(Path.Combine(partial, file), bytes, cancellation);
             }
-            await File.WriteAllTextAsync(Path.Combine(partial, ".complete"), identity, cancellation);
+            if (expected is not null && expected.FirstOrDefault(e => !downloaded.Contains(e)) is { } bad)
+                throw new InvalidDataException($"model file models/{name}/{bad.Name} does not match its manifest (size or SHA-256); upload the model again.");
+            manifest ??= ModelManifest.Serialize(downloaded);
+            string target = TargetOf(name, manifest);
+            await File.WriteAllBytesAsync(Path.Combine(partial, ManifestFile), manifest, cancellation);
+            await File.WriteAllTextAsync(Path.Combine(partial, ".complete"), Path.GetFileName(target), cancellation);
             if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
             Directory.Move(partial, target);
             return target;
@@ -68,6 +106,66 @@ public sealed class ModelStore(ResilientBlobStore blobs, string? cacheDirectory 
         finally
         {
             Gate.Release();
+        }
+    }
+
+    /// <summary>{cache}/{name}-{first 16 hex of the manifest's SHA-256}.</summary>
+    private string TargetOf(string name, byte[] manifest) =>
+        Path.Combine(CacheDirectory, $"{name}-{Convert.ToHexStringLower(SHA256.HashData(manifest))[..16]}");
+
+    private async Task<byte[]> ReadAsync(string path, CancellationToken cancellation) =>
+        await blobs.ReadAsync(path, cancellation) is BlobReadResult.Found found
+            ? found.Content.ToArray()
+            : throw new FileNotFoundException($"model file {path} disappeared while downloading; try again.");
+
+    /// <summary>Creates the folder (and its missing parents) at 0700, and narrows an existing one to 0700.</summary>
+    private static void EnsurePrivateFolder(string folder)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(folder);
+            return;
+        }
+        try
+        {
+            Directory.CreateDirectory(folder, Private);
+            if ((File.GetUnixFileMode(folder) & ~Private) != 0) File.SetUnixFileMode(folder, Private);
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            throw new UnauthorizedAccessException($"model cache '{folder}' cannot be made private to this user ({e.Message}); set Saei:Torch:ModelCache to a folder this user owns.", e);
+        }
+    }
+}
+
+/// <summary>One file of a model: name, size and SHA-256 (hex).</summary>
+internal sealed record ModelFileEntry(string Name, long Bytes, string Sha256)
+{
+    public static ModelFileEntry Of(string name, byte[] bytes) => new(name, bytes.LongLength, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+}
+
+/// <summary>manifest.json of a model: {"files": [{"name", "bytes", "sha256"}]}, sorted by name.</summary>
+internal static class ModelManifest
+{
+    private sealed record Document(List<ModelFileEntry> Files);
+
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public static byte[] Serialize(IEnumerable<ModelFileEntry> files) =>
+        JsonSerializer.SerializeToUtf8Bytes(new Document([.. files.OrderBy(f => f.Name, StringComparer.Ordinal)]), Json);
+
+    public static IReadOnlyList<ModelFileEntry> Parse(byte[] manifest, string model)
+    {
+        try
+        {
+            var files = JsonSerializer.Deserialize<Document>(manifest, Json)?.Files;
+            if (files is null || files.Count == 0 || files.Any(f => f is null || Ids.Check(f.Name, "model file") is not null))
+                throw new InvalidDataException($"models/{model}/{ModelStore.ManifestFile} lists no files or a bad file name; upload the model again.");
+            return files;
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"models/{model}/{ModelStore.ManifestFile} is not a manifest (at byte {e.BytePositionInLine}); upload the model again.", e);
         }
     }
 }

@@ -35,14 +35,17 @@ public static class SpecData
     public static DatasetSpec? Find(SweepSpec spec, string benchmark) =>
         spec.Data.Test.Name == benchmark ? spec.Data.Test : spec.Data.Ood.FirstOrDefault(d => d.Name == benchmark);
 
-    /// <summary>Loads a data set; synthetic images are drawn at <paramref name="imageSize"/>.</summary>
-    public static async Task<IReadOnlyList<VisualProblem>> LoadAsync(DatasetSpec data, int imageSize, CancellationToken cancellation) =>
-        await DataSources.LoadAsync(ToSource(data, imageSize), cancellation);
+    /// <summary>
+    /// Loads a data set within the silo's roots and limits (<paramref name="options"/>); synthetic images are drawn at
+    /// <paramref name="imageSize"/>.
+    /// </summary>
+    public static async Task<IReadOnlyList<VisualProblem>> LoadAsync(DatasetSpec data, int imageSize, DataOptions options, CancellationToken cancellation) =>
+        await DataSources.LoadAsync(ToSource(data, imageSize, options), cancellation);
 
-    public static DataSourceSpec ToSource(DatasetSpec data, int imageSize)
+    public static DataSourceSpec ToSource(DatasetSpec data, int imageSize, DataOptions options)
     {
         if (data.Format != DatasetFormats.Synthetic)
-            return new DataSourceSpec { Format = data.Format, Path = data.Path, MaxRows = data.Size };
+            return new DataSourceSpec { Format = data.Format, Path = data.Path, MaxRows = data.Size, Limits = options.Limits, Roots = options.EffectiveRoots() };
         var families = data.Task is null or "all"
             ? Enum.GetValues<SyntheticFamily>()
             : data.Task.Split('+').Select(part => Enum.Parse<SyntheticFamily>(part, ignoreCase: true)).ToArray();

@@ -16,7 +16,7 @@ namespace SaEI.Grains.Training;
 /// differ, or the checkpoint is corrupt) the newest intact checkpoint at or before it is used, and the log says so.
 /// </summary>
 public sealed class TorchBenchmarkEvaluator(
-    ResilientBlobStore blobs, CheckpointStore checkpoints, ModelStore models, TorchExecutorOptions options, ILogger<TorchBenchmarkEvaluator> logger)
+    ResilientBlobStore blobs, CheckpointStore checkpoints, ModelStore models, TorchExecutorOptions options, DataOptions data, ILogger<TorchBenchmarkEvaluator> logger)
     : IBenchmarkEvaluator
 {
     public async Task<(double Score, int Samples)> EvaluateAsync(EvaluationRequest request, CancellationToken cancellation)
@@ -26,13 +26,13 @@ public sealed class TorchBenchmarkEvaluator(
         // The run's own options (response length) come from the stored spec's deterministic expansion.
         var run = SweepExpansion.Expand(spec).SingleOrDefault(r => r.RunId == request.RunId)
             ?? throw new ArgumentException($"run {request.RunId} is not part of experiment {request.ExperimentId}.");
-        var data = SpecData.Find(spec, request.Benchmark)
+        var dataset = SpecData.Find(spec, request.Benchmark)
             ?? throw new ArgumentException($"benchmark '{request.Benchmark}' is neither data.test nor a data.ood entry of {request.ExperimentId}.");
         var checkpoint = await FindCheckpointAsync(request, cancellation);
         string directory = await models.EnsureLocalAsync(spec.Model.Base ?? "", cancellation);
         using var policy = PolicyModelFactory.Load(directory, TorchRuntime.ResolveDevice(options.Device));
         TrainingCheckpoint.LoadPolicyWeights(policy, checkpoint.Files[TrainingCheckpoint.ModelFile].ToArray());
-        var problems = await SpecData.LoadAsync(data, policy.Info.ImageSize, cancellation);
+        var problems = await SpecData.LoadAsync(dataset, policy.Info.ImageSize, data, cancellation);
         var result = Evaluator.Evaluate(policy, request.Benchmark, problems, SpecData.EvaluationOf(spec, run.Options.MaxNewTokens, (ulong)request.Seed));
         logger.LogInformation("Run {RunId} step {Step}: {Summary}", request.RunId, checkpoint.Manifest.Step, result.Summary());
         return (result.Overall.Pass1, result.Overall.Problems * result.Overall.SamplesPerProblem);

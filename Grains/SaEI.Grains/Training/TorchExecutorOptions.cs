@@ -14,6 +14,12 @@ public sealed class TorchExecutorOptions
     /// <summary><see cref="Threads"/>, or the processor count when it is 0.</summary>
     public int EffectiveThreads => Threads > 0 ? Threads : Environment.ProcessorCount;
 
+    /// <summary>
+    /// Folder for local copies of base models (<see cref="ModelStore"/>), kept private to the silo's user (0700).
+    /// Default null: $XDG_CACHE_HOME/saei/models, else ~/.cache/saei/models.
+    /// </summary>
+    public string? ModelCache { get; set; }
+
     /// <summary>Image pairs (clean, perturbed) kept per checkpoint for inspection and the demo's Fig. 5.</summary>
     public int ImagePairsPerCheckpoint { get; set; } = 2;
 }

@@ -20,13 +20,14 @@ namespace SaEI.Grains.Training;
 /// <c>checkpoint.every</c> steps a checkpoint (weights, AdamW moments, RNG states, data cursor) plus samples.
 /// Decisions:
 /// 1. The spec (model and data sections) is read from experiments/{exp}/spec.yaml, written before any run starts.
-/// 2. Failures are classified: a non-finite loss or metric → numeric; a bad model, data or option → configuration;
-///    anything else (storage, process) → infrastructure (retried by the run grain).
+/// 2. Failures are classified: a non-finite loss or metric → numeric; a bad model, data or option → configuration
+///    (never retried; <see cref="FailureClassifier"/>); anything else (storage, process) → infrastructure (retried by
+///    the run grain). Data is read only from the silo's data roots, within its limits (<see cref="DataOptions"/>).
 /// 3. The final weights returned are model.safetensors of the last checkpoint (bit-identity checks hash them).
 /// 4. The model's stages go on the worker's devices by <see cref="ShardPlan"/> (<see cref="ModelPlacement"/>); a device
 ///    the node cannot use is an infrastructure failure naming the setting to fix.
 /// </summary>
-public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models, TorchExecutorOptions options) : IRunExecutor
+public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models, TorchExecutorOptions options, DataOptions data) : IRunExecutor
 {
     public async Task<RunExecutionResult> ExecuteAsync(RunExecutionContext context, CancellationToken cancellation)
     {
@@ -35,7 +36,7 @@ public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models
         var devices = ModelPlacement.DevicesFor(context.Devices, options.Device);
         var device = Node(() => TorchRuntime.ResolveDevice(devices[0]), run, devices);
         var (spec, rl) = await LoadRunAsync(run, cancellation);
-        string modelDirectory = await models.EnsureLocalAsync(spec.Model.Base ?? "", cancellation);
+        string modelDirectory = await ConfigureAsync(() => models.EnsureLocalAsync(spec.Model.Base ?? "", cancellation), run, "fetching the base model");
 
         using var policy = Configure(() => PolicyModelFactory.Load(modelDirectory, device), run, "loading the base model");
         using var reference = rl.KlCoefficient > 0 ? PolicyModelFactory.Load(modelDirectory, device) : null;
@@ -43,8 +44,8 @@ public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models
         if (reference is not null) ModelPlacement.Apply(reference, devices);
         context.Logger.LogInformation("Run {RunId}: model stages on {Plan}", run.RunId, ModelPlacement.Describe(plan, policy.Stages));
         int imageSize = policy.Info.ImageSize;
-        var train = await Configure(() => SpecData.LoadAsync(spec.Data.Train, imageSize, cancellation), run, "loading data.train");
-        var test = await Configure(() => SpecData.LoadAsync(spec.Data.Test, imageSize, cancellation), run, "loading data.test");
+        var train = await ConfigureAsync(() => SpecData.LoadAsync(spec.Data.Train, imageSize, data, cancellation), run, "loading data.train");
+        var test = await ConfigureAsync(() => SpecData.LoadAsync(spec.Data.Test, imageSize, data, cancellation), run, "loading data.test");
 
         var restored = await context.Checkpoints.LoadLatestAsync(cancellation);
         if (restored is { Step: 0 }) restored = null;
@@ -142,16 +143,37 @@ public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models
         }
     }
 
+    /// <summary>Runs a step whose bad input is a configuration/data failure (never retried), naming the run and the step.</summary>
     private static T Configure<T>(Func<T> action, RunDescriptor run, string what)
     {
         try
         {
             return action();
         }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException or FormatException or JsonException
-                                       or SaEI.Gpu.Tasks.Data.DataFormatException)
+        catch (Exception e) when (IsBadInput(e))
         {
-            throw new RunFailureException(FailureKind.Configuration, $"run {run.RunId}: {what} failed: {e.Message}", 0, e);
+            throw Misconfigured(e, run, what);
         }
     }
+
+    /// <summary>
+    /// <see cref="Configure{T}"/> for asynchronous steps: the task is awaited inside the handler, so an error it ends
+    /// with is classified too (wrapping only the call let every data error escape as "infrastructure", issue #11).
+    /// </summary>
+    private static async Task<T> ConfigureAsync<T>(Func<Task<T>> action, RunDescriptor run, string what)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (Exception e) when (IsBadInput(e))
+        {
+            throw Misconfigured(e, run, what);
+        }
+    }
+
+    private static bool IsBadInput(Exception e) => e is ArgumentException or JsonException || FailureClassifier.IsConfiguration(e);
+
+    private static RunFailureException Misconfigured(Exception e, RunDescriptor run, string what) =>
+        new(FailureKind.Configuration, $"run {run.RunId}: {what} failed: {e.Message}", 0, e);
 }

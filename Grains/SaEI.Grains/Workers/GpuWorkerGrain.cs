@@ -175,8 +175,9 @@ public sealed class GpuWorkerGrain(
         }
         catch (Exception e)
         {
-            logger.LogWarning(e, "Run {RunId} failed (infrastructure) at step {Step}, epoch {Epoch}", runId, session.LastStep, epoch);
-            report = () => ReportFailureAsync(run, epoch, FailureKind.Infrastructure, $"{e.GetType().Name}: {e.Message}", session.LastStep);
+            var (kind, message) = FailureClassifier.Classify(e); // bad data is configuration (never retried), not infrastructure
+            logger.LogWarning(e, "Run {RunId} failed ({Kind}) at step {Step}, epoch {Epoch}", runId, kind, session.LastStep, epoch);
+            report = () => ReportFailureAsync(run, epoch, kind, message, session.LastStep);
         }
         // Free the slot and refill it while the end is reported (the report is a storage write; the slot need not
         // idle through it). A failed run is re-queued by its report and may come straight back here.
