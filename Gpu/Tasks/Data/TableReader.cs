@@ -29,9 +29,10 @@ public static class TableReader
         limits.Validate();
         foreach (string file in FilesAt(path, roots))
         {
+            RegularFile.Require(file, new DataLocation(file), limits.MaxFileBytes, "data file", FileLimit); // devices, FIFOs: before anything opens them
             IAsyncEnumerable<DataRow> rows = Path.GetExtension(file).ToLowerInvariant() switch
             {
-                ".parquet" => ReadParquetAsync(file, limits, roots, cancellationToken),
+                ".parquet" => ReadParquetAsync(file, roots, cancellationToken),
                 ".jsonl" => ReadJsonLines(file, limits, roots, cancellationToken),
                 ".json" => ReadJson(file, limits, roots),
                 string other => throw new DataFormatException(new DataLocation(file), $"unknown table extension '{other}'; use .parquet, .jsonl or .json."),
@@ -58,10 +59,8 @@ public static class TableReader
 
     private const string FileLimit = "MaxFileBytes; on a silo Saei:Data:MaxFileBytes";
 
-    private static async IAsyncEnumerable<DataRow> ReadParquetAsync(string file, DataLimits limits, DataRoots? roots,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<DataRow> ReadParquetAsync(string file, DataRoots? roots, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        RegularFile.Require(file, new DataLocation(file), limits.MaxFileBytes, "data file", FileLimit);
         var options = new ParquetOptions();
         int rowGroups = await GuardAsync(file, null, async () =>
         {

@@ -81,7 +81,7 @@ public static class ImageDecoder
                 throw new DataFormatException(location, $"unreadable image header ({bytes.Length} bytes, {Describe(error)}); replace the image.", error);
             }
             if (info is null)
-                throw new DataFormatException(location, $"not an image in a known format ({bytes.Length} bytes); use PNG, JPEG, GIF, BMP, TGA, WebP, TIFF or PBM.");
+                throw new DataFormatException(location, $"unknown image format ({bytes.Length} bytes); use PNG, JPEG, GIF, BMP, TGA, WebP, TIFF or PBM.");
             (width, height) = (info.Width, info.Height);
         }
         if (width < 1 || height < 1)
