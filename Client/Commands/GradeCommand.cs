@@ -61,7 +61,7 @@ public static class GradeCommand
         }
         catch (DataFormatException e)
         {
-            error.WriteLine($"saei grade: {e.Message}");
+            error.WriteLine($"saei grade: {e.Problem}");
             return 1;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -27,7 +27,11 @@ public sealed class DataFormatException : Exception
         : base($"{location}: {problem}", inner)
     {
         Location = location;
+        Problem = problem;
     }
+
+    /// <summary>What is wrong and what to do, without the location (for callers that name the file themselves).</summary>
+    public string Problem { get; }
 
     /// <summary>File, row and field of the bad value.</summary>
     public DataLocation Location { get; }

@@ -42,12 +42,12 @@ public static class RegularFile
     /// regular file of at most <paramref name="maxBytes"/> bytes; returns its length. <paramref name="what"/> names
     /// the file in messages ("image file"); <paramref name="limitName"/> names the setting that holds the limit.
     /// </summary>
-    public static long Require(string path, DataLocation location, long maxBytes, string what, string limitName)
+    public static long Require(string path, DataLocation location, long maxBytes, string what, string limitName, string missingHint = "check the path")
     {
         switch (KindOf(path))
         {
             case Kind.Missing:
-                throw new DataFormatException(location, $"{what} '{path}' does not exist; check the path (relative paths resolve against the data file's folder).");
+                throw new DataFormatException(location, $"{what} '{path}' does not exist; {missingHint}.");
             case Kind.Directory:
                 throw new DataFormatException(location, $"{what} '{path}' is a directory; give the path of a file.");
             case Kind.Regular:
@@ -69,9 +69,9 @@ public static class RegularFile
     }
 
     /// <summary>The whole file, refusing one that is not regular or holds more than <paramref name="maxBytes"/> bytes.</summary>
-    public static byte[] ReadAllBytes(string path, DataLocation location, long maxBytes, string what, string limitName)
+    public static byte[] ReadAllBytes(string path, DataLocation location, long maxBytes, string what, string limitName, string missingHint = "check the path")
     {
-        long length = Require(path, location, maxBytes, what, limitName);
+        long length = Require(path, location, maxBytes, what, limitName, missingHint);
         using FileStream stream = Open(path, location, what);
         using var buffer = new MemoryStream((int)Math.Min(length, int.MaxValue));
         var chunk = new byte[81_920];

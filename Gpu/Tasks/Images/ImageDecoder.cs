@@ -51,7 +51,8 @@ public static class ImageDecoder
     {
         limits ??= ImageLimits.Default;
         limits.Validate();
-        byte[] bytes = RegularFile.ReadAllBytes(path, location, limits.MaxFileBytes, "image file", "ImageLimits.MaxFileBytes");
+        byte[] bytes = RegularFile.ReadAllBytes(path, location, limits.MaxFileBytes, "image file", "ImageLimits.MaxFileBytes",
+            "check the path (relative paths resolve against the data file's folder)");
         return Decode(bytes, location, limits);
     }
 

@@ -128,7 +128,11 @@ public sealed class ModelStore(ResilientBlobStore blobs, string? cacheDirectory 
         }
         try
         {
-            Directory.CreateDirectory(folder, Private);
+            // Every folder this creates is private (CreateDirectory's mode applies to the last one only); existing
+            // parents (~/.cache) are left as they are, the cache folder itself is narrowed.
+            var missing = new Stack<string>();
+            for (string? at = folder; at is not null && !Directory.Exists(at); at = Path.GetDirectoryName(at)) missing.Push(at);
+            while (missing.TryPop(out string? create)) Directory.CreateDirectory(create, Private);
             if ((File.GetUnixFileMode(folder) & ~Private) != 0) File.SetUnixFileMode(folder, Private);
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)

@@ -94,7 +94,7 @@ public sealed class GradeCommandTests : IDisposable
         Assert.Equal(2, Run("a.jsonl", "b.jsonl").Exit);
         var (exit, _, error) = Run(Path.Combine(directory, "absent.jsonl"));
         Assert.Equal(1, exit);
-        Assert.Contains("absent.jsonl does not exist", error, StringComparison.Ordinal);
+        Assert.Contains("absent.jsonl' does not exist; check the path", error, StringComparison.Ordinal);
     }
 
     [Fact]
