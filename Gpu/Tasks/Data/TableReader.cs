@@ -94,11 +94,12 @@ public static class TableReader
             cancellationToken.ThrowIfCancellationRequested();
             if (line.TooLong)
                 throw new DataFormatException(new DataLocation(file, row), $"line {line.Number} holds more than the limit of {limits.MaxLineBytes} bytes (MaxLineBytes; on a silo Saei:Data:MaxLineBytes); split the row or raise the limit.");
-            if (IsBlank(line.Bytes.Span)) continue;
+            var bytes = line.Number == 1 && line.Bytes.Span.StartsWith("\uFEFF"u8) ? line.Bytes[3..] : line.Bytes; // UTF-8 byte-order mark
+            if (IsBlank(bytes.Span)) continue;
             Dictionary<string, object?> values;
             try
             {
-                using JsonDocument document = JsonDocument.Parse(line.Bytes);
+                using JsonDocument document = JsonDocument.Parse(bytes);
                 values = ToObject(document.RootElement) as Dictionary<string, object?>
                     ?? throw new DataFormatException(new DataLocation(file, row), $"line {line.Number} is not a JSON object.");
             }

@@ -177,6 +177,15 @@ public sealed class BadInputTests : IDisposable
         Assert.Equal("last", Encoding.UTF8.GetString(lines[3].Bytes.Span));
     }
 
+    [Fact]
+    public async Task A_jsonl_file_with_a_byte_order_mark_still_reads()
+    {
+        files.Bytes("a.png", Images.TestImages.NoisePng(8, 8, seed: 1));
+        string row = """{"conversations":[{"from":"human","value":"<image>Area?"},{"from":"gpt","value":"30"}],"image":"a.png"}""";
+        string path = files.Bytes("bom.jsonl", [0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes(row + "\n")]);
+        Assert.Equal("30", Assert.Single(await LoadAsync("mm-eureka", path)).Answer);
+    }
+
     private static void AssertNoContent(string message)
     {
         Assert.DoesNotContain("root:", message, StringComparison.Ordinal);
