@@ -65,9 +65,12 @@ public static class HostileSpecs
     public static string UnknownKeys(string experiment, int count) =>
         Head(experiment) + "methods: { grpo: {} }\n" + string.Concat(Enumerable.Range(0, count).Select(i => $"u{i.ToString("x", CultureInfo.InvariantCulture)}:\n"));
 
-    /// <summary>An unknown key of <paramref name="length"/> characters (was echoed whole and searched for "did you mean").</summary>
+    /// <summary>
+    /// An unknown key of <paramref name="length"/> characters (was echoed whole and searched for "did you mean", an edit
+    /// distance quadratic in its length). An explicit `? key` (YAML limits implicit keys to 1024 characters).
+    /// </summary>
     public static string HugeKey(string experiment, int length = 500_000) =>
-        Head(experiment) + "methods: { grpo: {} }\n" + new string('k', length) + ": 1\n";
+        Head(experiment) + "methods: { grpo: {} }\n? " + new string('k', length) + "\n: 1\n";
 
     /// <summary>Aliases of aliases ("billion laughs"): 10^9 values if expanded; must not be.</summary>
     public static string AliasBomb(string experiment)
