@@ -28,7 +28,7 @@ public sealed class HostileSpecSiloTests
         string launched = TestSpecs.NewExperimentId();
         var grain = connection.Client.GetGrain<IExperimentGrain>(launched);
         var stepMs = new Dictionary<string, string> { [SimulatedRunExecutor.StepMillisecondsKey] = "10" };
-        var first = await grain.LaunchAsync(TestSpecs.Spec(launched, steps: 2, seeds: 1, methods: "grpo: {}"), stepMs);
+        var first = await grain.LaunchAsync(TestSpecs.Spec(launched, steps: 3, seeds: 1, methods: "grpo: {}"), stepMs);
         Assert.True(first.Outcome == LaunchOutcome.Launched, first.Message + log());
         SweepStatus before = null!;
         await Eventually.HoldsAsync(async () => (before = await grain.GetStatusAsync()).Finished, TimeSpan.FromSeconds(40), "the launched run finished" + log());
@@ -50,7 +50,7 @@ public sealed class HostileSpecSiloTests
         Assert.Equal(before.Runs.Select(r => (r.RunId, r.State, r.Step, string.Join(",", r.CommittedSteps), r.FinalWeightsSha256)),
                      after.Runs.Select(r => (r.RunId, r.State, r.Step, string.Join(",", r.CommittedSteps), r.FinalWeightsSha256)));
         string next = TestSpecs.NewExperimentId();
-        var good = await connection.Client.GetGrain<IExperimentGrain>(next).LaunchAsync(TestSpecs.Spec(next, steps: 2, seeds: 1, methods: "grpo: {}"), stepMs);
+        var good = await connection.Client.GetGrain<IExperimentGrain>(next).LaunchAsync(TestSpecs.Spec(next, steps: 3, seeds: 1, methods: "grpo: {}"), stepMs);
         Assert.True(good.Outcome == LaunchOutcome.Launched, good.Message + log());
     }
 

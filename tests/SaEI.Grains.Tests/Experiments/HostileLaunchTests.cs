@@ -16,7 +16,7 @@ public sealed class HostileLaunchTests(OrchestrationCluster fixture)
     public async Task Every_hostile_spec_is_refused_and_a_launched_experiment_is_unchanged()
     {
         string launched = OrchestrationCluster.NewExperimentId();
-        var before = await fixture.RunToEndAsync(launched, OrchestrationCluster.Spec(launched, steps: 2, seeds: 1, methods: "grpo: {}"));
+        var before = await fixture.RunToEndAsync(launched, OrchestrationCluster.Spec(launched, steps: 3, seeds: 1, methods: "grpo: {}"));
         var grain = fixture.Grains.GetGrain<IExperimentGrain>(launched);
         var runsBefore = await grain.GetRunsAsync();
 
@@ -38,7 +38,7 @@ public sealed class HostileLaunchTests(OrchestrationCluster fixture)
         Assert.Equal(runsBefore.Select(r => r.RunId), (await grain.GetRunsAsync()).Select(r => r.RunId));
         Assert.Equal(before.Runs.Select(r => (r.RunId, r.State, r.Step, string.Join(",", r.CommittedSteps), r.FinalWeightsSha256)),
                      after.Runs.Select(r => (r.RunId, r.State, r.Step, string.Join(",", r.CommittedSteps), r.FinalWeightsSha256)));
-        var again = await grain.LaunchAsync(OrchestrationCluster.Spec(launched, steps: 2, seeds: 1, methods: "grpo: {}"), new Dictionary<string, string>());
+        var again = await grain.LaunchAsync(OrchestrationCluster.Spec(launched, steps: 3, seeds: 1, methods: "grpo: {}"), new Dictionary<string, string>());
         Assert.Equal(LaunchOutcome.AlreadyLaunched, again.Outcome); // the stored spec is still the one launched
     }
 
@@ -47,7 +47,7 @@ public sealed class HostileLaunchTests(OrchestrationCluster fixture)
     {
         string experiment = OrchestrationCluster.NewExperimentId();
         var grain = fixture.Grains.GetGrain<IExperimentGrain>(experiment);
-        string spec = OrchestrationCluster.Spec(experiment, steps: 2, seeds: 1, methods: "grpo: {}");
+        string spec = OrchestrationCluster.Spec(experiment, steps: 3, seeds: 1, methods: "grpo: {}");
 
         var many = await grain.LaunchAsync(spec, Enumerable.Range(0, 1000).ToDictionary(i => $"k{i}", i => "1"));
         Assert.Equal(LaunchOutcome.Refused, many.Outcome);
