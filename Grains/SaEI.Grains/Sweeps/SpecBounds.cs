@@ -75,7 +75,7 @@ internal static class SpecBounds
         if (read > limits.MaxBytes && new FileInfo(path).Length <= limits.MaxBytes) // e.g. /dev/zero: length 0, endless data
             return (null, new SpecError("", $"'{path}' is not a regular file (a device or pipe that gave more than {limits.MaxBytes} bytes); give a YAML sweep spec file."));
         if (read > limits.MaxBytes)
-            return (null, new SpecError("", $"'{path}' is larger than {limits.MaxBytes} bytes, the most a spec may have ({SpecLimits.Setting(nameof(SpecLimits.MaxBytes))}); a sweep spec is a few KiB."));
+            return (null, new SpecError("", $"'{path}' has more than {limits.MaxBytes} bytes; a spec may have at most {limits.MaxBytes} bytes ({SpecLimits.Setting(nameof(SpecLimits.MaxBytes))}). A sweep spec is a few KiB."));
         var bytes = buffer.AsSpan(0, read);
         if (bytes.StartsWith(Encoding.UTF8.Preamble)) bytes = bytes[Encoding.UTF8.Preamble.Length..];
         try
