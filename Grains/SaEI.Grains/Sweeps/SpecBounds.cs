@@ -65,18 +65,24 @@ internal static class SpecBounds
     {
         if (Directory.Exists(path)) return (null, new SpecError("", $"'{path}' is a directory; give the path of a YAML sweep spec file."));
         if (!File.Exists(path)) return (null, new SpecError("", $"file '{path}' does not exist; give the path of a YAML sweep spec."));
-        byte[] buffer = new byte[limits.MaxBytes + 1];
-        int read = 0;
+        // Chunks up to one byte past the limit (a limit raised to int.MaxValue allocates only what the file holds).
+        using var content = new MemoryStream();
+        byte[] chunk = new byte[64 * 1024];
+        long read = 0;
         await using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.Asynchronous))
         {
             int n;
-            while (read < buffer.Length && (n = await stream.ReadAsync(buffer.AsMemory(read), cancellation)) > 0) read += n;
+            while (read <= limits.MaxBytes && (n = await stream.ReadAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, limits.MaxBytes + 1L - read)), cancellation)) > 0)
+            {
+                content.Write(chunk, 0, n);
+                read += n;
+            }
         }
         if (read > limits.MaxBytes && new FileInfo(path).Length <= limits.MaxBytes) // e.g. /dev/zero: length 0, endless data
             return (null, new SpecError("", $"'{path}' is not a regular file (a device or pipe that gave more than {limits.MaxBytes} bytes); give a YAML sweep spec file."));
         if (read > limits.MaxBytes)
             return (null, new SpecError("", $"'{path}' has more than {limits.MaxBytes} bytes; a spec may have at most {limits.MaxBytes} bytes ({SpecLimits.Setting(nameof(SpecLimits.MaxBytes))}). A sweep spec is a few KiB."));
-        var bytes = buffer.AsSpan(0, read);
+        var bytes = content.GetBuffer().AsSpan(0, (int)read);
         if (bytes.StartsWith(Encoding.UTF8.Preamble)) bytes = bytes[Encoding.UTF8.Preamble.Length..];
         try
         {

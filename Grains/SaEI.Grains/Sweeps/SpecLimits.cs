@@ -15,6 +15,13 @@ public sealed class SpecLimits
     /// <summary>The defaults (used when nothing is configured).</summary>
     public static SpecLimits Default { get; } = new();
 
+    /// <summary>
+    /// For re-reading a spec stored at launch (experiments/{exp}/spec.yaml): it was accepted under the launching silo's
+    /// limits, which an operator may have raised, so size and run count are not checked again; nesting still is (the
+    /// stack of the reading process is what it guards).
+    /// </summary>
+    public static SpecLimits Stored { get; } = new() { MaxBytes = int.MaxValue, MaxRuns = int.MaxValue };
+
     /// <summary>Largest spec in UTF-8 bytes. Default 1 MiB.</summary>
     public int MaxBytes { get; set; } = 1 << 20;
 

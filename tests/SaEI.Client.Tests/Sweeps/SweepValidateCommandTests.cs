@@ -96,6 +96,23 @@ public sealed class SweepValidateCommandTests
     }
 
     [Fact]
+    public async Task A_spec_that_is_not_utf8_names_the_file_and_the_offset()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"saei-latin1-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllBytesAsync(path, [.. "experiment: caf"u8, 0xE9, (byte)'\n']);
+        try
+        {
+            var (code, _, error) = await RunAsync("sweep", "validate", path);
+            Assert.Equal(1, code);
+            Assert.Contains($"'{path}' is not UTF-8 text (an invalid byte near offset 15)", error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public async Task The_saei_process_exits_1_not_134_on_a_deep_spec_and_reads_its_limits_from_the_environment()
     {
         string deep = Path.Combine(Path.GetTempPath(), $"saei-deep-{Guid.NewGuid():N}.yaml");
