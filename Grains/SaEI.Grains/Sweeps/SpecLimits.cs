@@ -25,8 +25,15 @@ public sealed class SpecLimits
     /// <summary>Largest spec in UTF-8 bytes. Default 1 MiB.</summary>
     public int MaxBytes { get; set; } = 1 << 20;
 
-    /// <summary>Deepest nesting of mappings and lists. Default 64 (a spec needs 4: data → ood → [ ] → { }).</summary>
+    /// <summary>
+    /// Deepest nesting of mappings and lists. Default 64 (a spec needs 4: data → ood → [ ] → { }); at most
+    /// <see cref="DepthCeiling"/>, since YamlDotNet's tree loader recurses per level and its scanner rechecks every open
+    /// level per token (a limit of thousands would reopen the stack overflow and make the check quadratic).
+    /// </summary>
     public int MaxDepth { get; set; } = 64;
+
+    /// <summary>The highest <see cref="MaxDepth"/> an operator may configure.</summary>
+    public const int DepthCeiling = 1000;
 
     /// <summary>Most runs one sweep may expand to (methods × grid points × seeds). Default 10,000.</summary>
     public int MaxRuns { get; set; } = 10_000;
@@ -52,6 +59,8 @@ public sealed class SpecLimits
     /// <summary>Throws naming the setting when a limit is not positive.</summary>
     public SpecLimits ThrowIfInvalid()
     {
+        if (MaxDepth > DepthCeiling)
+            throw new ArgumentException($"{Section}:{nameof(MaxDepth)} is {MaxDepth}; set 1..{DepthCeiling} (environment variable Saei__Specs__{nameof(MaxDepth)}).");
         foreach (var (name, value) in new[] { (nameof(MaxBytes), MaxBytes), (nameof(MaxDepth), MaxDepth), (nameof(MaxRuns), MaxRuns), (nameof(MaxErrors), MaxErrors) })
             if (value < 1) throw new ArgumentException($"{Section}:{name} is {value}; set a positive limit (environment variable Saei__Specs__{name}).");
         return this;

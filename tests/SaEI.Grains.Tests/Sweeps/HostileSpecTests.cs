@@ -109,9 +109,11 @@ public sealed class HostileSpecTests
     }
 
     [Fact]
-    public void A_limit_that_is_not_positive_is_refused_naming_the_setting()
+    public void A_limit_out_of_range_is_refused_naming_the_setting()
     {
         var error = Assert.Throws<ArgumentException>(() => new SpecLimits { MaxRuns = 0 }.ThrowIfInvalid());
         Assert.Contains("Saei:Specs:MaxRuns is 0", error.Message, StringComparison.Ordinal);
+        var deep = Assert.Throws<ArgumentException>(() => new SpecLimits { MaxDepth = 5000 }.ThrowIfInvalid());
+        Assert.Contains("Saei:Specs:MaxDepth is 5000; set 1..1000", deep.Message, StringComparison.Ordinal);
     }
 }
