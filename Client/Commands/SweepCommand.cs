@@ -33,7 +33,7 @@ public static class SweepCommand
         if (yaml is null) throw new UserFacingException(readError?.Message ?? $"spec file '{path}' could not be read.");
         var parsed = SweepSpecParser.Parse(yaml, limits);
         if (parsed.Spec is not { } spec)
-            throw new UserFacingException($"{path}: {parsed.Errors.Count} problem(s):\n  " + string.Join("\n  ", parsed.Errors) + "\n(run `saei sweep validate` for details)");
+            throw new UserFacingException($"{path}: {parsed.ProblemCount} problem(s):\n  " + string.Join("\n  ", parsed.Errors) + "\n(run `saei sweep validate` for details)");
         var executorOptions = new Dictionary<string, string>();
         if (arguments.IntOption("--step-ms") is { } stepMs) executorOptions[Grains.Workers.SimulatedRunExecutor.StepMillisecondsKey] = stepMs.ToString(System.Globalization.CultureInfo.InvariantCulture);
         await using var connection = await ClusterConnection.ConnectAsync(arguments, cancellation);

@@ -34,7 +34,7 @@ public static class SweepValidateCommand
         var result = await SweepSpecParser.ParseFileAsync(path, limits);
         if (result.Spec is not { } spec)
         {
-            Console.Error.WriteLine($"{path}: {result.Errors.Count} problem(s):");
+            Console.Error.WriteLine($"{path}: {result.ProblemCount} problem(s):");
             foreach (var error in result.Errors)
                 Console.Error.WriteLine($"  {path}:" + (error.Line is { } line ? $"{line}:{error.Column}: " : " ") +
                                         (error.Path.Length > 0 ? $"{error.Path}: " : "") + error.Message);

@@ -41,7 +41,7 @@ public sealed class ExperimentGrain(
         if (Ids.Check(ExperimentId, "experiment") is { } badId) return Refused(badId);
         var parsed = SweepSpecParser.Parse(specYaml, limits);
         if (parsed.Spec is not { } spec)
-            return Refused($"the spec has {parsed.Errors.Count} problem(s):\n  " + string.Join("\n  ", parsed.Errors));
+            return Refused($"the spec has {parsed.ProblemCount} problem(s):\n  " + string.Join("\n  ", parsed.Errors));
         if (spec.Experiment != ExperimentId)
             return Refused($"the spec names experiment '{spec.Experiment}' but was launched as '{ExperimentId}'; launch it under its own id.");
         string fingerprint = SpecFingerprint.Compute(spec);

@@ -70,13 +70,13 @@ public static partial class SweepSpecParser
         {
             // Stop here: later checks resolve every grid point, which is the work this limit bounds.
             reader.Error("grid", tooMany, reader.Location("grid") ?? reader.Location("seeds"));
-            return new SpecParseResult(null, reader.Report());
+            return Failed(reader);
         }
         var eval = ReadEval(reader, top, data, steps);
         var checkpoint = ReadCheckpoint(reader, top, steps);
         int maxFailures = reader.Int(top, "max_failures", "", 0, 100, "default 3") ?? 3;
         if (reader.Errors.Count > 0 || experiment is null || model is null || data is null || seeds is null || steps is null)
-            return new SpecParseResult(null, reader.Report());
+            return Failed(reader);
 
         var spec = new SweepSpec
         {
@@ -105,12 +105,14 @@ public static partial class SweepSpecParser
                 var at = reader.Location(error.Path) ?? reader.Location($"grid.{key}") ?? reader.Location($"rollout.{key}") ?? reader.Location(error.Path[..Math.Max(0, error.Path.LastIndexOf('.'))]);
                 reader.Error(error.Path, error.Message, at);
             }
-            return new SpecParseResult(null, reader.Report());
+            return Failed(reader);
         }
         return new SpecParseResult(spec, []);
     }
 
     private static SpecParseResult Fail(SpecError error) => new(null, [error]);
+
+    private static SpecParseResult Failed(SpecReader reader) => new(null, reader.Report()) { Unlisted = reader.Unlisted };
 
     private static ModelSpec? ReadModel(SpecReader reader, Dictionary<string, YamlNode> top)
     {

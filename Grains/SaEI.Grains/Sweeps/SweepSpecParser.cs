@@ -34,4 +34,10 @@ public static partial class SweepSpecParser
 public sealed record SpecParseResult(SweepSpec? Spec, IReadOnlyList<SpecError> Errors)
 {
     public bool Ok => Spec is not null;
+
+    /// <summary>Problems found but not listed (past <see cref="SpecLimits.MaxErrors"/>; the last error counts them).</summary>
+    public int Unlisted { get; init; }
+
+    /// <summary>Every problem found, listed or not.</summary>
+    public int ProblemCount => Unlisted > 0 ? Errors.Count - 1 + Unlisted : Errors.Count;
 }

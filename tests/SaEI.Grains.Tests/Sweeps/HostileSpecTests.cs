@@ -90,6 +90,7 @@ public sealed class HostileSpecTests
         Assert.Equal(101, result.Errors.Count);
         Assert.All(result.Errors.Take(100), e => Assert.Contains("unknown key", e.Message, StringComparison.Ordinal));
         Assert.StartsWith("… and 150 more problem(s), not listed: the list stops after 100", result.Errors[100].Message, StringComparison.Ordinal);
+        Assert.Equal(250, result.ProblemCount);
 
         var few = SweepSpecParser.Parse(HostileSpecs.UnknownKeys("x", 3));
         Assert.Equal(3, few.Errors.Count); // under the limit: every problem, no summary line
