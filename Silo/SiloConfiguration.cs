@@ -8,6 +8,7 @@ using Orleans.Configuration;
 using SaEI.Grains.Evaluation;
 using SaEI.Grains.Runs;
 using SaEI.Grains.Storage;
+using SaEI.Grains.Sweeps;
 using SaEI.Grains.Training;
 using SaEI.Grains.Workers;
 
@@ -103,6 +104,8 @@ public static class SiloConfiguration
         {
             services.Configure<RunLifecycleOptions>(configuration.GetSection(RunLifecycleOptions.Section));
             services.Configure<WorkerOptions>(configuration.GetSection(WorkerOptions.Section));
+            SpecLimits.From(configuration); // a limit that is not positive stops the silo at start, naming the setting
+            services.Configure<SpecLimits>(configuration.GetSection(SpecLimits.Section));
         }
         // Reminders wake runs after a silo crash; allow the short periods tests configure (Orleans' floor is 1 min).
         silo.Configure<ReminderOptions>(options => options.MinimumReminderPeriod = TimeSpan.FromSeconds(1));

@@ -27,11 +27,13 @@ public static class SweepCommand
     public static async Task<int> LaunchAsync(VerbArguments arguments, TextWriter output, CancellationToken cancellation)
     {
         string path = arguments.Positional(0, "the spec file");
-        if (!File.Exists(path)) throw new UserFacingException($"spec file '{path}' does not exist; give the path of a sweep spec (see examples/).");
-        string yaml = await File.ReadAllTextAsync(path, cancellation);
-        var parsed = SweepSpecParser.Parse(yaml);
+        // Bounded read (size cap, strict UTF-8) and the same limits as validate: a hostile file fails here, not in the silo.
+        var limits = SpecLimits.FromEnvironment();
+        var (yaml, readError) = await SweepSpecParser.ReadFileAsync(path, limits, cancellation);
+        if (yaml is null) throw new UserFacingException(readError?.Message ?? $"spec file '{path}' could not be read.");
+        var parsed = SweepSpecParser.Parse(yaml, limits);
         if (parsed.Spec is not { } spec)
-            throw new UserFacingException($"{path}: {parsed.Errors.Count} problem(s):\n  " + string.Join("\n  ", parsed.Errors) + "\n(run `saei sweep validate` for details)");
+            throw new UserFacingException($"{path}: {parsed.ProblemCount} problem(s):\n  " + string.Join("\n  ", parsed.Errors) + "\n(run `saei sweep validate` for details)");
         var executorOptions = new Dictionary<string, string>();
         if (arguments.IntOption("--step-ms") is { } stepMs) executorOptions[Grains.Workers.SimulatedRunExecutor.StepMillisecondsKey] = stepMs.ToString(System.Globalization.CultureInfo.InvariantCulture);
         await using var connection = await ClusterConnection.ConnectAsync(arguments, cancellation);

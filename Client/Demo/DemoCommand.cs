@@ -31,8 +31,8 @@ public static class DemoCommand
         bool quick = arguments.Has("--quick");
         string specPath = arguments.Option("--spec") ?? Path.Combine(RepositoryRoot(), "examples", quick ? "synthetic-demo-quick.yaml" : "synthetic-demo.yaml");
         if (!File.Exists(specPath)) throw new UserFacingException($"demo spec '{specPath}' does not exist; pass --spec <file> or run from the repository.");
-        string yaml = await File.ReadAllTextAsync(specPath, cancellation);
-        var spec = SweepSpecParser.ParseOrThrow(yaml);
+        var (yaml, readError) = await SweepSpecParser.ReadFileAsync(specPath, cancellation: cancellation); // bounded, strict UTF-8
+        var spec = SweepSpecParser.ParseOrThrow(yaml ?? throw new UserFacingException(readError!.Message), specPath);
         string folder = Path.GetFullPath(arguments.Option("--out") ?? Path.Combine("out", spec.Experiment));
         int slots = arguments.IntOption("--slots") ?? Math.Max(1, Math.Min(2, Environment.ProcessorCount));
         var clock = Stopwatch.StartNew();

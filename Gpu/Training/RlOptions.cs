@@ -14,6 +14,9 @@ public sealed record RlOptions
     /// so G must be even for them. Default 8 (CPU; the paper's n + n with n = 4 scaled down from EasyR1's 5).</summary>
     public int GroupSize { get; init; } = 8;
 
+    /// <summary>The largest <see cref="GroupSize"/> accepted: 1024, far above any recipe (EasyR1: 5; DAPO: 16).</summary>
+    public const int MaxGroupSize = 1024;
+
     /// <summary>Prompts per RL step (EasyR1: 512 for 7B; CPU default 8).</summary>
     public int PromptsPerStep { get; init; } = 8;
 
@@ -142,8 +145,9 @@ public sealed record RlOptions
             if (!ok) errors.Add(new OptionError(OptionKeys.ToKey(property), message));
         }
 
-        Require(GroupSize >= 2, nameof(GroupSize), $"is {GroupSize}; GRPO needs at least 2 responses per prompt (set 8).");
-        Require(Perturbation == Perturbation.None || GroupSize % 2 == 0, nameof(GroupSize),
+        Require(GroupSize is >= 2 and <= MaxGroupSize, nameof(GroupSize), $"is {GroupSize}; set 2..{MaxGroupSize} responses per prompt (paper: 8).");
+        // Checked only in range, so the suggestion cannot overflow (2147483647 once suggested -2147483648): odd ≤ 1023 → +1 ≤ 1024.
+        Require(Perturbation == Perturbation.None || GroupSize % 2 == 0 || GroupSize is < 2 or > MaxGroupSize, nameof(GroupSize),
             $"is {GroupSize}; {Method} samples half the group on the perturbed image, so it must be even (set {GroupSize + 1}).");
         Require(PromptsPerStep >= 1, nameof(PromptsPerStep), $"is {PromptsPerStep}; set at least 1.");
         Require(MiniBatchPrompts >= 1 && MiniBatchPrompts <= PromptsPerStep && PromptsPerStep % Math.Max(1, MiniBatchPrompts) == 0,

@@ -1,5 +1,6 @@
 using Orleans.Storage;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using SaEI.Grains.Runs;
 using SaEI.Grains.Storage;
 using SaEI.Grains.Sweeps;
@@ -17,22 +18,32 @@ namespace SaEI.Grains.Experiments;
 ///    spec under the same id is Refused, with both fingerprints in the message.
 /// 3. Status fans out to the run grains (each owns its truth); nothing is cached here.
 /// 4. The spec is also written to experiments/{exp}/spec.yaml (create-only; an existing equal copy is fine).
+/// 5. The spec and executor options come from any client that reaches the gateway: they are bounded (size, nesting,
+///    runs, errors: <see cref="SpecLimits"/>, "Saei:Specs"; <see cref="ExecutorOptionLimits"/>) before anything else
+///    reads them, so no request can overflow this grain thread's stack or exhaust the silo's memory. A refused launch
+///    touches no state.
 /// </summary>
 public sealed class ExperimentGrain(
     [PersistentState("experiment", StorageNames.GrainState)] IPersistentState<ExperimentGrainState> state,
     ResilientBlobStore blobs,
     DataOptions data,
     TimeProvider time,
+    IOptions<SpecLimits> specLimits,
     ILogger<ExperimentGrain> logger) : Grain, IExperimentGrain
 {
     private string ExperimentId => this.GetPrimaryKeyString();
 
     public async Task<LaunchResult> LaunchAsync(string specYaml, IReadOnlyDictionary<string, string> executorOptions)
     {
+        var limits = specLimits.Value;
+        specYaml ??= ""; // a client may send null; it is then refused as an empty spec
+        executorOptions ??= new Dictionary<string, string>();
+        if (SpecBounds.CheckSize(specYaml, limits) is { } tooLarge) return Refused(tooLarge.ToString());
+        if (ExecutorOptionLimits.Check(executorOptions) is { } badOptions) return Refused(badOptions);
         if (Ids.Check(ExperimentId, "experiment") is { } badId) return Refused(badId);
-        var parsed = SweepSpecParser.Parse(specYaml);
+        var parsed = SweepSpecParser.Parse(specYaml, limits);
         if (parsed.Spec is not { } spec)
-            return Refused($"the spec has {parsed.Errors.Count} problem(s):\n  " + string.Join("\n  ", parsed.Errors));
+            return Refused($"the spec has {parsed.ProblemCount} problem(s):\n  " + string.Join("\n  ", parsed.Errors));
         if (SweepSpecParser.CheckPaths(spec, data.EffectiveRoots()) is { Count: > 0 } outside)
             return Refused($"the spec reads files outside this cluster's data roots:\n  " + string.Join("\n  ", outside));
         if (spec.Experiment != ExperimentId)
@@ -44,7 +55,7 @@ public sealed class ExperimentGrain(
         IReadOnlyList<RunDescriptor> runs;
         try
         {
-            runs = [.. SweepExpansion.Expand(spec).Select(r => RunDescriptors.From(r, spec, executorOptions))];
+            runs = [.. SweepExpansion.Expand(spec, limits).Select(r => RunDescriptors.From(r, spec, executorOptions))];
         }
         catch (SweepSpecException e)
         {

@@ -6,18 +6,39 @@ namespace SaEI.Grains.Sweeps;
 /// <summary>
 /// Typed reads from a YAML tree that collect errors (with key path, line and column) instead of throwing, so one
 /// validation reports every problem. Also remembers where each key path was written, for errors found later.
+/// Errors past <paramref name="maxErrors"/> are only counted (a spec of 200,000 unknown keys lists 100 and the count of
+/// the rest, not 200,000 lines), and text echoed from the spec is clipped, so the report stays small.
 /// </summary>
-internal sealed class SpecReader
+internal sealed class SpecReader(int maxErrors = int.MaxValue)
 {
+    /// <summary>Longest key path and message kept in an error (the rest of a pasted blob is not echoed back).</summary>
+    private const int MaxPathLength = 200, MaxMessageLength = 2000;
+
     private readonly Dictionary<string, YamlNode> locations = new(StringComparer.Ordinal);
 
     public List<SpecError> Errors { get; } = [];
 
+    /// <summary>Errors found after the list was full.</summary>
+    public int Unlisted { get; private set; }
+
+    /// <summary>True once <see cref="Errors"/> holds the most errors listed; callers skip building costly messages.</summary>
+    public bool Full => Errors.Count >= maxErrors;
+
     public void Error(string path, string message, YamlNode? at = null)
     {
+        if (Full) { Unlisted++; return; }
         at ??= locations.GetValueOrDefault(path);
-        Errors.Add(new SpecError(path, message, at is null ? null : (int)at.Start.Line, at is null ? null : (int)at.Start.Column));
+        Errors.Add(new SpecError(Clip(path, MaxPathLength), Clip(message, MaxMessageLength), at is null ? null : (int)at.Start.Line, at is null ? null : (int)at.Start.Column));
     }
+
+    /// <summary>The listed errors, and a last line counting the unlisted ones when the list stopped.</summary>
+    public IReadOnlyList<SpecError> Report() => Unlisted == 0 ? Errors :
+    [
+        .. Errors,
+        new SpecError("", $"… and {Unlisted} more problem(s), not listed: the list stops after {maxErrors} ({SpecLimits.Setting(nameof(SpecLimits.MaxErrors))}). Fix these and validate again."),
+    ];
+
+    private static string Clip(string text, int length) => text.Length <= length ? text : string.Concat(text.AsSpan(0, length), $"… ({text.Length} characters)");
 
     /// <summary>Where <paramref name="path"/> was written (its key's line), if it was.</summary>
     public YamlNode? Location(string path) => locations.GetValueOrDefault(path);
@@ -43,7 +64,7 @@ internal sealed class SpecReader
             locations[full] = keyNode;
             if (allowed is not null && !allowed.Contains(key))
             {
-                Error(full, "unknown key; " + Suggest(key, allowed), keyNode);
+                Error(full, Full ? "" : "unknown key; " + Suggest(key, allowed), keyNode);
                 continue;
             }
             entries[key] = value;
@@ -109,6 +130,8 @@ internal sealed class SpecReader
     /// <summary>"did you mean X?" for a close key, else the list of allowed keys.</summary>
     public static string Suggest(string key, IReadOnlyCollection<string> allowed)
     {
+        // Edit distance costs length × length: a pasted blob as a key gets the list, not a quadratic search.
+        if (key.Length > 64) return "allowed keys: " + string.Join(", ", allowed.Order(StringComparer.Ordinal)) + ".";
         var best = allowed.Select(a => (Key: a, Distance: Levenshtein(key.ToLowerInvariant(), a))).OrderBy(a => a.Distance).ThenBy(a => a.Key, StringComparer.Ordinal).FirstOrDefault();
         if (best.Key is not null && best.Distance <= Math.Max(2, key.Length / 3)) return $"did you mean {best.Key}?";
         return "allowed keys: " + string.Join(", ", allowed.Order(StringComparer.Ordinal)) + ".";

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Security.Cryptography;
 using System.Text;
 using SaEI.Gpu.Training;
@@ -12,8 +13,15 @@ namespace SaEI.Grains.Sweeps;
 /// </summary>
 public static class SweepExpansion
 {
-    public static IReadOnlyList<RunDefinition> Expand(SweepSpec spec)
+    /// <summary>
+    /// The runs of <paramref name="spec"/>; throws <see cref="SweepSpecException"/> (before expanding anything) when
+    /// they would exceed <see cref="SpecLimits.MaxRuns"/> of <paramref name="limits"/> (default <see cref="SpecLimits.Default"/>).
+    /// </summary>
+    public static IReadOnlyList<RunDefinition> Expand(SweepSpec spec, SpecLimits? limits = null)
     {
+        limits ??= SpecLimits.Default;
+        if (CheckRunCount(spec.Methods.Count, spec.Grid, spec.Seeds.Count, limits) is { } tooMany)
+            throw new SweepSpecException(spec.Experiment, [new SpecError("grid", tooMany)]);
         var runs = new List<RunDefinition>();
         var errors = new List<SpecError>();
         var points = GridPoints(spec.Grid);
@@ -56,6 +64,20 @@ public static class SweepExpansion
         }
         if (errors.Count > 0) throw new SweepSpecException(spec.Experiment, errors.Distinct().ToList());
         return runs;
+    }
+
+    /// <summary>methods × grid points × seeds, exact (a grid of 12 axes of 1,000 values is 10^36 points: no overflow).</summary>
+    public static BigInteger CountRuns(int methods, IReadOnlyList<GridAxis> grid, int seeds) =>
+        grid.Aggregate(new BigInteger(methods) * seeds, (product, axis) => product * axis.Values.Count);
+
+    /// <summary>An error naming the count, the limit and the setting when the runs exceed <see cref="SpecLimits.MaxRuns"/>; else null.</summary>
+    public static string? CheckRunCount(int methods, IReadOnlyList<GridAxis> grid, int seeds, SpecLimits limits)
+    {
+        BigInteger runs = CountRuns(methods, grid, seeds);
+        if (runs <= limits.MaxRuns) return null;
+        BigInteger points = grid.Aggregate(BigInteger.One, (product, axis) => product * axis.Values.Count);
+        return $"the sweep expands to {runs} runs ({methods} method(s) × {points} grid point(s) × {seeds} seed(s)); at most {limits.MaxRuns} " +
+               $"are allowed ({SpecLimits.Setting(nameof(SpecLimits.MaxRuns))}). Remove grid values, methods or seeds, or split the sweep.";
     }
 
     private static RlOptions? Resolve(SweepSpec spec, MethodSpec method, IReadOnlyList<KeyValuePair<string, string>> point, List<SpecError> errors, string context)

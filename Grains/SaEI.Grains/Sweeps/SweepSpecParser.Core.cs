@@ -28,12 +28,14 @@ public static partial class SweepSpecParser
     /// <summary>The longest method name (run ids are `{method}-{8 hex}-s{seed}` and must stay within <see cref="Ids.MaxLength"/>).</summary>
     public const int MaxMethodNameLength = Ids.MaxLength - 21; // "-" + 8 hex + "-s" + up to 10 seed digits
 
-    private static SpecParseResult ParseCore(string yaml)
+    private static SpecParseResult ParseCore(string yaml, SpecLimits limits)
     {
-        var reader = new SpecReader();
+        if (SpecBounds.CheckSize(yaml, limits) is { } tooLarge) return Fail(tooLarge);
+        var reader = new SpecReader(limits.MaxErrors);
         YamlNode? rootNode;
         try
         {
+            if (SpecBounds.CheckDepth(yaml, limits) is { } tooDeep) return Fail(tooDeep);
             var stream = new YamlStream();
             stream.Load(new StringReader(yaml));
             if (stream.Documents.Count != 1)
@@ -64,11 +66,17 @@ public static partial class SweepSpecParser
         var rollout = ReadOptions(reader, top.GetValueOrDefault("rollout"), "rollout", OptionKeysOnly);
         var methods = ReadMethods(reader, top);
         var grid = ReadGrid(reader, top, methods);
+        if (seeds is not null && SweepExpansion.CheckRunCount(methods.Count, grid, seeds.Count, limits) is { } tooMany)
+        {
+            // Stop here: later checks resolve every grid point, which is the work this limit bounds.
+            reader.Error("grid", tooMany, reader.Location("grid") ?? reader.Location("seeds"));
+            return Failed(reader);
+        }
         var eval = ReadEval(reader, top, data, steps);
         var checkpoint = ReadCheckpoint(reader, top, steps);
         int maxFailures = reader.Int(top, "max_failures", "", 0, 100, "default 3") ?? 3;
         if (reader.Errors.Count > 0 || experiment is null || model is null || data is null || seeds is null || steps is null)
-            return new SpecParseResult(null, reader.Errors);
+            return Failed(reader);
 
         var spec = new SweepSpec
         {
@@ -86,7 +94,7 @@ public static partial class SweepSpecParser
         };
         try
         {
-            SweepExpansion.Expand(spec);
+            SweepExpansion.Expand(spec, limits);
         }
         catch (SweepSpecException e)
         {
@@ -97,12 +105,14 @@ public static partial class SweepSpecParser
                 var at = reader.Location(error.Path) ?? reader.Location($"grid.{key}") ?? reader.Location($"rollout.{key}") ?? reader.Location(error.Path[..Math.Max(0, error.Path.LastIndexOf('.'))]);
                 reader.Error(error.Path, error.Message, at);
             }
-            return new SpecParseResult(null, reader.Errors);
+            return Failed(reader);
         }
         return new SpecParseResult(spec, []);
     }
 
     private static SpecParseResult Fail(SpecError error) => new(null, [error]);
+
+    private static SpecParseResult Failed(SpecReader reader) => new(null, reader.Report()) { Unlisted = reader.Unlisted };
 
     private static ModelSpec? ReadModel(SpecReader reader, Dictionary<string, YamlNode> top)
     {
@@ -218,7 +228,10 @@ public static partial class SweepSpecParser
         var entries = reader.Entries(reader.Mapping(top.GetValueOrDefault("eval"), "eval"), "eval", EvalKeys);
         var defaults = new EvalSpec();
         int every = reader.Int(entries, "every", "eval", 1, BlobPaths.MaxStep, "paper: 5") ?? defaults.Every;
-        if (steps is { } s && every > s) reader.Error("eval.every", $"is {every} but steps is {s}; no evaluation would run during training (set ≤ {s}).", entries["every"]);
+        // The default (5) may exceed a short run's steps: runs also evaluate at their last step, so that is fine; a value
+        // written in the spec that exceeds steps is an error, as the author expected evaluations during training.
+        if (steps is { } s && every > s && entries.TryGetValue("every", out var everyNode))
+            reader.Error("eval.every", $"is {every} but steps is {s}; only the final evaluation would run (set ≤ {s}, or remove it to evaluate at the last step).", everyNode);
         var benchmarks = new List<string>();
         var known = data is null ? [] : new[] { data.Test.Name }.Concat(data.Ood.Select(o => o.Name)).ToList();
         foreach (var (name, at) in reader.ScalarList(entries.GetValueOrDefault("benchmarks"), "eval.benchmarks") ?? [])
@@ -240,7 +253,8 @@ public static partial class SweepSpecParser
     {
         var entries = reader.Entries(reader.Mapping(top.GetValueOrDefault("checkpoint"), "checkpoint"), "checkpoint", CheckpointKeys);
         int every = reader.Int(entries, "every", "checkpoint", 1, BlobPaths.MaxStep, "default 10") ?? new CheckpointSpec().Every;
-        if (steps is { } s && every > s) reader.Error("checkpoint.every", $"is {every} but steps is {s}; only the final checkpoint would be written (set ≤ {s}).", entries["every"]);
+        if (steps is { } s && every > s && entries.TryGetValue("every", out var everyNode))
+            reader.Error("checkpoint.every", $"is {every} but steps is {s}; only the final checkpoint would be written (set ≤ {s}, or remove it to checkpoint at the last step only).", everyNode);
         return new CheckpointSpec { Every = every, KeepLast = reader.Int(entries, "keep_last", "checkpoint", 1, 10_000, "e.g. 3; omit to keep all") };
     }
 }

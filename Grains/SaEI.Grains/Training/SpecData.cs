@@ -14,7 +14,7 @@ public static class SpecData
     {
         if (await blobs.ReadAsync(BlobPaths.Spec(experiment), cancellation) is not BlobReadResult.Found found)
             throw new InvalidDataException($"experiment {experiment}: {BlobPaths.Spec(experiment)} is missing; launch the sweep again.");
-        var parsed = SweepSpecParser.Parse(found.Content.ToString());
+        var parsed = SweepSpecParser.Parse(found.Content.ToString(), SpecLimits.Stored);
         return parsed.Spec ?? throw new InvalidDataException($"experiment {experiment}: stored spec does not parse: {string.Join("; ", parsed.Errors)}");
     }
 

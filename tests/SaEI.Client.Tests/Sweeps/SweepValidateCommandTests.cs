@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using SaEI.Testing;
 
 namespace SaEI.Client.Tests.Sweeps;
@@ -57,6 +58,96 @@ public sealed class SweepValidateCommandTests
         {
             File.Delete(path);
         }
+    }
+
+    public static TheoryData<string> HostileCases() => [.. HostileSpecs.All("x").Select(c => c.Name)];
+
+    [Theory]
+    [MemberData(nameof(HostileCases))]
+    public async Task A_hostile_spec_exits_1_with_its_error_on_stderr_and_a_bounded_report(string name)
+    {
+        var @case = HostileSpecs.All("hostile").Single(c => c.Name == name);
+        string path = Path.Combine(Path.GetTempPath(), $"saei-hostile-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(path, @case.Yaml);
+        try
+        {
+            var (code, output, error) = await RunAsync("sweep", "validate", path);
+            Assert.Equal(1, code);
+            // Not Assert.Empty: Console is process-wide and other test classes' Orleans clients may log to it meanwhile
+            // (the process-level test below asserts an empty stdout).
+            Assert.DoesNotContain(": valid.", output, StringComparison.Ordinal);
+            foreach (string expected in @case.Expected) Assert.Contains(expected, error, StringComparison.Ordinal);
+            Assert.True(error.Length < 256 * 1024, $"{name}: {error.Length} characters on stderr");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Theory]
+    [InlineData("/dev/zero", "is not a regular file")]
+    [InlineData("/tmp", "is a directory")]
+    public async Task A_device_or_a_directory_is_refused_after_a_bounded_read(string path, string expected)
+    {
+        var (code, _, error) = await RunAsync("sweep", "validate", path);
+        Assert.Equal(1, code);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_spec_that_is_not_utf8_names_the_file_and_the_offset()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"saei-latin1-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllBytesAsync(path, [.. "experiment: caf"u8, 0xE9, (byte)'\n']);
+        try
+        {
+            var (code, _, error) = await RunAsync("sweep", "validate", path);
+            Assert.Equal(1, code);
+            Assert.Contains($"'{path}' is not UTF-8 text (an invalid byte near offset 15)", error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task The_saei_process_exits_1_not_134_on_a_deep_spec_and_reads_its_limits_from_the_environment()
+    {
+        string deep = Path.Combine(Path.GetTempPath(), $"saei-deep-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(deep, HostileSpecs.DeepFlow("deep", depth: 100_000)); // 100,000 levels overflowed 1.5 MiB of stack
+        try
+        {
+            var (code, output, error) = await SaeiProcessAsync(["sweep", "validate", deep], []);
+            Assert.True(code == 1, $"exit {code}; stderr: {error}");
+            Assert.Equal("", output);
+            Assert.Contains("more than 64 levels deep", error, StringComparison.Ordinal);
+
+            string example = Path.Combine(RepositoryPaths.Root, "examples", "synthetic-demo-quick.yaml"); // 6 runs
+            (code, _, error) = await SaeiProcessAsync(["sweep", "validate", example], new() { ["Saei__Specs__MaxRuns"] = "5" });
+            Assert.Equal(1, code);
+            Assert.Contains("expands to 6 runs", error, StringComparison.Ordinal);
+            Assert.Contains("at most 5 are allowed (set by Saei:Specs:MaxRuns", error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(deep);
+        }
+    }
+
+    private static async Task<(int Code, string Out, string Error)> SaeiProcessAsync(string[] args, Dictionary<string, string> environment)
+    {
+        string dll = Path.Combine(RepositoryPaths.Root, "Client", "bin", "Release", "net10.0", "saei.dll");
+        if (!File.Exists(dll)) dll = Path.Combine(AppContext.BaseDirectory, "saei.dll");
+        var start = new ProcessStartInfo("dotnet", [dll, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (key, value) in environment) start.Environment[key] = value;
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output, await error);
     }
 
     [Fact]
