@@ -1,4 +1,6 @@
+using SaEI.Gpu.Runtime;
 using SaEI.Gpu.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SaEI.Gpu.Perturbations;
@@ -96,8 +98,10 @@ public static class DiffusionNoise
         using var noGrad = no_grad();
         var noise = randn(pixels.shape, dtype: ScalarType.Float32, generator: generator)  // ε [B,3,H,W] on CPU
             .to(pixels.device).to_type(pixels.dtype);
-        var noisy = Math.Sqrt(alphaBar) * pixels.detach() + Math.Sqrt(1.0 - alphaBar) * noise;
-        return noisy.clamp(0.0, 1.0).MoveToOuterDisposeScope();
+        using var signalScale = Math.Sqrt(alphaBar).ToScalar();
+        using var noiseScale = Math.Sqrt(1.0 - alphaBar).ToScalar();
+        var noisy = pixels.detach().mul(signalScale).add(noise.mul(noiseScale), Scalars.One);
+        return noisy.clamp(Scalars.Zero, Scalars.OneDouble).MoveToOuterDisposeScope();
     }
 
     private static double[] BuildAlphaBars()
