@@ -1,7 +1,7 @@
+using System.Text.Json;
 using SaEI.Gpu.Checkpoints;
 using SaEI.Gpu.Runtime;
 using SaEI.Gpu.Tokenization;
-using System.Text.Json;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
