@@ -15,7 +15,8 @@ namespace SaEI.Gpu.Runtime;
 /// thread deletes the at::Scalar while the kernel still reads it: "Expected false to be true … toFloat at
 /// c10/core/Scalar.h", "Unknown scalar type", or a wrong value. TorchSharp also makes hidden temporaries:
 /// <c>a + b</c> and <c>add(b)</c> pass an alpha of 1, <c>add_(s)</c> too, <c>square()</c> is <c>pow(2)</c>, and
-/// <c>arange(stop)</c> converts 0 and 1.
+/// <c>arange(stop)</c> converts 0 and 1. (Tensors share the mechanism but not the risk here: a dispose scope holds
+/// every tensor made inside it until the scope ends, and all tensor code runs inside one.)
 /// </para>
 /// Rule for SaEI.Gpu (checked by ScalarLifetimeTests over the compiled IL):
 /// <list type="number">

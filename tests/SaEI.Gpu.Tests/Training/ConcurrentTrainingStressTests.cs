@@ -16,7 +16,7 @@ public sealed class ConcurrentTrainingStressCollection;
 /// failed with "Expected false to be true … toFloat at c10/core/Scalar.h" (see <see cref="Scalars"/>).
 /// Measured on the unfixed code (2 shared cores, this fixture, 3 attempts): all 12 runs failed, after 13–26 steps and
 /// 22.8–27.5 s (presumably once tiered compilation had optimised the callers, so the temporaries died early); fixed:
-/// 0 failures in 53–65 steps per run. So each run trains at least <see cref="MinimumSteps"/> steps and
+/// 0 failures in 30–65 steps per run (3 attempts, 12 runs). So each run trains at least <see cref="MinimumSteps"/> steps and
 /// <see cref="MinimumTime"/>, at most <see cref="MaximumTime"/> on a loaded machine; alone in its collection.
 /// </summary>
 [Collection(nameof(ConcurrentTrainingStressTests))]
