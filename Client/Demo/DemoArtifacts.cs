@@ -103,6 +103,8 @@ public static class DemoArtifacts
         int failed = status.Count(RunState.Failed), restarts = status.Runs.Sum(r => r.Restarts);
         text.AppendLine(culture, $"Runs: {status.Runs.Count} ({status.Count(RunState.Completed)} completed, {failed} failed, {restarts} restart(s)).");
         text.AppendLine();
+        text.AppendLine(RestartsLine(status));
+        text.AppendLine();
         text.AppendLine("## Verdict");
         text.AppendLine();
         text.AppendLine(Verdict(rows));
@@ -127,6 +129,23 @@ public static class DemoArtifacts
         text.AppendLine("A CPU-scale demo: a ~0.3–0.7 M-parameter model, a handful of RL steps and small test sets. The direction of an " +
                         "effect can be compared with the paper, its size cannot; a difference smaller than the seeds' spread is noise.");
         return text.ToString();
+    }
+
+    /// <summary>
+    /// The sweep's restarts in one line, for report.md and the demo's last lines: "Restarts: 0 over 12 runs." or, when
+    /// some run restarted, which ones and why the last time ("Restarts: 3 over 12 runs (grpo-s1 2: Infrastructure …)").
+    /// A fault-free sweep shows 0; any other number is worth reading the runs' failures for (`saei run show`).
+    /// </summary>
+    public static string RestartsLine(SweepStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        int restarts = status.Runs.Sum(r => r.Restarts);
+        string line = string.Create(CultureInfo.InvariantCulture, $"Restarts: {restarts} over {status.Runs.Count} runs");
+        if (restarts == 0) return line + ".";
+        var restarted = status.Runs.Where(r => r.Restarts > 0).Select(r => r.Failures.Count == 0
+            ? string.Create(CultureInfo.InvariantCulture, $"{r.RunId} {r.Restarts}")
+            : string.Create(CultureInfo.InvariantCulture, $"{r.RunId} {r.Restarts}: {r.Failures[^1].Kind} at step {r.Failures[^1].Step}"));
+        return $"{line} ({string.Join("; ", restarted)}).";
     }
 
     /// <summary>SaEI vs GRPO on the in-domain benchmark, in words, with the spread.</summary>

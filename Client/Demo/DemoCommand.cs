@@ -59,6 +59,7 @@ public static class DemoCommand
             await output.WriteLineAsync();
             await output.WriteLineAsync(await File.ReadAllTextAsync(Path.Combine(folder, "leaderboard.md"), cancellation));
             await output.WriteLineAsync(DemoArtifacts.Verdict(rows));
+            await output.WriteLineAsync(DemoArtifacts.RestartsLine(status));
             await output.WriteLineAsync($"Report: {written.Report}; plots: {string.Join(", ", written.Plots.Select(Path.GetFileName))}{(written.Pairs is null ? "" : ", " + Path.GetFileName(written.Pairs))}");
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Done in {clock.Elapsed.TotalMinutes:0.0} min."));
             return status.Runs.Any(r => r.State == Grains.Runs.RunState.Failed) ? 1 : 0;

@@ -1,3 +1,5 @@
+using SaEI.Gpu.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SaEI.Gpu.Objectives;
@@ -35,8 +37,9 @@ public static class CovariancePenalty
         var tokenAdvantages = PolicyLoss.TokenAdvantages(logProbs, oldLogProbs, advantages);
         CheckMask(logProbs, responseMask);
         using var scope = NewDisposeScope();
+        using var coefficientScalar = coefficient.ToScalar();
         var logRatio = logProbs - oldLogProbs;                                        // δ [N,T]
-        var importance = logRatio.clamp(-PolicyLoss.LogRatioClamp, PolicyLoss.LogRatioClamp).exp();
+        var importance = logRatio.clamp(PolicyLoss.LogRatioLower, PolicyLoss.LogRatioUpper).exp();
         var (validIndex, covariance) = ValidCovariance(logProbs, tokenAdvantages, responseMask); // [V], [V]
 
         var selected = zeros(logProbs.numel(), dtype: logProbs.dtype, device: logProbs.device); // [N*T]
@@ -45,11 +48,11 @@ public static class CovariancePenalty
         {
             long k = Math.Max(1L, (long)Math.Floor(validCount * ratio));
             var top = covariance.sort(0, descending: true, stable: true).Indices.narrow(0, 0, Math.Min(k, validCount));
-            selected.index_fill_(0, validIndex.index_select(0, top), 1.0);
+            selected.index_fill_(0, validIndex.index_select(0, top), Scalars.OneDouble);
         }
         selected = selected.view(logProbs.shape);                                    // [N,T]
 
-        var tokenLoss = -tokenAdvantages * importance + coefficient * logRatio.abs() * selected;
+        var tokenLoss = (-tokenAdvantages * importance).add(logRatio.abs().mul(coefficientScalar) * selected, Scalars.One);
         return new TokenPolicyLoss(                                                   // KL-Cov clips nothing
             tokenLoss.MoveToOuterDisposeScope(), zeros_like(logProbs).MoveToOuterDisposeScope(), zeros_like(logProbs).MoveToOuterDisposeScope(),
             (-logRatio).detach().MoveToOuterDisposeScope(), selected.MoveToOuterDisposeScope());
@@ -67,15 +70,19 @@ public static class CovariancePenalty
         var tokenAdvantages = PolicyLoss.TokenAdvantages(logProbs, oldLogProbs, advantages);
         CheckMask(logProbs, responseMask);
         using var scope = NewDisposeScope();
+        using var ratioLow = (1.0 - clipLow).ToScalar();
+        using var ratioHigh = (1.0 + clipHigh).ToScalar();
+        using var lower = lowerBound.ToScalar();
+        using var upper = upperBound.ToScalar();
         var logRatio = logProbs - oldLogProbs;                                        // δ [N,T]
-        var importance = logRatio.clamp(-PolicyLoss.LogRatioClamp, PolicyLoss.LogRatioClamp).exp();
+        var importance = logRatio.clamp(PolicyLoss.LogRatioLower, PolicyLoss.LogRatioUpper).exp();
         var pg1 = -tokenAdvantages * importance;                                      // [N,T]
-        var pg2 = -tokenAdvantages * importance.clamp(1.0 - clipLow, 1.0 + clipHigh); // [N,T]
+        var pg2 = -tokenAdvantages * importance.clamp(ratioLow, ratioHigh);           // [N,T]
         var clippedByRatio = pg2.gt(pg1).detach();                                    // [N,T] bool
 
         var (validIndex, covariance) = ValidCovariance(logProbs, tokenAdvantages, responseMask); // [V], [V]
         var notClipped = clippedByRatio.reshape(-1).index_select(0, validIndex).logical_not();
-        var candidate = covariance.gt(lowerBound) & covariance.lt(upperBound) & notClipped;   // [V] bool
+        var candidate = covariance.gt(lower) & covariance.lt(upper) & notClipped;    // [V] bool
         var candidateIndex = validIndex.masked_select(candidate);                    // [C] row-major order
 
         var zeroed = zeros(logProbs.numel(), dtype: logProbs.dtype, device: logProbs.device); // [N*T]
@@ -84,11 +91,11 @@ public static class CovariancePenalty
         {
             long count = Math.Min(candidates, Math.Max(1L, (long)Math.Floor(validIndex.shape[0] * ratio)));
             var permutation = randperm(candidates, generator: generator).narrow(0, 0, count).to(logProbs.device);
-            zeroed.index_fill_(0, candidateIndex.index_select(0, permutation), 1.0);
+            zeroed.index_fill_(0, candidateIndex.index_select(0, permutation), Scalars.OneDouble);
         }
         zeroed = zeroed.view(logProbs.shape);                                        // [N,T]
 
-        var tokenLoss = maximum(pg1, pg2) * (1.0 - zeroed);
+        var tokenLoss = maximum(pg1, pg2) * ones_like(zeroed).sub(zeroed);          // · (1 − zeroed)
         var clippedHigher = pg1.lt(pg2).to_type(logProbs.dtype).detach();
         return new TokenPolicyLoss(
             tokenLoss.MoveToOuterDisposeScope(), clippedHigher.MoveToOuterDisposeScope(),
@@ -99,7 +106,7 @@ public static class CovariancePenalty
     /// <summary>Flat indices [V] of the valid tokens (row-major) and their detached covariance [V].</summary>
     private static (Tensor ValidIndex, Tensor Covariance) ValidCovariance(Tensor logProbs, Tensor tokenAdvantages, Tensor responseMask)
     {
-        var valid = responseMask.ne(0).reshape(-1);                                   // [N*T]
+        var valid = responseMask.ne(Scalars.ZeroInt).reshape(-1);                     // [N*T]
         var validIndex = valid.nonzero().reshape(-1);                                 // [V]
         var advantage = tokenAdvantages.expand_as(logProbs).reshape(-1).index_select(0, validIndex); // [V]
         var logProb = logProbs.detach().reshape(-1).index_select(0, validIndex);    // [V]

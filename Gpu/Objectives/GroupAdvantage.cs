@@ -1,3 +1,4 @@
+using SaEI.Gpu.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -38,7 +39,8 @@ public static class GroupAdvantage
         var grouped = scores.detach().view(-1, groupSize);                  // [B,G]
         var mean = grouped.mean([1], keepdim: true);                        // [B,1]
         var std = grouped.std(1, unbiased: true, keepdim: true);            // [B,1]
-        var advantages = (grouped - mean) / (std + epsilon);                // [B,G]
+        using var epsilonScalar = epsilon.ToScalar();
+        var advantages = (grouped - mean) / std.add(epsilonScalar, Scalars.One); // [B,G]
         var equal = grouped.amax([1], keepdim: true).eq(grouped.amin([1], keepdim: true)); // [B,1]
         advantages = torch.where(equal, zeros_like(advantages), advantages);
         return advantages.reshape(-1).MoveToOuterDisposeScope();            // [B*G]

@@ -1,4 +1,6 @@
+using SaEI.Gpu.Runtime;
 using SaEI.Gpu.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SaEI.Gpu.Objectives;
@@ -47,8 +49,9 @@ public static class GrpoLoss
         double klLossValue = 0;
         if (useKl)
         {
+            using var klCoefficient = options.KlCoefficient.ToScalar();
             var kl = KlPenalty.Compute(input.LogProbs, input.RefLogProbs!, options.KlEstimator);          // [N,T]
-            loss = pgLoss + options.KlCoefficient * LossAggregator.Aggregate(kl, mask, options.LossAggregation, denominator);
+            loss = pgLoss.add(LossAggregator.Aggregate(kl, mask, options.LossAggregation, denominator).mul(klCoefficient), Scalars.One);
             klLossValue = Value(LossAggregator.Aggregate(kl.detach(), mask, options.LossAggregation));
         }
 
@@ -59,7 +62,7 @@ public static class GrpoLoss
             PgClipfracHigher: Value(LossAggregator.MaskedMean(policy.ClippedHigher, mask)),
             PgClipfracLower: Value(LossAggregator.MaskedMean(policy.ClippedLower, mask)),
             CovarianceTokenFraction: Value(LossAggregator.MaskedMean(policy.CovarianceSelected, mask)),
-            ValidTokens: mask.ne(0).sum().item<long>());
+            ValidTokens: mask.ne(Scalars.ZeroInt).sum().item<long>());
         return new GrpoLossResult(loss.MoveToOuterDisposeScope(), metrics);
     }
 

@@ -1,4 +1,6 @@
+using SaEI.Gpu.Runtime;
 using SaEI.Gpu.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SaEI.Gpu.Objectives;
@@ -25,6 +27,9 @@ public static class KlPenalty
     /// <summary>Clamp of the k3 value (EasyR1: 10).</summary>
     public const double ValueClamp = 10.0;
 
+    private static readonly Scalar LogRatioLower = (-LogRatioClamp).ToScalar(), LogRatioUpper = LogRatioClamp.ToScalar();
+    private static readonly Scalar ValueLower = (-ValueClamp).ToScalar(), ValueUpper = ValueClamp.ToScalar();
+
     /// <summary>logProbs, refLogProbs [N,T] → per-token KL estimate [N,T], differentiable in logProbs.</summary>
     public static Tensor Compute(Tensor logProbs, Tensor refLogProbs, KlEstimator estimator)
     {
@@ -40,7 +45,7 @@ public static class KlPenalty
         {
             KlEstimator.Kl => logProbs - reference,
             KlEstimator.Abs => (logProbs - reference).abs(),
-            KlEstimator.Mse => 0.5 * (logProbs - reference).square(),
+            KlEstimator.Mse => (logProbs - reference).pow(Scalars.Two).mul(Scalars.Half),
             KlEstimator.LowVarKl => LowVarKl(logProbs, reference),
             _ => throw new ArgumentOutOfRangeException(nameof(estimator), estimator, "unknown KL estimator"),
         };
@@ -49,7 +54,7 @@ public static class KlPenalty
 
     private static Tensor LowVarKl(Tensor logProbs, Tensor refLogProbs)
     {
-        var x = (refLogProbs - logProbs).clamp(-LogRatioClamp, LogRatioClamp);       // [N,T]
-        return (x.exp() - x - 1.0).clamp(-ValueClamp, ValueClamp);                   // [N,T]
+        var x = (refLogProbs - logProbs).clamp(LogRatioLower, LogRatioUpper);        // [N,T]
+        return (x.exp() - x).sub(Scalars.OneDouble).clamp(ValueLower, ValueUpper);  // [N,T] eˣ − x − 1
     }
 }

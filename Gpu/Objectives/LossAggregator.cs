@@ -1,4 +1,6 @@
+using SaEI.Gpu.Runtime;
 using SaEI.Gpu.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SaEI.Gpu.Objectives;
@@ -39,12 +41,19 @@ public static class LossAggregator
         var result = mode switch
         {
             LossAggregation.TokenMean =>
-                masked.sum() / (denominator ?? Math.Max(1.0, weights.sum().to_type(ScalarType.Float64).item<double>())),
+                Divide(masked.sum(), denominator ?? Math.Max(1.0, weights.sum().to_type(ScalarType.Float64).item<double>())),
             LossAggregation.SequenceMeanTokenMean =>
-                (masked.sum(1) / weights.sum(1).clamp_min(1.0)).sum() / (denominator ?? Math.Max(1, values.shape[0])),
+                Divide((masked.sum(1) / weights.sum(1).clamp_min(Scalars.OneDouble)).sum(), denominator ?? Math.Max(1, values.shape[0])),
             _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "unknown loss aggregation"),
         };
         return result.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>value / divisor, the divisor's Scalar kept alive across the native call (<see cref="Scalars"/>).</summary>
+    private static Tensor Divide(Tensor value, double divisor)
+    {
+        using var divisorScalar = divisor.ToScalar();
+        return value.div(divisorScalar);
     }
 
     /// <summary>Token mean of values [N,T] over mask [N,T] (EasyR1 <c>masked_mean</c>, used for metrics).</summary>

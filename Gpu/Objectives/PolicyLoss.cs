@@ -1,3 +1,5 @@
+using SaEI.Gpu.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SaEI.Gpu.Objectives;
@@ -24,6 +26,9 @@ public static class PolicyLoss
     /// <summary>Bound on |δ| before exp, so the ratio and its gradient stay finite (EasyR1: 20).</summary>
     public const double LogRatioClamp = 20.0;
 
+    /// <summary>−<see cref="LogRatioClamp"/> and +<see cref="LogRatioClamp"/> as long-lived Scalars (<see cref="Scalars"/>).</summary>
+    internal static readonly Scalar LogRatioLower = (-LogRatioClamp).ToScalar(), LogRatioUpper = LogRatioClamp.ToScalar();
+
     /// <summary>
     /// logProbs, oldLogProbs [N,T]; advantages [N] or [N,T] → per-token loss and clip indicators, all [N,T].
     /// </summary>
@@ -33,13 +38,16 @@ public static class PolicyLoss
         var tokenAdvantages = TokenAdvantages(logProbs, oldLogProbs, advantages);
         using var scope = NewDisposeScope();
         var logRatio = logProbs - oldLogProbs;                                        // δ [N,T]
-        var ratio = logRatio.clamp(-LogRatioClamp, LogRatioClamp).exp();               // [N,T]
+        using var ratioLow = (1.0 - clipLow).ToScalar();
+        using var ratioHigh = (1.0 + clipHigh).ToScalar();
+        using var dual = dualClip.ToScalar();
+        var ratio = logRatio.clamp(LogRatioLower, LogRatioUpper).exp();                // [N,T]
         var pg1 = -tokenAdvantages * ratio;                                            // [N,T]
-        var pg2 = -tokenAdvantages * ratio.clamp(1.0 - clipLow, 1.0 + clipHigh);       // [N,T]
-        var pg3 = -tokenAdvantages * dualClip;                                         // [N,T]
+        var pg2 = -tokenAdvantages * ratio.clamp(ratioLow, ratioHigh);                 // [N,T]
+        var pg3 = (-tokenAdvantages).mul(dual);                                        // [N,T]
         var clippedHigherLoss = maximum(pg1, pg2);
         var clippedLowerLoss = minimum(clippedHigherLoss, pg3);
-        var negative = tokenAdvantages.lt(0).expand_as(logRatio);
+        var negative = tokenAdvantages.lt(Scalars.ZeroInt).expand_as(logRatio);
         var tokenLoss = where(negative, clippedLowerLoss, clippedHigherLoss);          // [N,T]
 
         var clippedHigher = pg1.lt(pg2).to_type(logProbs.dtype).detach();

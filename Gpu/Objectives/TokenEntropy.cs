@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SaEI.Gpu.Objectives;
@@ -28,7 +29,8 @@ public static class TokenEntropy
             throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "temperature must be positive (EasyR1 rollout: 1.0).");
 
         using var scope = NewDisposeScope();
-        var scaled = temperature == 1.0 ? logits : logits / temperature;            // [N,T,V]
+        using var temperatureScalar = temperature.ToScalar();
+        var scaled = temperature == 1.0 ? logits : logits.div(temperatureScalar);    // [N,T,V]
         var logPartition = scaled.logsumexp(-1);                                     // [N,T]
         var probabilities = scaled.softmax(-1);                                      // [N,T,V]
         var entropy = logPartition - (probabilities * scaled).sum(-1);               // [N,T]

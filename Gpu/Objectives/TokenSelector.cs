@@ -1,4 +1,6 @@
+using SaEI.Gpu.Runtime;
 using SaEI.Gpu.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SaEI.Gpu.Objectives;
@@ -21,6 +23,8 @@ namespace SaEI.Gpu.Objectives;
 /// </summary>
 public static class TokenSelector
 {
+    private static readonly Scalar Three = 3.ToScalar();
+
     /// <summary>entropy [N,T], responseMask [N,T] → selection mask [N,T] (bool), ranked on detached entropies.</summary>
     public static Tensor Select(Tensor entropy, Tensor responseMask, TokenSelection selection)
     {
@@ -32,21 +36,22 @@ public static class TokenSelector
 
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var valid = responseMask.ne(0);                                              // [N,T] bool
+        var valid = responseMask.ne(Scalars.ZeroInt);                                // [N,T] bool
         if (selection == TokenSelection.All) return valid.MoveToOuterDisposeScope();
 
         // Stable ascending sort of the valid entropies; invalid positions are sent behind every valid one by a
         // second stable sort on "is invalid", so their values never matter.
         long tokens = entropy.shape[1];
+        using var tokenCount = tokens.ToScalar();
         var byEntropy = entropy.detach().sort(1, stable: true).Indices;                  // [N,T]
         var invalidInOrder = valid.gather(1, byEntropy).logical_not().to_type(ScalarType.Int32);
         var validFirst = invalidInOrder.sort(1, stable: true).Indices;                    // [N,T]
         var order = byEntropy.gather(1, validFirst);                                 // [N,T] positions by rank
-        var positions = arange(tokens, dtype: ScalarType.Int64, device: entropy.device).expand(entropy.shape[0], tokens);
+        var positions = arange(Scalars.ZeroInt, tokenCount, Scalars.One, ScalarType.Int64, entropy.device).expand(entropy.shape[0], tokens);
         var rank = zeros_like(order).scatter_(1, order, positions);                  // [N,T] rank of each position
 
         var length = valid.sum(1, keepdim: true, type: ScalarType.Int64);            // [N,1] L
-        var third = length.div(3, RoundingMode.floor);                               // [N,1] ⌊L/3⌋
+        var third = length.div(Three, RoundingMode.floor);                           // [N,1] ⌊L/3⌋
         var low = rank.lt(third) & valid;
         var high = rank.ge(length - third) & valid;
         var result = selection switch
@@ -77,7 +82,7 @@ public static class TokenSelector
 
         using var scope = NewDisposeScope();
         var weights = selection.detach().to_type(entropy.dtype);                     // [N,T]
-        var rowMeans = (entropy * weights).sum(1) / weights.sum(1).clamp_min(1.0);  // [N]
+        var rowMeans = (entropy * weights).sum(1) / weights.sum(1).clamp_min(Scalars.OneDouble); // [N]
         return rowMeans.view(-1, rowsPerPrompt).mean([1]).MoveToOuterDisposeScope(); // [B]
     }
 

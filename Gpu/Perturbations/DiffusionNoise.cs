@@ -1,4 +1,6 @@
+using SaEI.Gpu.Runtime;
 using SaEI.Gpu.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SaEI.Gpu.Perturbations;
@@ -10,12 +12,12 @@ namespace SaEI.Gpu.Perturbations;
 ///   β_i = sigmoid(linspace(−6, 6, 1000))_i · (5e-3 − 1e-5) + 1e-5,   i = 0..999
 ///   ᾱ_t = Π_{i=0..t} (1 − β_i)
 ///   x_t = clamp(√ᾱ_t · x₀ + √(1 − ᾱ_t) · ε, 0, 1),   ε ~ N(0, I)
-///   annealed step (NoisyRollout): t = ⌊t₀ · decay(step)⌋,  decay = 1 − sigmoid(c·(step/T − m/T))
+///   annealed step (NoisyRollout): t = ⌊t₀ · decay(step)⌋,  decay = 1 − sigmoid(c·(step/T − m/T)),  step = 1..T
 ///   random-noise ablation (paper Fig. 4): t fixed (200, 300 or 500), no annealing
 /// </code>
 /// Decisions:
 /// 1. The annealing formula is implemented exactly as written, which is NoisyRollout's code. At T = 60, t₀ = 500,
-///    c = 30, m = 40 it gives t = 499 for steps 0..27, 496 at 30, 250 at 40, 3 at 50 and 0 from 53 on; this is the
+///    c = 30, m = 40 it gives t = 499 for steps 1..27, 496 at 30, 250 at 40, 3 at 50 and 0 from 53 on; this is the
 ///    spec's "t≈499 until ~30, 250 at 40, 0 by 50" up to rounding (t = 3 adds noise of std √(1−ᾱ_3) ≈ 0.0095,
 ///    about 2.4/255). No other reading of the formula gives exactly 499/250/0 at 30/40/50 without changing c or T
 ///    (that needs a slope ≥ 0.62 per step around m; the formula's slope is c/T = 0.5), so none was invented.
@@ -24,6 +26,8 @@ namespace SaEI.Gpu.Perturbations;
 /// 3. The schedule is computed in float64 (NoisyRollout: float32); ᾱ differs by &lt; 1e-6 relative.
 /// 4. ε is drawn on the CPU from the caller's explicit generator (float32) and moved to the pixels' device, so a seed
 ///    gives the same noise on every device.
+/// 5. step is NoisyRollout's 1-based <c>global_step</c> (the first RL step is step 1, ALGORITHM.md §5): the trainer's
+///    0-based step index + 1 (<see cref="NoiseStepFor"/>). Using the index itself gave each step its predecessor's noise.
 /// </summary>
 public static class DiffusionNoise
 {
@@ -55,28 +59,30 @@ public static class DiffusionNoise
         return AlphaBars[t];
     }
 
-    /// <summary>decay(step) = 1 − sigmoid(c·(step/T − m/T)) (NoisyRollout "sigmoid" decay mode).</summary>
-    public static double AnnealingDecay(int step, int totalSteps, double sharpness, double midpoint)
+    /// <summary>decay(step) = 1 − sigmoid(c·(step/T − m/T)) (NoisyRollout "sigmoid" decay mode), step 1-based.</summary>
+    public static double AnnealingDecay(int globalStep, int totalSteps, double sharpness, double midpoint)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(totalSteps, 1);
-        return 1.0 - Sigmoid(sharpness * ((double)step / totalSteps - midpoint / totalSteps));
+        return 1.0 - Sigmoid(sharpness * ((double)globalStep / totalSteps - midpoint / totalSteps));
     }
 
-    /// <summary>t = ⌊t₀ · decay(step)⌋, the noise step of RL step <paramref name="step"/> of <paramref name="totalSteps"/>.</summary>
-    public static int AnnealedStep(int initialStep, int step, int totalSteps, double sharpness, double midpoint) =>
-        (int)Math.Floor(initialStep * AnnealingDecay(step, totalSteps, sharpness, midpoint));
+    /// <summary>t = ⌊t₀ · decay(step)⌋, the noise step of 1-based RL step <paramref name="globalStep"/> of <paramref name="totalSteps"/>.</summary>
+    public static int AnnealedStep(int initialStep, int globalStep, int totalSteps, double sharpness, double midpoint) =>
+        (int)Math.Floor(initialStep * AnnealingDecay(globalStep, totalSteps, sharpness, midpoint));
 
     /// <summary>
-    /// The noise step a noise-perturbing method uses at RL step <paramref name="step"/>: NoisyRollout anneals
-    /// from noise_step; the random-noise ablation uses random_noise_step at every step.
+    /// The noise step a noise-perturbing method uses at the RL step with 0-based index <paramref name="stepIndex"/>
+    /// (<see cref="RlTrainer.StepIndex"/>; NoisyRollout's global_step = stepIndex + 1): NoisyRollout anneals from
+    /// noise_step; the random-noise ablation uses random_noise_step at every step.
     /// </summary>
-    public static int NoiseStepFor(RlOptions options, int step, int totalSteps)
+    public static int NoiseStepFor(RlOptions options, int stepIndex, int totalSteps)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfNegative(stepIndex);
         return options.Perturbation switch
         {
             Perturbation.AnnealedNoise => AnnealedStep(
-                options.NoiseStep, step, totalSteps, options.NoiseAnnealSharpness, options.NoiseAnnealMidpoint),
+                options.NoiseStep, stepIndex + 1, totalSteps, options.NoiseAnnealSharpness, options.NoiseAnnealMidpoint),
             Perturbation.FixedNoise => options.RandomNoiseStep,
             var other => throw new ArgumentException(
                 $"method {options.Method} has perturbation {other}, not diffusion noise; only NoisyRollout and RandomNoise add noise.",
@@ -96,8 +102,10 @@ public static class DiffusionNoise
         using var noGrad = no_grad();
         var noise = randn(pixels.shape, dtype: ScalarType.Float32, generator: generator)  // ε [B,3,H,W] on CPU
             .to(pixels.device).to_type(pixels.dtype);
-        var noisy = Math.Sqrt(alphaBar) * pixels.detach() + Math.Sqrt(1.0 - alphaBar) * noise;
-        return noisy.clamp(0.0, 1.0).MoveToOuterDisposeScope();
+        using var signalScale = Math.Sqrt(alphaBar).ToScalar();
+        using var noiseScale = Math.Sqrt(1.0 - alphaBar).ToScalar();
+        var noisy = pixels.detach().mul(signalScale).add(noise.mul(noiseScale), Scalars.One);
+        return noisy.clamp(Scalars.Zero, Scalars.OneDouble).MoveToOuterDisposeScope();
     }
 
     private static double[] BuildAlphaBars()

@@ -1,3 +1,4 @@
+using SaEI.Gpu.Runtime;
 using SaEI.Gpu.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -44,9 +45,10 @@ public static class EntropyGuidedAttack
         using var scope = NewDisposeScope();
         var clean = pixels.detach();
         CheckRange(clean);
-        double radius = iterations * stepSize;
-        var lower = (clean - radius).clamp_min(0.0);                                 // [B,...]
-        var upper = (clean + radius).clamp_max(1.0);                                 // [B,...]
+        using var radius = (iterations * stepSize).ToScalar();
+        using var step = stepSize.ToScalar();
+        var lower = clean.sub(radius).clamp_min(Scalars.Zero);                       // [B,...]
+        var upper = clean.add(radius, Scalars.One).clamp_max(Scalars.OneDouble);     // [B,...]
         var objectives = new List<double[]>(iterations + 1);
         var current = clean;
         for (int k = 0; k < iterations; k++)
@@ -58,7 +60,7 @@ public static class EntropyGuidedAttack
             objectives.Add(Values(value, k));
             var gradient = torch.autograd.grad([value.sum()], [input])[0];           // [B,...]
             var direction = where(gradient.isfinite(), gradient.sign(), zeros_like(gradient));
-            var next = (input.detach() + stepSize * direction).clamp(lower, upper);
+            var next = input.detach().add(direction.mul(step), Scalars.One).clamp(lower, upper);
             current = next.MoveToOuterDisposeScope();
         }
 

@@ -1,4 +1,5 @@
 using SaEI.Gpu.Models;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SaEI.Gpu.Rollout;
@@ -95,7 +96,8 @@ public static class Generation
             Tokens.Add(tokens);
             Active.Add(active);
             LogProbs.Add(where(active, logProbs, 0.0f));
-            finished = finished.logical_or(active.logical_and(tokens.eq(tokenizer.EndOfSequenceId)));
+            using var endOfSequence = tokenizer.EndOfSequenceId.ToScalar();
+            finished = finished.logical_or(active.logical_and(tokens.eq(endOfSequence)));
             AllFinished = finished.all().item<bool>();
             return tokens;
         }

@@ -1,4 +1,5 @@
 using SaEI.Gpu.Models;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SaEI.Gpu.Rollout;
@@ -68,7 +69,8 @@ public static class TeacherForcing
     public static TokenScores ScoreLogits(Tensor logits, Tensor responseIds, Tensor responseMask, double temperature, bool computeEntropy)
     {
         using var scope = NewDisposeScope();
-        var z = logits / temperature;                                                           // [N,Tr,V]
+        using var temperatureScalar = temperature.ToScalar();
+        var z = logits.div(temperatureScalar);                                                  // [N,Tr,V]
         var validTokens = responseMask.to_type(z.dtype);                                        // [N,Tr]
         var logProbs = nn.functional.log_softmax(z, -1).gather(-1, responseIds.unsqueeze(-1)).squeeze(-1) * validTokens;
         Tensor? entropy = null;

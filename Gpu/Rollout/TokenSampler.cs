@@ -1,3 +1,5 @@
+using SaEI.Gpu.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SaEI.Gpu.Rollout;
@@ -21,7 +23,8 @@ public static class TokenSampler
         }
         else
         {
-            var scaled = nn.functional.log_softmax(logits / temperature, -1);                  // [N,V]
+            using var temperatureScalar = temperature.ToScalar();
+            var scaled = nn.functional.log_softmax(logits.div(temperatureScalar), -1);         // [N,V]
             var probs = scaled.exp();
             if (topP < 1) probs = Nucleus(probs, topP);
             tokens = multinomial(probs, 1, false, generator).squeeze(-1);                      // [N]
@@ -35,7 +38,8 @@ public static class TokenSampler
     {
         var (sorted, indices) = probs.sort(-1, descending: true);                              // [N,V]
         var massBefore = sorted.cumsum(-1) - sorted;                                           // mass of strictly more likely tokens
-        var kept = sorted.masked_fill(massBefore.ge(topP), 0);
+        using var topPScalar = topP.ToScalar();
+        var kept = sorted.masked_fill(massBefore.ge(topPScalar), Scalars.ZeroInt);
         return zeros_like(probs).scatter(-1, indices, kept);
     }
 }

@@ -1,3 +1,5 @@
+using SaEI.Gpu.Runtime;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -46,16 +48,25 @@ public sealed class AdamWOptimizer : IDisposable
         StepCount++;
         double correction1 = 1 - Math.Pow(Beta1, StepCount);
         double correction2 = 1 - Math.Pow(Beta2, StepCount);
+        // Scalars live until the end of the step (Scalars.cs: a temporary could be freed during the native call).
+        using var decay = (1 - LearningRate * WeightDecay).ToScalar();
+        using var beta1 = Beta1.ToScalar();
+        using var firstWeight = (1 - Beta1).ToScalar();
+        using var beta2 = Beta2.ToScalar();
+        using var secondWeight = (1 - Beta2).ToScalar();
+        using var secondCorrection = correction2.ToScalar();
+        using var epsilon = Epsilon.ToScalar();
+        using var stepSize = (-LearningRate / correction1).ToScalar();
         for (int i = 0; i < parameters.Count; i++)
         {
             var parameter = parameters[i].Parameter;
             var gradient = parameter.grad;
             if (gradient is null) continue;
-            parameter.mul_(1 - LearningRate * WeightDecay);
-            firstMoments[i].mul_(Beta1).add_(gradient, alpha: 1 - Beta1);
-            secondMoments[i].mul_(Beta2).addcmul_(gradient, gradient, value: 1 - Beta2);
-            var denominator = (secondMoments[i] / correction2).sqrt_().add_(Epsilon);
-            parameter.addcdiv_(firstMoments[i], denominator, value: -LearningRate / correction1);
+            parameter.mul_(decay);
+            firstMoments[i].mul_(beta1).add_(gradient, alpha: firstWeight);
+            secondMoments[i].mul_(beta2).addcmul_(gradient, gradient, value: secondWeight);
+            var denominator = secondMoments[i].div(secondCorrection).sqrt_().add_(epsilon, Scalars.One);
+            parameter.addcdiv_(firstMoments[i], denominator, value: stepSize);
         }
     }
 

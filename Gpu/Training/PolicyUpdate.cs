@@ -1,6 +1,7 @@
 using SaEI.Gpu.Models;
 using SaEI.Gpu.Objectives;
 using SaEI.Gpu.Rollout;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SaEI.Gpu.Training;
@@ -91,7 +92,8 @@ internal sealed class PolicyUpdate(IPolicyModel policy, AdamWOptimizer optimizer
         if (coefficient >= 1) return;
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        foreach (var (_, parameter) in policy.NamedParameters()) parameter.grad?.mul_(coefficient);
+        using var coefficientScalar = coefficient.ToScalar();
+        foreach (var (_, parameter) in policy.NamedParameters()) parameter.grad?.mul_(coefficientScalar);
     }
 }
 

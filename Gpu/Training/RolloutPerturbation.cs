@@ -26,9 +26,12 @@ namespace SaEI.Gpu.Training;
 /// </summary>
 public static class RolloutPerturbation
 {
-    /// <summary>cleanPixels [B,3,H,W] in [0,1], the clean round's rollout ([B·n] rows) → perturbed images [B,3,H,W].</summary>
+    /// <summary>
+    /// cleanPixels [B,3,H,W] in [0,1], the clean round's rollout ([B·n] rows) → perturbed images [B,3,H,W];
+    /// <paramref name="stepIndex"/> is the 0-based RL step index (the noise schedule counts from 1).
+    /// </summary>
     public static PerturbedImages Perturb(IPolicyModel model, Tensor cleanPixels, RolloutBatch cleanRollout, RlOptions options,
-        int step, int totalSteps, Generator noiseGenerator)
+        int stepIndex, int totalSteps, Generator noiseGenerator)
     {
         ArgumentNullException.ThrowIfNull(options);
         switch (options.Perturbation)
@@ -46,7 +49,7 @@ public static class RolloutPerturbation
                     CleanScores = cleanScores,
                 };
             case Perturbation.AnnealedNoise or Perturbation.FixedNoise:
-                int noiseStep = DiffusionNoise.NoiseStepFor(options, step, totalSteps);
+                int noiseStep = DiffusionNoise.NoiseStepFor(options, stepIndex, totalSteps);
                 var noisy = DiffusionNoise.Apply(cleanPixels, noiseStep, noiseGenerator);                 // [B,3,H,W]
                 return new PerturbedImages(noisy, LInfinity(noisy, cleanPixels), null, null, noiseStep);
             default:

@@ -1,3 +1,4 @@
+using SaEI.Gpu.Runtime;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
 
@@ -24,8 +25,8 @@ internal sealed class DecoderLayer : nn.Module
     public Tensor Forward(Tensor h, Tensor cos, Tensor sin, Tensor allowed, LayerKvCache? cache, long offset)
     {
         using var scope = NewDisposeScope();
-        h = h + selfAttention.Forward(inputLayerNorm.forward(h), cos, sin, allowed, cache, offset);
-        h = h + mlp.forward(postAttentionLayerNorm.forward(h));
+        h = h.add(selfAttention.Forward(inputLayerNorm.forward(h), cos, sin, allowed, cache, offset), Scalars.One);
+        h = h.add(mlp.forward(postAttentionLayerNorm.forward(h)), Scalars.One);
         return h.MoveToOuterDisposeScope();
     }
 }

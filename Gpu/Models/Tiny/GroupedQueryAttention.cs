@@ -1,3 +1,5 @@
+using SaEI.Gpu.Runtime;
+using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
@@ -54,8 +56,9 @@ internal sealed class GroupedQueryAttention : nn.Module
         }
         k = RepeatKeyValue(k);                                                               // [N,H,Tk,d]
         v = RepeatKeyValue(v);
-        var scores = matmul(q, k.transpose(2, 3)) / Math.Sqrt(headDim);                     // [N,H,T,Tk]
-        scores = scores.masked_fill(allowed.logical_not(), double.NegativeInfinity);
+        using var scale = Math.Sqrt(headDim).ToScalar();
+        var scores = matmul(q, k.transpose(2, 3)).div(scale);                                // [N,H,T,Tk]
+        scores = scores.masked_fill(allowed.logical_not(), Scalars.NegativeInfinity);
         var context = matmul(nn.functional.softmax(scores, -1), v);                         // [N,H,T,d]
         context = context.transpose(1, 2).reshape(n, t, heads * headDim);                   // [N,T,H·d]
         return oProj.forward(context).MoveToOuterDisposeScope();

@@ -1,3 +1,5 @@
+using SaEI.Gpu.Runtime;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -19,7 +21,8 @@ internal sealed class RmsNorm : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var variance = x.pow(2).mean([-1], keepdim: true);   // [..., 1]
-        return (weight * (x * rsqrt(variance + eps))).MoveToOuterDisposeScope();
+        using var epsilon = eps.ToScalar();
+        var variance = x.pow(Scalars.Two).mean([-1], keepdim: true);   // [..., 1]
+        return (weight * (x * rsqrt(variance.add(epsilon, Scalars.One)))).MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,5 @@
+using SaEI.Gpu.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SaEI.Gpu.Models.Tiny;
@@ -14,7 +16,8 @@ internal static class RotaryEmbedding
     public static (Tensor Cos, Tensor Sin) CosSin(Tensor positions, int headDim, double theta, ScalarType dtype)
     {
         using var scope = NewDisposeScope();
-        var exponents = arange(0, headDim, 2, float64, positions.device) / headDim;              // [d/2]
+        using var dimension = headDim.ToScalar();
+        var exponents = arange(Scalars.ZeroInt, dimension, Scalars.Two, float64, positions.device).div(dimension); // [d/2]
         var inverseFrequency = pow(theta, exponents).reciprocal();                               // [d/2]
         var freqs = positions.to_type(float64).unsqueeze(-1) * inverseFrequency;                 // [N,T,d/2]
         var emb = cat([freqs, freqs], -1).unsqueeze(1);                                          // [N,1,T,d]
@@ -27,13 +30,13 @@ internal static class RotaryEmbedding
         using var scope = NewDisposeScope();
         long half = x.shape[^1] / 2;
         var rotated = cat([-x.narrow(-1, half, half), x.narrow(-1, 0, half)], -1);
-        return (x * cos + rotated * sin).MoveToOuterDisposeScope();
+        return (x * cos).add(rotated * sin, Scalars.One).MoveToOuterDisposeScope();
     }
 
     /// <summary>attentionMask [N,T] (1 token, 0 pad) → positions [N,T] = cumsum − 1, pads clamped to 0.</summary>
     public static Tensor PositionIds(Tensor attentionMask)
     {
         using var scope = NewDisposeScope();
-        return (attentionMask.to_type(int64).cumsum(1) - 1).clamp_min(0).MoveToOuterDisposeScope();
+        return attentionMask.to_type(int64).cumsum(1).sub(Scalars.One).clamp_min(Scalars.ZeroInt).MoveToOuterDisposeScope();
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SaEI.Gpu.Checkpoints;
+using SaEI.Gpu.Runtime;
 using SaEI.Gpu.Tokenization;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -85,7 +86,7 @@ public sealed class TinyVlm : nn.Module, IPolicyModel
             {
                 if (parameter.dim() == 2) parameter.normal_(0, config.InitializerRange, generator);
                 else if (name.EndsWith(".bias", StringComparison.Ordinal)) parameter.zero_();
-                else parameter.fill_(1.0);
+                else parameter.fill_(Scalars.OneDouble);
             }
         }
         model.to(device);
@@ -163,10 +164,13 @@ public sealed class TinyVlm : nn.Module, IPolicyModel
     {
         using var scope = NewDisposeScope();
         long n = inputIds.shape[0], t = inputIds.shape[1], p = imageFeatures.shape[1], d = imageFeatures.shape[2];
-        var isImage = inputIds.eq(tokenizer.ImagePadId);                                     // [N,T]
-        var order = isImage.to_type(int64).cumsum(1) - 1;                                    // [N,T] j-th placeholder
+        using var imagePadId = tokenizer.ImagePadId.ToScalar();
+        using var placeholders = p.ToScalar();
+        using var lastPlaceholder = (p - 1).ToScalar();
+        var isImage = inputIds.eq(imagePadId);                                               // [N,T]
+        var order = isImage.to_type(int64).cumsum(1).sub(Scalars.One);                       // [N,T] j-th placeholder
         var counts = isImage.sum(1);                                                         // [N]
-        var short_ = counts.lt(p);
+        var short_ = counts.lt(placeholders);
         if (short_.any().item<bool>())
         {
             long row = short_.to_type(int64).argmax().item<long>();
@@ -174,8 +178,8 @@ public sealed class TinyVlm : nn.Module, IPolicyModel
                 $"Row {row} of inputIds has {counts[row].item<long>()} image placeholder tokens; the model needs {p}. Build prompts with the tokenizer's BuildPrompt.",
                 nameof(inputIds));
         }
-        var use = isImage.logical_and(order.lt(p)).unsqueeze(-1);                           // [N,T,1]
-        var index = order.clamp(0, p - 1).unsqueeze(-1).expand(n, t, d);                    // [N,T,D]
+        var use = isImage.logical_and(order.lt(placeholders)).unsqueeze(-1);                // [N,T,1]
+        var index = order.clamp(Scalars.ZeroInt, lastPlaceholder).unsqueeze(-1).expand(n, t, d); // [N,T,D]
         var gathered = imageFeatures.gather(1, index);                                       // [N,T,D]
         return where(use, gathered, textEmbeds).MoveToOuterDisposeScope();
     }

@@ -1,3 +1,4 @@
+using SaEI.Gpu.Runtime;
 using static TorchSharp.torch;
 
 namespace SaEI.Gpu.Models.Tiny;
@@ -60,11 +61,11 @@ internal sealed class TinyVlmDecodingSession : IDecodingSession
         using var scope = NewDisposeScope();
         long n = inputIds.shape[0];
         var h = model.EmbedTokens(tokenIds.view(n, 1));                                       // [N,1,D]
-        keyMask.narrow(1, offset, 1).fill_(true);
+        keyMask.narrow(1, offset, 1).fill_(Scalars.True);
         var allowed = keyMask.narrow(1, 0, offset + 1).view(n, 1, 1, offset + 1);            // [N,1,1,Tk]
         var hidden = model.RunText(h, nextPosition.view(n, 1), allowed, caches, offset);     // [N,1,D]
         offset++;
-        nextPosition.add_(1);
+        nextPosition.add_(Scalars.One, Scalars.One);
         return model.LogitsOf(hidden.select(1, 0)).MoveToOuterDisposeScope();               // [N,V]
     }
 

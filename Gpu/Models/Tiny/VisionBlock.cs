@@ -1,3 +1,5 @@
+using SaEI.Gpu.Runtime;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -29,8 +31,8 @@ internal sealed class VisionBlock : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor h)
     {
         using var scope = NewDisposeScope();
-        h = h + attn.forward(norm1.forward(h));
-        h = h + mlp.forward(norm2.forward(h));
+        h = h.add(attn.forward(norm1.forward(h)), Scalars.One);
+        h = h.add(mlp.forward(norm2.forward(h)), Scalars.One);
         return h.MoveToOuterDisposeScope();
     }
 }
@@ -56,7 +58,8 @@ internal sealed class VisionAttention : nn.Module<Tensor, Tensor>
         long n = x.shape[0], p = x.shape[1], width = x.shape[2], headDim = width / heads;
         var qkvHeads = qkv.forward(x).view(n, p, 3, heads, headDim).permute(2, 0, 3, 1, 4);   // [3,N,H,P,d]
         var (q, k, v) = (qkvHeads[0], qkvHeads[1], qkvHeads[2]);                            // [N,H,P,d]
-        var weights = nn.functional.softmax(matmul(q, k.transpose(2, 3)) / Math.Sqrt(headDim), -1); // [N,H,P,P]
+        using var scale = Math.Sqrt(headDim).ToScalar();
+        var weights = nn.functional.softmax(matmul(q, k.transpose(2, 3)).div(scale), -1);   // [N,H,P,P]
         var context = matmul(weights, v).transpose(1, 2).reshape(n, p, width);               // [N,P,Dv]
         return proj.forward(context).MoveToOuterDisposeScope();
     }

@@ -1,3 +1,4 @@
+using SaEI.Gpu.Runtime;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
@@ -49,7 +50,7 @@ internal sealed class VisionEncoder : nn.Module<Tensor, Tensor>
         var patches = normalised.view(n, 3, grid, patchSize, grid, patchSize)
             .permute(0, 2, 4, 1, 3, 5)                                                       // [N,gh,gw,3,p,p]
             .reshape(n, grid * grid, 3 * patchSize * patchSize);                             // [N,P,3p²]
-        var h = patchEmbed.forward(patches) + positionEmbedding;                             // [N,P,Dv]
+        var h = patchEmbed.forward(patches).add(positionEmbedding, Scalars.One);             // [N,P,Dv]
         foreach (var block in blocks) h = block.forward(h);
         return merger.forward(h).MoveToOuterDisposeScope();                                 // [N,P,D]
     }

@@ -9,10 +9,12 @@ namespace SaEI.Gpu.Tasks.Grading;
 /// at every one of <see cref="SymbolProbes"/> seeded random points when there are free symbols.
 /// 1. Symbols are bound to fixed pseudo-random values in [0.5, 3) (seed 20240917): deterministic, positive so that
 ///    sqrt and ln stay real. A non-finite value at any point means "not equal" (sympy: zoo/nan ≠ 0).
-/// 2. Decimals are exact (see <see cref="Quantity.FromDecimal"/>); a side that is an exact decimal never equals an
-///    irrational side without decimals (sympy leaves Float − sqrt(2) unevaluated, hence ≠ 0).
-/// 3. Known gaps: identities sympy proves but floats miss or the reverse; sympy's 53-bit Float sums
-///    (0.1+0.2 ≠ 0.3 there, = here); a surd that evaluates to a rational compared with a decimal (sqrt(2)^2 vs 2.5−0.5).
+/// 2. Decimals are sympy Floats, i.e. doubles computed sympy's way (<see cref="Quantity"/> decision 2): without symbols
+///    a Float side equals a Float or rational side only when both are the same double (sympy's g − a is then exactly
+///    0; 40/3.0 ≠ 40/3, 0.1+0.2 ≠ 0.3, 1.5 = 3/2), and never an irrational side (sympy leaves Float − sqrt(2)
+///    unevaluated, hence ≠ 0). Decimals of more than 15 digits are exact and never equal an irrational side either.
+/// 3. Known gaps: identities sympy proves but floats miss or the reverse; a surd that evaluates to a rational
+///    compared with a decimal (sqrt(2)^2 vs 2.5−0.5).
 /// </summary>
 public static class SympyEquivalence
 {
@@ -48,6 +50,8 @@ public static class SympyEquivalence
         {
             var g = groundTruth.Evaluate(NoSymbols);
             var a = given.Evaluate(NoSymbols);
+            if (g.IsFloat || a.IsFloat)
+                return (g.IsFloat || g.IsExact) && (a.IsFloat || a.IsExact) && double.IsFinite(g.Value) && g.Value == a.Value;
             // sympy never cancels a decimal against a surd or π: 1.4142135623730951 − sqrt(2) stays non-zero.
             if ((IsDecimal(groundTruth, g) && !a.IsExact && !given.ContainsDecimal)
                 || (IsDecimal(given, a) && !g.IsExact && !groundTruth.ContainsDecimal)) return false;

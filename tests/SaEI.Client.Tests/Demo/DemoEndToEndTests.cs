@@ -69,6 +69,9 @@ public sealed partial class DemoEndToEndTests
         Assert.Matches("SaEI (beat|did not beat|scored above|did worse)", report);
         Assert.Contains("![entropy](entropy.png)", report, StringComparison.Ordinal);
         Assert.Contains("| grpo ", report, StringComparison.Ordinal);
+        // No fault is injected here: a restart would be a spontaneous failure (issue #11 item 1).
+        Assert.Contains("Restarts: 0 over 6 runs.", report, StringComparison.Ordinal);
+        Assert.Contains("Restarts: 0 over 6 runs.", output.ToString(), StringComparison.Ordinal);
     }
 
     /// <summary>

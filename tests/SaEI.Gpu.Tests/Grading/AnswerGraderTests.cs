@@ -51,6 +51,24 @@ public sealed class AnswerGraderTests
     public void Strictness_rules_hold(string given, string groundTruth, bool expected) =>
         Assert.Equal(expected, AnswerGrader.Grade(given, groundTruth));
 
+    /// <summary>
+    /// Issue #11 item 11: decimals are sympy Floats. sympy computes 40/3.0 as 40·(1/3.0) = 13.333333333333332 in
+    /// 53 bits, and (40/3) − that is 1.8e-15, not 0: MathRuler rejects "\frac{40}{3}.0"; 1.5 − 3/2 is exactly 0.
+    /// </summary>
+    [Theory]
+    [InlineData("\\frac{40}{3}.0", "\\frac{40}{3}", false)]
+    [InlineData("\\begin{pmatrix} \\frac{40}{3}.0 \\\\ 2 \\end{pmatrix}", "\\begin{pmatrix} \\frac{40}{3} \\\\ 2 \\end{pmatrix}", false)]
+    [InlineData("40/3.0", "40/3", false)]
+    [InlineData("\\frac{40}{3}", "\\frac{40}{3}", true)]
+    [InlineData("1.5", "\\frac{3}{2}", true)] // 3/2 − 1.5 is exactly 0 in binary
+    [InlineData("2.5", "5/2", true)]
+    [InlineData("0.25", "\\frac{1}{4}", true)]
+    [InlineData("0.1+0.2", "0.3", false)] // 0.30000000000000004 − 0.3 ≠ 0 in sympy
+    [InlineData("13.333333333333334", "\\frac{40}{3}", false)] // 17 digits: a Float of higher precision
+    [InlineData("\\frac{3}{2}.0", "1.5", true)] // 3/2.0 = 3·(1/2.0) = 1.5 exactly
+    public void Decimals_compare_as_sympy_floats(string given, string groundTruth, bool expected) =>
+        Assert.Equal(expected, AnswerGrader.Grade(given, groundTruth));
+
     [Fact]
     public void Null_given_is_wrong_but_the_string_None_is_graded() =>
         Assert.Equal((false, true), (AnswerGrader.Grade(null, "None"), AnswerGrader.Grade("None", "None")));

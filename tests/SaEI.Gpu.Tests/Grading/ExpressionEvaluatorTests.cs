@@ -58,9 +58,21 @@ public sealed class ExpressionEvaluatorTests
     [Fact]
     public void Exact_rationals_stay_exact()
     {
-        var value = ExpressionEvaluator.TryParse("1/3+1/6-0.5+2^64")!.Evaluate(new Dictionary<string, double>());
+        var value = ExpressionEvaluator.TryParse("1/3+1/6-1/2+2^64")!.Evaluate(new Dictionary<string, double>());
         Assert.True(value.IsExact);
         Assert.Equal(System.Numerics.BigInteger.Pow(2, 64), value.Numerator);
         Assert.Equal(System.Numerics.BigInteger.One, value.Denominator);
+    }
+
+    [Fact]
+    public void A_decimal_makes_a_sympy_float_computed_in_doubles_the_way_sympy_does()
+    {
+        // 1/3 + 1/6 stays the exact 1/2; minus the Float 0.5 is a Float 0. 40/3.0 is 40·(1/3.0) (sympy's
+        // Rational ÷ Float), one ulp below the double nearest 40/3.
+        var zero = ExpressionEvaluator.TryParse("1/3+1/6-0.5")!.Evaluate(new Dictionary<string, double>());
+        Assert.Equal((false, true, 0.0), (zero.IsExact, zero.IsFloat, zero.Value));
+        var third = ExpressionEvaluator.TryParse("40/3.0")!.Evaluate(new Dictionary<string, double>());
+        Assert.Equal((true, 40 * (1 / 3.0)), (third.IsFloat, third.Value));
+        Assert.NotEqual(40 / 3.0, third.Value);
     }
 }

@@ -32,7 +32,7 @@ public sealed class DiffusionNoiseTests
     }
 
     [Theory]
-    [InlineData(0, 499)]
+    [InlineData(1, 499)]
     [InlineData(27, 499)]
     [InlineData(30, 496)]
     [InlineData(40, 250)]
@@ -47,10 +47,23 @@ public sealed class DiffusionNoiseTests
     }
 
     [Fact]
+    public void The_first_rl_step_is_noisy_rollouts_global_step_one()
+    {
+        // Issue #11 item 11. T = 2, c = 30, m = 1, t₀ = 500. The first step (index 0) is global_step 1:
+        // decay = 1 − sigmoid(30·(1/2 − 1/2)) = 1 − ½ → t = ⌊500·½⌋ = 250. (Read as step 0, the old bug:
+        // 1 − sigmoid(−15) ≈ 1 − 3.1e-7 → ⌊499.99985⌋ = 499.) The last step, global_step 2:
+        // 1 − sigmoid(15) ≈ 3.06e-7 → ⌊1.5e-4⌋ = 0.
+        var options = new RlOptions { Method = RlMethod.NoisyRollout, NoiseStep = 500, NoiseAnnealSharpness = 30, NoiseAnnealMidpoint = 1 };
+        Assert.Equal(250, DiffusionNoise.NoiseStepFor(options, stepIndex: 0, totalSteps: 2));
+        Assert.Equal(0, DiffusionNoise.NoiseStepFor(options, stepIndex: 1, totalSteps: 2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => DiffusionNoise.NoiseStepFor(options, stepIndex: -1, totalSteps: 2));
+    }
+
+    [Fact]
     public void Methods_pick_annealed_or_fixed_steps_and_others_are_rejected()
     {
         var noisy = new RlOptions { Method = RlMethod.NoisyRollout };
-        Assert.Equal(250, DiffusionNoise.NoiseStepFor(noisy, 40, 60));
+        Assert.Equal(250, DiffusionNoise.NoiseStepFor(noisy, stepIndex: 39, totalSteps: 60));     // global_step 40
         var random = new RlOptions { Method = RlMethod.RandomNoise, RandomNoiseStep = 300 };
         Assert.Equal(300, DiffusionNoise.NoiseStepFor(random, 0, 60));
         Assert.Equal(300, DiffusionNoise.NoiseStepFor(random, 59, 60));

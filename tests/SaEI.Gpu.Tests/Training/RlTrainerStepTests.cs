@@ -6,6 +6,18 @@ namespace SaEI.Gpu.Tests.Training;
 
 public sealed class RlTrainerStepTests
 {
+    [Fact]
+    public void NoisyRollouts_first_step_uses_the_noise_of_global_step_one()
+    {
+        // Issue #11 item 11: T = 2, c = 30, m = 1, t₀ = 500 → global_step 1: ⌊500·(1 − sigmoid(0))⌋ = 250;
+        // global_step 2: ⌊500·(1 − sigmoid(15))⌋ = 0 (DiffusionNoiseTests derives both).
+        using var policy = Model();
+        var options = Options(RlMethod.NoisyRollout) with { KlCoefficient = 0, NoiseStep = 500, NoiseAnnealSharpness = 30, NoiseAnnealMidpoint = 1 };
+        using var trainer = new RlTrainer(policy, null, options, Problems(2), totalSteps: 2, seed: 2, ImageSize);
+        Assert.Equal(250, trainer.Step()[RlStepMetrics.AttackNoiseStep]);
+        Assert.Equal(0, trainer.Step()[RlStepMetrics.AttackNoiseStep]);
+    }
+
     [Theory]
     [InlineData(RlMethod.Grpo)]
     [InlineData(RlMethod.Saei)]
