@@ -1,3 +1,4 @@
+using SaEI.Gpu.Runtime;
 using static TorchSharp.torch;
 
 namespace SaEI.Gpu.Tasks.Images;
@@ -42,7 +43,9 @@ public static class ImageTensors
         if (chw.dim() != 3 || chw.shape[0] != 3) throw new ArgumentException($"Expected [3,H,W] or [1,3,H,W], got [{string.Join(",", pixels.shape)}].", nameof(pixels));
         int height = (int)chw.shape[1], width = (int)chw.shape[2];
         // [3,H,W] → [H,W,3] bytes
-        byte[] rgb = (chw.detach().cpu().to(float32).clamp(0, 1) * 255).round().permute(1, 2, 0).contiguous().to(uint8).data<byte>().ToArray();
+        using var byteMax = 255.0.ToScalar(); // kept alive across the native call (Runtime/Scalars.cs)
+        byte[] rgb = chw.detach().cpu().to(float32).clamp(Scalars.Zero, Scalars.OneDouble).mul(byteMax)
+            .round().permute(1, 2, 0).contiguous().to(uint8).data<byte>().ToArray();
         return new RgbImage(width, height, rgb);
     }
 
