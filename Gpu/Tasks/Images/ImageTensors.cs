@@ -1,4 +1,5 @@
 using SaEI.Gpu.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SaEI.Gpu.Tasks.Images;
