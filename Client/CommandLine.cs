@@ -90,7 +90,7 @@ public static class CommandLine
 
         cluster verbs (sweep launch/status/cancel, watch, leaderboard, run show) also take:
           --cluster-id ID | --gateway-port N    which cluster (default: the local silo's gateway on port 30000)
-          --timeout SECONDS                     give up when the cluster does not answer (default 10)
+          --timeout SECONDS                     give up when the cluster does not answer (default 8)
           --tls-cert FILE --tls-ca FILE         mutual TLS (or SAEI_TLS_CERT, SAEI_TLS_CA; key password in SAEI_TLS_PASSWORD)
 
         exit codes: 0 success; 1 failure (invalid input, unreachable cluster or storage, a failed check);

@@ -5,7 +5,10 @@ namespace SaEI.Client.Commands;
 /// <summary>
 /// The client host's logging: warnings and errors only, one line each, on stderr, so that stdout carries results
 /// alone (`--json` stays parseable). An exception is shown as its type and message; the stack trace only with
-/// SAEI_DEBUG=1, since the expected failures (no silo, refused certificate) need no trace to be understood.
+/// SAEI_DEBUG=1, since the expected failures (no silo, refused certificate) need no trace to be understood. The
+/// warnings that only restate such a failure (each refused connection attempt, the host's "failed to start", the
+/// manifest provider stopped mid-start) are left out: the verb's own one-line error says what happened and what to
+/// do; SAEI_DEBUG=1 shows them all.
 /// </summary>
 public static class ClientLogging
 {
@@ -13,7 +16,14 @@ public static class ClientLogging
     {
         logging.ClearProviders();
         logging.SetMinimumLevel(LogLevel.Warning);
-        logging.AddProvider(new OneLineProvider(error, Environment.GetEnvironmentVariable("SAEI_DEBUG") == "1"));
+        bool debug = Environment.GetEnvironmentVariable("SAEI_DEBUG") == "1";
+        if (!debug)
+        {
+            logging.AddFilter("Orleans.Runtime.Messaging.ConnectionManager", LogLevel.Error);
+            logging.AddFilter("Orleans.Runtime.ClientClusterManifestProvider", LogLevel.Critical);
+            logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.Critical);
+        }
+        logging.AddProvider(new OneLineProvider(error, debug));
     }
 
     private sealed class OneLineProvider(TextWriter error, bool stackTraces) : ILoggerProvider

@@ -16,8 +16,11 @@ namespace SaEI.Client.Commands;
 /// </summary>
 public sealed class ClusterConnection : IAsyncDisposable
 {
-    /// <summary>Seconds to wait for the cluster when --timeout is not given.</summary>
-    public const int DefaultTimeoutSeconds = 10;
+    /// <summary>
+    /// Seconds to wait for the cluster when --timeout is not given: with the runtime's start-up the whole verb gives
+    /// up within 10 s.
+    /// </summary>
+    public const int DefaultTimeoutSeconds = 8;
 
     /// <summary>The shortest a single request may wait once connected (Orleans' default response timeout).</summary>
     private static readonly TimeSpan MinimumResponseTimeout = TimeSpan.FromSeconds(30);
