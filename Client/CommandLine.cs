@@ -10,6 +10,8 @@ public static class CommandLine
             Console.WriteLine(Usage);
             return args.Length == 0 ? 2 : 0;
         }
+        // --timeout counts from the process start, as `time saei ...` does (ClusterConnection.CountFrom).
+        Commands.ClusterConnection.CountFrom.Value = System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime();
         using var cancellation = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {

@@ -95,7 +95,10 @@ public sealed record TlsSettings
         X509Certificate2 certificate;
         try
         {
-            bool pem = File.ReadAllText(path).Contains("-----BEGIN", StringComparison.Ordinal);
+            string text = File.ReadAllText(path);
+            bool pem = text.Contains("-----BEGIN", StringComparison.Ordinal);
+            if (pem && !text.Contains("PRIVATE KEY-----", StringComparison.Ordinal))
+                throw new ArgumentException($"{CertificateKey}: '{path}' has no private key; TLS needs the certificate together with its key (append the key's PEM to the file, or use a PKCS#12 file).");
             certificate = !pem ? X509CertificateLoader.LoadPkcs12FromFile(path, Password)
                 : Password is null ? X509Certificate2.CreateFromPemFile(path)
                 : X509Certificate2.CreateFromEncryptedPemFile(path, Password);
