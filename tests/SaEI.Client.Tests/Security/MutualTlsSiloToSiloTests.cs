@@ -48,7 +48,7 @@ public sealed class MutualTlsSiloToSiloTests
                 using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(120));
                 var refused = await Assert.ThrowsAnyAsync<Exception>(() => rogue.StartAsync(limit.Token));
                 Assert.False(limit.IsCancellationRequested, $"the rogue silo neither joined nor failed within 120 s ({refused.GetType().Name})");
-                Assert.IsType<OrleansClusterConnectivityCheckFailedException>(refused);
+                Assert.IsType<Orleans.Runtime.MembershipService.OrleansClusterConnectivityCheckFailedException>(refused);
             }
             Assert.Equal(2, (await management.GetHosts(onlyActive: true)).Count);
         }
