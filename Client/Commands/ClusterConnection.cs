@@ -47,6 +47,14 @@ public sealed class ClusterConnection : IAsyncDisposable
         int gatewayPort = arguments.IntOption("--gateway-port") ?? 30000;
         var timeout = TimeSpan.FromSeconds(arguments.IntOption("--timeout") ?? DefaultTimeoutSeconds);
         var tls = LoadTls(arguments);
+        string? storage = null;
+        if (clusterId is not null)
+        {
+            // The silos are found through storage: a wrong key or a storage outage is named as such, not as "no silo".
+            storage = LocalStorage.ResolveConnectionString();
+            if (await StorageCheck.CheckAsync(storage, Remaining(timeout), cancellation) is { } problem)
+                throw new UserFacingException($"cannot look up cluster '{clusterId}': {problem}");
+        }
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
         ClientLogging.Configure(builder.Logging, Console.Error);
         // The command line owns Ctrl-C (exit 130) and process exit; the console lifetime would take SIGINT and hold
@@ -54,9 +62,8 @@ public sealed class ClusterConnection : IAsyncDisposable
         builder.Services.AddSingleton<IHostLifetime, VerbLifetime>();
         builder.UseOrleansClient(client =>
         {
-            if (clusterId is not null)
+            if (clusterId is not null && storage is not null)
             {
-                string storage = LocalStorage.ResolveConnectionString();
                 client.UseAzureStorageClustering(options => options.TableServiceClient = new TableServiceClient(storage));
                 client.Configure<ClusterOptions>(options => { options.ClusterId = clusterId; options.ServiceId = "saei"; });
             }

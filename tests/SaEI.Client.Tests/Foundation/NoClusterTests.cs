@@ -71,4 +71,19 @@ public sealed class NoClusterTests
         Assert.Equal(1, bad.ExitCode);
         Assert.Contains("--timeout", bad.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_cluster_looked_up_through_storage_with_a_wrong_key_names_SAEI_STORAGE()
+    {
+        await SaEI.Testing.Azurite.EnsureRunningAsync();
+        string wrongKey = Convert.ToBase64String(new byte[64]);
+        string connection = System.Text.RegularExpressions.Regex.Replace(SaEI.Grains.Storage.LocalStorage.AzuriteConnectionString(), "AccountKey=[^;]+", $"AccountKey={wrongKey}");
+        var result = await SaeiProcess.RunAsync(["sweep", "status", "exp-1", "--cluster-id", "no-such-cluster", "--json"], new Dictionary<string, string?> { ["SAEI_STORAGE"] = connection });
+        Assert.True(result.ExitCode == 1, $"exit {result.ExitCode}\n{result.Error}");
+        Assert.Contains("cannot look up cluster 'no-such-cluster'", result.Error, StringComparison.Ordinal);
+        Assert.Contains("refused the credentials", result.Error, StringComparison.Ordinal);
+        Assert.Contains("SAEI_STORAGE", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(wrongKey, result.Error, StringComparison.Ordinal);
+        Assert.Empty(result.Output);
+    }
 }
