@@ -55,26 +55,7 @@ public sealed class ClusterConnection : IAsyncDisposable
             if (await StorageCheck.CheckAsync(storage, Remaining(timeout), cancellation) is { } problem)
                 throw new UserFacingException($"cannot look up cluster '{clusterId}': {problem}");
         }
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        ClientLogging.Configure(builder.Logging, Console.Error);
-        // The command line owns Ctrl-C (exit 130) and process exit; the console lifetime would take SIGINT and hold
-        // the exit of a verb whose connection failed until the half-started host stopped.
-        builder.Services.AddSingleton<IHostLifetime, VerbLifetime>();
-        builder.UseOrleansClient(client =>
-        {
-            if (clusterId is not null && storage is not null)
-            {
-                client.UseAzureStorageClustering(options => options.TableServiceClient = new TableServiceClient(storage));
-                client.Configure<ClusterOptions>(options => { options.ClusterId = clusterId; options.ServiceId = "saei"; });
-            }
-            else
-            {
-                client.UseLocalhostClustering(gatewayPort);
-            }
-            client.Configure<ClientMessagingOptions>(options => options.ResponseTimeout = timeout > MinimumResponseTimeout ? timeout : MinimumResponseTimeout);
-            if (tls is not null) client.UseTls(tls.Certificate, tls.Configure);
-        });
-        var host = builder.Build();
+        var host = BuildHost(clusterId, storage, gatewayPort, timeout, tls);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         deadline.CancelAfter(Remaining(timeout));
         try
@@ -108,6 +89,31 @@ public sealed class ClusterConnection : IAsyncDisposable
         {
             host.Dispose();
         }
+    }
+
+    /// <summary>The client host: Orleans client, one-line stderr logging, no console lifetime.</summary>
+    private static IHost BuildHost(string? clusterId, string? storage, int gatewayPort, TimeSpan timeout, MutualTls? tls)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        ClientLogging.Configure(builder.Logging, Console.Error);
+        // The command line owns Ctrl-C (exit 130) and process exit; the console lifetime would take SIGINT and hold
+        // the exit of a verb whose connection failed until the half-started host stopped.
+        builder.Services.AddSingleton<IHostLifetime, VerbLifetime>();
+        builder.UseOrleansClient(client =>
+        {
+            if (clusterId is not null && storage is not null)
+            {
+                client.UseAzureStorageClustering(options => options.TableServiceClient = new TableServiceClient(storage));
+                client.Configure<ClusterOptions>(options => { options.ClusterId = clusterId; options.ServiceId = "saei"; });
+            }
+            else
+            {
+                client.UseLocalhostClustering(gatewayPort);
+            }
+            client.Configure<ClientMessagingOptions>(options => options.ResponseTimeout = timeout > MinimumResponseTimeout ? timeout : MinimumResponseTimeout);
+            if (tls is not null) client.UseTls(tls.Certificate, tls.Configure);
+        });
+        return builder.Build();
     }
 
     private static MutualTls? LoadTls(VerbArguments arguments)
