@@ -12,12 +12,14 @@ namespace SaEI.Benchmarks;
 /// <summary>
 /// One in-process silo for the orchestration benchmarks: grain state and reminders in memory, checkpoints in memory
 /// (<see cref="InMemoryCheckpointBackend"/>), the simulated executor, one worker with the given slots. Only the
-/// spec.yaml copy goes to blob storage (Azurite), once per sweep.
+/// spec.yaml copy goes to blob storage (Azurite), once per sweep; Azurite is started when it does not answer
+/// (<see cref="LocalAzurite"/>).
 /// </summary>
 public static class OrchestrationHost
 {
     public static async Task<IHost> StartAsync(int slots)
     {
+        string storage = await LocalAzurite.EnsureAsync();
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton<ICheckpointBackend, InMemoryCheckpointBackend>();
@@ -27,7 +29,7 @@ public static class OrchestrationHost
             silo.UseLocalhostClustering(FreePort(), FreePort());
             silo.AddMemoryGrainStorage(StorageNames.GrainState);
             silo.UseInMemoryReminderService();
-            silo.AddSaeiOrchestration(LocalStorage.ResolveConnectionString(), runsWorker: true);
+            silo.AddSaeiOrchestration(storage, runsWorker: true);
         });
         var host = builder.Build();
         await host.StartAsync();

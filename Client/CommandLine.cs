@@ -10,6 +10,8 @@ public static class CommandLine
             Console.WriteLine(Usage);
             return args.Length == 0 ? 2 : 0;
         }
+        // --timeout counts from the process start, as `time saei ...` does (ClusterConnection.CountFrom).
+        Commands.ClusterConnection.CountFrom.Value = System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime();
         using var cancellation = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {
@@ -35,6 +37,11 @@ public static class CommandLine
         {
             Console.Error.WriteLine("saei: interrupted; committed state is kept, run the same command again to continue.");
             return 130;
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine($"saei {args[0]}: {e.Message}");
+            return 2;
         }
         catch (UserFacingException e)
         {
@@ -74,6 +81,7 @@ public static class CommandLine
           sweep validate <spec.yaml> [--runs]   check a sweep spec: every problem with its line, or the run count
           grade        grade answers in a JSONL file (given/predicts/solution vs ground_truth): saei grade FILE.jsonl [--json]
           silo [--role control|gpu|all] [--cluster-id ID --port N --gateway-port N] [--slots N]   run a silo
+               [--bind ADDRESS --tls-cert FILE --tls-ca FILE]   listen beyond loopback (mutual TLS required)
           sweep launch <spec.yaml>              store the sweep's runs and queue them (same spec again: no-op)
           sweep status <exp> [--json]           every run: method, seed, state, step, restarts, metrics
           sweep cancel <exp>                    cancel the runs that have not finished
@@ -81,8 +89,19 @@ public static class CommandLine
           leaderboard <exp> [--benchmark B] [--json]   mean ± std over seeds per method, config, benchmark
           run show <run> [--json]               one run: state, checkpoints, failures, resumes
           check        prove the stack end to end: TorchSharp computes, a blob round-trips, a grain's state persists
+
+        cluster verbs (sweep launch/status/cancel, watch, leaderboard, run show) also take:
+          --cluster-id ID | --gateway-port N    which cluster (default: the local silo's gateway on port 30000)
+          --timeout SECONDS                     give up when the cluster does not answer (default 8)
+          --tls-cert FILE --tls-ca FILE         mutual TLS (or SAEI_TLS_CERT, SAEI_TLS_CA; key password in SAEI_TLS_PASSWORD)
+
+        exit codes: 0 success; 1 failure (invalid input, unreachable cluster or storage, a failed check);
+                    2 usage error (unknown verb or option, missing argument); 130 interrupted (Ctrl-C)
         """;
 }
 
-/// <summary>An error whose message is written for the user: it names the input and what to change.</summary>
-public sealed class UserFacingException(string message, Exception? inner = null) : Exception(message, inner);
+/// <summary>An error whose message is written for the user: it names the input and what to change (exit 1).</summary>
+public class UserFacingException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>A command line that does not fit the verb's usage: unknown option, missing argument (exit 2).</summary>
+public sealed class UsageException(string message) : UserFacingException(message);

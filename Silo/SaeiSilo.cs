@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -7,12 +8,16 @@ using Orleans.Configuration;
 namespace SaEI.Silo;
 
 /// <summary>
-/// The silo host (`saei silo [--role control|gpu|all] [--cluster-id ID --port N --gateway-port N] [--slots N]`).
-/// Configuration: appsettings.json, then environment, then flags. Without a cluster id it is one local silo with
-/// localhost clustering; with one, silos find each other through Azure Table storage.
+/// The silo host (`saei silo [--role control|gpu|all] [--cluster-id ID --port N --gateway-port N] [--slots N]
+/// [--bind ADDRESS --tls-cert FILE --tls-ca FILE]`). Configuration: appsettings.json, then environment, then flags.
+/// Without a cluster id it is one local silo with development clustering; with one, silos find each other through
+/// Azure Table storage. It listens on loopback unless --bind says otherwise, and then only with mutual TLS.
 /// </summary>
 public static class SaeiSilo
 {
+    /// <summary>How long the start-up storage check may take before the silo gives up.</summary>
+    public static readonly TimeSpan StorageCheckTimeout = TimeSpan.FromSeconds(15);
+
     /// <summary>Builds the host; throws <see cref="ArgumentException"/> on a bad flag or setting.</summary>
     /// <param name="args">Flags (see <see cref="SiloSettings.Flags"/>).</param>
     /// <param name="settings">Extra configuration between environment and flags (tests: e.g. "Saei:Storage").</param>
@@ -28,28 +33,49 @@ public static class SaeiSilo
         if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
         builder.Configuration.AddCommandLine(args, SiloSettings.Flags.ToDictionary());
         var silo = SiloSettings.From(builder.Configuration);
+        if (StorageCheck.Validate(silo.StorageConnectionString) is { } malformed) throw new ArgumentException(malformed);
+        var tls = silo.Tls?.Load();
         builder.UseOrleans(orleans =>
         {
             // Failure detection (Orleans' ClusterMembershipOptions, e.g. Saei__Membership__ProbeTimeout): tests shorten it.
             orleans.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection("Saei:Membership"));
             if (silo.ClusterId is { } clusterId)
-                orleans.UseSaeiClustering(silo.StorageConnectionString, clusterId, silo.SiloPort, silo.GatewayPort);
-            else
+                orleans.UseSaeiClustering(silo.StorageConnectionString, clusterId, silo.Bind, silo.SiloPort, silo.GatewayPort);
+            else if (!silo.BindsBeyondLoopback)
                 orleans.UseLocalhostClustering(silo.SiloPort, silo.GatewayPort);
+            else
+                orleans.UseDevelopmentClustering(new IPEndPoint(silo.Bind, silo.SiloPort))
+                    .ConfigureEndpoints(silo.Bind, silo.SiloPort, silo.GatewayPort)
+                    .Configure<ClusterOptions>(options => { options.ClusterId = "dev"; options.ServiceId = "dev"; });
+            if (tls is not null) orleans.UseTls(tls.Certificate, tls.Configure);
             orleans.AddSaeiStorage(silo.StorageConnectionString)
                 .AddSaeiOrchestration(silo.StorageConnectionString, silo.RunsWorker, builder.Configuration);
             configure?.Invoke(orleans);
         });
         var host = builder.Build();
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SaEI.Silo");
-        logger.LogInformation("Silo role {Role}, cluster {Cluster}, ports {SiloPort}/{GatewayPort}, storage {Storage}",
-            silo.Role, silo.ClusterId ?? "(local)", silo.SiloPort, silo.GatewayPort, StorageDescription.Redact(silo.StorageConnectionString));
+        logger.LogInformation("Silo role {Role}, cluster {Cluster}, address {Address}, ports {SiloPort}/{GatewayPort}, TLS {Tls}, storage {Storage}",
+            silo.Role, silo.ClusterId ?? "(local)", silo.Bind, silo.SiloPort, silo.GatewayPort,
+            tls is null ? "off" : $"mutual ({tls.Certificate.Subject})", StorageDescription.Redact(silo.StorageConnectionString));
         return host;
     }
 
-    /// <summary>Runs the silo until Ctrl-C or SIGTERM; exit code 2 on a bad flag or setting.</summary>
+    /// <summary>
+    /// Runs the silo until Ctrl-C or SIGTERM. Exit 2 on an unknown flag or a flag without its value; 1 on a bad
+    /// setting (bind address without TLS, unreadable certificate, malformed storage string) or storage that refuses
+    /// the credentials or does not answer within <see cref="StorageCheckTimeout"/>.
+    /// </summary>
     public static async Task<int> RunAsync(string[] args)
     {
+        try
+        {
+            SiloSettings.CheckFlags(args);
+        }
+        catch (ArgumentException e)
+        {
+            await Console.Error.WriteLineAsync($"saei silo: {e.Message}");
+            return 2;
+        }
         IHost host;
         try
         {
@@ -59,10 +85,17 @@ public static class SaeiSilo
         catch (ArgumentException e)
         {
             await Console.Error.WriteLineAsync($"saei silo: {e.Message}");
-            return 2;
+            return 1;
         }
         using (host)
         {
+            // One authenticated call before Orleans starts: a wrong key would otherwise retry 403s forever.
+            string storage = SiloSettings.From(host.Services.GetRequiredService<IConfiguration>()).StorageConnectionString;
+            if (await StorageCheck.CheckAsync(storage, StorageCheckTimeout) is { } problem)
+            {
+                await Console.Error.WriteLineAsync($"saei silo: {problem}");
+                return 1;
+            }
             await host.RunAsync();
         }
         return 0;

@@ -42,7 +42,7 @@ public static class SiloConfiguration
     }
 
     /// <summary>Azure Table clustering, for several silo processes that find each other through storage.</summary>
-    public static ISiloBuilder UseSaeiClustering(this ISiloBuilder silo, string connectionString, string clusterId, int siloPort, int gatewayPort)
+    public static ISiloBuilder UseSaeiClustering(this ISiloBuilder silo, string connectionString, string clusterId, System.Net.IPAddress address, int siloPort, int gatewayPort)
     {
         silo.UseAzureStorageClustering(options => options.TableServiceClient = new TableServiceClient(connectionString, Patient(new TableClientOptions())));
         silo.Configure<ClusterOptions>(options =>
@@ -50,7 +50,7 @@ public static class SiloConfiguration
             options.ClusterId = clusterId;
             options.ServiceId = "saei";
         });
-        silo.ConfigureEndpoints(System.Net.IPAddress.Loopback, siloPort, gatewayPort);
+        silo.ConfigureEndpoints(address, siloPort, gatewayPort);
         return silo;
     }
 

@@ -1,19 +1,40 @@
 using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using SaEI.Grains.Storage;
+using SaEI.Silo;
 
 namespace SaEI.Client.Commands;
 
 /// <summary>
 /// Connects the client verbs to a running cluster: `--cluster-id ID` (or SAEI_CLUSTER_ID) finds the silos through
 /// Azure Table storage (SAEI_STORAGE, default Azurite); otherwise the local silo's gateway (`--gateway-port`, default
-/// 30000). Disposing it disconnects.
+/// 30000). `--tls-cert FILE --tls-ca FILE` (or SAEI_TLS_CERT, SAEI_TLS_CA, SAEI_TLS_PASSWORD) for a cluster with
+/// mutual TLS. It gives up after `--timeout` seconds (default <see cref="DefaultTimeoutSeconds"/>) with a
+/// <see cref="UserFacingException"/>; Orleans' own warnings go to stderr, one line each. Disposing it disconnects.
 /// </summary>
 public sealed class ClusterConnection : IAsyncDisposable
 {
+    /// <summary>
+    /// Seconds to wait for the cluster when --timeout is not given. Counted from the process start when run from
+    /// the command line (see <see cref="CountFrom"/>), so the whole verb, as `time` measures it, gives up within
+    /// about 9 s even on a loaded machine whose runtime start takes seconds.
+    /// </summary>
+    public const int DefaultTimeoutSeconds = 8;
+
+    /// <summary>The longest start-up the deadline absorbs; a longer one still leaves the rest of --timeout.</summary>
+    private static readonly TimeSpan MaximumStartupCredit = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// When the verb started, as the user sees it: the command line sets it to the process start (in this async flow
+    /// only); a verb called directly (tests) counts from its own call.
+    /// </summary>
+    public static AsyncLocal<DateTime?> CountFrom { get; } = new();
+
+    /// <summary>The shortest a single request may wait once connected (Orleans' default response timeout).</summary>
+    private static readonly TimeSpan MinimumResponseTimeout = TimeSpan.FromSeconds(30);
+
     private readonly IHost host;
 
     private ClusterConnection(IHost host) => this.host = host;
@@ -24,31 +45,36 @@ public sealed class ClusterConnection : IAsyncDisposable
     {
         string? clusterId = arguments.Option("--cluster-id") ?? Environment.GetEnvironmentVariable("SAEI_CLUSTER_ID");
         int gatewayPort = arguments.IntOption("--gateway-port") ?? 30000;
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.UseOrleansClient(client =>
+        var timeout = TimeSpan.FromSeconds(arguments.IntOption("--timeout") ?? DefaultTimeoutSeconds);
+        var tls = LoadTls(arguments);
+        string? storage = null;
+        if (clusterId is not null)
         {
-            if (clusterId is not null)
-            {
-                string storage = LocalStorage.ResolveConnectionString();
-                client.UseAzureStorageClustering(options => options.TableServiceClient = new TableServiceClient(storage));
-                client.Configure<ClusterOptions>(options => { options.ClusterId = clusterId; options.ServiceId = "saei"; });
-            }
-            else
-            {
-                client.UseLocalhostClustering(gatewayPort);
-            }
-        });
-        var host = builder.Build();
+            // The silos are found through storage: a wrong key or a storage outage is named as such, not as "no silo".
+            storage = LocalStorage.ResolveConnectionString();
+            if (await StorageCheck.CheckAsync(storage, Remaining(timeout), cancellation) is { } problem)
+                throw new UserFacingException($"cannot look up cluster '{clusterId}': {problem}");
+        }
+        var host = BuildHost(clusterId, storage, gatewayPort, timeout, tls);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        deadline.CancelAfter(Remaining(timeout));
         try
         {
-            await host.StartAsync(cancellation);
+            await host.StartAsync(deadline.Token).WaitAsync(deadline.Token);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (!cancellation.IsCancellationRequested)
         {
-            host.Dispose();
+            Abandon(host);
             string where = clusterId is null ? $"the local silo's gateway on port {gatewayPort}" : $"cluster '{clusterId}'";
-            throw new UserFacingException($"cannot reach {where} ({e.Message}); start one with `saei silo` (or pass --cluster-id / --gateway-port).", e);
+            string why = e is OperationCanceledException ? $"no answer within {timeout.TotalSeconds:0} s" : Innermost(e).Message;
+            string tlsHint = tls is null ? " If the cluster uses TLS, pass --tls-cert and --tls-ca (or SAEI_TLS_CERT, SAEI_TLS_CA)."
+                : " If it is up, check that its CA signed --tls-cert and that --tls-ca is the CA that signed the silo's certificate.";
+            throw new UserFacingException($"cannot reach {where} ({why}); start one with `saei silo`, or pass --cluster-id / --gateway-port, or --timeout SECONDS to wait longer.{tlsHint}", e);
+        }
+        catch (OperationCanceledException)
+        {
+            Abandon(host);
+            throw;
         }
         return new ClusterConnection(host);
     }
@@ -63,5 +89,78 @@ public sealed class ClusterConnection : IAsyncDisposable
         {
             host.Dispose();
         }
+    }
+
+    /// <summary>The client host: Orleans client, one-line stderr logging, no console lifetime.</summary>
+    private static IHost BuildHost(string? clusterId, string? storage, int gatewayPort, TimeSpan timeout, MutualTls? tls)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        ClientLogging.Configure(builder.Logging, Console.Error);
+        // The command line owns Ctrl-C (exit 130) and process exit; the console lifetime would take SIGINT and hold
+        // the exit of a verb whose connection failed until the half-started host stopped.
+        builder.Services.AddSingleton<IHostLifetime, VerbLifetime>();
+        builder.UseOrleansClient(client =>
+        {
+            if (clusterId is not null && storage is not null)
+            {
+                client.UseAzureStorageClustering(options => options.TableServiceClient = new TableServiceClient(storage));
+                client.Configure<ClusterOptions>(options => { options.ClusterId = clusterId; options.ServiceId = "saei"; });
+            }
+            else
+            {
+                client.UseLocalhostClustering(gatewayPort);
+            }
+            client.Configure<ClientMessagingOptions>(options => options.ResponseTimeout = timeout > MinimumResponseTimeout ? timeout : MinimumResponseTimeout);
+            if (tls is not null) client.UseTls(tls.Certificate, tls.Configure);
+        });
+        return builder.Build();
+    }
+
+    private static MutualTls? LoadTls(VerbArguments arguments)
+    {
+        try
+        {
+            return TlsSettings.From(arguments.Option("--tls-cert"), arguments.Option("--tls-ca"), thumbprints: null, password: null)?.Load();
+        }
+        catch (ArgumentException e)
+        {
+            throw new UserFacingException(e.Message, e);
+        }
+    }
+
+    /// <summary>The wait left of <paramref name="timeout"/> after the start-up already spent (at least 1 s).</summary>
+    private static TimeSpan Remaining(TimeSpan timeout)
+    {
+        var spent = CountFrom.Value is { } start ? DateTime.UtcNow - start : TimeSpan.Zero;
+        if (spent < TimeSpan.Zero) spent = TimeSpan.Zero;
+        if (spent > MaximumStartupCredit) spent = MaximumStartupCredit;
+        var remaining = timeout - spent;
+        return remaining > TimeSpan.FromSeconds(1) ? remaining : TimeSpan.FromSeconds(1);
+    }
+
+    /// <summary>
+    /// Disposes a host whose start failed or timed out in the background: a disposal stuck on a half-open connection
+    /// must not hold the verb, and nothing was connected that needs a goodbye.
+    /// </summary>
+    private static void Abandon(IHost host) => _ = Task.Run(() =>
+    {
+        try
+        {
+            host.Dispose();
+        }
+        catch (Exception e) when (e is ObjectDisposedException or OperationCanceledException or AggregateException or InvalidOperationException)
+        {
+            // Disposal of a host that never started may trip over its own half-built services; nothing is lost.
+        }
+    });
+
+    private static Exception Innermost(Exception e) => e.InnerException is { } inner ? Innermost(inner) : e;
+
+    /// <summary>A host lifetime that neither handles signals nor waits for process exit.</summary>
+    private sealed class VerbLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

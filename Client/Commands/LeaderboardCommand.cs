@@ -6,12 +6,12 @@ namespace SaEI.Client.Commands;
 /// <summary>`saei leaderboard &lt;exp&gt; [--benchmark B] [--json]`: mean ± std over seeds per (method, config, benchmark).</summary>
 public static class LeaderboardCommand
 {
-    public const string Usage = "saei leaderboard <exp> [--benchmark B] [--json] [--cluster-id ID | --gateway-port N]";
+    public const string Usage = "saei leaderboard <exp> [--benchmark B] [--json] [--cluster-id ID | --gateway-port N] [--timeout S] [--tls-cert F --tls-ca F]";
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, CancellationToken cancellation)
     {
         var arguments = new VerbArguments(args[1..], Usage, ["--benchmark", .. VerbArguments.ConnectionOptions], ["--json"]);
-        string experiment = arguments.Positional(0, "the experiment id");
+        string experiment = arguments.Id(0, "experiment");
         await using var connection = await ClusterConnection.ConnectAsync(arguments, cancellation);
         var rows = await connection.Client.GetGrain<ILeaderboardGrain>(experiment).QueryAsync(arguments.Option("--benchmark"));
         if (arguments.Json)

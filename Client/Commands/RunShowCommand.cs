@@ -6,13 +6,13 @@ namespace SaEI.Client.Commands;
 /// <summary>`saei run show &lt;run&gt; [--json]`: one run's state, assignment, checkpoints, metrics, failures and notes.</summary>
 public static class RunShowCommand
 {
-    public const string Usage = "saei run show <run> [--json] [--cluster-id ID | --gateway-port N]";
+    public const string Usage = "saei run show <run> [--json] [--cluster-id ID | --gateway-port N] [--timeout S] [--tls-cert F --tls-ca F]";
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, CancellationToken cancellation)
     {
-        if (args.Length < 2 || args[1] != "show") throw new UserFacingException($"unknown run verb. usage: {Usage}");
+        if (args.Length < 2 || args[1] != "show") throw new UsageException($"unknown run verb. usage: {Usage}");
         var arguments = new VerbArguments(args[2..], Usage, VerbArguments.ConnectionOptions, ["--json"]);
-        string runId = arguments.Positional(0, "the run id");
+        string runId = arguments.Id(0, "run");
         await using var connection = await ClusterConnection.ConnectAsync(arguments, cancellation);
         var run = await connection.Client.GetGrain<IRunGrain>(runId).GetStatusAsync();
         if (run.ExperimentId.Length == 0) throw new UserFacingException($"run '{runId}' does not exist; `saei sweep status <exp>` lists the runs of a sweep.");

@@ -1,7 +1,6 @@
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using SaEI.Grains.Diagnostics;
 using SaEI.Grains.Storage;
 using SaEI.Gpu.Runtime;
@@ -28,6 +27,7 @@ public static class StackCheckCommand
 
         // 2. A blob round-trip.
         string connectionString = LocalStorage.ResolveConnectionString();
+        if (await StorageCheck.CheckAsync(connectionString, TimeSpan.FromSeconds(15), cancellation) is { } problem) throw new UserFacingException(problem);
         var container = new BlobServiceClient(connectionString).GetBlobContainerClient(StorageNames.DataContainer);
         try
         {
@@ -46,7 +46,7 @@ public static class StackCheckCommand
 
         // 3. A local silo with grain state in storage.
         using IHost host = Host.CreateDefaultBuilder()
-            .ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
+            .ConfigureLogging(logging => ClientLogging.Configure(logging, Console.Error))
             .UseOrleans(silo => silo.UseLocalhostClustering().AddSaeiStorage(connectionString))
             .Build();
         await host.StartAsync(cancellation);

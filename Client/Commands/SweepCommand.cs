@@ -20,7 +20,7 @@ public static class SweepCommand
             "launch" => await LaunchAsync(Parse(args, "saei sweep launch <spec.yaml> [--step-ms N]", ["--step-ms"], []), output, cancellation),
             "status" => await StatusAsync(Parse(args, "saei sweep status <exp> [--json]", [], ["--json"]), output, cancellation),
             "cancel" => await CancelAsync(Parse(args, "saei sweep cancel <exp>", [], []), output, cancellation),
-            _ => throw new UserFacingException($"unknown sweep verb '{sub}'. usage: {Usage}"),
+            _ => throw new UsageException($"unknown sweep verb '{sub}'. usage: {Usage}"),
         };
     }
 
@@ -45,7 +45,7 @@ public static class SweepCommand
 
     public static async Task<int> StatusAsync(VerbArguments arguments, TextWriter output, CancellationToken cancellation)
     {
-        string experiment = arguments.Positional(0, "the experiment id");
+        string experiment = arguments.Id(0, "experiment");
         await using var connection = await ClusterConnection.ConnectAsync(arguments, cancellation);
         var status = await connection.Client.GetGrain<IExperimentGrain>(experiment).GetStatusAsync();
         if (!status.Launched && !arguments.Json)
@@ -64,7 +64,7 @@ public static class SweepCommand
 
     public static async Task<int> CancelAsync(VerbArguments arguments, TextWriter output, CancellationToken cancellation)
     {
-        string experiment = arguments.Positional(0, "the experiment id");
+        string experiment = arguments.Id(0, "experiment");
         await using var connection = await ClusterConnection.ConnectAsync(arguments, cancellation);
         int cancelled = await connection.Client.GetGrain<IExperimentGrain>(experiment).CancelAsync();
         await output.WriteLineAsync($"experiment {experiment}: {cancelled} run(s) cancelled; finished runs are kept.");

@@ -1,10 +1,12 @@
 using System.Globalization;
+using SaEI.Grains.Storage;
 
 namespace SaEI.Client.Commands;
 
 /// <summary>
 /// The arguments of a verb: positionals, `--flag value` options and bare switches (only those declared). An
-/// undeclared flag, a missing value or a missing positional is a <see cref="UserFacingException"/> naming it.
+/// undeclared flag, a missing value or a missing positional is a <see cref="UsageException"/> (exit 2) naming it; a
+/// bad value is a <see cref="UserFacingException"/> (exit 1).
 /// </summary>
 public sealed class VerbArguments
 {
@@ -21,15 +23,15 @@ public sealed class VerbArguments
             if (!arg.StartsWith("--", StringComparison.Ordinal)) { positionals.Add(arg); continue; }
             if (switchOptions.Contains(arg)) { switches.Add(arg); continue; }
             if (!valueOptions.Contains(arg))
-                throw new UserFacingException($"unknown option '{arg}'. usage: {usage}");
-            if (i + 1 >= args.Count) throw new UserFacingException($"option '{arg}' needs a value. usage: {usage}");
+                throw new UsageException($"unknown option '{arg}'. usage: {usage}");
+            if (i + 1 >= args.Count) throw new UsageException($"option '{arg}' needs a value. usage: {usage}");
             options[arg] = args[++i];
         }
         Positionals = positionals;
     }
 
     /// <summary>Options every cluster verb accepts.</summary>
-    public static IReadOnlyList<string> ConnectionOptions { get; } = ["--cluster-id", "--gateway-port"];
+    public static IReadOnlyList<string> ConnectionOptions { get; } = ["--cluster-id", "--gateway-port", "--timeout", "--tls-cert", "--tls-ca"];
 
     public string Usage { get; }
 
@@ -46,5 +48,15 @@ public sealed class VerbArguments
         : throw new UserFacingException($"option '{name}' is '{text}'; give a positive whole number.");
 
     public string Positional(int index, string what) =>
-        index < Positionals.Count ? Positionals[index] : throw new UserFacingException($"missing {what}. usage: {Usage}");
+        index < Positionals.Count ? Positionals[index] : throw new UsageException($"missing {what}. usage: {Usage}");
+
+    /// <summary>
+    /// The positional at <paramref name="index"/> as an id of <paramref name="kind"/> (experiment, run), checked by the
+    /// id rule before anything connects: a path like `../../x` gets the rule, not a cluster round trip.
+    /// </summary>
+    public string Id(int index, string kind)
+    {
+        string id = Positional(index, $"the {kind} id");
+        return Ids.Check(id, kind) is { } problem ? throw new UserFacingException(problem) : id;
+    }
 }

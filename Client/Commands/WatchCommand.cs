@@ -9,12 +9,12 @@ namespace SaEI.Client.Commands;
 /// </summary>
 public static class WatchCommand
 {
-    public const string Usage = "saei watch <exp> [--interval S] [--json] [--cluster-id ID | --gateway-port N]";
+    public const string Usage = "saei watch <exp> [--interval S] [--json] [--cluster-id ID | --gateway-port N] [--timeout S] [--tls-cert F --tls-ca F]";
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, CancellationToken cancellation)
     {
         var arguments = new VerbArguments(args[1..], Usage, ["--interval", .. VerbArguments.ConnectionOptions], ["--json"]);
-        string experiment = arguments.Positional(0, "the experiment id");
+        string experiment = arguments.Id(0, "experiment");
         var interval = TimeSpan.FromSeconds(arguments.IntOption("--interval") ?? 2);
         await using var connection = await ClusterConnection.ConnectAsync(arguments, cancellation);
         var grain = connection.Client.GetGrain<IExperimentGrain>(experiment);

@@ -99,7 +99,7 @@ public sealed class ClientVerbsTests : IAsyncLifetime
     {
         var missing = await Assert.ThrowsAsync<UserFacingException>(() => RunAsync("sweep", "launch", "/nonexistent/spec.yaml"));
         Assert.Contains("/nonexistent/spec.yaml", missing.Message, StringComparison.Ordinal);
-        var unknown = await Assert.ThrowsAsync<UserFacingException>(() => RunAsync("sweep", "status", "x", "--jsn"));
+        var unknown = await Assert.ThrowsAsync<UsageException>(() => RunAsync("sweep", "status", "x", "--jsn")); // exit 2
         Assert.Contains("--jsn", unknown.Message, StringComparison.Ordinal);
         var run = await Assert.ThrowsAsync<UserFacingException>(() => RunAsync("run", "show", "no-such-run"));
         Assert.Contains("no-such-run", run.Message, StringComparison.Ordinal);
