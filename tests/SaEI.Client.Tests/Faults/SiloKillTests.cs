@@ -36,8 +36,9 @@ public sealed class SiloKillTests
         await Azurite.EnsureRunningAsync();
         string clusterId = $"kill-{Guid.NewGuid():N}"[..17];
         var environment = new Dictionary<string, string>(FastFailover) { ["SAEI_STORAGE"] = Azurite.ConnectionString };
-        using var a = SiloProcess.Start(clusterId, TestSpecs.FreePort(), TestSpecs.FreePort(), environment);
-        using var b = SiloProcess.Start(clusterId, TestSpecs.FreePort(), TestSpecs.FreePort(), environment);
+        var silos = await SiloProcess.StartManyAsync(2, clusterId, environment, TimeSpan.FromSeconds(60));
+        using var a = silos[0];
+        using var b = silos[1];
         string logs() => $"\nsilo A log:\n{a.LogTail()}\nsilo B log:\n{b.LogTail()}";
 
         await using var connection = await ConnectWhenUpAsync(clusterId, logs);
@@ -94,10 +95,10 @@ public sealed class SiloKillTests
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(SimulatedRunExecutor.WeightsAfter(descriptor, 40))), after.FinalWeightsSha256);
     }
 
-    private static async Task<ClusterConnection> ConnectWhenUpAsync(string clusterId, Func<string> logs)
+    internal static async Task<ClusterConnection> ConnectWhenUpAsync(string clusterId, Func<string> logs)
     {
         var arguments = new VerbArguments(["--cluster-id", clusterId], "", VerbArguments.ConnectionOptions, []);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(40);
+        var deadline = DateTime.UtcNow + TestTimeouts.Scaled(TimeSpan.FromSeconds(40));
         while (true)
         {
             try
