@@ -40,6 +40,7 @@ public sealed class RepeatedKillTests(ITestOutputHelper output)
             ["SAEI_STORAGE"] = Azurite.ConnectionString,
             ["Saei__Worker__Slots"] = "2",
             ["Logging__LogLevel__SaEI"] = "Warning",
+            ["Logging__LogLevel__SaEI.Grains.Workers.GpuWorkerStarter"] = "Information", // "is pulling work": the silo is up
         };
         var startup = TimeSpan.FromSeconds(60);
         var first = await SiloProcess.StartManyAsync(2, clusterId, environment, startup);

@@ -42,8 +42,9 @@ public sealed partial class SiloProcess : IDisposable
     }
 
     /// <summary>
-    /// Starts a gpu/all silo on fresh ports and waits until its worker pulls work (it has joined the cluster); starts
-    /// again on other ports if one was taken before the silo bound it.
+    /// Starts a gpu/all silo on fresh ports and waits until its worker pulls work (it has joined the cluster: needs
+    /// SaEI.Grains.Workers.GpuWorkerStarter logged at Information); starts again on other ports if one was taken
+    /// before the silo bound it.
     /// </summary>
     public static async Task<SiloProcess> StartAsync(string clusterId, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
     {
