@@ -24,6 +24,12 @@ public sealed class GpuWorkerGrain(IServiceProvider services, ILocalSiloDetails 
     /// <summary>This silo's worker, or null when this activation is not on the silo its key names.</summary>
     private LocalWorker? Local => WorkerId == silo.SiloAddress.ToParsableString() ? services.GetService<LocalWorker>() : null;
 
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        Local?.FrontActivated();
+        return Task.CompletedTask;
+    }
+
     public Task StartAsync(int slots)
     {
         if (Local is not { } local)

@@ -40,11 +40,15 @@ public sealed class LocalWorker(
     private string stopReason = "stopped";
     private int slots;
     private int completedAttempts;
+    private int frontActivations;
     private bool pullRequested;
     private Task poller = Task.CompletedTask;
 
     /// <summary>This silo's address with its incarnation (generation): the worker id runs record.</summary>
     public string WorkerId => silo.SiloAddress.ToParsableString();
+
+    /// <summary>How often this silo's <see cref="GpuWorkerGrain"/> was activated (Orleans may deactivate it at any time; the runs go on).</summary>
+    public int FrontActivations => Volatile.Read(ref frontActivations);
 
     private ISchedulerGrain Scheduler => grains.GetGrain<ISchedulerGrain>(SchedulerGrain.DefaultKey);
 
@@ -59,6 +63,9 @@ public sealed class LocalWorker(
         }
         logger.LogInformation("Worker {WorkerId} started with {Slots} slots on devices [{Devices}]", WorkerId, this.slots, string.Join(", ", options.Value.Devices));
     }
+
+    /// <summary>Counts an activation of this silo's worker grain.</summary>
+    public void FrontActivated() => Interlocked.Increment(ref frontActivations);
 
     /// <summary>Fills free slots from the scheduler (a wake-up, or the poll); never runs on the caller's scheduler.</summary>
     public Task PullAsync() => Task.Run(PullCoreAsync);
