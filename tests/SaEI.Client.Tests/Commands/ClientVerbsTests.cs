@@ -57,7 +57,7 @@ public sealed class ClientVerbsTests : IAsyncLifetime
         Assert.Equal(6, runs.Count);
         foreach (var run in runs)
         {
-            foreach (string field in new[] { "run", "method", "seed", "state", "step", "restarts" })
+            foreach (string field in new[] { "run", "method", "seed", "state", "step", "restarts", "epoch", "worker" })
                 Assert.True(run.TryGetProperty(field, out _), $"sweep status --json lacks '{field}'");
             Assert.Equal("completed", run.GetProperty("state").GetString());
             Assert.Equal(4, run.GetProperty("step").GetInt32());
