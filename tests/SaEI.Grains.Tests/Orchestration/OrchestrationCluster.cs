@@ -27,7 +27,7 @@ public sealed class OrchestrationCluster : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await Azurite.EnsureRunningAsync();
-        var builder = new TestClusterBuilder(2);
+        var builder = TestClusterPorts.Builder(2);
         builder.AddSiloBuilderConfigurator<Configurator>();
         Cluster = builder.Build();
         await Cluster.DeployAsync();

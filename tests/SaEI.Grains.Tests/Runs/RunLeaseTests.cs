@@ -23,7 +23,7 @@ public sealed class RunLeaseTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await Azurite.EnsureRunningAsync();
-        var builder = new TestClusterBuilder(1);
+        var builder = TestClusterPorts.Builder(1);
         builder.AddSiloBuilderConfigurator<Configurator>();
         cluster = builder.Build();
         await cluster.DeployAsync();
