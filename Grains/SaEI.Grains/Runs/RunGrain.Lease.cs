@@ -7,39 +7,29 @@ namespace SaEI.Grains.Runs;
 /// The lease of <see cref="RunGrain"/>: when a Running run's worker counts as lost.
 ///
 /// Decisions:
-/// 1. The deadline is stored with every write of the state (assignment, resume, commit) and by a progress report once
-///    the stored one is half a lease behind (at most one write per half lease per running run). A re-activation
-///    starts from the stored deadline: before, each re-activation granted a fresh lease, so under repeated silo kills
-///    runs sat on dead workers for minutes.
+/// 1. The deadline is stored with every write of the state (assignment, resume, commit); progress reports renew it
+///    in memory only (no storage round-trip per step). A re-activation starts from the stored deadline: before, each
+///    re-activation granted a fresh lease, so under repeated silo kills runs sat on dead workers for minutes.
 /// 2. A worker whose silo cluster membership declares Dead is lost at the next check, without waiting for the lease:
 ///    the worker id is its silo's address with incarnation, so a restarted silo on the same port does not count.
-/// 3. A re-activation that finds the stored deadline past while the worker's silo is still Active in membership grants
-///    one lease from now: the reports that renewed it may have been lost with this grain's previous silo, and a
-///    healthy run must not restart for that. A silo that really died is declared Dead within the failure-detection
-///    time, so a run stays on a dead worker at most that time plus one check period (or the lease, if shorter).
+/// 3. A re-activation that finds the stored deadline past while the worker's silo is Active in membership grants one
+///    lease from now and stores it (so it is granted once, not at every re-activation): the reports that renewed the
+///    lease were in memory, lost with this grain's previous silo, and a healthy run must not restart for that. A silo
+///    that really died is declared Dead within the failure-detection time, so a run stays on a dead worker at most
+///    that time plus one check (or reminder) period.
 /// </summary>
 public sealed partial class RunGrain
 {
     private DateTimeOffset leaseDeadline;
 
-    private void InitializeLease()
+    /// <summary>On activation: the stored deadline, or one lease from now for a live worker whose stored one passed.</summary>
+    private async Task InitializeLeaseAsync()
     {
         var now = time.GetUtcNow();
         leaseDeadline = S.LeaseDeadline ?? now + Options.LeaseDuration; // none stored: state written before deadlines were
-        if (S.State == RunState.Running && leaseDeadline < now && WorkerSiloStatus() == SiloStatus.Active)
-        {
-            LogLeaseGrace(RunId, S.Worker, leaseDeadline);
-            leaseDeadline = now + Options.LeaseDuration;
-        }
-    }
-
-    private DateTimeOffset RenewedDeadline() => time.GetUtcNow() + Options.LeaseDuration;
-
-    /// <summary>Renews the lease on a progress report; writes it when the stored deadline is half a lease behind.</summary>
-    private async Task RenewLeaseAsync()
-    {
-        leaseDeadline = RenewedDeadline();
-        if (S.LeaseDeadline is { } stored && leaseDeadline - stored < Options.LeaseDuration / 2) return;
+        if (S.State != RunState.Running || leaseDeadline >= now || WorkerSiloStatus() != SiloStatus.Active) return;
+        LogLeaseGrace(RunId, S.Worker, leaseDeadline);
+        leaseDeadline = now + Options.LeaseDuration;
         S.LeaseDeadline = leaseDeadline;
         try
         {
@@ -47,12 +37,13 @@ public sealed partial class RunGrain
         }
         catch (Exception e)
         {
-            // Best effort: the lease in memory holds; the next write carries the deadline. On an ETag conflict another
-            // activation wrote, so the next call starts from durable state.
-            logger.LogWarning(e, "Run {RunId}: could not store the renewed lease; it is stored with the next write", RunId);
+            // Best effort: the grace holds in memory; unstored, a later re-activation may grant it again.
+            logger.LogWarning(e, "Run {RunId}: could not store the lease granted on re-activation", RunId);
             if (e is Orleans.Storage.InconsistentStateException) DeactivateOnIdle();
         }
     }
+
+    private DateTimeOffset RenewedDeadline() => time.GetUtcNow() + Options.LeaseDuration;
 
     private SiloStatus WorkerSiloStatus() =>
         WorkerAddress.SiloOf(S.Worker) is { } silo ? membership.CurrentSnapshot.GetSiloStatus(silo) : SiloStatus.None;

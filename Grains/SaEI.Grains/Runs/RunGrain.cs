@@ -11,9 +11,9 @@ namespace SaEI.Grains.Runs;
 /// Decisions:
 /// 1. Every assignment and every reassignment raises the epoch; a report with another epoch, or for a run that is
 ///    not Running, is answered Fenced. Cancelling raises it too, so a cancelled run's worker stops.
-/// 2. Progress reports renew the lease in memory; state is written on transitions and commits, and the lease
-///    deadline with them — and by a report once the stored deadline is half a lease behind — so a 1,000-run sweep is
-///    not storage-bound, and a re-activation does not hand a dead worker a fresh lease (see RunGrain.Lease.cs).
+/// 2. Progress reports renew the lease in memory and are not persisted (the step of record is the last committed
+///    checkpoint); state is written on transitions and commits only, with the lease deadline, so a 1,000-run sweep
+///    is not storage-bound and a re-activation does not hand a dead worker a fresh lease (see RunGrain.Lease.cs).
 /// 3. A grain timer checks the lease and the worker's silo every CheckPeriod (and re-enqueues a Pending run: the
 ///    scheduler's queue is soft state); a durable reminder re-activates the grain after a silo crash.
 /// 4. Writes re-read and re-decide on an ETag conflict (<see cref="UpdateAsync"/>); any other write failure
@@ -34,14 +34,13 @@ public sealed partial class RunGrain(
     private RunLifecycleOptions Options => options.Value;
     private string RunId => this.GetPrimaryKeyString();
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (S.Run is null || S.State.IsTerminal()) return Task.CompletedTask;
-        InitializeLease();
+        if (S.Run is null || S.State.IsTerminal()) return;
+        await InitializeLeaseAsync();
         EnsureLeaseTimer();
         if (S.State == RunState.Pending) EnqueueAsync().Ignore();
         if (S.State == RunState.Evaluating) this.AsReference<IRunGrain>().ContinueEvaluationAsync().Ignore();
-        return Task.CompletedTask;
     }
 
     public async Task InitializeAsync(RunDescriptor run)
@@ -77,14 +76,14 @@ public sealed partial class RunGrain(
         return new RunAssignment(S.Run!, S.Epoch, S.Restarts);
     }
 
-    public async Task<ReportVerdict> ReportProgressAsync(long epoch, int step, IReadOnlyDictionary<string, double> metrics)
+    public Task<ReportVerdict> ReportProgressAsync(long epoch, int step, IReadOnlyDictionary<string, double> metrics)
     {
-        if (IsStale(S, epoch)) return ReportVerdict.Fenced;
+        if (IsStale(S, epoch)) return Task.FromResult(ReportVerdict.Fenced);
+        leaseDeadline = RenewedDeadline();
         S.Step = step;
         foreach (var (name, value) in metrics) S.Metrics[name] = value;
         if (metrics.TryGetValue(MetricNames.Accuracy, out double accuracy)) S.EvalAccuracy[step] = accuracy;
-        await RenewLeaseAsync();
-        return ReportVerdict.Accepted;
+        return Task.FromResult(ReportVerdict.Accepted);
     }
 
     public async Task<ReportVerdict> ReportResumeAsync(long epoch, int fromStep, IReadOnlyList<string> notes)

@@ -22,6 +22,6 @@ public sealed class RunGrainState
     [Id(15)] public Dictionary<string, double> Benchmarks { get; set; } = [];
     [Id(16)] public List<int> CommittedSteps { get; set; } = [];
 
-    /// <summary>While Running: the lease deadline as last written (renewals in between are in memory only).</summary>
+    /// <summary>While Running: the lease deadline as of the last write (progress renewals in between are in memory only).</summary>
     [Id(17)] public DateTimeOffset? LeaseDeadline { get; set; }
 }

@@ -15,14 +15,14 @@ namespace SaEI.Client.Tests.Faults;
 /// reassigned within the lease plus membership's failure detection, and runs on live silos are never restarted
 /// (a kill once deactivated the surviving silo's worker grain, DirectoryFailure, which handed its runs back).
 /// </summary>
-[Trait("Category", "Slow")]
+[Trait("Category", "Slow"), Collection(SiloProcess.Collection)]
 public sealed class RepeatedKillTests(ITestOutputHelper output)
 {
     private const int Kills = 3;
     private const int Steps = 200;
 
-    /// <summary>Lease (3 s, <see cref="SiloKillTests.FastFailover"/>).</summary>
-    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(3);
+    /// <summary>Lease (8 s, <see cref="SiloKillTests.FastFailover"/>).</summary>
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(8);
 
     /// <summary>
     /// Failure detection: 2 missed probes × 1 s ProbeTimeout, one vote, then the death's table write and gossip, and

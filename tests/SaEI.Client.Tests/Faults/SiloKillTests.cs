@@ -10,14 +10,16 @@ using SaEI.Testing;
 namespace SaEI.Client.Tests.Faults;
 
 /// <summary>Two real silo processes on Azure Table clustering (Azurite); the one executing a run is killed with SIGKILL.</summary>
-[Trait("Category", "Slow")]
+[Trait("Category", "Slow"), Collection(SiloProcess.Collection)]
 public sealed class SiloKillTests
 {
     /// <summary>Short leases, reminders and failure detection so the test takes well under 90 s.</summary>
     public static readonly Dictionary<string, string> FastFailover = new()
     {
         ["Saei__Executor"] = "simulated",
-        ["Saei__Runs__LeaseDuration"] = "00:00:03",
+        // 8 s: long enough that a loaded machine (a build beside the tests) does not stall a healthy worker past it;
+        // a killed worker is caught by membership (about 2 s) long before.
+        ["Saei__Runs__LeaseDuration"] = "00:00:08",
         ["Saei__Runs__CheckPeriod"] = "00:00:00.500",
         ["Saei__Runs__ReminderPeriod"] = "00:00:02",
         ["Saei__Worker__PollPeriod"] = "00:00:00.500",

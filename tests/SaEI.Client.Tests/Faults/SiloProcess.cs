@@ -7,6 +7,9 @@ namespace SaEI.Client.Tests.Faults;
 /// <summary>A `saei silo` child process (the built saei.dll) with its output in a log file for failure messages.</summary>
 public sealed partial class SiloProcess : IDisposable
 {
+    /// <summary>The xunit collection of tests that start silo processes: one at a time, they load the machine.</summary>
+    public const string Collection = "silo processes";
+
     private readonly Process process;
     private string? workerId;
 
