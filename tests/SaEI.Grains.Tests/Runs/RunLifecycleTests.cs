@@ -62,7 +62,7 @@ public sealed class RunLifecycleTests(OrchestrationCluster fixture)
         OrchestrationCluster.Hooks[experiment] = async (context, step, cancellation) =>
         {
             calls.Add((context.Epoch, step));
-            if (context.Epoch == 1 && step == 5) await release.Task; // hangs past its lease (2 s) after committing step 3
+            if (context.Epoch == 1 && step == 5) await release.Task; // hangs past its lease (5 s) after committing step 3
         };
         var grain = fixture.Grains.GetGrain<IExperimentGrain>(experiment);
         var launched = await grain.LaunchAsync(OrchestrationCluster.Spec(experiment, steps: 9, seeds: 1, methods: "grpo: {}"),
