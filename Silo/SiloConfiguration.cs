@@ -109,7 +109,7 @@ public static class SiloConfiguration
         }
         // Reminders wake runs after a silo crash; allow the short periods tests configure (Orleans' floor is 1 min).
         silo.Configure<ReminderOptions>(options => options.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
-        if (runsWorker) services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, GpuWorkerStarter>();
+        if (runsWorker) GpuWorkerStarter.AddSaeiWorker(services);
         return silo;
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SaEI.Grains.Runs;
+using SaEI.Grains.Workers;
 
 namespace SaEI.Client.Commands;
 
@@ -28,10 +29,17 @@ public static class JsonOutput
         checkpoint_step = r.CheckpointStep,
         restarts = r.Restarts,
         epoch = r.Epoch,
+        worker = Worker(r.Worker),
+        lease_deadline = r.LeaseDeadline,
         reward = Metric(r, MetricNames.Reward),
         entropy = Metric(r, MetricNames.Entropy),
         accuracy = Metric(r, MetricNames.Accuracy),
     };
+
+    /// <summary>Where a run sits: the worker id, its silo's endpoint and the silo's incarnation (null when none holds it).</summary>
+    public static object? Worker(string? workerId) => workerId is null ? null : WorkerAddress.TryParse(workerId) is { } address
+        ? new { id = workerId, silo = address.Silo, incarnation = address.Incarnation }
+        : new { id = workerId, silo = (string?)null, incarnation = (int?)null };
 
     public static double? Metric(RunStatus r, string name) => r.Metrics.TryGetValue(name, out double v) ? v : null;
 }

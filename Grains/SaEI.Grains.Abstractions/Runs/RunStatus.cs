@@ -1,12 +1,17 @@
 namespace SaEI.Grains.Runs;
 
-/// <summary>One failure of one attempt, kept in the run's history.</summary>
+/// <summary>
+/// One failure of one attempt, kept in the run's history: the worker that held the attempt (if any) and when the run
+/// grain recorded it (the moment the run was taken from that worker).
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record FailureRecord(
     [property: Id(0)] FailureKind Kind,
     [property: Id(1)] string Message,
     [property: Id(2)] int Step,
-    [property: Id(3)] long Epoch);
+    [property: Id(3)] long Epoch,
+    [property: Id(4)] string? Worker = null,
+    [property: Id(5)] DateTimeOffset? At = null);
 
 /// <summary>What `saei sweep status`, `watch` and `run show` print about a run.</summary>
 [GenerateSerializer, Immutable]
@@ -29,6 +34,7 @@ public sealed record RunStatus
     /// <summary>Attempts restarted after a failure or a lost worker (SkyPilot's #RECOVERIES).</summary>
     [Id(9)] public int Restarts { get; init; }
     [Id(10)] public long Epoch { get; init; }
+    /// <summary>The worker holding the run while Running: its silo address and incarnation (see WorkerAddress).</summary>
     [Id(11)] public string? Worker { get; init; }
 
     /// <summary>Last reported metrics (EasyR1 names, e.g. reward/overall, actor/entropy, val/accuracy).</summary>
@@ -50,4 +56,7 @@ public sealed record RunStatus
 
     /// <summary>Every step committed as a checkpoint, in commit order (a step never appears twice).</summary>
     [Id(19)] public IReadOnlyList<int> CommittedSteps { get; init; } = [];
+
+    /// <summary>While Running: when the worker's lease runs out unless it reports (persisted, so it survives re-activation).</summary>
+    [Id(20)] public DateTimeOffset? LeaseDeadline { get; init; }
 }

@@ -3,8 +3,10 @@ using Orleans.Concurrency;
 namespace SaEI.Grains.Workers;
 
 /// <summary>
-/// The worker of one GPU-role silo (key: the silo's address). Owns the node's devices and a number of run slots;
-/// pulls pending runs from the scheduler when a slot is free and runs each one off the grain scheduler.
+/// The worker of one GPU-role silo (key: the silo's address with its incarnation). Owns the node's devices and a
+/// number of run slots; pulls pending runs from the scheduler when a slot is free. The training loops belong to the
+/// silo, not to this grain's activation: Orleans may deactivate the grain (e.g. when the silo holding its directory
+/// entry dies) without stopping a run.
 /// </summary>
 public interface IGpuWorkerGrain : IGrainWithStringKey
 {

@@ -11,22 +11,22 @@ namespace SaEI.Grains.Runs;
 /// Decisions:
 /// 1. Every assignment and every reassignment raises the epoch; a report with another epoch, or for a run that is
 ///    not Running, is answered Fenced. Cancelling raises it too, so a cancelled run's worker stops.
-/// 2. Progress reports renew an in-memory lease and are not persisted (the step of record is the last committed
-///    checkpoint); state is written on transitions and commits only, so a 1,000-run sweep is not storage-bound.
-/// 3. A grain timer checks the lease every CheckPeriod (and re-enqueues a Pending run: the scheduler's queue is soft
-///    state); a durable reminder re-activates the grain after a silo crash (a fresh activation grants the current
-///    worker one lease from now before it reassigns).
+/// 2. Progress reports renew the lease in memory and are not persisted (the step of record is the last committed
+///    checkpoint); state is written on transitions and commits only, with the lease deadline, so a 1,000-run sweep
+///    is not storage-bound and a re-activation does not hand a dead worker a fresh lease (see RunGrain.Lease.cs).
+/// 3. A grain timer checks the lease and the worker's silo every CheckPeriod (and re-enqueues a Pending run: the
+///    scheduler's queue is soft state); a durable reminder re-activates the grain after a silo crash.
 /// 4. Writes re-read and re-decide on an ETag conflict (<see cref="UpdateAsync"/>); any other write failure
 ///    deactivates the grain so the next call starts from durable state, and the caller's retry repeats the decision.
 /// </summary>
 public sealed partial class RunGrain(
     [PersistentState("run", StorageNames.GrainState)] IPersistentState<RunGrainState> state,
     IOptions<RunLifecycleOptions> options,
+    IClusterMembershipService membership,
     TimeProvider time,
     ILogger<RunGrain> logger) : Grain, IRunGrain, IRemindable
 {
     private const string ReminderName = "run-lease";
-    private DateTimeOffset leaseDeadline;
     private IGrainTimer? leaseTimer;
     private bool evaluating;
 
@@ -34,14 +34,13 @@ public sealed partial class RunGrain(
     private RunLifecycleOptions Options => options.Value;
     private string RunId => this.GetPrimaryKeyString();
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (S.Run is null || S.State.IsTerminal()) return Task.CompletedTask;
-        leaseDeadline = time.GetUtcNow() + Options.LeaseDuration;
+        if (S.Run is null || S.State.IsTerminal()) return;
+        await InitializeLeaseAsync();
         EnsureLeaseTimer();
         if (S.State == RunState.Pending) EnqueueAsync().Ignore();
         if (S.State == RunState.Evaluating) this.AsReference<IRunGrain>().ContinueEvaluationAsync().Ignore();
-        return Task.CompletedTask;
     }
 
     public async Task InitializeAsync(RunDescriptor run)
@@ -67,10 +66,11 @@ public sealed partial class RunGrain(
             s.State = RunState.Running;
             s.Worker = workerId;
             s.Step = s.CheckpointStep;
+            s.LeaseDeadline = RenewedDeadline();
             return true;
         });
         if (!assigned) return null;
-        leaseDeadline = time.GetUtcNow() + Options.LeaseDuration;
+        leaseDeadline = S.LeaseDeadline!.Value;
         EnsureLeaseTimer();
         LogAssigned(RunId, workerId, S.Epoch);
         return new RunAssignment(S.Run!, S.Epoch, S.Restarts);
@@ -79,7 +79,7 @@ public sealed partial class RunGrain(
     public Task<ReportVerdict> ReportProgressAsync(long epoch, int step, IReadOnlyDictionary<string, double> metrics)
     {
         if (IsStale(S, epoch)) return Task.FromResult(ReportVerdict.Fenced);
-        leaseDeadline = time.GetUtcNow() + Options.LeaseDuration;
+        leaseDeadline = RenewedDeadline();
         S.Step = step;
         foreach (var (name, value) in metrics) S.Metrics[name] = value;
         if (metrics.TryGetValue(MetricNames.Accuracy, out double accuracy)) S.EvalAccuracy[step] = accuracy;
@@ -95,16 +95,17 @@ public sealed partial class RunGrain(
             s.Step = fromStep;
             foreach (string note in notes) AddNote(s, $"epoch {epoch}: {note}");
             AddNote(s, fromStep == 0 ? $"epoch {epoch}: started from scratch" : $"epoch {epoch}: resumed from the checkpoint of step {fromStep}");
+            s.LeaseDeadline = RenewedDeadline();
             return true;
         });
-        leaseDeadline = time.GetUtcNow() + Options.LeaseDuration;
+        if (verdict == ReportVerdict.Accepted) leaseDeadline = S.LeaseDeadline ?? leaseDeadline;
         return verdict;
     }
 
     public Task<ReportVerdict> AuthorizeCommitAsync(long epoch, int step)
     {
         if (IsStale(S, epoch)) return Task.FromResult(ReportVerdict.Fenced);
-        leaseDeadline = time.GetUtcNow() + Options.LeaseDuration;
+        leaseDeadline = RenewedDeadline();
         return Task.FromResult(S.CommittedSteps.Contains(step) ? ReportVerdict.Duplicate : ReportVerdict.Accepted);
     }
 
@@ -122,9 +123,10 @@ public sealed partial class RunGrain(
                 s.BestAccuracy = accuracy;
                 s.BestStep = step;
             }
+            s.LeaseDeadline = RenewedDeadline();
             return true;
         });
-        leaseDeadline = time.GetUtcNow() + Options.LeaseDuration;
+        if (verdict == ReportVerdict.Accepted) leaseDeadline = S.LeaseDeadline ?? leaseDeadline;
         return verdict;
     }
 
@@ -138,6 +140,7 @@ public sealed partial class RunGrain(
             s.Step = outcome.FinalStep;
             s.FinalWeightsSha256 = outcome.FinalWeightsSha256;
             s.Worker = null;
+            s.LeaseDeadline = null;
             if (s.BestAccuracy is null) s.BestStep = s.CheckpointStep;
             return true;
         });
@@ -167,62 +170,29 @@ public sealed partial class RunGrain(
             s.State = RunState.Cancelled;
             s.Epoch++;
             s.Worker = null;
+            s.LeaseDeadline = null;
             AddNote(s, "cancelled");
             return true;
         });
         if (cancelled) await StopTimersAsync();
     }
 
-    public Task<RunStatus> GetStatusAsync() => Task.FromResult(RunStatusView.Of(RunId, S));
+    public Task<RunStatus> GetStatusAsync() =>
+        Task.FromResult(RunStatusView.Of(RunId, S) with { LeaseDeadline = S.State == RunState.Running ? leaseDeadline : null });
 
     public Task ReceiveReminder(string reminderName, TickStatus status) => CheckAsync();
 
-    private async Task CheckAsync()
-    {
-        switch (S.State)
-        {
-            case RunState.Running when time.GetUtcNow() > leaseDeadline:
-                await LoseWorkerAsync();
-                break;
-            case RunState.Pending:
-                // Also on the timer: the scheduler's queue is soft state, lost with its silo; re-enqueueing (deduplicated)
-                // every check refills it within one check period instead of one reminder period.
-                await EnqueueAsync();
-                break;
-            case RunState.Evaluating:
-                await ContinueEvaluationAsync();
-                break;
-            case RunState.Completed or RunState.Failed or RunState.Cancelled:
-                await StopTimersAsync();
-                break;
-        }
-    }
-
-    private async Task LoseWorkerAsync()
-    {
-        string? worker = S.Worker;
-        bool retry = false;
-        bool lost = await UpdateAsync(s =>
-        {
-            if (s.State != RunState.Running) return false;
-            retry = RecordFailure(s, FailureKind.WorkerLost, $"worker {s.Worker} stopped reporting within {Options.LeaseDuration.TotalSeconds:0.#} s", s.Step);
-            return true;
-        });
-        if (!lost) return;
-        LogLeaseExpired(RunId, worker, S.Epoch);
-        await AfterFailureAsync(retry, FailureKind.WorkerLost, "lease expired");
-    }
-
     /// <summary>Records a failure and fences the attempt; returns whether the run goes back to Pending.</summary>
-    private static bool RecordFailure(RunGrainState s, FailureKind kind, string message, int step)
+    private bool RecordFailure(RunGrainState s, FailureKind kind, string message, int step)
     {
-        s.Failures.Add(new FailureRecord(kind, message, step, s.Epoch));
+        s.Failures.Add(new FailureRecord(kind, message, step, s.Epoch, s.Worker, time.GetUtcNow()));
         if (s.Failures.Count > 100) s.Failures.RemoveAt(0);
         int count = s.FailureCounts.GetValueOrDefault(kind) + 1;
         s.FailureCounts[kind] = count;
         bool retry = RetryPolicy.ShouldRetry(kind, count, s.Run!.MaxFailures);
         s.Epoch++;
         s.Worker = null;
+        s.LeaseDeadline = null;
         s.Step = s.CheckpointStep;
         if (retry)
         {
@@ -268,9 +238,6 @@ public sealed partial class RunGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} assigned to worker {Worker} with epoch {Epoch}")]
     private partial void LogAssigned(string runId, string worker, long epoch);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: lease of worker {Worker} expired; fenced with epoch {Epoch}")]
-    private partial void LogLeaseExpired(string runId, string? worker, long epoch);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: {Kind} failure ({Message}); retried: {Retry}")]
     private partial void LogFailure(string runId, FailureKind kind, string message, bool retry);

@@ -21,4 +21,7 @@ public sealed class RunGrainState
     [Id(14)] public string? FinalWeightsSha256 { get; set; }
     [Id(15)] public Dictionary<string, double> Benchmarks { get; set; } = [];
     [Id(16)] public List<int> CommittedSteps { get; set; } = [];
+
+    /// <summary>While Running: the lease deadline as of the last write (progress renewals in between are in memory only).</summary>
+    [Id(17)] public DateTimeOffset? LeaseDeadline { get; set; }
 }

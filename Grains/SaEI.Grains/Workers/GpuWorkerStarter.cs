@@ -1,22 +1,32 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace SaEI.Grains.Workers;
 
 /// <summary>
-/// Registered only on gpu/all silos: starts, watches and stops this silo's worker (keyed by the silo's address;
-/// [PreferLocalPlacement] puts it here).
+/// Registered only on gpu/all silos (<see cref="AddSaeiWorker"/>): starts this silo's <see cref="LocalWorker"/>,
+/// keeps its grain front (keyed by the silo's address; [PreferLocalPlacement] puts it here) active, and stops the
+/// worker on shutdown.
 ///
 /// Decisions:
 /// 1. A watchdog loop calls the idempotent <see cref="IGpuWorkerGrain.StartAsync"/> every
 ///    <see cref="WorkerOptions.WatchdogPeriod"/>: Orleans deactivates an activation whose grain-directory entry lived
-///    on a silo that died (and could collect one for any other reason), and nothing else would start it again.
+///    on a silo that died (and could collect one for any other reason); the training loops do not depend on it
+///    (they belong to the silo), only the scheduler's wake-ups do.
 /// 2. It subscribes at the Active stage, which stops first on shutdown, while every grain of the cluster still
 ///    answers: the worker hands its runs back to their run grains before Orleans deactivates anything.
 /// </summary>
-public sealed class GpuWorkerStarter(IGrainFactory grains, ILocalSiloDetails silo, IOptions<WorkerOptions> options, ILogger<GpuWorkerStarter> logger)
+public sealed class GpuWorkerStarter(IGrainFactory grains, LocalWorker local, ILocalSiloDetails silo, IOptions<WorkerOptions> options, ILogger<GpuWorkerStarter> logger)
     : ILifecycleParticipant<ISiloLifecycle>
 {
+    /// <summary>Registers the worker of a gpu/all silo: its training loops and the starter that runs them.</summary>
+    public static void AddSaeiWorker(IServiceCollection services)
+    {
+        services.AddSingleton<LocalWorker>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, GpuWorkerStarter>();
+    }
+
     private readonly CancellationTokenSource stopping = new();
     private Task watchdog = Task.CompletedTask;
 
@@ -29,6 +39,7 @@ public sealed class GpuWorkerStarter(IGrainFactory grains, ILocalSiloDetails sil
 
     private async Task StartAsync(CancellationToken cancellation)
     {
+        local.Start(options.Value.Slots);
         await Worker.StartAsync(options.Value.Slots);
         logger.LogInformation("GPU worker {WorkerId} is pulling work", WorkerId);
         watchdog = Task.Run(() => WatchAsync(stopping.Token), CancellationToken.None);
@@ -63,7 +74,7 @@ public sealed class GpuWorkerStarter(IGrainFactory grains, ILocalSiloDetails sil
         await watchdog;
         try
         {
-            await Worker.StopAsync().WaitAsync(options.Value.ShutdownGrace + TimeSpan.FromSeconds(5), cancellation);
+            await local.StopAsync("its silo is shutting down").WaitAsync(options.Value.ShutdownGrace + TimeSpan.FromSeconds(5), cancellation);
             logger.LogInformation("GPU worker {WorkerId} stopped and handed its runs back", WorkerId);
         }
         catch (Exception e)

@@ -19,8 +19,9 @@ public sealed class WorkerOptions
     public TimeSpan PollPeriod { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// How often the silo's watchdog makes sure its worker grain is active and pulling (it re-activates one that
-    /// Orleans deactivated, e.g. when the silo holding its directory entry died). Default 5 s.
+    /// How often the silo's watchdog makes sure its worker grain is active, so the scheduler's wake-ups reach it (it
+    /// re-activates one that Orleans deactivated, e.g. when the silo holding its directory entry died; the runs go
+    /// on meanwhile). Default 5 s.
     /// </summary>
     public TimeSpan WatchdogPeriod { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using SaEI.Client.Commands;
-using SaEI.Silo;
 using SaEI.Testing;
 
 namespace SaEI.Client.Tests.Commands;
@@ -9,15 +8,13 @@ namespace SaEI.Client.Tests.Commands;
 /// <summary>The client verbs against a real local silo (`saei silo` in-process, localhost clustering, Azurite).</summary>
 public sealed class ClientVerbsTests : IAsyncLifetime
 {
-    private readonly int gatewayPort = TestSpecs.FreePort();
+    private int gatewayPort;
     private IHost silo = null!;
 
     public async Task InitializeAsync()
     {
         await Azurite.EnsureRunningAsync();
-        silo = SaeiSilo.Build(["--port", TestSpecs.FreePort().ToString(), "--gateway-port", gatewayPort.ToString(), "--slots", "4"],
-            [new("Saei:Storage", Azurite.ConnectionString), new("Logging:LogLevel:Default", "Warning")]);
-        await silo.StartAsync();
+        (silo, gatewayPort) = await TestSilo.StartAsync([new("Saei:Storage", Azurite.ConnectionString), new("Logging:LogLevel:Default", "Warning")]);
     }
 
     public async Task DisposeAsync()
@@ -60,7 +57,7 @@ public sealed class ClientVerbsTests : IAsyncLifetime
         Assert.Equal(6, runs.Count);
         foreach (var run in runs)
         {
-            foreach (string field in new[] { "run", "method", "seed", "state", "step", "restarts" })
+            foreach (string field in new[] { "run", "method", "seed", "state", "step", "restarts", "epoch", "worker" })
                 Assert.True(run.TryGetProperty(field, out _), $"sweep status --json lacks '{field}'");
             Assert.Equal("completed", run.GetProperty("state").GetString());
             Assert.Equal(4, run.GetProperty("step").GetInt32());

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using SaEI.Testing;
 
 namespace SaEI.Client.Tests.Commands;
@@ -19,10 +17,6 @@ public static class TestSpecs
         return path;
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    /// <summary>A free loopback port (see <see cref="Ports"/>; silos start through <see cref="Ports.StartOnFreePortsAsync"/>).</summary>
+    public static int FreePort() => Ports.Free();
 }

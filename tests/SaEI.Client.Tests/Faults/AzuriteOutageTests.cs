@@ -8,7 +8,6 @@ using SaEI.Grains.Leaderboards;
 using SaEI.Grains.Runs;
 using SaEI.Grains.Storage;
 using SaEI.Grains.Workers;
-using SaEI.Silo;
 using SaEI.Testing;
 
 namespace SaEI.Client.Tests.Faults;
@@ -38,12 +37,10 @@ public sealed class AzuriteOutageTests
                          $"BlobEndpoint=http://127.0.0.1:{ports.Blob}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{ports.Queue}/devstoreaccount1;" +
                          $"TableEndpoint=http://127.0.0.1:{ports.Table}/devstoreaccount1;";
         await AzuriteScriptAsync("start", environment);
-        int gateway = TestSpecs.FreePort();
-        using var silo = SaeiSilo.Build(["--port", TestSpecs.FreePort().ToString(), "--gateway-port", gateway.ToString(), "--slots", "4"],
-            [new("Saei:Storage", storage), new("Saei:Runs:LeaseDuration", "00:02:00"), new("Logging:LogLevel:Default", "Warning")]);
+        var (silo, gateway) = await TestSilo.StartAsync([new("Saei:Storage", storage), new("Saei:Runs:LeaseDuration", "00:02:00"), new("Logging:LogLevel:Default", "Warning")]);
+        using var _ = silo;
         try
         {
-            await silo.StartAsync();
             await using var connection = await ClusterConnection.ConnectAsync(new VerbArguments(["--gateway-port", gateway.ToString()], "", VerbArguments.ConnectionOptions, []), CancellationToken.None);
             string experiment = TestSpecs.NewExperimentId();
             var grain = connection.Client.GetGrain<IExperimentGrain>(experiment);

@@ -10,14 +10,16 @@ using SaEI.Testing;
 namespace SaEI.Client.Tests.Faults;
 
 /// <summary>Two real silo processes on Azure Table clustering (Azurite); the one executing a run is killed with SIGKILL.</summary>
-[Trait("Category", "Slow")]
+[Trait("Category", "Slow"), Collection(SiloProcess.Collection)]
 public sealed class SiloKillTests
 {
     /// <summary>Short leases, reminders and failure detection so the test takes well under 90 s.</summary>
     public static readonly Dictionary<string, string> FastFailover = new()
     {
         ["Saei__Executor"] = "simulated",
-        ["Saei__Runs__LeaseDuration"] = "00:00:03",
+        // 8 s: long enough that a loaded machine (a build beside the tests) does not stall a healthy worker past it;
+        // a killed worker is caught by membership (about 2 s) long before.
+        ["Saei__Runs__LeaseDuration"] = "00:00:08",
         ["Saei__Runs__CheckPeriod"] = "00:00:00.500",
         ["Saei__Runs__ReminderPeriod"] = "00:00:02",
         ["Saei__Worker__PollPeriod"] = "00:00:00.500",
@@ -36,8 +38,9 @@ public sealed class SiloKillTests
         await Azurite.EnsureRunningAsync();
         string clusterId = $"kill-{Guid.NewGuid():N}"[..17];
         var environment = new Dictionary<string, string>(FastFailover) { ["SAEI_STORAGE"] = Azurite.ConnectionString };
-        using var a = SiloProcess.Start(clusterId, TestSpecs.FreePort(), TestSpecs.FreePort(), environment);
-        using var b = SiloProcess.Start(clusterId, TestSpecs.FreePort(), TestSpecs.FreePort(), environment);
+        var silos = await SiloProcess.StartManyAsync(2, clusterId, environment, TimeSpan.FromSeconds(60));
+        using var a = silos[0];
+        using var b = silos[1];
         string logs() => $"\nsilo A log:\n{a.LogTail()}\nsilo B log:\n{b.LogTail()}";
 
         await using var connection = await ConnectWhenUpAsync(clusterId, logs);
@@ -94,10 +97,10 @@ public sealed class SiloKillTests
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(SimulatedRunExecutor.WeightsAfter(descriptor, 40))), after.FinalWeightsSha256);
     }
 
-    private static async Task<ClusterConnection> ConnectWhenUpAsync(string clusterId, Func<string> logs)
+    internal static async Task<ClusterConnection> ConnectWhenUpAsync(string clusterId, Func<string> logs)
     {
         var arguments = new VerbArguments(["--cluster-id", clusterId], "", VerbArguments.ConnectionOptions, []);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(40);
+        var deadline = DateTime.UtcNow + TestTimeouts.Scaled(TimeSpan.FromSeconds(40));
         while (true)
         {
             try

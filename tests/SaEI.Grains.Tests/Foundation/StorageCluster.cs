@@ -16,7 +16,7 @@ public sealed class StorageCluster : IAsyncDisposable
     public static async Task<StorageCluster> StartAsync()
     {
         await Azurite.EnsureRunningAsync();
-        var builder = new TestClusterBuilder(1);
+        var builder = TestClusterPorts.Builder(1);
         builder.AddSiloBuilderConfigurator<AzureStorageSilo>();
         var cluster = builder.Build();
         await cluster.DeployAsync();

@@ -12,7 +12,7 @@ namespace SaEI.Grains.Tests.Orchestration;
 
 /// <summary>
 /// A real two-silo in-process cluster on Azurite (grain state, reminders, checkpoints, metrics) with the simulated
-/// executor and short leases (2 s lease, 200 ms check), shared by the orchestration tests. Each test uses its own
+/// executor and short leases (5 s lease — 2 s restarted healthy runs on a machine at load 25 — 200 ms check), shared by the orchestration tests. Each test uses its own
 /// experiment id, and may install a fault hook for its experiment through <see cref="Hooks"/>.
 /// </summary>
 public sealed class OrchestrationCluster : IAsyncLifetime
@@ -27,7 +27,7 @@ public sealed class OrchestrationCluster : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await Azurite.EnsureRunningAsync();
-        var builder = new TestClusterBuilder(2);
+        var builder = TestClusterPorts.Builder(2);
         builder.AddSiloBuilderConfigurator<Configurator>();
         Cluster = builder.Build();
         await Cluster.DeployAsync();
@@ -70,7 +70,7 @@ public sealed class OrchestrationCluster : IAsyncLifetime
             silo.AddSaeiStorage(Azurite.ConnectionString).AddSaeiOrchestration(Azurite.ConnectionString, runsWorker: true);
             silo.Services.Configure<RunLifecycleOptions>(o =>
             {
-                o.LeaseDuration = TimeSpan.FromSeconds(2);
+                o.LeaseDuration = TimeSpan.FromSeconds(5);
                 o.CheckPeriod = TimeSpan.FromMilliseconds(200);
                 o.ReminderPeriod = TimeSpan.FromSeconds(5);
             });

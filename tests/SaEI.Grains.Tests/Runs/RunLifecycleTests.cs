@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using Microsoft.Extensions.DependencyInjection;
 using SaEI.Grains.Experiments;
 using SaEI.Grains.Runs;
 using SaEI.Grains.Storage;
@@ -23,6 +24,36 @@ public sealed class RunLifecycleTests(OrchestrationCluster fixture)
         $"restarts {run.Restarts}; failures: {string.Join(" | ", run.Failures)}; notes: {string.Join(" | ", run.Notes)}";
 
     [Fact]
+    public async Task Deactivating_the_worker_grains_while_runs_train_neither_stops_nor_restarts_the_runs()
+    {
+        // Orleans deactivates a worker grain when the silo owning its directory entry dies (DirectoryFailure); a forced
+        // collection of every idle activation stands in for that here.
+        string experiment = OrchestrationCluster.NewExperimentId();
+        var grain = fixture.Grains.GetGrain<IExperimentGrain>(experiment);
+        var launched = await grain.LaunchAsync(OrchestrationCluster.Spec(experiment, steps: 40, seeds: 2, methods: "grpo: {}"),
+            new Dictionary<string, string> { [SimulatedRunExecutor.StepMillisecondsKey] = "100" });
+        var locals = fixture.Cluster.Silos.Cast<Orleans.TestingHost.InProcessSiloHandle>()
+            .Select(silo => silo.SiloHost.Services.GetRequiredService<LocalWorker>()).ToList();
+        int activationsBefore = locals.Sum(l => l.FrontActivations);
+        var management = fixture.Grains.GetGrain<IManagementGrain>(0);
+        SweepStatus status = null!;
+        await Eventually.HoldsAsync(async () =>
+        {
+            if ((status = await grain.GetStatusAsync()).Runs.Any(r => r.State == RunState.Running))
+                await management.ForceActivationCollection(TimeSpan.FromMilliseconds(1));
+            return status.Finished;
+        }, TimeSpan.FromSeconds(40), "both runs finished", TimeSpan.FromMilliseconds(300));
+        Assert.True(locals.Sum(l => l.FrontActivations) > activationsBefore, "no worker grain was deactivated and activated again: the test proved nothing");
+        Assert.All(status.Runs, r =>
+        {
+            Assert.Equal(RunState.Completed, r.State);
+            Assert.True(r.Restarts == 0, Explain(r));
+            Assert.Equal(Sha(r, 40), r.FinalWeightsSha256);
+        });
+        Assert.Equal(2, launched.RunIds.Count);
+    }
+
+    [Fact]
     public async Task A_hung_worker_loses_its_lease_the_run_resumes_elsewhere_with_a_higher_epoch_and_the_stale_worker_is_fenced()
     {
         string experiment = OrchestrationCluster.NewExperimentId();
@@ -31,7 +62,7 @@ public sealed class RunLifecycleTests(OrchestrationCluster fixture)
         OrchestrationCluster.Hooks[experiment] = async (context, step, cancellation) =>
         {
             calls.Add((context.Epoch, step));
-            if (context.Epoch == 1 && step == 5) await release.Task; // hangs past its lease (2 s) after committing step 3
+            if (context.Epoch == 1 && step == 5) await release.Task; // hangs past its lease (5 s) after committing step 3
         };
         var grain = fixture.Grains.GetGrain<IExperimentGrain>(experiment);
         var launched = await grain.LaunchAsync(OrchestrationCluster.Spec(experiment, steps: 9, seeds: 1, methods: "grpo: {}"),

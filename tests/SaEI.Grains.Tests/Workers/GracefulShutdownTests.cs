@@ -25,7 +25,7 @@ public sealed class GracefulShutdownTests
     public async Task A_worker_silo_stopped_gracefully_hands_its_run_back_at_once_and_a_new_silo_resumes_it_bit_identical()
     {
         await Azurite.EnsureRunningAsync();
-        var builder = new TestClusterBuilder(2);
+        var builder = TestClusterPorts.Builder(2);
         builder.AddSiloBuilderConfigurator<Configurator>();
         var cluster = builder.Build();
         await cluster.DeployAsync();
