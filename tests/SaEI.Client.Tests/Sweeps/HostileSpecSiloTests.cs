@@ -1,4 +1,3 @@
-using SaEI.Client.Commands;
 using SaEI.Client.Tests.Commands;
 using SaEI.Client.Tests.Faults;
 using SaEI.Grains.Experiments;
@@ -23,7 +22,7 @@ public sealed class HostileSpecSiloTests
         var environment = new Dictionary<string, string>(SiloKillTests.FastFailover) { ["SAEI_STORAGE"] = Azurite.ConnectionString };
         using var silo = SiloProcess.Start(clusterId, TestSpecs.FreePort(), TestSpecs.FreePort(), environment);
         string log() => $"\nsilo log:\n{silo.LogTail()}";
-        await using var connection = await ConnectWhenUpAsync(clusterId, log);
+        await using var connection = await SiloKillTests.ConnectWhenUpAsync(clusterId, log);
 
         string launched = TestSpecs.NewExperimentId();
         var grain = connection.Client.GetGrain<IExperimentGrain>(launched);
@@ -52,26 +51,5 @@ public sealed class HostileSpecSiloTests
         string next = TestSpecs.NewExperimentId();
         var good = await connection.Client.GetGrain<IExperimentGrain>(next).LaunchAsync(TestSpecs.Spec(next, steps: 3, seeds: 1, methods: "grpo: {}"), stepMs);
         Assert.True(good.Outcome == LaunchOutcome.Launched, good.Message + log());
-    }
-
-    private static async Task<ClusterConnection> ConnectWhenUpAsync(string clusterId, Func<string> log)
-    {
-        var arguments = new VerbArguments(["--cluster-id", clusterId], "", VerbArguments.ConnectionOptions, []);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            try
-            {
-                return await ClusterConnection.ConnectAsync(arguments, CancellationToken.None);
-            }
-            catch (UserFacingException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(500);
-            }
-            catch (UserFacingException e)
-            {
-                throw new TimeoutException("the silo did not answer within 60 s" + log(), e);
-            }
-        }
     }
 }
