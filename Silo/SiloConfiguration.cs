@@ -41,14 +41,20 @@ public static class SiloConfiguration
         return silo;
     }
 
-    /// <summary>Azure Table clustering, for several silo processes that find each other through storage.</summary>
+    /// <summary>
+    /// Azure Table clustering, for several silo processes that find each other through storage. The service id is
+    /// the cluster id: reminders are stored per service id, and every silo of a service loads and fires all of its
+    /// reminders. With one service id for all clusters, a cluster sharing the storage account (another deployment,
+    /// or a test beside another) fired this cluster's run reminders and activated a second copy of the run grain,
+    /// which knew neither the worker's silo nor its reports and took healthy runs off their workers.
+    /// </summary>
     public static ISiloBuilder UseSaeiClustering(this ISiloBuilder silo, string connectionString, string clusterId, System.Net.IPAddress address, int siloPort, int gatewayPort)
     {
         silo.UseAzureStorageClustering(options => options.TableServiceClient = new TableServiceClient(connectionString, Patient(new TableClientOptions())));
         silo.Configure<ClusterOptions>(options =>
         {
             options.ClusterId = clusterId;
-            options.ServiceId = "saei";
+            options.ServiceId = ServiceIdOf(clusterId);
         });
         silo.ConfigureEndpoints(address, siloPort, gatewayPort);
         return silo;
@@ -112,6 +118,9 @@ public static class SiloConfiguration
         if (runsWorker) GpuWorkerStarter.AddSaeiWorker(services);
         return silo;
     }
+
+    /// <summary>The Orleans service id of the cluster with this id (reminders are kept per service id).</summary>
+    public static string ServiceIdOf(string clusterId) => $"saei-{clusterId}";
 
     private static T Patient<T>(T options) where T : ClientOptions
     {

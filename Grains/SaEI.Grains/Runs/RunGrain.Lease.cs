@@ -17,6 +17,9 @@ namespace SaEI.Grains.Runs;
 ///    lease were in memory, lost with this grain's previous silo, and a healthy run must not restart for that. A silo
 ///    that really died is declared Dead within the failure-detection time, so a run stays on a dead worker at most
 ///    that time plus one check (or reminder) period.
+/// 4. Taking a run off its worker is decided again on the state re-read after an ETag conflict, and dropped when that
+///    state is of another attempt (epoch) or carries a later stored deadline: another activation of this run (a
+///    duplicate during directory churn) wrote it, so this one's view — no reports, hence a lapsed lease — is stale.
 /// </summary>
 public sealed partial class RunGrain
 {
@@ -56,7 +59,9 @@ public sealed partial class RunGrain
                 await LoseWorkerAsync($"worker {S.Worker} is on a silo that cluster membership declared dead");
                 break;
             case RunState.Running when time.GetUtcNow() > leaseDeadline:
-                await LoseWorkerAsync($"worker {S.Worker} stopped reporting within {Options.LeaseDuration.TotalSeconds:0.#} s");
+                // The deadline may have been set on another silo (stored), so name it rather than this silo's lease.
+                await LoseWorkerAsync($"worker {S.Worker} sent no report before its lease ran out at {leaseDeadline:HH:mm:ss.fff} UTC "
+                    + $"(lease {Options.LeaseDuration.TotalSeconds:0.#} s)");
                 break;
             case RunState.Pending:
                 // Also on the timer: the scheduler's queue is soft state, lost with its silo; re-enqueueing (deduplicated)
@@ -75,10 +80,18 @@ public sealed partial class RunGrain
     private async Task LoseWorkerAsync(string why)
     {
         string? worker = S.Worker;
+        long epoch = S.Epoch;
+        var seen = S.LeaseDeadline;
         bool retry = false;
         bool lost = await UpdateAsync(s =>
         {
-            if (s.State != RunState.Running) return false;
+            if (s.State != RunState.Running || s.Epoch != epoch) return false;
+            if (s.LeaseDeadline is { } stored && stored > (seen ?? DateTimeOffset.MinValue) && stored > time.GetUtcNow())
+            {
+                leaseDeadline = stored; // re-read: another activation heard from the worker since this one read
+                LogLeaseRenewedElsewhere(RunId, worker, leaseDeadline);
+                return false;
+            }
             retry = RecordFailure(s, FailureKind.WorkerLost, why, s.Step);
             return true;
         });
@@ -89,6 +102,9 @@ public sealed partial class RunGrain
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: lost worker {Worker} ({Why}); fenced with epoch {Epoch}")]
     private partial void LogWorkerLost(string runId, string? worker, string why, long epoch);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: not taken off worker {Worker}: state re-read after a write conflict holds a lease to {Deadline} stored by another activation")]
+    private partial void LogLeaseRenewedElsewhere(string runId, string? worker, DateTimeOffset deadline);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: stored lease of worker {Worker} ran out at {Deadline} while this grain was inactive; the worker's silo is alive, so it gets one lease from now")]
     private partial void LogLeaseGrace(string runId, string? worker, DateTimeOffset deadline);

@@ -56,7 +56,8 @@ public sealed class RunLeaseTests : IAsyncLifetime
         Assert.True(clock.Elapsed < TestTimeouts.Scaled(Lease + TimeSpan.FromSeconds(2)), $"took {clock.Elapsed} for a {Lease} lease");
         var lost = Assert.Single(status.Failures);
         Assert.Equal((FailureKind.WorkerLost, ghost), (lost.Kind, lost.Worker));
-        Assert.Contains("stopped reporting", lost.Message, StringComparison.Ordinal);
+        Assert.Contains("lease ran out", lost.Message, StringComparison.Ordinal);
+        Assert.Contains($"lease {Lease.TotalSeconds} s", lost.Message, StringComparison.Ordinal);
         Assert.Null(status.LeaseDeadline);
     }
 
@@ -79,6 +80,41 @@ public sealed class RunLeaseTests : IAsyncLifetime
         Assert.Equal((FailureKind.WorkerLost, worker), (lost.Kind, lost.Worker));
         Assert.Contains("declared dead", lost.Message, StringComparison.Ordinal);
         Assert.True(lost.At < deadline, $"lost at {lost.At}, lease until {deadline}");
+    }
+
+    [Fact]
+    public async Task A_second_activation_that_hears_no_reports_leaves_the_run_with_a_worker_that_commits_to_the_first()
+    {
+        // A second cluster on the same storage holds a second activation of the run (as a duplicate does during
+        // directory churn, or a cluster that fired this run's reminder): it reads the state once and hears no report.
+        string ghost = $"127.0.0.1:9@{int.MaxValue}"; // unknown to both memberships: only the lease can end it
+        var run = await PendingRunAsync();
+        var assignment = await run.AssignAsync(ghost);
+        Assert.NotNull(assignment);
+        var otherBuilder = TestClusterPorts.Builder(1);
+        otherBuilder.AddSiloBuilderConfigurator<Configurator>();
+        await using var other = otherBuilder.Build();
+        await other.DeployAsync();
+        try
+        {
+            var duplicate = other.GrainFactory.GetGrain<IRunGrain>(run.GetPrimaryKeyString());
+            Assert.Equal(RunState.Running, (await duplicate.GetStatusAsync()).State);
+            // The worker keeps committing to the first activation, past the deadline the duplicate read and beyond.
+            var until = DateTimeOffset.UtcNow + Lease * 1.5;
+            for (int step = 1; DateTimeOffset.UtcNow < until; step++)
+            {
+                Assert.Equal(ReportVerdict.Accepted, await run.ReportProgressAsync(assignment.Epoch, step, new Dictionary<string, double>()));
+                Assert.Equal(ReportVerdict.Accepted, await run.ConfirmCommitAsync(assignment.Epoch, step));
+                await Task.Delay(TimeSpan.FromMilliseconds(500));
+            }
+            var status = await run.GetStatusAsync();
+            Assert.True(status.Failures.Count == 0, "taken off the live worker: " + string.Join(" | ", status.Failures.Select(f => f.Message)));
+            Assert.Equal((RunState.Running, ghost, assignment.Epoch), (status.State, status.Worker, status.Epoch));
+        }
+        finally
+        {
+            await other.StopAllSilosAsync();
+        }
     }
 
     private async Task<IRunGrain> PendingRunAsync()
