@@ -42,7 +42,9 @@ public static class SaeiSilo
             if (silo.ClusterId is { } clusterId)
                 orleans.UseSaeiClustering(silo.StorageConnectionString, clusterId, silo.Bind, silo.SiloPort, silo.GatewayPort);
             else if (!silo.BindsBeyondLoopback)
-                orleans.UseLocalhostClustering(silo.SiloPort, silo.GatewayPort);
+                // A service id per gateway port, as per cluster id: local silos on one storage never fire each other's
+                // reminders, and a restarted local silo (same port) gets its own back.
+                orleans.UseLocalhostClustering(silo.SiloPort, silo.GatewayPort, serviceId: SiloConfiguration.LocalServiceIdOf(silo.GatewayPort));
             else
                 orleans.UseDevelopmentClustering(new IPEndPoint(silo.Bind, silo.SiloPort))
                     .ConfigureEndpoints(silo.Bind, silo.SiloPort, silo.GatewayPort)

@@ -122,6 +122,9 @@ public static class SiloConfiguration
     /// <summary>The Orleans service id of the cluster with this id (reminders are kept per service id).</summary>
     public static string ServiceIdOf(string clusterId) => $"saei-{clusterId}";
 
+    /// <summary>The service id of a local (loopback, no cluster id) silo: one per gateway port.</summary>
+    public static string LocalServiceIdOf(int gatewayPort) => ServiceIdOf($"local-{gatewayPort}");
+
     private static T Patient<T>(T options) where T : ClientOptions
     {
         options.Retry.MaxRetries = 8;

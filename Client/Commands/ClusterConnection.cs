@@ -104,11 +104,11 @@ public sealed class ClusterConnection : IAsyncDisposable
             if (clusterId is not null && storage is not null)
             {
                 client.UseAzureStorageClustering(options => options.TableServiceClient = new TableServiceClient(storage));
-                client.Configure<ClusterOptions>(options => { options.ClusterId = clusterId; options.ServiceId = "saei"; });
+                client.Configure<ClusterOptions>(options => { options.ClusterId = clusterId; options.ServiceId = SiloConfiguration.ServiceIdOf(clusterId); });
             }
             else
             {
-                client.UseLocalhostClustering(gatewayPort);
+                client.UseLocalhostClustering(gatewayPort, serviceId: SiloConfiguration.LocalServiceIdOf(gatewayPort));
             }
             client.Configure<ClientMessagingOptions>(options => options.ResponseTimeout = timeout > MinimumResponseTimeout ? timeout : MinimumResponseTimeout);
             if (tls is not null) client.UseTls(tls.Certificate, tls.Configure);

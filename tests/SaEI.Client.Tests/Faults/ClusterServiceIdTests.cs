@@ -24,12 +24,28 @@ public sealed class ClusterServiceIdTests
         Assert.Equal(ids[0], ids[2]);
     }
 
+    [Fact]
+    public void Local_silos_on_different_gateway_ports_have_different_service_ids_and_one_port_keeps_its_own()
+    {
+        int first = TestSpecs.FreePort(), second = TestSpecs.FreePort();
+        string[] ids = [LocalServiceId(first), LocalServiceId(second), LocalServiceId(first)];
+        Assert.NotEqual(ids[0], ids[1]);
+        Assert.Equal(ids[0], ids[2]);
+    }
+
     private static string ServiceId(string clusterId)
     {
-        using var silo = SaeiSilo.Build(["--cluster-id", clusterId, "--port", TestSpecs.FreePort().ToString(), "--gateway-port", TestSpecs.FreePort().ToString()],
-            [new("Saei:Storage", Azurite.ConnectionString), new("Logging:LogLevel:Default", "Warning")]);
-        var options = silo.Services.GetRequiredService<IOptions<ClusterOptions>>().Value;
+        var options = ClusterOptionsOf(["--cluster-id", clusterId, "--port", TestSpecs.FreePort().ToString(), "--gateway-port", TestSpecs.FreePort().ToString()]);
         Assert.Equal(clusterId, options.ClusterId);
         return options.ServiceId;
+    }
+
+    private static string LocalServiceId(int gatewayPort) =>
+        ClusterOptionsOf(["--port", TestSpecs.FreePort().ToString(), "--gateway-port", gatewayPort.ToString()]).ServiceId;
+
+    private static ClusterOptions ClusterOptionsOf(string[] args)
+    {
+        using var silo = SaeiSilo.Build(args, [new("Saei:Storage", Azurite.ConnectionString), new("Logging:LogLevel:Default", "Warning")]);
+        return silo.Services.GetRequiredService<IOptions<ClusterOptions>>().Value;
     }
 }
