@@ -55,6 +55,12 @@ public sealed class ClusterConnection : IAsyncDisposable
             if (await StorageCheck.CheckAsync(storage, Remaining(timeout), cancellation) is { } problem)
                 throw new UserFacingException($"cannot look up cluster '{clusterId}': {problem}");
         }
+        else if (!await AnyoneListensAsync(gatewayPort, Remaining(timeout), cancellation))
+        {
+            // Nothing listens: say so at once instead of letting the Orleans client retry until the deadline.
+            throw new UserFacingException($"cannot reach the local silo's gateway on port {gatewayPort} (nothing listens there); " +
+                "start one with `saei silo`, or pass --cluster-id / --gateway-port.");
+        }
         var host = BuildHost(clusterId, storage, gatewayPort, timeout, tls);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         deadline.CancelAfter(Remaining(timeout));
@@ -125,6 +131,30 @@ public sealed class ClusterConnection : IAsyncDisposable
         catch (ArgumentException e)
         {
             throw new UserFacingException(e.Message, e);
+        }
+    }
+
+    /// <summary>
+    /// False when a connection to the loopback gateway port is refused (no silo); true when it is accepted or the probe
+    /// cannot tell within <paramref name="wait"/> (then the Orleans client's own connect decides, under the deadline).
+    /// </summary>
+    private static async Task<bool> AnyoneListensAsync(int gatewayPort, TimeSpan wait, CancellationToken cancellation)
+    {
+        using var probe = new System.Net.Sockets.TcpClient();
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        bounded.CancelAfter(wait);
+        try
+        {
+            await probe.ConnectAsync(System.Net.IPAddress.Loopback, gatewayPort, bounded.Token);
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.ConnectionRefused)
+        {
+            return false;
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException || (e is OperationCanceledException && !cancellation.IsCancellationRequested))
+        {
+            return true;
         }
     }
 

@@ -4,8 +4,9 @@ using System.Net.Sockets;
 namespace SaEI.Client.Tests.Foundation;
 
 /// <summary>
-/// The real client (the built saei.dll) with no silo listening: it gives up within 10 s by default, writes nothing to
-/// stdout, one clear error (no stack trace) to stderr, and exits 1. Bad ids are refused before connecting.
+/// The real client (the built saei.dll) with no silo listening: it gives up within 10 s by default (at once when the
+/// gateway port refuses connections, after --timeout when it accepts and never answers), writes nothing to stdout, one
+/// clear error (no stack trace) to stderr, and exits 1. Bad ids are refused before connecting.
 /// </summary>
 public sealed class NoClusterTests
 {
@@ -37,7 +38,10 @@ public sealed class NoClusterTests
     [Fact]
     public async Task The_timeout_flag_is_honoured_by_the_cluster_verbs_and_json_keeps_stdout_empty()
     {
-        string port = UnusedPort();
+        // A port that accepts connections and never answers (a hung or foreign process): only --timeout ends the wait.
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start(backlog: 16);
+        string port = ((IPEndPoint)silent.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         foreach (string[] args in new[] { new[] { "run", "show", "some-run", "--json" }, ["sweep", "status", "exp-1", "--json"], ["watch", "exp-1", "--json"] })
         {
             var result = await SaeiProcess.RunAsync([.. args, "--gateway-port", port, "--timeout", "2"]);
