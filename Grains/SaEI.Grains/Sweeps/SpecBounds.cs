@@ -1,4 +1,5 @@
 using System.Text;
+using SaEI.Gpu.Tasks.Data;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 
@@ -58,39 +59,36 @@ internal static class SpecBounds
     }
 
     /// <summary>
-    /// Reads a spec file as strict UTF-8, at most <see cref="SpecLimits.MaxBytes"/> (+1 to detect more), so a device such
-    /// as /dev/zero or a huge file is refused after a bounded read. The text, or the one error that names the file.
+    /// Reads a spec file as strict UTF-8 through the data layer's bounded reader (<see cref="RegularFile"/>: regular files
+    /// only, at most <see cref="SpecLimits.MaxBytes"/>), so a device such as /dev/zero, a folder or a huge file is refused
+    /// after a bounded read. The text, or the one error that names the file.
     /// </summary>
-    public static async Task<(string? Text, SpecError? Error)> ReadFileAsync(string path, SpecLimits limits, CancellationToken cancellation)
+    public static Task<(string? Text, SpecError? Error)> ReadFileAsync(string path, SpecLimits limits, CancellationToken cancellation)
     {
-        if (Directory.Exists(path)) return (null, new SpecError("", $"'{path}' is a directory; give the path of a YAML sweep spec file."));
-        if (!File.Exists(path)) return (null, new SpecError("", $"file '{path}' does not exist; give the path of a YAML sweep spec."));
-        // Chunks up to one byte past the limit (a limit raised to int.MaxValue allocates only what the file holds).
-        using var content = new MemoryStream();
-        byte[] chunk = new byte[64 * 1024];
-        long read = 0;
-        await using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.Asynchronous))
-        {
-            int n;
-            while (read <= limits.MaxBytes && (n = await stream.ReadAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, limits.MaxBytes + 1L - read)), cancellation)) > 0)
-            {
-                content.Write(chunk, 0, n);
-                read += n;
-            }
-        }
-        if (read > limits.MaxBytes && new FileInfo(path).Length <= limits.MaxBytes) // e.g. /dev/zero: length 0, endless data
-            return (null, new SpecError("", $"'{path}' is not a regular file (a device or pipe that gave more than {limits.MaxBytes} bytes); give a YAML sweep spec file."));
-        if (read > limits.MaxBytes)
-            return (null, new SpecError("", $"'{path}' has more than {limits.MaxBytes} bytes; a spec may have at most {limits.MaxBytes} bytes ({SpecLimits.Setting(nameof(SpecLimits.MaxBytes))}). A sweep spec is a few KiB."));
-        var bytes = content.GetBuffer().AsSpan(0, (int)read);
-        if (bytes.StartsWith(Encoding.UTF8.Preamble)) bytes = bytes[Encoding.UTF8.Preamble.Length..];
+        cancellation.ThrowIfCancellationRequested();
+        byte[] bytes;
         try
         {
-            return (new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes), null);
+            bytes = RegularFile.ReadAllBytes(path, new DataLocation(path), limits.MaxBytes, "spec file",
+                SpecLimits.Setting(nameof(SpecLimits.MaxBytes)), missingHint: "give the path of a YAML sweep spec");
+        }
+        catch (DataFormatException e)
+        {
+            // A regular file over the limit is worded like the text check (the same limit, whichever way the spec came).
+            string problem = RegularFile.KindOf(path) == RegularFile.Kind.Regular && new FileInfo(path).Length > limits.MaxBytes
+                ? $"'{path}' has more than {limits.MaxBytes} bytes; a spec may have at most {limits.MaxBytes} bytes ({SpecLimits.Setting(nameof(SpecLimits.MaxBytes))}). A sweep spec is a few KiB."
+                : e.Problem;
+            return Task.FromResult<(string?, SpecError?)>((null, new SpecError("", problem)));
+        }
+        var text = bytes.AsSpan();
+        if (text.StartsWith(Encoding.UTF8.Preamble)) text = text[Encoding.UTF8.Preamble.Length..];
+        try
+        {
+            return Task.FromResult<(string?, SpecError?)>((new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(text), null));
         }
         catch (DecoderFallbackException e)
         {
-            return (null, new SpecError("", $"'{path}' is not UTF-8 text (an invalid byte near offset {e.Index}); save the spec as UTF-8."));
+            return Task.FromResult<(string?, SpecError?)>((null, new SpecError("", $"'{path}' is not UTF-8 text (an invalid byte near offset {e.Index}); save the spec as UTF-8.")));
         }
     }
 }

@@ -86,7 +86,7 @@ public sealed class SweepValidateCommandTests
     }
 
     [Theory]
-    [InlineData("/dev/zero", "is not a regular file")]
+    [InlineData("/dev/zero", "is a character device, not a regular file")]
     [InlineData("/tmp", "is a directory")]
     public async Task A_device_or_a_directory_is_refused_after_a_bounded_read(string path, string expected)
     {

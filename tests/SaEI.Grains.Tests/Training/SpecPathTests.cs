@@ -34,7 +34,8 @@ public sealed class SpecPathTests : IDisposable
     public void Dot_dot_links_and_foreign_folders_are_refused_with_the_key_and_the_setting()
     {
         Directory.CreateSymbolicLink(Path.Combine(root, "etc"), "/etc");
-        var errors = SweepSpecParser.CheckPaths(Spec($"{root}/../../../../../etc/shadow", $"{root}/etc/passwd", "/home/someone/model"), new DataRoots([root]));
+        string foreign = Path.Combine(Path.GetTempPath(), $"not-a-root-{Guid.NewGuid():N}", "model"); // a folder beside the root
+        var errors = SweepSpecParser.CheckPaths(Spec($"{root}/../../../../../etc/shadow", $"{root}/etc/passwd", foreign), new DataRoots([root]));
         Assert.Equal(["model.path", "data.train.path", "data.test.path"], errors.Select(e => e.Path));
         Assert.All(errors, e => Assert.Contains("outside the data roots", e.Message, StringComparison.Ordinal));
         Assert.All(errors, e => Assert.Contains(DataRoots.Setting, e.Message, StringComparison.Ordinal));
