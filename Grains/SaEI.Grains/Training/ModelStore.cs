@@ -55,11 +55,11 @@ public sealed class ModelStore(ResilientBlobStore blobs, string? cacheDirectory 
         name = NameOf(name);
         var files = Directory.GetFiles(directory).Where(f => Path.GetFileName(f) != ManifestFile)
             .OrderBy(f => Path.GetFileName(f) == "config.json" ? 1 : 0).ThenBy(f => f, StringComparer.Ordinal).ToList();
-        var entries = new List<ModelFileEntry>();
+        var entries = new Dictionary<string, CheckpointFileEntry>(StringComparer.Ordinal);
         foreach (string file in files)
         {
             byte[] bytes = await File.ReadAllBytesAsync(file, cancellation);
-            entries.Add(ModelFileEntry.Of(Path.GetFileName(file), bytes));
+            entries[Path.GetFileName(file)] = ModelManifest.EntryOf(bytes);
             if (Path.GetFileName(file) == "config.json")
                 await blobs.WriteAsync(BlobPaths.ModelFilePath(name, ManifestFile), BinaryData.FromBytes(ModelManifest.Serialize(entries)), WriteCondition.Overwrite, cancellation);
             await blobs.WriteAsync(BlobPaths.ModelFilePath(name, Path.GetFileName(file)), BinaryData.FromBytes(bytes), WriteCondition.Overwrite, cancellation);
@@ -85,16 +85,16 @@ public sealed class ModelStore(ResilientBlobStore blobs, string? cacheDirectory 
             if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
             Directory.CreateDirectory(partial);
             var expected = manifest is null ? null : ModelManifest.Parse(manifest, name);
-            var names = expected?.Select(e => e.Name) ?? listed.Select(b => b.Path[(b.Path.LastIndexOf('/') + 1)..]).Where(n => n != ManifestFile);
-            var downloaded = new List<ModelFileEntry>();
+            var names = expected?.Keys ?? listed.Select(b => b.Path[(b.Path.LastIndexOf('/') + 1)..]).Where(n => n != ManifestFile);
+            var downloaded = new Dictionary<string, CheckpointFileEntry>(StringComparer.Ordinal);
             foreach (string file in names.Order(StringComparer.Ordinal))
             {
                 byte[] bytes = await ReadAsync(BlobPaths.ModelFilePath(name, file), cancellation);
-                downloaded.Add(ModelFileEntry.Of(file, bytes));
+                downloaded[file] = ModelManifest.EntryOf(bytes);
                 await File.WriteAllBytesAsync(Path.Combine(partial, file), bytes, cancellation);
             }
-            if (expected is not null && expected.FirstOrDefault(e => !downloaded.Contains(e)) is { } bad)
-                throw new InvalidDataException($"model file models/{name}/{bad.Name} does not match its manifest (size or SHA-256); upload the model again.");
+            if (expected?.Keys.FirstOrDefault(file => downloaded[file] != expected[file]) is { } bad)
+                throw new InvalidDataException($"model file models/{name}/{bad} does not match its manifest (size or SHA-256); upload the model again.");
             manifest ??= ModelManifest.Serialize(downloaded);
             string target = TargetOf(name, manifest);
             await File.WriteAllBytesAsync(Path.Combine(partial, ManifestFile), manifest, cancellation);
@@ -142,28 +142,28 @@ public sealed class ModelStore(ResilientBlobStore blobs, string? cacheDirectory 
     }
 }
 
-/// <summary>One file of a model: name, size and SHA-256 (hex).</summary>
-internal sealed record ModelFileEntry(string Name, long Bytes, string Sha256)
-{
-    public static ModelFileEntry Of(string name, byte[] bytes) => new(name, bytes.LongLength, Convert.ToHexStringLower(SHA256.HashData(bytes)));
-}
-
-/// <summary>manifest.json of a model: {"files": [{"name", "bytes", "sha256"}]}, sorted by name.</summary>
+/// <summary>
+/// manifest.json of a model: {"files": {name: {"size", "sha256"}}}, sorted by name; the entries are a checkpoint
+/// manifest's (<see cref="CheckpointFileEntry"/>).
+/// </summary>
 internal static class ModelManifest
 {
-    private sealed record Document(List<ModelFileEntry> Files);
+    private sealed record Document(SortedDictionary<string, CheckpointFileEntry> Files);
+
+    /// <summary>The size and SHA-256 of one file's bytes.</summary>
+    public static CheckpointFileEntry EntryOf(byte[] bytes) => new(bytes.LongLength, Convert.ToHexStringLower(SHA256.HashData(bytes)));
 
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    public static byte[] Serialize(IEnumerable<ModelFileEntry> files) =>
-        JsonSerializer.SerializeToUtf8Bytes(new Document([.. files.OrderBy(f => f.Name, StringComparer.Ordinal)]), Json);
+    public static byte[] Serialize(IReadOnlyDictionary<string, CheckpointFileEntry> files) =>
+        JsonSerializer.SerializeToUtf8Bytes(new Document(new(files.ToDictionary(), StringComparer.Ordinal)), Json);
 
-    public static IReadOnlyList<ModelFileEntry> Parse(byte[] manifest, string model)
+    public static IReadOnlyDictionary<string, CheckpointFileEntry> Parse(byte[] manifest, string model)
     {
         try
         {
             var files = JsonSerializer.Deserialize<Document>(manifest, Json)?.Files;
-            if (files is null || files.Count == 0 || files.Any(f => f is null || Ids.Check(f.Name, "model file") is not null))
+            if (files is null || files.Count == 0 || files.Any(f => f.Value is null || Ids.Check(f.Key, "model file") is not null))
                 throw new InvalidDataException($"models/{model}/{ModelStore.ManifestFile} lists no files or a bad file name; upload the model again.");
             return files;
         }
