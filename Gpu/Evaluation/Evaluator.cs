@@ -70,9 +70,8 @@ public static class Evaluator
     private static string[] SampleResponses(IPolicyModel model, IReadOnlyList<VisualProblem> batch, GenerationOptions options, Generator generator)
     {
         using var scope = NewDisposeScope();
-        int imageSize = model.Info.ImageSize;
-        var images = batch.Select(problem => ImageTensors.ToTensor(problem.Image, imageSize)).ToList();       // B × [3,H,W]
-        using var prompts = PromptBatch.Create(model.Tokenizer, images, [.. batch.Select(problem => problem.Problem)], model.Device);
+        var images = ModelInputs.ToTensors(model, [.. batch.Select(problem => problem.Image)]);              // B × [3,h,w]
+        using var prompts = PromptBatch.Create(model, images, [.. batch.Select(problem => problem.Problem)]);
         using var rollout = Generation.Generate(model, prompts, options, generator);
         long rows = rollout.ResponseIds.shape[0], length = rollout.ResponseIds.shape[1];
         long[] ids = rollout.ResponseIds.cpu().data<long>().ToArray();                                        // [N·Tr]

@@ -36,11 +36,21 @@ public interface IPolicyModel : IDisposable
     IReadOnlyList<(string Name, TorchSharp.Modules.Parameter Parameter)> NamedParameters();
 
     /// <summary>
-    /// pixels [N,3,H,W] in [0,1] (float32), inputIds [N,T] int64, attentionMask [N,T] int64 (1 = token, 0 = pad;
-    /// prompts are left-padded) → logits [N,T,V] float32 predicting the token after each position.
-    /// The image placeholder tokens in <paramref name="inputIds"/> are replaced by projected image features.
+    /// The size the model's processor resizes an image of size <paramref name="original"/> to (TinyVlm: its fixed
+    /// square; Qwen2.5-VL: smart resize). Callers resize the 8-bit image to it before anything else (EgAS, noise).
     /// </summary>
-    Tensor Forward(Tensor pixels, Tensor inputIds, Tensor attentionMask);
+    ImageSize InputSize(ImageSize original);
+
+    /// <summary>The number of image placeholder tokens a prompt needs for an image at <paramref name="inputSize"/>.</summary>
+    int ImageTokenCount(ImageSize inputSize);
+
+    /// <summary>
+    /// images: one image per row at its own size (padded pixels [N,3,Hmax,Wmax] in [0,1], float32, plus sizes; the
+    /// padding is never read), inputIds [N,T] int64, attentionMask [N,T] int64 (1 = token, 0 = pad; prompts are
+    /// left-padded) → logits [N,T,V] float32 predicting the token after each position.
+    /// The image placeholder tokens of row n in <paramref name="inputIds"/> are replaced by row n's image features.
+    /// </summary>
+    Tensor Forward(ImageBatch images, Tensor inputIds, Tensor attentionMask);
 
     /// <summary>Switches dropout-like behaviour; generation and log-prob passes use eval mode.</summary>
     void SetTraining(bool training);
@@ -50,7 +60,7 @@ public interface IPolicyModel : IDisposable
     /// for at most <paramref name="maxNewTokens"/> appended tokens. Call under <c>torch.no_grad()</c>.
     /// Shapes as for <see cref="Forward"/>. The session owns its cache; dispose it when done.
     /// </summary>
-    IDecodingSession StartDecoding(Tensor pixels, Tensor inputIds, Tensor attentionMask, int maxNewTokens);
+    IDecodingSession StartDecoding(ImageBatch images, Tensor inputIds, Tensor attentionMask, int maxNewTokens);
 
     /// <summary>Writes model.safetensors and config.json into <paramref name="directory"/>.</summary>
     void Save(string directory);
@@ -77,11 +87,9 @@ public sealed record ModelStage(string Name, long ParameterBytes, string Device)
 public sealed record PolicyModelInfo(
     string Family,
     int VocabularySize,
-    int ImageSize,
     int EndOfSequenceId,
     int PadId,
-    long ParameterCount,
-    int ImageTokenCount);
+    long ParameterCount);
 
 /// <summary>Tokenizer plus the EasyR1 chat template (ALGORITHM.md section 6).</summary>
 public interface IChatTokenizer
@@ -101,7 +109,8 @@ public interface IChatTokenizer
     /// <summary>Ids → text with every token spelled out, special tokens included, no stop (for prompts, logs).</summary>
     string DecodeWithSpecialTokens(ReadOnlySpan<int> ids);
 
-    /// <summary>The full prompt ids for a question: chat roles, the image placeholder tokens, the EasyR1 math
-    /// instruction appended to <paramref name="problem"/>, and the assistant turn opening.</summary>
-    int[] BuildPrompt(string problem);
+    /// <summary>The full prompt ids for a question: chat roles, <paramref name="imageTokenCount"/> image placeholder
+    /// tokens (<see cref="IPolicyModel.ImageTokenCount"/> of the prompt's image), the EasyR1 math instruction appended
+    /// to <paramref name="problem"/>, and the assistant turn opening.</summary>
+    int[] BuildPrompt(string problem, int imageTokenCount);
 }

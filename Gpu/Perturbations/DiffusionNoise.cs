@@ -1,3 +1,4 @@
+using SaEI.Gpu.Models;
 using SaEI.Gpu.Runtime;
 using SaEI.Gpu.Training;
 using TorchSharp;
@@ -28,6 +29,9 @@ namespace SaEI.Gpu.Perturbations;
 ///    gives the same noise on every device.
 /// 5. step is NoisyRollout's 1-based <c>global_step</c> (the first RL step is step 1, ALGORITHM.md §5): the trainer's
 ///    0-based step index + 1 (<see cref="NoiseStepFor"/>). Using the index itself gave each step its predecessor's noise.
+/// 6. Mixed image sizes (<see cref="ImageBatch"/>): ε is drawn over the whole padded tensor, exactly as for a plain
+///    tensor (same generator consumption), and the result is multiplied by the batch's mask, so the padding stays 0.
+///    A uniform batch (no padding) skips the mask: its numbers are those of <see cref="Apply(Tensor, int, Generator)"/>.
 /// </summary>
 public static class DiffusionNoise
 {
@@ -106,6 +110,20 @@ public static class DiffusionNoise
         using var noiseScale = Math.Sqrt(1.0 - alphaBar).ToScalar();
         var noisy = pixels.detach().mul(signalScale).add(noise.mul(noiseScale), Scalars.One);
         return noisy.clamp(Scalars.Zero, Scalars.OneDouble).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Noise inside each row's image only (decision 6) → a new batch with the same sizes, without gradient.</summary>
+    public static ImageBatch Apply(ImageBatch images, int noiseStep, Generator generator)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        using var scope = NewDisposeScope();
+        var noisy = Apply(images.Pixels, noiseStep, generator);                           // [B,3,Hmax,Wmax]
+        if (!images.IsUniform)
+        {
+            using var noGrad = no_grad();
+            noisy = noisy.mul(images.Mask().to_type(noisy.dtype));                         // padding back to 0
+        }
+        return images.WithPixels(noisy.MoveToOuterDisposeScope());
     }
 
     private static double[] BuildAlphaBars()

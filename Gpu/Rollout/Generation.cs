@@ -29,15 +29,15 @@ public static class Generation
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         int groupSize = options.ResponsesPerPrompt;
-        var pixels = prompts.Pixels.to(model.Device).repeat_interleave(groupSize, 0);              // [N,3,H,W]
+        var images = prompts.Images.To(model.Device).RepeatInterleave(groupSize);                  // [N,3,Hmax,Wmax]
         var promptIds = prompts.InputIds.to(model.Device).repeat_interleave(groupSize, 0);         // [N,Tp]
         var promptMask = prompts.AttentionMask.to(model.Device).repeat_interleave(groupSize, 0);   // [N,Tp]
         var steps = useKvCache
-            ? DecodeCached(model, pixels, promptIds, promptMask, options, generator)
-            : DecodeRecomputed(model, pixels, promptIds, promptMask, options, generator);
+            ? DecodeCached(model, images, promptIds, promptMask, options, generator)
+            : DecodeRecomputed(model, images, promptIds, promptMask, options, generator);
         return new RolloutBatch(
             groupSize,
-            pixels.MoveToOuterDisposeScope(),
+            new ImageBatch(images.Pixels.MoveToOuterDisposeScope(), images.Sizes),
             promptIds.MoveToOuterDisposeScope(),
             promptMask.MoveToOuterDisposeScope(),
             stack(steps.Tokens, 1).MoveToOuterDisposeScope(),                                      // [N,Tr]
@@ -45,9 +45,9 @@ public static class Generation
             stack(steps.LogProbs, 1).MoveToOuterDisposeScope());                                  // [N,Tr]
     }
 
-    private static StepRecord DecodeCached(IPolicyModel model, Tensor pixels, Tensor promptIds, Tensor promptMask, GenerationOptions options, Generator generator)
+    private static StepRecord DecodeCached(IPolicyModel model, ImageBatch images, Tensor promptIds, Tensor promptMask, GenerationOptions options, Generator generator)
     {
-        using var session = model.StartDecoding(pixels, promptIds, promptMask, options.MaxNewTokens);
+        using var session = model.StartDecoding(images, promptIds, promptMask, options.MaxNewTokens);
         var record = new StepRecord(promptIds.shape[0], promptIds.device);
         var logits = session.Prefill();                                                            // [N,V]
         for (int step = 0; ; step++)
@@ -59,7 +59,7 @@ public static class Generation
         }
     }
 
-    private static StepRecord DecodeRecomputed(IPolicyModel model, Tensor pixels, Tensor promptIds, Tensor promptMask, GenerationOptions options, Generator generator)
+    private static StepRecord DecodeRecomputed(IPolicyModel model, ImageBatch images, Tensor promptIds, Tensor promptMask, GenerationOptions options, Generator generator)
     {
         var record = new StepRecord(promptIds.shape[0], promptIds.device);
         for (int step = 0; ; step++)
@@ -69,7 +69,7 @@ public static class Generation
             {
                 var ids = step == 0 ? promptIds : cat([promptIds, stack(record.Tokens, 1)], 1);       // [N,Tp+t]
                 var mask = step == 0 ? promptMask : cat([promptMask, ones_like(stack(record.Tokens, 1))], 1);
-                logits = model.Forward(pixels, ids, mask).select(1, -1).MoveToOuterDisposeScope();  // [N,V]
+                logits = model.Forward(images, ids, mask).select(1, -1).MoveToOuterDisposeScope();  // [N,V]
             }
             record.Add(logits, model.Tokenizer, options, generator);
             logits.Dispose();

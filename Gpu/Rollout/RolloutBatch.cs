@@ -1,9 +1,10 @@
+using SaEI.Gpu.Models;
 using static TorchSharp.torch;
 
 namespace SaEI.Gpu.Rollout;
 
 /// <summary>
-/// G responses for each of B prompts; row n = b·G + g. Pixels [N,3,H,W], PromptIds/PromptMask [N,Tp] (the prompt
+/// G responses for each of B prompts; row n = b·G + g. Images: row n's image (padded [N,3,Hmax,Wmax] plus sizes), PromptIds/PromptMask [N,Tp] (the prompt
 /// repeated per row, left-padded), ResponseIds [N,Tr] int64 (pad after the first EOS), ResponseMask [N,Tr] int64
 /// (1 up to and including the first EOS), LogProbs [N,Tr] float32: the sampled token's log-probability under the
 /// sampling distribution softmax(z/T) before top-p truncation (raw logits at T = 0), 0 where the mask is 0.
@@ -11,7 +12,7 @@ namespace SaEI.Gpu.Rollout;
 /// </summary>
 public sealed record RolloutBatch(
     int GroupSize,
-    Tensor Pixels,
+    ImageBatch Images,
     Tensor PromptIds,
     Tensor PromptMask,
     Tensor ResponseIds,
@@ -22,7 +23,7 @@ public sealed record RolloutBatch(
 
     public void Dispose()
     {
-        Pixels.Dispose();
+        Images.Dispose();
         PromptIds.Dispose();
         PromptMask.Dispose();
         ResponseIds.Dispose();

@@ -8,7 +8,7 @@ namespace SaEI.Gpu.Rollout;
 /// Per-token log-probabilities and entropies of given responses under teacher forcing (ALGORITHM.md sections 1.4
 /// and 2): with z_t the logits predicting response token t divided by the temperature,
 ///   logProb_t = log_softmax(z_t)[o_t],   H_t = logsumexp(z_t) − Σ_v softmax(z_t)_v · z_{t,v}.
-/// Both are differentiable with respect to the parameters and the pixels (no no_grad here: callers wrap the call
+/// Both are differentiable with respect to the parameters and the pixels (images.Pixels) (no no_grad here: callers wrap the call
 /// when they want none). Decisions:
 /// 1. Values at positions where responseMask = 0 are set to 0 (multiplied by the mask).
 /// 2. The sequence fed is prompt (left-padded) ‖ response (right-padded), attention mask promptMask ‖ responseMask;
@@ -18,28 +18,29 @@ namespace SaEI.Gpu.Rollout;
 public static class TeacherForcing
 {
     /// <summary>
-    /// pixels [N,3,H,W], promptIds/promptMask [N,Tp], responseIds/responseMask [N,Tr] →
+    /// images (N rows), promptIds/promptMask [N,Tp], responseIds/responseMask [N,Tr] →
     /// logProbs [N,Tr] and, when <paramref name="computeEntropy"/>, entropy [N,Tr] (otherwise null).
     /// </summary>
-    public static TokenScores Score(IPolicyModel model, Tensor pixels, Tensor promptIds, Tensor promptMask,
+    public static TokenScores Score(IPolicyModel model, ImageBatch images, Tensor promptIds, Tensor promptMask,
         Tensor responseIds, Tensor responseMask, double temperature, bool computeEntropy, int chunkRows = 0)
     {
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(images);
         if (!(temperature > 0) || double.IsInfinity(temperature))
             throw new ArgumentException($"temperature is {temperature}; set a finite value > 0 (the rollout temperature; use 1.0 for greedy rollouts).", nameof(temperature));
         long n = promptIds.shape[0];
-        if (responseIds.shape[0] != n || pixels.shape[0] != n || !promptMask.shape.SequenceEqual(promptIds.shape) || !responseMask.shape.SequenceEqual(responseIds.shape))
+        if (responseIds.shape[0] != n || images.Count != n || !promptMask.shape.SequenceEqual(promptIds.shape) || !responseMask.shape.SequenceEqual(responseIds.shape))
             throw new ArgumentException(
-                $"TeacherForcing expects pixels [N,3,H,W], promptIds/promptMask [N,Tp], responseIds/responseMask [N,Tr] with one N; got [{string.Join(",", pixels.shape)}], [{string.Join(",", promptIds.shape)}]/[{string.Join(",", promptMask.shape)}], [{string.Join(",", responseIds.shape)}]/[{string.Join(",", responseMask.shape)}].");
+                $"TeacherForcing expects images of N rows, promptIds/promptMask [N,Tp], responseIds/responseMask [N,Tr] with one N; got {images.Count} images, [{string.Join(",", promptIds.shape)}]/[{string.Join(",", promptMask.shape)}], [{string.Join(",", responseIds.shape)}]/[{string.Join(",", responseMask.shape)}].");
         if (chunkRows <= 0 || chunkRows >= n)
-            return ScoreRows(model, pixels, promptIds, promptMask, responseIds, responseMask, temperature, computeEntropy);
+            return ScoreRows(model, images, promptIds, promptMask, responseIds, responseMask, temperature, computeEntropy);
         using var scope = NewDisposeScope();
         var logProbs = new List<Tensor>();
         var entropies = new List<Tensor>();
         for (long start = 0; start < n; start += chunkRows)
         {
             long length = Math.Min(chunkRows, n - start);
-            var chunk = ScoreRows(model, pixels.narrow(0, start, length), promptIds.narrow(0, start, length), promptMask.narrow(0, start, length),
+            var chunk = ScoreRows(model, images.Narrow(start, length), promptIds.narrow(0, start, length), promptMask.narrow(0, start, length),
                 responseIds.narrow(0, start, length), responseMask.narrow(0, start, length), temperature, computeEntropy);
             logProbs.Add(chunk.LogProbs);
             if (chunk.Entropy is not null) entropies.Add(chunk.Entropy);
@@ -49,14 +50,14 @@ public static class TeacherForcing
             computeEntropy ? cat(entropies, 0).MoveToOuterDisposeScope() : null);
     }
 
-    private static TokenScores ScoreRows(IPolicyModel model, Tensor pixels, Tensor promptIds, Tensor promptMask,
+    private static TokenScores ScoreRows(IPolicyModel model, ImageBatch images, Tensor promptIds, Tensor promptMask,
         Tensor responseIds, Tensor responseMask, double temperature, bool computeEntropy)
     {
         using var scope = NewDisposeScope();
         long promptLength = promptIds.shape[1], responseLength = responseIds.shape[1];
         var ids = cat([promptIds, responseIds], 1);                                             // [N,Tp+Tr]
         var mask = cat([promptMask, responseMask], 1);                                          // [N,Tp+Tr]
-        var logits = model.Forward(pixels, ids, mask);                                          // [N,Tp+Tr,V]
+        var logits = model.Forward(images, ids, mask);                                          // [N,Tp+Tr,V]
         var responseLogits = logits.narrow(1, promptLength - 1, responseLength);                // [N,Tr,V]
         var scores = ScoreLogits(responseLogits, responseIds, responseMask, temperature, computeEntropy);
         return new TokenScores(scores.LogProbs.MoveToOuterDisposeScope(), scores.Entropy?.MoveToOuterDisposeScope());

@@ -39,10 +39,8 @@ public sealed class CharChatTokenizer : IChatTokenizer
     private readonly Dictionary<char, int> characterIds = [];
     private readonly (string Text, int Id)[] piecesLongestFirst;
 
-    public CharChatTokenizer(int imageTokenCount)
+    public CharChatTokenizer()
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(imageTokenCount, 1);
-        ImageTokenCount = imageTokenCount;
         var tokens = new List<string>(SpecialTokens);
         tokens.AddRange(Pieces);
         for (char c = ' '; c <= '~'; c++) tokens.Add(c.ToString());
@@ -54,7 +52,6 @@ public sealed class CharChatTokenizer : IChatTokenizer
     }
 
     public int VocabularySize => vocabulary.Length;
-    public int ImageTokenCount { get; }
     public int PadId => 0;
     public int EndOfTextId => 1;
     public int ImStartId => 2;
@@ -114,16 +111,17 @@ public sealed class CharChatTokenizer : IChatTokenizer
         return text.ToString();
     }
 
-    public int[] BuildPrompt(string problem)
+    public int[] BuildPrompt(string problem, int imageTokenCount)
     {
         ArgumentNullException.ThrowIfNull(problem);
-        var ids = new List<int>(ImageTokenCount + problem.Length + 24);
+        ArgumentOutOfRangeException.ThrowIfLessThan(imageTokenCount, 1);
+        var ids = new List<int>(imageTokenCount + problem.Length + 24);
         AddTurnStart(ids, "system");
         ids.AddRange(Encode(EasyR1Prompt.SystemMessage));
         AddTurnEnd(ids);
         AddTurnStart(ids, "user");
         ids.Add(VisionStartId);
-        ids.AddRange(Enumerable.Repeat(ImagePadId, ImageTokenCount));
+        ids.AddRange(Enumerable.Repeat(ImagePadId, imageTokenCount));
         ids.Add(VisionEndId);
         // Encoded separately so that no piece can straddle the problem and the instruction.
         ids.AddRange(Encode(problem));

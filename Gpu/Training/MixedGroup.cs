@@ -1,3 +1,4 @@
+using SaEI.Gpu.Models;
 using SaEI.Gpu.Rollout;
 using static TorchSharp.torch;
 
@@ -7,19 +8,20 @@ namespace SaEI.Gpu.Training;
 /// One RL step's responses as one mixed group per prompt (ALGORITHM.md §3.4, Eq. 5): rows b·G .. b·G+G−1 belong to
 /// prompt b, the first n sampled on the clean image, the last m = G − n on the perturbed one (m = 0 for GRPO,
 /// KL-Cov, Clip-Cov). Shapes: B prompts, G = n + m, N = B·G rows, Tp prompt tokens, Tr response tokens.
-/// Both rounds' responses are right-padded (pad id, mask 0) to the longer round's length.
+/// Both rounds' responses are right-padded (pad id, mask 0) to the longer round's length. Images are per row at
+/// their own sizes (padded pixels [N,3,Hmax,Wmax]); the perturbed images share the clean ones' padded shape and sizes.
 /// Owns its tensors.
 /// </summary>
 public sealed class MixedGroup : IDisposable
 {
-    private MixedGroup(int prompts, int groupSize, int cleanResponses, Tensor cleanPixels, Tensor samplingPixels,
+    private MixedGroup(int prompts, int groupSize, int cleanResponses, ImageBatch cleanImages, ImageBatch samplingImages,
         Tensor promptIds, Tensor promptMask, Tensor responseIds, Tensor responseMask)
     {
         Prompts = prompts;
         GroupSize = groupSize;
         CleanResponses = cleanResponses;
-        CleanPixels = cleanPixels;
-        SamplingPixels = samplingPixels;
+        CleanImages = cleanImages;
+        SamplingImages = samplingImages;
         PromptIds = promptIds;
         PromptMask = promptMask;
         ResponseIds = responseIds;
@@ -38,11 +40,11 @@ public sealed class MixedGroup : IDisposable
     /// <summary>N = B·G.</summary>
     public int Rows => Prompts * GroupSize;
 
-    /// <summary>[N,3,H,W] each row's clean image (the current policy's input for every row).</summary>
-    public Tensor CleanPixels { get; }
+    /// <summary>N rows: each row's clean image (the current policy's input for every row).</summary>
+    public ImageBatch CleanImages { get; }
 
-    /// <summary>[N,3,H,W] the image each row was sampled on (clean or perturbed).</summary>
-    public Tensor SamplingPixels { get; }
+    /// <summary>N rows: the image each row was sampled on (clean or perturbed).</summary>
+    public ImageBatch SamplingImages { get; }
 
     /// <summary>[N,Tp] int64, left-padded.</summary>
     public Tensor PromptIds { get; }
@@ -61,13 +63,17 @@ public sealed class MixedGroup : IDisposable
 
     /// <summary>
     /// Interleaves the clean round ([B·n] rows) and the perturbed round ([B·m] rows, or null) into groups
-    /// [clean n ‖ perturbed m] per prompt. <paramref name="cleanPixels"/>: [B,3,H,W] the clean images.
+    /// [clean n ‖ perturbed m] per prompt. <paramref name="cleanImages"/>: the B clean images.
     /// </summary>
-    public static MixedGroup Combine(Tensor cleanPixels, RolloutBatch clean, RolloutBatch? perturbed, int padId)
+    public static MixedGroup Combine(ImageBatch cleanImages, RolloutBatch clean, RolloutBatch? perturbed, int padId)
     {
-        ArgumentNullException.ThrowIfNull(cleanPixels);
+        ArgumentNullException.ThrowIfNull(cleanImages);
         ArgumentNullException.ThrowIfNull(clean);
-        int prompts = (int)cleanPixels.shape[0];
+        int prompts = (int)cleanImages.Count;
+        if (perturbed is not null && !perturbed.Images.Pixels.shape[1..].SequenceEqual(clean.Images.Pixels.shape[1..]))
+            throw new ArgumentException(
+                $"The perturbed round's images [{string.Join(",", perturbed.Images.Pixels.shape)}] must have the clean round's padded image shape [{string.Join(",", clean.Images.Pixels.shape[1..])}] per row.",
+                nameof(perturbed));
         int n = clean.GroupSize, m = perturbed?.GroupSize ?? 0, groupSize = n + m;
         using var scope = NewDisposeScope();
         long length = Math.Max(clean.ResponseIds.shape[1], perturbed?.ResponseIds.shape[1] ?? 0);
@@ -77,12 +83,20 @@ public sealed class MixedGroup : IDisposable
             var grouped = cat([a.view([prompts, n, .. a.shape[1..]]), b.view([prompts, m, .. b.shape[1..]])], 1); // [B,G,...]
             return grouped.reshape([prompts * groupSize, .. a.shape[1..]]);                                       // [N,...]
         }
+        ImageBatch MixImages(ImageBatch a, ImageBatch? b)
+        {
+            var sizes = b is null
+                ? a.Sizes
+                : [.. Enumerable.Range(0, prompts).SelectMany(p => a.Sizes.Skip(p * n).Take(n).Concat(b.Sizes.Skip(p * m).Take(m)))];
+            return new ImageBatch(Mix(a.Pixels, b?.Pixels).MoveToOuterDisposeScope(), sizes);
+        }
         Tensor PadTo(Tensor x, long value) =>
             x.shape[1] == length ? x : nn.functional.pad(x, [0, length - x.shape[1]], value: value);              // [·,Tr]
 
         var group = new MixedGroup(prompts, groupSize, n,
-            cleanPixels.repeat_interleave(groupSize, 0).MoveToOuterDisposeScope(),                                // [N,3,H,W]
-            Mix(clean.Pixels, perturbed?.Pixels).MoveToOuterDisposeScope(),
+            new ImageBatch(cleanImages.Pixels.repeat_interleave(groupSize, 0).MoveToOuterDisposeScope(),           // [N,3,Hmax,Wmax]
+                [.. cleanImages.Sizes.SelectMany(size => Enumerable.Repeat(size, groupSize))]),
+            MixImages(clean.Images, perturbed?.Images),
             Mix(clean.PromptIds, perturbed?.PromptIds).MoveToOuterDisposeScope(),
             Mix(clean.PromptMask, perturbed?.PromptMask).MoveToOuterDisposeScope(),
             Mix(PadTo(clean.ResponseIds, padId), perturbed is null ? null : PadTo(perturbed.ResponseIds, padId)).MoveToOuterDisposeScope(),
@@ -107,15 +121,15 @@ public sealed class MixedGroup : IDisposable
     /// <summary>Takes the tensors out of the current dispose scope (the caller then owns them).</summary>
     internal MixedGroup DetachFromDisposeScope()
     {
-        foreach (var tensor in (Tensor[])[CleanPixels, SamplingPixels, PromptIds, PromptMask, ResponseIds, ResponseMask])
+        foreach (var tensor in (Tensor[])[CleanImages.Pixels, SamplingImages.Pixels, PromptIds, PromptMask, ResponseIds, ResponseMask])
             tensor.DetachFromDisposeScope();
         return this;
     }
 
     public void Dispose()
     {
-        CleanPixels.Dispose();
-        SamplingPixels.Dispose();
+        CleanImages.Dispose();
+        SamplingImages.Dispose();
         PromptIds.Dispose();
         PromptMask.Dispose();
         ResponseIds.Dispose();

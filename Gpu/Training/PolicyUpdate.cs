@@ -54,7 +54,7 @@ internal sealed class PolicyUpdate(IPolicyModel policy, AdamWOptimizer optimizer
             using var microScope = NewDisposeScope();
             int length = Math.Min(options.MicroBatchResponses, start + rows - micro);
             Tensor Rows(Tensor t) => t.narrow(0, micro, length);
-            var logProbs = TeacherForcing.Score(policy, Rows(group.CleanPixels), Rows(group.PromptIds), Rows(group.PromptMask),
+            var logProbs = TeacherForcing.Score(policy, group.CleanImages.Narrow(micro, length), Rows(group.PromptIds), Rows(group.PromptMask),
                 Rows(group.ResponseIds), Rows(group.ResponseMask), options.Temperature, computeEntropy: false).LogProbs;  // [n,Tr]
             var input = new GrpoLossInput(logProbs, Rows(oldLogProbs), refLogProbs is null ? null : Rows(refLogProbs),
                 Rows(advantages), Rows(group.ResponseMask));

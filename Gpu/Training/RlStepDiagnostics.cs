@@ -1,3 +1,4 @@
+using SaEI.Gpu.Models;
 using SaEI.Gpu.Tasks.Images;
 using static TorchSharp.torch;
 
@@ -21,12 +22,12 @@ public sealed record ImagePair(string ProblemId, RgbImage Clean, RgbImage Pertur
 /// </summary>
 public sealed class RlStepTrace : IDisposable
 {
-    internal RlStepTrace(MixedGroup group, Tensor oldPassPixels, Tensor? refPassPixels, Tensor oldLogProbs, Tensor? refLogProbs,
+    internal RlStepTrace(MixedGroup group, ImageBatch oldPassImages, ImageBatch? refPassImages, Tensor oldLogProbs, Tensor? refLogProbs,
         Tensor advantages, Tensor currentLogProbs)
     {
         Group = group;
-        OldPassPixels = oldPassPixels;
-        RefPassPixels = refPassPixels;
+        OldPassImages = oldPassImages;
+        RefPassImages = refPassImages;
         OldLogProbs = oldLogProbs;
         RefLogProbs = refLogProbs;
         Advantages = advantages;
@@ -36,11 +37,11 @@ public sealed class RlStepTrace : IDisposable
     /// <summary>The mixed group: prompts, responses, masks, clean and sampling images per row.</summary>
     public MixedGroup Group { get; }
 
-    /// <summary>[N,3,H,W] the image each row's old log-probs were computed on.</summary>
-    public Tensor OldPassPixels { get; }
+    /// <summary>N rows: the image each row's old log-probs were computed on.</summary>
+    public ImageBatch OldPassImages { get; }
 
-    /// <summary>[N,3,H,W] the image each row's reference log-probs were computed on (null without KL).</summary>
-    public Tensor? RefPassPixels { get; }
+    /// <summary>N rows: the image each row's reference log-probs were computed on (null without KL).</summary>
+    public ImageBatch? RefPassImages { get; }
 
     /// <summary>[N,Tr] logπ_old.</summary>
     public Tensor OldLogProbs { get; }
@@ -57,8 +58,8 @@ public sealed class RlStepTrace : IDisposable
     public void Dispose()
     {
         Group.Dispose();
-        OldPassPixels.Dispose();
-        RefPassPixels?.Dispose();
+        OldPassImages.Dispose();
+        RefPassImages?.Dispose();
         OldLogProbs.Dispose();
         RefLogProbs?.Dispose();
         Advantages.Dispose();

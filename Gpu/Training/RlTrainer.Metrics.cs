@@ -1,5 +1,5 @@
+using SaEI.Gpu.Models;
 using SaEI.Gpu.Tasks.Images;
-using static TorchSharp.torch;
 
 namespace SaEI.Gpu.Training;
 
@@ -16,18 +16,22 @@ public sealed partial class RlTrainer
         if (lastCleanImages is null || lastPerturbedImages is null) return [];
         int take = Math.Min(count, lastProblemIndices.Length);
         return [.. Enumerable.Range(0, take).Select(b => new ImagePair(problems[lastProblemIndices[b]].Id,
-            ImageTensors.FromTensor(lastCleanImages[b]), ImageTensors.FromTensor(lastPerturbedImages[b])))];
+            ImageTensors.FromImageBatch(lastCleanImages, b), ImageTensors.FromImageBatch(lastPerturbedImages, b)))];
     }
 
-    private void KeepForInspection(int[] indices, RlSample[] samples, Tensor cleanImages, Tensor? perturbedImages)
+    private void KeepForInspection(int[] indices, RlSample[] samples, ImageBatch cleanImages, ImageBatch? perturbedImages)
     {
         lastProblemIndices = indices;
         LastSamples = samples;
         lastCleanImages?.Dispose();
         lastPerturbedImages?.Dispose();
-        lastCleanImages = perturbedImages is null ? null : cleanImages.detach().cpu().clone().DetachFromDisposeScope();
-        lastPerturbedImages = perturbedImages?.detach().cpu().clone().DetachFromDisposeScope();
+        lastCleanImages = perturbedImages is null ? null : OnCpu(cleanImages);
+        lastPerturbedImages = perturbedImages is null ? null : OnCpu(perturbedImages);
     }
+
+    /// <summary>A detached CPU copy outside every dispose scope (each row is cropped to its size when plotted).</summary>
+    private static ImageBatch OnCpu(ImageBatch images) =>
+        new(images.Pixels.detach().cpu().clone().DetachFromDisposeScope(), images.Sizes);
 
     private IReadOnlyDictionary<string, double> Metrics(RlSample[] samples, MixedGroup group, UpdateMetrics update,
         double entropyClean, double? entropyPerturbed, PerturbedImages? perturbed, StepTimings timings)

@@ -15,7 +15,7 @@ public sealed partial class RlTrainer
     /// A trainer that continues the run saved in <paramref name="files"/> (<see cref="TrainingCheckpoint.Write"/>)
     /// exactly: fresh <paramref name="policy"/> (same architecture; its weights are overwritten), the run's frozen
     /// <paramref name="reference"/> (the initial policy; null when kl_coefficient is 0), the same training problems.
-    /// Options, seed, total steps and image size come from state.json.
+    /// Options, seed and total steps come from state.json (an old checkpoint's image_size is read and ignored: images take the model's InputSize).
     /// </summary>
     public static RlTrainer Restore(IReadOnlyDictionary<string, byte[]> files, IPolicyModel policy, IPolicyModel? reference,
         IReadOnlyList<VisualProblem> problems, TimeProvider? timeProvider = null)
@@ -25,7 +25,7 @@ public sealed partial class RlTrainer
         var state = TrainingState.FromJson(TrainingCheckpoint.Require(files, TrainingCheckpoint.StateFile), TrainingCheckpoint.StateFile);
         if (state.ProblemCount != problems.Count)
             throw new InvalidDataException($"{TrainingCheckpoint.StateFile}: the run trained on {state.ProblemCount} problems, {problems.Count} were given; pass the run's training data.");
-        var trainer = new RlTrainer(policy, reference, state.Options, problems, state.TotalSteps, state.Seed, state.ImageSize, timeProvider);
+        var trainer = new RlTrainer(policy, reference, state.Options, problems, state.TotalSteps, state.Seed, timeProvider);
         try
         {
             TrainingCheckpoint.LoadWeights(trainer, TrainingCheckpoint.Require(files, TrainingCheckpoint.ModelFile));

@@ -35,11 +35,11 @@ public sealed partial class RlTrainer : IDisposable
     private readonly RlGenerators generators;
     private readonly TimeProvider time;
     private PromptCursor cursor;
-    private Tensor? lastCleanImages, lastPerturbedImages;
+    private ImageBatch? lastCleanImages, lastPerturbedImages;
     private int[] lastProblemIndices = [];
 
     public RlTrainer(IPolicyModel policy, IPolicyModel? reference, RlOptions options, IReadOnlyList<VisualProblem> problems,
-        int totalSteps, ulong seed, int imageSize, TimeProvider? timeProvider = null)
+        int totalSteps, ulong seed, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(options);
@@ -49,13 +49,11 @@ public sealed partial class RlTrainer : IDisposable
             throw new ArgumentException($"kl_coefficient is {options.KlCoefficient} but no reference model was given; pass a frozen copy of the initial policy, or set kl_coefficient 0.", nameof(reference));
         if (problems.Count == 0) throw new ArgumentException("the training set is empty; pass at least one problem.", nameof(problems));
         ArgumentOutOfRangeException.ThrowIfLessThan(totalSteps, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(imageSize, 1);
         this.policy = policy;
         this.reference = options.KlCoefficient > 0 ? reference : null;
         this.problems = problems;
         Options = options;
         TotalSteps = totalSteps;
-        ImageSize = imageSize;
         time = timeProvider ?? TimeProvider.System;
         generators = new RlGenerators(seed);
         cursor = new PromptCursor(problems.Count, generators.DataSeed);
@@ -68,9 +66,6 @@ public sealed partial class RlTrainer : IDisposable
 
     /// <summary>T, the run's total RL steps (NoisyRollout annealing).</summary>
     public int TotalSteps { get; }
-
-    /// <summary>Square side every image is resized to.</summary>
-    public int ImageSize { get; }
 
     /// <summary>RL steps completed; the next <see cref="Step"/> is step number <see cref="StepIndex"/>.</summary>
     public int StepIndex { get; private set; }
@@ -97,8 +92,8 @@ public sealed partial class RlTrainer : IDisposable
         using var scope = NewDisposeScope();
         var indices = cursor.Next(Options.PromptsPerStep);
         var batchProblems = indices.Select(i => problems[i]).ToArray();
-        var cleanImages = ImageTensors.ToTensor([.. batchProblems.Select(p => p.Image)], ImageSize, policy.Device);   // [B,3,H,W]
-        var prompts = PromptBatch.Create(policy.Tokenizer, [.. cleanImages.unbind(0)], [.. batchProblems.Select(p => p.Problem)], policy.Device);
+        var cleanImages = ModelInputs.ToTensors(policy, [.. batchProblems.Select(p => p.Image)]);          // B × [3,h,w]
+        var prompts = PromptBatch.Create(policy, cleanImages, [.. batchProblems.Select(p => p.Problem)]);
 
         // 1. Sample n responses per prompt on the clean image.
         var clean = Timed(() => Generation.Generate(policy, prompts, Sampling(Options.CleanResponses), generators.Sampling), t => timings.Generation += t);
@@ -108,27 +103,27 @@ public sealed partial class RlTrainer : IDisposable
         RolloutBatch? perturbedRollout = null;
         if (Options.Perturbation != Perturbation.None)
         {
-            perturbed = Timed(() => RolloutPerturbation.Perturb(policy, prompts.Pixels, clean, Options, StepIndex, TotalSteps, generators.Noise), t => timings.Attack += t);
-            var perturbedPrompts = new PromptBatch(perturbed.Pixels, prompts.InputIds, prompts.AttentionMask);
+            perturbed = Timed(() => RolloutPerturbation.Perturb(policy, prompts.Images, clean, Options, StepIndex, TotalSteps, generators.Noise), t => timings.Attack += t);
+            var perturbedPrompts = new PromptBatch(perturbed.Images, prompts.InputIds, prompts.AttentionMask);
             perturbedRollout = Timed(() => Generation.Generate(policy, perturbedPrompts, Sampling(Options.PerturbedResponses), generators.Sampling), t => timings.Generation += t);
         }
-        var group = MixedGroup.Combine(prompts.Pixels, clean, perturbedRollout, policy.Info.PadId);
+        var group = MixedGroup.Combine(prompts.Images, clean, perturbedRollout, policy.Info.PadId);
 
         // 4–5. Rewards, then advantages over the whole mixed group.
         var (scores, samples) = Timed(() => Rewards(group, batchProblems), t => timings.Advantage += t);
         var advantages = Timed(() => GroupAdvantage.Compute(scores, group.GroupSize, Options.AdvantageEpsilon), t => timings.Advantage += t); // [N]
 
         // 6. Old log-probs: the policy that sampled each row (Eq. 6), or the clean image (NoisyRollout).
-        var oldPassPixels = RlMethodTraits.OldLogProbsOnSamplingImage(Options.Method) ? group.SamplingPixels : group.CleanPixels;
-        var old = Timed(() => perturbed?.CleanScores is { } cleanScores && ReferenceEquals(oldPassPixels, group.SamplingPixels)
+        var oldPassImages = RlMethodTraits.OldLogProbsOnSamplingImage(Options.Method) ? group.SamplingImages : group.CleanImages;
+        var old = Timed(() => perturbed?.CleanScores is { } cleanScores && ReferenceEquals(oldPassImages, group.SamplingImages)
             ? OldScoresReusingAttack(group, cleanScores)
-            : NoGradScores(policy, oldPassPixels, group, computeEntropy: true), t => timings.Old += t);
+            : NoGradScores(policy, oldPassImages, group, computeEntropy: true), t => timings.Old += t);
         perturbed?.CleanScores?.Dispose();
-        var (entropyClean, entropyPerturbed) = Timed(() => Entropies(group, old, oldPassPixels), t => timings.Old += t);
+        var (entropyClean, entropyPerturbed) = Timed(() => Entropies(group, old, oldPassImages), t => timings.Old += t);
 
         // 7. Reference log-probs (KL): the frozen initial policy, on the clean image by default.
-        var refPassPixels = Options.ReferenceOnSamplingImage ? group.SamplingPixels : group.CleanPixels;
-        var refScores = reference is null ? null : Timed(() => NoGradScores(reference, refPassPixels, group, computeEntropy: false), t => timings.Reference += t);
+        var refPassImages = Options.ReferenceOnSamplingImage ? group.SamplingImages : group.CleanImages;
+        var refScores = reference is null ? null : Timed(() => NoGradScores(reference, refPassImages, group, computeEntropy: false), t => timings.Reference += t);
 
         // 8. Mini-batch updates; current-policy log-probs on the clean image.
         var currentLogProbs = zeros_like(old.LogProbs);
@@ -137,10 +132,10 @@ public sealed partial class RlTrainer : IDisposable
 
         StepIndex++;
         timings.Step = time.GetElapsedTime(stepStart).TotalSeconds;
-        KeepForInspection(indices, samples, prompts.Pixels, perturbed?.Pixels);
+        KeepForInspection(indices, samples, prompts.Images, perturbed?.Images);
         if (TraceTensors)
-            LastTrace = new RlStepTrace(group.DetachFromDisposeScope(), oldPassPixels.clone().DetachFromDisposeScope(),
-                reference is null ? null : refPassPixels.clone().DetachFromDisposeScope(), old.LogProbs.DetachFromDisposeScope(),
+            LastTrace = new RlStepTrace(group.DetachFromDisposeScope(), Detached(oldPassImages),
+                reference is null ? null : Detached(refPassImages), old.LogProbs.DetachFromDisposeScope(),
                 refScores?.LogProbs.DetachFromDisposeScope(), advantages.DetachFromDisposeScope(), currentLogProbs.DetachFromDisposeScope());
         return Metrics(samples, group, update, entropyClean, entropyPerturbed, perturbed, timings);
     }
@@ -148,10 +143,10 @@ public sealed partial class RlTrainer : IDisposable
     private GenerationOptions Sampling(int responsesPerPrompt) => GenerationOptions.FromRl(Options, responsesPerPrompt);
 
     /// <summary>Teacher-forced logπ (and entropy) of every row of the group on the given per-row images, no gradient.</summary>
-    private TokenScores NoGradScores(IPolicyModel model, Tensor rowPixels, MixedGroup group, bool computeEntropy)
+    private TokenScores NoGradScores(IPolicyModel model, ImageBatch rowImages, MixedGroup group, bool computeEntropy)
     {
         using var noGrad = no_grad();
-        return TeacherForcing.Score(model, rowPixels, group.PromptIds, group.PromptMask, group.ResponseIds, group.ResponseMask,
+        return TeacherForcing.Score(model, rowImages, group.PromptIds, group.PromptMask, group.ResponseIds, group.ResponseMask,
             Options.Temperature, computeEntropy, chunkRows: Options.MicroBatchResponses);
     }
 
@@ -163,7 +158,7 @@ public sealed partial class RlTrainer : IDisposable
     {
         var rows = RowIndices(group, perturbed: true);
         using var noGrad = no_grad();
-        using var perturbedScores = TeacherForcing.Score(policy, group.SamplingPixels.index_select(0, rows), group.PromptIds.index_select(0, rows),
+        using var perturbedScores = TeacherForcing.Score(policy, group.SamplingImages.IndexSelect(rows), group.PromptIds.index_select(0, rows),
             group.PromptMask.index_select(0, rows), group.ResponseIds.index_select(0, rows), group.ResponseMask.index_select(0, rows),
             Options.Temperature, computeEntropy: true, chunkRows: Options.MicroBatchResponses);
         return new TokenScores(group.Interleave(cleanScores.LogProbs, perturbedScores.LogProbs),
@@ -189,13 +184,13 @@ public sealed partial class RlTrainer : IDisposable
     }
 
     /// <summary>Policy entropy (Eq. 3) of the clean rows and of the perturbed rows, each on its sampling image.</summary>
-    private (double Clean, double? Perturbed) Entropies(MixedGroup group, TokenScores old, Tensor oldPassPixels)
+    private (double Clean, double? Perturbed) Entropies(MixedGroup group, TokenScores old, ImageBatch oldPassImages)
     {
         var cleanRows = RowIndices(group, perturbed: false);
         double clean = TokenEntropy.PolicyEntropy(old.Entropy!.index_select(0, cleanRows), group.ResponseMask.index_select(0, cleanRows)).item<float>();
         if (group.CleanResponses == group.GroupSize) return (clean, null);
         var perturbedRows = RowIndices(group, perturbed: true);
-        var entropy = ReferenceEquals(oldPassPixels, group.SamplingPixels)
+        var entropy = ReferenceEquals(oldPassImages, group.SamplingImages)
             ? old.Entropy!.index_select(0, perturbedRows)
             : SamplingEntropy(group, perturbedRows);
         return (clean, TokenEntropy.PolicyEntropy(entropy, group.ResponseMask.index_select(0, perturbedRows)).item<float>());
@@ -204,10 +199,14 @@ public sealed partial class RlTrainer : IDisposable
     private Tensor SamplingEntropy(MixedGroup group, Tensor rows)
     {
         using var noGrad = no_grad();
-        return TeacherForcing.Score(policy, group.SamplingPixels.index_select(0, rows), group.PromptIds.index_select(0, rows),
+        return TeacherForcing.Score(policy, group.SamplingImages.IndexSelect(rows), group.PromptIds.index_select(0, rows),
             group.PromptMask.index_select(0, rows), group.ResponseIds.index_select(0, rows), group.ResponseMask.index_select(0, rows),
             Options.Temperature, computeEntropy: true, chunkRows: Options.MicroBatchResponses).Entropy!;
     }
+
+    /// <summary>A detached copy of <paramref name="images"/> outside every dispose scope (the trace owns it).</summary>
+    private static ImageBatch Detached(ImageBatch images) =>
+        new(images.Pixels.clone().DetachFromDisposeScope(), images.Sizes);
 
     private static Tensor RowIndices(MixedGroup group, bool perturbed) =>
         tensor(Enumerable.Range(0, group.Rows).Where(r => group.IsPerturbed(r) == perturbed).Select(r => (long)r).ToArray(),

@@ -29,7 +29,6 @@ public static class TrainingCheckpoint
             OptimizerStep = optimizerStep,
             Seed = trainer.Generators.Seed,
             TotalSteps = trainer.TotalSteps,
-            ImageSize = trainer.ImageSize,
             ProblemCount = trainer.ProblemCount,
             CursorEpoch = trainer.Cursor.Epoch,
             CursorPosition = trainer.Cursor.Position,

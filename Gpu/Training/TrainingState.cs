@@ -6,7 +6,7 @@ namespace SaEI.Gpu.Training;
 /// <summary>
 /// state.json of a checkpoint: everything besides weights and AdamW moments that an exact resume needs — the step,
 /// the data cursor, every generator state (base64 of torch get_state bytes), and the run's fixed inputs (seed, total
-/// steps, image size, options) so a restore cannot silently continue under different settings.
+/// steps, options) so a restore cannot silently continue under different settings.
 /// Keys are snake_case; unknown keys are errors.
 /// </summary>
 public sealed record TrainingState
@@ -26,7 +26,12 @@ public sealed record TrainingState
 
     public required int TotalSteps { get; init; }
 
-    public required int ImageSize { get; init; }
+    /// <summary>
+    /// Obsolete: the square image side of checkpoints written before mixed image sizes (issue 12). Still read so those
+    /// checkpoints restore; no longer written (each image's size now comes from the model's InputSize).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? ImageSize { get; init; }
 
     /// <summary>Training problems the cursor indexes (a restore with another count is refused).</summary>
     public required int ProblemCount { get; init; }

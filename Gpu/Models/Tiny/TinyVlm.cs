@@ -17,7 +17,11 @@ namespace SaEI.Gpu.Models.Tiny;
 /// 1. Weights are initialised N(0, initializer_range) from an explicit seed (biases 0, norms 1), as HF does.
 /// 2. The first P placeholders of a row receive the P image features; further placeholders (a generated
 ///    <c>&lt;|image_pad|&gt;</c>) keep their token embedding, identically in the full and the cached path.
-/// 3. Stages for sharding: "input" (vision tower + embed_tokens, which the image merge joins), "model.layers.i",
+/// 3. Mixed-size batches: the model's input is its fixed ImageSize² square (<see cref="InputSize"/>); a row whose image
+///    has another size is cropped to it and resized there differentiably (bilinear, align_corners false, like
+///    F.interpolate), so EgAS gradients still reach its pixels and the padding is never read. A batch whose rows
+///    are all ImageSize² takes the plain path unchanged (same numbers).
+/// 4. Stages for sharding: "input" (vision tower + embed_tokens, which the image merge joins), "model.layers.i",
 ///    "output" (final norm + lm_head). Once placed, hidden states move to each stage's device and logits come back
 ///    to the input stage's device; an unplaced model moves nothing.
 /// </summary>
@@ -34,7 +38,7 @@ public sealed class TinyVlm : nn.Module, IPolicyModel
     {
         config.Validate();
         Config = config;
-        tokenizer = new CharChatTokenizer(config.ImageTokenCount);
+        tokenizer = new CharChatTokenizer();
         visual = new VisionEncoder(config);
         textModel = new TextDecoder(config, tokenizer.VocabularySize);
         lmHead = nn.Linear(config.HiddenSize, tokenizer.VocabularySize, hasBias: false);
@@ -43,8 +47,19 @@ public sealed class TinyVlm : nn.Module, IPolicyModel
 
     public TinyVlmConfig Config { get; }
 
-    public PolicyModelInfo Info => new(FamilyName, tokenizer.VocabularySize, Config.ImageSize, tokenizer.EndOfSequenceId,
-        tokenizer.PadId, parameters().Sum(p => p.numel()), Config.ImageTokenCount);
+    public PolicyModelInfo Info => new(FamilyName, tokenizer.VocabularySize, tokenizer.EndOfSequenceId,
+        tokenizer.PadId, parameters().Sum(p => p.numel()));
+
+    /// <summary>Always the fixed ImageSize×ImageSize square (the tiny model has no resize policy of its own).</summary>
+    public ImageSize InputSize(ImageSize original) => new(Config.ImageSize, Config.ImageSize);
+
+    /// <summary>(ImageSize/PatchSize)² for every size: other sizes are resized to the square inside the forward.</summary>
+    public int ImageTokenCount(ImageSize inputSize)
+    {
+        if (inputSize.Height < 1 || inputSize.Width < 1)
+            throw new ArgumentOutOfRangeException(nameof(inputSize), inputSize, "An image size needs positive height and width.");
+        return Config.ImageTokenCount;
+    }
 
     public IChatTokenizer Tokenizer => tokenizer;
 
@@ -125,28 +140,51 @@ public sealed class TinyVlm : nn.Module, IPolicyModel
 
     public void SetTraining(bool training) => train(training);
 
-    public Tensor Forward(Tensor pixels, Tensor inputIds, Tensor attentionMask)
+    public Tensor Forward(ImageBatch images, Tensor inputIds, Tensor attentionMask)
     {
         using var scope = NewDisposeScope();
-        var hidden = RunDecoder(pixels, inputIds, attentionMask, caches: null);              // [N,T,D]
+        var hidden = RunDecoder(images, inputIds, attentionMask, caches: null);              // [N,T,D]
         return LogitsOf(hidden).MoveToOuterDisposeScope();                                   // [N,T,V]
     }
 
-    public IDecodingSession StartDecoding(Tensor pixels, Tensor inputIds, Tensor attentionMask, int maxNewTokens) =>
-        new TinyVlmDecodingSession(this, pixels, inputIds, attentionMask, maxNewTokens);
+    public IDecodingSession StartDecoding(ImageBatch images, Tensor inputIds, Tensor attentionMask, int maxNewTokens) =>
+        new TinyVlmDecodingSession(this, images, inputIds, attentionMask, maxNewTokens);
 
     /// <summary>The shared body of the full forward and the cached prefill → normed hidden states [N,T,D].</summary>
-    internal Tensor RunDecoder(Tensor pixels, Tensor inputIds, Tensor attentionMask, IReadOnlyList<LayerKvCache>? caches)
+    internal Tensor RunDecoder(ImageBatch images, Tensor inputIds, Tensor attentionMask, IReadOnlyList<LayerKvCache>? caches)
     {
         using var scope = NewDisposeScope();
-        if (inputIds.dim() != 2 || !attentionMask.shape.SequenceEqual(inputIds.shape) || pixels.shape[0] != inputIds.shape[0])
+        ArgumentNullException.ThrowIfNull(images);
+        if (inputIds.dim() != 2 || !attentionMask.shape.SequenceEqual(inputIds.shape) || images.Count != inputIds.shape[0])
             throw new ArgumentException(
-                $"Forward expects pixels [N,3,H,W], inputIds [N,T], attentionMask [N,T]; got [{string.Join(",", pixels.shape)}], [{string.Join(",", inputIds.shape)}], [{string.Join(",", attentionMask.shape)}].");
-        var imageFeatures = visual.forward(pixels);                                          // [N,P,D]
+                $"Forward expects images of N rows, inputIds [N,T], attentionMask [N,T]; got {images.Count} images (pixels [{string.Join(",", images.Pixels.shape)}]), [{string.Join(",", inputIds.shape)}], [{string.Join(",", attentionMask.shape)}].");
+        var imageFeatures = visual.forward(SquarePixels(images));                            // [N,P,D]
         var h = MergeImageFeatures(inputIds, EmbedTokens(inputIds), imageFeatures);          // [N,T,D]
         var positions = RotaryEmbedding.PositionIds(attentionMask);                          // [N,T]
         var allowed = TextDecoder.CausalPaddingMask(attentionMask);                          // [N,1,T,T]
         return textModel.Run(h, positions, allowed, caches, 0).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Images → pixels [N,3,S,S] at the model's square S = ImageSize (decision 3): the padded pixels themselves
+    /// when every row already is S×S, else each row cropped to its size and bilinearly resized to S×S.
+    /// </summary>
+    private Tensor SquarePixels(ImageBatch images)
+    {
+        int side = Config.ImageSize;
+        var square = new ImageSize(side, side);
+        if (images.Pixels.shape[2] == side && images.Pixels.shape[3] == side && images.Sizes.All(size => size == square))
+            return images.Pixels;                                                            // [N,3,S,S]
+        using var scope = NewDisposeScope();
+        var rows = new Tensor[images.Count];
+        for (int i = 0; i < rows.Length; i++)
+        {
+            var image = images.Image(i).unsqueeze(0);                                        // [1,3,h,w]
+            rows[i] = images.Sizes[i] == square
+                ? image
+                : nn.functional.interpolate(image, size: [side, side], mode: InterpolationMode.Bilinear, align_corners: false);
+        }
+        return cat(rows, 0).MoveToOuterDisposeScope();                                       // [N,3,S,S]
     }
 
     internal Tensor EmbedTokens(Tensor ids) => textModel.Embed(ids);

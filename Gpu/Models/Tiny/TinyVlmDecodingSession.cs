@@ -12,7 +12,7 @@ namespace SaEI.Gpu.Models.Tiny;
 internal sealed class TinyVlmDecodingSession : IDecodingSession
 {
     private readonly TinyVlm model;
-    private readonly Tensor pixels;
+    private readonly ImageBatch images;
     private readonly Tensor inputIds;
     private readonly Tensor attentionMask;
     private readonly long capacity;
@@ -21,13 +21,14 @@ internal sealed class TinyVlmDecodingSession : IDecodingSession
     private Tensor? nextPosition;
     private long offset;
 
-    public TinyVlmDecodingSession(TinyVlm model, Tensor pixels, Tensor inputIds, Tensor attentionMask, int maxNewTokens)
+    public TinyVlmDecodingSession(TinyVlm model, ImageBatch images, Tensor inputIds, Tensor attentionMask, int maxNewTokens)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxNewTokens);
-        if (inputIds.dim() != 2 || !attentionMask.shape.SequenceEqual(inputIds.shape) || pixels.shape[0] != inputIds.shape[0])
+        ArgumentNullException.ThrowIfNull(images);
+        if (inputIds.dim() != 2 || !attentionMask.shape.SequenceEqual(inputIds.shape) || images.Count != inputIds.shape[0])
             throw new ArgumentException(
-                $"StartDecoding expects pixels [N,3,H,W], inputIds [N,T] and attentionMask [N,T]; got [{string.Join(",", pixels.shape)}], [{string.Join(",", inputIds.shape)}], [{string.Join(",", attentionMask.shape)}].");
-        (this.model, this.pixels, this.inputIds, this.attentionMask) = (model, pixels, inputIds, attentionMask);
+                $"StartDecoding expects images of N rows, inputIds [N,T] and attentionMask [N,T]; got {images.Count} images, [{string.Join(",", inputIds.shape)}], [{string.Join(",", attentionMask.shape)}].");
+        (this.model, this.images, this.inputIds, this.attentionMask) = (model, images, inputIds, attentionMask);
         capacity = inputIds.shape[1] + maxNewTokens;
     }
 
@@ -48,7 +49,7 @@ internal sealed class TinyVlmDecodingSession : IDecodingSession
         keyMask = zeros([n, capacity], @bool, model.Device).DetachFromDisposeScope();
         keyMask.narrow(1, 0, promptLength).copy_(attentionMask.to_type(@bool));
         nextPosition = attentionMask.to_type(int64).sum(1).DetachFromDisposeScope();          // [N]
-        var hidden = model.RunDecoder(pixels, inputIds, attentionMask, caches);                // [N,Tp,D]
+        var hidden = model.RunDecoder(images, inputIds, attentionMask, caches);                // [N,Tp,D]
         offset = promptLength;
         return model.LogitsOf(hidden.select(1, promptLength - 1)).MoveToOuterDisposeScope(); // [N,V]
     }

@@ -1,3 +1,4 @@
+using SaEI.Gpu.Models;
 using SaEI.Gpu.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -48,6 +49,14 @@ public static class ImageTensors
         byte[] rgb = chw.detach().cpu().to(float32).clamp(Scalars.Zero, Scalars.OneDouble).mul(byteMax)
             .round().permute(1, 2, 0).contiguous().to(uint8).data<byte>().ToArray();
         return new RgbImage(width, height, rgb);
+    }
+
+    /// <summary>Row <paramref name="row"/> of a batch, cropped to its own size, as an 8-bit image (plots, inspection).</summary>
+    public static RgbImage FromImageBatch(ImageBatch images, int row)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        using var scope = NewDisposeScope();
+        return FromTensor(images.Image(row));
     }
 
     private static float[] ToChannelsFirst(RgbImage image)

@@ -7,19 +7,20 @@ using static TorchSharp.torch;
 namespace SaEI.Gpu.Training.Sft;
 
 /// <summary>
-/// Supervised examples, tokenised and converted once: pixels [M,3,H,W] in [0,1] at the model's image size, the
-/// chat-template prompt ids of each problem and the target ids followed by end-of-sequence. Owns its pixels.
+/// Supervised examples, tokenised and converted once: images (M rows, each at the model's input size for it, padded
+/// [M,3,Hmax,Wmax] in [0,1]), the chat-template prompt ids of each problem (with its image's placeholder count) and
+/// the target ids followed by end-of-sequence. Owns its images.
 /// </summary>
 public sealed class SftDataset : IDisposable
 {
-    private readonly Tensor pixels;
+    private readonly ImageBatch images;
     private readonly int[][] promptIds;
     private readonly int[][] responseIds;
     private readonly int padId;
 
-    private SftDataset(Tensor pixels, int[][] promptIds, int[][] responseIds, int padId, IReadOnlyList<string> targets)
+    private SftDataset(ImageBatch images, int[][] promptIds, int[][] responseIds, int padId, IReadOnlyList<string> targets)
     {
-        this.pixels = pixels;
+        this.images = images;
         this.promptIds = promptIds;
         this.responseIds = responseIds;
         this.padId = padId;
@@ -39,10 +40,11 @@ public sealed class SftDataset : IDisposable
         ArgumentNullException.ThrowIfNull(examples);
         if (examples.Count == 0) throw new ArgumentException("An SFT dataset needs at least one example.", nameof(examples));
         var tokenizer = model.Tokenizer;
-        var prompts = examples.Select(example => tokenizer.BuildPrompt(example.Problem.Problem)).ToArray();
+        var images = ModelInputs.ToImageBatch(model, [.. examples.Select(example => example.Problem.Image)]);  // [M,3,Hmax,Wmax]
+        images.Pixels.DetachFromDisposeScope();
+        var prompts = examples.Select((example, i) =>
+            tokenizer.BuildPrompt(example.Problem.Problem, model.ImageTokenCount(images.Sizes[i]))).ToArray();
         var responses = examples.Select(example => (int[])[.. tokenizer.Encode(example.Target), tokenizer.EndOfSequenceId]).ToArray();
-        var images = ImageTensors.ToTensor([.. examples.Select(example => example.Problem.Image)], model.Info.ImageSize, model.Device)
-            .DetachFromDisposeScope();                                                                   // [M,3,H,W]
         return new SftDataset(images, prompts, responses, tokenizer.PadId, [.. examples.Select(example => example.Target)]);
     }
 
@@ -54,7 +56,7 @@ public sealed class SftDataset : IDisposable
     }
 
     /// <summary>
-    /// The examples at <paramref name="indices"/> as one batch: pixels [N,3,H,W], promptIds/promptMask [N,Tp]
+    /// The examples at <paramref name="indices"/> as one batch: images (N rows), promptIds/promptMask [N,Tp]
     /// (left-padded), responseIds/responseMask [N,Tr] (right-padded). Tensors belong to the caller's scope.
     /// </summary>
     public SftBatch Batch(IReadOnlyList<long> indices)
@@ -80,18 +82,18 @@ public sealed class SftDataset : IDisposable
                 responseMask[(row * responseLength) + t] = t < r.Length ? 1 : 0;
             }
         }
-        var device = pixels.device;
+        var device = images.Pixels.device;
         using var index = tensor(indices.ToArray(), int64, device);
         return new SftBatch(
-            pixels.index_select(0, index),                                                           // [N,3,H,W]
+            images.IndexSelect(index),                                                               // [N,3,Hmax,Wmax]
             tensor(prompt, [n, promptLength], int64, device),
             tensor(promptMask, [n, promptLength], int64, device),
             tensor(response, [n, responseLength], int64, device),
             tensor(responseMask, [n, responseLength], int64, device));
     }
 
-    public void Dispose() => pixels.Dispose();
+    public void Dispose() => images.Dispose();
 }
 
 /// <summary>One SFT batch (see <see cref="SftDataset.Batch"/>).</summary>
-public sealed record SftBatch(Tensor Pixels, Tensor PromptIds, Tensor PromptMask, Tensor ResponseIds, Tensor ResponseMask);
+public sealed record SftBatch(ImageBatch Images, Tensor PromptIds, Tensor PromptMask, Tensor ResponseIds, Tensor ResponseMask);

@@ -72,7 +72,7 @@ public static class SftTrainer
 
     private static Tensor BatchLoss(IPolicyModel model, SftBatch batch)
     {
-        var scores = TeacherForcing.Score(model, batch.Pixels, batch.PromptIds, batch.PromptMask,
+        var scores = TeacherForcing.Score(model, batch.Images, batch.PromptIds, batch.PromptMask,
             batch.ResponseIds, batch.ResponseMask, temperature: 1.0, computeEntropy: false);     // logProbs [N,Tr], 0 off the mask
         return -scores.LogProbs.sum() / batch.ResponseMask.sum().to_type(float32);
     }
