@@ -31,7 +31,7 @@ public class GenerationBenchmarks
         model.SetTraining(false);
         using var generator = new Generator(5, CPU);
         var image = rand([3, model.Config.ImageSize, model.Config.ImageSize], generator: generator);
-        prompts = PromptBatch.Create(model.Tokenizer, [image], ["How many red squares are in the picture?"], CPU);
+        prompts = PromptBatch.Create(model, [image], ["How many red squares are in the picture?"]);
         image.Dispose();
         rollout = Generate(useKvCache: true);
         Console.WriteLine($"// prompt tokens {prompts.InputIds.shape[1]}, rows {rollout.Count}, decoding steps {rollout.ResponseIds.shape[1]}, "
@@ -57,8 +57,8 @@ public class GenerationBenchmarks
     {
         using var scope = NewDisposeScope();
         model.zero_grad();
-        var pixels = rollout.Pixels.detach().requires_grad_(true);
-        using var scores = TeacherForcing.Score(model, pixels, rollout.PromptIds, rollout.PromptMask, rollout.ResponseIds, rollout.ResponseMask, 1.0, true);
+        var images = rollout.Images.WithPixels(rollout.Images.Pixels.detach().requires_grad_(true));
+        using var scores = TeacherForcing.Score(model, images, rollout.PromptIds, rollout.PromptMask, rollout.ResponseIds, rollout.ResponseMask, 1.0, true);
         var mask = rollout.ResponseMask.to_type(float32);
         var meanEntropy = (scores.Entropy!.sum(1) / mask.sum(1).clamp_min(1)).mean();
         meanEntropy.backward();

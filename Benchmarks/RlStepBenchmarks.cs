@@ -48,7 +48,7 @@ public sealed class RlStepSetup : IDisposable
         reference = PolicyModelFactory.CreateTiny(config, seed: 1, CPU);
         var problems = new SyntheticTask(new SyntheticTaskOptions { Families = [SyntheticFamily.Counting], Seed = 1 }).Generate(32);
         var options = new RlOptions { Method = method, GroupSize = 8, PromptsPerStep = 4, MiniBatchPrompts = 2, MaxNewTokens = 48, EvaluateAttack = evaluateAttack };
-        Trainer = new RlTrainer(policy, reference, options, problems, totalSteps: 60, seed: 1, config.ImageSize);
+        Trainer = new RlTrainer(policy, reference, options, problems, totalSteps: 60, seed: 1);
     }
 
     public RlTrainer Trainer { get; }

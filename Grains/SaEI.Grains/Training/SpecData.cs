@@ -1,4 +1,5 @@
 using SaEI.Gpu.Evaluation;
+using SaEI.Gpu.Models;
 using SaEI.Gpu.Tasks.Data;
 using SaEI.Gpu.Tasks.Synthetic;
 using SaEI.Grains.Storage;
@@ -36,11 +37,24 @@ public static class SpecData
         spec.Data.Test.Name == benchmark ? spec.Data.Test : spec.Data.Ood.FirstOrDefault(d => d.Name == benchmark);
 
     /// <summary>
-    /// Loads a data set within the silo's roots and limits (<paramref name="options"/>); synthetic images are drawn at
-    /// <paramref name="imageSize"/>.
+    /// Loads a data set within the silo's roots and limits (<paramref name="options"/>) for <paramref name="policy"/>:
+    /// synthetic images are drawn at <see cref="SyntheticImageSize"/>; every image is resized to the model's input
+    /// size later, by the trainer and the evaluator (<see cref="SaEI.Gpu.Tasks.Images.ModelInputs"/>).
     /// </summary>
-    public static async Task<IReadOnlyList<VisualProblem>> LoadAsync(DatasetSpec data, int imageSize, DataOptions options, CancellationToken cancellation) =>
-        await DataSources.LoadAsync(ToSource(data, imageSize, options), cancellation);
+    public static async Task<IReadOnlyList<VisualProblem>> LoadAsync(DatasetSpec data, IPolicyModel policy, DataOptions options, CancellationToken cancellation) =>
+        await DataSources.LoadAsync(ToSource(data, SyntheticImageSize(policy), options), cancellation);
+
+    /// <summary>
+    /// The side synthetic (square) images are drawn at: the model's input size for the synthetic task's design size,
+    /// so that a fixed-size model (TinyVlm) gets its images without a resample.
+    /// </summary>
+    public static int SyntheticImageSize(IPolicyModel policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        int design = new SyntheticTaskOptions().ImageSize;
+        var size = policy.InputSize(new ImageSize(design, design));
+        return Math.Max(size.Height, size.Width);
+    }
 
     public static DataSourceSpec ToSource(DatasetSpec data, int imageSize, DataOptions options)
     {

@@ -32,7 +32,7 @@ public sealed class TorchBenchmarkEvaluator(
         string directory = await models.EnsureLocalAsync(spec.Model.Base ?? "", cancellation);
         using var policy = PolicyModelFactory.Load(directory, TorchRuntime.ResolveDevice(options.Device));
         TrainingCheckpoint.LoadPolicyWeights(policy, checkpoint.Files[TrainingCheckpoint.ModelFile].ToArray());
-        var problems = await SpecData.LoadAsync(dataset, policy.Info.ImageSize, data, cancellation);
+        var problems = await SpecData.LoadAsync(dataset, policy, data, cancellation);
         var result = Evaluator.Evaluate(policy, request.Benchmark, problems, SpecData.EvaluationOf(spec, run.Options.MaxNewTokens, (ulong)request.Seed));
         logger.LogInformation("Run {RunId} step {Step}: {Summary}", request.RunId, checkpoint.Manifest.Step, result.Summary());
         return (result.Overall.Pass1, result.Overall.Problems * result.Overall.SamplesPerProblem);

@@ -43,15 +43,14 @@ public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models
         var plan = Node(() => ModelPlacement.Apply(policy, devices), run, devices);
         if (reference is not null) ModelPlacement.Apply(reference, devices);
         context.Logger.LogInformation("Run {RunId}: model stages on {Plan}", run.RunId, ModelPlacement.Describe(plan, policy.Stages));
-        int imageSize = policy.Info.ImageSize;
-        var train = await ConfigureAsync(() => SpecData.LoadAsync(spec.Data.Train, imageSize, data, cancellation), run, "loading data.train");
-        var test = await ConfigureAsync(() => SpecData.LoadAsync(spec.Data.Test, imageSize, data, cancellation), run, "loading data.test");
+        var train = await ConfigureAsync(() => SpecData.LoadAsync(spec.Data.Train, policy, data, cancellation), run, "loading data.train");
+        var test = await ConfigureAsync(() => SpecData.LoadAsync(spec.Data.Test, policy, data, cancellation), run, "loading data.test");
 
         var restored = await context.Checkpoints.LoadLatestAsync(cancellation);
         if (restored is { Step: 0 }) restored = null;
         foreach (string note in restored?.Skipped ?? []) context.Logger.LogWarning("Run {RunId}: {Note}", run.RunId, note);
         using var trainer = restored is null
-            ? new RlTrainer(policy, reference, rl, train, run.Steps, (ulong)run.Seed, imageSize)
+            ? new RlTrainer(policy, reference, rl, train, run.Steps, (ulong)run.Seed)
             : Configure(() => RlTrainer.Restore(restored.Files, policy, reference, train), run, "restoring the checkpoint");
         if (restored is not null)
             context.Logger.LogInformation("Run {RunId} resumes after step {Step} (epoch {Epoch})", run.RunId, restored.Step, context.Epoch);

@@ -62,7 +62,7 @@ public sealed class EvaluatorTests
             for (int start = 0; start < problems.Count; start += 2)
             {
                 var batch = problems.Skip(start).Take(2).ToList();
-                using var prompts = PromptBatch.Create(model.Tokenizer, [.. batch.Select(p => ImageTensors.ToTensor(p.Image, 32))], [.. batch.Select(p => p.Problem)], CPU);
+                using var prompts = PromptBatch.Create(model, ModelInputs.ToTensors(model, [.. batch.Select(p => p.Image)]), [.. batch.Select(p => p.Problem)]);
                 using var rollout = Generation.Generate(model, prompts, options.ToGenerationOptions(), generator);
                 for (int row = 0; row < rollout.Count; row++)
                 {

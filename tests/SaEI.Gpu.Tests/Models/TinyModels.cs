@@ -43,7 +43,7 @@ internal static class TinyModels
         int size = model.Config.ImageSize;
         var images = Enumerable.Range(0, count).Select(_ => rand([3, size, size], generator: generator)).ToList();
         string[] problems = [.. Enumerable.Range(0, count).Select(i => "What is " + new string('7', i + 1) + " + 1?")];
-        var batch = PromptBatch.Create(model.Tokenizer, images, problems, CPU);
+        var batch = PromptBatch.Create(model, images, problems);
         foreach (var image in images) image.Dispose();
         return batch;
     }

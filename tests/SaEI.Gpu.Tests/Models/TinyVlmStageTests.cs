@@ -34,13 +34,13 @@ public sealed class TinyVlmStageTests
         using var prompts = TinyModels.Prompts(plain, 3);
         using var scope = NewDisposeScope();
 
-        Assert.True(plain.Forward(prompts.Pixels, prompts.InputIds, prompts.AttentionMask)
-            .Same(placed.Forward(prompts.Pixels, prompts.InputIds, prompts.AttentionMask)));
+        Assert.True(plain.Forward(prompts.Images, prompts.InputIds, prompts.AttentionMask)
+            .Same(placed.Forward(prompts.Images, prompts.InputIds, prompts.AttentionMask)));
 
         Tensor PixelGradient(TinyVlm model)
         {
-            var pixels = prompts.Pixels.detach().requires_grad_(true);
-            var entropy = TeacherForcing.ScoreLogits(model.Forward(pixels, prompts.InputIds, prompts.AttentionMask), prompts.InputIds,
+            var pixels = prompts.Images.Pixels.detach().requires_grad_(true);
+            var entropy = TeacherForcing.ScoreLogits(model.Forward(prompts.Images.WithPixels(pixels), prompts.InputIds, prompts.AttentionMask), prompts.InputIds,
                 prompts.AttentionMask, 1.0, computeEntropy: true).Entropy!;
             return Gradient(entropy.sum(), pixels);
         }

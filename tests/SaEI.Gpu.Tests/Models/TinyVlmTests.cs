@@ -15,7 +15,8 @@ public sealed class TinyVlmTests
         using var model = TinyModels.Create(config: new TinyVlmConfig());
         var info = model.Info;
         Assert.InRange(info.ParameterCount, 1_000_000, 5_000_000);
-        Assert.Equal(64, info.ImageTokenCount);
+        Assert.Equal(64, model.ImageTokenCount(model.InputSize(new ImageSize(480, 640))));
+        Assert.Equal(new ImageSize(64, 64), model.InputSize(new ImageSize(480, 640)));
         var shapes = model.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter.shape);
         // Shape snapshot: D = 192, 6 heads × 32, 2 kv heads × 32 = 64, SwiGLU 512, vision 96, patches 3·8·8 = 192.
         Assert.Equal([192L, 192], shapes["model.layers.0.self_attn.q_proj.weight"]);
@@ -53,12 +54,12 @@ public sealed class TinyVlmTests
         using var scope = NewDisposeScope();
         using var batch = TinyModels.Prompts(model, 3);
         using var noGrad = no_grad();
-        var batched = model.Forward(batch.Pixels, batch.InputIds, batch.AttentionMask);       // [3,Tp,V]
+        var batched = model.Forward(batch.Images, batch.InputIds, batch.AttentionMask);       // [3,Tp,V]
         long promptLength = batch.InputIds.shape[1];
         for (int row = 0; row < 3; row++)
         {
             long padding = promptLength - batch.AttentionMask[row].sum().item<long>();
-            var alone = model.Forward(batch.Pixels.narrow(0, row, 1), batch.InputIds[row].narrow(0, padding, promptLength - padding).unsqueeze(0),
+            var alone = model.Forward(batch.Images.Narrow(row, 1), batch.InputIds[row].narrow(0, padding, promptLength - padding).unsqueeze(0),
                 batch.AttentionMask[row].narrow(0, padding, promptLength - padding).unsqueeze(0));
             var same = batched[row].narrow(0, padding, promptLength - padding);
             Assert.True(same.allclose(alone[0], rtol: 0, atol: 1e-5), $"row {row}: max diff {(same - alone[0]).abs().max().item<float>()}");
@@ -73,12 +74,12 @@ public sealed class TinyVlmTests
         using var scope = NewDisposeScope();
         using var batch = TinyModels.Prompts(model, 1);
         using var noGrad = no_grad();
-        var logits = model.Forward(batch.Pixels, batch.InputIds, batch.AttentionMask);
-        var other = model.Forward(1 - batch.Pixels, batch.InputIds, batch.AttentionMask);
+        var logits = model.Forward(batch.Images, batch.InputIds, batch.AttentionMask);
+        var other = model.Forward(batch.Images.WithPixels(1 - batch.Images.Pixels), batch.InputIds, batch.AttentionMask);
         Assert.True((logits - other).abs().max().item<float>() > 1e-3);
         // Without placeholders the model cannot place the image: an error naming the row.
         var noImage = batch.InputIds.masked_fill(batch.InputIds.eq(model.Tokenizer.ImagePadId), 'x');
-        var error = Assert.Throws<ArgumentException>(() => model.Forward(batch.Pixels, noImage, batch.AttentionMask));
+        var error = Assert.Throws<ArgumentException>(() => model.Forward(batch.Images, noImage, batch.AttentionMask));
         Assert.Contains("Row 0", error.Message);
     }
 
@@ -93,8 +94,8 @@ public sealed class TinyVlmTests
         using var scope = NewDisposeScope();
         using var batch = TinyModels.Prompts(model, 2);
         using var noGrad = no_grad();
-        var expected = model.Forward(batch.Pixels, batch.InputIds, batch.AttentionMask);
-        var actual = loaded.Forward(batch.Pixels, batch.InputIds, batch.AttentionMask);
+        var expected = model.Forward(batch.Images, batch.InputIds, batch.AttentionMask);
+        var actual = loaded.Forward(batch.Images, batch.InputIds, batch.AttentionMask);
         Assert.True(expected.Same(actual));
         Assert.Contains("\"hidden_size\": 32", File.ReadAllText(Path.Combine(directory, "config.json")));
     }

@@ -25,7 +25,7 @@ public sealed class GenerationTests
         Assert.True(cached.ResponseIds[0].Same(cached.ResponseIds[1]));
 
         // Teacher forcing at T = 1 reproduces the greedy log-probs (raw logits) of the generated tokens.
-        using var scores = TeacherForcing.Score(model, cached.Pixels, cached.PromptIds, cached.PromptMask,
+        using var scores = TeacherForcing.Score(model, cached.Images, cached.PromptIds, cached.PromptMask,
             cached.ResponseIds, cached.ResponseMask, temperature: 1.0, computeEntropy: false);
         double teacherGap = (scores.LogProbs - cached.LogProbs).abs().max().item<float>();
         Assert.True(teacherGap <= 1e-5, $"teacher-forced log-probs differ by {teacherGap}");

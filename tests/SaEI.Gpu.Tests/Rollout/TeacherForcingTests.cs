@@ -1,3 +1,4 @@
+using SaEI.Gpu.Models;
 using SaEI.Gpu.Models.Tiny;
 using SaEI.Gpu.Rollout;
 using SaEI.Gpu.Runtime;
@@ -39,9 +40,9 @@ public sealed class TeacherForcingTests
         using var rollout = SampleRollout(model, temperature: 1.0);
         const double temperature = 0.7;
         using var noGrad = no_grad();
-        using var scores = TeacherForcing.Score(model, rollout.Pixels, rollout.PromptIds, rollout.PromptMask,
+        using var scores = TeacherForcing.Score(model, rollout.Images, rollout.PromptIds, rollout.PromptMask,
             rollout.ResponseIds, rollout.ResponseMask, temperature, computeEntropy: true);
-        var logits = model.Forward(rollout.Pixels, cat([rollout.PromptIds, rollout.ResponseIds], 1),
+        var logits = model.Forward(rollout.Images, cat([rollout.PromptIds, rollout.ResponseIds], 1),
             cat([rollout.PromptMask, rollout.ResponseMask], 1)).to_type(float64);
         long promptLength = rollout.PromptIds.shape[1], rows = rollout.Count, length = rollout.ResponseIds.shape[1];
         for (long n = 0; n < rows; n++)
@@ -65,8 +66,8 @@ public sealed class TeacherForcingTests
         using var model = TinyModels.Create();
         using var rollout = SampleRollout(model, temperature: 1.0);
         using var noGrad = no_grad();
-        using var whole = TeacherForcing.Score(model, rollout.Pixels, rollout.PromptIds, rollout.PromptMask, rollout.ResponseIds, rollout.ResponseMask, 1.0, true);
-        using var chunked = TeacherForcing.Score(model, rollout.Pixels, rollout.PromptIds, rollout.PromptMask, rollout.ResponseIds, rollout.ResponseMask, 1.0, true, chunkRows: 3);
+        using var whole = TeacherForcing.Score(model, rollout.Images, rollout.PromptIds, rollout.PromptMask, rollout.ResponseIds, rollout.ResponseMask, 1.0, true);
+        using var chunked = TeacherForcing.Score(model, rollout.Images, rollout.PromptIds, rollout.PromptMask, rollout.ResponseIds, rollout.ResponseMask, 1.0, true, chunkRows: 3);
         Assert.True(whole.LogProbs.allclose(chunked.LogProbs, rtol: 0, atol: 1e-6));
         Assert.True(whole.Entropy!.allclose(chunked.Entropy!, rtol: 0, atol: 1e-6));
     }
@@ -79,8 +80,8 @@ public sealed class TeacherForcingTests
         using var rollout = SampleRollout(model, temperature: 1.0);
         model.to(float64);
         using var scope = NewDisposeScope();
-        var pixels = rollout.Pixels.to_type(float64).detach().requires_grad_(true);
-        var loss = MeanResponseEntropy(model, pixels, rollout);
+        var pixels = rollout.Images.Pixels.to_type(float64).detach().requires_grad_(true);
+        var loss = MeanResponseEntropy(model, rollout.Images.WithPixels(pixels), rollout);
         loss.backward();
         var gradient = pixels.grad!.clone();                                                 // [N,3,H,W]
         Assert.True(gradient.isfinite().all().item<bool>());
@@ -95,7 +96,7 @@ public sealed class TeacherForcingTests
             plus[at[0], at[1], at[2], at[3]] += epsilon;
             var minus = pixels.detach().clone();
             minus[at[0], at[1], at[2], at[3]] -= epsilon;
-            double numeric = (MeanResponseEntropy(model, plus, rollout).item<double>() - MeanResponseEntropy(model, minus, rollout).item<double>()) / (2 * epsilon);
+            double numeric = (MeanResponseEntropy(model, rollout.Images.WithPixels(plus), rollout).item<double>() - MeanResponseEntropy(model, rollout.Images.WithPixels(minus), rollout).item<double>()) / (2 * epsilon);
             double analytic = gradient[at[0], at[1], at[2], at[3]].item<double>();
             Assert.True(Math.Abs(numeric - analytic) <= 1e-6 + 1e-4 * Math.Abs(analytic), $"pixel [{string.Join(",", at)}]: analytic {analytic}, numeric {numeric}");
         }
@@ -108,7 +109,7 @@ public sealed class TeacherForcingTests
         using var rollout = SampleRollout(model, temperature: 1.0);
         model.SetTraining(true);
         using var scope = NewDisposeScope();
-        using var scores = TeacherForcing.Score(model, rollout.Pixels, rollout.PromptIds, rollout.PromptMask, rollout.ResponseIds, rollout.ResponseMask, 1.0, false);
+        using var scores = TeacherForcing.Score(model, rollout.Images, rollout.PromptIds, rollout.PromptMask, rollout.ResponseIds, rollout.ResponseMask, 1.0, false);
         scores.LogProbs.sum().backward();
         foreach (var (name, parameter) in model.NamedParameters())
         {
@@ -118,9 +119,9 @@ public sealed class TeacherForcingTests
     }
 
     /// <summary>H = mean over rows of the mean over each response's tokens of H_t (ALGORITHM.md Eq. 3).</summary>
-    private static Tensor MeanResponseEntropy(TinyVlm model, Tensor pixels, RolloutBatch rollout)
+    private static Tensor MeanResponseEntropy(TinyVlm model, ImageBatch images, RolloutBatch rollout)
     {
-        using var scores = TeacherForcing.Score(model, pixels, rollout.PromptIds, rollout.PromptMask, rollout.ResponseIds, rollout.ResponseMask, 1.0, true);
+        using var scores = TeacherForcing.Score(model, images, rollout.PromptIds, rollout.PromptMask, rollout.ResponseIds, rollout.ResponseMask, 1.0, true);
         var mask = rollout.ResponseMask.to_type(float64);
         return (scores.Entropy!.sum(1) / mask.sum(1).clamp_min(1)).mean();
     }

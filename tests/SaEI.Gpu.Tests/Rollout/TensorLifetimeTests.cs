@@ -26,7 +26,7 @@ public sealed class TensorLifetimeTests
             foreach (bool cached in new[] { true, false })
             {
                 using var batch = Generation.Generate(model, prompts, options, generator, cached);
-                using var scores = TeacherForcing.Score(model, batch.Pixels, batch.PromptIds, batch.PromptMask, batch.ResponseIds, batch.ResponseMask, 1.0, true, chunkRows: 3);
+                using var scores = TeacherForcing.Score(model, batch.Images, batch.PromptIds, batch.PromptMask, batch.ResponseIds, batch.ResponseMask, 1.0, true, chunkRows: 3);
                 using var total = scores.Entropy!.sum();
                 total.backward();
             }

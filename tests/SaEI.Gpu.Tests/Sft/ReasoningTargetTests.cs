@@ -21,7 +21,7 @@ public sealed class ReasoningTargetTests
     public void Every_synthetic_target_has_full_format_and_accuracy_reward(int difficulty)
     {
         var task = new SyntheticTask(new SyntheticTaskOptions { Difficulty = difficulty, Seed = 5 });
-        var tokenizer = new CharChatTokenizer(imageTokenCount: 1);
+        var tokenizer = new CharChatTokenizer();
         foreach (var (problem, draft) in task.GenerateDrafts(60))
         {
             string target = ReasoningTarget.ForSynthetic(draft);

@@ -24,7 +24,7 @@ public sealed class SftTrainerTests
             Assert.Equal(1, batch.PromptMask[row, -1].item<long>());
         }
         Assert.Equal(0, batch.ResponseMask[0, -1].item<long>());
-        Assert.Equal([2L, 3, 32, 32], batch.Pixels.shape);
+        Assert.Equal([2L, 3, 32, 32], batch.Images.Pixels.shape);
     }
 
     [Fact]

@@ -9,12 +9,12 @@ public sealed class CharChatTokenizerTests
         " You FIRST think about the reasoning process as an internal monologue and then provide the final answer. "
         + "The reasoning process MUST BE enclosed within <think> </think> tags. The final answer MUST BE put in \\boxed{}.";
 
-    private readonly CharChatTokenizer tokenizer = new(imageTokenCount: 4);
+    private readonly CharChatTokenizer tokenizer = new();
 
     [Fact]
     public void Prompt_decodes_to_the_exact_Qwen_chat_text_with_the_EasyR1_instruction()
     {
-        int[] ids = tokenizer.BuildPrompt("Find x.");
+        int[] ids = tokenizer.BuildPrompt("Find x.", imageTokenCount: 4);
 
         string expected = "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\n<|vision_start|>"
             + "<|image_pad|><|image_pad|><|image_pad|><|image_pad|><|vision_end|>Find x." + EasyR1Instruction

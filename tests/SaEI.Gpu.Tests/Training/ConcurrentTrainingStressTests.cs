@@ -57,7 +57,7 @@ public sealed class ConcurrentTrainingStressTests(ITestOutputHelper output)
     {
         using var policy = Model(seed: (long)seed);
         using var reference = Model(seed: (long)seed);
-        using var trainer = new RlTrainer(policy, reference, Options(method), Problems(8, seed: (int)seed), totalSteps: 1000, seed, ImageSize);
+        using var trainer = new RlTrainer(policy, reference, Options(method), Problems(8, seed: (int)seed), totalSteps: 1000, seed);
         int steps = 0;
         try
         {

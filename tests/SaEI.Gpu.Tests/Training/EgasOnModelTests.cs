@@ -22,12 +22,12 @@ public sealed class EgasOnModelTests
         using var rollout = Generation.Generate(model, batch, new GenerationOptions { ResponsesPerPrompt = 4, MaxNewTokens = 12 }, generator);
         var options = new RlOptions { Method = method, StepSize = eta, Iterations = 1 };
 
-        var attack = RolloutPerturbation.Attack(model, batch.Pixels, rollout, options);
+        var attack = RolloutPerturbation.Attack(model, batch.Images, rollout, options);
 
         Assert.True(attack.RaisedFraction >= 0.95, $"EgAS raised H_sel for {attack.RaisedFraction:P0} of prompts");
         // Where neither [0,1] nor the K·η ball clamps (clean pixel in [η, 1−η]), each pixel moved by exactly η.
-        var moved = (attack.Pixels - batch.Pixels).abs();
-        var free = batch.Pixels.ge(eta).logical_and(batch.Pixels.le(1 - eta));
+        var moved = (attack.Pixels - batch.Images.Pixels).abs();
+        var free = batch.Images.Pixels.ge(eta).logical_and(batch.Images.Pixels.le(1 - eta));
         Assert.True(free.sum().item<long>() > 1000);
         Assert.True((moved.masked_select(free) - eta).abs().max().item<float>() < 1e-6, "a free pixel moved by other than η");
         Assert.True(moved.max().item<float>() <= eta + 1e-6);

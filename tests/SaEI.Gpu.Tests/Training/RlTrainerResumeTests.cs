@@ -23,14 +23,14 @@ public sealed class RlTrainerResumeTests
 
         using var straightPolicy = Model();
         using var straightReference = Model();
-        using var straight = new RlTrainer(straightPolicy, straightReference, options, problems, Steps, seed: 11, ImageSize);
+        using var straight = new RlTrainer(straightPolicy, straightReference, options, problems, Steps, seed: 11);
         IReadOnlyDictionary<string, double> straightLast = new Dictionary<string, double>();
         for (int i = 0; i < Steps; i++) straightLast = straight.Step();
 
         IReadOnlyDictionary<string, byte[]> files;
         using (var firstPolicy = Model())
         using (var firstReference = Model())
-        using (var first = new RlTrainer(firstPolicy, firstReference, options, problems, Steps, seed: 11, ImageSize))
+        using (var first = new RlTrainer(firstPolicy, firstReference, options, problems, Steps, seed: 11))
         {
             for (int i = 0; i < Steps / 2; i++) first.Step();
             files = TrainingCheckpoint.Write(first);
@@ -59,7 +59,7 @@ public sealed class RlTrainerResumeTests
         var problems = Problems(3);
         using var policy = Model();
         using var reference = Model();
-        using var trainer = new RlTrainer(policy, reference, Options(RlMethod.Grpo), problems, Steps, seed: 1, ImageSize);
+        using var trainer = new RlTrainer(policy, reference, Options(RlMethod.Grpo), problems, Steps, seed: 1);
         var files = TrainingCheckpoint.Write(trainer);
 
         var partial = files.Where(f => f.Key != "optimizer.bin").ToDictionary();

@@ -21,12 +21,12 @@ public sealed class RlTrainerRoutingTests
         using var policy = Model();
         using var reference = Model();
         using var twin = Model();
-        using var trainer = new RlTrainer(policy, reference, options, Problems(4), totalSteps: 10, seed: 5, ImageSize) { TraceTensors = true };
+        using var trainer = new RlTrainer(policy, reference, options, Problems(4), totalSteps: 10, seed: 5) { TraceTensors = true };
         trainer.Step();
         var trace = trainer.LastTrace!;
         var group = trace.Group;
-        using var onClean = LogProbsOn(twin, group, group.CleanPixels);
-        using var onSampling = LogProbsOn(twin, group, group.SamplingPixels);
+        using var onClean = LogProbsOn(twin, group, group.CleanImages);
+        using var onSampling = LogProbsOn(twin, group, group.SamplingImages);
         var perturbed = Rows(group, perturbed: true).ToArray();
         var clean = Rows(group, perturbed: false).ToArray();
         Assert.Equal(4, perturbed.Length);
@@ -46,12 +46,12 @@ public sealed class RlTrainerRoutingTests
         var options = Options(RlMethod.NoisyRollout) with { MiniBatchPrompts = 2, KlCoefficient = 0 };
         using var policy = Model();
         using var twin = Model();
-        using var trainer = new RlTrainer(policy, null, options, Problems(4), totalSteps: 10, seed: 5, ImageSize) { TraceTensors = true };
+        using var trainer = new RlTrainer(policy, null, options, Problems(4), totalSteps: 10, seed: 5) { TraceTensors = true };
         trainer.Step();
         var trace = trainer.LastTrace!;
         var group = trace.Group;
-        using var onClean = LogProbsOn(twin, group, group.CleanPixels);
-        using var onNoisy = LogProbsOn(twin, group, group.SamplingPixels);
+        using var onClean = LogProbsOn(twin, group, group.CleanImages);
+        using var onNoisy = LogProbsOn(twin, group, group.SamplingImages);
         var perturbed = Rows(group, perturbed: true).ToArray();
         Assert.True(MaxDifference(onClean, onNoisy, perturbed) > Different, "the noisy image must change the log-probs for this test to mean anything");
         Assert.True(MaxDifference(trace.OldLogProbs, onClean, Enumerable.Range(0, group.Rows)) < Same, "NoisyRollout's old log-probs must all be on the clean image");
@@ -67,10 +67,10 @@ public sealed class RlTrainerRoutingTests
         using var policy = Model();
         using var reference = Model();
         using var twin = Model();
-        using var trainer = new RlTrainer(policy, reference, options, Problems(4), totalSteps: 10, seed: 5, ImageSize) { TraceTensors = true };
+        using var trainer = new RlTrainer(policy, reference, options, Problems(4), totalSteps: 10, seed: 5) { TraceTensors = true };
         trainer.Step();
         var group = trainer.LastTrace!.Group;
-        using var onSampling = LogProbsOn(twin, group, group.SamplingPixels);
+        using var onSampling = LogProbsOn(twin, group, group.SamplingImages);
         Assert.True(MaxDifference(trainer.LastTrace.RefLogProbs!, onSampling, Enumerable.Range(0, group.Rows)) < Same);
     }
 
@@ -80,15 +80,15 @@ public sealed class RlTrainerRoutingTests
         var options = Options(RlMethod.Saei) with { StepSize = 0.1 };
         using var policy = Model();
         using var reference = Model();
-        using var trainer = new RlTrainer(policy, reference, options, Problems(4), totalSteps: 10, seed: 5, ImageSize) { TraceTensors = true };
+        using var trainer = new RlTrainer(policy, reference, options, Problems(4), totalSteps: 10, seed: 5) { TraceTensors = true };
         trainer.Step();
         var group = trainer.LastTrace!.Group;
         for (int row = 0; row < group.Rows; row++)
         {
-            bool sameAsClean = group.SamplingPixels[row].eq(group.CleanPixels[row]).all().item<bool>();
+            bool sameAsClean = group.SamplingImages.Pixels[row].eq(group.CleanImages.Pixels[row]).all().item<bool>();
             Assert.Equal(!group.IsPerturbed(row), sameAsClean);
             // Every row of a group shows the same prompt's clean image.
-            Assert.True(group.CleanPixels[row].eq(group.CleanPixels[row / group.GroupSize * group.GroupSize]).all().item<bool>());
+            Assert.True(group.CleanImages.Pixels[row].eq(group.CleanImages.Pixels[row / group.GroupSize * group.GroupSize]).all().item<bool>());
         }
         Assert.Equal(group.Rows, trainer.LastSamples.Count);
         Assert.Equal(2, trainer.LastImagePairs(5).Count);

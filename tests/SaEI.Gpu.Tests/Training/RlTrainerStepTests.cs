@@ -13,7 +13,7 @@ public sealed class RlTrainerStepTests
         // global_step 2: ⌊500·(1 − sigmoid(15))⌋ = 0 (DiffusionNoiseTests derives both).
         using var policy = Model();
         var options = Options(RlMethod.NoisyRollout) with { KlCoefficient = 0, NoiseStep = 500, NoiseAnnealSharpness = 30, NoiseAnnealMidpoint = 1 };
-        using var trainer = new RlTrainer(policy, null, options, Problems(2), totalSteps: 2, seed: 2, ImageSize);
+        using var trainer = new RlTrainer(policy, null, options, Problems(2), totalSteps: 2, seed: 2);
         Assert.Equal(250, trainer.Step()[RlStepMetrics.AttackNoiseStep]);
         Assert.Equal(0, trainer.Step()[RlStepMetrics.AttackNoiseStep]);
     }
@@ -31,7 +31,7 @@ public sealed class RlTrainerStepTests
         using var policy = Model();
         using var reference = Model();
         using var initial = Model();
-        using var trainer = new RlTrainer(policy, reference, Options(method), Problems(4), totalSteps: 10, seed: 2, ImageSize);
+        using var trainer = new RlTrainer(policy, reference, Options(method), Problems(4), totalSteps: 10, seed: 2);
         var metrics = trainer.Step();
 
         string[] always =
@@ -64,7 +64,7 @@ public sealed class RlTrainerStepTests
     public void Kl_without_a_reference_model_is_refused_with_what_to_set()
     {
         using var policy = Model();
-        var error = Assert.Throws<ArgumentException>(() => new RlTrainer(policy, null, Options(RlMethod.Grpo), Problems(2), 10, 1, ImageSize));
+        var error = Assert.Throws<ArgumentException>(() => new RlTrainer(policy, null, Options(RlMethod.Grpo), Problems(2), 10, 1));
         Assert.Contains("kl_coefficient", error.Message);
         Assert.Contains("reference", error.Message);
     }
@@ -74,7 +74,7 @@ public sealed class RlTrainerStepTests
     {
         using var policy = Model();
         var error = Assert.Throws<ArgumentException>(() =>
-            new RlTrainer(policy, null, Options(RlMethod.Saei) with { GroupSize = 5, KlCoefficient = 0 }, Problems(2), 10, 1, ImageSize));
+            new RlTrainer(policy, null, Options(RlMethod.Saei) with { GroupSize = 5, KlCoefficient = 0 }, Problems(2), 10, 1));
         Assert.Contains("group_size", error.Message);
     }
 
@@ -85,7 +85,7 @@ public sealed class RlTrainerStepTests
         // weights and the AdamW state untouched.
         using var policy = Model();
         var options = Options(RlMethod.Grpo) with { KlCoefficient = 0 };
-        using var trainer = new RlTrainer(policy, null, options, Problems(2), 10, 1, ImageSize) { TraceTensors = true };
+        using var trainer = new RlTrainer(policy, null, options, Problems(2), 10, 1) { TraceTensors = true };
         trainer.Step();
         var trace = trainer.LastTrace!;
         var parameters = policy.NamedParameters();

@@ -43,7 +43,7 @@ public sealed class ToyTaskRlTests(ITestOutputHelper output)
                 Method = method, GroupSize = 8, PromptsPerStep = 8, MiniBatchPrompts = 4, MicroBatchResponses = 32,
                 MaxNewTokens = 8, LearningRate = 2e-3, KlCoefficient = 0,
             };
-            using var trainer = new RlTrainer(policy, null, options, train, totalSteps: 30, seed: 7, TrainerFixtures.ImageSize);
+            using var trainer = new RlTrainer(policy, null, options, train, totalSteps: 30, seed: 7);
             for (int step = 0; step < 30; step++)
             {
                 var metrics = trainer.Step();
@@ -89,7 +89,7 @@ public sealed class ToyTaskRlTests(ITestOutputHelper output)
             var responseIds = tensor(responses.SelectMany(r => r).ToArray(), [batch.Length, responses[0].Length]);
             var responseMask = ones_like(responseIds);
             optimizer.ZeroGrad();
-            var logProbs = TeacherForcing.Score(model, prompts.Pixels, prompts.InputIds, prompts.AttentionMask, responseIds, responseMask, 1.0, false).LogProbs;
+            var logProbs = TeacherForcing.Score(model, prompts.Images, prompts.InputIds, prompts.AttentionMask, responseIds, responseMask, 1.0, false).LogProbs;
             (-logProbs.mean()).backward();
             optimizer.Step();
         }
@@ -114,8 +114,7 @@ public sealed class ToyTaskRlTests(ITestOutputHelper output)
     }
 
     private static PromptBatch Prompts(TinyVlm model, IReadOnlyList<VisualProblem> problems) =>
-        PromptBatch.Create(model.Tokenizer, [.. problems.Select(p => ImageTensors.ToTensor(p.Image, TrainerFixtures.ImageSize))],
-            [.. problems.Select(p => p.Problem)], CPU);
+        PromptBatch.Create(model, ModelInputs.ToTensors(model, [.. problems.Select(p => p.Image)]), [.. problems.Select(p => p.Problem)]);
 
     private static TinyVlm Copy(TinyVlm source)
     {

@@ -1,3 +1,4 @@
+using SaEI.Gpu.Models;
 using SaEI.Gpu.Models.Tiny;
 using SaEI.Gpu.Rollout;
 using SaEI.Gpu.Tasks.Data;
@@ -44,10 +45,10 @@ internal static class TrainerFixtures
     public static TinyVlm Model(long seed = 1) => TinyModels.Create(seed);
 
     /// <summary>Teacher-forced log-probs of the group's responses on the given per-row images, no gradient.</summary>
-    public static Tensor LogProbsOn(TinyVlm model, MixedGroup group, Tensor rowPixels, double temperature = 1.0)
+    public static Tensor LogProbsOn(TinyVlm model, MixedGroup group, ImageBatch rowImages, double temperature = 1.0)
     {
         using var noGrad = no_grad();
-        using var scores = TeacherForcing.Score(model, rowPixels, group.PromptIds, group.PromptMask, group.ResponseIds,
+        using var scores = TeacherForcing.Score(model, rowImages, group.PromptIds, group.PromptMask, group.ResponseIds,
             group.ResponseMask, temperature, computeEntropy: false);
         return scores.LogProbs.clone();
     }
