@@ -8,6 +8,7 @@ namespace SaEI.Gpu.Tasks.Images;
 /// <summary>
 /// <see cref="RgbImage"/> → float32 tensors in [0,1] (value / 255), channels first, the input of
 /// <c>IPolicyModel.Forward</c>. Shapes: one image [3,H,W]; a batch [B,3,H,W] (every image resized to one size).
+/// A policy's inputs (each image at the model's own input size, mixed sizes padded) come from <see cref="ModelInputs"/>.
 /// </summary>
 public static class ImageTensors
 {

@@ -69,4 +69,29 @@ public sealed class RlTrainerResumeTests
         var otherData = Assert.Throws<InvalidDataException>(() => RlTrainer.Restore(files, fresh, reference, Problems(5)));
         Assert.Contains("3 problems", otherData.Message);
     }
+
+    [Fact]
+    public void A_checkpoint_from_before_mixed_image_sizes_still_restores()
+    {
+        // state.json of older versions carried "image_size" (one square size per run); it is read and ignored now.
+        var problems = Problems(3);
+        using var policy = Model();
+        using var trainer = new RlTrainer(policy, null, Options(RlMethod.Grpo) with { KlCoefficient = 0 }, problems, Steps, seed: 1);
+        trainer.Step();
+        var files = TrainingCheckpoint.Write(trainer).ToDictionary();
+        string state = System.Text.Encoding.UTF8.GetString(files["state.json"]);
+        Assert.DoesNotContain("image_size", state);
+        files["state.json"] = System.Text.Encoding.UTF8.GetBytes(state.Replace("\"total_steps\"", "\"image_size\": 16,\n  \"total_steps\"", StringComparison.Ordinal));
+        Assert.Contains("\"image_size\": 16", System.Text.Encoding.UTF8.GetString(files["state.json"]));
+
+        using var fresh = Model(seed: 99);
+        using var resumed = RlTrainer.Restore(files, fresh, null, problems);
+        Assert.Equal(1, resumed.StepIndex);
+        trainer.Step();
+        resumed.Step();
+        var expected = policy.NamedParameters();
+        var actual = fresh.NamedParameters();
+        for (int i = 0; i < expected.Count; i++)
+            Assert.True(expected[i].Parameter.eq(actual[i].Parameter).all().item<bool>(), $"parameter {expected[i].Name} differs after resume");
+    }
 }
