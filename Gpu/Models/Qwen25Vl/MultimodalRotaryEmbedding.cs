@@ -29,9 +29,9 @@ internal static class MultimodalRotaryEmbedding
         using var scope = NewDisposeScope();
         int headDim = config.HeadDim;
         using var dimension = headDim.ToScalar();
-        using var theta = config.RopeTheta.ToScalar();
         var exponents = arange(Scalars.ZeroInt, dimension, Scalars.Two, int64, positionIds.device)
             .to_type(float32).div(dimension);                                                     // [d/2]
+        var theta = tensor(config.RopeTheta, float32, positionIds.device);                        // [] rope_theta
         var inverseFrequency = pow(theta, exponents).reciprocal();                                // [d/2] float32
         var angles = positionIds.to_type(float32).unsqueeze(-1) * inverseFrequency;               // [3,N,T,d/2]
         var emb = cat([angles, angles], -1);                                                      // [3,N,T,d]
