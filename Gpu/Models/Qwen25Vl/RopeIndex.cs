@@ -36,12 +36,13 @@ public static class RopeIndex
         ArgumentNullException.ThrowIfNull(config);
         if (inputIds.dim() != 2 || !attentionMask.shape.SequenceEqual(inputIds.shape))
             throw new ArgumentException($"get_rope_index expects input_ids and attention_mask [N,T]; got [{string.Join(",", inputIds.shape)}] and [{string.Join(",", attentionMask.shape)}].");
+        using var scope = NewDisposeScope();
         long n = inputIds.shape[0], t = inputIds.shape[1];
         long[] ids = inputIds.cpu().to_type(ScalarType.Int64).data<long>().ToArray();
         long[] mask = attentionMask.cpu().to_type(ScalarType.Int64).data<long>().ToArray();
         var (positions, deltas) = Compute(ids, mask, n, t, grids, config);
-        return (tensor(positions, [3, n, t], ScalarType.Int64).to(inputIds.device),
-                tensor(deltas, [n, 1], ScalarType.Int64).to(inputIds.device));
+        return (tensor(positions, [3, n, t], ScalarType.Int64).to(inputIds.device).MoveToOuterDisposeScope(),
+                tensor(deltas, [n, 1], ScalarType.Int64).to(inputIds.device).MoveToOuterDisposeScope());
     }
 
     /// <summary>Row-major ids and mask [N·T] → positions [3·N·T] (axis, row, token) and deltas [N].</summary>

@@ -111,6 +111,26 @@ public sealed class Qwen25VlBatchInvariantTests
     }
 
     [Fact]
+    public void Text_only_prompts_need_no_images_and_prompts_with_image_tokens_do()
+    {
+        using var model = Qwen25VlTestModels.Random(Qwen25VlTestModels.SmallConfig(64, 4, 2, 2, [2, 3, 3], false));
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var (ids, mask, _, _) = Batch(model, [Prompts[2], Prompts[2] with { Ids = [36, 37, 38] }], extraPadding: 1);
+        var logits = model.Forward(null, ids, mask);                                               // [2,T,V]
+        Assert.Equal(ScalarType.Float32, logits.dtype);
+        Assert.Equal(0, Qwen25VlTestModels.MaxDifference(logits, model.ForwardWithImageEmbeddings(null, [], ids, mask)));
+        using var session = model.StartDecoding(null, ids, mask, maxNewTokens: 1);
+        Assert.InRange(Qwen25VlTestModels.MaxDifference(session.Prefill(), logits.select(1, -1)), 0, Tolerance);
+        Assert.Equal([-1L, -3], session.RopeDeltas!.data<long>().ToArray());                      // 5 and 3 real tokens in T = 6
+
+        var (withImages, imageMask, _, _) = Batch(model, Prompts, extraPadding: 0);
+        var error = Assert.Throws<ArgumentException>(() => model.Forward(null, withImages, imageMask));
+        Assert.Contains("image_token_id 290", error.Message);
+        Assert.Contains("2 row(s)", error.Message);
+    }
+
+    [Fact]
     public void Tied_embeddings_have_no_lm_head_parameter_and_project_with_embed_tokens()
     {
         using var model = Qwen25VlTestModels.Random(Qwen25VlTestModels.SmallConfig(32, 2, 2, 1, [4, 2, 2], true));
