@@ -13,8 +13,9 @@ namespace SaEI.Gpu.Models.Qwen25Vl;
 /// </code>
 /// hpos/wpos are each patch's row and column in its image, listed in the processor's 2×2 merge-block order and repeated
 /// for every frame. Decisions:
-/// 1. float32 throughout, computed as HF does (inv_freq from a float32 pow, one float32 product per angle), whatever
-///    the model's dtype: the angles reach ~max(h,w) and bf16 would lose them.
+/// 1. Angles in float32, computed as HF does (inv_freq from a float32 pow, one float32 product per angle), whatever
+///    the model's dtype: the angles reach ~max(h,w) and bf16 would lose them. q and k are rotated in float32, except
+///    that a float64 model (finite-difference checks) is never demoted.
 /// 2. Positions come from the grid on the host (integers), so nothing here needs a table of max(h,w) rows.
 /// </summary>
 internal static class VisionRotaryEmbedding
@@ -29,7 +30,7 @@ internal static class VisionRotaryEmbedding
         long[] positions = Positions(gridThw, mergeSize);
         var hw = tensor(positions, [positions.Length / 2, 2], ScalarType.Int64, device).to_type(ScalarType.Float32); // [S,2]
         using var dimension = rotaryDim.ToScalar();
-        using var theta = Theta.ToScalar();
+        var theta = tensor(Theta, ScalarType.Float32, device);                                                // []
         var exponents = arange(Scalars.ZeroInt, dimension, Scalars.Two, ScalarType.Float32, device).div(dimension); // [r/2]
         var inverseFrequency = pow(theta, exponents).reciprocal();                                              // [r/2]
         var angles = hw.unsqueeze(-1) * inverseFrequency;                                                      // [S,2,r/2]
@@ -63,12 +64,12 @@ internal static class VisionRotaryEmbedding
         return [.. positions];
     }
 
-    /// <summary>q or k [S,H,d] → x·cos + rotate_half(x)·sin in float32, cast back; cos/sin [S,1,d] float32.</summary>
+    /// <summary>q or k [S,H,d] → x·cos + rotate_half(x)·sin in float32 (float64 stays float64), cast back; cos/sin [S,1,d] float32.</summary>
     public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
     {
         using var scope = NewDisposeScope();
         long half = x.shape[^1] / 2;
-        var x32 = x.to_type(ScalarType.Float32);                                                  // [S,H,d]
+        var x32 = x.to_type(promote_types(x.dtype, ScalarType.Float32));                          // [S,H,d]
         var rotated = cat([x32.narrow(-1, half, half).neg(), x32.narrow(-1, 0, half)], -1);        // [S,H,d]
         return (x32 * cos).add(rotated * sin, Scalars.One).to_type(x.dtype).MoveToOuterDisposeScope();
     }
