@@ -36,7 +36,7 @@ public sealed class Qwen25VlVisionModel : nn.Module
     public Qwen25VlVisionModel(Qwen25VlVisionConfig config) : base(nameof(Qwen25VlVisionModel))
     {
         ArgumentNullException.ThrowIfNull(config);
-        config.Validate("vision_config", config.OutHiddenSize);
+        config.Validate(nameof(Qwen25VlVisionModel), config.OutHiddenSize);
         Config = config;
         fullAttentionBlocks = [.. config.FullAttentionBlockIndexes];
         patchEmbed = new VisionPatchEmbed(config);

@@ -93,7 +93,7 @@ public sealed class Qwen25VlVisionCaseATests
         {
             Assert.Equal(ScalarType.BFloat16, embeds.dtype);
             double scale = expected["image_embeds"].abs().max().item<float>();
-            ReferenceCaseA.AssertClose("image_embeds (bf16)", embeds, expected["image_embeds"], 0.05 * scale);
+            ReferenceCaseA.AssertClose("image_embeds (bf16)", embeds, expected["image_embeds"], 0.02 * scale);   // measured 0.0044 of max 0.62
         }
         foreach (var tensor in expected.Values) tensor.Dispose();
     }
