@@ -73,6 +73,9 @@ public sealed class QwenTokenizer
         return found;
     }
 
+    /// <summary>True when <paramref name="id"/> names a BPE or added token (a vocabulary may skip ids).</summary>
+    public bool IsKnownId(int id) => id >= 0 && id < VocabularySize && isKnownId[id];
+
     /// <summary>True for an added token flagged special (dropped by <see cref="Decode"/> with skipSpecialTokens).</summary>
     public bool IsSpecial(int id) => addedById.TryGetValue(id, out var token) && token.Special;
 
@@ -100,7 +103,7 @@ public sealed class QwenTokenizer
         var kept = new List<int>(ids.Length);
         foreach (int id in ids)
         {
-            if (id < 0 || id >= VocabularySize || !isKnownId[id])
+            if (!IsKnownId(id))
                 throw new ArgumentOutOfRangeException(nameof(ids), id, $"Token id {id} is not in the vocabulary of {Source}.");
             if (!(skipSpecialTokens && IsSpecial(id))) kept.Add(id);
         }
