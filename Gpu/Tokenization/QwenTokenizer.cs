@@ -1,4 +1,3 @@
-using System.Text;
 using Microsoft.ML.Tokenizers;
 
 namespace SaEI.Gpu.Tokenization;
@@ -13,8 +12,8 @@ namespace SaEI.Gpu.Tokenization;
 /// 3. The pre-tokeniser is <see cref="QwenPreTokenizer"/>, by hand, because the library's regex pre-tokeniser splits
 ///    astral characters (emoji, 𝑥) differently from Hugging Face.
 /// 4. Added tokens are matched here, before normalisation, as Hugging Face does (its tokens are normalized=false), rather
-///    than by the library after its normaliser; NFC is <see cref="string.Normalize(NormalizationForm)"/> on each
-///    piece of text between them (the library ships no NFC normaliser).
+///    than by the library after its normaliser; each piece of text between them is then put in NFC by
+///    <see cref="NfcNormalizer"/>, by hand (the library has none, and .NET's is off under InvariantGlobalization).
 /// 5. Decoding drops only tokens flagged special; added words such as &lt;tool_call&gt; stay, as with HF's
 ///    <c>skip_special_tokens</c> (the library's own switch drops every added token). Invalid UTF-8 (a response cut
 ///    inside a character) decodes to U+FFFD, as HF's <c>errors="replace"</c>.
@@ -113,7 +112,7 @@ public sealed class QwenTokenizer
     private void EncodePlain(string text, List<int> ids)
     {
         if (text.Length == 0) return;
-        ids.AddRange(bpe.EncodeToIds(text.Normalize(NormalizationForm.FormC)));
+        ids.AddRange(bpe.EncodeToIds(NfcNormalizer.Instance.Normalize(text)));
     }
 
     private AddedToken? MatchAddedToken(string text, int at)
