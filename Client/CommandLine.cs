@@ -23,6 +23,7 @@ public static class CommandLine
             return args[0] switch
             {
                 "grade" => Commands.GradeCommand.Run(args[1..], Console.Out, Console.Error),
+                "tokenize" => Commands.TokenizeCommand.Run(args[1..], Console.Out, Console.Error),
                 "check" => await Commands.StackCheckCommand.RunAsync(cancellation.Token),
                 "sweep" => await Commands.SweepCommand.RunAsync(args, Console.Out, cancellation.Token),
                 "silo" => await Commands.SiloCommand.RunAsync(args),
@@ -80,6 +81,8 @@ public static class CommandLine
           demo [--quick] [--out DIR]            the main job: a three-seed GRPO vs SaEI sweep on the synthetic task, leaderboard, plots, report
           sweep validate <spec.yaml> [--runs]   check a sweep spec: every problem with its line, or the run count
           grade        grade answers in a JSONL file (given/predicts/solution vs ground_truth): saei grade FILE.jsonl [--json]
+          tokenize     token ids of each {"text": ...} line (no special tokens added; --decode: ids → text):
+                       saei tokenize --tokenizer tokenizer.json|MODEL_DIR --input IN.jsonl [--decode]
           silo [--role control|gpu|all] [--cluster-id ID --port N --gateway-port N] [--slots N]   run a silo
                [--bind ADDRESS --tls-cert FILE --tls-ca FILE]   listen beyond loopback (mutual TLS required)
           sweep launch <spec.yaml>              store the sweep's runs and queue them (same spec again: no-op)
