@@ -18,9 +18,9 @@ internal static class TensorFileIO
     public const long BlockBytes = 64L << 20;
 
     /// <summary>Fills a contiguous CPU tensor with the bytes of <paramref name="file"/> from <paramref name="offset"/>.</summary>
-    public static void Read(Tensor target, SafeFileHandle file, long offset, string filePath, string tensorName)
+    public static void Read(Tensor target, SafeFileHandle file, long offset, string filePath, string tensorName, long blockBytes = BlockBytes)
     {
-        ForEachBlock(target, offset, (block, position) =>
+        ForEachBlock(target, offset, blockBytes, (block, position) =>
         {
             try
             {
@@ -35,7 +35,7 @@ internal static class TensorFileIO
 
     /// <summary>Appends a contiguous CPU tensor's bytes to <paramref name="stream"/>.</summary>
     public static void Write(Tensor source, Stream stream) =>
-        ForEachBlock(source, 0, (block, _) => stream.Write(block));
+        ForEachBlock(source, 0, BlockBytes, (block, _) => stream.Write(block));
 
     public static void ReadExactly(SafeFileHandle file, Span<byte> buffer, long offset, string filePath, string? tensorName)
     {
@@ -51,14 +51,14 @@ internal static class TensorFileIO
 
     private delegate void BlockAction(Span<byte> block, long fileOffset);
 
-    private static void ForEachBlock(Tensor tensor, long offset, BlockAction action)
+    private static void ForEachBlock(Tensor tensor, long offset, long blockBytes, BlockAction action)
     {
         if (tensor.device_type != DeviceType.CPU || !tensor.is_contiguous())
             throw new ArgumentException($"file I/O needs a contiguous CPU tensor; got {tensor.device_type}, contiguous={tensor.is_contiguous()}.", nameof(tensor));
         long elements = tensor.numel();
         if (elements == 0) return;
         long elementSize = tensor.element_size();
-        long blockElements = Math.Max(1, BlockBytes / elementSize);
+        long blockElements = Math.Max(1, blockBytes / elementSize);
         using var flat = tensor.view(-1L);                                    // [numel], same storage
         for (long start = 0; start < elements; start += blockElements)
         {
