@@ -37,6 +37,9 @@ internal static class CheckpointFixtures
     public static Dictionary<string, Tensor> Targets(IEnumerable<KeyValuePair<string, Tensor>> tensors, ScalarType dtype) =>
         tensors.ToDictionary(p => p.Key, p => full(p.Value.shape, Sentinel, dtype), StringComparer.Ordinal);
 
+    /// <summary>A target filled with the sentinel 7.</summary>
+    public static Tensor Filled(long[] shape, ScalarType dtype = ScalarType.Float32) => full(shape, Sentinel, dtype);
+
     /// <summary>Asserts every target still holds the sentinel 7.</summary>
     public static void AssertUnchanged(Dictionary<string, Tensor> targets)
     {
