@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using SaEI.Gpu.Checkpoints;
 using SaEI.Gpu.Models.Qwen25Vl;
 using SaEI.Gpu.Runtime;
+using Xunit.Abstractions;
 using static TorchSharp.torch;
 
 namespace SaEI.Gpu.Tests.Checkpoints;
