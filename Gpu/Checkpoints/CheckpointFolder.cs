@@ -50,6 +50,15 @@ public sealed class CheckpointFolder
     public static bool Exists(string directory) =>
         File.Exists(Path.Combine(directory, SingleFileName)) || File.Exists(Path.Combine(directory, SafetensorsIndex.FileName));
 
+    /// <summary>One safetensors file under any name, validated like a folder's <c>model.safetensors</c>.</summary>
+    public static CheckpointFolder OpenFile(string path, Func<string, string>? normalizeName = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"Weights file '{path}' does not exist.", path);
+        var header = ReadHeader(path, path, null);
+        return new CheckpointFolder(Path.GetDirectoryName(Path.GetFullPath(path))!, path, [header], Collect([header], normalizeName ?? (name => name)));
+    }
+
     public static CheckpointFolder Open(string directory, Func<string, string>? normalizeName = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);

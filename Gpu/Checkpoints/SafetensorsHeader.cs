@@ -18,8 +18,10 @@ public sealed record SafetensorsEntry(string Name, SafetensorsDType DType, long[
 /// Decisions:
 /// 1. The header length is bounded (100 MB, the limit of Hugging Face's safetensors library) and must fit the file.
 /// 2. Each entry: known dtype, non-negative integer shape, shape × element size == end − begin without overflow.
-/// 3. Sorted by offset, the entries tile the data section exactly (no overlap, no gap, no trailing bytes), as
-///    Hugging Face's reader requires; a data section shorter than the last offset is reported as a truncated file.
+/// 3. Sorted by offset, the entries tile the data section from byte 0 (no overlap, no gap), as Hugging Face's reader
+///    requires; a data section shorter than the last offset is reported as a truncated file. Unlike Hugging Face,
+///    bytes after the last tensor are tolerated (never read): TorchSharp.PyBridge's SaveStateDict overwrites an
+///    existing file in place without truncating it, so such files exist in the wild.
 /// 4. Duplicate names are an error (JSON parsers disagree on which one wins).
 /// </summary>
 public sealed class SafetensorsHeader
@@ -168,7 +170,5 @@ public sealed class SafetensorsHeader
             position = entry.End;
             previous = entry;
         }
-        if (position != dataLength)
-            throw CheckpointError.Create(filePath, null, $"{dataLength - position} bytes follow the last tensor (data section {dataLength} bytes, tensors end at {position}); the header does not describe the file.");
     }
 }

@@ -36,7 +36,7 @@ public sealed class CheckpointCorruptionTests(ITestOutputHelper output)
     [InlineData("overflowing shape", Shard1, "a.bias", "overflows a 64-bit size")]
     [InlineData("unknown dtype", Shard1, "a.bias", "has dtype 'F8_E4M3'")]
     [InlineData("duplicate name", Shard1, "a.bias", "appears twice")]
-    [InlineData("trailing bytes", Shard3, null, "16 bytes follow the last tensor")]
+    [InlineData("gap between tensors", Shard1, "a.bias", "leave a gap of 4 bytes after byte 96")]
     [InlineData("index names a missing shard", Index, "b.weight", "which does not exist")]
     [InlineData("index names a tensor its shard lacks", Shard1, "e.weight", "the shard does not hold it")]
     [InlineData("shard holds a tensor the index lacks", Shard1, "a.bias", "maps it nowhere")]
@@ -92,6 +92,20 @@ public sealed class CheckpointCorruptionTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Bytes_after_the_last_tensor_are_tolerated_as_pybridge_leaves_them()
+    {
+        TorchRuntime.Initialize(1);
+        using var scope = NewDisposeScope();
+        using var folder = new TempFolder();
+        var tensors = CheckpointFixtures.Tensors();
+        CheckpointFixtures.WriteSharded(folder.Path, tensors);
+        File.AppendAllText(folder.File(Shard3), new string(' ', 16));
+        var targets = CheckpointFixtures.Targets(tensors, ScalarType.Float32);
+        CheckpointLoader.Load(folder.Path, targets);
+        Assert.Equal(tensors[^1].Value.bytes.ToArray(), targets["e.weight"].bytes.ToArray());
+    }
+
+    [Fact]
     public void A_folder_without_weights_names_the_folder()
     {
         using var folder = new TempFolder();
@@ -126,7 +140,10 @@ public sealed class CheckpointCorruptionTests(ITestOutputHelper output)
                 string header = CheckpointFixtures.ReadHeader(shard1).ToJsonString();
                 CheckpointFixtures.ReplaceHeader(shard1, header.Insert(1, "\"a.bias\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]},"));
                 break;
-            case "trailing bytes": File.AppendAllText(shard3, new string(' ', 16)); break;
+            case "gap between tensors":
+                EditEntry(shard1, "a.bias", e => e["data_offsets"] = new JsonArray(100, 124));
+                File.AppendAllText(shard1, "pad!");
+                break;
             case "index names a missing shard": File.Delete(folder.File(Shard2)); break;
             case "index names a tensor its shard lacks": EditIndex(index, map => map["e.weight"] = Shard1); break;
             case "shard holds a tensor the index lacks": EditIndex(index, map => map.Remove("a.bias")); break;
