@@ -64,9 +64,8 @@ public static class CheckpointWriter
         ArgumentNullException.ThrowIfNull(produce);
         options ??= new CheckpointWriteOptions();
         options.Validate();
+        RequireNoCheckpoint(directory);
         System.IO.Directory.CreateDirectory(directory);
-        if (CheckpointFolder.Exists(directory) || System.IO.Directory.EnumerateFiles(directory, "model-*-of-*.safetensors").Any())
-            throw new IOException($"{directory} already holds a checkpoint; write into an empty folder.");
         if (specs.Select(s => s.Name).Distinct(StringComparer.Ordinal).Count() != specs.Count)
             throw new ArgumentException("tensor names must be unique.", nameof(specs));
 
@@ -91,6 +90,14 @@ public static class CheckpointWriter
             files.Add(indexPath);
         }
         return files;
+    }
+
+    /// <summary>Throws when <paramref name="directory"/> already holds model weights (a write never mixes two checkpoints).</summary>
+    public static void RequireNoCheckpoint(string directory)
+    {
+        if (System.IO.Directory.Exists(directory)
+            && (CheckpointFolder.Exists(directory) || System.IO.Directory.EnumerateFiles(directory, "model-*-of-*.safetensors").Any()))
+            throw new IOException($"{directory} already holds a checkpoint; write into an empty folder.");
     }
 
     private static List<List<CheckpointTensorSpec>> Plan(IReadOnlyList<CheckpointTensorSpec> specs, Dictionary<string, ScalarType> stored, long maxShardBytes)

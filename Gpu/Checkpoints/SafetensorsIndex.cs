@@ -18,8 +18,13 @@ public sealed record SafetensorsIndex(IReadOnlyDictionary<string, string> Weight
     /// <summary>The shard files in first-use order.</summary>
     public IReadOnlyList<string> Shards => [.. WeightMap.Values.Distinct(StringComparer.Ordinal)];
 
+    /// <summary>Largest index file read (the 7B's is ~60 kB): a bound, so a hostile file cannot exhaust memory.</summary>
+    public const long MaxIndexBytes = 100_000_000;
+
     public static SafetensorsIndex Read(string path)
     {
+        long length = new FileInfo(path).Length;
+        if (length > MaxIndexBytes) throw CheckpointError.Create(path, null, $"is {length} bytes, more than the {MaxIndexBytes}-byte limit for an index.");
         JsonDocument document;
         try
         {

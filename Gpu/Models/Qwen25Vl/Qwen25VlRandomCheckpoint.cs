@@ -38,6 +38,7 @@ public static class Qwen25VlRandomCheckpoint
     public static IReadOnlyList<string> Write(string configPath, string directory, Qwen25VlRandomCheckpointOptions? options = null)
     {
         var config = Qwen25VlConfig.Load(configPath);
+        CheckpointWriter.RequireNoCheckpoint(directory);
         Directory.CreateDirectory(directory);
         string target = Path.Combine(directory, "config.json");
         if (!string.Equals(Path.GetFullPath(configPath), Path.GetFullPath(target), StringComparison.Ordinal)) File.Copy(configPath, target, overwrite: true);
@@ -49,6 +50,7 @@ public static class Qwen25VlRandomCheckpoint
     {
         ArgumentNullException.ThrowIfNull(config);
         options ??= new();
+        CheckpointWriter.RequireNoCheckpoint(directory);
         Directory.CreateDirectory(directory);
         WriteJson(Path.Combine(directory, "config.json"), ConfigJson(config, options.DType));
         return WriteFiles(config, directory, options);

@@ -85,4 +85,16 @@ public sealed class Qwen25VlRandomCheckpointTests
         Assert.Equal("F16", CheckpointFolder.Open(folder.Path).Tensors["model.norm.weight"].Entry.DType.Name);
         Assert.DoesNotContain("lm_head.weight", CheckpointFolder.Open(folder.Path).Tensors.Keys);
     }
+
+    [Fact]
+    public void A_folder_that_already_holds_weights_is_refused_before_config_json_is_touched()
+    {
+        using var folder = new TempFolder();
+        var config = ReferenceCaseA.Config();
+        Qwen25VlRandomCheckpoint.Write(config, folder.Path, new Qwen25VlRandomCheckpointOptions { DType = ScalarType.Float32 });
+        File.WriteAllText(folder.File("config.json"), "{}");
+        var error = Assert.Throws<IOException>(() => Qwen25VlRandomCheckpoint.Write(Path.Combine(ReferenceCaseA.Folder, "config.json"), folder.Path));
+        Assert.Contains("already holds a checkpoint", error.Message);
+        Assert.Equal("{}", File.ReadAllText(folder.File("config.json")));
+    }
 }
