@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using SaEI.Gpu.Checkpoints;
 using static TorchSharp.torch;
 
 namespace SaEI.Gpu.Training;
@@ -12,23 +12,12 @@ namespace SaEI.Gpu.Training;
 /// blob storage without touching a file system. Files written here load with TorchSharp.PyBridge and Python.
 /// Decisions:
 /// 1. Tensors are written in ordinal name order; their bytes are copied exactly (bit-for-bit round trip).
-/// 2. Reading checks the header before touching data: a bad offset, an unknown dtype or a size that does not match
-///    the shape is an error naming the file and the tensor.
+/// 2. Reading validates the header before touching data with the checkpoint loader's checks
+///    (<see cref="SafetensorsHeader"/>): a bad offset, an unknown dtype or a size that does not match the shape is an
+///    error naming the file and the tensor.
 /// </summary>
 public static class SafetensorsBytes
 {
-    private static readonly Dictionary<ScalarType, (string Name, int Size)> Types = new()
-    {
-        [ScalarType.Float32] = ("F32", 4),
-        [ScalarType.Float64] = ("F64", 8),
-        [ScalarType.Float16] = ("F16", 2),
-        [ScalarType.BFloat16] = ("BF16", 2),
-        [ScalarType.Int64] = ("I64", 8),
-        [ScalarType.Int32] = ("I32", 4),
-        [ScalarType.Byte] = ("U8", 1),
-        [ScalarType.Bool] = ("BOOL", 1),
-    };
-
     public static byte[] Write(IEnumerable<KeyValuePair<string, Tensor>> tensors)
     {
         ArgumentNullException.ThrowIfNull(tensors);
@@ -36,7 +25,7 @@ public static class SafetensorsBytes
         var data = new MemoryStream();
         foreach (var (name, tensor) in tensors.OrderBy(t => t.Key, StringComparer.Ordinal))
         {
-            if (!Types.TryGetValue(tensor.dtype, out var type))
+            if (!SafetensorsDType.TryFrom(tensor.dtype, out var type))
                 throw new ArgumentException($"tensor '{name}' has dtype {tensor.dtype}, which safetensors checkpoints here do not support.", nameof(tensors));
             using var cpu = tensor.detach().cpu().contiguous();
             byte[] bytes = cpu.bytes.ToArray();
@@ -62,31 +51,16 @@ public static class SafetensorsBytes
         ArgumentNullException.ThrowIfNull(file);
         if (file.Length < 8) throw new InvalidDataException($"{fileName}: {file.Length} bytes is too short for a safetensors file.");
         ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(file);
-        if (headerLength > (ulong)(file.Length - 8)) throw new InvalidDataException($"{fileName}: header length {headerLength} exceeds the file ({file.Length} bytes).");
+        if (headerLength > (ulong)(file.Length - 8))
+            throw CheckpointError.Create(fileName, null, $"header length {headerLength} exceeds the file ({file.Length} bytes).");
         int dataStart = 8 + (int)headerLength;
-        JsonObject header;
-        try
-        {
-            header = JsonNode.Parse(file.AsSpan(8, (int)headerLength))?.AsObject() ?? throw new InvalidDataException($"{fileName}: empty header.");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{fileName}: the header is not valid JSON: {e.Message}", e);
-        }
+        var header = SafetensorsHeader.Parse(file.AsSpan(8, (int)headerLength), dataStart, file.Length, fileName);
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var (name, node) in header)
+        foreach (var entry in header.Entries)
         {
-            if (name == "__metadata__" || node is null) continue;
-            var dtype = Types.FirstOrDefault(t => t.Value.Name == node["dtype"]?.GetValue<string>());
-            if (dtype.Value.Name is null) throw new InvalidDataException($"{fileName}: tensor '{name}' has unsupported dtype '{node["dtype"]}'.");
-            long[] shape = [.. node["shape"]!.AsArray().Select(d => d!.GetValue<long>())];
-            long begin = node["data_offsets"]![0]!.GetValue<long>(), end = node["data_offsets"]![1]!.GetValue<long>();
-            long expected = shape.Aggregate(1L, (a, b) => a * b) * dtype.Value.Size;
-            if (begin < 0 || end < begin || dataStart + end > file.Length || end - begin != expected)
-                throw new InvalidDataException($"{fileName}: tensor '{name}' has data offsets [{begin}, {end}) that do not fit its shape [{string.Join(",", shape)}] or the file.");
-            var tensor = empty(shape, dtype.Key);
-            tensor.bytes = file.AsSpan(dataStart + (int)begin, (int)(end - begin));
-            result[name] = tensor;
+            var tensor = empty(entry.Shape, entry.DType.Type);
+            tensor.bytes = file.AsSpan(dataStart + (int)entry.Begin, (int)entry.ByteLength);
+            result[entry.Name] = tensor;
         }
         return result;
     }
