@@ -97,6 +97,9 @@ public interface IChatTokenizer
     int EndOfSequenceId { get; }
     int PadId { get; }
 
+    /// <summary>Generation ends a row at the first of these (Qwen: &lt;|im_end|&gt; and &lt;|endoftext|&gt;); includes <see cref="EndOfSequenceId"/>.</summary>
+    IReadOnlyList<int> StopIds { get; }
+
     /// <summary>The image placeholder (<c>&lt;|image_pad|&gt;</c>); a prompt holds one per image token.</summary>
     int ImagePadId { get; }
 

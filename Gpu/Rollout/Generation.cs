@@ -7,7 +7,7 @@ namespace SaEI.Gpu.Rollout;
 /// <summary>
 /// Batched sampling of G responses for each of B prompts (ALGORITHM.md section 1 step 1): the prompts are repeated
 /// G times (row n = b·G + g), decoded together with a KV cache (or, for tests and benchmarks, by recomputing the
-/// whole sequence every step), each row stopping at its first end-of-sequence.
+/// whole sequence every step), each row stopping at its first stop token (<see cref="IChatTokenizer.StopIds"/>).
 /// Decisions:
 /// 1. Randomness comes only from the caller's <see cref="Generator"/>, one multinomial draw over all N rows per
 ///    step, so the same generator state gives the same samples in both paths. To checkpoint a trainer, save
@@ -96,8 +96,13 @@ public static class Generation
             Tokens.Add(tokens);
             Active.Add(active);
             LogProbs.Add(where(active, logProbs, 0.0f));
-            using var endOfSequence = tokenizer.EndOfSequenceId.ToScalar();
-            finished = finished.logical_or(active.logical_and(tokens.eq(endOfSequence)));
+            var stopped = zeros_like(active);                                                    // [N] any stop id
+            foreach (int stopId in tokenizer.StopIds)
+            {
+                using var stop = stopId.ToScalar();
+                stopped = stopped.logical_or(tokens.eq(stop));
+            }
+            finished = finished.logical_or(active.logical_and(stopped));
             AllFinished = finished.all().item<bool>();
             return tokens;
         }

@@ -56,6 +56,8 @@ public sealed class CharChatTokenizer : IChatTokenizer
     public int EndOfTextId => 1;
     public int ImStartId => 2;
     public int EndOfSequenceId => 3;
+
+    public IReadOnlyList<int> StopIds { get; } = [3];
     public int VisionStartId => 4;
     public int VisionEndId => 5;
     public int ImagePadId => 6;

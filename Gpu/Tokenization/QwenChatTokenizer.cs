@@ -13,7 +13,7 @@ namespace SaEI.Gpu.Tokenization;
 /// 3. <see cref="Decode"/> stops at the first &lt;|im_end|&gt; (EOS of the Instruct model) or &lt;|endoftext|&gt; (pad,
 ///    EOS of the base model) — <see cref="StopIds"/> — and drops the tokens flagged special.
 /// </summary>
-public sealed class QwenChatTokenizer
+public sealed class QwenChatTokenizer : Models.IChatTokenizer
 {
     public const string ImStart = "<|im_start|>";
     public const string ImEnd = "<|im_end|>";

@@ -31,7 +31,8 @@ public sealed class Qwen25VlModel : nn.Module
     private readonly Qwen25VlImageProcessor processor;
 
     /// <summary>A model with default-initialised parameters in <paramref name="dtype"/> on <paramref name="device"/> (load weights next).</summary>
-    public Qwen25VlModel(Qwen25VlConfig config, ScalarType dtype = ScalarType.Float32, Device? device = null) : base(nameof(Qwen25VlModel))
+    public Qwen25VlModel(Qwen25VlConfig config, ScalarType dtype = ScalarType.Float32, Device? device = null,
+        Qwen25VlPreprocessorConfig? preprocessor = null) : base(nameof(Qwen25VlModel))
     {
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
@@ -41,13 +42,16 @@ public sealed class Qwen25VlModel : nn.Module
         visual = new Qwen25VlVisionModel(config.Vision);
         textModel = new Qwen25VlTextModel(config);
         lmHead = config.TieWordEmbeddings ? null : nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false);
-        processor = new Qwen25VlImageProcessor(config.Vision);
+        processor = new Qwen25VlImageProcessor(config.Vision, preprocessor);
         RegisterComponents();
         this.to(dtype);
         if (device is not null) this.to(device);
     }
 
     public Qwen25VlConfig Config { get; }
+
+    /// <summary>The image processor (smart resize, normalisation, patches) this model's forward runs.</summary>
+    public Qwen25VlImageProcessor Processor => processor;
 
     /// <summary>The dtype of the parameters (float32 or bfloat16).</summary>
     public ScalarType ParameterDtype => textModel.EmbeddingWeight.dtype;
@@ -57,9 +61,9 @@ public sealed class Qwen25VlModel : nn.Module
     internal int LayerCount => textModel.LayerCount;
 
     /// <summary>A freshly initialised model; the same config and seed give the same weights.</summary>
-    public static Qwen25VlModel Create(Qwen25VlConfig config, long seed, ScalarType dtype, Device device)
+    public static Qwen25VlModel Create(Qwen25VlConfig config, long seed, ScalarType dtype, Device device, Qwen25VlPreprocessorConfig? preprocessor = null)
     {
-        var model = new Qwen25VlModel(config);
+        var model = new Qwen25VlModel(config, preprocessor: preprocessor);
         using (no_grad())
         using (var generator = new Generator((ulong)seed, CPU))
         {
@@ -73,6 +77,33 @@ public sealed class Qwen25VlModel : nn.Module
         model.to(dtype);
         model.to(device);
         return model;
+    }
+
+    /// <summary>
+    /// Opens a Hugging Face checkpoint folder (config.json, preprocessor_config.json when present, model.safetensors or
+    /// sharded with model.safetensors.index.json) with parameters in <paramref name="dtype"/>. Every header, name and
+    /// shape is checked before a byte is copied; tensors stream in one at a time (peak ≈ the model plus one tensor).
+    /// On any failure the half-built model is disposed: the caller never holds a half-loaded model.
+    /// </summary>
+    public static Qwen25VlModel Load(string directory, Device device, ScalarType dtype = ScalarType.Float32)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"Qwen2.5-VL folder '{directory}' does not exist.");
+        var config = Qwen25VlConfig.Load(Path.Combine(directory, "config.json"));
+        string preprocessorPath = Path.Combine(directory, "preprocessor_config.json");
+        var preprocessor = File.Exists(preprocessorPath) ? Qwen25VlPreprocessorConfig.Load(preprocessorPath) : null;
+        var model = new Qwen25VlModel(config, dtype, device, preprocessor);
+        try
+        {
+            var targets = model.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter, StringComparer.Ordinal);
+            Checkpoints.CheckpointLoader.Load(directory, targets, Qwen25VlTensorTable.Normalize);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
