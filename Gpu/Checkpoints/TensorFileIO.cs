@@ -1,5 +1,5 @@
-using TorchSharp;
 using Microsoft.Win32.SafeHandles;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SaEI.Gpu.Checkpoints;
