@@ -27,8 +27,8 @@ internal static class Qwen25VlTestModels
 
     /// <summary>
     /// Copies every parameter of <paramref name="model"/> from the tensor of the same name (converting dtype); a
-    /// missing or misshapen tensor, or a text/lm_head tensor the model lacks, fails. <c>visual.*</c> is skipped
-    /// while the vision tower is a stub (it has no parameters yet).
+    /// missing or misshapen tensor, or a text/lm_head tensor the model lacks, fails (<c>visual.*</c> tensors the model
+    /// lacks are tolerated for text-only test models).
     /// </summary>
     public static void LoadByName(Qwen25VlModel model, IReadOnlyDictionary<string, Tensor> weights)
     {
