@@ -25,14 +25,16 @@ public sealed class Qwen25VlDecodingSession : IDecodingSession
     private readonly Tensor inputIds;
     private readonly Tensor attentionMask;
     private readonly long capacity;
+    private readonly int? imagesPerRow;
     private readonly List<LayerKvCache> caches = [];
     private Tensor? keyMask;
     private Tensor? deltas;
     private long offset;
 
     internal Qwen25VlDecodingSession(Qwen25VlModel model, Func<(Tensor? Embeds, IReadOnlyList<long[]> Grids)> encodeImages,
-        Tensor inputIds, Tensor attentionMask, int maxNewTokens)
+        Tensor inputIds, Tensor attentionMask, int maxNewTokens, int? imagesPerRow = null)
     {
+        this.imagesPerRow = imagesPerRow;
         ArgumentOutOfRangeException.ThrowIfNegative(maxNewTokens);
         if (inputIds.dim() != 2 || !attentionMask.shape.SequenceEqual(inputIds.shape))
             throw new ArgumentException($"StartDecoding expects inputIds and attentionMask [N,T]; got [{string.Join(",", inputIds.shape)}] and [{string.Join(",", attentionMask.shape)}].");
@@ -59,7 +61,7 @@ public sealed class Qwen25VlDecodingSession : IDecodingSession
         keyMask = zeros([n, capacity], @bool, model.Device).DetachFromDisposeScope();
         keyMask.narrow(1, 0, promptLength).copy_(attentionMask.to_type(@bool));
         var (imageEmbeds, grids) = encodeImages();
-        var (hidden, rowDeltas) = model.RunDecoder(imageEmbeds, grids, inputIds, attentionMask, caches, trace: null);  // [N,Tp,D], [N,1]
+        var (hidden, rowDeltas) = model.RunDecoder(imageEmbeds, grids, inputIds, attentionMask, caches, trace: null, imagesPerRow);  // [N,Tp,D], [N,1]
         deltas = rowDeltas.DetachFromDisposeScope();
         offset = promptLength;
         return model.LogitsOf(hidden.select(1, promptLength - 1)).MoveToOuterDisposeScope();   // [N,V]

@@ -114,12 +114,13 @@ public sealed class Qwen25VlModel : nn.Module
     {
         using var scope = NewDisposeScope();
         var (imageEmbeds, grids) = EncodeImages(images, inputIds, trace: null);
-        return ForwardWithImageEmbeddings(imageEmbeds, grids, inputIds, attentionMask).MoveToOuterDisposeScope();
+        var (hidden, _) = RunDecoder(imageEmbeds, grids, inputIds, attentionMask, caches: null, trace: null, imagesPerRow: 1); // [N,T,D]
+        return LogitsOf(hidden).MoveToOuterDisposeScope();                                       // [N,T,V]
     }
 
     /// <summary>Starts KV-cached decoding of the left-padded prompts for at most <paramref name="maxNewTokens"/> tokens (call under no_grad).</summary>
     public Qwen25VlDecodingSession StartDecoding(ImageBatch? images, Tensor inputIds, Tensor attentionMask, int maxNewTokens) =>
-        new(this, () => EncodeImages(images, inputIds, trace: null), inputIds, attentionMask, maxNewTokens);
+        new(this, () => EncodeImages(images, inputIds, trace: null), inputIds, attentionMask, maxNewTokens, imagesPerRow: 1);
 
     /// <summary>As <see cref="Forward"/> from precomputed image embeddings [ΣP_i,D] (images in order of appearance) and their grids.</summary>
     internal Tensor ForwardWithImageEmbeddings(Tensor? imageEmbeds, IReadOnlyList<long[]> grids, Tensor inputIds, Tensor attentionMask)
@@ -143,34 +144,35 @@ public sealed class Qwen25VlModel : nn.Module
         var trace = new Dictionary<string, Tensor>();
         using var scope = NewDisposeScope();
         var (imageEmbeds, grids) = EncodeImages(images, inputIds, trace);
-        return Diagnose(imageEmbeds, grids, inputIds, attentionMask, trace);
+        return Diagnose(imageEmbeds, grids, inputIds, attentionMask, trace, imagesPerRow: 1);
     }
 
     /// <summary>As <see cref="Diagnose(ImageBatch?, Tensor, Tensor)"/> from precomputed image embeddings and grids.</summary>
     internal Dictionary<string, Tensor> Diagnose(Tensor? imageEmbeds, IReadOnlyList<long[]> grids, Tensor inputIds, Tensor attentionMask,
-        Dictionary<string, Tensor>? trace = null)
+        Dictionary<string, Tensor>? trace = null, int? imagesPerRow = null)
     {
         trace ??= [];
         using var scope = NewDisposeScope();
-        var (hidden, _) = RunDecoder(imageEmbeds, grids, inputIds, attentionMask, caches: null, trace);
+        var (hidden, _) = RunDecoder(imageEmbeds, grids, inputIds, attentionMask, caches: null, trace, imagesPerRow);
         Qwen25VlTextModel.Record(trace, "logits", LogitsOf(hidden));
         return trace;
     }
 
     /// <summary>
     /// The shared body of the full forward, the cached prefill and the trace → final-normed hidden [N,T,D] and the
-    /// rows' rope deltas [N,1]. With caches, keys and values land at [0, T).
+    /// rows' rope deltas [N,1]. With caches, keys and values land at [0, T). <paramref name="imagesPerRow"/> caps the
+    /// images a row announces (<see cref="RopeIndex.ComputeWithImageTokens"/>): placeholders beyond them are text.
     /// </summary>
     internal (Tensor Hidden, Tensor Deltas) RunDecoder(Tensor? imageEmbeds, IReadOnlyList<long[]> grids, Tensor inputIds, Tensor attentionMask,
-        IReadOnlyList<LayerKvCache>? caches, IDictionary<string, Tensor>? trace)
+        IReadOnlyList<LayerKvCache>? caches, IDictionary<string, Tensor>? trace, int? imagesPerRow = null)
     {
         if (inputIds.dim() != 2 || !attentionMask.shape.SequenceEqual(inputIds.shape))
             throw new ArgumentException($"Qwen2.5-VL expects inputIds and attentionMask [N,T]; got [{string.Join(",", inputIds.shape)}] and [{string.Join(",", attentionMask.shape)}].");
         using var scope = NewDisposeScope();
-        var (positionIds, deltas) = RopeIndex.Compute(inputIds, attentionMask, grids, Config);    // [3,N,T], [N,1]
+        var (positionIds, deltas, imageTokens) = RopeIndex.ComputeWithImageTokens(inputIds, attentionMask, grids, Config, imagesPerRow); // [3,N,T], [N,1], [N,T]
         Qwen25VlTextModel.Record(trace, "position_ids", positionIds);
         Qwen25VlTextModel.Record(trace, "mrope_position_deltas", deltas);
-        var h = ScatterImageEmbeddings(inputIds, EmbedTokens(inputIds), imageEmbeds);           // [N,T,D]
+        var h = ScatterImageEmbeddings(imageTokens, EmbedTokens(inputIds), imageEmbeds);        // [N,T,D]
         Qwen25VlTextModel.Record(trace, "inputs_embeds", h);
         var allowed = Qwen25VlTextModel.CausalPaddingMask(attentionMask);                       // [N,1,T,T]
         var hidden = textModel.Run(h, positionIds, allowed, caches, 0, trace);                  // [N,T,D]
@@ -191,14 +193,15 @@ public sealed class Qwen25VlModel : nn.Module
     }
 
     /// <summary>
-    /// Runs the processor and the vision tower on the rows whose prompt holds image tokens → image embeddings [ΣP_i,D]
+    /// Runs the processor and the vision tower on the rows whose prompt announces an image (vision_start followed by
+    /// image_token_id; one image per row) → image embeddings [ΣP_i,D]
     /// in the text dtype (null when no row does) and one grid per image, in row order.
     /// </summary>
     private (Tensor? Embeds, IReadOnlyList<long[]> Grids) EncodeImages(ImageBatch? images, Tensor inputIds, IDictionary<string, Tensor>? trace)
     {
         using var scope = NewDisposeScope();
-        using var imageToken = Config.ImageTokenId.ToScalar();
-        bool[] hasImage = inputIds.eq(imageToken).any(1).cpu().data<bool>().ToArray();           // [N]
+        long n = inputIds.shape[0], t = inputIds.shape[1];
+        bool[] hasImage = [.. RopeIndex.Announced(inputIds.cpu().to_type(ScalarType.Int64).data<long>().ToArray(), n, t, Config).Select(count => count > 0)]; // [N]
         if (!hasImage.Contains(true)) return (null, []);
         if (images is null || images.Count != hasImage.Length)
             throw new ArgumentException(
@@ -213,18 +216,19 @@ public sealed class Qwen25VlModel : nn.Module
         return (embeds.MoveToOuterDisposeScope(), grids);
     }
 
-    /// <summary>Puts image embedding rows into the image-token positions of <paramref name="textEmbeds"/> [N,T,D] in row-major order (HF masked_scatter).</summary>
-    private Tensor ScatterImageEmbeddings(Tensor inputIds, Tensor textEmbeds, Tensor? imageEmbeds)
+    /// <summary>
+    /// Puts image embedding rows into the positions of <paramref name="imageTokens"/> [N,T] (bool) of
+    /// <paramref name="textEmbeds"/> [N,T,D] in row-major order (HF masked_scatter); other tokens keep their embedding.
+    /// </summary>
+    private Tensor ScatterImageEmbeddings(Tensor imageTokens, Tensor textEmbeds, Tensor? imageEmbeds)
     {
         using var scope = NewDisposeScope();
-        using var imageToken = Config.ImageTokenId.ToScalar();
-        var isImage = inputIds.eq(imageToken);                                                    // [N,T]
-        long tokens = isImage.sum().item<long>(), features = imageEmbeds?.shape[0] ?? 0;
+        long tokens = imageTokens.sum().item<long>(), features = imageEmbeds?.shape[0] ?? 0;
         if (tokens != features)
             throw new ArgumentException(
                 $"Image features and image tokens do not match: the prompts hold {tokens} image token(s) (image_token_id {Config.ImageTokenId}) and the images give {features} feature row(s).");
         if (imageEmbeds is null) return textEmbeds.view_as(textEmbeds).MoveToOuterDisposeScope();
-        var mask = isImage.unsqueeze(-1).expand_as(textEmbeds);                                  // [N,T,D]
+        var mask = imageTokens.unsqueeze(-1).expand_as(textEmbeds);                              // [N,T,D]
         return textEmbeds.masked_scatter(mask, imageEmbeds.to_type(textEmbeds.dtype)).MoveToOuterDisposeScope();
     }
 }

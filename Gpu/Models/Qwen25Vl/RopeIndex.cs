@@ -23,7 +23,9 @@ namespace SaEI.Gpu.Models.Qwen25Vl;
 /// 4. The delta of a text-only row is max + 1 − T over its real tokens, the same formula whether or not other rows
 ///    have images (HF's image-free batch path takes the max over the pads' 1 too, which differs only for a
 ///    one-token row with padding); so a row's positions never depend on the rest of the batch.
-/// 5. Temporal index of an image token is 0 (HF: second_per_grid_t = 0 for images); videos are not supported.
+/// 5. A caller may cap the images per row (the policy path: one image per row, announced in the prompt); later
+///    announcements are text (<see cref="ComputeWithImageTokens"/>).
+/// 6. Temporal index of an image token is 0 (HF: second_per_grid_t = 0 for images); videos are not supported.
 /// </summary>
 public static class RopeIndex
 {
@@ -33,6 +35,20 @@ public static class RopeIndex
     /// </summary>
     public static (Tensor PositionIds, Tensor Deltas) Compute(Tensor inputIds, Tensor attentionMask, IReadOnlyList<long[]> grids, Qwen25VlConfig config)
     {
+        var (positionIds, deltas, imageTokens) = ComputeWithImageTokens(inputIds, attentionMask, grids, config);
+        imageTokens.Dispose();
+        return (positionIds, deltas);
+    }
+
+    /// <summary>
+    /// As <see cref="Compute(Tensor, Tensor, IReadOnlyList{long[]}, Qwen25VlConfig)"/>, also giving imageTokens [N,T] bool: the tokens that receive image features. With
+    /// <paramref name="imagesPerRow"/>, only a row's first announced images are images; a later
+    /// <c>vision_start</c>/<c>image_pad</c> (a policy can sample them in a response) is ordinary text, with text
+    /// positions and its token embedding — exactly what the KV-cached path gives an appended token.
+    /// </summary>
+    public static (Tensor PositionIds, Tensor Deltas, Tensor ImageTokens) ComputeWithImageTokens(Tensor inputIds, Tensor attentionMask,
+        IReadOnlyList<long[]> grids, Qwen25VlConfig config, int? imagesPerRow = null)
+    {
         ArgumentNullException.ThrowIfNull(config);
         if (inputIds.dim() != 2 || !attentionMask.shape.SequenceEqual(inputIds.shape))
             throw new ArgumentException($"get_rope_index expects input_ids and attention_mask [N,T]; got [{string.Join(",", inputIds.shape)}] and [{string.Join(",", attentionMask.shape)}].");
@@ -40,13 +56,21 @@ public static class RopeIndex
         long n = inputIds.shape[0], t = inputIds.shape[1];
         long[] ids = inputIds.cpu().to_type(ScalarType.Int64).data<long>().ToArray();
         long[] mask = attentionMask.cpu().to_type(ScalarType.Int64).data<long>().ToArray();
-        var (positions, deltas) = Compute(ids, mask, n, t, grids, config);
+        var imageTokens = new bool[n * t];
+        var (positions, deltas) = Compute(ids, mask, n, t, grids, config, imagesPerRow, imageTokens);
         return (tensor(positions, [3, n, t], ScalarType.Int64).to(inputIds.device).MoveToOuterDisposeScope(),
-                tensor(deltas, [n, 1], ScalarType.Int64).to(inputIds.device).MoveToOuterDisposeScope());
+                tensor(deltas, [n, 1], ScalarType.Int64).to(inputIds.device).MoveToOuterDisposeScope(),
+                tensor(imageTokens, [n, t]).to(inputIds.device).MoveToOuterDisposeScope());
     }
 
+    /// <summary>The number of images each row's prompt announces (vision_start followed by image_token_id), ids [N·T].</summary>
+    public static int[] Announced(long[] ids, long n, long t, Qwen25VlConfig config) =>
+        [.. Enumerable.Range(0, (int)n).Select(row => Enumerable.Range(0, (int)t - 1)
+            .Count(i => ids[row * t + i] == config.VisionStartTokenId && ids[row * t + i + 1] == config.ImageTokenId))];
+
     /// <summary>Row-major ids and mask [N·T] → positions [3·N·T] (axis, row, token) and deltas [N].</summary>
-    internal static (long[] Positions, long[] Deltas) Compute(long[] ids, long[] mask, long n, long t, IReadOnlyList<long[]> grids, Qwen25VlConfig config)
+    internal static (long[] Positions, long[] Deltas) Compute(long[] ids, long[] mask, long n, long t, IReadOnlyList<long[]> grids, Qwen25VlConfig config,
+        int? imagesPerRow = null, bool[]? imageTokens = null)
     {
         ArgumentNullException.ThrowIfNull(grids);
         var positions = new long[3 * n * t];
@@ -58,7 +82,10 @@ public static class RopeIndex
             long[] columns = [.. Enumerable.Range(0, (int)t).Where(c => mask[row * t + c] == 1).Select(c => (long)c)];
             if (columns.Length == 0) throw new ArgumentException($"Row {row} of attention_mask has no tokens.");
             long[] tokens = [.. columns.Select(c => ids[row * t + c])];
-            var rowPositions = RowPositions(tokens, grids, ref imageIndex, row, config);         // [3][L]
+            var rowImageTokens = new bool[tokens.Length];
+            var rowPositions = RowPositions(tokens, grids, ref imageIndex, row, config, imagesPerRow, rowImageTokens); // [3][L]
+            if (imageTokens is not null)
+                for (int j = 0; j < columns.Length; j++) imageTokens[row * t + columns[j]] = rowImageTokens[j];
             for (int axis = 0; axis < 3; axis++)
                 for (int j = 0; j < columns.Length; j++) positions[(axis * n + row) * t + columns[j]] = rowPositions[axis][j];
             deltas[row] = rowPositions.Max(axis => axis.Max()) + 1 - t;
@@ -69,10 +96,12 @@ public static class RopeIndex
     }
 
     /// <summary>One row's real tokens [L] → positions [3][L]; consumes the row's grids from <paramref name="imageIndex"/>.</summary>
-    private static long[][] RowPositions(long[] tokens, IReadOnlyList<long[]> grids, ref int imageIndex, long row, Qwen25VlConfig config)
+    private static long[][] RowPositions(long[] tokens, IReadOnlyList<long[]> grids, ref int imageIndex, long row, Qwen25VlConfig config,
+        int? imagesPerRow, bool[] imageTokens)
     {
         int length = tokens.Length, merge = config.Vision.SpatialMergeSize;
         int images = Enumerable.Range(0, length - 1).Count(i => tokens[i] == config.VisionStartTokenId && tokens[i + 1] == config.ImageTokenId);
+        images = Math.Min(images, imagesPerRow ?? int.MaxValue);
         var result = new[] { new long[length], new long[length], new long[length] };
         int start = 0;
         long next = 0;                                                  // previous max + 1
@@ -93,6 +122,7 @@ public static class RopeIndex
             for (long k = 0; k < count; k++)
             {
                 int at = end + (int)k;
+                imageTokens[at] = true;
                 result[0][at] = origin;                                  // temporal: 0 for images
                 result[1][at] = origin + k / gridW % gridH;
                 result[2][at] = origin + k % gridW;
