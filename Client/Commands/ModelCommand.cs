@@ -80,7 +80,12 @@ public static class ModelCommand
         var config = Qwen25VlConfig.Load(configPath);
         Qwen25VlTinyTokenizer.SpecialTokenIds(config, configPath);              // refuse a too-small vocabulary before writing
         var options = new Qwen25VlRandomCheckpointOptions { Seed = seed, DType = DType(arguments) ?? ScalarType.Float32 };
-        if (arguments.IntOption("--max-shard-mb") is { } megabytes) options = options with { MaxShardBytes = megabytes * 1_000_000L };
+        if (arguments.Option("--max-shard-mb") is { } text)
+        {
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double megabytes) || !(megabytes > 0) || megabytes > 1e7)
+                throw new UserFacingException($"option '--max-shard-mb' is '{text}'; give a positive size in MB (fractions allowed, e.g. 0.2).");
+            options = options with { MaxShardBytes = (long)(megabytes * 1_000_000) };
+        }
         var files = Qwen25VlRandomCheckpoint.Write(configPath, directory, options).ToList();
         files.Add(Qwen25VlTinyTokenizer.Write(config, directory, configPath));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,

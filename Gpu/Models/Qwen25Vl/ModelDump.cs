@@ -84,6 +84,36 @@ public static class ModelDump
         _ => (0, null),
     };
 
+    /// <summary>
+    /// Every difference between a dump and a reference beyond <see cref="ReferenceTolerance"/>, one line per key
+    /// (missing key, other shape, max |Δ| over the valid positions); empty when the dump matches.
+    /// </summary>
+    public static IReadOnlyList<string> Compare(IReadOnlyDictionary<string, Tensor> expected, IReadOnlyDictionary<string, Tensor> actual)
+    {
+        ArgumentNullException.ThrowIfNull(expected);
+        ArgumentNullException.ThrowIfNull(actual);
+        var problems = new List<string>();
+        foreach (var (key, reference) in expected.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            if (!actual.TryGetValue(key, out var value)) { problems.Add($"{key}: missing"); continue; }
+            if (!value.shape.SequenceEqual(reference.shape))
+            {
+                problems.Add($"{key}: shape [{string.Join(",", value.shape)}], expected [{string.Join(",", reference.shape)}]");
+                continue;
+            }
+            using var scope = NewDisposeScope();
+            var wanted = reference.to_type(ScalarType.Float64);
+            var difference = value.to_type(ScalarType.Float64).sub(wanted).abs();
+            var (tolerance, validKey) = ReferenceTolerance(key, wanted.numel() == 0 ? 0 : wanted.abs().max().item<double>());
+            if (validKey is not null && expected.TryGetValue(validKey, out var valid))                // [N,T] over [N,T,…]
+                difference = difference.mul(valid.to_type(ScalarType.Float64).reshape([.. valid.shape, .. Enumerable.Repeat(1L, (int)(difference.dim() - valid.dim()))]));
+            double largest = difference.numel() == 0 ? 0 : difference.max().item<double>();
+            if (!(largest <= tolerance))
+                problems.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{key}: max |Δ| {largest:G4} exceeds {tolerance:G4}"));
+        }
+        return problems;
+    }
+
     /// <summary>Processor, vision tower and decoder trace → the image embeddings in the parameter dtype and the grids.</summary>
     private static (Tensor? ImageEmbeds, IReadOnlyList<long[]> Grids) Forward(Qwen25VlModel model, ModelCase input, IDictionary<string, Tensor> result)
     {
