@@ -1,5 +1,4 @@
 using SaEI.Gpu.Models.Qwen25Vl;
-using static TorchSharp.torch;
 
 namespace SaEI.Gpu.Tests.Models.Qwen25Vl;
 
