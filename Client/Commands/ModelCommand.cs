@@ -123,6 +123,7 @@ public static class ModelCommand
         string casePath = Required(arguments, "--case");
         string outPath = Required(arguments, "--out");
         var dtype = DType(arguments) ?? ScalarType.Float32;
+        RequireQwen(modelDirectory);
         TorchRuntime.Initialize(Math.Max(1, Environment.ProcessorCount));
         using var modelCase = ModelCase.Load(casePath);
         using var model = Qwen25VlModel.Load(modelDirectory, CPU, dtype);
@@ -141,6 +142,19 @@ public static class ModelCommand
             foreach (var tensor in tensors.Values) tensor.Dispose();
         }
         return 0;
+    }
+
+    /// <summary>dump runs Qwen2.5-VL only: another family's folder gets that said, not a missing-key error.</summary>
+    private static void RequireQwen(string modelDirectory)
+    {
+        string configPath = Path.Combine(modelDirectory, "config.json");
+        if (!File.Exists(configPath)) throw new UserFacingException($"--model {modelDirectory} has no config.json; pass a Qwen2.5-VL checkpoint folder.");
+        using var document = JsonDocument.Parse(File.ReadAllText(configPath));
+        string? modelType = document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("model_type", out var value)
+            && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        if (modelType != Qwen25VlConfig.ModelType)
+            throw new UserFacingException(
+                $"{configPath}: model_type is '{modelType ?? "(missing)"}'; model dump runs Hugging Face Qwen2.5-VL checkpoints (model_type '{Qwen25VlConfig.ModelType}').");
     }
 
     private static void NoPositionals(VerbArguments arguments)

@@ -176,6 +176,22 @@ public sealed class ModelCommandTests : IDisposable
         Assert.Equal(2, Run("frobnicate").Code);
     }
 
+    [Fact]
+    public void Init_tiny_vlm_writes_a_folder_the_factory_opens_and_dump_refuses_it()
+    {
+        string config = Path.Combine(folder, "tiny-vlm.json");
+        File.WriteAllText(config, "{}");                                          // TinyVlmConfig's defaults
+        string directory = Path.Combine(folder, "tiny-vlm");
+        var (code, output, error) = Run("init", "--family", "tiny-vlm", "--config", config, "--out", directory, "--seed", "5");
+        Assert.True(code == 0, error);
+        Assert.Contains("tiny-vlm", output, StringComparison.Ordinal);
+        using (var policy = PolicyModelFactory.Load(directory, CPU)) Assert.Equal("tiny-vlm", policy.Info.Family);
+
+        var dump = Run("dump", "--model", directory, "--case", Path.Combine(CaseA, "case.json"), "--out", Path.Combine(folder, "t.safetensors"));
+        Assert.Equal(1, dump.Code);
+        Assert.Contains("model_type is '(missing)'", dump.Error, StringComparison.Ordinal);
+    }
+
     public static TheoryData<string> Corruptions() => new() { "truncated shard", "tensor renamed in the index", "config disagrees with a shape", "tokenizer image_pad id" };
 
     [Theory]
