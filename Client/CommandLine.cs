@@ -24,6 +24,7 @@ public static class CommandLine
             {
                 "grade" => Commands.GradeCommand.Run(args[1..], Console.Out, Console.Error),
                 "tokenize" => Commands.TokenizeCommand.Run(args[1..], Console.Out, Console.Error),
+                "model" => Commands.ModelCommand.Run(args[1..], Console.Out, Console.Error),
                 "check" => await Commands.StackCheckCommand.RunAsync(cancellation.Token),
                 "sweep" => await Commands.SweepCommand.RunAsync(args, Console.Out, cancellation.Token),
                 "silo" => await Commands.SiloCommand.RunAsync(args),
@@ -83,6 +84,10 @@ public static class CommandLine
           grade        grade answers in a JSONL file (given/predicts/solution vs ground_truth): saei grade FILE.jsonl [--json]
           tokenize     token ids of each {"text": ...} line (no special tokens added; --decode: ids → text):
                        saei tokenize --tokenizer tokenizer.json|MODEL_DIR --input IN.jsonl [--decode]
+          model init   a random checkpoint folder (weights, config, tokenizer) for tests and CPU demos:
+                       saei model init --family qwen2.5-vl|tiny-vlm --config CONFIG.json --out DIR [--seed N] [--dtype f32|bf16] [--max-shard-mb N]
+          model dump   run a reference case (shared/qwen25vl/A/case.json format) and write every intermediate as F32/I64 safetensors:
+                       saei model dump --model DIR --case CASE.json --out OUT.safetensors [--no-kv-cache] [--dtype f32|bf16]
           silo [--role control|gpu|all] [--cluster-id ID --port N --gateway-port N] [--slots N]   run a silo
                [--bind ADDRESS --tls-cert FILE --tls-ca FILE]   listen beyond loopback (mutual TLS required)
           sweep launch <spec.yaml>              store the sweep's runs and queue them (same spec again: no-op)

@@ -60,6 +60,9 @@ public sealed class Qwen25VlModel : nn.Module
 
     internal int LayerCount => textModel.LayerCount;
 
+    /// <summary>The vision tower, for <see cref="ModelDump"/>'s intermediates (<see cref="Qwen25VlVisionModel.ForwardWithIntermediates"/>).</summary>
+    internal Qwen25VlVisionModel Visual => visual;
+
     /// <summary>A freshly initialised model; the same config and seed give the same weights.</summary>
     public static Qwen25VlModel Create(Qwen25VlConfig config, long seed, ScalarType dtype, Device device, Qwen25VlPreprocessorConfig? preprocessor = null)
     {
