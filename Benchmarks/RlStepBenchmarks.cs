@@ -115,6 +115,8 @@ public static class RlStepTiming
         Console.WriteLine(Line($"{"median wall (s)",-18}{"GRPO 8",10}{"SaEI 4+4",10}"));
         foreach (string phase in Phases)
             Console.WriteLine(Line($"{phase,-18}{Median(runs[RlMethod.Grpo].Select(r => r[phase])),10:F3}{Median(runs[RlMethod.Saei].Select(r => r[phase])),10:F3}"));
+        foreach (string length in (string[])[RlStepMetrics.ResponseLengthMean, RlStepMetrics.ResponseLengthMax])   // equal work? (tokens)
+            Console.WriteLine(Line($"{length,-18}{Median(runs[RlMethod.Grpo].Select(r => r[length])),10:F1}{Median(runs[RlMethod.Saei].Select(r => r[length])),10:F1}"));
         Console.WriteLine(Line($"{"cpu_s/step",-18}{Median(cpu[RlMethod.Grpo]),10:F3}{Median(cpu[RlMethod.Saei]),10:F3}"));
         double wallRatio = Median(runs[RlMethod.Saei].Select(r => r[RlStepMetrics.TimingStep])) / Median(runs[RlMethod.Grpo].Select(r => r[RlStepMetrics.TimingStep]));
         double cpuRatio = Median(cpu[RlMethod.Saei]) / Median(cpu[RlMethod.Grpo]);
