@@ -5,8 +5,8 @@ namespace SaEI.Benchmarks;
 
 /// <summary>
 /// The console verb for the Qwen2.5-VL benchmarks (issue 12) on the tiny random model of <see cref="TinyQwen"/>:
-/// <c>dotnet run -c Release --project Benchmarks -- qwen [generation [repeats]] [rl-step [steps]]</c> (no part named:
-/// both, 3 repeats and 5 steps).
+/// <c>dotnet run -c Release --project Benchmarks -- qwen [generation [repeats]] [rl-step [steps] [no-eval]]</c> (no part
+/// named: both, 3 repeats and 5 steps; no-eval: evaluate_attack false, without the attack/objective_after forward).
 /// <list type="number">
 /// <item>generation: KV-cached vs full-recompute sampling (<see cref="QwenGenerationTiming"/>), target ≥ 10×.</item>
 /// <item>rl-step: the SaEI (4 clean + 4 EgAS) over GRPO (8 clean) step time with the per-phase breakdown
@@ -27,11 +27,12 @@ public static class QwenBenchmarks
         if (all || args.Contains("rl-step"))
         {
             var problems = TinyQwen.MixedSizeProblems(3, seed: 1);
+            bool evaluateAttack = !args.Contains("no-eval");
             RlStepTiming.Run(CountAfter(args, "rl-step", 5), method => new RlStepSetup(
                     new PlaceholderMaskedPolicy(TinyQwen.CreatePolicy(seed: 1), TinyQwen.PlaceholderIds), TinyQwen.CreatePolicy(seed: 1),
-                    new RlOptions { Method = method, GroupSize = 8, PromptsPerStep = 3, MiniBatchPrompts = 3, MaxNewTokens = 48 },
+                    new RlOptions { Method = method, GroupSize = 8, PromptsPerStep = 3, MiniBatchPrompts = 3, MaxNewTokens = 48, EvaluateAttack = evaluateAttack },
                     problems),
-                "tiny Qwen2.5-VL, 3 prompts/step (56×84, 84×56, 112×112), 48 new tokens, evaluate_attack True");
+                $"tiny Qwen2.5-VL, 3 prompts/step (56×84, 84×56, 112×112), 48 new tokens, evaluate_attack {evaluateAttack}");
         }
         return 0;
     }
