@@ -3,6 +3,7 @@ using BenchmarkDotNet.Attributes;
 using SaEI.Gpu.Models;
 using SaEI.Gpu.Models.Tiny;
 using SaEI.Gpu.Runtime;
+using SaEI.Gpu.Tasks.Data;
 using SaEI.Gpu.Tasks.Synthetic;
 using SaEI.Gpu.Training;
 using static TorchSharp.torch;
@@ -41,14 +42,23 @@ public sealed class RlStepSetup : IDisposable
     private readonly IPolicyModel policy, reference;
 
     public RlStepSetup(RlMethod method, bool evaluateAttack = true)
+        : this(Tiny(), Tiny(), new RlOptions { Method = method, GroupSize = 8, PromptsPerStep = 4, MiniBatchPrompts = 2, MaxNewTokens = 48, EvaluateAttack = evaluateAttack },
+            new SyntheticTask(new SyntheticTaskOptions { Families = [SyntheticFamily.Counting], Seed = 1 }).Generate(32))
+    {
+    }
+
+    /// <summary>A trainer over the given policy and its frozen reference copy (both owned from here on).</summary>
+    public RlStepSetup(IPolicyModel policy, IPolicyModel reference, RlOptions options, IReadOnlyList<VisualProblem> problems)
+    {
+        this.policy = policy;
+        this.reference = reference;
+        Trainer = new RlTrainer(policy, reference, options, problems, totalSteps: 60, seed: 1);
+    }
+
+    private static IPolicyModel Tiny()
     {
         TorchRuntime.Initialize(1);
-        var config = new TinyVlmConfig();
-        policy = PolicyModelFactory.CreateTiny(config, seed: 1, CPU);
-        reference = PolicyModelFactory.CreateTiny(config, seed: 1, CPU);
-        var problems = new SyntheticTask(new SyntheticTaskOptions { Families = [SyntheticFamily.Counting], Seed = 1 }).Generate(32);
-        var options = new RlOptions { Method = method, GroupSize = 8, PromptsPerStep = 4, MiniBatchPrompts = 2, MaxNewTokens = 48, EvaluateAttack = evaluateAttack };
-        Trainer = new RlTrainer(policy, reference, options, problems, totalSteps: 60, seed: 1);
+        return PolicyModelFactory.CreateTiny(new TinyVlmConfig(), seed: 1, CPU);
     }
 
     public RlTrainer Trainer { get; }
@@ -74,10 +84,15 @@ public static class RlStepTiming
         RlStepMetrics.TimingAdvantage, RlStepMetrics.TimingUpdate, RlStepMetrics.TimingStep,
     ];
 
-    public static void Run(int steps, bool evaluateAttack = true)
+    public static void Run(int steps, bool evaluateAttack = true) =>
+        Run(steps, method => new RlStepSetup(method, evaluateAttack), $"evaluate_attack {evaluateAttack}");
+
+    /// <summary>The timing loop over any model: <paramref name="createSetup"/> builds one method's trainer.</summary>
+    public static void Run(int steps, Func<RlMethod, RlStepSetup> createSetup, string description)
     {
+        ArgumentNullException.ThrowIfNull(createSetup);
         RlMethod[] methods = [RlMethod.Grpo, RlMethod.Saei];
-        var setups = methods.ToDictionary(m => m, m => new RlStepSetup(m, evaluateAttack));
+        var setups = methods.ToDictionary(m => m, createSetup);
         var runs = methods.ToDictionary(m => m, _ => new List<IReadOnlyDictionary<string, double>>());
         var cpu = methods.ToDictionary(m => m, _ => new List<double>());
         try
@@ -100,10 +115,12 @@ public static class RlStepTiming
         Console.WriteLine(Line($"{"median wall (s)",-18}{"GRPO 8",10}{"SaEI 4+4",10}"));
         foreach (string phase in Phases)
             Console.WriteLine(Line($"{phase,-18}{Median(runs[RlMethod.Grpo].Select(r => r[phase])),10:F3}{Median(runs[RlMethod.Saei].Select(r => r[phase])),10:F3}"));
+        foreach (string length in (string[])[RlStepMetrics.ResponseLengthMean, RlStepMetrics.ResponseLengthMax])   // equal work? (tokens)
+            Console.WriteLine(Line($"{length,-18}{Median(runs[RlMethod.Grpo].Select(r => r[length])),10:F1}{Median(runs[RlMethod.Saei].Select(r => r[length])),10:F1}"));
         Console.WriteLine(Line($"{"cpu_s/step",-18}{Median(cpu[RlMethod.Grpo]),10:F3}{Median(cpu[RlMethod.Saei]),10:F3}"));
         double wallRatio = Median(runs[RlMethod.Saei].Select(r => r[RlStepMetrics.TimingStep])) / Median(runs[RlMethod.Grpo].Select(r => r[RlStepMetrics.TimingStep]));
         double cpuRatio = Median(cpu[RlMethod.Saei]) / Median(cpu[RlMethod.Grpo]);
-        Console.WriteLine(Line($"SaEI/GRPO step ratio: wall {wallRatio:F3}, cpu {cpuRatio:F3} (target ≤ 1.25); {steps} interleaved steps each, evaluate_attack {evaluateAttack}, {TorchRuntime.Describe()}"));
+        Console.WriteLine(Line($"SaEI/GRPO step ratio: wall {wallRatio:F3}, cpu {cpuRatio:F3} (target ≤ 1.25); {steps} interleaved steps each, {description}, {TorchRuntime.Describe()}"));
     }
 
     private static double Median(IEnumerable<double> values)
