@@ -11,8 +11,8 @@ namespace SaEI.Benchmarks;
 /// <item>generation: KV-cached vs full-recompute sampling (<see cref="QwenGenerationTiming"/>), target ≥ 10×.</item>
 /// <item>rl-step: the SaEI (4 clean + 4 EgAS) over GRPO (8 clean) step time with the per-phase breakdown
 ///   (<see cref="RlStepTiming"/>), target ≤ 1.25: 3 prompts a step, one each of 56×84, 84×56 and 112×112 (the same
-///   three every step), 48 new tokens, KL on, evaluate_attack on, as the TinyVlm benchmark; the sampler never emits
-///   vision placeholder ids (<see cref="PlaceholderMaskedPolicy"/>).</item>
+///   three every step), 48 new tokens, KL on, evaluate_attack on, as the TinyVlm benchmark. A random model samples
+///   vision placeholders too; the policy treats those in a response as text (one image per row).</item>
 /// </list>
 /// </summary>
 public static class QwenBenchmarks
@@ -29,7 +29,7 @@ public static class QwenBenchmarks
             var problems = TinyQwen.MixedSizeProblems(3, seed: 1);
             bool evaluateAttack = !args.Contains("no-eval");
             RlStepTiming.Run(CountAfter(args, "rl-step", 5), method => new RlStepSetup(
-                    new PlaceholderMaskedPolicy(TinyQwen.CreatePolicy(seed: 1), TinyQwen.PlaceholderIds), TinyQwen.CreatePolicy(seed: 1),
+                    TinyQwen.CreatePolicy(seed: 1), TinyQwen.CreatePolicy(seed: 1),
                     new RlOptions { Method = method, GroupSize = 8, PromptsPerStep = 3, MiniBatchPrompts = 3, MaxNewTokens = 48, EvaluateAttack = evaluateAttack },
                     problems),
                 $"tiny Qwen2.5-VL, 3 prompts/step (56×84, 84×56, 112×112), 48 new tokens, evaluate_attack {evaluateAttack}");

@@ -36,9 +36,6 @@ public static class TinyQwen
         ["<|box_end|>"] = 295, ["<|vision_pad|>"] = 299,
     };
 
-    /// <summary>The vision placeholder ids (vision start/end, image pad, video pad) a sampler must not emit.</summary>
-    public static readonly long[] PlaceholderIds = [288, 289, 290, 291];
-
     /// <summary>
     /// 32 digit-pair merges at ids 256..287: they fill the vocabulary between the bytes and the special tokens (a
     /// random model samples every id, and decoding needs each to be a token) without changing any prompt's tokens,
