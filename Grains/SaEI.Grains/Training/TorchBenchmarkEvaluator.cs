@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using SaEI.Gpu.Evaluation;
-using SaEI.Gpu.Models;
 using SaEI.Gpu.Runtime;
 using SaEI.Gpu.Training;
 using SaEI.Grains.Evaluation;

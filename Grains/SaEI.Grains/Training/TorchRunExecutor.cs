@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using SaEI.Gpu.Evaluation;
-using SaEI.Gpu.Models;
 using SaEI.Gpu.Runtime;
 using SaEI.Gpu.Tasks.Images;
 using SaEI.Gpu.Training;
