@@ -90,6 +90,7 @@ public sealed class QwenSweepTests(QwenSweepInputs inputs) : IAsyncLifetime, ICl
         var straight = await RunAloneAsync(straightId, Spec(straightId, model, train, test, seeds: "[1]", steps: steps, methods: "{ saei: {} }", ood: false));
         var straightStatus = await WaitAsync(straight, s => s.State.IsTerminal(), "the uninterrupted run ended");
         Assert.True(straightStatus.State == RunState.Completed, string.Join(" | ", straightStatus.Failures));
+        Assert.NotNull(straightStatus.FinalWeightsSha256);
 
         string resumedId = $"q-{Guid.NewGuid():N}"[..14];
         var run = await RunAloneAsync(resumedId, Spec(resumedId, model, train, test, seeds: "[1]", steps: steps, methods: "{ saei: {} }", ood: false));
