@@ -15,9 +15,9 @@ namespace SaEI.Grains.Tests.Training;
 /// Issue 12 end to end: sweeps on a tiny random Qwen2.5-VL checkpoint folder (<see cref="SaEI.Gpu.Tests.Training.TinyQwenFolder"/>) under the
 /// silo's data root, run by real in-process Orleans clusters with the torch executor on real Azurite storage. Training
 /// and test data are geometry3k-format parquet files of PNGs of mixed sizes (56×84, 84×56, 112×112) read by the real
-/// loader (<see cref="QwenSweepInputs"/>). Each fact deploys its own cluster.
+/// loader (<see cref="QwenSweepInputs"/>). Each fact deploys its own cluster; the two that train are Slow (about
+/// 15 s each on a quiet 2-core machine, more under load).
 /// </summary>
-[Trait("Category", "Slow")]
 public sealed class QwenSweepTests(QwenSweepInputs inputs) : IAsyncLifetime, IClassFixture<QwenSweepInputs>
 {
     private TestCluster cluster = null!;
@@ -31,7 +31,7 @@ public sealed class QwenSweepTests(QwenSweepInputs inputs) : IAsyncLifetime, ICl
         await cluster.DisposeAsync();
     }
 
-    [Fact]
+    [Fact, Trait("Category", "Slow")]
     public async Task A_saei_sweep_on_a_tiny_qwen_folder_completes_every_run_with_a_checkpoint_each_step_and_fills_the_leaderboard()
     {
         var (model, train, test) = (inputs.Model, inputs.Train, inputs.Test);
@@ -79,7 +79,7 @@ public sealed class QwenSweepTests(QwenSweepInputs inputs) : IAsyncLifetime, ICl
         Assert.Equal([1, 2], metrics.Select(m => m.Step));
     }
 
-    [Fact]
+    [Fact, Trait("Category", "Slow")]
     public async Task A_qwen_run_handed_back_by_a_stopped_worker_resumes_on_a_new_silo_with_the_weights_of_an_uninterrupted_run()
     {
         var (model, train, test) = (inputs.Model, inputs.Train, inputs.Test);
