@@ -45,7 +45,7 @@ public sealed class QwenSweepTests(QwenSweepInputs inputs) : IAsyncLifetime, ICl
 
         SweepStatus status = null!;
         await Eventually.HoldsAsync(async () => (status = await grain.GetStatusAsync()).Runs.All(r => r.State.IsTerminal()),
-            TestTimeouts.Scaled(TimeSpan.FromMinutes(8)), "every run of the Qwen sweep ended");
+            TimeSpan.FromMinutes(8), "every run of the Qwen sweep ended");
 
         var blobs = ResilientBlobStore.Connect(Azurite.ConnectionString, StorageNames.DataContainer);
         var checkpoints = new CheckpointStore(blobs, TimeProvider.System);
@@ -84,7 +84,8 @@ public sealed class QwenSweepTests(QwenSweepInputs inputs) : IAsyncLifetime, ICl
     {
         var (model, train, test) = (inputs.Model, inputs.Train, inputs.Test);
         await StartClusterAsync<ControlPrimarySilo>(2);
-        const int steps = 3;
+        // Five steps, stopped after the first checkpoint: four steps of margin between seeing the checkpoint and the stop.
+        const int steps = 5;
 
         string straightId = $"q-{Guid.NewGuid():N}"[..14];
         var straight = await RunAloneAsync(straightId, Spec(straightId, model, train, test, seeds: "[1]", steps: steps, methods: "{ saei: {} }", ood: false));
@@ -106,8 +107,21 @@ public sealed class QwenSweepTests(QwenSweepInputs inputs) : IAsyncLifetime, ICl
         Assert.True(after.State == RunState.Completed, string.Join(" | ", after.Failures));
         Assert.Equal(1, after.Restarts);
         Assert.Contains(after.Notes, n => n.Contains($"resumed from the checkpoint of step {handedBack.CheckpointStep}", StringComparison.Ordinal));
-        Assert.Equal([1, 2, 3], after.CommittedSteps.Order());
+        Assert.Equal([1, 2, 3, 4, 5], after.CommittedSteps.Order());
         Assert.Equal(straightStatus.FinalWeightsSha256, after.FinalWeightsSha256);
+
+        // The steps trained after the resume report exactly the metrics of the uninterrupted run (wall-clock timings aside).
+        var log = new MetricsLog(ResilientBlobStore.Connect(Azurite.ConnectionString, StorageNames.DataContainer));
+        var straightMetrics = await log.ReadAsync(straightId, straightStatus.RunId);
+        var resumedMetrics = await log.ReadAsync(resumedId, after.RunId);
+        Assert.Equal([1, 2, 3, 4, 5], resumedMetrics.Select(m => m.Step));
+        foreach (var record in resumedMetrics.Where(m => m.Step > handedBack.CheckpointStep))
+        {
+            var expected = straightMetrics.Single(m => m.Step == record.Step).Values.Where(v => !v.Key.StartsWith("timing_s/", StringComparison.Ordinal)).ToList();
+            Assert.NotEmpty(expected);
+            foreach (var (key, value) in expected)
+                Assert.True(value.Equals(record.Values[key]), $"step {record.Step}: {key} is {value} uninterrupted, {record.Values[key]} resumed");
+        }
     }
 
     [Fact]
@@ -117,7 +131,7 @@ public sealed class QwenSweepTests(QwenSweepInputs inputs) : IAsyncLifetime, ICl
         await StartClusterAsync<EveryWorkerSilo>(1);
 
         string outsideId = $"q-{Guid.NewGuid():N}"[..14];
-        string outside = Directory.CreateTempSubdirectory("saei-qwen-outside-").FullName;
+        string outside = Path.Combine(Path.GetTempPath(), $"saei-not-a-root-{Guid.NewGuid():N}", "qwen");  // beside the data root
         var refused = await cluster.GrainFactory.GetGrain<IExperimentGrain>(outsideId)
             .LaunchAsync(Spec(outsideId, outside, train, test, seeds: "[1]", steps: 1, methods: "{ grpo: {} }", ood: false), new Dictionary<string, string>());
         Assert.Equal(LaunchOutcome.Refused, refused.Outcome);
@@ -172,7 +186,7 @@ public sealed class QwenSweepTests(QwenSweepInputs inputs) : IAsyncLifetime, ICl
     private static async Task<RunStatus> WaitAsync(IRunGrain run, Func<RunStatus, bool> condition, string expectation)
     {
         RunStatus status = null!;
-        await Eventually.HoldsAsync(async () => condition(status = await run.GetStatusAsync()), TestTimeouts.Scaled(TimeSpan.FromMinutes(4)), expectation);
+        await Eventually.HoldsAsync(async () => condition(status = await run.GetStatusAsync()), TimeSpan.FromMinutes(4), expectation);
         return status;
     }
 
