@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using SaEI.Gpu.Evaluation;
-using SaEI.Gpu.Models;
 using SaEI.Gpu.Runtime;
 using SaEI.Gpu.Training;
 using SaEI.Grains.Evaluation;
@@ -29,8 +28,8 @@ public sealed class TorchBenchmarkEvaluator(
         var dataset = SpecData.Find(spec, request.Benchmark)
             ?? throw new ArgumentException($"benchmark '{request.Benchmark}' is neither data.test nor a data.ood entry of {request.ExperimentId}.");
         var checkpoint = await FindCheckpointAsync(request, cancellation);
-        string directory = await models.EnsureLocalAsync(spec.Model.Base ?? "", cancellation);
-        using var policy = PolicyModelFactory.Load(directory, TorchRuntime.ResolveDevice(options.Device));
+        string directory = await ModelSource.LocateAsync(spec.Model, models, data, cancellation);
+        using var policy = ModelSource.Load(spec.Model, directory, TorchRuntime.ResolveDevice(options.Device));
         TrainingCheckpoint.LoadPolicyWeights(policy, checkpoint.Files[TrainingCheckpoint.ModelFile].ToArray());
         var problems = await SpecData.LoadAsync(dataset, policy, data, cancellation);
         var result = Evaluator.Evaluate(policy, request.Benchmark, problems, SpecData.EvaluationOf(spec, run.Options.MaxNewTokens, (ulong)request.Seed));

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using SaEI.Gpu.Evaluation;
-using SaEI.Gpu.Models;
 using SaEI.Gpu.Runtime;
 using SaEI.Gpu.Tasks.Images;
 using SaEI.Gpu.Training;
@@ -24,7 +23,9 @@ namespace SaEI.Grains.Training;
 ///    (never retried; <see cref="FailureClassifier"/>); anything else (storage, process) → infrastructure (retried by
 ///    the run grain). Data is read only from the silo's data roots, within its limits (<see cref="DataOptions"/>).
 /// 3. The final weights returned are model.safetensors of the last checkpoint (bit-identity checks hash them).
-/// 4. The model's stages go on the worker's devices by <see cref="ShardPlan"/> (<see cref="ModelPlacement"/>); a device
+/// 4. The base model is <c>model.base</c> from blob storage or <c>model.path</c>, a local folder within the data roots
+///    (tiny-vlm or qwen2.5-vl; <see cref="ModelSource"/>); the KL reference loads the same folder.
+/// 5. The model's stages go on the worker's devices by <see cref="ShardPlan"/> (<see cref="ModelPlacement"/>); a device
 ///    the node cannot use is an infrastructure failure naming the setting to fix.
 /// </summary>
 public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models, TorchExecutorOptions options, DataOptions data) : IRunExecutor
@@ -36,10 +37,11 @@ public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models
         var devices = ModelPlacement.DevicesFor(context.Devices, options.Device);
         var device = Node(() => TorchRuntime.ResolveDevice(devices[0]), run, devices);
         var (spec, rl) = await LoadRunAsync(run, cancellation);
-        string modelDirectory = await ConfigureAsync(() => models.EnsureLocalAsync(spec.Model.Base ?? "", cancellation), run, "fetching the base model");
+        string modelDirectory = await ConfigureAsync(() => ModelSource.LocateAsync(spec.Model, models, data, cancellation), run, "locating the base model");
 
-        using var policy = Configure(() => PolicyModelFactory.Load(modelDirectory, device), run, "loading the base model");
-        using var reference = rl.KlCoefficient > 0 ? PolicyModelFactory.Load(modelDirectory, device) : null;
+        using var policy = Configure(() => ModelSource.Load(spec.Model, modelDirectory, device), run, "loading the base model");
+        // The KL reference is the base model again, from the same folder (and so the same checks).
+        using var reference = rl.KlCoefficient > 0 ? Configure(() => ModelSource.Load(spec.Model, modelDirectory, device), run, "loading the reference model") : null;
         var plan = Node(() => ModelPlacement.Apply(policy, devices), run, devices);
         if (reference is not null) ModelPlacement.Apply(reference, devices);
         context.Logger.LogInformation("Run {RunId}: model stages on {Plan}", run.RunId, ModelPlacement.Describe(plan, policy.Stages));
@@ -92,8 +94,6 @@ public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models
         {
             throw new RunFailureException(FailureKind.Configuration, e.Message, 0, e);
         }
-        if (spec.Model.Family != ModelFamily.TinyVlm)
-            throw new RunFailureException(FailureKind.Configuration, $"run {run.RunId}: model family {spec.Model.Family} has no loader in this build; use tiny-vlm.", 0);
         var known = run.Options.Where(o => OptionBinder.Properties.ContainsKey(o.Key));
         var options = Configure(() => OptionBinder.Apply(new RlOptions(), known).ThrowIfInvalid(), run, "binding options");
         return (spec, options);
