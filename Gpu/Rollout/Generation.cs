@@ -16,12 +16,6 @@ namespace SaEI.Gpu.Rollout;
 /// 2. A finished row keeps being fed pad tokens (mask 0, log-prob 0) until every row has stopped or
 ///    MaxNewTokens is reached; appended tokens are always attended to, in both paths alike.
 /// 3. Runs under no_grad and does not change the model's training mode (callers put the model in eval mode).
-/// 4. The image placeholder (<see cref="IChatTokenizer.ImagePadId"/>) is never sampled (<see cref="TokenSampler"/>
-///    zeroes its probability, as it does the nucleus tail). A response holding it would announce image features that
-///    do not exist, and teacher forcing over prompt + response would then fail (Qwen2.5-VL scatters image features
-///    into every image_token_id position, as HF does). A trained model gives it almost no mass; a random one (tests,
-///    `saei model init`) samples it. The recorded log-probs stay those of the full softmax, as teacher forcing
-///    computes them. (Issue 12.)
 /// </summary>
 public static class Generation
 {
@@ -96,7 +90,7 @@ public static class Generation
         /// <summary>Samples one token per row; rows already finished get the pad token. Returns tokens [N].</summary>
         public Tensor Add(Tensor logits, IChatTokenizer tokenizer, GenerationOptions options, Generator generator)
         {
-            var (sampled, logProbs) = TokenSampler.Sample(logits, options.Temperature, options.TopP, generator, excludedToken: tokenizer.ImagePadId);
+            var (sampled, logProbs) = TokenSampler.Sample(logits, options.Temperature, options.TopP, generator);
             var active = finished.logical_not();                                                  // [N]
             var tokens = where(active, sampled, tokenizer.PadId);                                // [N]
             Tokens.Add(tokens);

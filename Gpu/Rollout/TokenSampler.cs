@@ -7,25 +7,18 @@ namespace SaEI.Gpu.Rollout;
 /// <summary>
 /// One next token per row from logits z [N,V]: greedy argmax at T = 0, otherwise a draw from softmax(z/T)
 /// restricted to the smallest set of most likely tokens whose mass reaches top_p (the nucleus; the token that
-/// crosses top_p is kept), using the caller's generator only. An excluded token (the image placeholder, see
-/// <see cref="Generation"/>) is never drawn: like the nucleus tail, its probability is zeroed before the draw (greedy:
-/// its logit is −∞), while the returned log-probs stay those of the full softmax(z/T), so teacher forcing reproduces them.
+/// crosses top_p is kept), using the caller's generator only.
 /// </summary>
 public static class TokenSampler
 {
-    /// <summary>
-    /// logits [N,V] → (tokens [N] int64, logProbs [N] float32 under softmax(z/T); raw z at T = 0), never drawing
-    /// <paramref name="excludedToken"/> when one is given.
-    /// </summary>
-    public static (Tensor Tokens, Tensor LogProbs) Sample(Tensor logits, double temperature, double topP, Generator generator, int? excludedToken = null)
+    /// <summary>logits [N,V] → (tokens [N] int64, logProbs [N] float32 under softmax(z/T); raw z at T = 0).</summary>
+    public static (Tensor Tokens, Tensor LogProbs) Sample(Tensor logits, double temperature, double topP, Generator generator)
     {
         using var scope = NewDisposeScope();
-        var excluded = excludedToken is { } id ? tensor(new long[] { id }, int64, logits.device) : null;   // [1]
         Tensor tokens, logProbs;
         if (temperature == 0)
         {
-            var allowed = excluded is null ? logits : logits.index_fill(-1, excluded, Scalars.NegativeInfinity);
-            tokens = allowed.argmax(-1);                                                       // [N]
+            tokens = logits.argmax(-1);                                                        // [N]
             logProbs = nn.functional.log_softmax(logits, -1).gather(-1, tokens.unsqueeze(-1)).squeeze(-1);
         }
         else
@@ -33,7 +26,6 @@ public static class TokenSampler
             using var temperatureScalar = temperature.ToScalar();
             var scaled = nn.functional.log_softmax(logits.div(temperatureScalar), -1);         // [N,V]
             var probs = scaled.exp();
-            if (excluded is not null) probs = probs.index_fill(-1, excluded, Scalars.ZeroInt);
             if (topP < 1) probs = Nucleus(probs, topP);
             tokens = multinomial(probs, 1, false, generator).squeeze(-1);                      // [N]
             logProbs = scaled.gather(-1, tokens.unsqueeze(-1)).squeeze(-1);

@@ -96,15 +96,17 @@ public sealed class QwenTokenizer
         return [.. ids];
     }
 
-    /// <summary>Ids → text. <paramref name="skipSpecialTokens"/> drops the tokens flagged special.</summary>
+    /// <summary>
+    /// Ids → text. <paramref name="skipSpecialTokens"/> drops the tokens flagged special. An id the vocabulary lacks
+    /// decodes to nothing, as in Hugging Face's tokenizers: the 7B's embedding has 152064 rows for 151665 tokens, so a
+    /// policy can sample an id no token has, and a response must still decode (and be graded) rather than end the run.
+    /// </summary>
     public string Decode(ReadOnlySpan<int> ids, bool skipSpecialTokens = false)
     {
         var kept = new List<int>(ids.Length);
         foreach (int id in ids)
         {
-            if (!IsKnownId(id))
-                throw new ArgumentOutOfRangeException(nameof(ids), id, $"Token id {id} is not in the vocabulary of {Source}.");
-            if (!(skipSpecialTokens && IsSpecial(id))) kept.Add(id);
+            if (IsKnownId(id) && !(skipSpecialTokens && IsSpecial(id))) kept.Add(id);
         }
         return bpe.Decode(kept, considerSpecialTokens: true);
     }

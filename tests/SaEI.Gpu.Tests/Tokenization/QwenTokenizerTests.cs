@@ -131,10 +131,9 @@ public sealed class QwenTokenizerTests
     }
 
     [Fact]
-    public void Decode_OfAnUnknownId_NamesTheIdAndTheFile()
+    public void Decode_OfAnIdTheVocabularyLacks_GivesNothing_AsHuggingFaceDoes()
     {
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => Chat.Decode([1, 999_999]));
-        Assert.Contains("999999", error.Message);
-        Assert.Contains("tokenizer.json", error.Message);
+        // The 7B's embedding has padded rows past the last token; a sampled padded id must not end a run.
+        Assert.Equal(Chat.Decode(Chat.Encode("a b")), Chat.Decode([.. Chat.Encode("a"), 999_999, .. Chat.Encode(" b"), -1]));
     }
 }
