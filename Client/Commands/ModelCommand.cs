@@ -97,16 +97,7 @@ public static class ModelCommand
     {
         if (arguments.Option("--dtype") is not null || arguments.Option("--max-shard-mb") is not null)
             throw new UsageException($"--dtype and --max-shard-mb apply to qwen2.5-vl; a tiny-vlm folder is one float32 file. {Usage}");
-        TinyVlmConfig config;
-        try
-        {
-            config = JsonSerializer.Deserialize<TinyVlmConfig>(File.ReadAllText(configPath), TinyVlmConfig.JsonOptions)
-                ?? throw new InvalidDataException($"{configPath} is empty.");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{configPath}: {e.Message} (keys are the snake_case names of TinyVlmConfig).", e);
-        }
+        var config = TinyVlmConfig.Load(configPath);
         using var model = PolicyModelFactory.CreateTiny(config, seed, CPU);
         Directory.CreateDirectory(directory);
         model.Save(directory);

@@ -12,14 +12,14 @@ namespace SaEI.Gpu.Models.Qwen25Vl;
 /// </summary>
 internal sealed class PatchMerger : nn.Module<Tensor, Tensor>
 {
-    [ComponentName(Name = "ln_q")] private readonly QwenRmsNorm lnQ;
+    [ComponentName(Name = "ln_q")] private readonly RmsNorm lnQ;
     private readonly Sequential mlp;
     private readonly long mergedWidth;
 
     public PatchMerger(long width, long outWidth, int mergeSize) : base(nameof(PatchMerger))
     {
         mergedWidth = width * mergeSize * mergeSize;
-        lnQ = new QwenRmsNorm(width, VisionBlock.NormEps);
+        lnQ = new RmsNorm(width, VisionBlock.NormEps);
         mlp = nn.Sequential(
             ("0", nn.Linear(mergedWidth, mergedWidth, hasBias: true)),
             ("1", nn.GELU()),

@@ -11,16 +11,16 @@ namespace SaEI.Gpu.Models.Qwen25Vl;
 /// </summary>
 internal sealed class Qwen25VlDecoderLayer : nn.Module
 {
-    [ComponentName(Name = "input_layernorm")] private readonly QwenRmsNorm inputLayerNorm;
+    [ComponentName(Name = "input_layernorm")] private readonly RmsNorm inputLayerNorm;
     [ComponentName(Name = "self_attn")] private readonly Qwen25VlAttention selfAttention;
-    [ComponentName(Name = "post_attention_layernorm")] private readonly QwenRmsNorm postAttentionLayerNorm;
+    [ComponentName(Name = "post_attention_layernorm")] private readonly RmsNorm postAttentionLayerNorm;
     private readonly SwiGluMlp mlp;
 
     public Qwen25VlDecoderLayer(Qwen25VlConfig config) : base(nameof(Qwen25VlDecoderLayer))
     {
-        inputLayerNorm = new QwenRmsNorm(config.HiddenSize, config.RmsNormEps);
+        inputLayerNorm = new RmsNorm(config.HiddenSize, config.RmsNormEps);
         selfAttention = new Qwen25VlAttention(config);
-        postAttentionLayerNorm = new QwenRmsNorm(config.HiddenSize, config.RmsNormEps);
+        postAttentionLayerNorm = new RmsNorm(config.HiddenSize, config.RmsNormEps);
         mlp = new SwiGluMlp(config.HiddenSize, config.IntermediateSize, bias: false);
         RegisterComponents();
     }

@@ -18,7 +18,7 @@ internal sealed class Qwen25VlTextModel : nn.Module
 {
     [ComponentName(Name = "embed_tokens")] private readonly Embedding embedTokens;
     private readonly ModuleList<Qwen25VlDecoderLayer> layers;
-    private readonly QwenRmsNorm norm;
+    private readonly RmsNorm norm;
     private readonly Qwen25VlConfig config;
 
     public Qwen25VlTextModel(Qwen25VlConfig config) : base(nameof(Qwen25VlTextModel))
@@ -26,7 +26,7 @@ internal sealed class Qwen25VlTextModel : nn.Module
         this.config = config;
         embedTokens = nn.Embedding(config.VocabSize, config.HiddenSize);
         layers = nn.ModuleList([.. Enumerable.Range(0, config.NumHiddenLayers).Select(_ => new Qwen25VlDecoderLayer(config))]);
-        norm = new QwenRmsNorm(config.HiddenSize, config.RmsNormEps);
+        norm = new RmsNorm(config.HiddenSize, config.RmsNormEps);
         RegisterComponents();
     }
 

@@ -21,7 +21,7 @@ namespace SaEI.Gpu.Models.Qwen25Vl;
 /// 1. Attention per segment is <see cref="VisionSegments"/>: segments grouped by length into batched unmasked
 ///    attention calls (no padding, no S×S block-diagonal mask), sane for the 7B's thousands of patches and 16 heads.
 /// 2. Runs in the parameters' dtype (float32 or bf16); RMSNorm statistics, rotary and the attention softmax in float32,
-///    as HF (QwenRmsNorm, VisionRotaryEmbedding, SDPA's float32 accumulation).
+///    as HF (RmsNorm, VisionRotaryEmbedding, SDPA's float32 accumulation).
 /// 3. The window index, segment boundaries and rotary positions are computed on the host from the grid (integers).
 /// 4. The intermediates HF's reference dumps (patch_embed, rotary angles, window index, cu_seqlens, each block's
 ///    output) come from the same code path, <see cref="ForwardWithIntermediates"/>; <see cref="Forward"/> records none.

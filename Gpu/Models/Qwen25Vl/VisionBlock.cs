@@ -14,16 +14,16 @@ internal sealed class VisionBlock : nn.Module
     /// <summary>HF hard-codes the vision RMSNorm epsilon.</summary>
     public const double NormEps = 1e-6;
 
-    private readonly QwenRmsNorm norm1;
+    private readonly RmsNorm norm1;
     private readonly VisionAttention attn;
-    private readonly QwenRmsNorm norm2;
+    private readonly RmsNorm norm2;
     private readonly SwiGluMlp mlp;
 
     public VisionBlock(Qwen25VlVisionConfig config) : base(nameof(VisionBlock))
     {
-        norm1 = new QwenRmsNorm(config.HiddenSize, NormEps);
+        norm1 = new RmsNorm(config.HiddenSize, NormEps);
         attn = new VisionAttention(config.HiddenSize, config.NumHeads);
-        norm2 = new QwenRmsNorm(config.HiddenSize, NormEps);
+        norm2 = new RmsNorm(config.HiddenSize, NormEps);
         mlp = new SwiGluMlp(config.HiddenSize, config.IntermediateSize, bias: true);
         RegisterComponents();
     }

@@ -113,16 +113,7 @@ public sealed class TinyVlm : nn.Module, IPolicyModel
     {
         string configPath = Path.Combine(directory, "config.json");
         if (!File.Exists(configPath)) throw new FileNotFoundException($"No config.json in model directory '{directory}'.", configPath);
-        TinyVlmConfig config;
-        try
-        {
-            config = JsonSerializer.Deserialize<TinyVlmConfig>(File.ReadAllText(configPath), TinyVlmConfig.JsonOptions)
-                ?? throw new InvalidDataException($"{configPath} is empty.");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{configPath}: {e.Message} (keys are the snake_case names of TinyVlmConfig).", e);
-        }
+        var config = TinyVlmConfig.Load(configPath);
         var model = new TinyVlm(config);
         model.to(device);
         SafetensorsWeights.Load(model, Path.Combine(directory, SafetensorsWeights.FileName));

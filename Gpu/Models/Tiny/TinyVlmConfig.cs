@@ -68,6 +68,20 @@ public sealed record TinyVlmConfig
         WriteIndented = true,
     };
 
+    /// <summary>Reads a config.json written by TinyVlm.Save (or by hand); errors name the file.</summary>
+    public static TinyVlmConfig Load(string configPath)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<TinyVlmConfig>(File.ReadAllText(configPath), JsonOptions)
+                ?? throw new InvalidDataException($"{configPath} is empty.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{configPath}: {e.Message} (keys are the snake_case names of TinyVlmConfig).", e);
+        }
+    }
+
     /// <summary>Throws naming the field and the fix when sizes do not fit together.</summary>
     public void Validate()
     {

@@ -36,7 +36,7 @@ public sealed class Qwen25VlVisionGradientTests
         Assert.True(gradient.abs().max().item<double>() > 1e-6, "the pixel gradient is zero");
         Assert.True(gradient.ne(0).to_type(ScalarType.Float64).mean().item<double>() > 0.99, "most pixels should receive gradient");
 
-        // Central differences. QwenRmsNorm computes its statistics in float32 even for a float64 model (as HF's
+        // Central differences. RmsNorm computes its statistics in float32 even for a float64 model (as HF's
         // Qwen2RMSNorm does), which puts ~1e-6 of rounding noise on the objective: hence a step of 1e-2 for single
         // pixels (truncation error ~1e-5 relative here) and a tight check along a random direction over all pixels,
         // where the signal is hundreds of times larger than that noise.
