@@ -23,9 +23,10 @@ public static class QwenGenerationTiming
 {
     private const int GroupSize = 8, MaxNewTokens = 64;
 
-    public static void Run(int repeats)
+    /// <summary>Times both paths on <paramref name="device"/> (CPU by default), prints the table and returns its numbers.</summary>
+    public static GenerationTimingResult Run(int repeats, Device? device = null)
     {
-        using var policy = TinyQwen.CreatePolicy(seed: 1);
+        using var policy = TinyQwen.CreatePolicy(seed: 1, device);
         policy.SetTraining(false);
         var problem = TinyQwen.MixedSizeProblems(3, seed: 1)[2];                                      // the 112×112 one
         var images = ModelInputs.ToTensors(policy, [problem.Image]);
@@ -50,7 +51,7 @@ public static class QwenGenerationTiming
                     else { uncached?.Dispose(); uncached = batch; }
                 }
             }
-            Report(policy, prompts, cached!, uncached!, wall, cpu, repeats);
+            return Report(policy, prompts, cached!, uncached!, wall, cpu, repeats);
         }
         finally
         {
@@ -71,7 +72,7 @@ public static class QwenGenerationTiming
         return (batch, wall, (process.TotalProcessorTime - cpuBefore).TotalSeconds);
     }
 
-    private static void Report(Qwen25VlPolicy policy, PromptBatch prompts, RolloutBatch cached, RolloutBatch uncached,
+    private static GenerationTimingResult Report(Qwen25VlPolicy policy, PromptBatch prompts, RolloutBatch cached, RolloutBatch uncached,
         Dictionary<bool, List<double>> wall, Dictionary<bool, List<double>> cpu, int repeats)
     {
         using var scope = NewDisposeScope();
@@ -88,6 +89,7 @@ public static class QwenGenerationTiming
         Console.WriteLine(Line($"{"recompute",-14}{Median(wall[false]),10:F3}{Median(cpu[false]),10:F3}"));
         Console.WriteLine(Line($"recompute/cached ratio: wall {Median(wall[false]) / Median(wall[true]):F1}×, cpu {Median(cpu[false]) / Median(cpu[true]):F1}× ")
             + Line($"(target ≥ 10×); {repeats} interleaved repeats, {TorchRuntime.Describe()}"));
+        return new GenerationTimingResult(Median(wall[false]) / Median(wall[true]), Median(wall[true]), responseTokens, sameTokens);
     }
 
     internal static double Median(IEnumerable<double> values)
@@ -98,3 +100,9 @@ public static class QwenGenerationTiming
 
     internal static string Line(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }
+
+/// <summary>
+/// The generation benchmark's numbers: recompute/cached wall-time ratio, the cached path's median wall seconds, the
+/// response tokens it sampled, and whether both paths sampled the same tokens.
+/// </summary>
+public sealed record GenerationTimingResult(double WallRatio, double CachedWallSeconds, long ResponseTokens, bool SameTokens);

@@ -66,8 +66,8 @@ public static class TinyQwen
 
     public static Qwen25VlConfig Config() => Qwen25VlConfig.Parse(JsonNode.Parse(ConfigJson)!.AsObject(), "tiny Qwen2.5-VL benchmark config");
 
-    /// <summary>A random float32 CPU policy; the same seed gives the same weights.</summary>
-    public static Qwen25VlPolicy CreatePolicy(long seed)
+    /// <summary>A random float32 policy on <paramref name="device"/> (CPU by default); the same seed gives the same weights.</summary>
+    public static Qwen25VlPolicy CreatePolicy(long seed, Device? device = null)
     {
         TorchRuntime.Initialize(1);
         string folder = Directory.CreateTempSubdirectory("saei-bench-tokenizer-").FullName;
@@ -75,7 +75,7 @@ public static class TinyQwen
         {
             string file = Path.Combine(folder, TokenizerJsonFile.FileName);
             TinyTokenizerJsonWriter.Write(file, SpecialTokens, DigitMerges);
-            return Qwen25VlPolicy.Create(Config(), QwenChatTokenizer.Load(file), seed, ScalarType.Float32, CPU);
+            return Qwen25VlPolicy.Create(Config(), QwenChatTokenizer.Load(file), seed, ScalarType.Float32, device ?? CPU);
         }
         finally
         {
