@@ -9,13 +9,17 @@ namespace SaEI.Gpu.Rollout;
 /// G times (row n = b·G + g), decoded together with a KV cache (or, for tests and benchmarks, by recomputing the
 /// whole sequence every step), each row stopping at its first stop token (<see cref="IChatTokenizer.StopIds"/>).
 /// Decisions:
-/// 1. Randomness comes only from the caller's <see cref="Generator"/>, one multinomial draw over all N rows per
-///    step, so the same generator state gives the same samples in both paths. To checkpoint a trainer, save
+/// 1. Randomness comes only from the caller's (CPU) <see cref="Generator"/>, one draw over all N rows per step
+///    (<see cref="TokenSampler"/>: multinomial on CPU, N uniforms moved to the device off CPU), so the same
+///    generator state gives the same samples in both paths. To checkpoint a trainer, save
 ///    <c>generator.get_state()</c> (a uint8 tensor: <c>.data&lt;byte&gt;().ToArray()</c>) and restore it with
 ///    <c>generator.set_state(torch.tensor(bytes))</c>; draws then continue exactly where they stopped.
 /// 2. A finished row keeps being fed pad tokens (mask 0, log-prob 0) until every row has stopped or
 ///    MaxNewTokens is reached; appended tokens are always attended to, in both paths alike.
 /// 3. Runs under no_grad and does not change the model's training mode (callers put the model in eval mode).
+/// 4. Per token on a GPU, only two things cross devices: the sampler's N uniforms (host → device) and the
+///    all-rows-finished flag (<c>item&lt;bool&gt;()</c>, one device → host sync for the stop check); tokens, masks
+///    and log-probs stay on the model's device until the caller reads the batch.
 /// </summary>
 public static class Generation
 {
