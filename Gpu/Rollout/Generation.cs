@@ -17,7 +17,7 @@ namespace SaEI.Gpu.Rollout;
 /// 2. A finished row keeps being fed pad tokens (mask 0, log-prob 0) until every row has stopped or
 ///    MaxNewTokens is reached; appended tokens are always attended to, in both paths alike.
 /// 3. Runs under no_grad and does not change the model's training mode (callers put the model in eval mode).
-/// 4. Per token on a GPU, only two things cross devices: the sampler's N uniforms (host → device) and the
+/// 4. Per token on a GPU, this loop moves only two things across devices: the sampler's N uniforms (host → device) and the
 ///    all-rows-finished flag (<c>item&lt;bool&gt;()</c>, one device → host sync for the stop check); tokens, masks
 ///    and log-probs stay on the model's device until the caller reads the batch.
 /// </summary>
