@@ -31,7 +31,8 @@ internal static class MultimodalRotaryEmbedding
         using var dimension = headDim.ToScalar();
         var exponents = arange(Scalars.ZeroInt, dimension, Scalars.Two, int64, positionIds.device)
             .to_type(float32).div(dimension);                                                     // [d/2]
-        var theta = tensor(config.RopeTheta, float32, positionIds.device);                        // [] rope_theta
+        // A 0-dim CPU tensor: PyTorch passes it to a device kernel as a scalar argument (no host-to-device copy per step).
+        var theta = tensor(config.RopeTheta, float32);                                            // [] rope_theta
         var inverseFrequency = pow(theta, exponents).reciprocal();                                // [d/2] float32
         var angles = positionIds.to_type(float32).unsqueeze(-1) * inverseFrequency;               // [3,N,T,d/2]
         var emb = cat([angles, angles], -1);                                                      // [3,N,T,d]
