@@ -12,6 +12,7 @@ if (args is ["rl-step-timing", ..])
 }
 if (args.Length > 0 && args[0] == SftWarmStartBenchmark.Verb) return SftWarmStartBenchmark.Run(args[1..]);
 if (args.Length > 0 && args[0] == CheckpointLoadBenchmark.Verb) return CheckpointLoadBenchmark.Run(args[1..]);
+if (args.Length > 0 && args[0] == ActivationCheckpointBenchmark.Verb) return ActivationCheckpointBenchmark.Run(args[1..]);
 if (args.Length > 0 && args[0] == QwenBenchmarks.Verb) return QwenBenchmarks.Run(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;
