@@ -42,6 +42,37 @@ public sealed class ActivationCheckpointTests
     }
 
     [Fact]
+    public void TinyVlm_gradients_equal_with_and_without_checkpointing_in_float64()
+    {
+        using var model = TinyModels.Create();
+        model.to(ScalarType.Float64);
+        using var prompts = TinyModels.Prompts(model, 3);
+        Dictionary<string, Tensor> Gradients(bool checkpointing)
+        {
+            model.ActivationCheckpointing = checkpointing;
+            model.zero_grad();
+            using (var scope = NewDisposeScope())
+            {
+                using var images = prompts.Images.WithPixels(prompts.Images.Pixels.to_type(ScalarType.Float64));
+                var logits = model.Forward(images, prompts.InputIds, prompts.AttentionMask);   // [N,T,V]
+                using var generator = new Generator(12, CPU);
+                logits.log_softmax(-1).mul(randn(logits.shape, ScalarType.Float64, generator: generator)).sum().backward();
+            }
+            return model.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!.detach().clone());
+        }
+
+        var plain = Gradients(checkpointing: false);
+        long before = ActivationCheckpoint.Recomputations;
+        var checkpointed = Gradients(checkpointing: true);
+        Assert.True(ActivationCheckpoint.Recomputations - before >= model.Config.Layers, "the decoder layers were not recomputed in backward");
+        foreach (var (name, expected) in plain)
+        {
+            Assert.Equal(ScalarType.Float64, expected.dtype);
+            AssertEqual(name, expected, checkpointed[name]);
+        }
+    }
+
+    [Fact]
     public void Checkpointed_block_runs_again_in_backward_and_not_under_no_grad()
     {
         var linear = nn.Linear(4, 3, hasBias: true, dtype: ScalarType.Float64);
