@@ -98,7 +98,7 @@ public static class ActivationCheckpoint
                 foreach (var grad in result) grad?.DetachFromDisposeScope();
             }
             gradOutput.Dispose();
-            handedBack = [.. result.Where(g => g is not null)];
+            (handedBack ??= []).AddRange(result.Where(g => g is not null));   // a nested checkpoint's may be there already
             return result;
         }
     }
