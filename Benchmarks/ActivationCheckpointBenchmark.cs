@@ -11,7 +11,9 @@ namespace SaEI.Benchmarks;
 /// <summary>
 /// Issue 13 benchmark: the time of one training forward + backward of a small random Qwen2.5-VL with activation
 /// checkpointing ÷ without (target ≤ 1.4).
-/// <c>dotnet run -c Release --project Benchmarks -- activation-checkpointing [repeats]</c> (default 5).
+/// <c>dotnet run -c Release --project Benchmarks -- activation-checkpointing [repeats]</c> (default 5);
+/// <c>... activation-checkpointing rss on|off</c> runs two steps of one variant and prints the process's peak RSS
+/// (VmHWM; run each variant in its own process to compare).
 /// Decisions:
 /// 1. The small config: decoder 4 layers, hidden 256, 8 heads / 4 KV heads; vision depth 4, hidden 128 (full attention
 ///    in blocks 1 and 3); 2 rows of 384 tokens, each with one 112×112 image (16 placeholders). Float32, one thread.
@@ -27,7 +29,8 @@ public static class ActivationCheckpointBenchmark
     public static int Run(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        int repeats = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 5;
+        bool rss = args is ["rss", ..];
+        int repeats = rss ? 2 : args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 5;
         TorchRuntime.Initialize(1);
         var config = SmallConfig();
         using var model = Qwen25VlModel.Create(config, seed: 1, ScalarType.Float32, CPU);
@@ -47,6 +50,14 @@ public static class ActivationCheckpointBenchmark
             return watch.Elapsed.TotalMilliseconds;
         }
 
+        if (rss)
+        {
+            bool on = args is [_, "on", ..];
+            for (int i = 0; i < repeats; i++) Step(on);
+            string peak = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)) ?? "VmHWM: unknown";
+            Console.WriteLine($"activation checkpointing {(on ? "on" : "off")}: {repeats} steps, peak RSS {peak["VmHWM:".Length..].Trim()}");
+            return 0;
+        }
         Step(false);
         Step(true);
         long recomputedBefore = ActivationCheckpoint.Recomputations;
