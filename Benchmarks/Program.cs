@@ -4,7 +4,7 @@ using SaEI.Benchmarks;
 // Benchmarks report ratios measured in one run on one machine (README "Benchmarks").
 // `dotnet run -c Release --project Benchmarks -- --list flat` lists them; `--filter '*Name*'` runs some.
 // Console-mode macro benchmarks run once: `-- rl-step-timing [steps] [no-eval]`, `-- sft-warm-start [default|quick]`,
-// `-- checkpoint-load [--threads 1]`, `-- qwen [generation [repeats]] [rl-step [steps]]` (tiny Qwen2.5-VL).
+// `-- checkpoint-load [--threads 1]`, `-- activation-checkpointing [repeats | rss on|off]`, `-- qwen [generation [repeats]] [rl-step [steps]]` (tiny Qwen2.5-VL).
 if (args is ["rl-step-timing", ..])
 {
     RlStepTiming.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5, !args.Contains("no-eval"));
