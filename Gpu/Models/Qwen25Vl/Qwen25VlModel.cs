@@ -60,6 +60,17 @@ public sealed class Qwen25VlModel : nn.Module
 
     internal int LayerCount => textModel.LayerCount;
 
+    /// <summary>
+    /// Recompute every decoder layer and vision block in backward instead of keeping their activations
+    /// (<see cref="ActivationCheckpoint"/>): less memory for a training step, about one more forward of compute.
+    /// Gradients are the same; generation and no_grad passes are unaffected. Default off.
+    /// </summary>
+    public bool ActivationCheckpointing
+    {
+        get => textModel.ActivationCheckpointing;
+        set => (textModel.ActivationCheckpointing, visual.ActivationCheckpointing) = (value, value);
+    }
+
     /// <summary>The vision tower, for <see cref="ModelDump"/>'s intermediates (<see cref="Qwen25VlVisionModel.ForwardWithIntermediates"/>).</summary>
     internal Qwen25VlVisionModel Visual => visual;
 

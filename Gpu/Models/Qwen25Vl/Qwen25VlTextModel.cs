@@ -13,6 +13,8 @@ namespace SaEI.Gpu.Models.Qwen25Vl;
 /// 2. Optional trace: when a dictionary is passed, each layer's output ("text.layer_out.{i}") and the final norm
 ///    ("text.final_norm") are recorded as detached copies owned by the caller (for <c>saei model dump</c>); the
 ///    compute path is the same with or without it.
+/// 3. With <see cref="ActivationCheckpointing"/> set and no KV caches (a training forward), each layer runs through
+///    <see cref="ActivationCheckpoint"/>: only its input is kept and it is recomputed in backward.
 /// </summary>
 internal sealed class Qwen25VlTextModel : nn.Module
 {
@@ -31,6 +33,9 @@ internal sealed class Qwen25VlTextModel : nn.Module
     }
 
     public int LayerCount => layers.Count;
+
+    /// <summary>Recompute each decoder layer in backward instead of keeping its activations (default off).</summary>
+    public bool ActivationCheckpointing { get; set; }
 
     /// <summary>embed_tokens.weight [V,D]: the output projection when tie_word_embeddings is set.</summary>
     public Parameter EmbeddingWeight => embedTokens.weight!;
@@ -51,7 +56,10 @@ internal sealed class Qwen25VlTextModel : nn.Module
         var (cos, sin) = MultimodalRotaryEmbedding.CosSin(positionIds, config, h.dtype);        // [N,1,T,d]
         for (int i = 0; i < layers.Count; i++)
         {
-            h = layers[i].Forward(h, cos, sin, allowed, caches?[i], offset);                     // [N,T,D]
+            var layer = layers[i];
+            h = ActivationCheckpointing && caches is null
+                ? ActivationCheckpoint.Run(layer, h, [cos, sin, allowed], (x, c) => layer.Forward(x, c[0], c[1], c[2], null, 0))
+                : layer.Forward(h, cos, sin, allowed, caches?[i], offset);                       // [N,T,D]
             Record(trace, $"text.layer_out.{i}", h);
         }
         h = norm.forward(h);

@@ -25,6 +25,8 @@ namespace SaEI.Gpu.Models.Qwen25Vl;
 /// 3. The window index, segment boundaries and rotary positions are computed on the host from the grid (integers).
 /// 4. The intermediates HF's reference dumps (patch_embed, rotary angles, window index, cu_seqlens, each block's
 ///    output) come from the same code path, <see cref="ForwardWithIntermediates"/>; <see cref="Forward"/> records none.
+/// 5. With <see cref="ActivationCheckpointing"/> set, each block runs through <see cref="ActivationCheckpoint"/>; the
+///    block's segments are rebuilt from their boundaries inside it (their index tensors die with this call's scope).
 /// </summary>
 public sealed class Qwen25VlVisionModel : nn.Module
 {
@@ -46,6 +48,9 @@ public sealed class Qwen25VlVisionModel : nn.Module
     }
 
     public Qwen25VlVisionConfig Config { get; }
+
+    /// <summary>Recompute each vision block in backward instead of keeping its activations (default off).</summary>
+    public bool ActivationCheckpointing { get; set; }
 
     /// <summary>pixel_values [ΣS_i, 3·T·p·p], grid_thw one (t,h,w) per image in patch units → [ΣS_i/merge², out_hidden].</summary>
     public Tensor Forward(Tensor pixelValues, IReadOnlyList<long[]> gridThw) => Run(pixelValues, gridThw, intermediates: null);
@@ -89,7 +94,11 @@ public sealed class Qwen25VlVisionModel : nn.Module
         var full = new VisionSegments(cuSeqlens, device);
         for (int i = 0; i < blocks.Count; i++)
         {
-            x = blocks[i].Forward(x, fullAttentionBlocks.Contains(i) ? full : windows, cos, sin);      // [S,D]
+            var (block, segments) = (blocks[i], fullAttentionBlocks.Contains(i) ? full : windows);
+            x = ActivationCheckpointing
+                ? ActivationCheckpoint.Run(block, x, [cos, sin],
+                    (h, c) => block.Forward(h, new VisionSegments(segments.Boundaries, c[0].device), c[0], c[1]))
+                : block.Forward(x, segments, cos, sin);                                                // [S,D]
             intermediates?.BlockOutputs.Add(x.MoveToOuterDisposeScope());
         }
 

@@ -5,7 +5,10 @@ using static TorchSharp.torch;
 
 namespace SaEI.Gpu.Models.Tiny;
 
-/// <summary>The Qwen2 text model ("model.*"): embed_tokens, decoder layers, final norm.</summary>
+/// <summary>
+/// The Qwen2 text model ("model.*"): embed_tokens, decoder layers, final norm. With
+/// <see cref="ActivationCheckpointing"/> set and no KV caches, each layer runs through <see cref="ActivationCheckpoint"/>.
+/// </summary>
 internal sealed class TextDecoder : nn.Module
 {
     [ComponentName(Name = "embed_tokens")] private readonly Embedding embedTokens;
@@ -23,6 +26,9 @@ internal sealed class TextDecoder : nn.Module
     }
 
     public int LayerCount => config.Layers;
+
+    /// <summary>Recompute each decoder layer in backward instead of keeping its activations (default off).</summary>
+    public bool ActivationCheckpointing { get; set; }
 
     /// <summary>Per layer, then the final norm: the devices <see cref="Place"/> chose; null while unplaced.</summary>
     private Device[]? placement;
@@ -68,7 +74,10 @@ internal sealed class TextDecoder : nn.Module
                 var device = placement[i];
                 (h, cos, sin, allowed) = (h.to(device), cos.to(device), sin.to(device), allowed.to(device));
             }
-            h = layers[i].Forward(h, cos, sin, allowed, caches?[i], offset);
+            var layer = layers[i];
+            h = ActivationCheckpointing && caches is null
+                ? ActivationCheckpoint.Run(layer, h, [cos, sin, allowed], (x, c) => layer.Forward(x, c[0], c[1], c[2], null, 0))
+                : layer.Forward(h, cos, sin, allowed, caches?[i], offset);                      // [N,T,D]
         }
         if (placement is not null) h = h.to(placement[^1]);
         return norm.forward(h).MoveToOuterDisposeScope();

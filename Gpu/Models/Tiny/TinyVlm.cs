@@ -90,6 +90,14 @@ public sealed class TinyVlm : nn.Module, IPolicyModel
 
     internal int LayerCount => textModel.LayerCount;
 
+    /// <summary>Recompute every decoder layer in backward instead of keeping its activations
+    /// (<see cref="ActivationCheckpoint"/>); the vision encoder is not checkpointed. Default off.</summary>
+    public bool ActivationCheckpointing
+    {
+        get => textModel.ActivationCheckpointing;
+        set => textModel.ActivationCheckpointing = value;
+    }
+
     /// <summary>A freshly initialised model; the same config and seed give the same weights.</summary>
     public static TinyVlm Create(TinyVlmConfig config, long seed, Device device)
     {
