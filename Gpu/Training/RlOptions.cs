@@ -127,6 +127,11 @@ public sealed record RlOptions
     /// <summary>Weight of accuracy in the overall reward (EasyR1: 0.9; format gets 1 − this).</summary>
     public double AccuracyWeight { get; init; } = 0.9;
 
+    /// <summary>Compute dtype of the policy and the reference (issue 13): f32 (default; CPU, exact tests) or bf16
+    /// (bfloat16 weights and activations, as EasyR1 runs the 7B). AdamW keeps float32 moments and a float32 master copy
+    /// of bf16 parameters either way. tiny-vlm runs in f32 only.</summary>
+    public ComputeDtype Dtype { get; init; } = ComputeDtype.F32;
+
     /// <summary>The method's perturbation (derived).</summary>
     public Perturbation Perturbation => RlMethodTraits.PerturbationOf(Method);
 
@@ -178,6 +183,7 @@ public sealed record RlOptions
         Require(ClipCovLowerBound < ClipCovUpperBound, nameof(ClipCovUpperBound), $"is {ClipCovUpperBound}; it must exceed clip_cov_lower_bound ({ClipCovLowerBound}).");
         Require(ClipCovClipLow is > 0 and <= 1, nameof(ClipCovClipLow), $"is {ClipCovClipLow}; set a value in (0, 1] (Cui et al.: 1).");
         Require(ClipCovClipHigh > 0, nameof(ClipCovClipHigh), $"is {ClipCovClipHigh}; set a positive value (Cui et al.: 1).");
+        Require(Enum.IsDefined(Dtype), nameof(Dtype), $"is {(int)Dtype}; set f32 (default) or bf16.");
         Require(AccuracyWeight is >= 0 and <= 1, nameof(AccuracyWeight), $"is {AccuracyWeight}; set a weight in [0, 1] (EasyR1: 0.9).");
         return errors;
     }

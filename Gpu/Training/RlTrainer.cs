@@ -25,6 +25,8 @@ namespace SaEI.Gpu.Training;
 /// 3. entropy/perturbed is the entropy of the perturbed responses on the image they were sampled on; when the old
 ///    pass used the clean image (NoisyRollout) one extra no-grad pass over those rows computes it.
 /// 4. The reference model is the caller's frozen copy of the initial policy (on resume: the same base model).
+/// 5. The caller loads policy and reference in the run's <c>dtype</c>; the trainer checks it (a bf16 run needs float32
+///    AdamW masters, <see cref="AdamWOptimizer"/>, and a mismatch would silently train in another precision).
 /// </summary>
 public sealed partial class RlTrainer : IDisposable
 {
@@ -49,6 +51,8 @@ public sealed partial class RlTrainer : IDisposable
             throw new ArgumentException($"kl_coefficient is {options.KlCoefficient} but no reference model was given; pass a frozen copy of the initial policy, or set kl_coefficient 0.", nameof(reference));
         if (problems.Count == 0) throw new ArgumentException("the training set is empty; pass at least one problem.", nameof(problems));
         ArgumentOutOfRangeException.ThrowIfLessThan(totalSteps, 1);
+        RequireDtype(policy, options.Dtype, nameof(policy));
+        if (options.KlCoefficient > 0) RequireDtype(reference!, options.Dtype, nameof(reference));
         this.policy = policy;
         this.reference = options.KlCoefficient > 0 ? reference : null;
         this.problems = problems;
@@ -63,6 +67,17 @@ public sealed partial class RlTrainer : IDisposable
     }
 
     public RlOptions Options { get; }
+
+    /// <summary>Refuses a model whose parameters are not all in <paramref name="dtype"/> (decision 5).</summary>
+    private static void RequireDtype(IPolicyModel model, ComputeDtype dtype, string parameterName)
+    {
+        var expected = dtype.ToScalarType();
+        foreach (var (name, parameter) in model.NamedParameters())
+            if (parameter.dtype != expected)
+                throw new ArgumentException(
+                    $"dtype is {OptionKeys.ToKey(dtype.ToString())} but {parameterName} parameter '{name}' is {parameter.dtype}; load the model with {expected} or set dtype to match it.",
+                    parameterName);
+    }
 
     /// <summary>T, the run's total RL steps (NoisyRollout annealing).</summary>
     public int TotalSteps { get; }

@@ -6,7 +6,8 @@ namespace SaEI.Gpu.Training;
 /// <summary>
 /// A trainer's whole state as files (name → bytes) for blob storage (ARCHITECTURE "Storage"):
 /// <c>model.safetensors</c> (policy weights, Hugging Face names), <c>optimizer.bin</c> (AdamW moments
-/// <c>exp_avg.{name}</c>/<c>exp_avg_sq.{name}</c>, safetensors layout) and <c>state.json</c> (<see cref="TrainingState"/>).
+/// <c>exp_avg.{name}</c>/<c>exp_avg_sq.{name}</c>, and the float32 <c>master.{name}</c> of bf16 parameters, safetensors
+/// layout; weights are stored in the run's dtype) and <c>state.json</c> (<see cref="TrainingState"/>).
 /// <see cref="RlTrainer.Restore"/> reads them back; the resumed run continues bit for bit (CPU, fixed thread count).
 /// The frozen reference model is not part of it: it is the base model, which the caller loads again.
 /// </summary>

@@ -2,6 +2,7 @@ using SaEI.Gpu.Models;
 using SaEI.Gpu.Models.Qwen25Vl;
 using SaEI.Gpu.Models.Tiny;
 using SaEI.Gpu.Tasks.Data;
+using SaEI.Gpu.Training;
 using SaEI.Grains.Sweeps;
 using static TorchSharp.torch;
 
@@ -20,8 +21,9 @@ namespace SaEI.Grains.Training;
 ///    outside the roots, lacks config.json, holds a corrupt shard, or its tokenizer does not match config.json
 ///    (the loaders' <see cref="InvalidDataException"/>s name the file and tensor); so is a folder whose config.json
 ///    is another family than model.family says.
-/// 3. Compute dtype is float32 for now. TODO(#13): take the dtype option (bfloat16 for the 7B on a GPU) here, for
-///    the policy and the reference alike.
+/// 3. The compute dtype is the run's <c>dtype</c> option (<see cref="RlOptions.Dtype"/>; f32 by default, bf16 for the
+///    7B on a GPU), for the policy and the reference alike. tiny-vlm computes in float32 only: bf16 with it is a
+///    configuration error naming the option, raised before anything is read.
 /// </summary>
 public static class ModelSource
 {
@@ -69,14 +71,16 @@ public static class ModelSource
     }
 
     /// <summary>
-    /// Opens the folder as the spec's family on <paramref name="device"/> (float32, decision 3). A folder of another
-    /// family is refused, naming its config.json.
+    /// Opens the folder as the spec's family on <paramref name="device"/> in <paramref name="dtype"/> (decision 3). A
+    /// folder of another family is refused, naming its config.json.
     /// </summary>
-    public static IPolicyModel Load(ModelSpec model, string folder, Device device)
+    public static IPolicyModel Load(ModelSpec model, string folder, Device device, ComputeDtype dtype = ComputeDtype.F32)
     {
         ArgumentNullException.ThrowIfNull(model);
-        // TODO(#13): pass the spec's compute dtype (bfloat16 on GPUs) instead of the float32 default.
-        var policy = PolicyModelFactory.Load(folder, device);
+        if (model.Family == ModelFamily.TinyVlm && dtype != ComputeDtype.F32)
+            throw new InvalidDataException(
+                $"dtype is {OptionKeys.ToKey(dtype.ToString())} but model.family {TinyVlm.FamilyName} computes in float32 only; set dtype: f32, or use a {Qwen25VlPolicy.FamilyName} model.");
+        var policy = PolicyModelFactory.Load(folder, device, dtype.ToScalarType());
         string expected = FamilyName(model.Family);
         if (policy.Info.Family == expected) return policy;
         policy.Dispose();

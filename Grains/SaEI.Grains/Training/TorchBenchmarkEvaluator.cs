@@ -29,7 +29,7 @@ public sealed class TorchBenchmarkEvaluator(
             ?? throw new ArgumentException($"benchmark '{request.Benchmark}' is neither data.test nor a data.ood entry of {request.ExperimentId}.");
         var checkpoint = await FindCheckpointAsync(request, cancellation);
         string directory = await ModelSource.LocateAsync(spec.Model, models, data, cancellation);
-        using var policy = ModelSource.Load(spec.Model, directory, TorchRuntime.ResolveDevice(options.Device));
+        using var policy = ModelSource.Load(spec.Model, directory, TorchRuntime.ResolveDevice(options.Device), run.Options.Dtype);
         TrainingCheckpoint.LoadPolicyWeights(policy, checkpoint.Files[TrainingCheckpoint.ModelFile].ToArray());
         var problems = await SpecData.LoadAsync(dataset, policy, data, cancellation);
         var result = Evaluator.Evaluate(policy, request.Benchmark, problems, SpecData.EvaluationOf(spec, run.Options.MaxNewTokens, (ulong)request.Seed));

@@ -39,9 +39,9 @@ public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models
         var (spec, rl) = await LoadRunAsync(run, cancellation);
         string modelDirectory = await ConfigureAsync(() => ModelSource.LocateAsync(spec.Model, models, data, cancellation), run, "locating the base model");
 
-        using var policy = Configure(() => ModelSource.Load(spec.Model, modelDirectory, device), run, "loading the base model");
+        using var policy = Configure(() => ModelSource.Load(spec.Model, modelDirectory, device, rl.Dtype), run, "loading the base model");
         // The KL reference is the base model again, from the same folder (and so the same checks).
-        using var reference = rl.KlCoefficient > 0 ? Configure(() => ModelSource.Load(spec.Model, modelDirectory, device), run, "loading the reference model") : null;
+        using var reference = rl.KlCoefficient > 0 ? Configure(() => ModelSource.Load(spec.Model, modelDirectory, device, rl.Dtype), run, "loading the reference model") : null;
         var plan = Node(() => ModelPlacement.Apply(policy, devices), run, devices);
         if (reference is not null) ModelPlacement.Apply(reference, devices);
         context.Logger.LogInformation("Run {RunId}: model stages on {Plan}", run.RunId, ModelPlacement.Describe(plan, policy.Stages));

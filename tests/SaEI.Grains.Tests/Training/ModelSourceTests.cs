@@ -2,6 +2,7 @@ using SaEI.Gpu.Models.Tiny;
 using SaEI.Gpu.Runtime;
 using SaEI.Gpu.Tasks.Data;
 using SaEI.Gpu.Tests.Training;
+using SaEI.Gpu.Training;
 using SaEI.Grains.Sweeps;
 using SaEI.Grains.Training;
 using SaEI.Grains.Workers;
@@ -70,5 +71,20 @@ public sealed class ModelSourceTests : IDisposable
         Assert.Contains("tokenizer.json puts <|image_pad|> at id", tokenizer.Message, StringComparison.Ordinal);
         Assert.Contains(foreign, tokenizer.Message, StringComparison.Ordinal);
         Assert.True(FailureClassifier.IsConfiguration(tokenizer));
+    }
+
+    [Fact]
+    public void The_dtype_option_loads_qwen_in_bf16_and_is_refused_for_tiny_vlm_before_reading_the_folder()
+    {
+        string folder = TinyQwenFolder.Write(Path.Combine(root, "qwen"));
+        using (var policy = ModelSource.Load(Qwen, folder, CPU, ComputeDtype.Bf16))
+            Assert.All(policy.NamedParameters(), p => Assert.Equal(ScalarType.BFloat16, p.Parameter.dtype));
+        using (var policy = ModelSource.Load(Qwen, folder, CPU))
+            Assert.All(policy.NamedParameters(), p => Assert.Equal(ScalarType.Float32, p.Parameter.dtype));
+
+        var tiny = new ModelSpec(ModelFamily.TinyVlm, null, "unused");
+        var error = Assert.Throws<InvalidDataException>(() => ModelSource.Load(tiny, Path.Combine(root, "absent"), CPU, ComputeDtype.Bf16));
+        Assert.Equal("dtype is bf16 but model.family tiny-vlm computes in float32 only; set dtype: f32, or use a qwen2.5-vl model.", error.Message);
+        Assert.True(FailureClassifier.IsConfiguration(error));
     }
 }

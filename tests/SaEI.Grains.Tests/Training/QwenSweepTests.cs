@@ -80,6 +80,27 @@ public sealed class QwenSweepTests(QwenSweepInputs inputs) : IAsyncLifetime, ICl
     }
 
     [Fact, Trait("Category", "Slow")]
+    public async Task A_bf16_qwen_run_trains_in_bfloat16_and_checkpoints_float32_master_weights()
+    {
+        // dtype: bf16 reaches the executor's model load (issue 13): the checkpoint stores BF16 weights and F32 masters.
+        var (model, train, test) = (inputs.Model, inputs.Train, inputs.Test);
+        await StartClusterAsync<EveryWorkerSilo>(1);
+        string experiment = $"q-{Guid.NewGuid():N}"[..14];
+        var run = await RunAloneAsync(experiment, Spec(experiment, model, train, test, seeds: "[1]", steps: 2, methods: "{ saei: { dtype: bf16 } }", ood: false));
+        var status = await WaitAsync(run, s => s.State.IsTerminal(), "the bf16 run ended");
+        Assert.True(status.State == RunState.Completed, $"{status.State}: {string.Join(" | ", status.Failures)}");
+
+        var blobs = ResilientBlobStore.Connect(Azurite.ConnectionString, StorageNames.DataContainer);
+        var last = (await new CheckpointStore(blobs, TimeProvider.System).TryLoadAsync(experiment, status.RunId, 2)).Checkpoint;
+        Assert.NotNull(last);
+        static string Header(byte[] file) => System.Text.Encoding.UTF8.GetString(file, 8, (int)BitConverter.ToUInt64(file, 0));
+        string weights = Header(last.Files[TrainingCheckpoint.ModelFile].ToArray());
+        Assert.Contains("\"dtype\":\"BF16\"", weights, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"dtype\":\"F32\"", weights, StringComparison.Ordinal);
+        Assert.Contains("\"master.lm_head.weight\":{\"dtype\":\"F32\"", Header(last.Files[TrainingCheckpoint.OptimizerFile].ToArray()), StringComparison.Ordinal);
+    }
+
+    [Fact, Trait("Category", "Slow")]
     public async Task A_qwen_run_handed_back_by_a_stopped_worker_resumes_on_a_new_silo_with_the_weights_of_an_uninterrupted_run()
     {
         var (model, train, test) = (inputs.Model, inputs.Train, inputs.Test);
