@@ -52,6 +52,12 @@ public interface IPolicyModel : IDisposable
     /// </summary>
     Tensor Forward(ImageBatch images, Tensor inputIds, Tensor attentionMask);
 
+    /// <summary>
+    /// Recompute each decoder layer (and vision block, where the model has them) in backward instead of keeping its
+    /// activations (<see cref="ActivationCheckpoint"/>): less memory for long responses, the same gradients. Default off.
+    /// </summary>
+    bool ActivationCheckpointing { get; set; }
+
     /// <summary>Switches dropout-like behaviour; generation and log-prob passes use eval mode.</summary>
     void SetTraining(bool training);
 

@@ -63,6 +63,7 @@ public sealed partial class RlTrainer : IDisposable
         cursor = new PromptCursor(problems.Count, generators.DataSeed);
         optimizer = new AdamWOptimizer(policy.NamedParameters(), options.LearningRate, options.Beta1, options.Beta2, options.WeightDecay);
         policy.SetTraining(false);
+        policy.ActivationCheckpointing = options.ActivationCheckpointing;
         if (this.reference is not null) Freeze(this.reference);
     }
 

@@ -98,6 +98,12 @@ public sealed class Qwen25VlPolicy : IPolicyModel
 
     public void SetTraining(bool training) => Model.train(training);
 
+    public bool ActivationCheckpointing
+    {
+        get => Model.ActivationCheckpointing;
+        set => Model.ActivationCheckpointing = value;
+    }
+
     public IDecodingSession StartDecoding(ImageBatch images, Tensor inputIds, Tensor attentionMask, int maxNewTokens) =>
         Model.StartDecoding(images, inputIds, attentionMask, maxNewTokens);
 

@@ -34,6 +34,12 @@ internal sealed class NativeSizeTinyVlm(TinyVlm model) : IPolicyModel
 
     public void SetTraining(bool training) => Model.SetTraining(training);
 
+    public bool ActivationCheckpointing
+    {
+        get => Model.ActivationCheckpointing;
+        set => Model.ActivationCheckpointing = value;
+    }
+
     public IDecodingSession StartDecoding(ImageBatch images, Tensor inputIds, Tensor attentionMask, int maxNewTokens) =>
         Model.StartDecoding(images, inputIds, attentionMask, maxNewTokens);
 
