@@ -10,8 +10,8 @@ namespace SaEI.Gpu.Training;
 /// 1. Available memory: an explicit setting wins; otherwise on CPU /proc/meminfo's MemAvailable (Linux); a device
 ///    whose memory is unknown (CUDA until the device reports it) is not checked.
 /// 2. The fixes are ranked by the bytes they save on the device that does not fit, each re-estimated with the plan:
-///    activation checkpointing, moving the reference off the device, halving micro_batch_responses, halving
-///    prompts_per_step; "add a device" always comes last.
+///    activation checkpointing, moving the reference off the device, micro_batch_responses and prompts_per_step
+///    halved until the device fits (or 1); a fix that does not close the gap alone says so; "add a device" comes last.
 /// </summary>
 public static class MemoryPlanCheck
 {
@@ -24,9 +24,11 @@ public static class MemoryPlanCheck
         {
             var device = estimate.Devices[i];
             if (availableBytes(device.Device) is not { } available || device.PeakBytes <= available) continue;
-            var fixes = Fixes(estimate.Inputs, i, device.PeakBytes)
+            long excess = device.PeakBytes - available;
+            var fixes = Fixes(estimate.Inputs, i, device.PeakBytes, available)
                 .Where(f => f.Saved > 0).OrderByDescending(f => f.Saved)
-                .Select(f => $"{f.Text} (saves {MemoryPlan.Format(f.Saved)})").Append("add a device");
+                .Select(f => $"{f.Text} (saves {MemoryPlan.Format(f.Saved)}{(f.Saved >= excess ? "" : ", not enough alone")})")
+                .Append("add a device");
             return $"needs {MemoryPlan.Format(device.PeakBytes)} on {device.Device}, {MemoryPlan.Format(available)} available: " +
                    string.Join(" or ", fixes) + $". Estimate: {device}.";
         }
@@ -51,20 +53,33 @@ public static class MemoryPlanCheck
     public static long? AvailableBytes(string device, long? configured) =>
         configured ?? (device == "cpu" ? CpuAvailableBytes() : null);
 
-    private static IEnumerable<(string Text, long Saved)> Fixes(MemoryPlanInputs inputs, int deviceIndex, long peak)
+    private static IEnumerable<(string Text, long Saved)> Fixes(MemoryPlanInputs inputs, int deviceIndex, long peak, long available)
     {
-        long Saved(MemoryPlanInputs changed)
+        long PeakOf(MemoryPlanInputs changed)
         {
             var devices = MemoryPlan.Estimate(changed).Devices;
-            return deviceIndex < devices.Count ? peak - devices[deviceIndex].PeakBytes : 0;
+            return deviceIndex < devices.Count ? devices[deviceIndex].PeakBytes : 0;
         }
         if (!inputs.ActivationCheckpointing)
-            yield return ("enable activation checkpointing", Saved(inputs with { ActivationCheckpointing = true }));
+            yield return ("enable activation checkpointing", peak - PeakOf(inputs with { ActivationCheckpointing = true }));
         if (deviceIndex == 0 && inputs.Reference == ReferencePlacement.SameDevice)
-            yield return ("put the reference model on another device or the CPU", Saved(inputs with { Reference = ReferencePlacement.OtherDevice }));
-        if (inputs.MicroBatchRows > 1)
-            yield return ($"set micro_batch_responses {inputs.MicroBatchRows / 2}", Saved(inputs with { MicroBatchRows = inputs.MicroBatchRows / 2 }));
-        if (inputs.PromptsPerStep > 1)
-            yield return ($"set prompts_per_step {inputs.PromptsPerStep / 2}", Saved(inputs with { PromptsPerStep = inputs.PromptsPerStep / 2 }));
+            yield return ("put the reference model on another device or the CPU", peak - PeakOf(inputs with { Reference = ReferencePlacement.OtherDevice }));
+        // Halve a batch size until the device fits (or it reaches 1): the largest value that fits, or the best there is.
+        int microBatch = Halved(inputs.MicroBatchRows, m => PeakOf(inputs with { MicroBatchRows = m }) <= available);
+        if (microBatch < inputs.MicroBatchRows)
+            yield return ($"set micro_batch_responses {microBatch}", peak - PeakOf(inputs with { MicroBatchRows = microBatch }));
+        int prompts = Halved(inputs.PromptsPerStep, b => PeakOf(inputs with { PromptsPerStep = b }) <= available);
+        if (prompts < inputs.PromptsPerStep)
+            yield return ($"set prompts_per_step {prompts} (and mini_batch_prompts to divide it)", peak - PeakOf(inputs with { PromptsPerStep = prompts }));
+    }
+
+    private static int Halved(int value, Func<int, bool> fits)
+    {
+        while (value > 1)
+        {
+            value /= 2;
+            if (fits(value)) break;
+        }
+        return value;
     }
 }
