@@ -59,7 +59,8 @@ public static class SweepValidateCommand
         var (model, source) = SweepMemoryEstimate.ResolveModel(spec, path, modelConfig);
         Console.WriteLine(model is null
             ? $"memory plan: {source}"
-            : $"memory plan from {source}: {model.Parameters:N0} parameters; {SweepMemoryEstimate.ImageSide}×{SweepMemoryEstimate.ImageSide} images, {SweepMemoryEstimate.PromptTextTokens} prompt text tokens");
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"memory plan from {source}: {model.Parameters:N0} parameters; {SweepMemoryEstimate.ImageSide}×{SweepMemoryEstimate.ImageSide} images, {SweepMemoryEstimate.PromptTextTokens} prompt text tokens"));
         foreach (var run in runs)
         {
             Console.WriteLine($"  {run.RunId,-40} {run.Method,-16} {run.ConfigLabel,-32} seed {run.Seed}");
