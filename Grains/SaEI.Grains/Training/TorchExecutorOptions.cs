@@ -20,6 +20,12 @@ public sealed class TorchExecutorOptions
     /// </summary>
     public string? ModelCache { get; set; }
 
+    /// <summary>
+    /// Memory one device may use, in GiB, for the memory plan's refusal (<see cref="MemoryPlanGate"/>). Default 0:
+    /// MemAvailable from /proc/meminfo on the CPU; CUDA devices are not checked until set (e.g. 80 for an H100).
+    /// </summary>
+    public double AvailableMemoryGiB { get; set; }
+
     /// <summary>Image pairs (clean, perturbed) kept per checkpoint for inspection and the demo's Fig. 5.</summary>
     public int ImagePairsPerCheckpoint { get; set; } = 2;
 }

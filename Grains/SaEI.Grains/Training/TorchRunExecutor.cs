@@ -47,6 +47,10 @@ public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models
         context.Logger.LogInformation("Run {RunId}: model stages on {Plan}", run.RunId, ModelPlacement.Describe(plan, policy.Stages));
         var train = await ConfigureAsync(() => SpecData.LoadAsync(spec.Data.Train, policy, data, cancellation), run, "loading data.train");
         var test = await ConfigureAsync(() => SpecData.LoadAsync(spec.Data.Test, policy, data, cancellation), run, "loading data.test");
+        // Before any step: a run whose memory plan does not fit this node is a configuration failure (MemoryPlanGate).
+        var memory = Configure(() => MemoryPlanGate.Estimate(modelDirectory, policy, rl, train, reference is not null), run, "planning memory");
+        context.Logger.LogInformation("Run {RunId}: memory plan {Estimate}", run.RunId, memory.Policy);
+        MemoryPlanGate.ThrowIfTooLarge(memory, run.RunId, options.AvailableMemoryGiB, devices.Count);
 
         var restored = await context.Checkpoints.LoadLatestAsync(cancellation);
         if (restored is { Step: 0 }) restored = null;

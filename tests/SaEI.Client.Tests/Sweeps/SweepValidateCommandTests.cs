@@ -34,6 +34,18 @@ public sealed class SweepValidateCommandTests
     }
 
     [Fact]
+    public async Task Runs_of_the_7B_paper_spec_print_a_memory_plan_without_loading_the_model()
+    {
+        var (code, output, _) = await RunAsync("sweep", "validate", Path.Combine(RepositoryPaths.Root, "examples", "paper-geometry3k.yaml"), "--runs", "--available", "141");
+        Assert.Equal(0, code);
+        Assert.Contains("memory plan from ", output, StringComparison.Ordinal);
+        Assert.Contains("qwen25vl-7b.json (model folder not on this machine): 8,292,166,656 parameters", output, StringComparison.Ordinal);
+        Assert.Matches(@"\n    memory [0-9.]+ GiB on cuda:0 \(.*weights 15\.4 GiB.*\); [0-9.]+ GiB with activation checkpointing", output);
+        Assert.Contains("does not fit: needs ", output, StringComparison.Ordinal);
+        Assert.Contains("141.0 GiB available: ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_invalid_spec_lists_each_problem_with_file_line_and_key_and_exits_1()
     {
         string path = Path.Combine(Path.GetTempPath(), $"saei-spec-{Guid.NewGuid():N}.yaml");
