@@ -10,8 +10,9 @@ namespace SaEI.Client.Commands;
 /// loaded). The config is, in order: <c>--model-config FILE</c>; config.json in the spec's <c>model.path</c> when
 /// that folder is on this machine; for Qwen2.5-VL, <c>models/qwen25vl-{N}b.json</c> beside the spec, N read from
 /// the folder name (…Qwen2.5-VL-7B-Instruct → qwen25vl-7b.json); for tiny-vlm without a folder, the default config.
-/// Decisions (until the dtype and checkpointing options reach RlOptions, issue 13):
-/// 1. Qwen2.5-VL is planned in bf16 with a float32 master copy on cuda:0; TinyVlm in float32 on the CPU.
+/// Decisions:
+/// 1. The run's dtype option sets the parameter bytes (bf16 adds a float32 master copy); Qwen2.5-VL is planned on
+///    cuda:0, TinyVlm on the CPU.
 /// 2. Images are 512×512 before the model's resize (EasyR1's min_pixels 262144) and prompts 128 text tokens.
 /// 3. Each run prints its peak without and with activation checkpointing; with <c>--available GIB</c> a run that
 ///    does not fit prints the refusal the trainer would give.
@@ -42,7 +43,7 @@ public static partial class SweepMemoryEstimate
     {
         bool tiny = model.Family == TinyVlm.FamilyName;
         return MemoryPlanInputs.For(model, options, PromptTextTokens, ImageSide,
-            parameterBytes: tiny ? 4 : 2, masterCopy: !tiny, activationCheckpointing: checkpointing, device: tiny ? "cpu" : "cuda:0");
+            parameterBytes: options.Dtype == ComputeDtype.Bf16 ? 2 : 4, activationCheckpointing: checkpointing, device: tiny ? "cpu" : "cuda:0");
     }
 
     /// <summary>One line per run: "memory 612.3 GiB on cuda:0 (… ), 540.0 GiB with activation checkpointing".</summary>

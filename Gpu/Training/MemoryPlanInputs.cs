@@ -67,21 +67,24 @@ public sealed record MemoryPlanInputs
     /// <summary>T = Tp + Tr.</summary>
     public long SequenceTokens => PromptTokens + MaxNewTokens;
 
-    /// <summary>The plan inputs of a run's options (kl_coefficient 0 → no reference).</summary>
+    /// <summary>
+    /// The plan inputs of a run's options (kl_coefficient 0 → no reference; dtype bf16 → a float32 master copy;
+    /// activation_checkpointing from the options unless overridden).
+    /// </summary>
     public static MemoryPlanInputs For(MemoryPlanModel model, RlOptions options, int promptTextTokens, int imageSide,
-        int parameterBytes = 4, bool masterCopy = false, bool activationCheckpointing = false,
+        int parameterBytes = 4, bool? masterCopy = null, bool? activationCheckpointing = null,
         ReferencePlacement reference = ReferencePlacement.SameDevice, string device = "cpu")
     {
         ArgumentNullException.ThrowIfNull(options);
         return new MemoryPlanInputs
         {
-            Model = model, ParameterBytes = parameterBytes, MasterCopy = masterCopy,
+            Model = model, ParameterBytes = parameterBytes, MasterCopy = masterCopy ?? options.Dtype == ComputeDtype.Bf16,
             Reference = options.KlCoefficient > 0 ? reference : ReferencePlacement.None,
             PromptsPerStep = options.PromptsPerStep, GroupSize = options.GroupSize,
             ResponsesPerGeneration = Math.Max(options.CleanResponses, options.PerturbedResponses),
             Perturbs = options.Perturbation != Perturbation.None, PromptTextTokens = promptTextTokens, ImageSide = imageSide,
             MaxNewTokens = options.MaxNewTokens, MicroBatchRows = options.MicroBatchResponses,
-            ActivationCheckpointing = activationCheckpointing, Device = device,
+            ActivationCheckpointing = activationCheckpointing ?? options.ActivationCheckpointing, Device = device,
         };
     }
 }

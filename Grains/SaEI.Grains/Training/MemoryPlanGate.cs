@@ -14,8 +14,7 @@ namespace SaEI.Grains.Training;
 /// 1. Inputs come from what the executor has loaded: the model folder's config.json, the parameters' element size
 ///    (so a bf16 policy is planned in bf16), the reference when loaded (on the policy's devices), the run's options,
 ///    the training set's largest image side and longest prompt text (the first <see cref="SampledProblems"/>).
-/// 2. A float32 master copy and activation checkpointing are planned as absent. TODO(#13): take them from the run's
-///    options once RlOptions has them.
+/// 2. The float32 master copy (dtype bf16) and activation checkpointing come from the run's options.
 /// 3. Available memory: <see cref="TorchExecutorOptions.AvailableMemoryGiB"/> per device when set, else
 ///    MemAvailable for the CPU; a CUDA device without the setting is not checked (TODO(#13): ask the device).
 ///    A model sharded over k devices is checked against k times one device's budget (the plan puts every stage on the
