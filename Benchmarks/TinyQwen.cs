@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using SaEI.Gpu.Models;
 using SaEI.Gpu.Models.Qwen25Vl;
@@ -14,36 +13,18 @@ namespace SaEI.Benchmarks;
 /// <summary>
 /// The tiny random Qwen2.5-VL the Qwen benchmarks run: the layout of the reference case A (../shared/qwen25vl/A:
 /// decoder 2 layers, hidden 48, 4 heads / 2 KV heads, mrope [2,2,2]; vision tower depth 4, hidden 32, window 56,
-/// full attention in blocks 1 and 3; vocab 300) with a byte-level tokenizer whose special tokens sit at case A's ids,
-/// and synthetic counting problems whose images are resized to fixed multiples of 28 (so smart resize keeps them).
+/// full attention in blocks 1 and 3; vocab 300) with the byte-level tokenizer `saei model init` writes (special tokens
+/// at case A's ids, <see cref="Qwen25VlTinyTokenizer"/>), and synthetic counting problems whose images are resized to fixed multiples of 28 (so smart resize keeps them).
 /// Decisions:
 /// 1. The config is written here, not read from the shared folder: the benchmark runs from any checkout.
-/// 2. The tokenizer's only merges are digit pairs, which Qwen's pre-tokeniser never forms, so every prompt byte is one token: the EasyR1 prompt is a few hundred tokens
-///    plus the image's placeholders, the long-prompt/short-model regime where the KV cache and the shared prompt
-///    matter most.
+/// 2. The tokenizer has no merges, so every prompt byte is one token: the EasyR1 prompt is a few hundred tokens plus
+///    the image's placeholders, the long-prompt/short-model regime where the KV cache and the shared prompt matter
+///    most. Ids a random model samples beyond the tokenizer decode to nothing.
 /// 3. Weights are float32 with initializer_range 0.02 (Hugging Face's init): near-uniform next-token distributions,
 ///    so rows rarely stop early and every step decodes close to max_new_tokens.
 /// </summary>
 public static class TinyQwen
 {
-    /// <summary>Case A's special-token ids (config.json): image_token_id 290, vision start/end 288/289, eos 298.</summary>
-    public static readonly Dictionary<string, int> SpecialTokens = new()
-    {
-        [QwenChatTokenizer.VisionStart] = 288, [QwenChatTokenizer.VisionEnd] = 289, [QwenChatTokenizer.ImagePad] = 290,
-        [QwenChatTokenizer.ImStart] = 296, [QwenChatTokenizer.EndOfText] = 297, [QwenChatTokenizer.ImEnd] = 298,
-        // Qwen's other special tokens fill the remaining free ids, so every id the model can sample decodes.
-        ["<|video_pad|>"] = 291, ["<|object_ref_start|>"] = 292, ["<|object_ref_end|>"] = 293, ["<|box_start|>"] = 294,
-        ["<|box_end|>"] = 295, ["<|vision_pad|>"] = 299,
-    };
-
-    /// <summary>
-    /// 32 digit-pair merges at ids 256..287: they fill the vocabulary between the bytes and the special tokens (a
-    /// random model samples every id, and decoding needs each to be a token) without changing any prompt's tokens,
-    /// because Qwen's pre-tokeniser splits digits one by one.
-    /// </summary>
-    private static readonly (string, string)[] DigitMerges =
-        [.. Enumerable.Range(0, 32).Select(i => ((i / 10).ToString(CultureInfo.InvariantCulture), (i % 10).ToString(CultureInfo.InvariantCulture)))];
-
     /// <summary>The default mixed sizes (width × height), each a multiple of the 28-pixel merge block.</summary>
     public static readonly ImageSize[] MixedSizes = [new(Height: 84, Width: 56), new(Height: 56, Width: 84), new(Height: 112, Width: 112)];
 
@@ -73,9 +54,9 @@ public static class TinyQwen
         string folder = Directory.CreateTempSubdirectory("saei-bench-tokenizer-").FullName;
         try
         {
-            string file = Path.Combine(folder, TokenizerJsonFile.FileName);
-            TinyTokenizerJsonWriter.Write(file, SpecialTokens, DigitMerges);
-            return Qwen25VlPolicy.Create(Config(), QwenChatTokenizer.Load(file), seed, ScalarType.Float32, device ?? CPU);
+            var config = Config();
+            string file = Qwen25VlTinyTokenizer.Write(config, folder, "tiny Qwen2.5-VL benchmark config");
+            return Qwen25VlPolicy.Create(config, QwenChatTokenizer.Load(file), seed, ScalarType.Float32, device ?? CPU);
         }
         finally
         {

@@ -78,7 +78,6 @@ public static class ModelCommand
     private static int InitQwen(VerbArguments arguments, string configPath, string directory, long seed, TextWriter output)
     {
         var config = Qwen25VlConfig.Load(configPath);
-        Qwen25VlTinyTokenizer.SpecialTokenIds(config, configPath);              // refuse a too-small vocabulary before writing
         var options = new Qwen25VlRandomCheckpointOptions { Seed = seed, DType = DType(arguments) ?? ScalarType.Float32 };
         if (arguments.Option("--max-shard-mb") is { } text)
         {
@@ -86,8 +85,7 @@ public static class ModelCommand
                 throw new UserFacingException($"option '--max-shard-mb' is '{text}'; give a positive size in MB (fractions allowed, e.g. 0.2).");
             options = options with { MaxShardBytes = (long)(megabytes * 1_000_000) };
         }
-        var files = Qwen25VlRandomCheckpoint.Write(configPath, directory, options).ToList();
-        files.Add(Qwen25VlTinyTokenizer.Write(config, directory, configPath));
+        var files = Qwen25VlRandomCheckpoint.WriteWithTokenizer(configPath, directory, options);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"saei model init: {directory}: qwen2.5-vl, {Qwen25VlTensorTable.ParameterCount(config):N0} parameters, seed {seed}, {files.Count} files ({string.Join(", ", files.Select(Path.GetFileName))})"));
         return 0;

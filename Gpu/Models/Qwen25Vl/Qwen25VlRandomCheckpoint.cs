@@ -45,6 +45,18 @@ public static class Qwen25VlRandomCheckpoint
         return WriteFiles(config, directory, options ?? new());
     }
 
+    /// <summary>
+    /// A whole policy folder (<c>saei model init</c>, tests, benchmarks): <see cref="Write(string, string, Qwen25VlRandomCheckpointOptions?)"/>
+    /// plus the byte-level tokenizer.json of <see cref="Qwen25VlTinyTokenizer"/> at the config's ids, so
+    /// <see cref="Qwen25VlPolicy.Load"/> opens it. A config the tokenizer cannot serve is refused before a file is written.
+    /// </summary>
+    public static IReadOnlyList<string> WriteWithTokenizer(string configPath, string directory, Qwen25VlRandomCheckpointOptions? options = null)
+    {
+        var config = Qwen25VlConfig.Load(configPath);
+        Qwen25VlTinyTokenizer.SpecialTokenIds(config, configPath);
+        return [.. Write(configPath, directory, options), Qwen25VlTinyTokenizer.Write(config, directory, configPath)];
+    }
+
     /// <summary>Writes config.json from <paramref name="config"/>, then the rest of the folder.</summary>
     public static IReadOnlyList<string> Write(Qwen25VlConfig config, string directory, Qwen25VlRandomCheckpointOptions? options = null)
     {

@@ -5,7 +5,6 @@ using SaEI.Gpu.Models.Tiny;
 using SaEI.Gpu.Runtime;
 using SaEI.Gpu.Tasks.Data;
 using SaEI.Gpu.Tasks.Images;
-using SaEI.Gpu.Tokenization;
 using SaEI.Gpu.Training;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
@@ -88,8 +87,7 @@ public sealed class MemoryPlanRssTests(ITestOutputHelper output) : IDisposable
         Directory.CreateDirectory(folder);
         string configPath = Path.Combine(folder, "config.json");
         File.WriteAllText(configPath, json);
-        Qwen25VlRandomCheckpoint.Write(configPath, folder, new Qwen25VlRandomCheckpointOptions { Seed = 7, DType = ScalarType.Float32 });
-        TinyTokenizerJsonWriter.Write(Path.Combine(folder, TokenizerJsonFile.FileName), TinyQwenFolder.SpecialTokens);
+        Qwen25VlRandomCheckpoint.WriteWithTokenizer(configPath, folder, new Qwen25VlRandomCheckpointOptions { Seed = 7, DType = ScalarType.Float32 });
         return (() => Qwen25VlPolicy.Load(folder, CPU), MemoryPlanModel.FromConfigFile(folder), options, Problems(64, 112));
     }
 
