@@ -76,7 +76,8 @@ public static class SiloConfiguration
         var services = silo.Services;
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => ResilientBlobStore.Connect(connectionString, StorageNames.DataContainer, time: sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton(sp => new CheckpointStore(sp.GetRequiredService<ResilientBlobStore>(), sp.GetRequiredService<TimeProvider>()));
+        var checkpointOptions = configuration?.GetSection(CheckpointStoreOptions.Section).Get<CheckpointStoreOptions>();
+        services.TryAddSingleton(sp => new CheckpointStore(sp.GetRequiredService<ResilientBlobStore>(), sp.GetRequiredService<TimeProvider>(), checkpointOptions));
         services.TryAddSingleton(sp => new MetricsLog(sp.GetRequiredService<ResilientBlobStore>()));
         services.TryAddSingleton<ICheckpointBackend, BlobCheckpointBackend>();
         services.TryAddSingleton<SimulatedFaults>();

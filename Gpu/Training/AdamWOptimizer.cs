@@ -140,6 +140,39 @@ public sealed class AdamWOptimizer : IDisposable
         StepCount = step;
     }
 
+    /// <summary>
+    /// The live state tensors under <see cref="ExportState"/>'s names, without copies, for streamed checkpoints: a
+    /// writer reads them one at a time; a reader fills them in place, then calls <see cref="CompleteImport"/>.
+    /// </summary>
+    internal IReadOnlyList<KeyValuePair<string, Tensor>> StateTensors()
+    {
+        var tensors = new List<KeyValuePair<string, Tensor>>();
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            tensors.Add(new($"exp_avg.{parameters[i].Name}", firstMoments[i]));
+            tensors.Add(new($"exp_avg_sq.{parameters[i].Name}", secondMoments[i]));
+            if (masters[i] is { } master) tensors.Add(new($"master.{parameters[i].Name}", master));
+        }
+        return tensors;
+    }
+
+    /// <summary>The error for a state tensor an optimizer file lacks (<see cref="ImportState"/>'s wording).</summary>
+    internal string MissingStateMessage(string name)
+    {
+        int index = parameters.ToList().FindIndex(p => name == $"master.{p.Name}");
+        return index < 0 ? $"optimizer state lacks tensor '{name}'"
+            : $"optimizer state lacks tensor '{name}', the float32 master copy of a {parameters[index].Parameter.dtype} parameter; it was written by a float32 run: resume it with dtype f32.";
+    }
+
+    /// <summary>After <see cref="StateTensors"/> were filled in place: rounds each master into its parameter and sets the step.</summary>
+    internal void CompleteImport(long step)
+    {
+        using var noGrad = no_grad();
+        for (int i = 0; i < parameters.Count; i++)
+            if (masters[i] is { } master) parameters[i].Parameter.copy_(master);
+        StepCount = step;
+    }
+
     private static bool NeedsMaster(Tensor parameter) => parameter.dtype is ScalarType.BFloat16 or ScalarType.Float16;
 
     private static ScalarType StateDtype(Tensor parameter) => NeedsMaster(parameter) ? ScalarType.Float32 : parameter.dtype;

@@ -1,6 +1,4 @@
 using System.Buffers.Binary;
-using System.Text;
-using System.Text.Json.Nodes;
 using SaEI.Gpu.Checkpoints;
 using static TorchSharp.torch;
 
@@ -8,8 +6,9 @@ namespace SaEI.Gpu.Training;
 
 /// <summary>
 /// Named tensors ⇄ the bytes of a safetensors file (Hugging Face format: u64 little-endian header length, a JSON
-/// header {name: {dtype, shape, data_offsets}}, then the raw little-endian data), in memory, so checkpoints go to
-/// blob storage without touching a file system. Files written here load with TorchSharp.PyBridge and Python.
+/// header {name: {dtype, shape, data_offsets}}, then the raw little-endian data), in memory, for small tensor sets
+/// (tests, model dumps); checkpoints are streamed to files (<see cref="SafetensorsStreams"/>, the same layout).
+/// Files written here load with TorchSharp.PyBridge and Python.
 /// Decisions:
 /// 1. Tensors are written in ordinal name order; their bytes are copied exactly (bit-for-bit round trip).
 /// 2. Reading validates the header before touching data with the checkpoint loader's checks
@@ -18,31 +17,13 @@ namespace SaEI.Gpu.Training;
 /// </summary>
 public static class SafetensorsBytes
 {
+    /// <summary>The whole file as bytes, for small tensor sets (tests, dumps): larger ones go through
+    /// <see cref="SafetensorsStreams"/> to a file.</summary>
     public static byte[] Write(IEnumerable<KeyValuePair<string, Tensor>> tensors)
     {
-        ArgumentNullException.ThrowIfNull(tensors);
-        var header = new JsonObject();
-        var data = new MemoryStream();
-        foreach (var (name, tensor) in tensors.OrderBy(t => t.Key, StringComparer.Ordinal))
-        {
-            if (!SafetensorsDType.TryFrom(tensor.dtype, out var type))
-                throw new ArgumentException($"tensor '{name}' has dtype {tensor.dtype}, which safetensors checkpoints here do not support.", nameof(tensors));
-            using var cpu = tensor.detach().cpu().contiguous();
-            byte[] bytes = cpu.bytes.ToArray();
-            header[name] = new JsonObject
-            {
-                ["dtype"] = type.Name,
-                ["shape"] = new JsonArray([.. tensor.shape.Select(d => (JsonNode)d)]),
-                ["data_offsets"] = new JsonArray(data.Length, data.Length + bytes.Length),
-            };
-            data.Write(bytes);
-        }
-        byte[] json = Encoding.UTF8.GetBytes(header.ToJsonString());
-        var file = new byte[8 + json.Length + data.Length];
-        BinaryPrimitives.WriteUInt64LittleEndian(file, (ulong)json.Length);
-        json.CopyTo(file, 8);
-        data.GetBuffer().AsSpan(0, (int)data.Length).CopyTo(file.AsSpan(8 + json.Length));
-        return file;
+        using var stream = new MemoryStream();
+        SafetensorsStreams.Write(stream, tensors);
+        return stream.ToArray();
     }
 
     /// <summary>The tensors of a safetensors file (CPU); <paramref name="fileName"/> names the file in errors.</summary>

@@ -29,6 +29,10 @@ public sealed record RunDescriptor
     /// <summary>A checkpoint is committed every this many steps and at the end.</summary>
     [Id(6)] public required int CheckpointEvery { get; init; }
 
+    /// <summary>Checkpoints kept per run after a newer one is committed (spec <c>checkpoint.keep_last</c>), plus the
+    /// best in-domain one; null keeps every checkpoint.</summary>
+    [Id(11)] public int? KeepLast { get; init; }
+
     /// <summary>The in-domain test set is evaluated every this many steps (and at the end).</summary>
     [Id(7)] public required int EvalEvery { get; init; }
 

@@ -24,6 +24,7 @@ public static class RunDescriptors
             Seed = run.Seed,
             Steps = run.Steps,
             CheckpointEvery = Math.Max(1, run.CheckpointEvery),
+            KeepLast = run.KeepLast,
             EvalEvery = Math.Max(1, run.EvalEvery),
             MaxFailures = run.MaxFailures,
             Options = new Dictionary<string, string>(options),

@@ -34,6 +34,13 @@ public sealed record BlobStoreOptions
     /// <summary>How long an open circuit fails calls fast before letting one probe through. Default 15 s.</summary>
     public TimeSpan BreakDuration { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>Bytes of one block of a streamed file transfer (Put Block / ranged Get Blob). Default 8 MiB: large
+    /// enough for throughput, small enough that a retried block costs little. Allowed 64 KiB..256 MiB.</summary>
+    public int TransferBlockBytes { get; init; } = 8 << 20;
+
+    /// <summary>Blocks of one file in flight at once; memory per transfer is (this + 1) blocks. Default 4.</summary>
+    public int TransferConcurrency { get; init; } = 4;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming every out-of-range setting and what to set.</summary>
     public BlobStoreOptions ThrowIfInvalid()
     {
@@ -46,6 +53,8 @@ public sealed record BlobStoreOptions
         if (BreakerMinimumThroughput < 2) errors.Add($"{nameof(BreakerMinimumThroughput)} is {BreakerMinimumThroughput}; set at least 2 (default 10).");
         if (BreakerSamplingDuration < TimeSpan.FromMilliseconds(500)) errors.Add($"{nameof(BreakerSamplingDuration)} is {BreakerSamplingDuration}; set at least 500 ms (default 30 s).");
         if (BreakDuration < TimeSpan.FromMilliseconds(500)) errors.Add($"{nameof(BreakDuration)} is {BreakDuration}; set at least 500 ms (default 15 s).");
+        if (TransferBlockBytes is < 64 << 10 or > 256 << 20) errors.Add($"{nameof(TransferBlockBytes)} is {TransferBlockBytes}; set 64 KiB..256 MiB (default 8 MiB).");
+        if (TransferConcurrency is < 1 or > 64) errors.Add($"{nameof(TransferConcurrency)} is {TransferConcurrency}; set 1..64 (default 4).");
         return errors.Count == 0 ? this : throw new ArgumentException("invalid blob store options: " + string.Join(" ", errors));
     }
 }

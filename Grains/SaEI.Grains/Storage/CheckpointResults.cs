@@ -19,18 +19,37 @@ public sealed record SkippedCheckpoint(int Step, string Reason)
     public override string ToString() => $"{BlobPaths.StepName(Step)}: {Reason}";
 }
 
-/// <summary>A checkpoint whose manifest exists and whose every file matched its SHA-256.</summary>
-public sealed record LoadedCheckpoint(CheckpointManifest Manifest, IReadOnlyDictionary<string, BinaryData> Files)
+/// <summary>
+/// A checkpoint whose manifest exists and whose every file matched its size and SHA-256, downloaded into a local
+/// staging folder (<see cref="CheckpointStaging"/>); the caller reads the files from there. Disposing deletes it.
+/// </summary>
+public sealed class LoadedCheckpoint(CheckpointManifest manifest, StagingFolder folder) : IDisposable
 {
+    public CheckpointManifest Manifest { get; } = manifest;
+
     public int Step => Manifest.Step;
+
+    /// <summary>The local folder that holds the files.</summary>
+    public StagingFolder Folder { get; } = folder;
+
+    /// <summary>The local path of one of the checkpoint's files.</summary>
+    public string PathOf(string name) => Manifest.Files.ContainsKey(name)
+        ? Folder.PathOf(name)
+        : throw new ArgumentException($"checkpoint {BlobPaths.StepName(Step)} has no file '{name}' (it has: " +
+                                      $"{string.Join(", ", Manifest.Files.Keys.Order(StringComparer.Ordinal))}).", nameof(name));
+
+    public void Dispose() => Folder.Dispose();
 }
 
 /// <summary>
 /// The newest intact checkpoint (null when none) and the newer ones skipped on the way, newest first, so the caller
 /// can log "checkpoint step-000040 is corrupt (model.safetensors SHA-256 mismatch); resuming from step-000020".
 /// </summary>
-public sealed record CheckpointLoadResult(LoadedCheckpoint? Checkpoint, IReadOnlyList<SkippedCheckpoint> Skipped)
+public sealed record CheckpointLoadResult(LoadedCheckpoint? Checkpoint, IReadOnlyList<SkippedCheckpoint> Skipped) : IDisposable
 {
+    /// <summary>Deletes the checkpoint's local folder.</summary>
+    public void Dispose() => Checkpoint?.Dispose();
+
     public bool Found => Checkpoint is not null;
 
     /// <summary>One line for the log, e.g. "checkpoint step-000040 is not usable (model.safetensors SHA-256 mismatch);
@@ -42,10 +61,17 @@ public sealed record CheckpointLoadResult(LoadedCheckpoint? Checkpoint, IReadOnl
     }
 }
 
-/// <summary>Checkpoint settings.</summary>
+/// <summary>Checkpoint settings ("Saei:Checkpoints").</summary>
 public sealed record CheckpointStoreOptions
 {
-    /// <summary>Re-download every file after upload and compare SHA-256 (costs a second transfer). Default false: the
-    /// upload is MD5-validated by the service and its size and stored MD5 are re-read instead.</summary>
+    /// <summary>Configuration section.</summary>
+    public const string Section = "Saei:Checkpoints";
+
+    /// <summary>Root of the local staging folders (<see cref="CheckpointStaging"/>); default
+    /// <see cref="CheckpointStaging.DefaultRoot"/>.</summary>
+    public string? StagingDirectory { get; init; }
+
+    /// <summary>Re-download every file after upload and compare SHA-256 (costs a second transfer). Default false: every
+    /// block is MD5-validated by the service on upload and the committed size is re-read instead.</summary>
     public bool VerifyByDownload { get; init; }
 }

@@ -22,10 +22,12 @@ namespace SaEI.Grains.Storage;
 ///    neither retry nor count as breaker failures.
 /// 3. A conditional write retried after a lost response may answer Conflict although the first attempt succeeded;
 ///    callers that need exactly-once re-read and compare (see <see cref="CheckpointStore"/>).
-/// 4. When retries run out or the circuit is open, <see cref="BlobStoreUnavailableException"/> names the operation,
+/// 4. Large files move in blocks (<see cref="UploadFileAsync"/>, <see cref="DownloadFileAsync"/>), each block its
+///    own attempt, so a failure retries one block, not the file.
+/// 5. When retries run out or the circuit is open, <see cref="BlobStoreUnavailableException"/> names the operation,
 ///    the path, the attempts and what to check.
 /// </summary>
-public sealed class ResilientBlobStore
+public sealed partial class ResilientBlobStore
 {
     private readonly BlobContainerClient container;
     private readonly ResiliencePipeline pipeline;

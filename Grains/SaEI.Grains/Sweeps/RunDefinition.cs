@@ -32,5 +32,8 @@ public sealed record RunDefinition
 
     public required int EvalEvery { get; init; }
     public required int CheckpointEvery { get; init; }
+
+    /// <summary>Spec <c>checkpoint.keep_last</c>: checkpoints kept besides the best in-domain one; null keeps all.</summary>
+    public int? KeepLast { get; init; }
     public required int MaxFailures { get; init; }
 }

@@ -57,6 +57,7 @@ public static class SweepExpansion
                         ResolvedConfig = resolved,
                         EvalEvery = spec.Eval.Every,
                         CheckpointEvery = spec.Checkpoint.Every,
+                        KeepLast = spec.Checkpoint.KeepLast,
                         MaxFailures = spec.MaxFailures,
                     });
                 }

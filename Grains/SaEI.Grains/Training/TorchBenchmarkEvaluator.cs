@@ -13,6 +13,7 @@ namespace SaEI.Grains.Training;
 /// the base model's architecture and scores pass@1 on the named benchmark (the spec's test or ood data set) with the
 /// spec's evaluation settings. Decision: when that step has no intact checkpoint (eval and checkpoint schedules
 /// differ, or the checkpoint is corrupt) the newest intact checkpoint at or before it is used, and the log says so.
+/// Only model.safetensors is downloaded (into a local staging folder, deleted after loading) and read streamed.
 /// </summary>
 public sealed class TorchBenchmarkEvaluator(
     ResilientBlobStore blobs, CheckpointStore checkpoints, ModelStore models, TorchExecutorOptions options, DataOptions data, ILogger<TorchBenchmarkEvaluator> logger)
@@ -27,24 +28,27 @@ public sealed class TorchBenchmarkEvaluator(
             ?? throw new ArgumentException($"run {request.RunId} is not part of experiment {request.ExperimentId}.");
         var dataset = SpecData.Find(spec, request.Benchmark)
             ?? throw new ArgumentException($"benchmark '{request.Benchmark}' is neither data.test nor a data.ood entry of {request.ExperimentId}.");
-        var checkpoint = await FindCheckpointAsync(request, cancellation);
+        using var checkpoint = await FindCheckpointAsync(request, cancellation);
         string directory = await ModelSource.LocateAsync(spec.Model, models, data, cancellation);
         using var policy = ModelSource.Load(spec.Model, directory, TorchRuntime.ResolveDevice(options.Device), run.Options.Dtype);
-        TrainingCheckpoint.LoadPolicyWeights(policy, checkpoint.Files[TrainingCheckpoint.ModelFile].ToArray());
+        TrainingCheckpoint.LoadPolicyWeights(policy, checkpoint.PathOf(TrainingCheckpoint.ModelFile));
         var problems = await SpecData.LoadAsync(dataset, policy, data, cancellation);
         var result = Evaluator.Evaluate(policy, request.Benchmark, problems, SpecData.EvaluationOf(spec, run.Options.MaxNewTokens, (ulong)request.Seed));
         logger.LogInformation("Run {RunId} step {Step}: {Summary}", request.RunId, checkpoint.Manifest.Step, result.Summary());
         return (result.Overall.Pass1, result.Overall.Problems * result.Overall.SamplesPerProblem);
     }
 
+    /// <summary>Evaluation needs the weights only: the optimizer state (twice their size) is not downloaded.</summary>
+    private static readonly string[] WeightsOnly = [TrainingCheckpoint.ModelFile];
+
     private async Task<LoadedCheckpoint> FindCheckpointAsync(EvaluationRequest request, CancellationToken cancellation)
     {
-        var exact = await checkpoints.TryLoadAsync(request.ExperimentId, request.RunId, request.Step, cancellation);
+        var exact = await checkpoints.TryLoadAsync(request.ExperimentId, request.RunId, request.Step, WeightsOnly, cancellation);
         if (exact.Checkpoint is { } checkpoint) return checkpoint;
         var steps = await checkpoints.ListStepsAsync(request.ExperimentId, request.RunId, cancellation);
         foreach (int step in steps.Where(s => s < request.Step).OrderDescending())
         {
-            var earlier = await checkpoints.TryLoadAsync(request.ExperimentId, request.RunId, step, cancellation);
+            var earlier = await checkpoints.TryLoadAsync(request.ExperimentId, request.RunId, step, WeightsOnly, cancellation);
             if (earlier.Checkpoint is { } usable)
             {
                 logger.LogWarning("Run {RunId}: no intact checkpoint at step {Step}; evaluating step {Used} instead", request.RunId, request.Step, step);

@@ -1,8 +1,11 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using SaEI.Gpu.Evaluation;
+using SaEI.Gpu.Models;
 using SaEI.Gpu.Runtime;
+using SaEI.Gpu.Tasks.Data;
 using SaEI.Gpu.Tasks.Images;
 using SaEI.Gpu.Training;
 using SaEI.Grains.Runs;
@@ -22,11 +25,13 @@ namespace SaEI.Grains.Training;
 /// 2. Failures are classified: a non-finite loss or metric → numeric; a bad model, data or option → configuration
 ///    (never retried; <see cref="FailureClassifier"/>); anything else (storage, process) → infrastructure (retried by
 ///    the run grain). Data is read only from the silo's data roots, within its limits (<see cref="DataOptions"/>).
-/// 3. The final weights returned are model.safetensors of the last checkpoint (bit-identity checks hash them).
+/// 3. The final weights' SHA-256 is that of model.safetensors of the last checkpoint (bit-identity checks use it).
 /// 4. The base model is <c>model.base</c> from blob storage or <c>model.path</c>, a local folder within the data roots
 ///    (tiny-vlm or qwen2.5-vl; <see cref="ModelSource"/>); the KL reference loads the same folder.
 /// 5. The model's stages go on the worker's devices by <see cref="ShardPlan"/> (<see cref="ModelPlacement"/>); a device
 ///    the node cannot use is an infrastructure failure naming the setting to fix.
+/// 6. Checkpoints are local folders in transit (<see cref="IRunCheckpoints.Stage"/>): written and read tensor by
+///    tensor, uploaded and downloaded in blocks, so no checkpoint file is ever one array in memory.
 /// </summary>
 public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models, TorchExecutorOptions options, DataOptions data) : IRunExecutor
 {
@@ -52,17 +57,9 @@ public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models
         context.Logger.LogInformation("Run {RunId}: memory plan {Estimate}", run.RunId, memory.Policy);
         MemoryPlanGate.ThrowIfTooLarge(memory, run.RunId, options.AvailableMemoryGiB, devices.Count);
 
-        var restored = await context.Checkpoints.LoadLatestAsync(cancellation);
-        if (restored is { Step: 0 }) restored = null;
-        foreach (string note in restored?.Skipped ?? []) context.Logger.LogWarning("Run {RunId}: {Note}", run.RunId, note);
-        using var trainer = restored is null
-            ? new RlTrainer(policy, reference, rl, train, run.Steps, (ulong)run.Seed)
-            : Configure(() => RlTrainer.Restore(restored.Files, policy, reference, train), run, "restoring the checkpoint");
-        if (restored is not null)
-            context.Logger.LogInformation("Run {RunId} resumes after step {Step} (epoch {Epoch})", run.RunId, restored.Step, context.Epoch);
-
-        IReadOnlyDictionary<string, byte[]> lastFiles = restored?.Files ?? new Dictionary<string, byte[]>();
-        for (int step = (restored?.Step ?? 0) + 1; step <= run.Steps; step++)
+        var (trainer, start, finalWeights) = await RestoreAsync(context, policy, reference, rl, train, cancellation);
+        using var owned = trainer;
+        for (int step = start; step <= run.Steps; step++)
         {
             cancellation.ThrowIfCancellationRequested();
             // The step number travels beside the metrics, not among them (metrics.jsonl reserves "step").
@@ -78,12 +75,40 @@ public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models
             await context.Progress.ReportAsync(step, metrics, cancellation);
             if (step % run.CheckpointEvery == 0 || step == run.Steps)
             {
-                lastFiles = TrainingCheckpoint.Write(trainer);
-                await context.Checkpoints.CommitAsync(step, lastFiles, cancellation);
+                // The checkpoint is written into a local folder, tensor by tensor, and uploaded from there (decision 6).
+                using var staged = context.Checkpoints.Stage(step);
+                TrainingCheckpoint.WriteTo(trainer, staged.Path);
+                await context.Checkpoints.CommitAsync(step, staged, cancellation);
+                if (step == run.Steps) finalWeights = await Sha256Async(staged.PathOf(TrainingCheckpoint.ModelFile), cancellation);
                 await WriteSamplesAsync(run, step, trainer, cancellation);
             }
         }
-        return new RunExecutionResult(run.Steps, lastFiles.TryGetValue(TrainingCheckpoint.ModelFile, out var weights) ? weights : []);
+        return new RunExecutionResult(run.Steps, finalWeights ?? "");
+    }
+
+    /// <summary>
+    /// A fresh trainer, or one restored from the newest intact checkpoint (downloaded into a local folder, read, and
+    /// deleted at once), with the first step to run and, when the checkpoint is the last step's, its weights' SHA-256.
+    /// </summary>
+    private static async Task<(RlTrainer Trainer, int Start, string? FinalWeights)> RestoreAsync(RunExecutionContext context,
+        IPolicyModel policy, IPolicyModel? reference, RlOptions rl, IReadOnlyList<VisualProblem> train, CancellationToken cancellation)
+    {
+        var run = context.Run;
+        using var restored = await context.Checkpoints.LoadLatestAsync(cancellation);
+        foreach (string note in restored?.Skipped ?? []) context.Logger.LogWarning("Run {RunId}: {Note}", run.RunId, note);
+        if (restored is not { Step: > 0 }) return (new RlTrainer(policy, reference, rl, train, run.Steps, (ulong)run.Seed), 1, null);
+        string? finalWeights = restored.Step >= run.Steps
+            ? await Sha256Async(TrainingCheckpoint.Require(restored.Directory, TrainingCheckpoint.ModelFile), cancellation)
+            : null;
+        var trainer = Configure(() => RlTrainer.Restore(restored.Directory, policy, reference, train), run, "restoring the checkpoint");
+        context.Logger.LogInformation("Run {RunId} resumes after step {Step} (epoch {Epoch})", run.RunId, restored.Step, context.Epoch);
+        return (trainer, restored.Step + 1, finalWeights);
+    }
+
+    private static async Task<string> Sha256Async(string path, CancellationToken cancellation)
+    {
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+        return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellation));
     }
 
     /// <summary>The stored spec and the run's resolved options.</summary>

@@ -15,5 +15,6 @@ public interface IRunExecutor
 
 /// <summary>The result of an attempt that ran every step.</summary>
 /// <param name="FinalStep">The last step executed (= Steps).</param>
-/// <param name="FinalWeights">The final weights' bytes (or a digest of them) whose SHA-256 is recorded for bit-identity checks.</param>
-public sealed record RunExecutionResult(int FinalStep, byte[] FinalWeights);
+/// <param name="FinalWeightsSha256">SHA-256 (lower-case hex) of the final weights' bytes (the torch executor: the last
+/// checkpoint's model.safetensors), recorded for bit-identity checks.</param>
+public sealed record RunExecutionResult(int FinalStep, string FinalWeightsSha256);

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SaEI.Grains.Runs;
@@ -194,7 +193,7 @@ public sealed class LocalWorker(
         try
         {
             var result = await executor.ExecuteAsync(context, cancellation.Token);
-            var outcome = new RunOutcome(result.FinalStep, Convert.ToHexStringLower(SHA256.HashData(result.FinalWeights)));
+            var outcome = new RunOutcome(result.FinalStep, result.FinalWeightsSha256);
             report = () => ReportAsync(() => run.CompleteAsync(epoch, outcome));
         }
         catch (RunFencedException)

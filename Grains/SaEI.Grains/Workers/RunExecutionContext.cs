@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using SaEI.Grains.Runs;
+using SaEI.Grains.Storage;
 
 namespace SaEI.Grains.Workers;
 
@@ -35,21 +36,44 @@ public interface IRunProgress
     Task ReportAsync(int step, IReadOnlyDictionary<string, double> metrics, CancellationToken cancellation);
 }
 
-/// <summary>The checkpoints of one run as the executor sees them (files by name; the store adds the manifest).</summary>
+/// <summary>The checkpoints of one run as the executor sees them: local folders of files (the store adds the manifest).</summary>
 public interface IRunCheckpoints
 {
-    /// <summary>The newest intact checkpoint (checksums verified), or null when none; tells the run grain where the attempt resumes.</summary>
+    /// <summary>The newest intact checkpoint (checksums verified) in a local folder, or null when none; tells the run
+    /// grain where the attempt resumes. Dispose it once read (its folder is deleted).</summary>
     Task<RestoredCheckpoint?> LoadLatestAsync(CancellationToken cancellation);
 
+    /// <summary>A new, empty local folder for the files of <paramref name="step"/>'s checkpoint; dispose it after the commit.</summary>
+    StagingFolder Stage(int step);
+
     /// <summary>
-    /// Commits the checkpoint of <paramref name="step"/> (files first, manifest last). Throws
-    /// <see cref="RunFencedException"/> when the epoch is stale; a step already committed is skipped (false).
+    /// Commits the files of <paramref name="files"/> as the checkpoint of <paramref name="step"/> (files first,
+    /// manifest last). Throws <see cref="RunFencedException"/> when the epoch is stale; a step already committed is
+    /// skipped (false).
     /// </summary>
-    Task<bool> CommitAsync(int step, IReadOnlyDictionary<string, byte[]> files, CancellationToken cancellation);
+    Task<bool> CommitAsync(int step, StagingFolder files, CancellationToken cancellation);
 }
 
-/// <summary>A verified checkpoint: its step, its files, and notes on newer checkpoints skipped as corrupt.</summary>
-public sealed record RestoredCheckpoint(int Step, IReadOnlyDictionary<string, byte[]> Files, IReadOnlyList<string> Skipped);
+/// <summary>
+/// A verified checkpoint: its step, the local folder holding its files (null when every checkpoint was skipped:
+/// <see cref="Step"/> is then 0), and notes on newer checkpoints skipped as corrupt. Disposing deletes the folder.
+/// </summary>
+public sealed class RestoredCheckpoint(int step, StagingFolder? folder, IReadOnlyList<string> skipped) : IDisposable
+{
+    public int Step { get; } = step;
+
+    public StagingFolder? Folder { get; } = folder;
+
+    public IReadOnlyList<string> Skipped { get; } = skipped;
+
+    /// <summary>The folder's path; throws when there is no checkpoint.</summary>
+    public string Directory => Folder?.Path ?? throw new InvalidOperationException("no intact checkpoint was restored (step 0).");
+
+    /// <summary>The local path of one file of the checkpoint.</summary>
+    public string PathOf(string name) => Path.Combine(Directory, Ids.Require(name, "checkpoint file"));
+
+    public void Dispose() => Folder?.Dispose();
+}
 
 /// <summary>Thrown to an executor whose epoch is stale: the run was reassigned or cancelled. Stop without committing.</summary>
 public sealed class RunFencedException(string runId, long epoch)

@@ -1,17 +1,20 @@
 using SaEI.Grains.Runs;
+using SaEI.Grains.Storage;
 
 namespace SaEI.Grains.Workers;
 
 /// <summary>
 /// One attempt's view of its run grain: progress reports and checkpoint commits, each fenced by the attempt's epoch.
 /// A commit is authorised by the run grain before the upload and confirmed after it, so a fenced worker never
-/// commits and a step committed once is skipped on a retry.
+/// commits and a step committed once is skipped on a retry. After a confirmed commit, older checkpoints beyond the
+/// run's keep_last are deleted (never the best in-domain one: each manifest records its step's in-domain accuracy).
 /// </summary>
 public sealed class RunSession(IRunGrain run, RunAssignment assignment, ICheckpointBackend backend) : IRunProgress, IRunCheckpoints
 {
     private RunDescriptor Run => assignment.Run;
 
     private readonly List<(int Step, IReadOnlyDictionary<string, double> Values)> unwrittenMetrics = [];
+    private readonly Dictionary<int, double> inDomainAccuracy = [];
 
     /// <summary>The last step this attempt reported (for failure records).</summary>
     public int LastStep { get; private set; }
@@ -22,6 +25,7 @@ public sealed class RunSession(IRunGrain run, RunAssignment assignment, ICheckpo
         ThrowIfFenced(verdict);
         LastStep = step;
         unwrittenMetrics.Add((step, metrics));
+        if (metrics.TryGetValue(MetricNames.Accuracy, out double accuracy)) inDomainAccuracy[step] = accuracy;
     }
 
     public async Task<RestoredCheckpoint?> LoadLatestAsync(CancellationToken cancellation)
@@ -33,7 +37,9 @@ public sealed class RunSession(IRunGrain run, RunAssignment assignment, ICheckpo
         return loaded;
     }
 
-    public async Task<bool> CommitAsync(int step, IReadOnlyDictionary<string, byte[]> files, CancellationToken cancellation)
+    public StagingFolder Stage(int step) => backend.CreateStaging(Run, step);
+
+    public async Task<bool> CommitAsync(int step, StagingFolder files, CancellationToken cancellation)
     {
         var verdict = await CallAsync(() => run.AuthorizeCommitAsync(assignment.Epoch, step), cancellation);
         ThrowIfFenced(verdict);
@@ -42,10 +48,12 @@ public sealed class RunSession(IRunGrain run, RunAssignment assignment, ICheckpo
         var metrics = unwrittenMetrics.ToList();
         await GrainCallResilience.Pipeline.ExecuteAsync(async token => await backend.AppendMetricsAsync(Run, metrics, token), cancellation);
         unwrittenMetrics.Clear();
-        await GrainCallResilience.Pipeline.ExecuteAsync(async token => await backend.CommitAsync(Run, step, files, token), cancellation);
+        double? accuracy = inDomainAccuracy.TryGetValue(step, out double value) ? value : null;
+        await GrainCallResilience.Pipeline.ExecuteAsync(async token => await backend.CommitAsync(Run, step, files, accuracy, token), cancellation);
         // Once the manifest is written the checkpoint exists: confirm it even if the attempt is being stopped, so the
         // run grain's record matches storage (the confirm is still fenced by the epoch).
         ThrowIfFenced(await CallAsync(() => run.ConfirmCommitAsync(assignment.Epoch, step), CancellationToken.None));
+        await GrainCallResilience.Pipeline.ExecuteAsync(async token => await backend.ApplyRetentionAsync(Run, token), cancellation);
         return true;
     }
 

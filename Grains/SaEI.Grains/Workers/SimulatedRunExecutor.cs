@@ -36,12 +36,16 @@ public sealed class SimulatedRunExecutor(SimulatedExecutorOptions options, Simul
     {
         var run = context.Run;
         TimeSpan stepDuration = StepDuration(run);
-        var loaded = await context.Checkpoints.LoadLatestAsync(cancellation);
-        if (loaded is { Step: 0 }) loaded = null; // every checkpoint was corrupt: start over
-        byte[] weights = loaded is null ? InitialWeights(run) : loaded.Files[WeightsFile];
-        int start = (loaded?.Step ?? 0) + 1;
-        if (loaded is not null)
-            context.Logger.LogInformation("Run {RunId} resumes from step {Step} (epoch {Epoch})", run.RunId, loaded.Step, context.Epoch);
+        byte[] weights;
+        int start;
+        using (var loaded = await context.Checkpoints.LoadLatestAsync(cancellation))
+        {
+            bool resumes = loaded is { Step: > 0 }; // step 0: every checkpoint was corrupt, start over
+            weights = resumes ? await File.ReadAllBytesAsync(loaded!.PathOf(WeightsFile), cancellation) : InitialWeights(run);
+            start = (resumes ? loaded!.Step : 0) + 1;
+            if (resumes)
+                context.Logger.LogInformation("Run {RunId} resumes from step {Step} (epoch {Epoch})", run.RunId, loaded!.Step, context.Epoch);
+        }
         var clock = new StepClock();
         for (int step = start; step <= run.Steps; step++)
         {
@@ -52,9 +56,14 @@ public sealed class SimulatedRunExecutor(SimulatedExecutorOptions options, Simul
             bool evaluates = step % run.EvalEvery == 0 || step == run.Steps;
             await context.Progress.ReportAsync(step, SimulatedMetrics.At(run, step, evaluates), cancellation);
             if (step % run.CheckpointEvery == 0 || step == run.Steps)
-                await context.Checkpoints.CommitAsync(step, Files(weights, step), cancellation);
+            {
+                using var staged = context.Checkpoints.Stage(step);
+                await File.WriteAllBytesAsync(staged.PathOf(WeightsFile), weights, cancellation);
+                await File.WriteAllTextAsync(staged.PathOf(StateFile), $"{{\"step\":{step}}}", cancellation);
+                await context.Checkpoints.CommitAsync(step, staged, cancellation);
+            }
         }
-        return new RunExecutionResult(run.Steps, weights);
+        return new RunExecutionResult(run.Steps, Convert.ToHexStringLower(SHA256.HashData(weights)));
     }
 
     /// <summary>The weights of an uninterrupted run after <paramref name="steps"/> steps (the reference in tests).</summary>
@@ -75,12 +84,6 @@ public sealed class SimulatedRunExecutor(SimulatedExecutorOptions options, Simul
         BitConverter.TryWriteBytes(input.AsSpan(weights.Length), step);
         return SHA512.HashData(input);
     }
-
-    private static Dictionary<string, byte[]> Files(byte[] weights, int step) => new()
-    {
-        [WeightsFile] = weights,
-        [StateFile] = Encoding.UTF8.GetBytes($"{{\"step\":{step}}}"),
-    };
 
     private TimeSpan StepDuration(RunDescriptor run) =>
         run.Options.TryGetValue(StepMillisecondsKey, out string? text) && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double ms)
