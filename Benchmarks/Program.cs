@@ -5,7 +5,8 @@ using SaEI.Benchmarks;
 // `dotnet run -c Release --project Benchmarks -- --list flat` lists them; `--filter '*Name*'` runs some.
 // Console-mode macro benchmarks run once: `-- rl-step-timing [steps] [no-eval]`, `-- sft-warm-start [default|quick]`,
 // `-- checkpoint-load [--threads 1]`, `-- activation-checkpointing [repeats | rss on|off]`,
-// `-- qwen [generation [repeats]] [rl-step [steps]]` (tiny Qwen2.5-VL), `-- device-check [--device cuda|cpu]` (infra/device-check.sh).
+// `-- qwen [generation [repeats]] [rl-step [steps]]` (tiny Qwen2.5-VL), `-- device-check [--device cuda|cpu]` (infra/device-check.sh),
+// `-- checkpoint-blob [GB]` (streamed checkpoint through Azurite vs local disk).
 if (args is ["rl-step-timing", ..])
 {
     RlStepTiming.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5, !args.Contains("no-eval"));
@@ -16,5 +17,7 @@ if (args.Length > 0 && args[0] == CheckpointLoadBenchmark.Verb) return Checkpoin
 if (args.Length > 0 && args[0] == ActivationCheckpointBenchmark.Verb) return ActivationCheckpointBenchmark.Run(args[1..]);
 if (args.Length > 0 && args[0] == QwenBenchmarks.Verb) return QwenBenchmarks.Run(args[1..]);
 if (args.Length > 0 && args[0] == DeviceCheck.Verb) return DeviceCheck.Run(args[1..]);
+if (args.Length > 0 && args[0] == CheckpointBlobBenchmark.Verb) return CheckpointBlobBenchmark.Run(args[1..]);
+if (args.Length > 1 && args[0] == CheckpointBlobBenchmark.ChildVerb) return CheckpointBlobBenchmark.Child(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

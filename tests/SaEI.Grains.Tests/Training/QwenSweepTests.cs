@@ -60,9 +60,9 @@ public sealed class QwenSweepTests(QwenSweepInputs inputs) : IAsyncLifetime, ICl
             Assert.True(run.Benchmarks.ContainsKey("geo-ood"), $"{run.RunId} was not scored on the out-of-domain set");
 
             // The last checkpoint holds the Qwen parameters under their Hugging Face names and is the run's final weights.
-            var last = (await checkpoints.TryLoadAsync(experiment, run.RunId, 2)).Checkpoint;
+            using var last = (await checkpoints.TryLoadAsync(experiment, run.RunId, 2)).Checkpoint;
             Assert.NotNull(last);
-            byte[] weights = last.Files[TrainingCheckpoint.ModelFile].ToArray();
+            byte[] weights = await File.ReadAllBytesAsync(last.PathOf(TrainingCheckpoint.ModelFile));
             Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(weights)), run.FinalWeightsSha256);
             string header = System.Text.Encoding.UTF8.GetString(weights, 8, (int)BitConverter.ToUInt64(weights, 0));
             Assert.Contains("\"visual.patch_embed.proj.weight\"", header, StringComparison.Ordinal);
@@ -91,13 +91,17 @@ public sealed class QwenSweepTests(QwenSweepInputs inputs) : IAsyncLifetime, ICl
         Assert.True(status.State == RunState.Completed, $"{status.State}: {string.Join(" | ", status.Failures)}");
 
         var blobs = ResilientBlobStore.Connect(Azurite.ConnectionString, StorageNames.DataContainer);
-        var last = (await new CheckpointStore(blobs, TimeProvider.System).TryLoadAsync(experiment, status.RunId, 2)).Checkpoint;
+        using var last = (await new CheckpointStore(blobs, TimeProvider.System).TryLoadAsync(experiment, status.RunId, 2)).Checkpoint;
         Assert.NotNull(last);
-        static string Header(byte[] file) => System.Text.Encoding.UTF8.GetString(file, 8, (int)BitConverter.ToUInt64(file, 0));
-        string weights = Header(last.Files[TrainingCheckpoint.ModelFile].ToArray());
+        static string Header(string path)
+        {
+            byte[] file = File.ReadAllBytes(path);
+            return System.Text.Encoding.UTF8.GetString(file, 8, (int)BitConverter.ToUInt64(file, 0));
+        }
+        string weights = Header(last.PathOf(TrainingCheckpoint.ModelFile));
         Assert.Contains("\"dtype\":\"BF16\"", weights, StringComparison.Ordinal);
         Assert.DoesNotContain("\"dtype\":\"F32\"", weights, StringComparison.Ordinal);
-        Assert.Contains("\"master.lm_head.weight\":{\"dtype\":\"F32\"", Header(last.Files[TrainingCheckpoint.OptimizerFile].ToArray()), StringComparison.Ordinal);
+        Assert.Contains("\"master.lm_head.weight\":{\"dtype\":\"F32\"", Header(last.PathOf(TrainingCheckpoint.OptimizerFile)), StringComparison.Ordinal);
     }
 
     [Fact, Trait("Category", "Slow")]
