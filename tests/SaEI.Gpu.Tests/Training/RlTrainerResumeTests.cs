@@ -54,6 +54,50 @@ public sealed class RlTrainerResumeTests
     }
 
     [Fact]
+    public void A_checkpoint_streamed_into_a_folder_has_the_same_bytes_and_resumes_from_the_folder_bit_for_bit()
+    {
+        var problems = Problems(3);
+        var options = Options(RlMethod.Saei);
+        using var straightPolicy = Model();
+        using var straightReference = Model();
+        using var straight = new RlTrainer(straightPolicy, straightReference, options, problems, Steps, seed: 5);
+        for (int i = 0; i < Steps; i++) straight.Step();
+
+        string folder = Directory.CreateTempSubdirectory("saei-ckpt-test-").FullName;
+        try
+        {
+            using (var firstPolicy = Model())
+            using (var firstReference = Model())
+            using (var first = new RlTrainer(firstPolicy, firstReference, options, problems, Steps, seed: 5))
+            {
+                for (int i = 0; i < Steps / 2; i++) first.Step();
+                TrainingCheckpoint.WriteTo(first, folder);
+                // The streamed files are the bytes the in-memory writer makes (one layout, tensor by tensor).
+                foreach (var (name, bytes) in TrainingCheckpoint.Write(first))
+                    Assert.Equal(bytes, File.ReadAllBytes(Path.Combine(folder, name)));
+            }
+            using var freshPolicy = Model(seed: 99);
+            using var freshReference = Model();
+            using var resumed = RlTrainer.Restore(folder, freshPolicy, freshReference, problems);
+            for (int i = 0; i < Steps / 2; i++) resumed.Step();
+            var expected = straightPolicy.NamedParameters();
+            var actual = freshPolicy.NamedParameters();
+            for (int i = 0; i < expected.Count; i++)
+                Assert.True(expected[i].Parameter.eq(actual[i].Parameter).all().item<bool>(), $"parameter {expected[i].Name} differs after resume");
+            Assert.Equal(TrainingCheckpoint.Write(straight)["optimizer.bin"], TrainingCheckpoint.Write(resumed)["optimizer.bin"]);
+
+            File.Delete(Path.Combine(folder, "optimizer.bin"));
+            using var another = Model();
+            var missing = Assert.Throws<InvalidDataException>(() => RlTrainer.Restore(folder, another, freshReference, problems));
+            Assert.Contains("checkpoint lacks 'optimizer.bin' (has: model.safetensors, state.json)", missing.Message);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_checkpoint_missing_a_file_or_made_on_other_data_is_refused_by_name()
     {
         var problems = Problems(3);

@@ -176,7 +176,7 @@ public sealed class CheckpointStoreTests
             Assert.Equal("step-000040: model.safetensors SHA-256 mismatch", skipped.ToString());
             Assert.Equal("checkpoint step-000040 is not usable (model.safetensors SHA-256 mismatch); resuming from step-000020", loaded.Describe());
             // The corrupt download was deleted; only the loaded checkpoint's folder is left.
-            Assert.Equal([loaded.Checkpoint.Folder.Path], Directory.GetDirectories(store.Staging.Root).Where(d => !d.Contains("-test-", StringComparison.Ordinal)));
+            Assert.Equal([loaded.Checkpoint.Folder.Path], Directory.GetDirectories(store.Staging.Root).Where(d => !Path.GetFileName(d).Contains("-test-", StringComparison.Ordinal)));
         }
         finally
         {
