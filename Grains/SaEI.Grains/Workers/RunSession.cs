@@ -31,8 +31,16 @@ public sealed class RunSession(IRunGrain run, RunAssignment assignment, ICheckpo
     public async Task<RestoredCheckpoint?> LoadLatestAsync(CancellationToken cancellation)
     {
         var loaded = await GrainCallResilience.Pipeline.ExecuteAsync(async token => await backend.LoadLatestIntactAsync(Run, token), cancellation);
-        var verdict = await CallAsync(() => run.ReportResumeAsync(assignment.Epoch, loaded?.Step ?? 0, loaded?.Skipped ?? []), cancellation);
-        ThrowIfFenced(verdict);
+        try
+        {
+            var verdict = await CallAsync(() => run.ReportResumeAsync(assignment.Epoch, loaded?.Step ?? 0, loaded?.Skipped ?? []), cancellation);
+            ThrowIfFenced(verdict);
+        }
+        catch
+        {
+            loaded?.Dispose(); // the local copy is deleted when this attempt stops before handing it over
+            throw;
+        }
         LastStep = loaded?.Step ?? 0;
         return loaded;
     }
