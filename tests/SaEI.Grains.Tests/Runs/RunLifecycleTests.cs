@@ -161,6 +161,7 @@ public sealed class RunLifecycleTests(OrchestrationCluster fixture)
         Assert.Contains(run.Notes, n => n.Contains("step-000006", StringComparison.Ordinal) && n.Contains("skipped", StringComparison.Ordinal));
         Assert.Contains(run.Notes, n => n.Contains("resumed from the checkpoint of step 3", StringComparison.Ordinal));
         Assert.Equal(Sha(run, 9), run.FinalWeightsSha256);
-        Assert.Equal(9, (await checkpoints.TryLoadLatestIntactAsync(experiment, run.RunId)).Checkpoint!.Step);
+        using var latest = await checkpoints.TryLoadLatestIntactAsync(experiment, run.RunId);
+        Assert.Equal(9, latest.Checkpoint!.Step);
     }
 }
