@@ -30,13 +30,15 @@ public static class CheckpointBlobBenchmark
 
     public static int Run(string[] args)
     {
-        double gigabytes = args.Length > 0 && !args[0].StartsWith('-') ? double.Parse(args[0], CultureInfo.InvariantCulture) : 1;
+        double gigabytes = args.Length > 0 && !args[0].StartsWith('-')
+            ? double.Parse(args[0], CultureInfo.InvariantCulture)
+            : 1;
         long bytes = (long)(gigabytes * 1e9);
         var settings = Options(args.SkipWhile(a => !a.StartsWith('-')).ToArray());
         var transfer = new BlobStoreOptions
         {
-            TransferBlockBytes = settings.TryGetValue("block-mib", out string? mib) ? int.Parse(mib, CultureInfo.InvariantCulture) << 20 : 8 << 20,
-            TransferConcurrency = settings.TryGetValue("concurrency", out string? n) ? int.Parse(n, CultureInfo.InvariantCulture) : 4,
+            TransferBlockBytes = Number(settings, "block-mib", 8) << 20,
+            TransferConcurrency = Number(settings, "concurrency", 4),
         };
         string connectionString = LocalAzurite.EnsureAsync().GetAwaiter().GetResult();
         string work = Directory.CreateTempSubdirectory("saei-ckpt-bench-").FullName;
@@ -51,18 +53,23 @@ public static class CheckpointBlobBenchmark
             var local = Stopwatch.StartNew();
             string written = Path.Combine(work, "local-write.bin");
             string read = Path.Combine(work, "local-read.bin");
-            bool localIntact = CopyHashing(source.PathOf(BlobPaths.ModelFile), written) == sha && CopyHashing(written, read) == sha;
+            bool localIntact = CopyHashing(source.PathOf(BlobPaths.ModelFile), written) == sha &&
+                               CopyHashing(written, read) == sha;
             local.Stop();
             File.Delete(written);
             File.Delete(read);
 
-            var (commit, load, intact) = RoundTripAsync(connectionString, container, staging, source, sha, $"r-{Guid.NewGuid():N}"[..10], transfer)
-                .GetAwaiter().GetResult();
+            string run = $"r-{Guid.NewGuid():N}"[..10];
+            var roundTrip = RoundTripAsync(connectionString, container, staging, source, sha, run, transfer);
+            var (commit, load, intact) = roundTrip.GetAwaiter().GetResult();
             double blob = commit + load;
+            double localSeconds = local.Elapsed.TotalSeconds;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"local disk write+read {local.Elapsed.TotalSeconds:F2} s; blob commit {commit:F2} s + load {load:F2} s = {blob:F2} s"));
+                $"local disk write+read {localSeconds:F2} s; " +
+                $"blob commit {commit:F2} s + load {load:F2} s = {blob:F2} s"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"ratio local/blob {local.Elapsed.TotalSeconds / blob:F3} (target >= 0.5); SHA-256 intact: {intact && localIntact}; " +
+                $"ratio local/blob {localSeconds / blob:F3} (target >= 0.5); " +
+                $"SHA-256 intact: {intact && localIntact}; " +
                 $"peak RSS {PeakRssMegabytes()} MB"));
             return intact && localIntact ? 0 : 1;
         }
@@ -89,10 +96,11 @@ public static class CheckpointBlobBenchmark
         {
             using var source = staging.Create("source");
             string sha = Generate(source.PathOf(BlobPaths.ModelFile), bytes, seed: 3);
-            var (commit, load, intact) = RoundTripAsync(connectionString, options["container"], staging, source, sha, "roundtrip")
-                .GetAwaiter().GetResult();
+            var (commit, load, intact) = RoundTripAsync(connectionString, options["container"], staging, source, sha,
+                "roundtrip").GetAwaiter().GetResult();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{{\"bytes\":{bytes},\"intact\":{(intact ? "true" : "false")},\"commit_s\":{commit:F2},\"load_s\":{load:F2},\"peak_rss_mb\":{PeakRssMegabytes()}}}"));
+                $"{{\"bytes\":{bytes},\"intact\":{(intact ? "true" : "false")},\"commit_s\":{commit:F2}," +
+                $"\"load_s\":{load:F2},\"peak_rss_mb\":{PeakRssMegabytes()}}}"));
             return intact ? 0 : 1;
         }
         if (mode == "commit")
@@ -103,7 +111,8 @@ public static class CheckpointBlobBenchmark
             var store = new CheckpointStore(Connect(connectionString, options["container"]), TimeProvider.System,
                 new CheckpointStoreOptions { StagingDirectory = options["staging"] });
             Console.WriteLine("staged");
-            var result = store.CommitAsync(Experiment, options["run"], int.Parse(options["step"], CultureInfo.InvariantCulture), files.Path, "cfg")
+            int step = int.Parse(options["step"], CultureInfo.InvariantCulture);
+            var result = store.CommitAsync(Experiment, options["run"], step, files.Path, "cfg")
                 .GetAwaiter().GetResult();
             Console.WriteLine(result.GetType().Name);
             return 0;
@@ -112,12 +121,14 @@ public static class CheckpointBlobBenchmark
         return 2;
     }
 
-    private static async Task<(double Commit, double Load, bool Intact)> RoundTripAsync(string connectionString, string container,
-        CheckpointStaging staging, StagingFolder source, string sha, string run, BlobStoreOptions? transfer = null)
+    private static async Task<(double Commit, double Load, bool Intact)> RoundTripAsync(string connectionString,
+        string container, CheckpointStaging staging, StagingFolder source, string sha, string run,
+        BlobStoreOptions? transfer = null)
     {
         var blobs = ResilientBlobStore.Connect(connectionString, container, transfer);
         await blobs.EnsureContainerAsync();
-        var store = new CheckpointStore(blobs, TimeProvider.System, new CheckpointStoreOptions { StagingDirectory = staging.Root });
+        var store = new CheckpointStore(blobs, TimeProvider.System,
+            new CheckpointStoreOptions { StagingDirectory = staging.Root });
         var commit = Stopwatch.StartNew();
         var committed = await store.CommitAsync(Experiment, run, 1, source.Path, "cfg");
         commit.Stop();
@@ -132,7 +143,8 @@ public static class CheckpointBlobBenchmark
     private static ResilientBlobStore Connect(string connectionString, string container) =>
         ResilientBlobStore.Connect(connectionString, container);
 
-    /// <summary>Writes <paramref name="bytes"/> seeded bytes to <paramref name="path"/> block by block; returns their SHA-256.</summary>
+    /// <summary>Writes <paramref name="bytes"/> seeded bytes to <paramref name="path"/> block by block; returns their
+    /// SHA-256.</summary>
     private static string Generate(string path, long bytes, int seed)
     {
         var block = new byte[GenerateBlockBytes];
@@ -153,7 +165,8 @@ public static class CheckpointBlobBenchmark
     {
         var buffer = new byte[GenerateBlockBytes];
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        using var input = new FileStream(from, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+        using var input = new FileStream(from, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20,
+            FileOptions.SequentialScan);
         using var output = new FileStream(to, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
         int read;
         while ((read = input.Read(buffer)) > 0)
@@ -163,6 +176,9 @@ public static class CheckpointBlobBenchmark
         }
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
+
+    private static int Number(Dictionary<string, string> options, string key, int fallback) =>
+        options.TryGetValue(key, out string? text) ? int.Parse(text, CultureInfo.InvariantCulture) : fallback;
 
     private static Dictionary<string, string> Options(string[] args)
     {
@@ -175,7 +191,9 @@ public static class CheckpointBlobBenchmark
     private static long PeakRssMegabytes()
     {
         if (!File.Exists("/proc/self/status")) return 0;
-        string? line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-        return line is null ? 0 : long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1024;
+        string? line = File.ReadLines("/proc/self/status")
+            .FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        if (line is null) return 0;
+        return long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1024;
     }
 }

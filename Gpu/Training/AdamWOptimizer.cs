@@ -161,10 +161,12 @@ public sealed class AdamWOptimizer : IDisposable
     {
         int index = parameters.ToList().FindIndex(p => name == $"master.{p.Name}");
         return index < 0 ? $"optimizer state lacks tensor '{name}'"
-            : $"optimizer state lacks tensor '{name}', the float32 master copy of a {parameters[index].Parameter.dtype} parameter; it was written by a float32 run: resume it with dtype f32.";
+            : $"optimizer state lacks tensor '{name}', the float32 master copy of a " +
+              $"{parameters[index].Parameter.dtype} parameter; it was written by a float32 run: resume it with dtype f32.";
     }
 
-    /// <summary>After <see cref="StateTensors"/> were filled in place: rounds each master into its parameter and sets the step.</summary>
+    /// <summary>After <see cref="StateTensors"/> were filled in place: rounds each master into its parameter and
+    /// sets the step.</summary>
     internal void CompleteImport(long step)
     {
         using var noGrad = no_grad();

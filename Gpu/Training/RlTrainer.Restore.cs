@@ -34,7 +34,8 @@ public sealed partial class RlTrainer
         try
         {
             TrainingCheckpoint.LoadPolicyWeights(trainer.Policy, modelPath);
-            SafetensorsStreams.ReadInto(optimizerPath, TrainingCheckpoint.OptimizerFile, trainer.optimizer.StateTensors(),
+            var moments = trainer.optimizer.StateTensors();
+            SafetensorsStreams.ReadInto(optimizerPath, TrainingCheckpoint.OptimizerFile, moments,
                 trainer.optimizer.MissingStateMessage);
             trainer.optimizer.CompleteImport(state.OptimizerStep);
             trainer.generators.ImportStates(state.Generators.ToDictionary(g => g.Key, g => Convert.FromBase64String(g.Value)));
@@ -54,8 +55,8 @@ public sealed partial class RlTrainer
     /// files in memory (<see cref="TrainingCheckpoint.Write"/>; small models, tests): they are written to a temporary
     /// folder, which is deleted afterwards.
     /// </summary>
-    public static RlTrainer Restore(IReadOnlyDictionary<string, byte[]> files, IPolicyModel policy, IPolicyModel? reference,
-        IReadOnlyList<VisualProblem> problems, TimeProvider? timeProvider = null)
+    public static RlTrainer Restore(IReadOnlyDictionary<string, byte[]> files, IPolicyModel policy,
+        IPolicyModel? reference, IReadOnlyList<VisualProblem> problems, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(files);
         string directory = Directory.CreateTempSubdirectory("saei-restore-").FullName;

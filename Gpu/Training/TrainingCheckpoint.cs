@@ -33,7 +33,8 @@ public static class TrainingCheckpoint
         File.WriteAllBytes(Path.Combine(directory, StateFile), State(trainer).ToJson());
     }
 
-    /// <summary>The checkpoint of <paramref name="trainer"/> as name → bytes (small models: each file must stay under 2 GB).</summary>
+    /// <summary>The checkpoint of <paramref name="trainer"/> as name → bytes (small models: each file must stay
+    /// under 2 GB).</summary>
     public static IReadOnlyDictionary<string, byte[]> Write(RlTrainer trainer)
     {
         ArgumentNullException.ThrowIfNull(trainer);
@@ -61,7 +62,8 @@ public static class TrainingCheckpoint
         Options = trainer.Options,
     };
 
-    /// <summary>The path of <paramref name="name"/> in a checkpoint folder; a missing file is named with what is there.</summary>
+    /// <summary>The path of <paramref name="name"/> in a checkpoint folder; a missing file is named with what is
+    /// there.</summary>
     public static string Require(string directory, string name)
     {
         string path = Path.Combine(directory, name);
@@ -69,7 +71,8 @@ public static class TrainingCheckpoint
         IEnumerable<string> present = Directory.Exists(directory)
             ? Directory.EnumerateFiles(directory).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal)
             : [];
-        throw new InvalidDataException($"checkpoint lacks '{name}' (has: {string.Join(", ", present)}); it is incomplete, use an earlier one.");
+        throw new InvalidDataException(
+            $"checkpoint lacks '{name}' (has: {string.Join(", ", present)}); it is incomplete, use an earlier one.");
     }
 
     /// <summary>Copies the named weights of a checkpoint's model.safetensors file into <paramref name="policy"/>'s

@@ -36,7 +36,8 @@ public sealed class LoadedCheckpoint(CheckpointManifest manifest, StagingFolder 
     public string PathOf(string name) => Manifest.Files.ContainsKey(name)
         ? Folder.PathOf(name)
         : throw new ArgumentException($"checkpoint {BlobPaths.StepName(Step)} has no file '{name}' (it has: " +
-                                      $"{string.Join(", ", Manifest.Files.Keys.Order(StringComparer.Ordinal))}).", nameof(name));
+                                      $"{string.Join(", ", Manifest.Files.Keys.Order(StringComparer.Ordinal))}).",
+                                      nameof(name));
 
     public void Dispose() => Folder.Dispose();
 }
@@ -45,7 +46,8 @@ public sealed class LoadedCheckpoint(CheckpointManifest manifest, StagingFolder 
 /// The newest intact checkpoint (null when none) and the newer ones skipped on the way, newest first, so the caller
 /// can log "checkpoint step-000040 is corrupt (model.safetensors SHA-256 mismatch); resuming from step-000020".
 /// </summary>
-public sealed record CheckpointLoadResult(LoadedCheckpoint? Checkpoint, IReadOnlyList<SkippedCheckpoint> Skipped) : IDisposable
+public sealed record CheckpointLoadResult(LoadedCheckpoint? Checkpoint, IReadOnlyList<SkippedCheckpoint> Skipped)
+    : IDisposable
 {
     /// <summary>Deletes the checkpoint's local folder.</summary>
     public void Dispose() => Checkpoint?.Dispose();

@@ -31,7 +31,8 @@ public sealed class CheckpointStaging
     /// <summary>The folder that holds every staging folder.</summary>
     public string Root { get; }
 
-    /// <summary>$XDG_CACHE_HOME/saei/staging, else ~/.cache/saei/staging, else a per-user folder in the temp folder.</summary>
+    /// <summary>$XDG_CACHE_HOME/saei/staging, else ~/.cache/saei/staging, else a per-user folder in the temp
+    /// folder.</summary>
     public static string DefaultRoot()
     {
         string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
@@ -42,13 +43,15 @@ public sealed class CheckpointStaging
             : Path.Combine(Path.GetTempPath(), $"saei-{Environment.UserName}", "staging");
     }
 
-    /// <summary>A new, empty, private folder; <paramref name="label"/> (an id-safe word) helps a reader of the disk.</summary>
+    /// <summary>A new, empty, private folder; <paramref name="label"/> (an id-safe word) helps a reader of the
+    /// disk.</summary>
     public StagingFolder Create(string label)
     {
         Ids.Require(label, "staging label");
         _ = sweep.Value;
         EnsurePrivateFolder(Root);
-        string name = string.Create(CultureInfo.InvariantCulture, $"{Environment.ProcessId}-{label}-{Guid.NewGuid():N}");
+        string name = string.Create(CultureInfo.InvariantCulture,
+            $"{Environment.ProcessId}-{label}-{Guid.NewGuid():N}");
         string path = Path.Combine(Root, name[..Math.Min(name.Length, 120)]);
         if (OperatingSystem.IsWindows()) Directory.CreateDirectory(path);
         else Directory.CreateDirectory(path, Private);
@@ -64,7 +67,9 @@ public sealed class CheckpointStaging
         {
             string name = Path.GetFileName(folder);
             int dash = name.IndexOf('-', StringComparison.Ordinal);
-            if (dash <= 0 || !int.TryParse(name.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out int pid)) continue;
+            if (dash <= 0 ||
+                !int.TryParse(name.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
+                continue;
             if (pid == Environment.ProcessId || IsRunning(pid)) continue;
             if (StagingFolder.TryDelete(folder)) removed++;
         }
@@ -98,7 +103,8 @@ public sealed class CheckpointStaging
         try
         {
             var missing = new Stack<string>();
-            for (string? at = folder; at is not null && !Directory.Exists(at); at = Path.GetDirectoryName(at)) missing.Push(at);
+            for (string? at = folder; at is not null && !Directory.Exists(at); at = Path.GetDirectoryName(at))
+                missing.Push(at);
             while (missing.TryPop(out string? create)) Directory.CreateDirectory(create, Private);
             if ((File.GetUnixFileMode(folder) & ~Private) != 0) File.SetUnixFileMode(folder, Private);
         }
@@ -119,12 +125,14 @@ public sealed class StagingFolder : IDisposable
     /// <summary>The folder's absolute path.</summary>
     public string Path { get; }
 
-    /// <summary>The path of the file <paramref name="name"/> in this folder (the name is checked as a checkpoint file id).</summary>
+    /// <summary>The path of the file <paramref name="name"/> in this folder (the name is checked as a checkpoint
+    /// file id).</summary>
     public string PathOf(string name) => System.IO.Path.Combine(Path, Ids.Require(name, "checkpoint file"));
 
     /// <summary>The names of the files in the folder, in ordinal order.</summary>
     public IReadOnlyList<string> FileNames() =>
-        Directory.EnumerateFiles(Path).Select(f => System.IO.Path.GetFileName(f)).Order(StringComparer.Ordinal).ToList();
+        Directory.EnumerateFiles(Path).Select(f => System.IO.Path.GetFileName(f))
+            .Order(StringComparer.Ordinal).ToList();
 
     public void Dispose() => TryDelete(Path);
 

@@ -21,7 +21,8 @@ namespace SaEI.Grains.Storage;
 /// </summary>
 public sealed class CheckpointStore(ResilientBlobStore store, TimeProvider time, CheckpointStoreOptions? options = null)
 {
-    /// <summary>Manifest extra holding the in-domain accuracy measured at the checkpoint's step (invariant "R").</summary>
+    /// <summary>Manifest extra holding the in-domain accuracy measured at the checkpoint's step (invariant
+    /// "R").</summary>
     public const string InDomainAccuracyKey = "in_domain_accuracy";
 
     private readonly CheckpointStoreOptions options = options ?? new CheckpointStoreOptions();
@@ -29,9 +30,11 @@ public sealed class CheckpointStore(ResilientBlobStore store, TimeProvider time,
     /// <summary>Where loads download to and where callers stage the checkpoints they commit.</summary>
     public CheckpointStaging Staging { get; } = new((options ?? new CheckpointStoreOptions()).StagingDirectory);
 
-    /// <summary>Uploads, verifies and commits the files of <paramref name="directory"/> as one checkpoint (manifest last).</summary>
+    /// <summary>Uploads, verifies and commits the files of <paramref name="directory"/> as one checkpoint (manifest
+    /// last).</summary>
     public async Task<CheckpointCommitResult> CommitAsync(string experiment, string run, int step, string directory,
-        string resolvedConfig, IReadOnlyDictionary<string, string>? extra = null, CancellationToken cancellation = default)
+        string resolvedConfig, IReadOnlyDictionary<string, string>? extra = null,
+        CancellationToken cancellation = default)
     {
         string manifestPath = BlobPaths.Manifest(experiment, run, step);
         var files = FilesOf(directory, manifestPath);
@@ -41,13 +44,19 @@ public sealed class CheckpointStore(ResilientBlobStore store, TimeProvider time,
         {
             var committed = CheckpointManifest.TryParse(found.Content, out _);
             if (committed is not null)
-                return Compare(committed, Manifest(experiment, run, step, resolvedConfig, extra, await HashLocalAsync(files, cancellation)));
+            {
+                var local = await HashLocalAsync(files, cancellation);
+                return Compare(committed, Manifest(experiment, run, step, resolvedConfig, extra, local));
+            }
             condition = WriteCondition.Matching(found.ETag); // an unreadable manifest: replace exactly that one
         }
 
         var entries = new Dictionary<string, CheckpointFileEntry>(StringComparer.Ordinal);
         foreach (var (name, file) in files)
-            entries[name] = await UploadVerifiedAsync(BlobPaths.CheckpointFile(experiment, run, step, name), file, cancellation);
+        {
+            string path = BlobPaths.CheckpointFile(experiment, run, step, name);
+            entries[name] = await UploadVerifiedAsync(path, file, cancellation);
+        }
         var manifest = Manifest(experiment, run, step, resolvedConfig, extra, entries);
 
         var written = await store.WriteAsync(manifestPath, manifest.ToJson(), condition, cancellation);
@@ -90,8 +99,8 @@ public sealed class CheckpointStore(ResilientBlobStore store, TimeProvider time,
 
     /// <summary>One step's checkpoint when it is committed and intact; else the reason in Skipped. With
     /// <paramref name="only"/>, only those files are downloaded and checked (e.g. the weights, to evaluate).</summary>
-    public async Task<CheckpointLoadResult> TryLoadAsync(string experiment, string run, int step, IReadOnlyCollection<string>? only = null,
-        CancellationToken cancellation = default)
+    public async Task<CheckpointLoadResult> TryLoadAsync(string experiment, string run, int step,
+        IReadOnlyCollection<string>? only = null, CancellationToken cancellation = default)
     {
         var (checkpoint, reason) = await LoadStepAsync(experiment, run, step, only, cancellation);
         return new CheckpointLoadResult(checkpoint, checkpoint is null ? [new SkippedCheckpoint(step, reason!)] : []);
@@ -103,14 +112,16 @@ public sealed class CheckpointStore(ResilientBlobStore store, TimeProvider time,
     /// <see cref="InDomainAccuracyKey"/> (the earliest on a tie, as the run grain picks it). The manifest goes first so
     /// a half-deleted checkpoint is never taken for a committed one. Returns the deleted steps.
     /// </summary>
-    public async Task<IReadOnlyList<int>> ApplyRetentionAsync(string experiment, string run, int keepLast, int? bestStep = null,
-        CancellationToken cancellation = default)
+    public async Task<IReadOnlyList<int>> ApplyRetentionAsync(string experiment, string run, int keepLast,
+        int? bestStep = null, CancellationToken cancellation = default)
     {
-        if (keepLast < 1) throw new ArgumentOutOfRangeException(nameof(keepLast), keepLast, "keep at least the last checkpoint (set 1 or more).");
+        if (keepLast < 1)
+            throw new ArgumentOutOfRangeException(nameof(keepLast), keepLast, "keep at least the last checkpoint (set 1 or more).");
         var (committed, _) = await ScanAsync(experiment, run, cancellation);
         var keep = committed.OrderByDescending(s => s).Take(keepLast).ToHashSet();
         if (committed.Count <= keep.Count) return [];
-        if ((bestStep ?? await BestInDomainStepAsync(experiment, run, committed, cancellation)) is { } best) keep.Add(best);
+        bestStep ??= await BestInDomainStepAsync(experiment, run, committed, cancellation);
+        if (bestStep is { } best) keep.Add(best);
         var deleted = new List<int>();
         foreach (int step in committed.Where(s => !keep.Contains(s)))
         {
@@ -122,13 +133,16 @@ public sealed class CheckpointStore(ResilientBlobStore store, TimeProvider time,
         return deleted;
     }
 
-    /// <summary>The committed step with the highest recorded in-domain accuracy (earliest on a tie); null when none has one.</summary>
-    private async Task<int?> BestInDomainStepAsync(string experiment, string run, IReadOnlyList<int> committed, CancellationToken cancellation)
+    /// <summary>The committed step with the highest recorded in-domain accuracy (earliest on a tie); null when none
+    /// has one.</summary>
+    private async Task<int?> BestInDomainStepAsync(string experiment, string run, IReadOnlyList<int> committed,
+        CancellationToken cancellation)
     {
         (int Step, double Accuracy)? best = null;
         foreach (int step in committed.Order())
         {
-            if (await store.ReadAsync(BlobPaths.Manifest(experiment, run, step), cancellation) is not BlobReadResult.Found found) continue;
+            var read = await store.ReadAsync(BlobPaths.Manifest(experiment, run, step), cancellation);
+            if (read is not BlobReadResult.Found found) continue;
             var manifest = CheckpointManifest.TryParse(found.Content, out _);
             if (manifest?.Extra.TryGetValue(InDomainAccuracyKey, out string? text) != true ||
                 !double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double accuracy)) continue;
@@ -156,7 +170,8 @@ public sealed class CheckpointStore(ResilientBlobStore store, TimeProvider time,
             foreach (var (name, entry) in manifest.Files.OrderBy(f => f.Key, StringComparer.Ordinal))
             {
                 if (only is not null && !only.Contains(name)) continue;
-                var file = await store.DownloadFileAsync(BlobPaths.CheckpointFile(experiment, run, step, name), folder.PathOf(name), entry.Size, cancellation);
+                string path = BlobPaths.CheckpointFile(experiment, run, step, name);
+                var file = await store.DownloadFileAsync(path, folder.PathOf(name), entry.Size, cancellation);
                 string? reason = file is null ? $"{name} missing"
                     : file.Size != entry.Size ? $"{name} size mismatch ({file.Size} bytes, manifest says {entry.Size})"
                     : file.Sha256 != entry.Sha256 ? $"{name} SHA-256 mismatch"
@@ -192,46 +207,59 @@ public sealed class CheckpointStore(ResilientBlobStore store, TimeProvider time,
         return (committed.ToList(), all.ToList());
     }
 
-    private async Task<CheckpointFileEntry> UploadVerifiedAsync(string path, string file, CancellationToken cancellation)
+    private async Task<CheckpointFileEntry> UploadVerifiedAsync(string path, string file,
+        CancellationToken cancellation)
     {
         var upload = await store.UploadFileAsync(path, file, cancellation);
         var info = await store.GetInfoAsync(path, cancellation)
             ?? throw new IOException($"checkpoint file {path} is missing right after its upload; retry the commit.");
         if (info.Size != upload.Size)
-            throw new IOException($"checkpoint file {path} has {info.Size} bytes after upload, expected {upload.Size}; retry the commit.");
-        if (options.VerifyByDownload && (await store.DownloadFileAsync(path, null, upload.Size, cancellation))?.Sha256 != upload.Sha256)
-            throw new IOException($"checkpoint file {path}: bytes read back differ from the upload (SHA-256); retry the commit.");
+            throw new IOException(
+                $"checkpoint file {path} has {info.Size} bytes after upload, expected {upload.Size}; retry the commit.");
+        if (options.VerifyByDownload &&
+            (await store.DownloadFileAsync(path, null, upload.Size, cancellation))?.Sha256 != upload.Sha256)
+            throw new IOException(
+                $"checkpoint file {path}: bytes read back differ from the upload (SHA-256); retry the commit.");
         return new CheckpointFileEntry(upload.Size, upload.Sha256!);
     }
 
-    /// <summary>The regular files of <paramref name="directory"/> by name, checked: at least one, valid names, no manifest.</summary>
+    /// <summary>The regular files of <paramref name="directory"/> by name, checked: at least one, valid names, no
+    /// manifest.</summary>
     private static SortedDictionary<string, string> FilesOf(string directory, string manifestPath)
     {
         if (!Directory.Exists(directory))
-            throw new ArgumentException($"checkpoint {manifestPath}: folder '{directory}' does not exist; stage the files first.", nameof(directory));
+            throw new ArgumentException(
+                $"checkpoint {manifestPath}: folder '{directory}' does not exist; stage the files first.", nameof(directory));
         var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (string path in Directory.EnumerateFileSystemEntries(directory))
         {
             string name = Path.GetFileName(path);
             if (name == BlobPaths.ManifestFile)
-                throw new ArgumentException($"checkpoint {manifestPath}: '{name}' is written by the store; rename the file.", nameof(directory));
+                throw new ArgumentException(
+                    $"checkpoint {manifestPath}: '{name}' is written by the store; rename the file.", nameof(directory));
             Ids.Require(name, "checkpoint file");
             if (!File.Exists(path))
-                throw new ArgumentException($"checkpoint {manifestPath}: '{name}' is not a regular file; a checkpoint folder holds only files.", nameof(directory));
+                throw new ArgumentException(
+                    $"checkpoint {manifestPath}: '{name}' is not a regular file; a checkpoint folder holds only files.",
+                    nameof(directory));
             files[name] = path;
         }
-        if (files.Count == 0) throw new ArgumentException($"checkpoint {manifestPath}: no files given (folder '{directory}' is empty).", nameof(directory));
+        if (files.Count == 0)
+            throw new ArgumentException(
+                $"checkpoint {manifestPath}: no files given (folder '{directory}' is empty).", nameof(directory));
         return files;
     }
 
-    /// <summary>Size and SHA-256 of local files, streamed (only to compare with a checkpoint committed before).</summary>
-    private static async Task<Dictionary<string, CheckpointFileEntry>> HashLocalAsync(IReadOnlyDictionary<string, string> files,
-        CancellationToken cancellation)
+    /// <summary>Size and SHA-256 of local files, streamed (only to compare with a checkpoint committed
+    /// before).</summary>
+    private static async Task<Dictionary<string, CheckpointFileEntry>> HashLocalAsync(
+        IReadOnlyDictionary<string, string> files, CancellationToken cancellation)
     {
         var entries = new Dictionary<string, CheckpointFileEntry>(StringComparer.Ordinal);
         foreach (var (name, path) in files)
         {
-            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20,
+                FileOptions.SequentialScan);
             byte[] sha = await SHA256.HashDataAsync(stream, cancellation);
             entries[name] = new CheckpointFileEntry(stream.Length, Convert.ToHexStringLower(sha));
         }

@@ -30,16 +30,20 @@ public sealed partial class ResilientBlobStore
     /// <summary>The service's limit on blocks in one blob.</summary>
     private const int MaxBlocks = 50_000;
 
-    /// <summary>Uploads <paramref name="localFile"/> to <paramref name="path"/> (overwriting) in parallel blocks.</summary>
-    public async Task<FileTransfer> UploadFileAsync(string path, string localFile, CancellationToken cancellation = default)
+    /// <summary>Uploads <paramref name="localFile"/> to <paramref name="path"/> (overwriting) in parallel
+    /// blocks.</summary>
+    public async Task<FileTransfer> UploadFileAsync(string path, string localFile,
+        CancellationToken cancellation = default)
     {
-        using var file = File.OpenHandle(localFile, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+        using var file = File.OpenHandle(localFile, FileMode.Open, FileAccess.Read, FileShare.Read,
+            FileOptions.SequentialScan);
         long length = RandomAccess.GetLength(file);
         int blockBytes = Options.TransferBlockBytes;
         long blocks = (length + blockBytes - 1) / blockBytes;
         if (blocks > MaxBlocks)
-            throw new IOException($"file {localFile} ({length} bytes) needs {blocks} blocks of {blockBytes} bytes, over the service's " +
-                                  $"{MaxBlocks}; raise {nameof(BlobStoreOptions.TransferBlockBytes)}.");
+            throw new IOException($"file {localFile} ({length} bytes) needs {blocks} blocks of {blockBytes} " +
+                                  $"bytes, over the service's {MaxBlocks}; raise " +
+                                  $"{nameof(BlobStoreOptions.TransferBlockBytes)}.");
         var client = container.GetBlockBlobClient(path);
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffers = new BlockBuffers(blockBytes);
@@ -59,7 +63,8 @@ public sealed partial class ResilientBlobStore
         }
         await window.DrainAsync();
         var committed = await RunAsync("commit blocks", path,
-            async ct => (await client.CommitBlockListAsync(ids, new CommitBlockListOptions(), ct)).Value.ETag, cancellation);
+            async ct => (await client.CommitBlockListAsync(ids, new CommitBlockListOptions(), ct)).Value.ETag,
+            cancellation);
         return new FileTransfer(path, length, Convert.ToHexStringLower(sha.GetHashAndReset()), committed);
     }
 
@@ -72,19 +77,22 @@ public sealed partial class ResilientBlobStore
         CancellationToken cancellation = default)
     {
         if (await GetInfoAsync(path, cancellation) is not { } info) return null;
-        if (expectedSize is { } expected && expected != info.Size) return new FileTransfer(path, info.Size, null, info.ETag);
+        if (expectedSize is { } expected && expected != info.Size)
+            return new FileTransfer(path, info.Size, null, info.ETag);
         using var file = localFile is null ? null
-            : File.OpenHandle(localFile, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, info.Size);
+            : File.OpenHandle(localFile, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None,
+                info.Size);
         var client = container.GetBlobClient(path);
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         int blockBytes = Options.TransferBlockBytes;
         var buffers = new BlockBuffers(blockBytes);
         // Ranges complete in any order; they are hashed and written in order as the window hands them back.
-        var window = new TransferWindow<(byte[] Buffer, int Count, long Offset)>(Options.TransferConcurrency, cancellation,
-            async range =>
+        var window = new TransferWindow<(byte[] Buffer, int Count, long Offset)>(Options.TransferConcurrency,
+            cancellation, async range =>
             {
                 sha.AppendData(range.Buffer, 0, range.Count);
-                if (file is not null) await RandomAccess.WriteAsync(file, range.Buffer.AsMemory(0, range.Count), range.Offset, cancellation);
+                var bytes = range.Buffer.AsMemory(0, range.Count);
+                if (file is not null) await RandomAccess.WriteAsync(file, bytes, range.Offset, cancellation);
                 buffers.Return(range.Buffer);
             });
         for (long offset = 0; offset < info.Size; offset += blockBytes)
@@ -148,7 +156,8 @@ public sealed partial class ResilientBlobStore
         {
             int read = await RandomAccess.ReadAsync(file, buffer, offset, cancellation);
             if (read == 0)
-                throw new IOException($"file {localFile} ended at byte {offset} while it was being uploaded; it was changed or truncated.");
+                throw new IOException($"file {localFile} ended at byte {offset} while it was being uploaded; " +
+                                      "it was changed or truncated.");
             buffer = buffer[read..];
             offset += read;
         }
@@ -156,7 +165,8 @@ public sealed partial class ResilientBlobStore
 
     /// <summary>Fixed-width ids ("block-000000" in base64): the service requires one length per blob.</summary>
     private static string BlockId(long index) =>
-        Convert.ToBase64String(Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"block-{index:D6}")));
+        Convert.ToBase64String(
+            Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"block-{index:D6}")));
 
     /// <summary>Block buffers of one transfer, reused: at most concurrency + 1 exist at once.</summary>
     private sealed class BlockBuffers(int blockBytes)
@@ -170,5 +180,6 @@ public sealed partial class ResilientBlobStore
 }
 
 /// <summary>One file moved by <see cref="ResilientBlobStore.UploadFileAsync"/> or
-/// <see cref="ResilientBlobStore.DownloadFileAsync"/>: its size, SHA-256 (lower-case hex; null when not read) and ETag.</summary>
+/// <see cref="ResilientBlobStore.DownloadFileAsync"/>: its size, SHA-256 (lower-case hex; null when not read) and
+/// ETag.</summary>
 public sealed record FileTransfer(string Path, long Size, string? Sha256, ETag ETag);

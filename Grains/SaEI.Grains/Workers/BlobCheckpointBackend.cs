@@ -18,13 +18,16 @@ public sealed class BlobCheckpointBackend(CheckpointStore checkpoints, MetricsLo
     {
         var result = await checkpoints.TryLoadLatestIntactAsync(run.ExperimentId, run.RunId, cancellation);
         var skipped = result.Skipped.Select(s => $"skipped checkpoint {s} and fell back to an older one").ToList();
-        if (result.Checkpoint is not { } loaded) return skipped.Count == 0 ? null : new RestoredCheckpoint(0, null, skipped);
+        if (result.Checkpoint is not { } loaded)
+            return skipped.Count == 0 ? null : new RestoredCheckpoint(0, null, skipped);
         return new RestoredCheckpoint(loaded.Step, loaded.Folder, skipped);
     }
 
-    public StagingFolder CreateStaging(RunDescriptor run, int step) => checkpoints.Staging.Create(BlobPaths.StepName(step));
+    public StagingFolder CreateStaging(RunDescriptor run, int step) =>
+        checkpoints.Staging.Create(BlobPaths.StepName(step));
 
-    public async Task CommitAsync(RunDescriptor run, int step, StagingFolder files, double? inDomainAccuracy, CancellationToken cancellation)
+    public async Task CommitAsync(RunDescriptor run, int step, StagingFolder files, double? inDomainAccuracy,
+        CancellationToken cancellation)
     {
         var options = new SortedDictionary<string, string>(run.Options.ToDictionary())
         {
@@ -35,14 +38,16 @@ public sealed class BlobCheckpointBackend(CheckpointStore checkpoints, MetricsLo
         var extra = new Dictionary<string, string>();
         if (inDomainAccuracy is { } accuracy)
             extra[CheckpointStore.InDomainAccuracyKey] = accuracy.ToString("R", CultureInfo.InvariantCulture);
-        var result = await checkpoints.CommitAsync(run.ExperimentId, run.RunId, step, files.Path, config, extra, cancellation);
+        var result = await checkpoints.CommitAsync(run.ExperimentId, run.RunId, step, files.Path, config, extra,
+            cancellation);
         if (result is CheckpointCommitResult.Conflict conflict)
             throw new InvalidOperationException($"run {run.RunId}: checkpoint {BlobPaths.StepName(step)} is already committed with other content ({conflict.Reason}).");
     }
 
     public async Task ApplyRetentionAsync(RunDescriptor run, CancellationToken cancellation)
     {
-        if (run.KeepLast is { } keepLast) await checkpoints.ApplyRetentionAsync(run.ExperimentId, run.RunId, keepLast, cancellation: cancellation);
+        if (run.KeepLast is { } keepLast)
+            await checkpoints.ApplyRetentionAsync(run.ExperimentId, run.RunId, keepLast, cancellation: cancellation);
     }
 
     public async Task AppendMetricsAsync(RunDescriptor run, IReadOnlyList<(int Step, IReadOnlyDictionary<string, double> Values)> records, CancellationToken cancellation)

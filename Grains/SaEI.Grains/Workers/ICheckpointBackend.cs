@@ -20,7 +20,8 @@ public interface ICheckpointBackend
 
     /// <summary>Writes every file of <paramref name="files"/>, then the manifest (with the step's in-domain accuracy
     /// when it was evaluated, for retention's best-checkpoint rule).</summary>
-    Task CommitAsync(RunDescriptor run, int step, StagingFolder files, double? inDomainAccuracy, CancellationToken cancellation);
+    Task CommitAsync(RunDescriptor run, int step, StagingFolder files, double? inDomainAccuracy,
+        CancellationToken cancellation);
 
     /// <summary>Deletes checkpoints older than the run's <c>checkpoint.keep_last</c>, never the best in-domain one;
     /// nothing when the spec keeps all. Called after a newer checkpoint is committed and confirmed.</summary>

@@ -30,7 +30,8 @@ public sealed class InMemoryCheckpointBackend(CheckpointStaging? staging = null)
 
     public StagingFolder CreateStaging(RunDescriptor run, int step) => staging.Create(BlobPaths.StepName(step));
 
-    public Task CommitAsync(RunDescriptor run, int step, StagingFolder files, double? inDomainAccuracy, CancellationToken cancellation)
+    public Task CommitAsync(RunDescriptor run, int step, StagingFolder files, double? inDomainAccuracy,
+        CancellationToken cancellation)
     {
         var byStep = checkpoints.GetOrAdd(run.RunId, _ => new SortedDictionary<int, IReadOnlyDictionary<string, byte[]>>());
         var copy = files.FileNames().ToDictionary(name => name, name => File.ReadAllBytes(files.PathOf(name)));

@@ -36,14 +36,16 @@ public interface IRunProgress
     Task ReportAsync(int step, IReadOnlyDictionary<string, double> metrics, CancellationToken cancellation);
 }
 
-/// <summary>The checkpoints of one run as the executor sees them: local folders of files (the store adds the manifest).</summary>
+/// <summary>The checkpoints of one run as the executor sees them: local folders of files (the store adds the
+/// manifest).</summary>
 public interface IRunCheckpoints
 {
     /// <summary>The newest intact checkpoint (checksums verified) in a local folder, or null when none; tells the run
     /// grain where the attempt resumes. Dispose it once read (its folder is deleted).</summary>
     Task<RestoredCheckpoint?> LoadLatestAsync(CancellationToken cancellation);
 
-    /// <summary>A new, empty local folder for the files of <paramref name="step"/>'s checkpoint; dispose it after the commit.</summary>
+    /// <summary>A new, empty local folder for the files of <paramref name="step"/>'s checkpoint; dispose it after
+    /// the commit.</summary>
     StagingFolder Stage(int step);
 
     /// <summary>
@@ -67,7 +69,8 @@ public sealed class RestoredCheckpoint(int step, StagingFolder? folder, IReadOnl
     public IReadOnlyList<string> Skipped { get; } = skipped;
 
     /// <summary>The folder's path; throws when there is no checkpoint.</summary>
-    public string Directory => Folder?.Path ?? throw new InvalidOperationException("no intact checkpoint was restored (step 0).");
+    public string Directory =>
+        Folder?.Path ?? throw new InvalidOperationException("no intact checkpoint was restored (step 0).");
 
     /// <summary>The local path of one file of the checkpoint.</summary>
     public string PathOf(string name) => Path.Combine(Directory, Ids.Require(name, "checkpoint file"));

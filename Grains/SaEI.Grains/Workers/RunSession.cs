@@ -33,7 +33,8 @@ public sealed class RunSession(IRunGrain run, RunAssignment assignment, ICheckpo
         var loaded = await GrainCallResilience.Pipeline.ExecuteAsync(async token => await backend.LoadLatestIntactAsync(Run, token), cancellation);
         try
         {
-            var verdict = await CallAsync(() => run.ReportResumeAsync(assignment.Epoch, loaded?.Step ?? 0, loaded?.Skipped ?? []), cancellation);
+            var verdict = await CallAsync(
+                () => run.ReportResumeAsync(assignment.Epoch, loaded?.Step ?? 0, loaded?.Skipped ?? []), cancellation);
             ThrowIfFenced(verdict);
         }
         catch
@@ -57,11 +58,13 @@ public sealed class RunSession(IRunGrain run, RunAssignment assignment, ICheckpo
         await GrainCallResilience.Pipeline.ExecuteAsync(async token => await backend.AppendMetricsAsync(Run, metrics, token), cancellation);
         unwrittenMetrics.Clear();
         double? accuracy = inDomainAccuracy.TryGetValue(step, out double value) ? value : null;
-        await GrainCallResilience.Pipeline.ExecuteAsync(async token => await backend.CommitAsync(Run, step, files, accuracy, token), cancellation);
+        await GrainCallResilience.Pipeline.ExecuteAsync(
+            async token => await backend.CommitAsync(Run, step, files, accuracy, token), cancellation);
         // Once the manifest is written the checkpoint exists: confirm it even if the attempt is being stopped, so the
         // run grain's record matches storage (the confirm is still fenced by the epoch).
         ThrowIfFenced(await CallAsync(() => run.ConfirmCommitAsync(assignment.Epoch, step), CancellationToken.None));
-        await GrainCallResilience.Pipeline.ExecuteAsync(async token => await backend.ApplyRetentionAsync(Run, token), cancellation);
+        await GrainCallResilience.Pipeline.ExecuteAsync(
+            async token => await backend.ApplyRetentionAsync(Run, token), cancellation);
         return true;
     }
 

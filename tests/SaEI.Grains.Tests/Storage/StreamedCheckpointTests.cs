@@ -27,8 +27,8 @@ public sealed class StreamedCheckpointTests(ITestOutputHelper output)
         try
         {
             const long bytes = 3L << 30;
-            var (exit, stdout, stderr) = await RunChildAsync(["roundtrip", "--bytes", $"{bytes}", "--container", container, "--staging", staging],
-                TimeSpan.FromMinutes(10));
+            string[] args = ["roundtrip", "--bytes", $"{bytes}", "--container", container, "--staging", staging];
+            var (exit, stdout, stderr) = await RunChildAsync(args, TimeSpan.FromMinutes(10));
             output.WriteLine(stdout);
             Assert.True(exit == 0, $"child exited {exit}: {stdout} {stderr}");
             using var result = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]);
@@ -54,19 +54,23 @@ public sealed class StreamedCheckpointTests(ITestOutputHelper output)
         string run = "grpo-0a1b2c3d-s1";
         var client = new BlobContainerClient(Azurite.ConnectionString, container);
         await client.CreateIfNotExistsAsync();
-        var store = new CheckpointStore(new ResilientBlobStore(client), TimeProvider.System, new CheckpointStoreOptions { StagingDirectory = staging });
+        var store = new CheckpointStore(new ResilientBlobStore(client), TimeProvider.System,
+            new CheckpointStoreOptions { StagingDirectory = staging });
         try
         {
             using (var previous = store.Staging.Create("previous"))
             {
                 await File.WriteAllBytesAsync(previous.PathOf(BlobPaths.ModelFile), [1, 2, 3]);
                 await File.WriteAllTextAsync(previous.PathOf(BlobPaths.StateFile), "{\"step\":10}");
-                Assert.IsType<CheckpointCommitResult.Committed>(await store.CommitAsync(Exp, run, 10, previous.Path, "cfg"));
+                var committed = await store.CommitAsync(Exp, run, 10, previous.Path, "cfg");
+                Assert.IsType<CheckpointCommitResult.Committed>(committed);
             }
 
             // Step 20: model.safetensors (1 MiB) is uploaded first, then a 1 GiB optimizer.bin in blocks; the child is
             // killed once some of those blocks are staged, before the manifest.
-            var child = StartChild(["commit", "--bytes", $"{1L << 30}", "--container", container, "--staging", staging, "--run", run, "--step", "20"]);
+            var child = StartChild(
+                ["commit", "--bytes", $"{1L << 30}", "--container", container, "--staging", staging,
+                 "--run", run, "--step", "20"]);
             var optimizer = client.GetBlockBlobClient(BlobPaths.CheckpointFile(Exp, run, 20, BlobPaths.OptimizerFile));
             try
             {
@@ -82,7 +86,8 @@ public sealed class StreamedCheckpointTests(ITestOutputHelper output)
 
             using var loaded = await store.TryLoadLatestIntactAsync(Exp, run);
             Assert.Equal(10, loaded.Checkpoint!.Step);
-            Assert.Equal(new SkippedCheckpoint(20, "manifest.json missing (never committed)"), Assert.Single(loaded.Skipped));
+            var torn = Assert.Single(loaded.Skipped);
+            Assert.Equal(new SkippedCheckpoint(20, "manifest.json missing (never committed)"), torn);
             Assert.Equal([1, 2, 3], await File.ReadAllBytesAsync(loaded.Checkpoint.PathOf(BlobPaths.ModelFile)));
 
             // The killed child's staging folder is swept by the next process that stages (it is not running any more).
@@ -113,10 +118,13 @@ public sealed class StreamedCheckpointTests(ITestOutputHelper output)
     /// <summary>The benchmarks assembly of this build configuration (built with the solution).</summary>
     private static string BenchmarksAssembly()
     {
-        string configuration = AppContext.BaseDirectory.Contains("/Debug/", StringComparison.Ordinal) ? "Debug" : "Release";
-        string path = Path.Combine(RepositoryPaths.Root, "Benchmarks", "bin", configuration, "net10.0", "SaEI.Benchmarks.dll");
+        string configuration =
+            AppContext.BaseDirectory.Contains("/Debug/", StringComparison.Ordinal) ? "Debug" : "Release";
+        string path = Path.Combine(RepositoryPaths.Root, "Benchmarks", "bin", configuration, "net10.0",
+            "SaEI.Benchmarks.dll");
         return File.Exists(path) ? path
-            : throw new InvalidOperationException($"{path} is missing; build the solution first (dotnet build SaEI.sln -c {configuration}).");
+            : throw new InvalidOperationException(
+                $"{path} is missing; build the solution first (dotnet build SaEI.sln -c {configuration}).");
     }
 
     private static Process StartChild(string[] args)
@@ -127,7 +135,8 @@ public sealed class StreamedCheckpointTests(ITestOutputHelper output)
             RedirectStandardError = true,
         };
         start.Environment[LocalStorage.ConnectionStringVariable] = Azurite.ConnectionString;
-        return Process.Start(start) ?? throw new InvalidOperationException("could not start the benchmarks child process.");
+        return Process.Start(start)
+               ?? throw new InvalidOperationException("could not start the benchmarks child process.");
     }
 
     private static async Task<(int Exit, string Stdout, string Stderr)> RunChildAsync(string[] args, TimeSpan timeout)
@@ -143,7 +152,8 @@ public sealed class StreamedCheckpointTests(ITestOutputHelper output)
         catch (OperationCanceledException)
         {
             child.Kill(entireProcessTree: true);
-            throw new TimeoutException($"the checkpoint child did not finish within {timeout}: {await stdout} {await stderr}");
+            throw new TimeoutException(
+                $"the checkpoint child did not finish within {timeout}: {await stdout} {await stderr}");
         }
         return (child.ExitCode, await stdout, await stderr);
     }

@@ -4,8 +4,8 @@ using SaEI.Testing;
 
 namespace SaEI.Grains.Tests.Workers;
 
-/// <summary>The spec's <c>checkpoint.keep_last</c> on a real cluster with Azurite: older checkpoints go after newer ones
-/// are committed, the best in-domain one stays (the step the run grain scores the ood benchmarks on).</summary>
+/// <summary>The spec's <c>checkpoint.keep_last</c> on a real cluster with Azurite: older checkpoints go after newer
+/// ones are committed, the best in-domain one stays (the step the run grain scores the ood benchmarks on).</summary>
 [Collection(OrchestrationCollection.Name)]
 public sealed class CheckpointRetentionTests(OrchestrationCluster fixture)
 {
@@ -20,7 +20,8 @@ public sealed class CheckpointRetentionTests(OrchestrationCluster fixture)
         var checkpoints = OrchestrationCluster.Checkpoints();
         foreach (var run in status.Runs)
         {
-            Assert.True(run.State == RunState.Completed, $"{run.RunId}: {run.State}, failures: {string.Join(" | ", run.Failures)}");
+            string explain = $"{run.RunId}: {run.State}, failures: {string.Join(" | ", run.Failures)}";
+            Assert.True(run.State == RunState.Completed, explain);
             Assert.Equal([2, 4, 6, 8, 10], run.CommittedSteps.Order());
             int[] kept = [.. new[] { 10, run.BestStep }.Distinct().Order()];
             Assert.Equal(kept, await checkpoints.ListStepsAsync(experiment, run.RunId));
