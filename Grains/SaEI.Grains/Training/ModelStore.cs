@@ -16,6 +16,9 @@ namespace SaEI.Grains.Training;
 ///    manifest before the copy is marked complete, so a rebuilt model is never served stale. A model uploaded
 ///    without a manifest (by an older version) is downloaded and hashed on each use, keyed by the manifest of what
 ///    was downloaded.
+/// 4. Files move streamed, in blocks, hashed while they are read or written
+///    (<see cref="ResilientBlobStore.UploadFileAsync"/>, <see cref="ResilientBlobStore.DownloadFileAsync"/>): a
+///    shard of a 7B model is over 2 GB, more than one .NET array holds.
 /// </summary>
 public sealed class ModelStore(ResilientBlobStore blobs, string? cacheDirectory = null)
 {
@@ -58,11 +61,19 @@ public sealed class ModelStore(ResilientBlobStore blobs, string? cacheDirectory 
         var entries = new Dictionary<string, CheckpointFileEntry>(StringComparer.Ordinal);
         foreach (string file in files)
         {
-            byte[] bytes = await File.ReadAllBytesAsync(file, cancellation);
-            entries[Path.GetFileName(file)] = ModelManifest.EntryOf(bytes);
-            if (Path.GetFileName(file) == "config.json")
-                await blobs.WriteAsync(BlobPaths.ModelFilePath(name, ManifestFile), BinaryData.FromBytes(ModelManifest.Serialize(entries)), WriteCondition.Overwrite, cancellation);
-            await blobs.WriteAsync(BlobPaths.ModelFilePath(name, Path.GetFileName(file)), BinaryData.FromBytes(bytes), WriteCondition.Overwrite, cancellation);
+            string path = BlobPaths.ModelFilePath(name, Path.GetFileName(file));
+            if (Path.GetFileName(file) != "config.json")
+            {
+                // Weights are streamed in blocks, hashed while read (a 7B shard is over 2 GB: never one array).
+                var upload = await blobs.UploadFileAsync(path, file, cancellation);
+                entries[Path.GetFileName(file)] = new CheckpointFileEntry(upload.Size, upload.Sha256!);
+                continue;
+            }
+            byte[] config = await File.ReadAllBytesAsync(file, cancellation);
+            entries[Path.GetFileName(file)] = ModelManifest.EntryOf(config);
+            var manifest = BinaryData.FromBytes(ModelManifest.Serialize(entries));
+            await blobs.WriteAsync(BlobPaths.ModelFilePath(name, ManifestFile), manifest, WriteCondition.Overwrite, cancellation);
+            await blobs.WriteAsync(path, BinaryData.FromBytes(config), WriteCondition.Overwrite, cancellation);
         }
     }
 
@@ -89,9 +100,11 @@ public sealed class ModelStore(ResilientBlobStore blobs, string? cacheDirectory 
             var downloaded = new Dictionary<string, CheckpointFileEntry>(StringComparer.Ordinal);
             foreach (string file in names.Order(StringComparer.Ordinal))
             {
-                byte[] bytes = await ReadAsync(BlobPaths.ModelFilePath(name, file), cancellation);
-                downloaded[file] = ModelManifest.EntryOf(bytes);
-                await File.WriteAllBytesAsync(Path.Combine(partial, file), bytes, cancellation);
+                // Streamed in ranges into the file, hashed while written.
+                string path = BlobPaths.ModelFilePath(name, file);
+                var copy = await blobs.DownloadFileAsync(path, Path.Combine(partial, file), cancellation: cancellation)
+                    ?? throw new FileNotFoundException($"model file {path} disappeared while downloading; try again.");
+                downloaded[file] = new CheckpointFileEntry(copy.Size, copy.Sha256!);
             }
             if (expected?.Keys.FirstOrDefault(file => downloaded[file] != expected[file]) is { } bad)
                 throw new InvalidDataException($"model file models/{name}/{bad} does not match its manifest (size or SHA-256); upload the model again.");
