@@ -134,6 +134,39 @@ public sealed class CheckpointStoreTests
     }
 
     [Fact]
+    public async Task A_block_that_keeps_failing_fails_the_commit_without_a_manifest_and_the_previous_checkpoint_stays_newest()
+    {
+        await Azurite.EnsureRunningAsync();
+        var transport = new FaultyTransport(failures: 1, onlyPathContaining: "/step-000040/optimizer.bin");
+        var options = new BlobStoreOptions
+        {
+            BaseDelay = TimeSpan.FromMilliseconds(5), MaxRetryAttempts = 0, TransferBlockBytes = 64 << 10, TransferConcurrency = 3,
+        };
+        var blobs = ResilientBlobStore.Connect(Azurite.ConnectionString, $"ckpt-{Guid.NewGuid():N}", options, transport: transport);
+        await blobs.EnsureContainerAsync();
+        var store = new CheckpointStore(blobs, new FixedTime(Now), new CheckpointStoreOptions { StagingDirectory = NewStagingRoot() });
+        try
+        {
+            Assert.IsType<CheckpointCommitResult.Committed>(await CommitAsync(store, 20, Files(20)));
+            // No retries: the first optimizer.bin block fails for good (model.safetensors is already uploaded).
+            var error = await Assert.ThrowsAsync<BlobStoreUnavailableException>(
+                () => CommitAsync(store, 40, Files(40, modelBytes: 300 << 10)));
+            Assert.Contains("/step-000040/optimizer.bin", error.Path, StringComparison.Ordinal);
+            Assert.Null(await blobs.GetInfoAsync(BlobPaths.Manifest(Exp, Run, 40)));
+
+            using var loaded = await store.TryLoadLatestIntactAsync(Exp, Run);
+            Assert.Equal(20, loaded.Checkpoint!.Step);
+            var torn = Assert.Single(loaded.Skipped);
+            Assert.Equal(new SkippedCheckpoint(40, "manifest.json missing (never committed)"), torn);
+        }
+        finally
+        {
+            await new BlobContainerClient(Azurite.ConnectionString, blobs.Uri.Segments[^1].TrimEnd('/')).DeleteIfExistsAsync();
+            if (Directory.Exists(store.Staging.Root)) Directory.Delete(store.Staging.Root, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Committing_the_same_step_again_is_idempotent_and_other_content_is_a_conflict()
     {
         var (container, store) = await NewStoreAsync();
