@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using SaEI.Gpu.Evaluation;
 using SaEI.Gpu.Runtime;
 using SaEI.Gpu.Tasks.Images;
 using SaEI.Gpu.Training;
@@ -14,7 +13,8 @@ namespace SaEI.Grains.Training;
 
 /// <summary>
 /// The real <see cref="IRunExecutor"/>: one run of the RL trainer (SaEI.Gpu) from the run's last committed checkpoint
-/// to its last step. Per step: <see cref="RlTrainer.Step"/>, the in-domain evaluation every <c>eval.every</c> steps,
+/// to its last step. Before the first step: the in-domain evaluation of the base model (step 0). Per step:
+/// <see cref="RlTrainer.Step"/>, the in-domain evaluation every <c>eval.every</c> steps (<see cref="InDomainEvaluation"/>),
 /// a progress report (which renews the lease, or stops this attempt when it was fenced), and every
 /// <c>checkpoint.every</c> steps a checkpoint (weights, AdamW moments, RNG states, data cursor) plus samples.
 /// Decisions:
@@ -62,6 +62,8 @@ public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models
             context.Logger.LogInformation("Run {RunId} resumes after step {Step} (epoch {Epoch})", run.RunId, restored.Step, context.Epoch);
 
         IReadOnlyDictionary<string, byte[]> lastFiles = restored?.Files ?? new Dictionary<string, byte[]>();
+        if (restored is null)
+            await context.Progress.ReportAsync(0, await InDomainEvaluation.RunAsync(blobs, run, spec, rl, policy, test, 0, cancellation), cancellation);
         for (int step = (restored?.Step ?? 0) + 1; step <= run.Steps; step++)
         {
             cancellation.ThrowIfCancellationRequested();
@@ -71,9 +73,8 @@ public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models
             if (metrics.TryGetValue("entropy/clean", out double entropy)) metrics[MetricNames.Entropy] = entropy;
             if (step % run.EvalEvery == 0 || step == run.Steps)
             {
-                var result = Evaluator.Evaluate(policy, spec.Data.Test.Name, test, SpecData.EvaluationOf(spec, rl.MaxNewTokens, (ulong)run.Seed * 1_000_003UL + (ulong)step));
-                metrics[MetricNames.Accuracy] = result.Overall.Pass1;
-                metrics["val/format_rate"] = result.Overall.FormatRate;
+                foreach (var (name, value) in await InDomainEvaluation.RunAsync(blobs, run, spec, rl, policy, test, step, cancellation))
+                    metrics[name] = value;
             }
             await context.Progress.ReportAsync(step, metrics, cancellation);
             if (step % run.CheckpointEvery == 0 || step == run.Steps)

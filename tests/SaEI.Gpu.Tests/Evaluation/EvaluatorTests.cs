@@ -55,22 +55,21 @@ public sealed class EvaluatorTests
         var options = new EvaluationOptions { SamplesPerProblem = 3, MaxNewTokens = 10, BatchSize = 2, Seed = 17 };
         var result = Evaluator.Evaluate(model, "loop", problems, options);
 
-        // Reference: the same seeded generator, the same batches, then grade every decoded sample on its own.
+        // Reference: one generator per batch seeded by (eval seed, benchmark, batch index) — common random numbers —,
+        // the same batches, then grade every decoded sample on its own.
         var expected = new List<(string Id, string Response, double Accuracy, double Format)>();
-        using (var generator = new Generator(17, CPU))
+        for (int start = 0; start < problems.Count; start += 2)
         {
-            for (int start = 0; start < problems.Count; start += 2)
+            using var generator = new Generator(EvaluationSeeds.ForBatch(17, "loop", start / 2), CPU);
+            var batch = problems.Skip(start).Take(2).ToList();
+            using var prompts = PromptBatch.Create(model, ModelInputs.ToTensors(model, [.. batch.Select(p => p.Image)]), [.. batch.Select(p => p.Problem)]);
+            using var rollout = Generation.Generate(model, prompts, options.ToGenerationOptions(), generator);
+            for (int row = 0; row < rollout.Count; row++)
             {
-                var batch = problems.Skip(start).Take(2).ToList();
-                using var prompts = PromptBatch.Create(model, ModelInputs.ToTensors(model, [.. batch.Select(p => p.Image)]), [.. batch.Select(p => p.Problem)]);
-                using var rollout = Generation.Generate(model, prompts, options.ToGenerationOptions(), generator);
-                for (int row = 0; row < rollout.Count; row++)
-                {
-                    int[] ids = [.. rollout.ResponseIds[row].data<long>().ToArray().Select(id => (int)id)];
-                    string response = model.Tokenizer.Decode(ids);
-                    var reward = MathReward.Score(response, batch[row / 3].Answer);
-                    expected.Add((batch[row / 3].Id, response, reward.Accuracy, reward.Format));
-                }
+                int[] ids = [.. rollout.ResponseIds[row].data<long>().ToArray().Select(id => (int)id)];
+                string response = model.Tokenizer.Decode(ids);
+                var reward = MathReward.Score(response, batch[row / 3].Answer);
+                expected.Add((batch[row / 3].Id, response, reward.Accuracy, reward.Format));
             }
         }
         Assert.Equal(expected, result.Generations.Select(r => (r.ProblemId, r.Response, r.Accuracy, r.Format)));
@@ -79,6 +78,32 @@ public sealed class EvaluatorTests
         Assert.Equal(problems.Select(p => p.Family).Distinct().Order(StringComparer.Ordinal), result.Families.Keys);
         Assert.Equal(problems.Count, result.Families.Values.Sum(f => f.Problems));
         Assert.NotEqual(result.Generations[0].Response, result.Generations[1].Response); // T = 0.6 samples differ
+        Assert.Equal(
+            problems.Select(p => (p.Id, expected.Count(e => e.Id == p.Id && e.Accuracy == 1))),
+            result.ProblemPasses());
+    }
+
+    [Fact]
+    public void Batch_seeds_depend_on_eval_seed_benchmark_and_batch_only()
+    {
+        ulong seed = EvaluationSeeds.ForBatch(0, "synth-test", 3);
+        Assert.Equal(seed, EvaluationSeeds.ForBatch(0, "synth-test", 3));
+        Assert.NotEqual(seed, EvaluationSeeds.ForBatch(0, "synth-test", 4));
+        Assert.NotEqual(seed, EvaluationSeeds.ForBatch(0, "synth-hard", 3));
+        Assert.NotEqual(seed, EvaluationSeeds.ForBatch(1, "synth-test", 3));
+    }
+
+    [Fact]
+    public void A_batch_draws_the_same_samples_whatever_came_before_it()
+    {
+        // Problem 2 is batch 1 in both evaluations; batch 0 holds a different problem each time (and so generates for
+        // a different number of tokens). The generations of batch 1 must not change: each batch has its own seed.
+        using var model = TinyModels.Create(seed: 5, config: TinyModels.TestConfig with { ImageSize = 32, PatchSize = 16 });
+        var problems = Problems(3);
+        var options = new EvaluationOptions { SamplesPerProblem = 3, MaxNewTokens = 10, BatchSize = 1, Seed = 4 };
+        var first = Evaluator.Evaluate(model, "crn", [problems[0], problems[2]], options);
+        var second = Evaluator.Evaluate(model, "crn", [problems[1], problems[2]], options);
+        Assert.Equal(first.Generations.Skip(3).Select(g => g.Response), second.Generations.Skip(3).Select(g => g.Response));
     }
 
     [Fact]

@@ -1,0 +1,77 @@
+using System.Globalization;
+using System.Text;
+using SaEI.Grains.Leaderboards;
+
+namespace SaEI.Grains.Results;
+
+/// <summary>
+/// Formats <see cref="LeaderboardComparison"/>s as a table (Markdown or aligned text): benchmark, method, difference to
+/// the baseline in points (×100) with its 95% interval, Welch's p over seeds, the MDE, seeds and the verdict; and
+/// one verdict line per comparison. Pure.
+/// </summary>
+public static class ComparisonTable
+{
+    private static readonly CultureInfo C = CultureInfo.InvariantCulture;
+
+    public static string ToMarkdown(IReadOnlyList<LeaderboardComparison> comparisons)
+    {
+        var (header, body) = Cells(comparisons);
+        var text = new StringBuilder();
+        text.Append("| ").AppendJoin(" | ", header).Append(" |\n");
+        text.Append('|').AppendJoin("|", header.Select((_, i) => i < 2 || i == header.Count - 1 ? "---" : "---:")).Append("|\n");
+        foreach (var row in body) text.Append("| ").AppendJoin(" | ", row).Append(" |\n");
+        return text.ToString();
+    }
+
+    public static string ToPlainText(IReadOnlyList<LeaderboardComparison> comparisons)
+    {
+        var (header, body) = Cells(comparisons);
+        var all = new List<IReadOnlyList<string>> { header };
+        all.AddRange(body);
+        int[] widths = [.. header.Select((_, c) => all.Max(r => r[c].Length))];
+        string Format(IReadOnlyList<string> row) =>
+            string.Join("  ", row.Select((cell, c) => c < 2 || c == row.Count - 1 ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c]))).TrimEnd();
+        var text = new StringBuilder();
+        text.Append(Format(header)).Append('\n');
+        text.Append(new string('-', widths.Sum() + (2 * (widths.Length - 1)))).Append('\n');
+        foreach (var row in body) text.Append(Format(row)).Append('\n');
+        return text.ToString();
+    }
+
+    /// <summary>"saei vs grpo on in-domain: better, +3.10 points [0.85, 5.32] (95% CI), Welch p 0.012, 5 vs 5 seeds."</summary>
+    public static string VerdictLine(LeaderboardComparison c)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        string name = c.ConfigKey.Length == 0 ? c.Method : $"{c.Method} ({c.ConfigKey})";
+        if (c.Difference is not { } difference) return $"{name} vs {c.Baseline} on {c.Benchmark}: {c.VerdictText}.";
+        var line = new StringBuilder(string.Create(C, $"{name} vs {c.Baseline} on {c.Benchmark}: {c.VerdictText}, {Points(difference)} points"));
+        if (c.Low is { } low && c.High is { } high) line.Append(C, $" [{Points(low)}, {Points(high)}] (95% CI)");
+        if (c.WelchP is { } p) line.Append(C, $", Welch p {P(p)}");
+        line.Append(C, $", {c.Seeds} vs {c.BaselineSeeds} seeds");
+        if (c.Problems is { } n) line.Append(C, $", {n} problems");
+        if (c.Note is not null) line.Append(" (").Append(c.Note).Append(')');
+        return line.Append('.').ToString();
+    }
+
+    private static (IReadOnlyList<string> Header, IReadOnlyList<IReadOnlyList<string>> Body) Cells(IReadOnlyList<LeaderboardComparison> comparisons)
+    {
+        string baseline = comparisons.Select(c => c.Baseline).Distinct().SingleOrDefault() ?? "baseline";
+        IReadOnlyList<string> header = ["Benchmark", "Method", $"Δ vs {baseline}", "95% CI", "Welch p", "MDE", "Seeds", "Verdict"];
+        var body = comparisons.Select(c => (IReadOnlyList<string>)
+        [
+            c.Benchmark,
+            c.ConfigKey.Length == 0 ? c.Method : $"{c.Method} ({c.ConfigKey})",
+            c.Difference is { } d ? Points(d) : "–",
+            c.Low is { } low && c.High is { } high ? $"[{Points(low)}, {Points(high)}]" : "–",
+            c.WelchP is { } p ? P(p) : "–",
+            c.Mde is { } mde ? (100 * mde).ToString("0.00", C) : "–",
+            string.Create(C, $"{c.Seeds}/{c.BaselineSeeds}"),
+            c.Verdict switch { "no-difference" => "no difference detectable", "no-baseline" => "no baseline", _ => c.Verdict },
+        ]).ToList();
+        return (header, body);
+    }
+
+    private static string Points(double fraction) => (100 * fraction).ToString("+0.00;-0.00;0.00", C);
+
+    private static string P(double p) => p < 0.001 ? "<0.001" : p.ToString("0.000", C);
+}
