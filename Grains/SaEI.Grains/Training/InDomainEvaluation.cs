@@ -25,7 +25,7 @@ public static class InDomainEvaluation
         var options = SpecData.EvaluationOf(spec, rl.MaxNewTokens, EvaluationSeeds.Common);
         var result = Evaluator.Evaluate(policy, spec.Data.Test.Name, test, options);
         await new ProblemResultsStore(blobs).WriteAsync(run.ExperimentId, run.RunId, step, MetricNames.InDomain,
-            PerProblem.Of(result), options.Seed, cancellation);
+            result, options.Seed, cancellation);
         return new Dictionary<string, double>
         {
             [MetricNames.Accuracy] = result.Overall.Pass1,

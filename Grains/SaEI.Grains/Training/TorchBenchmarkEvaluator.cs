@@ -39,7 +39,7 @@ public sealed class TorchBenchmarkEvaluator(
         var result = Evaluator.Evaluate(policy, request.Benchmark, problems, evaluation);
         logger.LogInformation("Run {RunId} step {Step}: {Summary}", request.RunId, checkpoint?.Manifest.Step ?? 0, result.Summary());
         await new ProblemResultsStore(blobs).WriteAsync(request.ExperimentId, request.RunId, request.Step, request.Benchmark,
-            PerProblem.Of(result), evaluation.Seed, cancellation);
+            result, evaluation.Seed, cancellation);
         return (result.Overall.Pass1, result.Overall.Problems * result.Overall.SamplesPerProblem);
     }
 
