@@ -44,7 +44,7 @@ public static class DemoArtifacts
             if (CurvePlots.Save(path, title, label, Curves(metric), methods) > 0) plots.Add(path);
         }
         Plot("entropy.png", "Policy entropy of clean responses per step (paper Fig. 2)", "token entropy (nats)", MetricNames.Entropy);
-        Plot("accuracy.png", $"In-domain accuracy ({spec.Data.Test.Name}, pass@1 over {spec.Eval.Samples} samples at T = {spec.Eval.Temperature}; step 0 = base model)",
+        Plot("accuracy.png", $"In-domain pass@1 ({spec.Data.Test.Name}, k = {spec.Eval.Samples}, T = {spec.Eval.Temperature}; step 0 = base model)",
             "pass@1", MetricNames.Accuracy);
         Plot("reward.png", "Mean rollout reward per step", "reward (0.9·accuracy + 0.1·format)", MetricNames.Reward);
         string forest = Path.Combine(folder, "forest.png");
@@ -176,6 +176,6 @@ public static class DemoArtifacts
     {
         ArgumentNullException.ThrowIfNull(comparisons);
         if (comparisons.Count == 0) return "No method finished beside the baseline, so there is no comparison.";
-        return string.Join("\n", comparisons.Select(c => "- " + ComparisonTable.VerdictLine(c)));
+        return string.Join("\n", ComparisonTable.VerdictLines(comparisons).Select(line => "- " + line));
     }
 }

@@ -27,7 +27,8 @@ public static class ForestPlot
             var c = rows[i];
             double y = rows.Count - i;                                          // first row on top
             positions[i] = y;
-            labels[i] = $"{c.Benchmark}: {(c.ConfigKey.Length == 0 ? c.Method : $"{c.Method} ({c.ConfigKey})")}";
+            bool several = rows.Any(r => r.Method == c.Method && r.ConfigKey != c.ConfigKey);
+            labels[i] = $"{c.Benchmark}: {(several ? $"{c.Method} ({c.ConfigKey})" : c.Method)}";
             var color = c.Verdict switch { "better" => Colors.DarkGreen, "worse" => Colors.Crimson, _ => Colors.RoyalBlue };
             if (c.Low is { } low && c.High is { } high)
             {
@@ -41,10 +42,10 @@ public static class ForestPlot
         }
         plot.Axes.Left.SetTicks(positions, labels);
         plot.Axes.SetLimitsY(0.3, rows.Count + 0.7);
-        plot.Title(title + "\npoint = mean over seeds, bar = 95% bootstrap interval; green better, red worse, blue undetected");
+        plot.Title(title + "\npoint = Δ of the means, bar = 95% bootstrap interval\ngreen better, red worse, blue not detected");
         plot.XLabel($"difference to {rows[0].Baseline} (pass@1 points)");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        plot.SavePng(path, 900, Math.Max(320, 140 + (44 * rows.Count)));
+        plot.SavePng(path, 900, Math.Max(360, 170 + (44 * rows.Count)));
         return rows.Count;
     }
 }

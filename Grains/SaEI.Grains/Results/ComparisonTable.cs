@@ -38,11 +38,22 @@ public static class ComparisonTable
         return text.ToString();
     }
 
-    /// <summary>"saei vs grpo on in-domain: better, +3.10 points [0.85, 5.32] (95% CI), Welch p 0.012, 5 vs 5 seeds."</summary>
-    public static string VerdictLine(LeaderboardComparison c)
+    /// <summary>One <see cref="VerdictLine"/> per comparison, naming configs only for methods that have several.</summary>
+    public static IReadOnlyList<string> VerdictLines(IReadOnlyList<LeaderboardComparison> comparisons)
+    {
+        ArgumentNullException.ThrowIfNull(comparisons);
+        var several = SeveralConfigs(comparisons);
+        return [.. comparisons.Select(c => VerdictLine(c, several.Contains(c.Method)))];
+    }
+
+    /// <summary>
+    /// "saei vs grpo on in-domain: better, +3.10 points [+0.85, +5.32] (95% CI), Welch p 0.012, 5 vs 5 seeds, 512
+    /// problems." The config is named when <paramref name="withConfig"/> (a method with several configs).
+    /// </summary>
+    public static string VerdictLine(LeaderboardComparison c, bool withConfig = false)
     {
         ArgumentNullException.ThrowIfNull(c);
-        string name = c.ConfigKey.Length == 0 ? c.Method : $"{c.Method} ({c.ConfigKey})";
+        string name = withConfig ? $"{c.Method} ({c.ConfigKey})" : c.Method;
         if (c.Difference is not { } difference) return $"{name} vs {c.Baseline} on {c.Benchmark}: {c.VerdictText}.";
         var line = new StringBuilder(string.Create(C, $"{name} vs {c.Baseline} on {c.Benchmark}: {c.VerdictText}, {Points(difference)} points"));
         if (c.Low is { } low && c.High is { } high) line.Append(C, $" [{Points(low)}, {Points(high)}] (95% CI)");
@@ -56,11 +67,12 @@ public static class ComparisonTable
     private static (IReadOnlyList<string> Header, IReadOnlyList<IReadOnlyList<string>> Body) Cells(IReadOnlyList<LeaderboardComparison> comparisons)
     {
         string baseline = comparisons.Select(c => c.Baseline).Distinct().SingleOrDefault() ?? "baseline";
+        var several = SeveralConfigs(comparisons);
         IReadOnlyList<string> header = ["Benchmark", "Method", $"Δ vs {baseline}", "95% CI", "Welch p", "MDE", "Seeds", "Verdict"];
         var body = comparisons.Select(c => (IReadOnlyList<string>)
         [
             c.Benchmark,
-            c.ConfigKey.Length == 0 ? c.Method : $"{c.Method} ({c.ConfigKey})",
+            several.Contains(c.Method) ? $"{c.Method} ({c.ConfigKey})" : c.Method,
             c.Difference is { } d ? Points(d) : "–",
             c.Low is { } low && c.High is { } high ? $"[{Points(low)}, {Points(high)}]" : "–",
             c.WelchP is { } p ? P(p) : "–",
@@ -70,6 +82,9 @@ public static class ComparisonTable
         ]).ToList();
         return (header, body);
     }
+
+    private static HashSet<string> SeveralConfigs(IReadOnlyList<LeaderboardComparison> comparisons) =>
+        [.. comparisons.GroupBy(c => c.Method).Where(g => g.Select(c => c.ConfigKey).Distinct().Count() > 1).Select(g => g.Key)];
 
     private static string Points(double fraction) => (100 * fraction).ToString("+0.00;-0.00;0.00", C);
 

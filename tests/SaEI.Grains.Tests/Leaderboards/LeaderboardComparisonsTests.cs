@@ -60,6 +60,7 @@ public sealed class LeaderboardComparisonsTests
         var comparisons = LeaderboardComparisons.Compare(runs, "grpo", (_, _) => null);
         Assert.Equal([("lr=2", "lr=2", 0.2), ("lr=3", "lr=1", 0.2)], comparisons.Select(c => (c.ConfigKey, c.BaselineConfigKey, Math.Round(c.Difference!.Value, 12))));
         Assert.Contains("grpo has 2 configs; compared with 'lr=1'", comparisons[1].Note);
+        Assert.StartsWith("saei (lr=2) vs grpo on in-domain: ", ComparisonTable.VerdictLines(comparisons)[0], StringComparison.Ordinal);
     }
 
     [Fact]
