@@ -11,11 +11,12 @@ namespace SaEI.Grains.Leaderboards;
 /// The results of one experiment. Recording is idempotent per run id; queries are answered from rows cached since
 /// the last record ([ReadOnly] lets queries run concurrently), so a query costs no storage and no aggregation.
 /// Comparisons with a baseline (<see cref="LeaderboardComparisons"/>) read the runs' per-problem results from blob
-/// storage (<see cref="ProblemResultsStore"/>) once per baseline and are cached the same way.
+/// storage (<see cref="ProblemResultsStore"/>) once per baseline and are cached the same way. The blob store is
+/// optional: a silo with grain storage only (no data container) compares on seed scores alone.
 /// </summary>
 public sealed class LeaderboardGrain(
     [PersistentState("leaderboard", StorageNames.GrainState)] IPersistentState<LeaderboardGrainState> state,
-    ResilientBlobStore blobs) : Grain, ILeaderboardGrain
+    IServiceProvider services) : Grain, ILeaderboardGrain
 {
     private readonly Dictionary<string, IReadOnlyList<LeaderboardComparison>> comparisons = new(StringComparer.Ordinal);
     private IReadOnlyList<LeaderboardRow>? rows;
@@ -68,9 +69,10 @@ public sealed class LeaderboardGrain(
     /// <summary>The stored per-problem results of every run's scores (absent for runs without them).</summary>
     private async Task<Dictionary<(string RunId, string Name), ProblemPasses>> ReadProblemsAsync(IReadOnlyList<RunScores> runs)
     {
+        var found = new Dictionary<(string, string), ProblemPasses>();
+        if (services.GetService(typeof(ResilientBlobStore)) is not ResilientBlobStore blobs) return found;
         var store = new ProblemResultsStore(blobs);
         string experiment = this.GetPrimaryKeyString();
-        var found = new Dictionary<(string, string), ProblemPasses>();
         foreach (var run in runs.Where(r => r.Step is not null))
             foreach (string name in run.Scores.Keys.Where(Ids.IsValid))
                 if (await store.TryReadAsync(experiment, run.RunId, run.Step!.Value, name, CancellationToken.None) is { } passes)
