@@ -6,6 +6,7 @@ using SaEI.Gpu.Tasks.Images;
 using SaEI.Gpu.Tasks.Rewards;
 using SaEI.Gpu.Tasks.Synthetic;
 using SaEI.Gpu.Tests.Models;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SaEI.Gpu.Tests.Evaluation;
@@ -96,14 +97,36 @@ public sealed class EvaluatorTests
     [Fact]
     public void A_batch_draws_the_same_samples_whatever_came_before_it()
     {
-        // Problem 2 is batch 1 in both evaluations; batch 0 holds a different problem each time (and so generates for
-        // a different number of tokens). The generations of batch 1 must not change: each batch has its own seed.
+        // The end-of-sequence row of lm_head is scaled so that, as batch 0, some problems stop after one decoding step
+        // (every sample's first token is end-of-sequence) and others decode longer. With one generator shared across
+        // batches, batch 1 would then start from a different generator state after each. Each batch has its own seed,
+        // so the samples of the problem in batch 1 must not change.
         using var model = TinyModels.Create(seed: 5, config: TinyModels.TestConfig with { ImageSize = 32, PatchSize = 16 });
-        var problems = Problems(3);
+        using (no_grad())
+        {
+            using var endOfSequence = model.named_parameters().Single(p => p.name == "lm_head.weight").parameter[model.Tokenizer.StopIds[0]];
+            using var factor = 4.0.ToScalar();
+            endOfSequence.mul_(factor);
+        }
+        var problems = Problems(12);
         var options = new EvaluationOptions { SamplesPerProblem = 3, MaxNewTokens = 10, BatchSize = 1, Seed = 4 };
-        var first = Evaluator.Evaluate(model, "crn", [problems[0], problems[2]], options);
-        var second = Evaluator.Evaluate(model, "crn", [problems[1], problems[2]], options);
+        long[] steps = [.. problems.Select(p => DecodingSteps(model, p, options, EvaluationSeeds.ForBatch(4, "crn", 0)))];
+        int once = Array.IndexOf(steps, 1L), longer = Array.FindIndex(steps, n => n > 1);
+        Assert.True(once >= 0 && longer >= 0, $"the probe needs a problem that stops after one step and one that does not: {string.Join(", ", steps)}");
+        var target = problems[longer == 0 ? 1 : 0];
+
+        var first = Evaluator.Evaluate(model, "crn", [problems[once], target], options);
+        var second = Evaluator.Evaluate(model, "crn", [problems[longer], target], options);
         Assert.Equal(first.Generations.Skip(3).Select(g => g.Response), second.Generations.Skip(3).Select(g => g.Response));
+    }
+
+    /// <summary>How many tokens the batch of one problem decodes (until every sample stopped, or the limit).</summary>
+    private static long DecodingSteps(SaEI.Gpu.Models.Tiny.TinyVlm model, VisualProblem problem, EvaluationOptions options, ulong seed)
+    {
+        using var generator = new Generator(seed, CPU);
+        using var prompts = PromptBatch.Create(model, ModelInputs.ToTensors(model, [problem.Image]), [problem.Problem]);
+        using var rollout = Generation.Generate(model, prompts, options.ToGenerationOptions(), generator);
+        return rollout.ResponseIds.shape[1];
     }
 
     [Fact]
