@@ -96,7 +96,7 @@ public static class CommandLine
           watch <exp> [--json]                  live table until the sweep finishes
           leaderboard <exp> [--benchmark B] [--baseline M] [--json]
                                                 mean ± std over seeds per method, config, benchmark, and each method
-                                                vs the baseline (default grpo): difference, 95% CI, Welch p, MDE, verdict
+                                                vs the baseline (default grpo): Δ, 95% CI, Welch p, MDE, verdict
           run show <run> [--json]               one run: state, checkpoints, failures, resumes
           check        prove the stack end to end: TorchSharp computes, a blob round-trips, a grain's state persists
 

@@ -25,7 +25,8 @@ public static class DemoArtifacts
     public sealed record Written(string Report, IReadOnlyList<string> Plots, string? Pairs);
 
     public static async Task<Written> WriteAsync(string folder, SweepSpec spec, SweepStatus status, IReadOnlyList<LeaderboardRow> rows,
-        IReadOnlyList<LeaderboardComparison> comparisons, ResilientBlobStore blobs, string? baseModelSummary, CancellationToken cancellation)
+        IReadOnlyList<LeaderboardComparison> comparisons, ResilientBlobStore blobs, string? baseModelSummary,
+        CancellationToken cancellation)
     {
         Directory.CreateDirectory(folder);
         var methods = spec.Methods.Select(m => m.Name).ToList();
@@ -44,11 +45,14 @@ public static class DemoArtifacts
             if (CurvePlots.Save(path, title, label, Curves(metric), methods) > 0) plots.Add(path);
         }
         Plot("entropy.png", "Policy entropy of clean responses per step (paper Fig. 2)", "token entropy (nats)", MetricNames.Entropy);
-        Plot("accuracy.png", $"In-domain pass@1 ({spec.Data.Test.Name}, k = {spec.Eval.Samples}, T = {spec.Eval.Temperature}; step 0 = base model)",
+        Plot("accuracy.png",
+            $"In-domain pass@1 ({spec.Data.Test.Name}, k = {spec.Eval.Samples}, T = {spec.Eval.Temperature}; " +
+            "step 0 = base model)",
             "pass@1", MetricNames.Accuracy);
         Plot("reward.png", "Mean rollout reward per step", "reward (0.9·accuracy + 0.1·format)", MetricNames.Reward);
         string forest = Path.Combine(folder, "forest.png");
-        if (ForestPlot.Save(forest, $"Difference to {LeaderboardComparisons.DefaultBaseline} per benchmark", comparisons) > 0) plots.Add(forest);
+        string forestTitle = $"Difference to {LeaderboardComparisons.DefaultBaseline} per benchmark";
+        if (ForestPlot.Save(forest, forestTitle, comparisons) > 0) plots.Add(forest);
 
         string? pairs = await WritePairsAsync(folder, status, blobs, cancellation);
         var aggregate = rows.Select(r => new AggregateRow(r.Method, r.ConfigKey, r.Benchmark, r.Seeds, r.Mean, r.Std)).ToList();
@@ -60,7 +64,8 @@ public static class DemoArtifacts
         string table = PaperTable.ToMarkdown(aggregate, tableOptions);
         await File.WriteAllTextAsync(Path.Combine(folder, "leaderboard.md"), table, cancellation);
         string report = Path.Combine(folder, "report.md");
-        await File.WriteAllTextAsync(report, Report(spec, status, comparisons, table, plots, pairs, baseModelSummary), cancellation);
+        await File.WriteAllTextAsync(report, Report(spec, status, comparisons, table, plots, pairs, baseModelSummary),
+            cancellation);
         return new Written(report, plots, pairs);
     }
 
@@ -94,8 +99,8 @@ public static class DemoArtifacts
         return bytes;
     }
 
-    private static string Report(SweepSpec spec, SweepStatus status, IReadOnlyList<LeaderboardComparison> comparisons, string table,
-        IReadOnlyList<string> plots, string? pairs, string? baseModelSummary)
+    private static string Report(SweepSpec spec, SweepStatus status, IReadOnlyList<LeaderboardComparison> comparisons,
+        string table, IReadOnlyList<string> plots, string? pairs, string? baseModelSummary)
     {
         var text = new StringBuilder();
         var culture = CultureInfo.InvariantCulture;
@@ -113,7 +118,8 @@ public static class DemoArtifacts
         text.AppendLine();
         text.AppendLine(Verdict(comparisons));
         text.AppendLine();
-        text.Append(culture, $"## Results (pass@1 ×100 over {spec.Eval.Samples} sample(s) per problem at T = {spec.Eval.Temperature}, ");
+        text.Append(culture,
+            $"## Results (pass@1 ×100 over {spec.Eval.Samples} sample(s) per problem at T = {spec.Eval.Temperature}, ");
         text.AppendLine("mean ± std over seeds; in-domain = best in-domain checkpoint, step 0 included)");
         text.AppendLine();
         text.AppendLine(table);
@@ -140,9 +146,10 @@ public static class DemoArtifacts
         text.AppendLine("## Caveats");
         text.AppendLine();
         text.AppendLine("A CPU-scale demo: a ~0.3–0.7 M-parameter model, a handful of RL steps and small test sets. The direction of an " +
-                        "effect can be compared with the paper, its size cannot. \"No difference detectable\" is not \"no difference\": " +
-                        "a true difference below the MDE is likely missed. The in-domain score is the best of the evaluated steps on the " +
-                        "same test set, so it is optimistic for every method alike; the out-of-domain scores are not selected on.");
+                        "effect can be compared with the paper, its size cannot. \"No difference detectable\" " +
+                        "is not \"no difference\": a true difference below the MDE is likely missed. The " +
+                        "in-domain score is the best of the evaluated steps on the same test set, so it is " +
+                        "optimistic for every method alike; the out-of-domain scores are not selected on.");
         return text.ToString();
     }
 
@@ -165,13 +172,14 @@ public static class DemoArtifacts
 
     /// <summary>How the intervals are made, for the report.</summary>
     public const string Method =
-        "Δ = mean over seeds of (method − baseline) pass@1. The 95% interval is a seeded percentile bootstrap (2,000 " +
-        "replicates) over seeds and, within each seed, over test problems (each with its k samples), paired by seed and " +
-        "by problem where both methods share them (every method is evaluated on the same problems with the same sampling " +
-        "random numbers). Welch p: Welch's t-test over the seeds' scores. MDE: the difference found with power 0.8 at " +
-        "α = 0.05, 2.80 × the bootstrap standard error. The verdict is read from the interval only.";
+        "Δ = mean over seeds of (method − baseline) pass@1. The 95% interval is a seeded percentile bootstrap " +
+        "(2,000 replicates) over seeds and, within each seed, over test problems (each with its k samples), " +
+        "paired by seed and by problem where both methods share them (every method is evaluated on the same " +
+        "problems with the same sampling random numbers). Welch p: Welch's t-test over the seeds' scores. MDE: " +
+        "the difference found with power 0.8 at α = 0.05, 2.80 × the bootstrap standard error. The verdict is " +
+        "read from the interval only.";
 
-    /// <summary>One line per method and benchmark against the baseline, in-domain first, from the 95% intervals.</summary>
+    /// <summary>One line per method and benchmark against the baseline, in-domain first, from the intervals.</summary>
     public static string Verdict(IReadOnlyList<LeaderboardComparison> comparisons)
     {
         ArgumentNullException.ThrowIfNull(comparisons);

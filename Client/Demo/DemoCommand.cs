@@ -57,7 +57,8 @@ public static class DemoCommand
             var leaderboard = grains.GetGrain<ILeaderboardGrain>(spec.Experiment);
             var rows = await leaderboard.QueryAsync(null);
             var comparisons = await leaderboard.CompareAsync(null, LeaderboardComparisons.DefaultBaseline);
-            var written = await DemoArtifacts.WriteAsync(folder, spec, status, rows, comparisons, blobs, baseSummary, cancellation);
+            var written = await DemoArtifacts.WriteAsync(folder, spec, status, rows, comparisons, blobs, baseSummary,
+                cancellation);
             await output.WriteLineAsync();
             await output.WriteLineAsync(await File.ReadAllTextAsync(Path.Combine(folder, "leaderboard.md"), cancellation));
             await output.WriteLineAsync(DemoArtifacts.Verdict(comparisons));

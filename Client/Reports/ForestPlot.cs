@@ -29,7 +29,12 @@ public static class ForestPlot
             positions[i] = y;
             bool several = rows.Any(r => r.Method == c.Method && r.ConfigKey != c.ConfigKey);
             labels[i] = $"{c.Benchmark}: {(several ? $"{c.Method} ({c.ConfigKey})" : c.Method)}";
-            var color = c.Verdict switch { "better" => Colors.DarkGreen, "worse" => Colors.Crimson, _ => Colors.RoyalBlue };
+            var color = c.Verdict switch
+            {
+                "better" => Colors.DarkGreen,
+                "worse" => Colors.Crimson,
+                _ => Colors.RoyalBlue,
+            };
             if (c.Low is { } low && c.High is { } high)
             {
                 var interval = plot.Add.Line(100 * low, y, 100 * high, y);
@@ -42,7 +47,8 @@ public static class ForestPlot
         }
         plot.Axes.Left.SetTicks(positions, labels);
         plot.Axes.SetLimitsY(0.3, rows.Count + 0.7);
-        plot.Title(title + "\npoint = Δ of the means, bar = 95% bootstrap interval\ngreen better, red worse, blue not detected");
+        plot.Title(title + "\npoint = Δ of the means, bar = 95% bootstrap interval" +
+            "\ngreen better, red worse, blue not detected");
         plot.XLabel($"difference to {rows[0].Baseline} (pass@1 points)");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         plot.SavePng(path, 900, Math.Max(360, 170 + (44 * rows.Count)));

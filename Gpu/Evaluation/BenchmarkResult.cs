@@ -42,13 +42,15 @@ public sealed record BenchmarkResult(
         {
             if (!index.TryGetValue(record.ProblemId, out int i))
             {
-                if (record.Sample != 0) throw new InvalidDataException($"{Benchmark}: problem id '{record.ProblemId}' is not contiguous; ids must be unique.");
+                if (record.Sample != 0) throw new InvalidDataException(
+                    $"{Benchmark}: problem id '{record.ProblemId}' is not contiguous; ids must be unique.");
                 index[record.ProblemId] = i = passes.Count;
                 passes.Add((record.ProblemId, 0));
             }
             else if (i != passes.Count - 1)
             {
-                throw new InvalidDataException($"{Benchmark}: problem id '{record.ProblemId}' appears twice; ids must be unique.");
+                throw new InvalidDataException(
+                    $"{Benchmark}: problem id '{record.ProblemId}' appears twice; ids must be unique.");
             }
             if (record.Accuracy >= 0.5) passes[i] = (record.ProblemId, passes[i].Item2 + 1);
         }

@@ -37,7 +37,8 @@ public static class Evaluator
         for (int start = 0; start < problems.Count; start += options.BatchSize)
         {
             var batch = problems.Skip(start).Take(options.BatchSize).ToList();
-            using var generator = new Generator(EvaluationSeeds.ForBatch(options.Seed, benchmark, start / options.BatchSize), CPU);
+            ulong batchSeed = EvaluationSeeds.ForBatch(options.Seed, benchmark, start / options.BatchSize);
+            using var generator = new Generator(batchSeed, CPU);
             string[] responses = SampleResponses(model, batch, generationOptions, generator);       // [B·k], row b·k + j
             for (int b = 0; b < batch.Count; b++)
             {

@@ -5,14 +5,15 @@ using SaEI.Grains.Results.Statistics;
 
 namespace SaEI.Grains.Evaluation;
 
-/// <summary>An evaluation's per-problem pass counts in the statistics' terms, and a fingerprint of its samples.</summary>
+/// <summary>An evaluation's per-problem pass counts and a fingerprint of its samples.</summary>
 public static class PerProblem
 {
     public static ProblemPasses Of(BenchmarkResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
         var passes = result.ProblemPasses();
-        return new ProblemPasses([.. passes.Select(p => p.ProblemId)], [.. passes.Select(p => p.Passes)], result.Overall.SamplesPerProblem);
+        return new ProblemPasses([.. passes.Select(p => p.ProblemId)], [.. passes.Select(p => p.Passes)],
+            result.Overall.SamplesPerProblem);
     }
 
     /// <summary>
@@ -23,7 +24,8 @@ public static class PerProblem
     {
         ArgumentNullException.ThrowIfNull(result);
         var text = new StringBuilder();
-        foreach (var g in result.Generations) text.Append(g.ProblemId).Append('\t').Append(g.Sample).Append('\t').Append(g.Response).Append('\n');
+        foreach (var g in result.Generations)
+            text.Append(g.ProblemId).Append('\t').Append(g.Sample).Append('\t').Append(g.Response).Append('\n');
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
     }
 }

@@ -32,19 +32,23 @@ public static class LeaderboardComparisons
         {
             var byConfig = benchmark.GroupBy(e => (e.Method, e.ConfigKey))
                 .ToDictionary(g => g.Key, g => g.Select(e => e.Evaluation).ToList());
-            var baselineConfigs = byConfig.Keys.Where(k => k.Method == baseline).Select(k => k.ConfigKey).Order(StringComparer.Ordinal).ToList();
+            var baselineConfigs = byConfig.Keys.Where(k => k.Method == baseline).Select(k => k.ConfigKey)
+                .Order(StringComparer.Ordinal).ToList();
             foreach (var ((method, config), list) in byConfig.Where(p => p.Key.Method != baseline)
-                         .OrderBy(p => p.Key.Method, StringComparer.Ordinal).ThenBy(p => p.Key.ConfigKey, StringComparer.Ordinal))
+                         .OrderBy(p => p.Key.Method, StringComparer.Ordinal)
+                         .ThenBy(p => p.Key.ConfigKey, StringComparer.Ordinal))
             {
                 if (baselineConfigs.Count == 0)
                 {
                     comparisons.Add(NoBaseline(benchmark.Key, method, config, baseline, list));
                     continue;
                 }
-                string baselineConfig = baselineConfigs.Count == 1 || !baselineConfigs.Contains(config) ? baselineConfigs[0] : config;
+                string baselineConfig = baselineConfigs.Count == 1 || !baselineConfigs.Contains(config)
+                    ? baselineConfigs[0] : config;
                 var result = MethodComparison.Compare(list, byConfig[(baseline, baselineConfig)], options);
                 string? note = baselineConfigs.Count > 1 && baselineConfig != config
-                    ? Join(result.Note, $"{baseline} has {baselineConfigs.Count} configs; compared with '{baselineConfig}'")
+                    ? Join(result.Note,
+                        $"{baseline} has {baselineConfigs.Count} configs; compared with '{baselineConfig}'")
                     : result.Note;
                 comparisons.Add(Row(benchmark.Key, method, config, baseline, baselineConfig, list, result, note));
             }
@@ -52,10 +56,12 @@ public static class LeaderboardComparisons
         return comparisons;
     }
 
-    private static LeaderboardComparison Row(string benchmark, string method, string config, string baseline, string baselineConfig,
+    private static LeaderboardComparison Row(string benchmark, string method, string config, string baseline,
+        string baselineConfig,
         List<SeedEvaluation> list, Comparison c, string? note) =>
         new(benchmark, method, config, baseline, baselineConfig, c.MethodSeeds, c.BaselineSeeds, Problems(list),
-            c.Difference, c.Low, c.High, c.StandardError, c.Welch.T, c.Welch.DegreesOfFreedom, c.Welch.P, c.MinimumDetectableDifference,
+            c.Difference, c.Low, c.High, c.StandardError, c.Welch.T, c.Welch.DegreesOfFreedom, c.Welch.P,
+            c.MinimumDetectableDifference,
             c.Verdict switch
             {
                 ComparisonVerdict.Better => "better",
@@ -64,8 +70,10 @@ public static class LeaderboardComparisons
             },
             c.VerdictText, c.PairedSeeds, c.PairedProblems, c.Resampled, note);
 
-    private static LeaderboardComparison NoBaseline(string benchmark, string method, string config, string baseline, List<SeedEvaluation> list) =>
-        new(benchmark, method, config, baseline, "", list.Count, 0, Problems(list), null, null, null, null, null, null, null, null,
+    private static LeaderboardComparison NoBaseline(string benchmark, string method, string config, string baseline,
+        List<SeedEvaluation> list) =>
+        new(benchmark, method, config, baseline, "", list.Count, 0, Problems(list),
+            null, null, null, null, null, null, null, null,
             "no-baseline", $"no {baseline} results on {benchmark} to compare with", false, false, "nothing",
             $"run the baseline method '{baseline}' on {benchmark}, or pass another baseline");
 

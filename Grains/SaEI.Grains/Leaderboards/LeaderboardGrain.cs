@@ -60,14 +60,16 @@ public sealed class LeaderboardGrain(
         {
             var runs = state.State.Results.Values.OrderBy(r => r.RunId, StringComparer.Ordinal).ToList();
             var problems = await ReadProblemsAsync(runs);
-            all = LeaderboardComparisons.Compare(runs, baseline, (run, name) => problems.GetValueOrDefault((run.RunId, name)));
+            all = LeaderboardComparisons.Compare(runs, baseline,
+                (run, name) => problems.GetValueOrDefault((run.RunId, name)));
             comparisons[baseline] = all;
         }
         return benchmark is null ? all : [.. all.Where(c => c.Benchmark == benchmark)];
     }
 
     /// <summary>The stored per-problem results of every run's scores (absent for runs without them).</summary>
-    private async Task<Dictionary<(string RunId, string Name), ProblemPasses>> ReadProblemsAsync(IReadOnlyList<RunScores> runs)
+    private async Task<Dictionary<(string RunId, string Name), ProblemPasses>> ReadProblemsAsync(
+        IReadOnlyList<RunScores> runs)
     {
         var found = new Dictionary<(string, string), ProblemPasses>();
         if (services.GetService(typeof(ResilientBlobStore)) is not ResilientBlobStore blobs) return found;
@@ -75,7 +77,8 @@ public sealed class LeaderboardGrain(
         string experiment = this.GetPrimaryKeyString();
         foreach (var run in runs.Where(r => r.Step is not null))
             foreach (string name in run.Scores.Keys.Where(Ids.IsValid))
-                if (await store.TryReadAsync(experiment, run.RunId, run.Step!.Value, name, CancellationToken.None) is { } passes)
+                if (await store.TryReadAsync(experiment, run.RunId, run.Step!.Value, name,
+                    CancellationToken.None) is { } passes)
                     found[(run.RunId, name)] = passes;
         return found;
     }

@@ -9,7 +9,8 @@ namespace SaEI.Grains.Runs;
 public sealed partial class RunGrain
 {
     /// <summary>
-    /// Scores the best in-domain checkpoint (step 0 is the base model) on every out-of-domain benchmark (one Evaluator grain each, idempotent),
+    /// Scores the best in-domain checkpoint (step 0 is the base model) on every out-of-domain benchmark (one Evaluator
+    /// grain each, idempotent),
     /// records the run on the leaderboard, and completes. A failure leaves the run Evaluating; the lease timer or the
     /// reminder calls this again.
     /// </summary>
@@ -29,7 +30,8 @@ public sealed partial class RunGrain
             double inDomain = S.BestAccuracy ?? S.Metrics.GetValueOrDefault(MetricNames.Accuracy);
             var recorded = new Dictionary<string, double>(scores) { [MetricNames.InDomain] = inDomain };
             await GrainFactory.GetGrain<ILeaderboardGrain>(run.ExperimentId)
-                .RecordAsync(new RunScores(run.RunId, run.Method, run.ConfigKey, run.Seed, recorded) { Step = S.BestStep });
+                .RecordAsync(new RunScores(run.RunId, run.Method, run.ConfigKey, run.Seed,
+                    recorded) { Step = S.BestStep });
             bool completed = await UpdateAsync(s =>
             {
                 if (s.State != RunState.Evaluating) return false;
@@ -57,7 +59,8 @@ public sealed partial class RunGrain
     {
         foreach (int step in committedStep == 0 ? [0] : new[] { 0, committedStep })
         {
-            if (s.EvalAccuracy.TryGetValue(step, out double accuracy) && (s.BestAccuracy is null || accuracy > s.BestAccuracy))
+            if (s.EvalAccuracy.TryGetValue(step, out double accuracy) && (s.BestAccuracy is null
+                || accuracy > s.BestAccuracy))
             {
                 s.BestAccuracy = accuracy;
                 s.BestStep = step;

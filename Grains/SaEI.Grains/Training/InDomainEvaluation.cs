@@ -21,7 +21,8 @@ namespace SaEI.Grains.Training;
 /// </summary>
 public static class InDomainEvaluation
 {
-    public static async Task<Dictionary<string, double>> RunAsync(ResilientBlobStore blobs, RunDescriptor run, SweepSpec spec,
+    public static async Task<Dictionary<string, double>> RunAsync(ResilientBlobStore blobs, RunDescriptor run,
+        SweepSpec spec,
         RlOptions rl, IPolicyModel policy, IReadOnlyList<VisualProblem> test, int step, CancellationToken cancellation)
     {
         var options = SpecData.EvaluationOf(spec, rl.MaxNewTokens, EvaluationSeeds.Common);

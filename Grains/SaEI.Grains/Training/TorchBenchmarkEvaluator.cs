@@ -33,12 +33,15 @@ public sealed class TorchBenchmarkEvaluator(
         var checkpoint = request.Step == 0 ? null : await FindCheckpointAsync(request, cancellation);
         string directory = await ModelSource.LocateAsync(spec.Model, models, data, cancellation);
         using var policy = ModelSource.Load(spec.Model, directory, TorchRuntime.ResolveDevice(options.Device), run.Options.Dtype);
-        if (checkpoint is not null) TrainingCheckpoint.LoadPolicyWeights(policy, checkpoint.Files[TrainingCheckpoint.ModelFile].ToArray());
+        if (checkpoint is not null) TrainingCheckpoint.LoadPolicyWeights(policy,
+            checkpoint.Files[TrainingCheckpoint.ModelFile].ToArray());
         var problems = await SpecData.LoadAsync(dataset, policy, data, cancellation);
         var evaluation = SpecData.EvaluationOf(spec, run.Options.MaxNewTokens, EvaluationSeeds.Common);
         var result = Evaluator.Evaluate(policy, request.Benchmark, problems, evaluation);
-        logger.LogInformation("Run {RunId} step {Step}: {Summary}", request.RunId, checkpoint?.Manifest.Step ?? 0, result.Summary());
-        await new ProblemResultsStore(blobs).WriteAsync(request.ExperimentId, request.RunId, request.Step, request.Benchmark,
+        logger.LogInformation("Run {RunId} step {Step}: {Summary}", request.RunId, checkpoint?.Manifest.Step ?? 0,
+            result.Summary());
+        await new ProblemResultsStore(blobs).WriteAsync(request.ExperimentId, request.RunId, request.Step,
+            request.Benchmark,
             result, evaluation.Seed, cancellation);
         return (result.Overall.Pass1, result.Overall.Problems * result.Overall.SamplesPerProblem);
     }

@@ -14,7 +14,8 @@ namespace SaEI.Grains.Training;
 /// <summary>
 /// The real <see cref="IRunExecutor"/>: one run of the RL trainer (SaEI.Gpu) from the run's last committed checkpoint
 /// to its last step. Before the first step: the in-domain evaluation of the base model (step 0). Per step:
-/// <see cref="RlTrainer.Step"/>, the in-domain evaluation every <c>eval.every</c> steps (<see cref="InDomainEvaluation"/>),
+/// <see cref="RlTrainer.Step"/>, the in-domain evaluation every <c>eval.every</c> steps (<see
+/// cref="InDomainEvaluation"/>),
 /// a progress report (which renews the lease, or stops this attempt when it was fenced), and every
 /// <c>checkpoint.every</c> steps a checkpoint (weights, AdamW moments, RNG states, data cursor) plus samples.
 /// Decisions:
@@ -63,7 +64,8 @@ public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models
 
         IReadOnlyDictionary<string, byte[]> lastFiles = restored?.Files ?? new Dictionary<string, byte[]>();
         if (restored is null)
-            await context.Progress.ReportAsync(0, await InDomainEvaluation.RunAsync(blobs, run, spec, rl, policy, test, 0, cancellation), cancellation);
+            await context.Progress.ReportAsync(0, await InDomainEvaluation.RunAsync(blobs, run, spec, rl, policy, test,
+                0, cancellation), cancellation);
         for (int step = (restored?.Step ?? 0) + 1; step <= run.Steps; step++)
         {
             cancellation.ThrowIfCancellationRequested();
@@ -73,7 +75,8 @@ public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models
             if (metrics.TryGetValue("entropy/clean", out double entropy)) metrics[MetricNames.Entropy] = entropy;
             if (step % run.EvalEvery == 0 || step == run.Steps)
             {
-                foreach (var (name, value) in await InDomainEvaluation.RunAsync(blobs, run, spec, rl, policy, test, step, cancellation))
+                foreach (var (name, value) in await InDomainEvaluation.RunAsync(blobs, run, spec, rl, policy, test,
+                    step, cancellation))
                     metrics[name] = value;
             }
             await context.Progress.ReportAsync(step, metrics, cancellation);

@@ -59,7 +59,8 @@ public sealed partial class DemoEndToEndTests
         }
         Assert.Contains("in-domain", leaderboard, StringComparison.Ordinal);
         Assert.Contains("synth-hard", leaderboard, StringComparison.Ordinal);
-        foreach (string png in new[] { "entropy.png", "accuracy.png", "reward.png", "forest.png", "adversarial-pairs.png" })
+        foreach (string png in new[] { "entropy.png", "accuracy.png", "reward.png", "forest.png",
+            "adversarial-pairs.png" })
         {
             byte[] bytes = await File.ReadAllBytesAsync(Path.Combine(folder, "out", png));
             Assert.True(bytes.Length > 2000 && bytes[1] == (byte)'P' && bytes[2] == (byte)'N' && bytes[3] == (byte)'G', $"{png} is not a PNG plot");
@@ -67,9 +68,12 @@ public sealed partial class DemoEndToEndTests
         string report = await File.ReadAllTextAsync(Path.Combine(folder, "out", "report.md"));
         Assert.Contains("## Verdict", report, StringComparison.Ordinal);
         // Verdicts come from the intervals, one per method and benchmark, with the comparison table beside them.
-        Assert.Matches(@"- saei vs grpo on in-domain: (better|worse|no difference detectable \(MDE \d+\.\d\d points\)), [+-]?\d+\.\d\d points \[", report);
+        Assert.Matches(
+            @"- saei vs grpo on in-domain: (better|worse|no difference detectable \(MDE \d+\.\d\d points\)), " +
+            @"[+-]?\d+\.\d\d points \[", report);
         Assert.Matches(@"- saei vs grpo on synth-hard: ", report);
-        Assert.Contains("| Benchmark | Method | Δ vs grpo | 95% CI | Welch p | MDE | Seeds | Verdict |", report, StringComparison.Ordinal);
+        Assert.Contains("| Benchmark | Method | Δ vs grpo | 95% CI | Welch p | MDE | Seeds | Verdict |", report,
+            StringComparison.Ordinal);
         Assert.Contains("![forest](forest.png)", report, StringComparison.Ordinal);
         Assert.Contains("![entropy](entropy.png)", report, StringComparison.Ordinal);
         Assert.Contains("| grpo ", report, StringComparison.Ordinal);

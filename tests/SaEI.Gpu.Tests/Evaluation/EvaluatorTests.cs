@@ -63,7 +63,8 @@ public sealed class EvaluatorTests
         {
             using var generator = new Generator(EvaluationSeeds.ForBatch(17, "loop", start / 2), CPU);
             var batch = problems.Skip(start).Take(2).ToList();
-            using var prompts = PromptBatch.Create(model, ModelInputs.ToTensors(model, [.. batch.Select(p => p.Image)]), [.. batch.Select(p => p.Problem)]);
+            using var prompts = PromptBatch.Create(model, ModelInputs.ToTensors(model, [.. batch.Select(p => p.Image)]),
+                [.. batch.Select(p => p.Problem)]);
             using var rollout = Generation.Generate(model, prompts, options.ToGenerationOptions(), generator);
             for (int row = 0; row < rollout.Count; row++)
             {
@@ -101,27 +102,33 @@ public sealed class EvaluatorTests
         // (every sample's first token is end-of-sequence) and others decode longer. With one generator shared across
         // batches, batch 1 would then start from a different generator state after each. Each batch has its own seed,
         // so the samples of the problem in batch 1 must not change.
-        using var model = TinyModels.Create(seed: 5, config: TinyModels.TestConfig with { ImageSize = 32, PatchSize = 16 });
+        var config = TinyModels.TestConfig with { ImageSize = 32, PatchSize = 16 };
+        using var model = TinyModels.Create(seed: 5, config: config);
         using (no_grad())
         {
-            using var endOfSequence = model.named_parameters().Single(p => p.name == "lm_head.weight").parameter[model.Tokenizer.StopIds[0]];
+            var lmHead = model.named_parameters().Single(p => p.name == "lm_head.weight").parameter;
+            using var endOfSequence = lmHead[model.Tokenizer.StopIds[0]];
             using var factor = 4.0.ToScalar();
             endOfSequence.mul_(factor);
         }
         var problems = Problems(12);
         var options = new EvaluationOptions { SamplesPerProblem = 3, MaxNewTokens = 10, BatchSize = 1, Seed = 4 };
-        long[] steps = [.. problems.Select(p => DecodingSteps(model, p, options, EvaluationSeeds.ForBatch(4, "crn", 0)))];
+        ulong firstBatch = EvaluationSeeds.ForBatch(4, "crn", 0);
+        long[] steps = [.. problems.Select(p => DecodingSteps(model, p, options, firstBatch))];
         int once = Array.IndexOf(steps, 1L), longer = Array.FindIndex(steps, n => n > 1);
-        Assert.True(once >= 0 && longer >= 0, $"the probe needs a problem that stops after one step and one that does not: {string.Join(", ", steps)}");
+        Assert.True(once >= 0 && longer >= 0,
+            $"the probe needs a problem that stops after one step and one that does not: {string.Join(", ", steps)}");
         var target = problems[longer == 0 ? 1 : 0];
 
         var first = Evaluator.Evaluate(model, "crn", [problems[once], target], options);
         var second = Evaluator.Evaluate(model, "crn", [problems[longer], target], options);
-        Assert.Equal(first.Generations.Skip(3).Select(g => g.Response), second.Generations.Skip(3).Select(g => g.Response));
+        Assert.Equal(first.Generations.Skip(3).Select(g => g.Response),
+            second.Generations.Skip(3).Select(g => g.Response));
     }
 
     /// <summary>How many tokens the batch of one problem decodes (until every sample stopped, or the limit).</summary>
-    private static long DecodingSteps(SaEI.Gpu.Models.Tiny.TinyVlm model, VisualProblem problem, EvaluationOptions options, ulong seed)
+    private static long DecodingSteps(SaEI.Gpu.Models.Tiny.TinyVlm model, VisualProblem problem,
+        EvaluationOptions options, ulong seed)
     {
         using var generator = new Generator(seed, CPU);
         using var prompts = PromptBatch.Create(model, ModelInputs.ToTensors(model, [problem.Image]), [problem.Problem]);

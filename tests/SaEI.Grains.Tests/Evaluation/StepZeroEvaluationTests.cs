@@ -37,11 +37,13 @@ public sealed class StepZeroEvaluationTests : IAsyncLifetime
         TorchRuntime.Initialize(1);
         var config = new TinyVlmConfig
         {
-            ImageSize = 32, PatchSize = 16, VisionHiddenSize = 16, VisionLayers = 1, VisionHeads = 2, VisionIntermediateSize = 32,
+            ImageSize = 32, PatchSize = 16, VisionHiddenSize = 16, VisionLayers = 1, VisionHeads = 2,
+            VisionIntermediateSize = 32,
             HiddenSize = 32, Layers = 1, Heads = 4, KeyValueHeads = 2, IntermediateSize = 64,
         };
         using (var tiny = TinyVlm.Create(config, 1, TorchSharp.torch.CPU)) tiny.Save(modelFolder);
-        await new ModelStore(blobs, Path.Combine(Root, "upload-cache")).UploadAsync(model, modelFolder, CancellationToken.None);
+        await new ModelStore(blobs, Path.Combine(Root, "upload-cache")).UploadAsync(model, modelFolder,
+            CancellationToken.None);
 
         var builder = TestClusterPorts.Builder(1);
         builder.AddSiloBuilderConfigurator<TorchSilo>();
@@ -78,7 +80,8 @@ public sealed class StepZeroEvaluationTests : IAsyncLifetime
             """, new Dictionary<string, string>());
         Assert.True(launched.Outcome == LaunchOutcome.Launched, launched.Message);
         SweepStatus status = null!;
-        await Eventually.HoldsAsync(async () => (status = await grain.GetStatusAsync()).Runs.All(r => r.State.IsTerminal()),
+        await Eventually.HoldsAsync(
+            async () => (status = await grain.GetStatusAsync()).Runs.All(r => r.State.IsTerminal()),
             TimeSpan.FromMinutes(3), "every run of the step-0 sweep ended");
 
         var blobs = ResilientBlobStore.Connect(Azurite.ConnectionString, StorageNames.DataContainer);
@@ -86,14 +89,16 @@ public sealed class StepZeroEvaluationTests : IAsyncLifetime
         var stepZero = new List<StoredProblemResults>();
         foreach (var run in status.Runs)
         {
-            Assert.True(run.State == RunState.Completed, $"{run.RunId}: {run.State}; {string.Join(" | ", run.Failures)}");
+            Assert.True(run.State == RunState.Completed,
+                $"{run.RunId}: {run.State}; {string.Join(" | ", run.Failures)}");
             // Step 0 is the first point of the curve, and every evaluated step has per-problem results (k = 4).
             var metrics = await new MetricsLog(blobs).ReadAsync(experiment, run.RunId);
             Assert.Equal([0, 1, 2], metrics.Select(m => m.Step));
             Assert.True(metrics[0].Values.ContainsKey(MetricNames.Accuracy), $"{run.RunId}: no accuracy at step 0");
             foreach (int step in new[] { 0, 1, 2 })
             {
-                var file = await store.TryReadFileAsync(experiment, run.RunId, step, MetricNames.InDomain, CancellationToken.None);
+                var file = await store.TryReadFileAsync(experiment, run.RunId, step, MetricNames.InDomain,
+                    CancellationToken.None);
                 Assert.True(file is not null, $"{run.RunId}: no in-domain per-problem results at step {step}");
                 Assert.Equal(6, file.ProblemIds.Length);
                 Assert.Equal(4, file.SamplesPerProblem);
@@ -103,14 +108,16 @@ public sealed class StepZeroEvaluationTests : IAsyncLifetime
             // The best in-domain step is a step that was evaluated (0 included), and the out-of-domain set was scored
             // at it, from the base model when it is step 0.
             Assert.Contains(run.BestStep, new[] { 0, 1, 2 });
-            Assert.True(await store.TryReadAsync(experiment, run.RunId, run.BestStep, "synth-hard", CancellationToken.None) is not null,
+            Assert.True(await store.TryReadAsync(experiment, run.RunId, run.BestStep, "synth-hard",
+                CancellationToken.None) is not null,
                 $"{run.RunId}: no out-of-domain per-problem results at its best step {run.BestStep}");
         }
         // Common random numbers: the same base model sampled the same text in all four runs (two methods, two seeds).
         Assert.Single(stepZero.Select(f => f.ResponsesSha256).Distinct());
 
         var comparisons = await cluster.GrainFactory.GetGrain<ILeaderboardGrain>(experiment).CompareAsync(null, "grpo");
-        Assert.Equal([(MetricNames.InDomain, "saei"), ("synth-hard", "saei")], comparisons.Select(c => (c.Benchmark, c.Method)));
+        Assert.Equal([(MetricNames.InDomain, "saei"), ("synth-hard", "saei")],
+            comparisons.Select(c => (c.Benchmark, c.Method)));
         Assert.All(comparisons, c =>
         {
             Assert.True(c.PairedSeeds && c.PairedProblems, $"{c.Benchmark}: seeds and problems should pair");
@@ -136,7 +143,8 @@ public sealed class StepZeroEvaluationTests : IAsyncLifetime
                 ["Saei:Worker:PollPeriod"] = "00:00:00.200",
                 ["Saei:Runs:CheckPeriod"] = "00:00:00.200",
             }).Build();
-            silo.AddSaeiStorage(Azurite.ConnectionString).AddSaeiOrchestration(Azurite.ConnectionString, runsWorker: true, settings);
+            silo.AddSaeiStorage(Azurite.ConnectionString).AddSaeiOrchestration(Azurite.ConnectionString,
+                runsWorker: true, settings);
         }
     }
 }

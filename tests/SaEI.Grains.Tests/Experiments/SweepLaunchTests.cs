@@ -51,13 +51,17 @@ public sealed class SweepLaunchTests(OrchestrationCluster fixture)
         // Comparisons with grpo: the simulated executor stores no per-problem results, so seeds alone are resampled
         // (paired: both methods ran seeds 1-3); the difference is the difference of the rows' means.
         var comparisons = await fixture.Grains.GetGrain<ILeaderboardGrain>(experiment).CompareAsync(null, "grpo");
-        Assert.Equal([(MetricNames.InDomain, "saei"), ("synth-hard", "saei")], comparisons.Select(c => (c.Benchmark, c.Method)));
+        Assert.Equal([(MetricNames.InDomain, "saei"), ("synth-hard", "saei")],
+            comparisons.Select(c => (c.Benchmark, c.Method)));
         foreach (var c in comparisons)
         {
-            double expected = rows.Single(r => r.Method == "saei" && r.Benchmark == c.Benchmark).Mean - rows.Single(r => r.Method == "grpo" && r.Benchmark == c.Benchmark).Mean;
+            double Mean(string method) => rows.Single(r => r.Method == method && r.Benchmark == c.Benchmark).Mean;
+            double expected = Mean("saei") - Mean("grpo");
             Assert.Equal(expected, c.Difference!.Value, 12);
-            Assert.Equal(("seeds", true, false, 3, 3), (c.Resampled, c.PairedSeeds, c.PairedProblems, c.Seeds, c.BaselineSeeds));
-            Assert.True(c.Low <= c.Difference && c.Difference <= c.High && c.WelchP is > 0 and <= 1 && c.Mde > 0, $"{c.Benchmark}: {c}");
+            Assert.Equal(("seeds", true, false, 3, 3), (c.Resampled, c.PairedSeeds, c.PairedProblems, c.Seeds,
+                c.BaselineSeeds));
+            Assert.True(c.Low <= c.Difference && c.Difference <= c.High && c.WelchP is > 0 and <= 1 && c.Mde > 0,
+                $"{c.Benchmark}: {c}");
         }
 
         // Metrics: every step once in metrics.jsonl.

@@ -3,7 +3,7 @@ namespace SaEI.Grains.Results.Statistics;
 /// <summary>How the bootstrap runs.</summary>
 public sealed record BootstrapOptions
 {
-    /// <summary>Bootstrap replicates. Default 2,000 (Efron and Tibshirani's rule of thumb for percentile intervals).</summary>
+    /// <summary>Bootstrap replicates. Default 2,000 (Efron and Tibshirani's advice for percentile intervals).</summary>
     public int Replicates { get; init; } = 2000;
 
     /// <summary>Seed of the resampling generator: the same seed and data give the same interval. Default 0.</summary>
@@ -14,8 +14,10 @@ public sealed record BootstrapOptions
 
     public BootstrapOptions Validate()
     {
-        if (Replicates < 100) throw new ArgumentException($"{nameof(Replicates)} is {Replicates}; use 100 or more (default 2000).");
-        if (Confidence is <= 0 or >= 1) throw new ArgumentException($"{nameof(Confidence)} is {Confidence}; use a value in (0, 1), e.g. 0.95.");
+        if (Replicates < 100) throw new ArgumentException(
+            $"{nameof(Replicates)} is {Replicates}; use 100 or more (default 2000).");
+        if (Confidence is <= 0 or >= 1) throw new ArgumentException(
+            $"{nameof(Confidence)} is {Confidence}; use a value in (0, 1), e.g. 0.95.");
         return this;
     }
 }
@@ -51,19 +53,22 @@ public sealed record BootstrapResult(double Difference, double? Low, double? Hig
 /// </summary>
 public static class DifferenceBootstrap
 {
-    public static BootstrapResult Compute(IReadOnlyList<SeedEvaluation> method, IReadOnlyList<SeedEvaluation> baseline, BootstrapOptions? options = null)
+    public static BootstrapResult Compute(IReadOnlyList<SeedEvaluation> method, IReadOnlyList<SeedEvaluation> baseline,
+        BootstrapOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(method);
         ArgumentNullException.ThrowIfNull(baseline);
         options = (options ?? new BootstrapOptions()).Validate();
         if (method.Count == 0 || baseline.Count == 0)
-            throw new ArgumentException($"the bootstrap needs evaluations of both methods (have {method.Count} and {baseline.Count}).");
+            throw new ArgumentException(
+                $"the bootstrap needs evaluations of both methods (have {method.Count} and {baseline.Count}).");
         foreach (var e in method.Concat(baseline)) e.Problems?.Validate();
         var m = method.OrderBy(e => e.Seed).ToList();
         var b = baseline.OrderBy(e => e.Seed).ToList();
         bool pairedSeeds = m.Select(e => e.Seed).SequenceEqual(b.Select(e => e.Seed))
             && m.Select(e => e.Seed).Distinct().Count() == m.Count;
-        bool pairedProblems = pairedSeeds && m.Zip(b).All(p => p.First.Problems is { } x && p.Second.Problems is { } y && x.SameProblems(y));
+        bool pairedProblems = pairedSeeds
+            && m.Zip(b).All(p => p.First.Problems is { } x && p.Second.Problems is { } y && x.SameProblems(y));
         double difference = m.Average(e => e.MeanPassRate) - b.Average(e => e.MeanPassRate);
         bool resampleSeeds = m.Count > 1 || b.Count > 1;
         bool resampleProblems = m.Concat(b).Any(e => e.Problems is not null);
@@ -74,17 +79,21 @@ public static class DifferenceBootstrap
             (false, true) => "problems",
             _ => "nothing",
         };
-        if (!resampleSeeds && !resampleProblems) return new BootstrapResult(difference, null, null, 0, pairedSeeds, pairedProblems, resampled);
+        if (!resampleSeeds && !resampleProblems) return new BootstrapResult(difference, null, null, 0, pairedSeeds,
+            pairedProblems, resampled);
 
         var random = new SplitMix64(options.Seed);
         var replicates = new double[options.Replicates];
         for (int r = 0; r < replicates.Length; r++)
-            replicates[r] = pairedSeeds ? PairedReplicate(m, b, pairedProblems, random) : SeedMean(m, random) - SeedMean(b, random);
+            replicates[r] = pairedSeeds
+                ? PairedReplicate(m, b, pairedProblems, random)
+                : SeedMean(m, random) - SeedMean(b, random);
         Array.Sort(replicates);
         double tail = (1 - options.Confidence) / 2;
         double mean = replicates.Average();
         double se = Math.Sqrt(replicates.Sum(x => (x - mean) * (x - mean)) / (replicates.Length - 1));
-        return new BootstrapResult(difference, Quantile(replicates, tail), Quantile(replicates, 1 - tail), se, pairedSeeds, pairedProblems, resampled);
+        return new BootstrapResult(difference, Quantile(replicates, tail), Quantile(replicates, 1 - tail), se,
+            pairedSeeds, pairedProblems, resampled);
     }
 
     /// <summary>Quantile q of sorted values, linear interpolation between order statistics (numpy "linear").</summary>
@@ -97,7 +106,8 @@ public static class DifferenceBootstrap
         return sorted[below] + ((position - below) * (sorted[above] - sorted[below]));
     }
 
-    private static double PairedReplicate(List<SeedEvaluation> m, List<SeedEvaluation> b, bool pairedProblems, SplitMix64 random)
+    private static double PairedReplicate(List<SeedEvaluation> m, List<SeedEvaluation> b, bool pairedProblems,
+        SplitMix64 random)
     {
         double sum = 0;
         for (int i = 0; i < m.Count; i++)
@@ -125,11 +135,12 @@ public static class DifferenceBootstrap
     private static double SeedMean(List<SeedEvaluation> evaluations, SplitMix64 random)
     {
         double sum = 0;
-        for (int i = 0; i < evaluations.Count; i++) sum += ProblemMean(evaluations[random.Next(evaluations.Count)], random);
+        for (int i = 0; i < evaluations.Count; i++)
+            sum += ProblemMean(evaluations[random.Next(evaluations.Count)], random);
         return sum / evaluations.Count;
     }
 
-    /// <summary>The mean pass rate of n problems drawn with replacement, or the score without per-problem results.</summary>
+    /// <summary>Mean pass rate of n problems drawn with replacement (the score without per-problem results).</summary>
     private static double ProblemMean(SeedEvaluation evaluation, SplitMix64 random)
     {
         if (evaluation.Problems is not { } problems) return evaluation.Score;

@@ -30,7 +30,8 @@ public sealed record Comparison(
     {
         ComparisonVerdict.Better => "better",
         ComparisonVerdict.Worse => "worse",
-        _ when MinimumDetectableDifference is { } mde => string.Create(CultureInfo.InvariantCulture, $"no difference detectable (MDE {100 * mde:0.00} points)"),
+        _ when MinimumDetectableDifference is { } mde => string.Create(CultureInfo.InvariantCulture,
+            $"no difference detectable (MDE {100 * mde:0.00} points)"),
         _ => "no difference detectable (too few data for an interval)",
     };
 }
@@ -56,10 +57,12 @@ public static class MethodComparison
     /// <summary>Power of the MDE.</summary>
     public const double Power = 0.8;
 
-    public static Comparison Compare(IReadOnlyList<SeedEvaluation> method, IReadOnlyList<SeedEvaluation> baseline, BootstrapOptions? options = null)
+    public static Comparison Compare(IReadOnlyList<SeedEvaluation> method, IReadOnlyList<SeedEvaluation> baseline,
+        BootstrapOptions? options = null)
     {
         var bootstrap = DifferenceBootstrap.Compute(method, baseline, options);
-        var welch = WelchTest.Compute([.. method.Select(e => e.MeanPassRate)], [.. baseline.Select(e => e.MeanPassRate)]);
+        var welch = WelchTest.Compute([.. method.Select(e => e.MeanPassRate)],
+            [.. baseline.Select(e => e.MeanPassRate)]);
         double? mde = bootstrap.Low is null ? null : MinimumDetectableDifference(bootstrap.StandardError);
         var verdict = bootstrap.Low > 0 ? ComparisonVerdict.Better
             : bootstrap.High < 0 ? ComparisonVerdict.Worse
@@ -70,11 +73,13 @@ public static class MethodComparison
             "problems" => "one seed per method: the interval covers test problems only, not seed-to-seed variation",
             _ => welch.Note,
         };
-        return new Comparison(method.Count, baseline.Count, bootstrap.Difference, bootstrap.Low, bootstrap.High, bootstrap.StandardError,
+        return new Comparison(method.Count, baseline.Count, bootstrap.Difference, bootstrap.Low, bootstrap.High,
+            bootstrap.StandardError,
             mde, welch, verdict, bootstrap.PairedSeeds, bootstrap.PairedProblems, bootstrap.Resampled, note);
     }
 
     /// <summary>(z_{1−α/2} + z_{power}) · standardError.</summary>
-    public static double MinimumDetectableDifference(double standardError, double alpha = Alpha, double power = Power) =>
+    public static double MinimumDetectableDifference(double standardError, double alpha = Alpha,
+        double power = Power) =>
         (SpecialFunctions.NormalQuantile(1 - (alpha / 2)) + SpecialFunctions.NormalQuantile(power)) * standardError;
 }

@@ -6,7 +6,7 @@ namespace SaEI.Grains.Results.Statistics;
 /// </summary>
 public sealed record SeedEvaluation(int Seed, double Score, ProblemPasses? Problems = null)
 {
-    /// <summary>The score the bootstrap uses: the mean per-problem pass rate when problems are known, else Score.</summary>
+    /// <summary>The score the bootstrap uses: mean per-problem pass rate if problems are known, else Score.</summary>
     public double MeanPassRate => Problems?.MeanPassRate ?? Score;
 }
 
@@ -19,11 +19,15 @@ public sealed record ProblemPasses(IReadOnlyList<string> Ids, IReadOnlyList<int>
     /// <summary>Throws naming what is inconsistent.</summary>
     public ProblemPasses Validate()
     {
-        if (SamplesPerProblem < 1) throw new ArgumentException($"samples per problem is {SamplesPerProblem}; it must be 1 or more.");
-        if (Ids.Count != Passes.Count) throw new ArgumentException($"{Ids.Count} problem ids but {Passes.Count} pass counts; they must match.");
+        if (SamplesPerProblem < 1) throw new ArgumentException(
+            $"samples per problem is {SamplesPerProblem}; it must be 1 or more.");
+        if (Ids.Count != Passes.Count) throw new ArgumentException(
+            $"{Ids.Count} problem ids but {Passes.Count} pass counts; they must match.");
         if (Ids.Count == 0) throw new ArgumentException("no problems: an evaluation needs at least one.");
         int bad = Passes.ToList().FindIndex(p => p < 0 || p > SamplesPerProblem);
-        if (bad >= 0) throw new ArgumentException($"problem {Ids[bad]} has {Passes[bad]} passes of {SamplesPerProblem} samples; must be 0..{SamplesPerProblem}.");
+        if (bad >= 0) throw new ArgumentException(
+            $"problem {Ids[bad]} has {Passes[bad]} passes of {SamplesPerProblem} samples; " +
+            $"must be 0..{SamplesPerProblem}.");
         return this;
     }
 

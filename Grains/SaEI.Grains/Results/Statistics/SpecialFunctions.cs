@@ -33,8 +33,10 @@ public static class SpecialFunctions
     /// <summary>The regularized incomplete beta function I_x(a, b) for a, b &gt; 0 and x in [0, 1].</summary>
     public static double RegularizedIncompleteBeta(double x, double a, double b)
     {
-        if (!(a > 0) || !(b > 0)) throw new ArgumentOutOfRangeException(nameof(a), $"I_x(a, b) needs a > 0 and b > 0 (got a = {a}, b = {b}).");
-        if (x is < 0 or > 1 || double.IsNaN(x)) throw new ArgumentOutOfRangeException(nameof(x), x, "I_x(a, b) needs x in [0, 1].");
+        if (!(a > 0) || !(b > 0)) throw new ArgumentOutOfRangeException(nameof(a),
+            $"I_x(a, b) needs a > 0 and b > 0 (got a = {a}, b = {b}).");
+        if (x is < 0 or > 1 || double.IsNaN(x)) throw new ArgumentOutOfRangeException(nameof(x), x,
+            "I_x(a, b) needs x in [0, 1].");
         if (x == 0) return 0;
         if (x == 1) return 1;
         double logFront = LogGamma(a + b) - LogGamma(a) - LogGamma(b) + (a * Math.Log(x)) + (b * Math.Log(1 - x));
@@ -44,10 +46,12 @@ public static class SpecialFunctions
             : 1 - (front * BetaContinuedFraction(1 - x, b, a) / b);
     }
 
-    /// <summary>Two-sided p-value of Student's t with <paramref name="degreesOfFreedom"/> (any real ν &gt; 0).</summary>
+    /// <summary>Two-sided p-value of Student's t with <paramref name="degreesOfFreedom"/> (any real ν &gt;
+    /// 0).</summary>
     public static double StudentTTwoSidedP(double t, double degreesOfFreedom)
     {
-        if (!(degreesOfFreedom > 0)) throw new ArgumentOutOfRangeException(nameof(degreesOfFreedom), degreesOfFreedom, "degrees of freedom must be > 0.");
+        if (!(degreesOfFreedom > 0)) throw new ArgumentOutOfRangeException(nameof(degreesOfFreedom), degreesOfFreedom,
+            "degrees of freedom must be > 0.");
         if (double.IsNaN(t)) throw new ArgumentOutOfRangeException(nameof(t), t, "t is NaN.");
         if (double.IsInfinity(t)) return 0;
         return RegularizedIncompleteBeta(degreesOfFreedom / (degreesOfFreedom + (t * t)), degreesOfFreedom / 2, 0.5);
@@ -66,10 +70,14 @@ public static class SpecialFunctions
     /// <summary>The standard normal quantile Φ⁻¹(p) for p in (0, 1).</summary>
     public static double NormalQuantile(double p)
     {
-        if (!(p > 0 && p < 1)) throw new ArgumentOutOfRangeException(nameof(p), p, "the normal quantile needs p in (0, 1).");
-        double[] a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00];
-        double[] b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01, -1.328068155288572e+01];
-        double[] c = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00];
+        if (!(p > 0 && p < 1)) throw new ArgumentOutOfRangeException(nameof(p), p,
+            "the normal quantile needs p in (0, 1).");
+        double[] a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02,
+            -3.066479806614716e+01, 2.506628277459239e+00];
+        double[] b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01,
+            -1.328068155288572e+01];
+        double[] c = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00,
+            4.374664141464968e+00, 2.938163982698783e+00];
         double[] d = [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00];
         const double low = 0.02425;
         double x;
@@ -97,7 +105,8 @@ public static class SpecialFunctions
         return x - (u / (1 + (x * u / 2)));
     }
 
-    /// <summary>erfc(x) = Q(1/2, x²) (x ≥ 0): the incomplete gamma series for small x, its continued fraction beyond.</summary>
+    /// <summary>erfc(x) = Q(1/2, x²) (x ≥ 0): the incomplete gamma series for small x, its continued fraction
+    /// beyond.</summary>
     public static double Erfc(double x)
     {
         if (x < 0) return 2 - Erfc(-x);

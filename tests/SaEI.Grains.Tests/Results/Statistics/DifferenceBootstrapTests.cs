@@ -46,16 +46,17 @@ public sealed class DifferenceBootstrapTests
     [Fact]
     public void The_interval_covers_the_true_difference_in_a_simulation()
     {
-        // 40 simulated experiments: per-problem pass probabilities drawn fresh from U(0.2, 0.8) each time (a new test
-        // set), the method adds 0.05 to every problem, each seed shifts a run by N(0, 0.02²) (each seed's own shift), k = 4 samples per
-        // problem. A 95% interval should miss 0.05 about twice in 40; more than 6 misses (P < 0.5% if coverage were
-        // 95%) fails.
+        // 40 simulated experiments: per-problem pass probabilities drawn fresh from U(0.2, 0.8) each time (a new
+        // test set), the method adds 0.05 to every problem, each seed shifts its run by N(0, 0.02²), k = 4 samples
+        // per problem. A 95% interval should miss 0.05 about twice in 40; more than 6 misses (P < 0.5% if coverage
+        // were 95%) fails.
         var random = new SplitMix64(2026);
         int covered = 0;
         for (int experiment = 0; experiment < 40; experiment++)
         {
             var (method, baseline) = Simulate(random, problems: 96, seeds: 4, k: 4, trueDifference: 0.05);
-            var result = DifferenceBootstrap.Compute(method, baseline, new BootstrapOptions { Seed = (ulong)experiment, Replicates = 1000 });
+            var result = DifferenceBootstrap.Compute(method, baseline, new BootstrapOptions { Seed = (ulong)experiment,
+                Replicates = 1000 });
             if (result.Low <= 0.05 && 0.05 <= result.High) covered++;
         }
         Assert.InRange(covered, 34, 40);
@@ -67,7 +68,8 @@ public sealed class DifferenceBootstrapTests
         // The same data with problem ids that do not match cannot be paired by problem: problem difficulty no longer
         // cancels, so the interval is wider. This is what common test sets (and common random numbers) buy. Seeds do
         // not shift runs here and problems range from 5% to 95% solved, so problems are the main source of variation.
-        var (method, baseline) = Simulate(new SplitMix64(11), problems: 128, seeds: 3, k: 4, trueDifference: 0.03, seedSpread: 0,
+        var (method, baseline) = Simulate(new SplitMix64(11), problems: 128, seeds: 3, k: 4, trueDifference: 0.03,
+            seedSpread: 0,
             difficultySpread: 0.9);
         var unpairedBaseline = baseline.Select(e => e with
         {
@@ -99,24 +101,31 @@ public sealed class DifferenceBootstrapTests
         Assert.False(unpaired.PairedSeeds);
         Assert.Equal(0.15, unpaired.Difference, 12);
 
-        Assert.Contains("both methods", Assert.Throws<ArgumentException>(() => DifferenceBootstrap.Compute([new(1, 0.5)], [])).Message);
-        Assert.Contains("passes of 4", Assert.Throws<ArgumentException>(() => DifferenceBootstrap.Compute([Eval(1, 4, 5)], [Eval(1, 4, 1)])).Message);
+        Assert.Contains("both methods",
+            Assert.Throws<ArgumentException>(() => DifferenceBootstrap.Compute([new(1, 0.5)], [])).Message);
+        Assert.Contains("passes of 4",
+            Assert.Throws<ArgumentException>(() => DifferenceBootstrap.Compute([Eval(1, 4, 5)], [Eval(1, 4, 1)]))
+                .Message);
     }
 
-    /// <summary>Seeds × problems × k Bernoulli samples for a baseline and a method that adds <paramref name="trueDifference"/>.</summary>
+    /// <summary>Seeds × problems × k Bernoulli samples for a baseline and a method that adds <paramref
+    /// name="trueDifference"/>.</summary>
     internal static (List<SeedEvaluation> Method, List<SeedEvaluation> Baseline) Simulate(
         SplitMix64 random, int problems, int seeds, int k, double trueDifference, double seedSpread = 0.02,
         double difficultySpread = 0.6)
     {
-        double[] difficulty = [.. Enumerable.Range(0, problems).Select(_ => 0.5 + (difficultySpread * (random.NextDouble() - 0.5)))];
+        double[] difficulty = [.. Enumerable.Range(0, problems).Select(_ => 0.5 + (difficultySpread * (
+            random.NextDouble() - 0.5)))];
         string[] ids = [.. Enumerable.Range(0, problems).Select(i => $"q{i}")];
         SeedEvaluation Run(int seed, double shift)
         {
             double seedShift = seedSpread * Gaussian(random);
-            int[] passes = [.. difficulty.Select(p => Enumerable.Range(0, k).Count(_ => random.NextDouble() < Math.Clamp(p + shift + seedShift, 0, 1)))];
+            int[] passes = [.. difficulty.Select(p => Enumerable.Range(0, k).Count(_
+                => random.NextDouble() < Math.Clamp(p + shift + seedShift, 0, 1)))];
             return new SeedEvaluation(seed, passes.Average() / k, new ProblemPasses(ids, passes, k));
         }
-        return ([.. Enumerable.Range(1, seeds).Select(s => Run(s, trueDifference))], [.. Enumerable.Range(1, seeds).Select(s => Run(s, 0))]);
+        return ([.. Enumerable.Range(1, seeds).Select(s => Run(s, trueDifference))], [.. Enumerable.Range(1,
+            seeds).Select(s => Run(s, 0))]);
     }
 
     private static double Gaussian(SplitMix64 random) =>

@@ -2,7 +2,8 @@ using SaEI.Grains.Results.Statistics;
 
 namespace SaEI.Grains.Tests.Results.Statistics;
 
-/// <summary>Closed forms by hand, and scipy 1.10.1 (special.betainc, special.gammaln, stats.t, stats.norm) as reference.</summary>
+/// <summary>Closed forms by hand, and scipy 1.10.1 (special.betainc, special.gammaln, stats.t, stats.norm) as
+/// reference.</summary>
 public sealed class SpecialFunctionsTests
 {
     [Fact]
@@ -52,8 +53,11 @@ public sealed class SpecialFunctionsTests
     [Fact]
     public void Out_of_domain_arguments_are_named()
     {
-        Assert.Contains("x > 0", Assert.Throws<ArgumentOutOfRangeException>(() => SpecialFunctions.LogGamma(0)).Message);
-        Assert.Contains("x in [0, 1]", Assert.Throws<ArgumentOutOfRangeException>(() => SpecialFunctions.RegularizedIncompleteBeta(1.2, 1, 1)).Message);
-        Assert.Contains("p in (0, 1)", Assert.Throws<ArgumentOutOfRangeException>(() => SpecialFunctions.NormalQuantile(1)).Message);
+        Assert.Contains("x > 0", Assert.Throws<ArgumentOutOfRangeException>(() => SpecialFunctions.LogGamma(
+            0)).Message);
+        Assert.Contains("x in [0, 1]", Assert.Throws<ArgumentOutOfRangeException>(()
+            => SpecialFunctions.RegularizedIncompleteBeta(1.2, 1, 1)).Message);
+        Assert.Contains("p in (0, 1)", Assert.Throws<ArgumentOutOfRangeException>(() => SpecialFunctions.NormalQuantile(
+            1)).Message);
     }
 }
