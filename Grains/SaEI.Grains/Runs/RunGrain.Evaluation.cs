@@ -11,8 +11,8 @@ public sealed partial class RunGrain
     /// <summary>
     /// Scores the best in-domain checkpoint (step 0 is the base model) on every out-of-domain benchmark (one Evaluator
     /// grain each, idempotent),
-    /// records the run on the leaderboard, and completes. A failure leaves the run Evaluating; the lease timer or the
-    /// reminder calls this again.
+    /// records the run on the leaderboard, and completes. A failure, or an evaluation still running, leaves the run
+    /// Evaluating; the lease timer or the reminder calls this again.
     /// </summary>
     public async Task ContinueEvaluationAsync()
     {
@@ -25,8 +25,10 @@ public sealed partial class RunGrain
             var results = await Task.WhenAll(pending.Select(benchmark => GrainFactory
                 .GetGrain<IEvaluatorGrain>(EvaluationKey.Of(run.RunId, S.BestStep, benchmark))
                 .EvaluateAsync(new EvaluationRequest(run.ExperimentId, run.RunId, S.BestStep, benchmark, run.Method, run.Seed))));
+            // Still running (EvaluatorGrain decision 1): the lease timer's next check asks again.
+            if (results.Any(result => result is null)) return;
             var scores = new Dictionary<string, double>(S.Benchmarks);
-            foreach (var result in results) scores[result.Benchmark] = result.Score;
+            foreach (var result in results) scores[result!.Benchmark] = result.Score;
             double inDomain = S.BestAccuracy ?? S.Metrics.GetValueOrDefault(MetricNames.Accuracy);
             var recorded = new Dictionary<string, double>(scores) { [MetricNames.InDomain] = inDomain };
             await GrainFactory.GetGrain<ILeaderboardGrain>(run.ExperimentId)
