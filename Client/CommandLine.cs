@@ -94,7 +94,9 @@ public static class CommandLine
           sweep status <exp> [--json]           every run: method, seed, state, step, restarts, metrics
           sweep cancel <exp>                    cancel the runs that have not finished
           watch <exp> [--json]                  live table until the sweep finishes
-          leaderboard <exp> [--benchmark B] [--json]   mean ± std over seeds per method, config, benchmark
+          leaderboard <exp> [--benchmark B] [--baseline M] [--json]
+                                                mean ± std over seeds per method, config, benchmark, and each method
+                                                vs the baseline (default grpo): Δ, 95% CI, Welch p, MDE, verdict
           run show <run> [--json]               one run: state, checkpoints, failures, resumes
           check        prove the stack end to end: TorchSharp computes, a blob round-trips, a grain's state persists
 

@@ -15,16 +15,18 @@ namespace SaEI.Client.Demo;
 
 /// <summary>
 /// The demo's output folder: PNG plots (policy entropy per step — the paper's Fig. 2 —, in-domain accuracy, reward),
-/// clean vs adversarial image pairs (Fig. 5), the leaderboard table and a Markdown report that says plainly whether
-/// SaEI beat GRPO here, by how much, and with what spread over seeds. Everything is read back from storage, so the
-/// report of an interrupted-and-resumed sweep is the same as of an uninterrupted one.
+/// clean vs adversarial image pairs (Fig. 5), the leaderboard table, each method's difference to GRPO with its 95%
+/// interval (table and forest plot) and a Markdown report whose verdicts ("better", "worse", "no difference
+/// detectable (MDE x points)") come from the intervals, never from the means alone. Everything is read back from
+/// storage, so the report of an interrupted-and-resumed sweep is the same as of an uninterrupted one.
 /// </summary>
 public static class DemoArtifacts
 {
     public sealed record Written(string Report, IReadOnlyList<string> Plots, string? Pairs);
 
     public static async Task<Written> WriteAsync(string folder, SweepSpec spec, SweepStatus status, IReadOnlyList<LeaderboardRow> rows,
-        ResilientBlobStore blobs, string? baseModelSummary, CancellationToken cancellation)
+        IReadOnlyList<LeaderboardComparison> comparisons, ResilientBlobStore blobs, string? baseModelSummary,
+        CancellationToken cancellation)
     {
         Directory.CreateDirectory(folder);
         var methods = spec.Methods.Select(m => m.Name).ToList();
@@ -43,8 +45,14 @@ public static class DemoArtifacts
             if (CurvePlots.Save(path, title, label, Curves(metric), methods) > 0) plots.Add(path);
         }
         Plot("entropy.png", "Policy entropy of clean responses per step (paper Fig. 2)", "token entropy (nats)", MetricNames.Entropy);
-        Plot("accuracy.png", $"In-domain accuracy ({spec.Data.Test.Name}, pass@1 at T = {spec.Eval.Temperature})", "pass@1", MetricNames.Accuracy);
+        Plot("accuracy.png",
+            $"In-domain pass@1 ({spec.Data.Test.Name}, k = {spec.Eval.Samples}, T = {spec.Eval.Temperature}; " +
+            "step 0 = base model)",
+            "pass@1", MetricNames.Accuracy);
         Plot("reward.png", "Mean rollout reward per step", "reward (0.9·accuracy + 0.1·format)", MetricNames.Reward);
+        string forest = Path.Combine(folder, "forest.png");
+        string forestTitle = $"Difference to {LeaderboardComparisons.DefaultBaseline} per benchmark";
+        if (ForestPlot.Save(forest, forestTitle, comparisons) > 0) plots.Add(forest);
 
         string? pairs = await WritePairsAsync(folder, status, blobs, cancellation);
         var aggregate = rows.Select(r => new AggregateRow(r.Method, r.ConfigKey, r.Benchmark, r.Seeds, r.Mean, r.Std)).ToList();
@@ -56,7 +64,8 @@ public static class DemoArtifacts
         string table = PaperTable.ToMarkdown(aggregate, tableOptions);
         await File.WriteAllTextAsync(Path.Combine(folder, "leaderboard.md"), table, cancellation);
         string report = Path.Combine(folder, "report.md");
-        await File.WriteAllTextAsync(report, Report(spec, status, rows, table, plots, pairs, baseModelSummary), cancellation);
+        await File.WriteAllTextAsync(report, Report(spec, status, comparisons, table, plots, pairs, baseModelSummary),
+            cancellation);
         return new Written(report, plots, pairs);
     }
 
@@ -90,8 +99,8 @@ public static class DemoArtifacts
         return bytes;
     }
 
-    private static string Report(SweepSpec spec, SweepStatus status, IReadOnlyList<LeaderboardRow> rows, string table,
-        IReadOnlyList<string> plots, string? pairs, string? baseModelSummary)
+    private static string Report(SweepSpec spec, SweepStatus status, IReadOnlyList<LeaderboardComparison> comparisons,
+        string table, IReadOnlyList<string> plots, string? pairs, string? baseModelSummary)
     {
         var text = new StringBuilder();
         var culture = CultureInfo.InvariantCulture;
@@ -107,11 +116,21 @@ public static class DemoArtifacts
         text.AppendLine();
         text.AppendLine("## Verdict");
         text.AppendLine();
-        text.AppendLine(Verdict(rows));
+        text.AppendLine(Verdict(comparisons));
         text.AppendLine();
-        text.AppendLine("## Results (pass@1 ×100, mean ± std over seeds; in-domain = best in-domain checkpoint)");
+        text.Append(culture,
+            $"## Results (pass@1 ×100 over {spec.Eval.Samples} sample(s) per problem at T = {spec.Eval.Temperature}, ");
+        text.AppendLine("mean ± std over seeds; in-domain = best in-domain checkpoint, step 0 included)");
         text.AppendLine();
         text.AppendLine(table);
+        if (comparisons.Count > 0)
+        {
+            text.AppendLine(culture, $"## Differences to {comparisons[0].Baseline} (points, 95% interval)");
+            text.AppendLine();
+            text.AppendLine(ComparisonTable.ToMarkdown(comparisons));
+            text.AppendLine(Method);
+            text.AppendLine();
+        }
         foreach (string plot in plots)
         {
             text.AppendLine(culture, $"![{Path.GetFileNameWithoutExtension(plot)}]({Path.GetFileName(plot)})");
@@ -127,7 +146,10 @@ public static class DemoArtifacts
         text.AppendLine("## Caveats");
         text.AppendLine();
         text.AppendLine("A CPU-scale demo: a ~0.3–0.7 M-parameter model, a handful of RL steps and small test sets. The direction of an " +
-                        "effect can be compared with the paper, its size cannot; a difference smaller than the seeds' spread is noise.");
+                        "effect can be compared with the paper, its size cannot. \"No difference detectable\" " +
+                        "is not \"no difference\": a true difference below the MDE is likely missed. The " +
+                        "in-domain score is the best of the evaluated steps on the same test set, so it is " +
+                        "optimistic for every method alike; the out-of-domain scores are not selected on.");
         return text.ToString();
     }
 
@@ -148,19 +170,20 @@ public static class DemoArtifacts
         return $"{line} ({string.Join("; ", restarted)}).";
     }
 
-    /// <summary>SaEI vs GRPO on the in-domain benchmark, in words, with the spread.</summary>
-    public static string Verdict(IReadOnlyList<LeaderboardRow> rows)
+    /// <summary>How the intervals are made, for the report.</summary>
+    public const string Method =
+        "Δ = mean over seeds of (method − baseline) pass@1. The 95% interval is a seeded percentile bootstrap " +
+        "(2,000 replicates) over seeds and, within each seed, over test problems (each with its k samples), " +
+        "paired by seed and by problem where both methods share them (every method is evaluated on the same " +
+        "problems with the same sampling random numbers). Welch p: Welch's t-test over the seeds' scores. MDE: " +
+        "the difference found with power 0.8 at α = 0.05, 2.80 × the bootstrap standard error. The verdict is " +
+        "read from the interval only.";
+
+    /// <summary>One line per method and benchmark against the baseline, in-domain first, from the intervals.</summary>
+    public static string Verdict(IReadOnlyList<LeaderboardComparison> comparisons)
     {
-        var saei = rows.FirstOrDefault(r => r.Method == "saei" && r.Benchmark == MetricNames.InDomain);
-        var grpo = rows.FirstOrDefault(r => r.Method == "grpo" && r.Benchmark == MetricNames.InDomain);
-        if (saei is null || grpo is null) return "SaEI and GRPO did not both finish, so there is no comparison.";
-        double difference = 100 * (saei.Mean - grpo.Mean);
-        double spread = 100 * Math.Max(saei.Std, grpo.Std);
-        string outcome = difference > spread
-            ? "SaEI beat GRPO here"
-            : difference > 0 ? "SaEI scored above GRPO here, but by less than the seeds' spread, so this run does not show it beating GRPO"
-            : difference < -spread ? "SaEI did worse than GRPO here" : "SaEI did not beat GRPO here (the difference is within the seeds' spread)";
-        return string.Create(CultureInfo.InvariantCulture,
-            $"{outcome}: in-domain pass@1 {100 * saei.Mean:0.00} ± {100 * saei.Std:0.00} (SaEI, {saei.Seeds} seeds) vs {100 * grpo.Mean:0.00} ± {100 * grpo.Std:0.00} (GRPO, {grpo.Seeds} seeds), a difference of {difference:+0.00;-0.00} points.");
+        ArgumentNullException.ThrowIfNull(comparisons);
+        if (comparisons.Count == 0) return "No method finished beside the baseline, so there is no comparison.";
+        return string.Join("\n", ComparisonTable.VerdictLines(comparisons).Select(line => "- " + line));
     }
 }

@@ -54,11 +54,14 @@ public static class DemoCommand
             await output.WriteLineAsync(launch.Message);
 
             var status = await WatchAsync(grains.GetGrain<IExperimentGrain>(spec.Experiment), output, cancellation);
-            var rows = await grains.GetGrain<ILeaderboardGrain>(spec.Experiment).QueryAsync(null);
-            var written = await DemoArtifacts.WriteAsync(folder, spec, status, rows, blobs, baseSummary, cancellation);
+            var leaderboard = grains.GetGrain<ILeaderboardGrain>(spec.Experiment);
+            var rows = await leaderboard.QueryAsync(null);
+            var comparisons = await leaderboard.CompareAsync(null, LeaderboardComparisons.DefaultBaseline);
+            var written = await DemoArtifacts.WriteAsync(folder, spec, status, rows, comparisons, blobs, baseSummary,
+                cancellation);
             await output.WriteLineAsync();
             await output.WriteLineAsync(await File.ReadAllTextAsync(Path.Combine(folder, "leaderboard.md"), cancellation));
-            await output.WriteLineAsync(DemoArtifacts.Verdict(rows));
+            await output.WriteLineAsync(DemoArtifacts.Verdict(comparisons));
             await output.WriteLineAsync(DemoArtifacts.RestartsLine(status));
             await output.WriteLineAsync($"Report: {written.Report}; plots: {string.Join(", ", written.Plots.Select(Path.GetFileName))}{(written.Pairs is null ? "" : ", " + Path.GetFileName(written.Pairs))}");
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Done in {clock.Elapsed.TotalMinutes:0.0} min."));

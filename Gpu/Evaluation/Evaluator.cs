@@ -12,8 +12,10 @@ namespace SaEI.Gpu.Evaluation;
 /// top-p, each graded for accuracy and format (<see cref="ResponseGrade"/>); pass@1 is the mean accuracy over the
 /// n·k samples, reported overall and per family, with every generation kept for the JSONL file.
 /// Decisions:
-/// 1. One generator seeded from <see cref="EvaluationOptions.Seed"/> serves the whole benchmark, batches in problem
-///    order: the same model, problems, seed and batch size give the same generations.
+/// 1. Each batch of problems gets its own generator seeded by <see cref="EvaluationSeeds.ForBatch"/> from
+///    (<see cref="EvaluationOptions.Seed"/>, benchmark, batch index): common random numbers, so two models (two
+///    methods, or two checkpoints) evaluated on the same benchmark draw the same random numbers for the same problem
+///    and sample, and one batch's generation length cannot shift the next batch's draws.
 /// 2. The model is put in eval mode and left there (callers that train afterwards switch it back).
 /// 3. Images are resized to the model's input size here (bicubic, <see cref="ImageTensors"/>).
 /// </summary>
@@ -32,10 +34,11 @@ public static class Evaluator
         int k = options.SamplesPerProblem;
         var records = new List<GenerationRecord>(problems.Count * k);
         var grades = new List<ResponseGrade[]>(problems.Count);
-        using var generator = new Generator(options.Seed, CPU);
         for (int start = 0; start < problems.Count; start += options.BatchSize)
         {
             var batch = problems.Skip(start).Take(options.BatchSize).ToList();
+            ulong batchSeed = EvaluationSeeds.ForBatch(options.Seed, benchmark, start / options.BatchSize);
+            using var generator = new Generator(batchSeed, CPU);
             string[] responses = SampleResponses(model, batch, generationOptions, generator);       // [B·k], row b·k + j
             for (int b = 0; b < batch.Count; b++)
             {

@@ -6,7 +6,11 @@ namespace SaEI.Grains.Evaluation;
 /// </summary>
 public interface IEvaluatorGrain : IGrainWithStringKey
 {
-    Task<EvaluationResult> EvaluateAsync(EvaluationRequest request);
+    /// <summary>
+    /// The result, or null while the evaluation is still running (the first call starts it; each call waits a few
+    /// seconds at most, so no caller is blocked for a whole evaluation): call again later.
+    /// </summary>
+    Task<EvaluationResult?> EvaluateAsync(EvaluationRequest request);
 }
 
 [GenerateSerializer, Immutable]

@@ -1,6 +1,8 @@
 using Orleans.Storage;
 using Orleans.Concurrency;
+using SaEI.Grains.Evaluation;
 using SaEI.Grains.Results;
+using SaEI.Grains.Results.Statistics;
 using SaEI.Grains.Storage;
 
 namespace SaEI.Grains.Leaderboards;
@@ -8,10 +10,15 @@ namespace SaEI.Grains.Leaderboards;
 /// <summary>
 /// The results of one experiment. Recording is idempotent per run id; queries are answered from rows cached since
 /// the last record ([ReadOnly] lets queries run concurrently), so a query costs no storage and no aggregation.
+/// Comparisons with a baseline (<see cref="LeaderboardComparisons"/>) read the runs' per-problem results from blob
+/// storage (<see cref="ProblemResultsStore"/>) once per baseline and are cached the same way. The blob store is
+/// optional: a silo with grain storage only (no data container) compares on seed scores alone.
 /// </summary>
 public sealed class LeaderboardGrain(
-    [PersistentState("leaderboard", StorageNames.GrainState)] IPersistentState<LeaderboardGrainState> state) : Grain, ILeaderboardGrain
+    [PersistentState("leaderboard", StorageNames.GrainState)] IPersistentState<LeaderboardGrainState> state,
+    IServiceProvider services) : Grain, ILeaderboardGrain
 {
+    private readonly Dictionary<string, IReadOnlyList<LeaderboardComparison>> comparisons = new(StringComparer.Ordinal);
     private IReadOnlyList<LeaderboardRow>? rows;
     private Dictionary<string, IReadOnlyList<LeaderboardRow>>? byBenchmark;
 
@@ -22,6 +29,7 @@ public sealed class LeaderboardGrain(
             if (state.State.Results.TryGetValue(result.RunId, out var existing) && SameScores(existing, result)) return;
             state.State.Results[result.RunId] = result;
             rows = null;
+            comparisons.Clear();
             try
             {
                 await state.WriteStateAsync();
@@ -43,6 +51,36 @@ public sealed class LeaderboardGrain(
             byBenchmark = rows.GroupBy(r => r.Benchmark).ToDictionary(g => g.Key, g => (IReadOnlyList<LeaderboardRow>)[.. g]);
         }
         return Task.FromResult(benchmark is null ? rows : byBenchmark!.GetValueOrDefault(benchmark, []));
+    }
+
+    public async Task<IReadOnlyList<LeaderboardComparison>> CompareAsync(string? benchmark, string baseline)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(baseline);
+        if (!comparisons.TryGetValue(baseline, out var all))
+        {
+            var runs = state.State.Results.Values.OrderBy(r => r.RunId, StringComparer.Ordinal).ToList();
+            var problems = await ReadProblemsAsync(runs);
+            all = LeaderboardComparisons.Compare(runs, baseline,
+                (run, name) => problems.GetValueOrDefault((run.RunId, name)));
+            comparisons[baseline] = all;
+        }
+        return benchmark is null ? all : [.. all.Where(c => c.Benchmark == benchmark)];
+    }
+
+    /// <summary>The stored per-problem results of every run's scores (absent for runs without them).</summary>
+    private async Task<Dictionary<(string RunId, string Name), ProblemPasses>> ReadProblemsAsync(
+        IReadOnlyList<RunScores> runs)
+    {
+        var found = new Dictionary<(string, string), ProblemPasses>();
+        if (services.GetService(typeof(ResilientBlobStore)) is not ResilientBlobStore blobs) return found;
+        var store = new ProblemResultsStore(blobs);
+        string experiment = this.GetPrimaryKeyString();
+        foreach (var run in runs.Where(r => r.Step is not null))
+            foreach (string name in run.Scores.Keys.Where(Ids.IsValid))
+                if (await store.TryReadAsync(experiment, run.RunId, run.Step!.Value, name,
+                    CancellationToken.None) is { } passes)
+                    found[(run.RunId, name)] = passes;
+        return found;
     }
 
     /// <summary>Mean ± std over seeds (<see cref="ResultAggregation"/>), ordered by benchmark, then mean descending.</summary>

@@ -9,9 +9,10 @@ namespace SaEI.Grains.Runs;
 public sealed partial class RunGrain
 {
     /// <summary>
-    /// Scores the best in-domain checkpoint on every out-of-domain benchmark (one Evaluator grain each, idempotent),
-    /// records the run on the leaderboard, and completes. A failure leaves the run Evaluating; the lease timer or the
-    /// reminder calls this again.
+    /// Scores the best in-domain checkpoint (step 0 is the base model) on every out-of-domain benchmark (one Evaluator
+    /// grain each, idempotent),
+    /// records the run on the leaderboard, and completes. A failure, or an evaluation still running, leaves the run
+    /// Evaluating; the lease timer or the reminder calls this again.
     /// </summary>
     public async Task ContinueEvaluationAsync()
     {
@@ -24,12 +25,15 @@ public sealed partial class RunGrain
             var results = await Task.WhenAll(pending.Select(benchmark => GrainFactory
                 .GetGrain<IEvaluatorGrain>(EvaluationKey.Of(run.RunId, S.BestStep, benchmark))
                 .EvaluateAsync(new EvaluationRequest(run.ExperimentId, run.RunId, S.BestStep, benchmark, run.Method, run.Seed))));
+            // Still running (EvaluatorGrain decision 1): the lease timer's next check asks again.
+            if (results.Any(result => result is null)) return;
             var scores = new Dictionary<string, double>(S.Benchmarks);
-            foreach (var result in results) scores[result.Benchmark] = result.Score;
+            foreach (var result in results) scores[result!.Benchmark] = result.Score;
             double inDomain = S.BestAccuracy ?? S.Metrics.GetValueOrDefault(MetricNames.Accuracy);
             var recorded = new Dictionary<string, double>(scores) { [MetricNames.InDomain] = inDomain };
             await GrainFactory.GetGrain<ILeaderboardGrain>(run.ExperimentId)
-                .RecordAsync(new RunScores(run.RunId, run.Method, run.ConfigKey, run.Seed, recorded));
+                .RecordAsync(new RunScores(run.RunId, run.Method, run.ConfigKey, run.Seed,
+                    recorded) { Step = S.BestStep });
             bool completed = await UpdateAsync(s =>
             {
                 if (s.State != RunState.Evaluating) return false;
@@ -46,6 +50,23 @@ public sealed partial class RunGrain
         finally
         {
             evaluating = false;
+        }
+    }
+
+    /// <summary>
+    /// The best in-domain step among the evaluated steps that can be loaded: step 0 (the base model, evaluated before
+    /// the first update; no checkpoint needed) and the step just committed. Ties keep the earlier step.
+    /// </summary>
+    private static void UpdateBest(RunGrainState s, int committedStep)
+    {
+        foreach (int step in committedStep == 0 ? [0] : new[] { 0, committedStep })
+        {
+            if (s.EvalAccuracy.TryGetValue(step, out double accuracy) && (s.BestAccuracy is null
+                || accuracy > s.BestAccuracy))
+            {
+                s.BestAccuracy = accuracy;
+                s.BestStep = step;
+            }
         }
     }
 

@@ -118,11 +118,7 @@ public sealed partial class RunGrain(
             if (s.CommittedSteps.Contains(step)) { verdict = ReportVerdict.Duplicate; return false; }
             s.CommittedSteps.Add(step);
             s.CheckpointStep = Math.Max(s.CheckpointStep, step);
-            if (s.EvalAccuracy.TryGetValue(step, out double accuracy) && (s.BestAccuracy is null || accuracy > s.BestAccuracy))
-            {
-                s.BestAccuracy = accuracy;
-                s.BestStep = step;
-            }
+            UpdateBest(s, step);
             s.LeaseDeadline = RenewedDeadline();
             return true;
         });

@@ -14,6 +14,9 @@ namespace SaEI.Grains.Training;
 /// spec's evaluation settings. Decision: when that step has no intact checkpoint (eval and checkpoint schedules
 /// differ, or the checkpoint is corrupt) the newest intact checkpoint at or before it is used, and the log says so.
 /// Only model.safetensors is downloaded (into a local staging folder, deleted after loading) and read streamed.
+/// Step 0 is the base model itself (the step-0 evaluation makes it a candidate for best in-domain), no checkpoint.
+/// Sampling uses the common evaluation seed (<see cref="EvaluationSeeds"/>), never the run's, so every method draws
+/// the same random numbers; the per-problem pass counts go to <see cref="ProblemResultsStore"/> for the leaderboard.
 /// </summary>
 public sealed class TorchBenchmarkEvaluator(
     ResilientBlobStore blobs, CheckpointStore checkpoints, ModelStore models, TorchExecutorOptions options, DataOptions data, ILogger<TorchBenchmarkEvaluator> logger)
@@ -28,13 +31,19 @@ public sealed class TorchBenchmarkEvaluator(
             ?? throw new ArgumentException($"run {request.RunId} is not part of experiment {request.ExperimentId}.");
         var dataset = SpecData.Find(spec, request.Benchmark)
             ?? throw new ArgumentException($"benchmark '{request.Benchmark}' is neither data.test nor a data.ood entry of {request.ExperimentId}.");
-        using var checkpoint = await FindCheckpointAsync(request, cancellation);
+        using var checkpoint = request.Step == 0 ? null : await FindCheckpointAsync(request, cancellation);
         string directory = await ModelSource.LocateAsync(spec.Model, models, data, cancellation);
         using var policy = ModelSource.Load(spec.Model, directory, TorchRuntime.ResolveDevice(options.Device), run.Options.Dtype);
-        TrainingCheckpoint.LoadPolicyWeights(policy, checkpoint.PathOf(TrainingCheckpoint.ModelFile));
+        if (checkpoint is not null)
+            TrainingCheckpoint.LoadPolicyWeights(policy, checkpoint.PathOf(TrainingCheckpoint.ModelFile));
         var problems = await SpecData.LoadAsync(dataset, policy, data, cancellation);
-        var result = Evaluator.Evaluate(policy, request.Benchmark, problems, SpecData.EvaluationOf(spec, run.Options.MaxNewTokens, (ulong)request.Seed));
-        logger.LogInformation("Run {RunId} step {Step}: {Summary}", request.RunId, checkpoint.Manifest.Step, result.Summary());
+        var evaluation = SpecData.EvaluationOf(spec, run.Options.MaxNewTokens, EvaluationSeeds.Common);
+        var result = Evaluator.Evaluate(policy, request.Benchmark, problems, evaluation);
+        logger.LogInformation("Run {RunId} step {Step}: {Summary}", request.RunId, checkpoint?.Manifest.Step ?? 0,
+            result.Summary());
+        await new ProblemResultsStore(blobs).WriteAsync(request.ExperimentId, request.RunId, request.Step,
+            request.Benchmark,
+            result, evaluation.Seed, cancellation);
         return (result.Overall.Pass1, result.Overall.Problems * result.Overall.SamplesPerProblem);
     }
 

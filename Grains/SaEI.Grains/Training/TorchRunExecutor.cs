@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using SaEI.Gpu.Evaluation;
 using SaEI.Gpu.Models;
 using SaEI.Gpu.Runtime;
 using SaEI.Gpu.Tasks.Data;
@@ -17,7 +16,9 @@ namespace SaEI.Grains.Training;
 
 /// <summary>
 /// The real <see cref="IRunExecutor"/>: one run of the RL trainer (SaEI.Gpu) from the run's last committed checkpoint
-/// to its last step. Per step: <see cref="RlTrainer.Step"/>, the in-domain evaluation every <c>eval.every</c> steps,
+/// to its last step. Before the first step: the in-domain evaluation of the base model (step 0). Per step:
+/// <see cref="RlTrainer.Step"/>, the in-domain evaluation every <c>eval.every</c> steps (<see
+/// cref="InDomainEvaluation"/>),
 /// a progress report (which renews the lease, or stops this attempt when it was fenced), and every
 /// <c>checkpoint.every</c> steps a checkpoint (weights, AdamW moments, RNG states, data cursor) plus samples.
 /// Decisions:
@@ -59,6 +60,9 @@ public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models
 
         var (trainer, start, finalWeights) = await RestoreAsync(context, policy, reference, rl, train, cancellation);
         using var owned = trainer;
+        if (start == 1)
+            await context.Progress.ReportAsync(0, await InDomainEvaluation.RunAsync(blobs, run, spec, rl, policy, test,
+                0, cancellation), cancellation);
         for (int step = start; step <= run.Steps; step++)
         {
             cancellation.ThrowIfCancellationRequested();
@@ -68,9 +72,9 @@ public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models
             if (metrics.TryGetValue("entropy/clean", out double entropy)) metrics[MetricNames.Entropy] = entropy;
             if (step % run.EvalEvery == 0 || step == run.Steps)
             {
-                var result = Evaluator.Evaluate(policy, spec.Data.Test.Name, test, SpecData.EvaluationOf(spec, rl.MaxNewTokens, (ulong)run.Seed * 1_000_003UL + (ulong)step));
-                metrics[MetricNames.Accuracy] = result.Overall.Pass1;
-                metrics["val/format_rate"] = result.Overall.FormatRate;
+                foreach (var (name, value) in await InDomainEvaluation.RunAsync(blobs, run, spec, rl, policy, test,
+                    step, cancellation))
+                    metrics[name] = value;
             }
             await context.Progress.ReportAsync(step, metrics, cancellation);
             if (step % run.CheckpointEvery == 0 || step == run.Steps)

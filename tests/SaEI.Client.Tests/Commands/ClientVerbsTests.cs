@@ -73,8 +73,18 @@ public sealed class ClientVerbsTests : IAsyncLifetime
         var rows = board.RootElement.GetProperty("rows").EnumerateArray().ToList();
         Assert.Equal(2, rows.Count);
         Assert.All(rows, r => Assert.Equal(3, r.GetProperty("seeds").GetInt32()));
+        // The comparison with grpo carries the interval, Welch's test, the MDE and the verdict (issue 14).
+        Assert.Equal("grpo", board.RootElement.GetProperty("baseline").GetString());
+        var comparison = Assert.Single(board.RootElement.GetProperty("comparisons").EnumerateArray());
+        foreach (string field in new[] { "difference", "low", "high", "standard_error", "welch_t", "welch_df",
+            "welch_p", "mde" })
+            Assert.True(comparison.GetProperty(field).ValueKind == JsonValueKind.Number,
+                $"leaderboard --json comparison lacks a number '{field}'");
+        Assert.Matches("^(better|worse|no-difference)$", comparison.GetProperty("verdict").GetString());
+        Assert.Equal("synth-hard", comparison.GetProperty("benchmark").GetString());
         var (_, boardText) = await RunAsync("leaderboard", experiment);
         Assert.Contains("±", boardText, StringComparison.Ordinal);
+        Assert.Contains("Against grpo", boardText, StringComparison.Ordinal);
 
         string runId = runs[0].GetProperty("run").GetString()!;
         var (_, show) = await RunAsync("run", "show", runId, "--json");

@@ -59,14 +59,22 @@ public sealed partial class DemoEndToEndTests
         }
         Assert.Contains("in-domain", leaderboard, StringComparison.Ordinal);
         Assert.Contains("synth-hard", leaderboard, StringComparison.Ordinal);
-        foreach (string png in new[] { "entropy.png", "accuracy.png", "reward.png", "adversarial-pairs.png" })
+        foreach (string png in new[] { "entropy.png", "accuracy.png", "reward.png", "forest.png",
+            "adversarial-pairs.png" })
         {
             byte[] bytes = await File.ReadAllBytesAsync(Path.Combine(folder, "out", png));
             Assert.True(bytes.Length > 2000 && bytes[1] == (byte)'P' && bytes[2] == (byte)'N' && bytes[3] == (byte)'G', $"{png} is not a PNG plot");
         }
         string report = await File.ReadAllTextAsync(Path.Combine(folder, "out", "report.md"));
         Assert.Contains("## Verdict", report, StringComparison.Ordinal);
-        Assert.Matches("SaEI (beat|did not beat|scored above|did worse)", report);
+        // Verdicts come from the intervals, one per method and benchmark, with the comparison table beside them.
+        Assert.Matches(
+            @"- saei vs grpo on in-domain: (better|worse|no difference detectable \(MDE \d+\.\d\d points\)), " +
+            @"[+-]?\d+\.\d\d points \[", report);
+        Assert.Matches(@"- saei vs grpo on synth-hard: ", report);
+        Assert.Contains("| Benchmark | Method | Δ vs grpo | 95% CI | Welch p | MDE | Seeds | Verdict |", report,
+            StringComparison.Ordinal);
+        Assert.Contains("![forest](forest.png)", report, StringComparison.Ordinal);
         Assert.Contains("![entropy](entropy.png)", report, StringComparison.Ordinal);
         Assert.Contains("| grpo ", report, StringComparison.Ordinal);
         // No fault is injected here: a restart would be a spontaneous failure (issue #11 item 1).

@@ -6,6 +6,7 @@ using SaEI.Gpu.Tasks.Images;
 using SaEI.Gpu.Tasks.Rewards;
 using SaEI.Gpu.Tasks.Synthetic;
 using SaEI.Gpu.Tests.Models;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SaEI.Gpu.Tests.Evaluation;
@@ -55,22 +56,22 @@ public sealed class EvaluatorTests
         var options = new EvaluationOptions { SamplesPerProblem = 3, MaxNewTokens = 10, BatchSize = 2, Seed = 17 };
         var result = Evaluator.Evaluate(model, "loop", problems, options);
 
-        // Reference: the same seeded generator, the same batches, then grade every decoded sample on its own.
+        // Reference: one generator per batch seeded by (eval seed, benchmark, batch index) — common random numbers —,
+        // the same batches, then grade every decoded sample on its own.
         var expected = new List<(string Id, string Response, double Accuracy, double Format)>();
-        using (var generator = new Generator(17, CPU))
+        for (int start = 0; start < problems.Count; start += 2)
         {
-            for (int start = 0; start < problems.Count; start += 2)
+            using var generator = new Generator(EvaluationSeeds.ForBatch(17, "loop", start / 2), CPU);
+            var batch = problems.Skip(start).Take(2).ToList();
+            using var prompts = PromptBatch.Create(model, ModelInputs.ToTensors(model, [.. batch.Select(p => p.Image)]),
+                [.. batch.Select(p => p.Problem)]);
+            using var rollout = Generation.Generate(model, prompts, options.ToGenerationOptions(), generator);
+            for (int row = 0; row < rollout.Count; row++)
             {
-                var batch = problems.Skip(start).Take(2).ToList();
-                using var prompts = PromptBatch.Create(model, ModelInputs.ToTensors(model, [.. batch.Select(p => p.Image)]), [.. batch.Select(p => p.Problem)]);
-                using var rollout = Generation.Generate(model, prompts, options.ToGenerationOptions(), generator);
-                for (int row = 0; row < rollout.Count; row++)
-                {
-                    int[] ids = [.. rollout.ResponseIds[row].data<long>().ToArray().Select(id => (int)id)];
-                    string response = model.Tokenizer.Decode(ids);
-                    var reward = MathReward.Score(response, batch[row / 3].Answer);
-                    expected.Add((batch[row / 3].Id, response, reward.Accuracy, reward.Format));
-                }
+                int[] ids = [.. rollout.ResponseIds[row].data<long>().ToArray().Select(id => (int)id)];
+                string response = model.Tokenizer.Decode(ids);
+                var reward = MathReward.Score(response, batch[row / 3].Answer);
+                expected.Add((batch[row / 3].Id, response, reward.Accuracy, reward.Format));
             }
         }
         Assert.Equal(expected, result.Generations.Select(r => (r.ProblemId, r.Response, r.Accuracy, r.Format)));
@@ -79,6 +80,60 @@ public sealed class EvaluatorTests
         Assert.Equal(problems.Select(p => p.Family).Distinct().Order(StringComparer.Ordinal), result.Families.Keys);
         Assert.Equal(problems.Count, result.Families.Values.Sum(f => f.Problems));
         Assert.NotEqual(result.Generations[0].Response, result.Generations[1].Response); // T = 0.6 samples differ
+        Assert.Equal(
+            problems.Select(p => (p.Id, expected.Count(e => e.Id == p.Id && e.Accuracy == 1))),
+            result.ProblemPasses());
+    }
+
+    [Fact]
+    public void Batch_seeds_depend_on_eval_seed_benchmark_and_batch_only()
+    {
+        ulong seed = EvaluationSeeds.ForBatch(0, "synth-test", 3);
+        Assert.Equal(seed, EvaluationSeeds.ForBatch(0, "synth-test", 3));
+        Assert.NotEqual(seed, EvaluationSeeds.ForBatch(0, "synth-test", 4));
+        Assert.NotEqual(seed, EvaluationSeeds.ForBatch(0, "synth-hard", 3));
+        Assert.NotEqual(seed, EvaluationSeeds.ForBatch(1, "synth-test", 3));
+    }
+
+    [Fact]
+    public void A_batch_draws_the_same_samples_whatever_came_before_it()
+    {
+        // The end-of-sequence row of lm_head is scaled so that, as batch 0, some problems stop after one decoding step
+        // (every sample's first token is end-of-sequence) and others decode longer. With one generator shared across
+        // batches, batch 1 would then start from a different generator state after each. Each batch has its own seed,
+        // so the samples of the problem in batch 1 must not change.
+        var config = TinyModels.TestConfig with { ImageSize = 32, PatchSize = 16 };
+        using var model = TinyModels.Create(seed: 5, config: config);
+        using (no_grad())
+        {
+            var lmHead = model.named_parameters().Single(p => p.name == "lm_head.weight").parameter;
+            using var endOfSequence = lmHead[model.Tokenizer.StopIds[0]];
+            using var factor = 4.0.ToScalar();
+            endOfSequence.mul_(factor);
+        }
+        var problems = Problems(12);
+        var options = new EvaluationOptions { SamplesPerProblem = 3, MaxNewTokens = 10, BatchSize = 1, Seed = 4 };
+        ulong firstBatch = EvaluationSeeds.ForBatch(4, "crn", 0);
+        long[] steps = [.. problems.Select(p => DecodingSteps(model, p, options, firstBatch))];
+        int once = Array.IndexOf(steps, 1L), longer = Array.FindIndex(steps, n => n > 1);
+        Assert.True(once >= 0 && longer >= 0,
+            $"the probe needs a problem that stops after one step and one that does not: {string.Join(", ", steps)}");
+        var target = problems[longer == 0 ? 1 : 0];
+
+        var first = Evaluator.Evaluate(model, "crn", [problems[once], target], options);
+        var second = Evaluator.Evaluate(model, "crn", [problems[longer], target], options);
+        Assert.Equal(first.Generations.Skip(3).Select(g => g.Response),
+            second.Generations.Skip(3).Select(g => g.Response));
+    }
+
+    /// <summary>How many tokens the batch of one problem decodes (until every sample stopped, or the limit).</summary>
+    private static long DecodingSteps(SaEI.Gpu.Models.Tiny.TinyVlm model, VisualProblem problem,
+        EvaluationOptions options, ulong seed)
+    {
+        using var generator = new Generator(seed, CPU);
+        using var prompts = PromptBatch.Create(model, ModelInputs.ToTensors(model, [problem.Image]), [problem.Problem]);
+        using var rollout = Generation.Generate(model, prompts, options.ToGenerationOptions(), generator);
+        return rollout.ResponseIds.shape[1];
     }
 
     [Fact]

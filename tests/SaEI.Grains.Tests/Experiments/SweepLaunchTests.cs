@@ -48,6 +48,22 @@ public sealed class SweepLaunchTests(OrchestrationCluster fixture)
         }
         Assert.Equal(2, (await fixture.Grains.GetGrain<ILeaderboardGrain>(experiment).QueryAsync("synth-hard")).Count);
 
+        // Comparisons with grpo: the simulated executor stores no per-problem results, so seeds alone are resampled
+        // (paired: both methods ran seeds 1-3); the difference is the difference of the rows' means.
+        var comparisons = await fixture.Grains.GetGrain<ILeaderboardGrain>(experiment).CompareAsync(null, "grpo");
+        Assert.Equal([(MetricNames.InDomain, "saei"), ("synth-hard", "saei")],
+            comparisons.Select(c => (c.Benchmark, c.Method)));
+        foreach (var c in comparisons)
+        {
+            double Mean(string method) => rows.Single(r => r.Method == method && r.Benchmark == c.Benchmark).Mean;
+            double expected = Mean("saei") - Mean("grpo");
+            Assert.Equal(expected, c.Difference!.Value, 12);
+            Assert.Equal(("seeds", true, false, 3, 3), (c.Resampled, c.PairedSeeds, c.PairedProblems, c.Seeds,
+                c.BaselineSeeds));
+            Assert.True(c.Low <= c.Difference && c.Difference <= c.High && c.WelchP is > 0 and <= 1 && c.Mde > 0,
+                $"{c.Benchmark}: {c}");
+        }
+
         // Metrics: every step once in metrics.jsonl.
         var metrics = await new MetricsLog(ResilientBlobStore.Connect(Azurite.ConnectionString, StorageNames.DataContainer))
             .ReadAsync(experiment, status.Runs[0].RunId);

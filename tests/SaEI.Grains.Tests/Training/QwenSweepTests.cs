@@ -76,7 +76,7 @@ public sealed class QwenSweepTests(QwenSweepInputs inputs) : IAsyncLifetime, ICl
         Assert.Equal(["grpo", "saei"], rows.Select(r => r.Method).Distinct().Order(StringComparer.Ordinal));
 
         var metrics = await new MetricsLog(blobs).ReadAsync(experiment, status.Runs[0].RunId);
-        Assert.Equal([1, 2], metrics.Select(m => m.Step));
+        Assert.Equal([0, 1, 2], metrics.Select(m => m.Step)); // step 0: the base model's evaluation
     }
 
     [Fact, Trait("Category", "Slow")]
@@ -139,7 +139,7 @@ public sealed class QwenSweepTests(QwenSweepInputs inputs) : IAsyncLifetime, ICl
         var log = new MetricsLog(ResilientBlobStore.Connect(Azurite.ConnectionString, StorageNames.DataContainer));
         var straightMetrics = await log.ReadAsync(straightId, straightStatus.RunId);
         var resumedMetrics = await log.ReadAsync(resumedId, after.RunId);
-        Assert.Equal([1, 2, 3, 4, 5], resumedMetrics.Select(m => m.Step));
+        Assert.Equal([0, 1, 2, 3, 4, 5], resumedMetrics.Select(m => m.Step));
         foreach (var record in resumedMetrics.Where(m => m.Step > handedBack.CheckpointStep))
         {
             var expected = straightMetrics.Single(m => m.Step == record.Step).Values.Where(v => !v.Key.StartsWith("timing_s/", StringComparison.Ordinal)).ToList();
