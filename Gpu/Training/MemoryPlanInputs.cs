@@ -38,6 +38,19 @@ public sealed record MemoryPlanInputs
     /// <summary>Responses one generate call samples per prompt (G, or G/2 for perturbing methods).</summary>
     public required int ResponsesPerGeneration { get; init; }
 
+    /// <summary>Rows decoded together (generation_batch_rows); 0 = all B·(responses per generate call) at once.</summary>
+    public int GenerationBatchRows { get; init; }
+
+    /// <summary>Ng, rows whose KV cache and prefill generation holds at once: min(c, B·responses per call), c = 0 → all.</summary>
+    public long GenerationRows
+    {
+        get
+        {
+            long all = (long)PromptsPerStep * ResponsesPerGeneration;
+            return GenerationBatchRows > 0 ? Math.Min(GenerationBatchRows, all) : all;
+        }
+    }
+
     /// <summary>Whether the method perturbs the image (a second per-row image tensor is held).</summary>
     public bool Perturbs { get; init; }
 
@@ -82,6 +95,7 @@ public sealed record MemoryPlanInputs
             Reference = options.KlCoefficient > 0 ? reference : ReferencePlacement.None,
             PromptsPerStep = options.PromptsPerStep, GroupSize = options.GroupSize,
             ResponsesPerGeneration = Math.Max(options.CleanResponses, options.PerturbedResponses),
+            GenerationBatchRows = options.GenerationBatchRows,
             Perturbs = options.Perturbation != Perturbation.None, PromptTextTokens = promptTextTokens, ImageSide = imageSide,
             MaxNewTokens = options.MaxNewTokens, MicroBatchRows = options.MicroBatchResponses,
             ActivationCheckpointing = activationCheckpointing ?? options.ActivationCheckpointing, Device = device,

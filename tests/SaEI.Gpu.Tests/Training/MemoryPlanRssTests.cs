@@ -19,7 +19,11 @@ public sealed class MemoryPlanRssCollection;
 /// on the same config (JIT, LibTorch kernels, allocator arenas), then with VmHWM reset (/proc/self/clear_refs "5") the
 /// policy, reference and trainer are built and one RL step runs; measured = VmHWM − RSS before building. malloc_trim
 /// after the warm-up returns glibc's freed heap to the OS (SaEI keeps up to 1 GiB of it, GlibcAllocator), so the
-/// measured step faults in what it uses instead of reusing the warm-up's pages.
+/// measured step faults in what it uses instead of reusing the warm-up's pages. For the measured step glibc maps
+/// every block of 1 MiB or more on its own and trims at 1 MiB (mallopt), so RSS counts live tensor bytes: with
+/// <c>GlibcAllocator</c>'s settings (32 MiB mmap threshold, 1 GiB trim) freed heap stays resident and is fragmented
+/// by allocation order (measured: tiny-qwen's update 116 MiB live vs 142-236 MiB under those settings), which the
+/// plan does not model (<see cref="MemoryPlan"/> decision 5).
 /// </summary>
 [Collection(nameof(MemoryPlanRssTests))]
 public sealed class MemoryPlanRssTests(ITestOutputHelper output) : IDisposable
@@ -28,13 +32,25 @@ public sealed class MemoryPlanRssTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => Directory.Delete(root, recursive: true);
 
-    public static TheoryData<string> Configs() => ["tiny-vlm", "tiny-qwen", "small-qwen"];
+    /// <summary>Configs the plan meets (small-qwen: 0.88 on 2026-12-02).</summary>
+    public static TheoryData<string> Configs() => ["small-qwen"];
 
-    // Skipped: NOT met yet. Measured on 2 shared cores (2026-12-02): tiny-vlm 314.7 MiB vs estimate 223.4 (0.71),
-    // tiny-qwen 293.0 vs 89.2 (0.30), small-qwen 789.1 vs 518.2 (0.66). The plan under-predicts CPU peak RSS; the
-    // missing terms (tensors a step's dispose scope keeps alive across phases, autograd buffers, allocator slack) are
-    // still to be found. TODO(#13): calibrate, then remove Skip.
-    [Theory(Skip = "memory plan under-predicts CPU peak RSS by 1.4-3.4x (issue 13 acceptance not met yet; see comment)")]
+    /// <summary>Configs it does not meet yet (see the skip reason).</summary>
+    public static TheoryData<string> PendingConfigs() => ["tiny-vlm", "tiny-qwen"];
+
+    // Measured on 2 shared cores (2026-12-02), live bytes (allocator note above): small-qwen 785.5 MiB vs estimate
+    // 689.2 (0.88); tiny-vlm 331.5 vs 241.9 (0.73); tiny-qwen 178.7-238.9 vs 123.7 (0.52-0.69). Cause found, not yet
+    // fixed: after RlTrainer.Step() returns, RSS stays at the step's peak until a GC runs (tiny-vlm: 301 MiB, 11 MiB
+    // after GC.Collect), so tensors of the step are freed by finalizers, not by dispose scopes, and earlier phases'
+    // memory (generation) overlaps later ones. On the tiny configs that overlap is as large as the update itself.
+    // TODO(#13): find the tensors that escape the step's dispose scopes, then move these configs to Configs().
+    [Theory(Skip = "tiny configs: the step frees tensors by GC finalizers, so phases overlap (issue 13; see comment)")]
+    [MemberData(nameof(PendingConfigs))]
+    [Trait("Category", "Slow")]
+    public void Pending_configs_are_within_25_percent_of_measured_peak_rss(string name) =>
+        Estimated_peak_is_within_25_percent_of_measured_peak_rss(name);
+
+    [Theory]
     [MemberData(nameof(Configs))]
     [Trait("Category", "Slow")]
     public void Estimated_peak_is_within_25_percent_of_measured_peak_rss(string name)
@@ -43,12 +59,23 @@ public sealed class MemoryPlanRssTests(ITestOutputHelper output) : IDisposable
         TorchRuntime.Initialize(1);
         var (open, plan, options, problems) = Setup(name);
         RunStep(open, options, problems);                                                 // warm-up
-        Collect();
-        MallocTrim(0);                                                                     // freed heap back to the OS, or the step reuses it
-        long before = Status("VmRSS");
-        File.WriteAllText("/proc/self/clear_refs", "5");                                   // VmHWM := VmRSS
-        RunStep(open, options, problems);
-        long measured = Status("VmHWM") - before;
+        long measured;
+        try
+        {
+            Mallopt(MmapThreshold, LiveBytesMmapThreshold);                                // every tensor ≥ 1 MiB its own mapping
+            Mallopt(TrimThreshold, LiveBytesMmapThreshold);
+            Collect();
+            MallocTrim(0);                                                                 // freed heap back to the OS, or the step reuses it
+            long before = Status("VmRSS");
+            File.WriteAllText("/proc/self/clear_refs", "5");                               // VmHWM := VmRSS
+            RunStep(open, options, problems);
+            measured = Status("VmHWM") - before;
+        }
+        finally
+        {
+            Mallopt(MmapThreshold, 32 << 20);                                              // GlibcAllocator's settings again
+            Mallopt(TrimThreshold, 1 << 30);
+        }
 
         var sample = problems.Take(options.PromptsPerStep).ToList();
         using var probe = open();
@@ -108,6 +135,12 @@ public sealed class MemoryPlanRssTests(ITestOutputHelper output) : IDisposable
         GC.WaitForPendingFinalizers();
         GC.Collect();
     }
+
+    private const int TrimThreshold = -1, MmapThreshold = -3, LiveBytesMmapThreshold = 1 << 20;   // M_* of <malloc.h>
+
+    [System.Runtime.InteropServices.DllImport("libc.so.6", EntryPoint = "mallopt", ExactSpelling = true)]
+    [System.Runtime.InteropServices.DefaultDllImportSearchPaths(System.Runtime.InteropServices.DllImportSearchPath.SafeDirectories)]
+    private static extern int Mallopt(int parameter, int value);
 
     [System.Runtime.InteropServices.DllImport("libc.so.6", EntryPoint = "malloc_trim", ExactSpelling = true)]
     [System.Runtime.InteropServices.DefaultDllImportSearchPaths(System.Runtime.InteropServices.DllImportSearchPath.SafeDirectories)]
