@@ -39,8 +39,10 @@ public static partial class SweepMemoryEstimate
         return (null, $"no config.json for model '{spec.Model.Path ?? spec.Model.Base}' here; pass --model-config FILE");
     }
 
-    /// <summary>The plan inputs of one run under decisions 1–2 on <paramref name="device"/> (default by family).</summary>
-    public static MemoryPlanInputs Inputs(MemoryPlanModel model, RlOptions options, bool? checkpointing = null, string? device = null)
+    /// <summary>The plan inputs of one run under decisions 1–2 on <paramref name="device"/> (default by family).
+    /// </summary>
+    public static MemoryPlanInputs Inputs(MemoryPlanModel model, RlOptions options, bool? checkpointing = null,
+        string? device = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         bool tiny = model.Family == TinyVlm.FamilyName;
@@ -54,20 +56,28 @@ public static partial class SweepMemoryEstimate
     /// the run has it off), then with <paramref name="availableBytes"/> whether it fits, then for each node of the
     /// spec whether it fits there and, when not, the fix (decision 3).
     /// </summary>
-    public static IEnumerable<string> Describe(MemoryPlanModel model, RlOptions options, long? availableBytes, IReadOnlyList<NodeSpec>? nodes = null)
+    public static IEnumerable<string> Describe(MemoryPlanModel model, RlOptions options, long? availableBytes,
+        IReadOnlyList<NodeSpec>? nodes = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var estimate = MemoryPlan.Estimate(Inputs(model, options));
-        string checkpointed = options.ActivationCheckpointing ? "" :
-            $"; {MemoryPlan.Format(MemoryPlan.Estimate(Inputs(model, options, checkpointing: true)).Policy.PeakBytes)} with activation checkpointing";
-        yield return $"memory {string.Join("; ", estimate.Devices)}{checkpointed}";
+        long checkpointed = MemoryPlan.Estimate(Inputs(model, options, checkpointing: true)).Policy.PeakBytes;
+        string withCheckpointing = options.ActivationCheckpointing
+            ? ""
+            : $"; {MemoryPlan.Format(checkpointed)} with activation checkpointing";
+        yield return $"memory {string.Join("; ", estimate.Devices)}{withCheckpointing}";
         if (availableBytes is { } available)
-            yield return MemoryPlanCheck.Refusal(estimate, _ => available) is { } refusal ? "does not fit: " + refusal : $"fits in {MemoryPlan.Format(available)}";
+            yield return MemoryPlanCheck.Refusal(estimate, _ => available) is { } refusal
+                ? "does not fit: " + refusal
+                : $"fits in {MemoryPlan.Format(available)}";
         foreach (var node in nodes ?? [])
             yield return OnNode(model, options, node);
     }
 
-    /// <summary>"node h200-141g (1 × cuda, 141.0 GiB each): fits, 120.3 of 141.0 GiB on cuda:0" or "…: does not fit: …".</summary>
+    /// <summary>
+    /// "node h200-141g (1 × cuda, 141.0 GiB each): fits, 120.3 GiB of 141.0 GiB on cuda:0", or "…: does not fit: "
+    /// and the refusal without its estimate (the run's memory line shows it).
+    /// </summary>
     public static string OnNode(MemoryPlanModel model, RlOptions options, NodeSpec node)
     {
         ArgumentNullException.ThrowIfNull(node);
@@ -76,9 +86,11 @@ public static partial class SweepMemoryEstimate
         // times one device's memory, as the run-time gate does (MemoryPlanGate).
         long budget = node.MemoryBytes * node.Devices;
         string head = $"node {node.Name} ({node.Devices} × {node.Device}, {MemoryPlan.Format(node.MemoryBytes)} each)";
-        return MemoryPlanCheck.Refusal(estimate, _ => budget) is { } refusal
-            ? $"{head}: does not fit: {refusal[..(refusal.IndexOf(" Estimate: ", StringComparison.Ordinal) is var end and >= 0 ? end : refusal.Length)]}"
-            : $"{head}: fits, {MemoryPlan.Format(estimate.Policy.PeakBytes)} of {MemoryPlan.Format(budget)} on {estimate.Policy.Device}";
+        if (MemoryPlanCheck.Refusal(estimate, _ => budget) is not { } refusal)
+            return $"{head}: fits, {MemoryPlan.Format(estimate.Policy.PeakBytes)} of {MemoryPlan.Format(budget)} " +
+                   $"on {estimate.Policy.Device}";
+        int end = refusal.IndexOf(" Estimate: ", StringComparison.Ordinal);
+        return $"{head}: does not fit: {(end >= 0 ? refusal[..end] : refusal)}";
     }
 
     [GeneratedRegex(@"(\d+)\s*[bB]\b")]

@@ -42,7 +42,9 @@ public sealed record GenerationOptions
         if (!(TopP > 0 && TopP <= 1))
             throw new ArgumentException($"{nameof(TopP)} is {TopP}; set a value in (0, 1] (1 = no truncation).", nameof(TopP));
         if (BatchRows < 0)
-            throw new ArgumentException($"{nameof(BatchRows)} is {BatchRows}; set 0 (all rows at once) or a positive row count.", nameof(BatchRows));
+            throw new ArgumentException(
+                $"{nameof(BatchRows)} is {BatchRows}; set 0 (all rows at once) or a positive row count.",
+                nameof(BatchRows));
         if (MaxNewTokens < 1)
             throw new ArgumentException($"{nameof(MaxNewTokens)} is {MaxNewTokens}; set it to 1 or more.", nameof(MaxNewTokens));
     }

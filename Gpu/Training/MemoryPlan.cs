@@ -92,7 +92,8 @@ public static class MemoryPlan
         long b = inputs.ParameterBytes, rows = inputs.GenerationRows;
         long tp = inputs.PromptTokens, patches = model.PatchesFor(inputs.ImageSide);
         long kv = rows * inputs.SequenceTokens * model.Layers * 2L * model.KeyValueHeads * model.HeadDim * b;
-        long prefill = rows * tp * (model.Heads * tp * ScoreChainBytes + 2 * tp + (2L * model.HiddenSize + 2L * model.IntermediateSize) * b);
+        long prefill = rows * tp
+            * (model.Heads * tp * ScoreChainBytes + 2 * tp + (2L * model.HiddenSize + 2L * model.IntermediateSize) * b);
         long widestWindow = model.FullAttentionVisionLayers > 0 || model.VisionWindowPatches is null ? patches : Math.Min(patches, model.VisionWindowPatches.Value);
         long vision = rows * patches * (model.VisionHeads * widestWindow * (8 + b) + (2L * model.VisionHiddenSize + 2L * model.VisionIntermediateSize) * b);
         return
@@ -106,7 +107,8 @@ public static class MemoryPlan
     {
         var model = inputs.Model;
         long b = inputs.ParameterBytes, t = inputs.SequenceTokens, tr = inputs.MaxNewTokens;
-        long layer = m * t * (model.Heads * t * ScoreChainBytes + 2 * t + (2L * model.HiddenSize + 2L * model.IntermediateSize) * b);
+        long layer = m * t
+            * (model.Heads * t * ScoreChainBytes + 2 * t + (2L * model.HiddenSize + 2L * model.IntermediateSize) * b);
         return
         [
             new("scoring logits", m * model.VocabSize * 4L * (t + 4 * tr), "m·V·4·(T + 4Tr)"),
@@ -119,9 +121,10 @@ public static class MemoryPlan
         var model = inputs.Model;
         long b = inputs.ParameterBytes, t = inputs.SequenceTokens, tr = inputs.MaxNewTokens, m = inputs.MicroBatchRows;
         long patches = model.PatchesFor(inputs.ImageSide);
-        long savedScores = m * t * t * (model.Heads * (4 + (b < 4 ? b : 0)) + 1);         // softmax (+ its bf16 cast), mask
-        long decoderLayer = m * t * (12L * model.HiddenSize + 2L * model.KeyValueHeads * model.HeadDim + 4L * model.IntermediateSize) * b + savedScores;
-        long chainExtra = m * model.Heads * t * t * ScoreChainBytes - savedScores;              // the current layer's other scores
+        long savedScores = m * t * t * (model.Heads * (4 + (b < 4 ? b : 0)) + 1);   // softmax (+ its bf16 cast), mask
+        long perToken = 12L * model.HiddenSize + 2L * model.KeyValueHeads * model.HeadDim + 4L * model.IntermediateSize;
+        long decoderLayer = m * t * perToken * b + savedScores;
+        long chainExtra = m * model.Heads * t * t * ScoreChainBytes - savedScores;        // this layer's other scores
         long windowed = model.VisionWindowPatches is { } w ? Math.Min(patches, w) : patches;
         long full = model.FullAttentionVisionLayers;
         double meanAttended = (full * patches + (model.VisionLayers - full) * windowed) / (double)model.VisionLayers;
@@ -133,7 +136,8 @@ public static class MemoryPlan
         return
         [
             new("update logits", m * model.VocabSize * 4L * (2 * t + 3 * tr), "m·V·4·(2T + 3Tr)"),
-            new("update activations", activations, inputs.ActivationCheckpointing ? "L·m·T·D·b + Lv·m·Np·Dv·b + A + Av + C" : "L·A + Lv·Av + C"),
+            new("update activations", activations,
+                inputs.ActivationCheckpointing ? "L·m·T·D·b + Lv·m·Np·Dv·b + A + Av + C" : "L·A + Lv·Av + C"),
         ];
     }
 

@@ -72,7 +72,8 @@ public static class MemoryPlanCheck
         int rows = (int)Math.Min(int.MaxValue, inputs.GenerationRows);
         int chunk = Halved(rows, c => PeakOf(inputs with { GenerationBatchRows = c }) <= available);
         if (chunk < rows)
-            yield return ($"set generation_batch_rows {chunk}", peak - PeakOf(inputs with { GenerationBatchRows = chunk }));
+            yield return ($"set generation_batch_rows {chunk}",
+                peak - PeakOf(inputs with { GenerationBatchRows = chunk }));
         int prompts = Halved(inputs.PromptsPerStep, b => PeakOf(inputs with { PromptsPerStep = b }) <= available);
         if (prompts < inputs.PromptsPerStep)
             yield return ($"set prompts_per_step {prompts} (and mini_batch_prompts to divide it)", peak - PeakOf(inputs with { PromptsPerStep = prompts }));

@@ -38,10 +38,11 @@ public sealed record MemoryPlanInputs
     /// <summary>Responses one generate call samples per prompt (G, or G/2 for perturbing methods).</summary>
     public required int ResponsesPerGeneration { get; init; }
 
-    /// <summary>Rows decoded together (generation_batch_rows); 0 = all B·(responses per generate call) at once.</summary>
+    /// <summary>Rows decoded together (generation_batch_rows); 0 = all B·(responses per call) at once.</summary>
     public int GenerationBatchRows { get; init; }
 
-    /// <summary>Ng, rows whose KV cache and prefill generation holds at once: min(c, B·responses per call), c = 0 → all.</summary>
+    /// <summary>Ng, rows generation holds at once (KV cache, prefill): min(c, B·responses per call), all when c = 0.
+    /// </summary>
     public long GenerationRows
     {
         get

@@ -168,7 +168,8 @@ public sealed record RlOptions
         Require(MiniBatchPrompts >= 1 && MiniBatchPrompts <= PromptsPerStep && PromptsPerStep % Math.Max(1, MiniBatchPrompts) == 0,
             nameof(MiniBatchPrompts), $"is {MiniBatchPrompts}; it must divide prompts_per_step ({PromptsPerStep}) (e.g. set {PromptsPerStep}).");
         Require(MicroBatchResponses >= 1, nameof(MicroBatchResponses), $"is {MicroBatchResponses}; set at least 1.");
-        Require(GenerationBatchRows >= 0, nameof(GenerationBatchRows), $"is {GenerationBatchRows}; set 0 (all rows at once) or a positive row count (e.g. 64).");
+        Require(GenerationBatchRows >= 0, nameof(GenerationBatchRows),
+            $"is {GenerationBatchRows}; set 0 (all rows at once) or a positive row count (e.g. 64).");
         Require(PpoEpochs >= 1, nameof(PpoEpochs), $"is {PpoEpochs}; set 1 (EasyR1).");
         Require(Temperature > 0 && Temperature <= 5, nameof(Temperature), $"is {Temperature}; rollouts need 0 < temperature ≤ 5 (EasyR1: 1.0).");
         Require(TopP > 0 && TopP <= 1, nameof(TopP), $"is {TopP}; set a value in (0, 1] (EasyR1: 1.0).");

@@ -35,8 +35,9 @@ public sealed record SweepSpec
     /// <summary>Failures of one run before it is given up (infrastructure failures do not count). Default 3.</summary>
     public int MaxFailures { get; init; } = 3;
 
-    /// <summary>The machines the sweep targets (`nodes:`), for the memory plan of `saei sweep validate --runs`; empty
-    /// when the spec names none. Not part of the fingerprint or the run ids: where a run fits changes no result.</summary>
+    /// <summary>The machines the sweep targets (`nodes:`), for the memory plan of `saei sweep validate --runs`;
+    /// empty when the spec names none. Not in the fingerprint or the run ids: where a run fits changes no
+    /// result.</summary>
     public IReadOnlyList<NodeSpec> Nodes { get; init; } = [];
 }
 

@@ -132,7 +132,9 @@ public static partial class SweepSpecParser
         };
         if (familyText is not null && family is null) reader.Error("model.family", $"is '{familyText}'; set tiny-vlm or qwen2.5-vl.", entries["family"]);
         if (family == ModelFamily.Qwen25Vl && baseName is null && path is null)
-            reader.Error("model.path", "is required for qwen2.5-vl: the node's local Hugging Face folder, e.g. /data/Qwen2.5-VL-7B-Instruct, and/or model.base, the same checkpoint in blob storage (models/{name}).");
+            reader.Error("model.path", "is required for qwen2.5-vl: the node's local Hugging Face folder, e.g. "
+                + "/data/Qwen2.5-VL-7B-Instruct, and/or model.base, the same checkpoint in blob storage "
+                + "(models/{name}).");
         if (baseName is not null)
         {
             baseName = baseName.StartsWith("models/", StringComparison.Ordinal) ? baseName["models/".Length..].TrimEnd('/') : baseName;
