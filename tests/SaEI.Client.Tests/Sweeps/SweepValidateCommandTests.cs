@@ -49,13 +49,17 @@ public sealed class SweepValidateCommandTests
     [Fact]
     public async Task Each_run_of_the_paper_spec_says_for_each_node_whether_it_fits_and_the_fix_when_not()
     {
-        var (code, output, _) = await RunAsync("sweep", "validate", Path.Combine(RepositoryPaths.Root, "examples", "paper-mm-eureka.yaml"), "--runs");
+        string examples = Path.Combine(RepositoryPaths.Root, "examples");
+        var (code, output, _) = await RunAsync("sweep", "validate", Path.Combine(examples, "paper-mm-eureka.yaml"), "--runs");
         Assert.Equal(0, code);
         // 21 runs, each judged on both nodes of the spec: the two-H200 node fits, the two-H100 node does not.
-        Assert.Equal(21, Regex.Matches(output, @"\n    node h200-141g \(2 × cuda, 139\.8 GiB each\): fits, [0-9.]+ GiB of 279\.6 GiB on cuda:0").Count);
-        Assert.Equal(21, Regex.Matches(output, @"\n    node h100-80g \(2 × cuda, 79\.6 GiB each\): does not fit: needs [0-9.]+ GiB on cuda:0, 159\.2 GiB available: .* or add a device\.\n").Count);
+        const string fits = @"\n    node h200-141g \(2 × cuda, 139\.8 GiB each\): fits, [0-9.]+ GiB of 279\.6 GiB on cuda:0";
+        const string refused = @"\n    node h100-80g \(2 × cuda, 79\.6 GiB each\): does not fit: needs [0-9.]+ GiB on cuda:0, "
+                               + @"159\.2 GiB available: .* or add a device\.\n";
+        Assert.Equal(21, Regex.Matches(output, fits).Count);
+        Assert.Equal(21, Regex.Matches(output, refused).Count);
         // A run without activation checkpointing also prints its estimate with it.
-        var (_, quick, _) = await RunAsync("sweep", "validate", Path.Combine(RepositoryPaths.Root, "examples", "synthetic-demo-quick.yaml"), "--runs");
+        var (_, quick, _) = await RunAsync("sweep", "validate", Path.Combine(examples, "synthetic-demo-quick.yaml"), "--runs");
         Assert.Matches(@"\n    memory [0-9.]+ MiB on cpu \(.*\); [0-9.]+ MiB with activation checkpointing\n", quick);
     }
 

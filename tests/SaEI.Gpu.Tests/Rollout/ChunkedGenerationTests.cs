@@ -15,16 +15,17 @@ public sealed class ChunkedGenerationTests
         using var model = TinyModels.Create();
         using var prompts = TinyModels.Prompts(model, 3);
         var options = new GenerationOptions { ResponsesPerPrompt = 4, Temperature = 1.0, MaxNewTokens = 10 };
-        using RolloutBatch all = Sample(0), wholeChunk = Sample(12), chunked = Sample(5), again = Sample(5), cached = Sample(5, false);
+        using RolloutBatch all = Sample(0), wholeChunk = Sample(12), chunked = Sample(5), again = Sample(5);
+        using RolloutBatch recomputed = Sample(5, useKvCache: false);
 
         Assert.True(all.ResponseIds.Same(wholeChunk.ResponseIds), "a chunk of all N rows must be the unchunked stream");
         Assert.True(all.LogProbs.Same(wholeChunk.LogProbs));
         Assert.True(chunked.ResponseIds.Same(again.ResponseIds), "the same chunk size must reproduce the samples");
         Assert.True(chunked.LogProbs.Same(again.LogProbs));
-        Assert.True(chunked.ResponseIds.Same(cached.ResponseIds), "chunks of the recompute path must draw the same samples");
+        Assert.True(chunked.ResponseIds.Same(recomputed.ResponseIds), "the recompute path must draw the same samples");
         Assert.False(chunked.ResponseIds.Same(all.ResponseIds), "another chunk size draws other samples");
 
-        // Valid: N rows, Tr ≤ MaxNewTokens, the mask a prefix of ones through the first stop id, pads and zero log-probs after.
+        // Valid: N rows, Tr ≤ MaxNewTokens, the mask a prefix of ones, pads and zero log-probs after it.
         Assert.Equal(12, chunked.ResponseIds.shape[0]);
         Assert.InRange(chunked.ResponseIds.shape[1], 1, 10);
         long[] ids = chunked.ResponseIds.data<long>().ToArray(), mask = chunked.ResponseMask.data<long>().ToArray();
@@ -39,7 +40,8 @@ public sealed class ChunkedGenerationTests
                 Assert.Equal(model.Tokenizer.PadId, ids[row * length + t]);
                 Assert.Equal(0f, logProbs[row * length + t]);
             }
-            for (int t = 0; t < valid; t++) Assert.True(logProbs[row * length + t] <= 0, $"row {row} token {t}: log-prob > 0");
+            for (int t = 0; t < valid; t++)
+                Assert.True(logProbs[row * length + t] <= 0, $"row {row} token {t}: log-prob > 0");
         }
 
         RolloutBatch Sample(int batchRows, bool useKvCache = true)
@@ -54,8 +56,9 @@ public sealed class ChunkedGenerationTests
     {
         var model = MemoryPlanModel.FromTiny(new TinyVlmConfig());
         var options = new RlOptions { PromptsPerStep = 8, MiniBatchPrompts = 8, GroupSize = 8 };
-        long GenerationBytes(int rows) => MemoryPlan.Estimate(MemoryPlanInputs.For(model, options with { GenerationBatchRows = rows }, 20, 64))
-            .Policy.Terms.Where(t => t.Name.StartsWith("generation", StringComparison.Ordinal)).Sum(t => t.Bytes);
+        long GenerationBytes(int rows) =>
+            MemoryPlan.Estimate(MemoryPlanInputs.For(model, options with { GenerationBatchRows = rows }, 20, 64)).Policy
+                .Terms.Where(t => t.Name.StartsWith("generation", StringComparison.Ordinal)).Sum(t => t.Bytes);
         // Terms are linear in Ng: 64 rows (all) → 16 → 8 is ×1/4 then ×1/2; a chunk above N is all rows.
         Assert.Equal(GenerationBytes(0), GenerationBytes(64));
         Assert.Equal(GenerationBytes(0), GenerationBytes(1000));

@@ -15,9 +15,9 @@ namespace SaEI.Gpu.Tests.Training;
 public sealed class MemoryPlanRssCollection;
 
 /// <summary>
-/// The memory plan against measured peak RSS on the CPU (issue 13 acceptance: within 25%). The plan counts live tensor
-/// bytes, so for this test glibc maps every block of 64 KiB or more on its own and trims at 64 KiB (mallopt, from before
-/// the warm-up until the end): RSS then follows live bytes. With <c>GlibcAllocator</c>'s settings (32 MiB mmap
+/// The memory plan against measured peak RSS on the CPU (issue 13 acceptance: within 25%). The plan counts live
+/// tensor bytes, so for this test glibc maps every block of 64 KiB or more on its own and trims at 64 KiB (mallopt,
+/// from before the warm-up until the end): RSS then follows live bytes. With <c>GlibcAllocator</c>'s settings (32 MiB mmap
 /// threshold, 1 GiB trim) freed heap stays resident and later phases do not reuse all of it, so RSS runs up to 1.4×
 /// live bytes (<see cref="MemoryPlan"/> decision 5). Per config: a warm-up step (JIT, LibTorch kernels), then with
 /// VmHWM reset (/proc/self/clear_refs "5") the policy, reference and trainer are built and one RL step runs;
@@ -46,13 +46,13 @@ public sealed class MemoryPlanRssTests(ITestOutputHelper output) : IDisposable
         long measured;
         try
         {
-            Mallopt(MmapThreshold, LiveBytesMmapThreshold);                                // every block ≥ 64 KiB its own mapping
+            Mallopt(MmapThreshold, LiveBytesMmapThreshold);                   // every block ≥ 64 KiB its own mapping
             Mallopt(TrimThreshold, LiveBytesMmapThreshold);
             Collect();
             MallocTrim(0);
             RunStep(open, options, problems);                                             // warm-up
             Collect();
-            MallocTrim(0);                                                                 // freed heap back to the OS, or the step reuses it
+            MallocTrim(0);                                                    // freed heap back to the OS
             long before = Status("VmRSS");
             File.WriteAllText("/proc/self/clear_refs", "5");                               // VmHWM := VmRSS
             RunStep(open, options, problems);
@@ -62,7 +62,7 @@ public sealed class MemoryPlanRssTests(ITestOutputHelper output) : IDisposable
         {
             if (TorchRuntime.AllocatorTuned)
             {
-                Mallopt(MmapThreshold, 32 << 20);                                          // GlibcAllocator's settings again
+                Mallopt(MmapThreshold, 32 << 20);                             // GlibcAllocator's settings again
                 Mallopt(TrimThreshold, 1 << 30);
             }
         }

@@ -5,7 +5,8 @@ using SaEI.Testing;
 
 namespace SaEI.Grains.Tests.Training;
 
-/// <summary>model.path with model.base (ModelSource decision 4): the node's folder when it has one, else the blob copy.</summary>
+/// <summary>model.path with model.base (ModelSource decision 4): the node's folder when it has one, else the blob
+/// copy.</summary>
 public sealed class ModelSourceLocateTests : IAsyncLifetime
 {
     private readonly string work = Directory.CreateTempSubdirectory("saei-locate-").FullName;
@@ -45,6 +46,7 @@ public sealed class ModelSourceLocateTests : IAsyncLifetime
 
         // Without a blob copy a missing folder is still the configuration error naming it.
         var pathOnly = missing with { Base = null };
-        await Assert.ThrowsAsync<DirectoryNotFoundException>(() => ModelSource.LocateAsync(pathOnly, store, data, CancellationToken.None));
+        await Assert.ThrowsAsync<DirectoryNotFoundException>(
+            () => ModelSource.LocateAsync(pathOnly, store, data, CancellationToken.None));
     }
 }
