@@ -51,7 +51,7 @@ namespace SaEI.Gpu.Training;
 /// 5. Allocator overhead, the runtime (LibTorch, CUDA context) and fragmentation are not counted: the estimate is
 ///    live tensor bytes over an idle process, and a device's "available" memory should leave room for them. On the
 ///    CPU, glibc with SaEI's tuning (GlibcAllocator) keeps freed heap resident and later phases do not reuse all of
-///    it: measured peak RSS was up to 1.4× the live bytes (tiny-vlm 314.7 MiB vs 239.1 live; estimate 241.9).
+///    it: measured peak RSS was 1.2-2.3× the live bytes (tiny-qwen 293.0 MiB vs 129.3 live; estimate 123.7).
 /// </summary>
 public static class MemoryPlan
 {

@@ -17,11 +17,11 @@ public sealed class MemoryPlanRssCollection;
 /// <summary>
 /// The memory plan against measured peak RSS on the CPU (issue 13 acceptance: within 25%). The plan counts live
 /// tensor bytes, so for this test glibc maps every block of 64 KiB or more on its own and trims at 64 KiB (mallopt,
-/// from before the warm-up until the end): RSS then follows live bytes. With <c>GlibcAllocator</c>'s settings (32 MiB mmap
-/// threshold, 1 GiB trim) freed heap stays resident and later phases do not reuse all of it, so RSS runs up to 1.4×
-/// live bytes (<see cref="MemoryPlan"/> decision 5). Per config: a warm-up step (JIT, LibTorch kernels), then with
-/// VmHWM reset (/proc/self/clear_refs "5") the policy, reference and trainer are built and one RL step runs;
-/// measured = VmHWM − RSS before building.
+/// from before the warm-up until the end): RSS then follows live bytes. With <c>GlibcAllocator</c>'s settings
+/// (32 MiB mmap threshold, 1 GiB trim) freed heap stays resident and later phases do not reuse all of it, so RSS ran
+/// 1.2-2.3× the live bytes (<see cref="MemoryPlan"/> decision 5). Per config: a warm-up step (JIT, LibTorch
+/// kernels), then with VmHWM reset (/proc/self/clear_refs "5") the policy, reference and trainer are built and one RL
+/// step runs; measured = VmHWM − RSS before building.
 /// </summary>
 [Collection(nameof(MemoryPlanRssTests))]
 public sealed class MemoryPlanRssTests(ITestOutputHelper output) : IDisposable
