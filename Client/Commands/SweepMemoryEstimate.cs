@@ -14,8 +14,9 @@ namespace SaEI.Client.Commands;
 /// 1. The run's dtype option sets the parameter bytes (bf16 adds a float32 master copy); Qwen2.5-VL is planned on
 ///    cuda:0, TinyVlm on the CPU.
 /// 2. Images are 512×512 before the model's resize (EasyR1's min_pixels 262144) and prompts 128 text tokens.
-/// 3. Each run prints its peak without and with activation checkpointing; with <c>--available GIB</c> a run that
-///    does not fit prints the refusal the trainer would give.
+/// 3. Each run prints its peak per device with its own options (and with activation checkpointing when it is off);
+///    with <c>--available GIB</c>, and for each node of the spec's <c>nodes:</c>, whether it fits, and when it does
+///    not the refusal the trainer would give (what to change).
 /// </summary>
 public static partial class SweepMemoryEstimate
 {
@@ -38,22 +39,58 @@ public static partial class SweepMemoryEstimate
         return (null, $"no config.json for model '{spec.Model.Path ?? spec.Model.Base}' here; pass --model-config FILE");
     }
 
-    /// <summary>The plan inputs of one run under decisions 1–2.</summary>
-    public static MemoryPlanInputs Inputs(MemoryPlanModel model, RlOptions options, bool checkpointing)
+    /// <summary>The plan inputs of one run under decisions 1–2 on <paramref name="device"/> (default by family).
+    /// </summary>
+    public static MemoryPlanInputs Inputs(MemoryPlanModel model, RlOptions options, bool? checkpointing = null,
+        string? device = null)
     {
+        ArgumentNullException.ThrowIfNull(model);
         bool tiny = model.Family == TinyVlm.FamilyName;
         return MemoryPlanInputs.For(model, options, PromptTextTokens, ImageSide,
-            parameterBytes: options.Dtype == ComputeDtype.Bf16 ? 2 : 4, activationCheckpointing: checkpointing, device: tiny ? "cpu" : "cuda:0");
+            parameterBytes: options.Dtype == ComputeDtype.Bf16 ? 2 : 4, activationCheckpointing: checkpointing,
+            device: device ?? (tiny ? "cpu" : "cuda:0"));
     }
 
-    /// <summary>One line per run: "memory 612.3 GiB on cuda:0 (… ), 540.0 GiB with activation checkpointing".</summary>
-    public static IEnumerable<string> Describe(MemoryPlanModel model, RlOptions options, long? availableBytes)
+    /// <summary>
+    /// Lines for one run: its estimate per device (with the run's options; also with activation checkpointing when
+    /// the run has it off), then with <paramref name="availableBytes"/> whether it fits, then for each node of the
+    /// spec whether it fits there and, when not, the fix (decision 3).
+    /// </summary>
+    public static IEnumerable<string> Describe(MemoryPlanModel model, RlOptions options, long? availableBytes,
+        IReadOnlyList<NodeSpec>? nodes = null)
     {
-        var plain = MemoryPlan.Estimate(Inputs(model, options, checkpointing: false));
-        var checkpointed = MemoryPlan.Estimate(Inputs(model, options, checkpointing: true));
-        yield return $"memory {plain.Policy}; {MemoryPlan.Format(checkpointed.Policy.PeakBytes)} with activation checkpointing";
+        ArgumentNullException.ThrowIfNull(options);
+        var estimate = MemoryPlan.Estimate(Inputs(model, options));
+        long checkpointed = MemoryPlan.Estimate(Inputs(model, options, checkpointing: true)).Policy.PeakBytes;
+        string withCheckpointing = options.ActivationCheckpointing
+            ? ""
+            : $"; {MemoryPlan.Format(checkpointed)} with activation checkpointing";
+        yield return $"memory {string.Join("; ", estimate.Devices)}{withCheckpointing}";
         if (availableBytes is { } available)
-            yield return MemoryPlanCheck.Refusal(plain, _ => available) is { } refusal ? "does not fit: " + refusal : $"fits in {MemoryPlan.Format(available)}";
+            yield return MemoryPlanCheck.Refusal(estimate, _ => available) is { } refusal
+                ? "does not fit: " + refusal
+                : $"fits in {MemoryPlan.Format(available)}";
+        foreach (var node in nodes ?? [])
+            yield return OnNode(model, options, node);
+    }
+
+    /// <summary>
+    /// "node h200-141g (1 × cuda, 141.0 GiB each): fits, 120.3 GiB of 141.0 GiB on cuda:0", or "…: does not fit: "
+    /// and the refusal without its estimate (the run's memory line shows it).
+    /// </summary>
+    public static string OnNode(MemoryPlanModel model, RlOptions options, NodeSpec node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var estimate = MemoryPlan.Estimate(Inputs(model, options, device: node.DeviceName(0)));
+        // The plan puts every stage on the first device (MemoryPlan decision 4), so k devices are checked against k
+        // times one device's memory, as the run-time gate does (MemoryPlanGate).
+        long budget = node.MemoryBytes * node.Devices;
+        string head = $"node {node.Name} ({node.Devices} × {node.Device}, {MemoryPlan.Format(node.MemoryBytes)} each)";
+        if (MemoryPlanCheck.Refusal(estimate, _ => budget) is not { } refusal)
+            return $"{head}: fits, {MemoryPlan.Format(estimate.Policy.PeakBytes)} of {MemoryPlan.Format(budget)} " +
+                   $"on {estimate.Policy.Device}";
+        int end = refusal.IndexOf(" Estimate: ", StringComparison.Ordinal);
+        return $"{head}: does not fit: {(end >= 0 ? refusal[..end] : refusal)}";
     }
 
     [GeneratedRegex(@"(\d+)\s*[bB]\b")]

@@ -65,7 +65,8 @@ public static class SweepValidateCommand
         {
             Console.WriteLine($"  {run.RunId,-40} {run.Method,-16} {run.ConfigLabel,-32} seed {run.Seed}");
             if (model is not null)
-                foreach (string line in SweepMemoryEstimate.Describe(model, run.Options, available)) Console.WriteLine($"    {line}");
+                foreach (string line in SweepMemoryEstimate.Describe(model, run.Options, available, spec.Nodes))
+                    Console.WriteLine($"    {line}");
         }
         return 0;
     }

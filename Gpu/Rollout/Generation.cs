@@ -20,6 +20,12 @@ namespace SaEI.Gpu.Rollout;
 /// 4. Per token on a GPU, this loop moves only two things across devices: the sampler's N uniforms (host → device) and the
 ///    all-rows-finished flag (<c>item&lt;bool&gt;()</c>, one device → host sync for the stop check); tokens, masks
 ///    and log-probs stay on the model's device until the caller reads the batch.
+/// 5. Micro-batched generation (<see cref="GenerationOptions.BatchRows"/> = c &gt; 0, spec key generation_batch_rows):
+///    rows 0..c−1 are decoded to the end, then rows c..2c−1, and so on, so the KV cache and the prefill hold c rows,
+///    not N. Each chunk stops on its own (all its rows finished or MaxNewTokens) and shorter chunks are right-padded
+///    (pad, mask 0, log-prob 0), so Tr is the same as unchunked. Random stream: each decoding step draws for the
+///    chunk's rows only, chunk after chunk, so the samples are reproducible for a given c but differ from another c;
+///    c ≥ N (or 0, the default) is exactly the unchunked stream.
 /// </summary>
 public static class Generation
 {
@@ -36,17 +42,50 @@ public static class Generation
         var images = prompts.Images.To(model.Device).RepeatInterleave(groupSize);                  // [N,3,Hmax,Wmax]
         var promptIds = prompts.InputIds.to(model.Device).repeat_interleave(groupSize, 0);         // [N,Tp]
         var promptMask = prompts.AttentionMask.to(model.Device).repeat_interleave(groupSize, 0);   // [N,Tp]
-        var steps = useKvCache
-            ? DecodeCached(model, images, promptIds, promptMask, options, generator)
-            : DecodeRecomputed(model, images, promptIds, promptMask, options, generator);
+        long rows = promptIds.shape[0];
+        long chunkRows = options.BatchRows > 0 ? Math.Min(options.BatchRows, rows) : rows;
+        var chunks = new List<Responses>();
+        for (long start = 0; start < rows; start += chunkRows)                                      // decision 5
+        {
+            long length = Math.Min(chunkRows, rows - start);
+            using var chunkScope = NewDisposeScope();
+            var chunkImages = images.Narrow(start, length);
+            var chunkIds = promptIds.narrow(0, start, length);
+            var chunkMask = promptMask.narrow(0, start, length);
+            var steps = useKvCache
+                ? DecodeCached(model, chunkImages, chunkIds, chunkMask, options, generator)
+                : DecodeRecomputed(model, chunkImages, chunkIds, chunkMask, options, generator);
+            chunks.Add(new Responses(
+                stack(steps.Tokens, 1).MoveToOuterDisposeScope(),                                 // [n,Tr_chunk]
+                stack(steps.Active, 1).to_type(int64).MoveToOuterDisposeScope(),                  // [n,Tr_chunk]
+                stack(steps.LogProbs, 1).MoveToOuterDisposeScope()));                             // [n,Tr_chunk]
+        }
+        var responses = Responses.Cat(chunks, model.Tokenizer.PadId);                               // [N,Tr]
         return new RolloutBatch(
             groupSize,
             new ImageBatch(images.Pixels.MoveToOuterDisposeScope(), images.Sizes),
             promptIds.MoveToOuterDisposeScope(),
             promptMask.MoveToOuterDisposeScope(),
-            stack(steps.Tokens, 1).MoveToOuterDisposeScope(),                                      // [N,Tr]
-            stack(steps.Active, 1).to_type(int64).MoveToOuterDisposeScope(),                      // [N,Tr]
-            stack(steps.LogProbs, 1).MoveToOuterDisposeScope());                                  // [N,Tr]
+            responses.Tokens.MoveToOuterDisposeScope(),
+            responses.Active.MoveToOuterDisposeScope(),
+            responses.LogProbs.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Tokens, mask (int64) and log-probs [n,Tr] of some rows.</summary>
+    private sealed record Responses(Tensor Tokens, Tensor Active, Tensor LogProbs)
+    {
+        /// <summary>Chunks stacked by rows, each right-padded to the longest (pad id, mask 0, log-prob 0).</summary>
+        public static Responses Cat(IReadOnlyList<Responses> chunks, long padId)
+        {
+            if (chunks.Count == 1) return chunks[0];
+            long length = chunks.Max(c => c.Tokens.shape[1]);
+            Tensor Padded(Tensor t, double value) =>
+                t.shape[1] == length ? t : nn.functional.pad(t, [0, length - t.shape[1]], PaddingModes.Constant, value);
+            return new Responses(
+                cat(chunks.Select(c => Padded(c.Tokens, padId)).ToList(), 0),
+                cat(chunks.Select(c => Padded(c.Active, 0)).ToList(), 0),
+                cat(chunks.Select(c => Padded(c.LogProbs, 0)).ToList(), 0));
+        }
     }
 
     private static StepRecord DecodeCached(IPolicyModel model, ImageBatch images, Tensor promptIds, Tensor promptMask, GenerationOptions options, Generator generator)

@@ -17,6 +17,10 @@ public sealed record GenerationOptions
     /// <summary>Most tokens generated per response. Default 64 (ARCHITECTURE sweep example).</summary>
     public int MaxNewTokens { get; init; } = 64;
 
+    /// <summary>Rows (responses) decoded together; 0 = all N rows at once (default). Smaller values bound the KV cache
+    /// and the prefill to that many rows and change the random stream (<see cref="Generation"/> decision 5).</summary>
+    public int BatchRows { get; init; }
+
     /// <summary>The RL rollout settings (temperature, top_p, max new tokens) with <paramref name="responsesPerPrompt"/>
     /// (GroupSize for GRPO; CleanResponses / PerturbedResponses for SaEI and NoisyRollout).</summary>
     public static GenerationOptions FromRl(RlOptions options, int responsesPerPrompt) => new()
@@ -25,6 +29,7 @@ public sealed record GenerationOptions
         Temperature = options.Temperature,
         TopP = options.TopP,
         MaxNewTokens = options.MaxNewTokens,
+        BatchRows = options.GenerationBatchRows,
     };
 
     /// <summary>Throws naming the option, its range and what to set instead.</summary>
@@ -36,6 +41,10 @@ public sealed record GenerationOptions
             throw new ArgumentException($"{nameof(Temperature)} is {Temperature}; set a finite value ≥ 0 (0 = greedy).", nameof(Temperature));
         if (!(TopP > 0 && TopP <= 1))
             throw new ArgumentException($"{nameof(TopP)} is {TopP}; set a value in (0, 1] (1 = no truncation).", nameof(TopP));
+        if (BatchRows < 0)
+            throw new ArgumentException(
+                $"{nameof(BatchRows)} is {BatchRows}; set 0 (all rows at once) or a positive row count.",
+                nameof(BatchRows));
         if (MaxNewTokens < 1)
             throw new ArgumentException($"{nameof(MaxNewTokens)} is {MaxNewTokens}; set it to 1 or more.", nameof(MaxNewTokens));
     }

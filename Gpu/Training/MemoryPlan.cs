@@ -20,26 +20,38 @@ namespace SaEI.Gpu.Training;
 ///   rollout images     N·3·s²·4, twice for perturbing methods (clean and sampling image per row)
 ///   rollout tokens     N·T·16 (ids + mask, int64) + N·Tr·16 (old/ref/current log-probs, entropy, float32)
 /// Plus the largest of three phases (they do not overlap):
-///   generation  KV cache Ng·T·L·2·Hkv·d·b, plus one prefill layer's transient Ng·Tp·(H·Tp·(8+b) + (2D+2I)·b)
-///               and one vision block's Ng·Np·(Hv·Wmax·(8+b) + (2Dv+2Iv)·b) (no gradient: freed layer by layer)
+///   generation  KV cache Ng·T·L·2·Hkv·d·b (Ng = min(generation_batch_rows, B·responses per call)), plus one prefill
+///               layer's transient Ng·Tp·(16·H·Tp + 2Tp + (2D+2I)·b) and one vision block's
+///               Ng·Np·(Hv·Wmax·(8+b) + (2Dv+2Iv)·b) (no gradient: freed layer by layer)
 ///   scoring     (old/ref log-probs, no gradient, m rows a chunk) logits m·V·4·(T + 4·Tr) (logits, /temperature,
-///               log-softmax, softmax, softmax·z) plus one layer's transient m·T·(H·T·(8+b) + (2D+2I)·b)
+///               log-softmax, softmax, softmax·z) plus one layer's transient m·T·(16·H·T + 2T + (2D+2I)·b)
 ///   update      (m rows with gradient) logits m·V·4·(2T + 3Tr) (forward copies and their gradients) plus saved
-///               activations: a decoder layer keeps A = m·T·((12D + 2Hkv·d + 4I)·b + H·T·4) (norm inputs and
-///               outputs, q/k/v before and after rotary and repeat, context, residuals; gate, up, silu, product;
-///               the float32 softmax), a vision block Av = m·Np·((12Dv + 4Iv)·b + Hv·W̄·4) with W̄ the mean
+///               activations: a decoder layer keeps A = m·T·(12D + 2Hkv·d + 4I)·b + Sv (norm inputs and outputs,
+///               q/k/v before and after rotary and repeat, context, residuals; gate, up, silu, product) with
+///               Sv = m·T²·(H·(4 + b') + 1) the scores autograd keeps (float32 softmax, its bf16 cast b' = b when
+///               b &lt; 4 else 0, the bool mask), a vision block Av = m·Np·((12Dv + 4Iv)·b + Hv·W̄·4) with W̄ the mean
 ///               attended patches; without checkpointing L·A + Lv·Av, with it L·m·T·D·b + Lv·m·Np·Dv·b (block
-///               inputs) + A + Av (one block recomputed at a time).
+///               inputs) + A + Av (one block recomputed at a time); plus the current layer's other score tensors
+///               C = 16·m·H·T² − Sv.
+/// The score terms: one written-out attention holds 16 bytes per score element at its peak: float32 q·kᵀ, ·d^-½,
+/// masked, softmax (4 + 4 + 4 + 4); in bf16 three bf16 copies, the float32 copy, the float32 softmax and its bf16 cast
+/// (2 + 2 + 2 + 4 + 4 + 2). Masks add 2 bytes per row and key pair (the causal-padding mask and its negation, bool).
+/// Measured on the CPU (2026-12-02, live bytes): this chain holds 4.1 score tensors at its peak, and in a gradient
+/// pass one layer keeps 1.7 after it returns. Whole steps (MemoryPlanRssTests): tiny-vlm, tiny-qwen and small-qwen
+/// estimated at 1.01, 0.96 and 1.05 of their measured peaks.
 /// Decisions:
-/// 1. Rollout generates all Ng rows of a call at once (Gpu/Rollout/Generation.cs), so its KV cache scales with
-///    prompts_per_step; lowering prompts_per_step or max_new_tokens is the fix when generation dominates.
+/// 1. Rollout generates generation_batch_rows rows at a time (all Ng rows of a call by default;
+///    Gpu/Rollout/Generation.cs), so its KV cache and prefill scale with that; setting it is the fix when generation
+///    dominates.
 /// 2. Attention is written out (not fused), so the T² score terms are real; a fused kernel would remove them.
 /// 3. The EgAS attack's forward/backward has the update's shape (m rows with gradient) and is not a separate phase.
 /// 4. A reference on another device gets its weights plus the scoring phase there; CPU offload on a CPU run is the
 ///    same device. The shard plan (stages over several devices) is not modelled: everything else is on the policy's
 ///    device, an upper bound for a sharded run.
 /// 5. Allocator overhead, the runtime (LibTorch, CUDA context) and fragmentation are not counted: the estimate is
-///    growth over an idle process, and a device's "available" memory should leave room for them.
+///    live tensor bytes over an idle process, and a device's "available" memory should leave room for them. On the
+///    CPU, glibc with SaEI's tuning (GlibcAllocator) keeps freed heap resident and later phases do not reuse all of
+///    it: measured peak RSS was 1.2-2.3× the live bytes (tiny-qwen 293.0 MiB vs 129.3 live; estimate 123.7).
 /// </summary>
 public static class MemoryPlan
 {
@@ -77,16 +89,17 @@ public static class MemoryPlan
     private static IReadOnlyList<MemoryTerm> Generation(MemoryPlanInputs inputs)
     {
         var model = inputs.Model;
-        long b = inputs.ParameterBytes, rows = (long)inputs.PromptsPerStep * inputs.ResponsesPerGeneration;
+        long b = inputs.ParameterBytes, rows = inputs.GenerationRows;
         long tp = inputs.PromptTokens, patches = model.PatchesFor(inputs.ImageSide);
         long kv = rows * inputs.SequenceTokens * model.Layers * 2L * model.KeyValueHeads * model.HeadDim * b;
-        long prefill = rows * tp * (model.Heads * tp * (8 + b) + (2L * model.HiddenSize + 2L * model.IntermediateSize) * b);
+        long prefill = rows * tp
+            * (model.Heads * tp * ScoreChainBytes + 2 * tp + (2L * model.HiddenSize + 2L * model.IntermediateSize) * b);
         long widestWindow = model.FullAttentionVisionLayers > 0 || model.VisionWindowPatches is null ? patches : Math.Min(patches, model.VisionWindowPatches.Value);
         long vision = rows * patches * (model.VisionHeads * widestWindow * (8 + b) + (2L * model.VisionHiddenSize + 2L * model.VisionIntermediateSize) * b);
         return
         [
             new("generation kv cache", kv, "Ng·T·L·2·Hkv·d·b"),
-            new("generation prefill", prefill + vision, "Ng·Tp·(H·Tp·(8+b) + (2D+2I)·b) + vision block"),
+            new("generation prefill", prefill + vision, "Ng·Tp·(16·H·Tp + 2Tp + (2D+2I)·b) + vision block"),
         ];
     }
 
@@ -94,11 +107,12 @@ public static class MemoryPlan
     {
         var model = inputs.Model;
         long b = inputs.ParameterBytes, t = inputs.SequenceTokens, tr = inputs.MaxNewTokens;
-        long layer = m * t * (model.Heads * t * (8 + b) + (2L * model.HiddenSize + 2L * model.IntermediateSize) * b);
+        long layer = m * t
+            * (model.Heads * t * ScoreChainBytes + 2 * t + (2L * model.HiddenSize + 2L * model.IntermediateSize) * b);
         return
         [
             new("scoring logits", m * model.VocabSize * 4L * (t + 4 * tr), "m·V·4·(T + 4Tr)"),
-            new("scoring layer", layer, "m·T·(H·T·(8+b) + (2D+2I)·b)"),
+            new("scoring layer", layer, "m·T·(16·H·T + 2T + (2D+2I)·b)"),
         ];
     }
 
@@ -107,21 +121,28 @@ public static class MemoryPlan
         var model = inputs.Model;
         long b = inputs.ParameterBytes, t = inputs.SequenceTokens, tr = inputs.MaxNewTokens, m = inputs.MicroBatchRows;
         long patches = model.PatchesFor(inputs.ImageSide);
-        long decoderLayer = m * t * ((12L * model.HiddenSize + 2L * model.KeyValueHeads * model.HeadDim + 4L * model.IntermediateSize) * b + model.Heads * t * 4);
+        long savedScores = m * t * t * (model.Heads * (4 + (b < 4 ? b : 0)) + 1);   // softmax (+ its bf16 cast), mask
+        long perToken = 12L * model.HiddenSize + 2L * model.KeyValueHeads * model.HeadDim + 4L * model.IntermediateSize;
+        long decoderLayer = m * t * perToken * b + savedScores;
+        long chainExtra = m * model.Heads * t * t * ScoreChainBytes - savedScores;        // this layer's other scores
         long windowed = model.VisionWindowPatches is { } w ? Math.Min(patches, w) : patches;
         long full = model.FullAttentionVisionLayers;
         double meanAttended = (full * patches + (model.VisionLayers - full) * windowed) / (double)model.VisionLayers;
         long visionBlock = m * patches * (12L * model.VisionHiddenSize + 4L * model.VisionIntermediateSize) * b
                            + (long)(m * patches * model.VisionHeads * meanAttended * 4);
-        long activations = inputs.ActivationCheckpointing
+        long activations = chainExtra + (inputs.ActivationCheckpointing
             ? model.Layers * m * t * model.HiddenSize * b + model.VisionLayers * m * patches * model.VisionHiddenSize * b + decoderLayer + visionBlock
-            : model.Layers * decoderLayer + model.VisionLayers * visionBlock;
+            : model.Layers * decoderLayer + model.VisionLayers * visionBlock);
         return
         [
             new("update logits", m * model.VocabSize * 4L * (2 * t + 3 * tr), "m·V·4·(2T + 3Tr)"),
-            new("update activations", activations, inputs.ActivationCheckpointing ? "L·m·T·D·b + Lv·m·Np·Dv·b + A + Av" : "L·A + Lv·Av"),
+            new("update activations", activations,
+                inputs.ActivationCheckpointing ? "L·m·T·D·b + Lv·m·Np·Dv·b + A + Av + C" : "L·A + Lv·Av + C"),
         ];
     }
+
+    /// <summary>Bytes per attention-score element live at once in one written-out attention (decision 2).</summary>
+    private const long ScoreChainBytes = 16;
 
     private static string OtherDevice(string device) =>
         device.StartsWith("cuda", StringComparison.Ordinal) ? (device == "cuda:1" ? "cuda:0" : "cuda:1") : device;

@@ -10,8 +10,9 @@ namespace SaEI.Gpu.Training;
 /// 1. Available memory: an explicit setting wins; otherwise on CPU /proc/meminfo's MemAvailable (Linux); a device
 ///    whose memory is unknown (CUDA until the device reports it) is not checked.
 /// 2. The fixes are ranked by the bytes they save on the device that does not fit, each re-estimated with the plan:
-///    activation checkpointing, moving the reference off the device, micro_batch_responses and prompts_per_step
-///    halved until the device fits (or 1); a fix that does not close the gap alone says so; "add a device" comes last.
+///    activation checkpointing, moving the reference off the device, micro_batch_responses, generation_batch_rows and
+///    prompts_per_step halved until the device fits (or 1); a fix that does not close the gap alone says so; "add a
+///    device" comes last.
 /// </summary>
 public static class MemoryPlanCheck
 {
@@ -68,6 +69,11 @@ public static class MemoryPlanCheck
         int microBatch = Halved(inputs.MicroBatchRows, m => PeakOf(inputs with { MicroBatchRows = m }) <= available);
         if (microBatch < inputs.MicroBatchRows)
             yield return ($"set micro_batch_responses {microBatch}", peak - PeakOf(inputs with { MicroBatchRows = microBatch }));
+        int rows = (int)Math.Min(int.MaxValue, inputs.GenerationRows);
+        int chunk = Halved(rows, c => PeakOf(inputs with { GenerationBatchRows = c }) <= available);
+        if (chunk < rows)
+            yield return ($"set generation_batch_rows {chunk}",
+                peak - PeakOf(inputs with { GenerationBatchRows = chunk }));
         int prompts = Halved(inputs.PromptsPerStep, b => PeakOf(inputs with { PromptsPerStep = b }) <= available);
         if (prompts < inputs.PromptsPerStep)
             yield return ($"set prompts_per_step {prompts} (and mini_batch_prompts to divide it)", peak - PeakOf(inputs with { PromptsPerStep = prompts }));

@@ -38,6 +38,20 @@ public sealed record MemoryPlanInputs
     /// <summary>Responses one generate call samples per prompt (G, or G/2 for perturbing methods).</summary>
     public required int ResponsesPerGeneration { get; init; }
 
+    /// <summary>Rows decoded together (generation_batch_rows); 0 = all B·(responses per call) at once.</summary>
+    public int GenerationBatchRows { get; init; }
+
+    /// <summary>Ng, rows generation holds at once (KV cache, prefill): min(c, B·responses per call), all when c = 0.
+    /// </summary>
+    public long GenerationRows
+    {
+        get
+        {
+            long all = (long)PromptsPerStep * ResponsesPerGeneration;
+            return GenerationBatchRows > 0 ? Math.Min(GenerationBatchRows, all) : all;
+        }
+    }
+
     /// <summary>Whether the method perturbs the image (a second per-row image tensor is held).</summary>
     public bool Perturbs { get; init; }
 
@@ -82,6 +96,7 @@ public sealed record MemoryPlanInputs
             Reference = options.KlCoefficient > 0 ? reference : ReferencePlacement.None,
             PromptsPerStep = options.PromptsPerStep, GroupSize = options.GroupSize,
             ResponsesPerGeneration = Math.Max(options.CleanResponses, options.PerturbedResponses),
+            GenerationBatchRows = options.GenerationBatchRows,
             Perturbs = options.Perturbation != Perturbation.None, PromptTextTokens = promptTextTokens, ImageSide = imageSide,
             MaxNewTokens = options.MaxNewTokens, MicroBatchRows = options.MicroBatchResponses,
             ActivationCheckpointing = activationCheckpointing ?? options.ActivationCheckpointing, Device = device,

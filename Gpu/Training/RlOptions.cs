@@ -26,6 +26,11 @@ public sealed record RlOptions
     /// <summary>Responses per micro-batch forward/backward (gradient accumulation; memory only, not maths). Default 16.</summary>
     public int MicroBatchResponses { get; init; } = 16;
 
+    /// <summary>Responses decoded together in the rollout (generation_batch_rows): 0 = every row of a generate call at
+    /// once (default, the unchunked random stream); c &gt; 0 decodes c rows at a time, so the KV cache and prefill
+    /// hold c rows. Reproducible for a given c; another c draws other (equally distributed) samples.</summary>
+    public int GenerationBatchRows { get; init; }
+
     /// <summary>Passes over the rollout batch per step (EasyR1: 1).</summary>
     public int PpoEpochs { get; init; } = 1;
 
@@ -163,6 +168,8 @@ public sealed record RlOptions
         Require(MiniBatchPrompts >= 1 && MiniBatchPrompts <= PromptsPerStep && PromptsPerStep % Math.Max(1, MiniBatchPrompts) == 0,
             nameof(MiniBatchPrompts), $"is {MiniBatchPrompts}; it must divide prompts_per_step ({PromptsPerStep}) (e.g. set {PromptsPerStep}).");
         Require(MicroBatchResponses >= 1, nameof(MicroBatchResponses), $"is {MicroBatchResponses}; set at least 1.");
+        Require(GenerationBatchRows >= 0, nameof(GenerationBatchRows),
+            $"is {GenerationBatchRows}; set 0 (all rows at once) or a positive row count (e.g. 64).");
         Require(PpoEpochs >= 1, nameof(PpoEpochs), $"is {PpoEpochs}; set 1 (EasyR1).");
         Require(Temperature > 0 && Temperature <= 5, nameof(Temperature), $"is {Temperature}; rollouts need 0 < temperature ≤ 5 (EasyR1: 1.0).");
         Require(TopP > 0 && TopP <= 1, nameof(TopP), $"is {TopP}; set a value in (0, 1] (EasyR1: 1.0).");

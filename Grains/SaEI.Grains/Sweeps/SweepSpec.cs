@@ -34,6 +34,24 @@ public sealed record SweepSpec
 
     /// <summary>Failures of one run before it is given up (infrastructure failures do not count). Default 3.</summary>
     public int MaxFailures { get; init; } = 3;
+
+    /// <summary>The machines the sweep targets (`nodes:`), for the memory plan of `saei sweep validate --runs`;
+    /// empty when the spec names none. Not in the fingerprint or the run ids: where a run fits changes no
+    /// result.</summary>
+    public IReadOnlyList<NodeSpec> Nodes { get; init; } = [];
+}
+
+/// <summary>
+/// One node a sweep targets: a name (an id), its device kind (cuda or cpu), its devices and one device's memory in GiB,
+/// e.g. { name: h200-141g, device: cuda, devices: 1, memory_gib: 141 }.
+/// </summary>
+public sealed record NodeSpec(string Name, string Device, int Devices, double MemoryGiB)
+{
+    /// <summary>One device's memory in bytes.</summary>
+    public long MemoryBytes => (long)(MemoryGiB * (1L << 30));
+
+    /// <summary>The name of device <paramref name="index"/>: cuda:i, or cpu.</summary>
+    public string DeviceName(int index) => Device == "cpu" ? "cpu" : $"cuda:{index}";
 }
 
 /// <summary>The base model family.</summary>
@@ -45,7 +63,11 @@ public enum ModelFamily
     Qwen25Vl,
 }
 
-/// <summary>`model:`: the family and either `base` (a model name under models/ in blob storage) or `path` (a local folder).</summary>
+/// <summary>
+/// `model:`: the family, <c>path</c> (the node's local checkpoint folder) and/or <c>base</c> (the blob prefix
+/// models/{name}/ of the same checkpoint in storage). With both, a node that has the folder reads it and a node
+/// without it fetches the blob copy (<see cref="Training.ModelSource"/>).
+/// </summary>
 public sealed record ModelSpec(ModelFamily Family, string? Base, string? Path);
 
 /// <summary>`data:`: training set, in-domain test set, out-of-domain benchmarks.</summary>

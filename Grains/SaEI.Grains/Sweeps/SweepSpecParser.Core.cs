@@ -16,7 +16,7 @@ namespace SaEI.Grains.Sweeps;
 /// </summary>
 public static partial class SweepSpecParser
 {
-    private static readonly string[] TopKeys = ["experiment", "description", "model", "data", "seeds", "steps", "rollout", "methods", "grid", "eval", "checkpoint", "max_failures"];
+    private static readonly string[] TopKeys = ["experiment", "description", "model", "data", "seeds", "steps", "rollout", "methods", "grid", "eval", "checkpoint", "max_failures", "nodes"];
     private static readonly string[] ModelKeys = ["family", "base", "path"];
     private static readonly string[] DataKeys = ["train", "test", "ood"];
     private static readonly string[] DatasetKeys = ["name", "format", "path", "task", "split", "size", "seed", "difficulty"];
@@ -75,6 +75,7 @@ public static partial class SweepSpecParser
         var eval = ReadEval(reader, top, data, steps);
         var checkpoint = ReadCheckpoint(reader, top, steps);
         int maxFailures = reader.Int(top, "max_failures", "", 0, 100, "default 3") ?? 3;
+        var nodes = ReadNodes(reader, top);
         if (reader.Errors.Count > 0 || experiment is null || model is null || data is null || seeds is null || steps is null)
             return Failed(reader);
 
@@ -91,6 +92,7 @@ public static partial class SweepSpecParser
             Eval = eval,
             Checkpoint = checkpoint,
             MaxFailures = maxFailures,
+            Nodes = nodes,
         };
         try
         {
@@ -129,9 +131,10 @@ public static partial class SweepSpecParser
             _ => null,
         };
         if (familyText is not null && family is null) reader.Error("model.family", $"is '{familyText}'; set tiny-vlm or qwen2.5-vl.", entries["family"]);
-        if (baseName is not null && path is not null) reader.Error("model", "sets both base and path; keep base (a model in storage under models/) or path (a local folder).");
-        if (family == ModelFamily.Qwen25Vl && path is null) reader.Error("model.path", "is required for qwen2.5-vl: the local Hugging Face folder, e.g. /data/Qwen2.5-VL-7B-Instruct.");
-        if (family == ModelFamily.Qwen25Vl && baseName is not null) reader.Error("model.base", "is for tiny-vlm models in storage; for qwen2.5-vl set model.path.");
+        if (family == ModelFamily.Qwen25Vl && baseName is null && path is null)
+            reader.Error("model.path", "is required for qwen2.5-vl: the node's local Hugging Face folder, e.g. "
+                + "/data/Qwen2.5-VL-7B-Instruct, and/or model.base, the same checkpoint in blob storage "
+                + "(models/{name}).");
         if (baseName is not null)
         {
             baseName = baseName.StartsWith("models/", StringComparison.Ordinal) ? baseName["models/".Length..].TrimEnd('/') : baseName;

@@ -24,6 +24,8 @@ namespace SaEI.Grains.Training;
 /// 3. The compute dtype is the run's <c>dtype</c> option (<see cref="RlOptions.Dtype"/>; f32 by default, bf16 for the
 ///    7B on a GPU), for the policy and the reference alike. tiny-vlm computes in float32 only: bf16 with it is a
 ///    configuration error naming the option, raised before anything is read.
+/// 4. With both <c>model.path</c> and <c>model.base</c>, a node where the folder exists reads it (checked as in 1);
+///    a node without it fetches the blob copy, so a sweep runs on nodes with and without a local copy.
 /// </summary>
 public static class ModelSource
 {
@@ -44,7 +46,7 @@ public static class ModelSource
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(models);
         ArgumentNullException.ThrowIfNull(data);
-        if (model.Path is null)
+        if (model.Path is null || (model.Base is not null && !Directory.Exists(model.Path)))   // decision 4
         {
             if (model.Base is null) throw new InvalidDataException($"model: family {FamilyName(model.Family)} names neither model.base nor model.path; set one.");
             return await models.EnsureLocalAsync(model.Base, cancellation);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using SaEI.Testing;
 
 namespace SaEI.Client.Tests.Sweeps;
@@ -40,9 +41,26 @@ public sealed class SweepValidateCommandTests
         Assert.Equal(0, code);
         Assert.Contains("memory plan from ", output, StringComparison.Ordinal);
         Assert.Contains("qwen25vl-7b.json (model folder not on this machine): 8,292,166,656 parameters", output, StringComparison.Ordinal);
-        Assert.Matches(@"\n    memory [0-9.]+ GiB on cuda:0 \(.*weights 15\.4 GiB.*\); [0-9.]+ GiB with activation checkpointing", output);
+        Assert.Matches(@"\n    memory [0-9.]+ GiB on cuda:0 \(.*weights 15\.4 GiB.*\)\n", output);
         Assert.Contains("does not fit: needs ", output, StringComparison.Ordinal);
         Assert.Contains("141.0 GiB available: ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Each_run_of_the_paper_spec_says_for_each_node_whether_it_fits_and_the_fix_when_not()
+    {
+        string examples = Path.Combine(RepositoryPaths.Root, "examples");
+        var (code, output, _) = await RunAsync("sweep", "validate", Path.Combine(examples, "paper-mm-eureka.yaml"), "--runs");
+        Assert.Equal(0, code);
+        // 21 runs, each judged on both nodes of the spec: the two-H200 node fits, the two-H100 node does not.
+        const string fits = @"\n    node h200-141g \(2 × cuda, 139\.8 GiB each\): fits, [0-9.]+ GiB of 279\.6 GiB on cuda:0";
+        const string refused = @"\n    node h100-80g \(2 × cuda, 79\.6 GiB each\): does not fit: needs [0-9.]+ GiB on cuda:0, "
+                               + @"159\.2 GiB available: .* or add a device\.\n";
+        Assert.Equal(21, Regex.Matches(output, fits).Count);
+        Assert.Equal(21, Regex.Matches(output, refused).Count);
+        // A run without activation checkpointing also prints its estimate with it.
+        var (_, quick, _) = await RunAsync("sweep", "validate", Path.Combine(examples, "synthetic-demo-quick.yaml"), "--runs");
+        Assert.Matches(@"\n    memory [0-9.]+ MiB on cpu \(.*\); [0-9.]+ MiB with activation checkpointing\n", quick);
     }
 
     [Fact]

@@ -103,6 +103,22 @@ public sealed class MemoryPlanTests
     }
 
     [Fact]
+    public void A_plan_whose_generation_dominates_is_told_to_chunk_it()
+    {
+        // 512 prompts × 8 responses decoded at once: the prefill and KV cache of 4096 rows dominate (issue 13).
+        var all = SevenBInputs() with { PromptsPerStep = 512, MicroBatchRows = 1, ActivationCheckpointing = true };
+        var estimate = MemoryPlan.Estimate(all);
+        Assert.Equal(4096, all.GenerationRows);
+        string? refusal = MemoryPlanCheck.Refusal(estimate, _ => 280L << 30);
+        Assert.NotNull(refusal);
+        Assert.Matches(@"set generation_batch_rows (\d+) \(saves [0-9.]+ GiB\)", refusal);
+        string suggested = System.Text.RegularExpressions.Regex.Match(refusal, @"set generation_batch_rows (\d+)").Groups[1].Value;
+        int rows = int.Parse(suggested, System.Globalization.CultureInfo.InvariantCulture);
+        var chunked = MemoryPlan.Estimate(all with { GenerationBatchRows = rows });
+        Assert.Null(MemoryPlanCheck.Refusal(chunked, _ => 280L << 30));
+    }
+
+    [Fact]
     public void Cpu_available_memory_comes_from_proc_meminfo()
     {
         if (!File.Exists("/proc/meminfo")) return;                                     // Linux only (decision 1)
