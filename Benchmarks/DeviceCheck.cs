@@ -13,6 +13,8 @@ namespace SaEI.Benchmarks;
 /// <item>one SaEI step (2 + 2 responses, 16 new tokens, KL on, evaluate_attack on) of the tiny Qwen2.5-VL
 ///   (<see cref="TinyQwen"/>) on 3 mixed-size prompts, policy and reference on the device, after one warm-up step;</item>
 /// <item>the <c>qwen generation</c> benchmark (<see cref="QwenGenerationTiming"/>, one repeat) on the device;</item>
+/// <item>the tiny Qwen2.5-VL placed over two devices against one device (<see cref="PlacedQwenCheck"/>): max logit
+///   difference, same greedy tokens, one SaEI step;</item>
 /// </list>
 /// and prints one summary line starting "device check:". Decisions:
 /// 1. CUDA requested but not available to TorchSharp (a CPU build, no driver) is "no GPU (...)" with exit 0, as the
@@ -43,11 +45,15 @@ public static class DeviceCheck
             var step = SaeiStep(device);
             stage = "qwen generation benchmark";
             var generation = QwenGenerationTiming.Run(repeats: 1, device);
+            stage = "placed qwen";
+            var placed = PlacedQwenCheck.Run(device);
             string where = device.type == DeviceType.CPU ? "cpu" : $"{device} ({gpu})";
             Console.WriteLine(QwenGenerationTiming.Line(
                 $"device check: OK on {where}: tiny Qwen2.5-VL SaEI step {step.Seconds:F2} s (pg_loss {step.PgLoss:F4}, grad_norm {step.GradNorm:F3}, response length {step.ResponseLength:F1}); ")
                 + QwenGenerationTiming.Line(
-                $"generation KV cache {generation.CachedWallSeconds:F3} s for {generation.ResponseTokens} tokens, recompute/cached {generation.WallRatio:F1}×, same tokens {(generation.SameTokens ? "yes" : "NO")}; {TorchRuntime.Describe()}"));
+                $"generation KV cache {generation.CachedWallSeconds:F3} s for {generation.ResponseTokens} tokens, recompute/cached {generation.WallRatio:F1}×, same tokens {(generation.SameTokens ? "yes" : "NO")}; ")
+                + QwenGenerationTiming.Line(
+                $"placed over {placed.Devices}: max logit difference {placed.MaxLogitDifference:G3}, same greedy tokens {(placed.SameGreedyTokens ? "yes" : "NO")}, SaEI step pg_loss {placed.PgLoss:F4} grad_norm {placed.GradNorm:F3}; {TorchRuntime.Describe()}"));
             return 0;
         }
         catch (Exception e)

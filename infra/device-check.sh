@@ -2,7 +2,8 @@
 # Device check (issue 13): on a CUDA machine, builds the benchmarks with the CUDA TorchSharp backend
 # (-p:TorchBackend=cuda, into out/device-check so the CPU build's bin/ and obj/ stay as they are) and runs
 # `SaEI.Benchmarks device-check --device cuda`: a tiny Qwen2.5-VL SaEI step and the `qwen generation` benchmark on
-# the GPU, ending with one line that starts "device check:". Without a GPU it prints "device check: no GPU (...)"
+# the GPU, and the tiny Qwen placed over cpu + cuda:0 (cuda:0 + cuda:1 with two GPUs) against one device (max logit
+# difference), ending with one line that starts "device check:". Without a GPU it prints "device check: no GPU (...)"
 # and exits 0. Usage: infra/device-check.sh   (env DEVICE_CHECK_DEVICE=cuda:1 picks another GPU;
 # DEVICE_CHECK_NVIDIA_SMI names the nvidia-smi to ask, for tests).
 set -euo pipefail

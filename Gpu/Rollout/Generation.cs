@@ -19,7 +19,8 @@ namespace SaEI.Gpu.Rollout;
 /// 3. Runs under no_grad and does not change the model's training mode (callers put the model in eval mode).
 /// 4. Per token on a GPU, this loop moves only two things across devices: the sampler's N uniforms (host → device) and the
 ///    all-rows-finished flag (<c>item&lt;bool&gt;()</c>, one device → host sync for the stop check); tokens, masks
-///    and log-probs stay on the model's device until the caller reads the batch.
+///    and log-probs stay on the model's device until the caller reads the batch. A model placed over several devices
+///    returns logits on its output device; only the sampled tokens and their log-probs ([N] each) come back.
 /// 5. Micro-batched generation (<see cref="GenerationOptions.BatchRows"/> = c &gt; 0, spec key generation_batch_rows):
 ///    rows 0..c−1 are decoded to the end, then rows c..2c−1, and so on, so the KV cache and the prefill hold c rows,
 ///    not N. Each chunk stops on its own (all its rows finished or MaxNewTokens) and shorter chunks are right-padded
@@ -134,6 +135,8 @@ public static class Generation
         public Tensor Add(Tensor logits, IChatTokenizer tokenizer, GenerationOptions options, Generator generator)
         {
             var (sampled, logProbs) = TokenSampler.Sample(logits, options.Temperature, options.TopP, generator);
+            if (sampled.device.ToString() != finished.device.ToString())                          // decision 4
+                (sampled, logProbs) = (sampled.to(finished.device), logProbs.to(finished.device));
             var active = finished.logical_not();                                                  // [N]
             var tokens = where(active, sampled, tokenizer.PadId);                                // [N]
             Tokens.Add(tokens);

@@ -59,8 +59,12 @@ public static class TeacherForcing
         var mask = cat([promptMask, responseMask], 1);                                          // [N,Tp+Tr]
         var logits = model.Forward(images, ids, mask);                                          // [N,Tp+Tr,V]
         var responseLogits = logits.narrow(1, promptLength - 1, responseLength);                // [N,Tr,V]
-        var scores = ScoreLogits(responseLogits, responseIds, responseMask, temperature, computeEntropy);
-        return new TokenScores(scores.LogProbs.MoveToOuterDisposeScope(), scores.Entropy?.MoveToOuterDisposeScope());
+        // A model placed over several devices returns logits on its output device: score there, bring [N,Tr] back.
+        var scores = ScoreLogits(responseLogits, responseIds.to(logits.device), responseMask.to(logits.device),
+            temperature, computeEntropy);
+        var device = responseIds.device;
+        return new TokenScores(scores.LogProbs.to(device).MoveToOuterDisposeScope(),
+            scores.Entropy?.to(device).MoveToOuterDisposeScope());
     }
 
     /// <summary>

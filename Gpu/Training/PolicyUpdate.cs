@@ -81,8 +81,9 @@ internal sealed class PolicyUpdate(IPolicyModel policy, AdamWOptimizer optimizer
     private double GradientNorm()
     {
         using var scope = NewDisposeScope();
-        var norms = policy.NamedParameters().Select(p => p.Parameter.grad).Where(g => g is not null)
-            .Select(g => g!.detach().norm().to_type(ScalarType.Float64)).ToArray();
+        var gradients = policy.NamedParameters().Select(p => p.Parameter.grad).Where(g => g is not null).ToArray();
+        var device = gradients.Length > 0 ? gradients[0]!.device : CPU;                  // stages may sit on several
+        var norms = gradients.Select(g => g!.detach().norm().to_type(ScalarType.Float64).to(device)).ToArray();
         return norms.Length == 0 ? 0 : stack(norms).norm().cpu().item<double>();
     }
 

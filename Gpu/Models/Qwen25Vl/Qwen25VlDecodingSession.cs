@@ -17,6 +17,8 @@ namespace SaEI.Gpu.Models.Qwen25Vl;
 ///    [N,Tp+maxNew] (the prompt's attention mask, then 1 for every appended token).
 /// 2. The vision tower runs in <see cref="Prefill"/>, not in the constructor (starting a session is free).
 /// 3. The session does not own the inputs it was given; it owns its caches.
+/// 4. Each layer's cache lives on that layer's device (stage placement); the key mask and rope deltas on the input
+///    device. Logits come out on the model's output device.
 /// </summary>
 public sealed class Qwen25VlDecodingSession : IDecodingSession
 {
@@ -54,8 +56,9 @@ public sealed class Qwen25VlDecodingSession : IDecodingSession
         long n = inputIds.shape[0], promptLength = inputIds.shape[1];
         for (int i = 0; i < model.LayerCount; i++)
         {
-            var keys = zeros([n, config.NumKeyValueHeads, capacity, config.HeadDim], model.ParameterDtype, model.Device).DetachFromDisposeScope();
-            var values = zeros([n, config.NumKeyValueHeads, capacity, config.HeadDim], model.ParameterDtype, model.Device).DetachFromDisposeScope();
+            var device = model.LayerDevice(i);                                                         // decision 4
+            var keys = zeros([n, config.NumKeyValueHeads, capacity, config.HeadDim], model.ParameterDtype, device).DetachFromDisposeScope();
+            var values = zeros([n, config.NumKeyValueHeads, capacity, config.HeadDim], model.ParameterDtype, device).DetachFromDisposeScope();
             caches.Add(new LayerKvCache(keys, values));
         }
         keyMask = zeros([n, capacity], @bool, model.Device).DetachFromDisposeScope();

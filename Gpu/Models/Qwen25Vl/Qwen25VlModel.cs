@@ -22,6 +22,10 @@ namespace SaEI.Gpu.Models.Qwen25Vl;
 /// 4. One core (<see cref="RunDecoder"/>) serves the full forward, the cached prefill and the diagnostic trace of
 ///    <c>saei model dump</c> (<see cref="Diagnose(ImageBatch?, Tensor, Tensor)"/>).
 /// 5. Weights start N(0, initializer_range) from an explicit seed (biases 0, norms 1), as HF's _init_weights.
+/// 6. Stage placement (<see cref="Place"/>): the vision tower and embed_tokens on the input device, each decoder layer
+///    on its own, the final norm and lm_head on the output device. Logits come out on <see cref="OutputDevice"/> (the
+///    vocabulary-sized tensor is never copied); with tied embeddings the projection runs where embed_tokens lives, so
+///    the output device is the input device. Each KV cache lives on its layer's device.
 /// </summary>
 public sealed class Qwen25VlModel : nn.Module
 {
@@ -58,7 +62,29 @@ public sealed class Qwen25VlModel : nn.Module
 
     public Device Device => textModel.EmbeddingWeight.device;
 
+    /// <summary>Where logits are computed and returned: lm_head's device (embed_tokens' when tied; decision 6).</summary>
+    public Device OutputDevice => (lmHead?.weight ?? textModel.EmbeddingWeight).device;
+
     internal int LayerCount => textModel.LayerCount;
+
+    /// <summary>Decoder layer <paramref name="layer"/>'s device (where its KV cache lives).</summary>
+    internal Device LayerDevice(int layer) => textModel.LayerDevice(layer);
+
+    /// <summary>
+    /// Places the stages (decision 6): <paramref name="devices"/> = input (vision tower + embed_tokens), one per
+    /// decoder layer, output (final norm + lm_head).
+    /// </summary>
+    public void Place(IReadOnlyList<Device> devices)
+    {
+        ArgumentNullException.ThrowIfNull(devices);
+        int stages = LayerCount + 2;
+        if (devices.Count != stages)
+            throw new ArgumentException(
+                $"Place needs one device per stage ({stages}: input, {LayerCount} layers, output); got {devices.Count}.", nameof(devices));
+        visual.to(devices[0]);
+        textModel.Place(devices[0], devices.Skip(1).Take(LayerCount).ToArray(), devices[^1]);
+        lmHead?.to(devices[^1]);
+    }
 
     /// <summary>
     /// Recompute every decoder layer and vision block in backward instead of keeping their activations
@@ -202,7 +228,9 @@ public sealed class Qwen25VlModel : nn.Module
     internal Tensor LogitsOf(Tensor hidden)
     {
         using var scope = NewDisposeScope();
-        var logits = lmHead is null ? nn.functional.linear(hidden, textModel.EmbeddingWeight) : lmHead.forward(hidden);
+        var weight = lmHead?.weight ?? textModel.EmbeddingWeight;
+        if (hidden.device.ToString() != weight.device.ToString()) hidden = hidden.to(weight.device);     // decision 6
+        var logits = lmHead is null ? nn.functional.linear(hidden, weight) : lmHead.forward(hidden);
         return logits.to_type(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 

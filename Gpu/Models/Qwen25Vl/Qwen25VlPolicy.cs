@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using SaEI.Gpu.Checkpoints;
 using SaEI.Gpu.Tokenization;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -18,8 +17,9 @@ namespace SaEI.Gpu.Models.Qwen25Vl;
 ///    half-built model: a caller never holds a half-loaded policy.
 /// 2. The tokenizer's special tokens must be the config's ids (image_token_id, vision_start/end): a tokenizer from
 ///    another model is refused at load, not discovered as garbage prompts.
-/// 3. Stages (for shard plans) are "input" (vision tower + embed_tokens), "model.layers.i", "output" (norm + lm_head).
-///    This build places a Qwen2.5-VL on one device; a plan spreading its stages over several is refused with the fix.
+/// 3. Stages (for shard plans) are "input" (vision tower + embed_tokens), "model.layers.i", "output" (norm + lm_head);
+///    <see cref="PlaceStages"/> puts each on its device (<see cref="Qwen25VlModel.Place"/>). Logits come out on the
+///    output stage's device; the callers (sampler, teacher forcing) do not assume they are on <see cref="Device"/>.
 /// 4. <see cref="Save"/> writes the weights in the parameter dtype in the official layout and copies the folder's
 ///    tokenizer and processor files, so a saved policy is a checkpoint folder this class (and transformers) can open.
 /// </summary>
@@ -81,11 +81,7 @@ public sealed class Qwen25VlPolicy : IPolicyModel
         int stages = Model.LayerCount + 2;
         if (devices.Count != stages)
             throw new ArgumentException($"PlaceStages needs one device per stage ({stages}: input, {Model.LayerCount} layers, output); got {devices.Count}.", nameof(devices));
-        if (devices.Select(d => d.ToString()).Distinct().Count() > 1)
-            throw new ArgumentException(
-                $"this build runs a Qwen2.5-VL on one device; the shard plan spreads it over [{string.Join(", ", devices.Select(d => d.ToString()).Distinct())}]. Give the worker one device per run (Saei:Worker:Devices).",
-                nameof(devices));
-        Model.to(devices[0]);
+        Model.Place(devices);
     }
 
     public IReadOnlyList<(string Name, Parameter Parameter)> NamedParameters() => [.. Model.named_parameters()];

@@ -1,3 +1,4 @@
+using TorchSharp;
 using SaEI.Gpu.Models.Tiny;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -15,6 +16,9 @@ namespace SaEI.Gpu.Models.Qwen25Vl;
 ///    compute path is the same with or without it.
 /// 3. With <see cref="ActivationCheckpointing"/> set and no KV caches (a training forward), each layer runs through
 ///    <see cref="ActivationCheckpoint"/>: only its input is kept and it is recomputed in backward.
+/// 4. Stage placement (<see cref="Place"/>): embed_tokens, each layer and the final norm may sit on their own devices.
+///    The hidden state moves only where the next layer's device differs from its own; cos/sin and the attention mask
+///    are copied once per device in use per call and shared by that device's layers. An unplaced model moves nothing.
 /// </summary>
 internal sealed class Qwen25VlTextModel : nn.Module
 {
@@ -37,6 +41,31 @@ internal sealed class Qwen25VlTextModel : nn.Module
     /// <summary>Recompute each decoder layer in backward instead of keeping its activations (default off).</summary>
     public bool ActivationCheckpointing { get; set; }
 
+    /// <summary>Per layer, then the final norm: the devices <see cref="Place"/> chose; null while unplaced.</summary>
+    private Device[]? placement;
+
+    /// <summary>Whether <see cref="Place"/> was called: only then do hidden states move between stage devices.</summary>
+    public bool IsPlaced => placement is not null;
+
+    public Device EmbeddingDevice => embedTokens.weight!.device;
+
+    /// <summary>Layer <paramref name="layer"/>'s device (an unplaced model is on one device).</summary>
+    public Device LayerDevice(int layer) => placement?[layer] ?? EmbeddingDevice;
+
+    /// <summary>The final norm's device (the hidden state <see cref="Run"/> returns lives there).</summary>
+    public Device NormDevice => placement?[^1] ?? EmbeddingDevice;
+
+    /// <summary>embed_tokens on <paramref name="input"/>, layer i on <paramref name="layerDevices"/>[i], the norm on <paramref name="output"/>.</summary>
+    public void Place(Device input, IReadOnlyList<Device> layerDevices, Device output)
+    {
+        if (layerDevices.Count != layers.Count)
+            throw new ArgumentException($"Place needs one device per decoder layer ({layers.Count}); got {layerDevices.Count}.", nameof(layerDevices));
+        embedTokens.to(input);
+        for (int i = 0; i < layers.Count; i++) layers[i].to(layerDevices[i]);
+        norm.to(output);
+        placement = [.. layerDevices, output];
+    }
+
     /// <summary>embed_tokens.weight [V,D]: the output projection when tie_word_embeddings is set.</summary>
     public Parameter EmbeddingWeight => embedTokens.weight!;
 
@@ -54,14 +83,27 @@ internal sealed class Qwen25VlTextModel : nn.Module
         if (caches is not null && caches.Count != layers.Count)
             throw new ArgumentException($"Got {caches.Count} KV caches for {layers.Count} decoder layers.", nameof(caches));
         var (cos, sin) = MultimodalRotaryEmbedding.CosSin(positionIds, config, h.dtype);        // [N,1,T,d]
+        var tables = new Dictionary<string, (Tensor Cos, Tensor Sin, Tensor Allowed)>(StringComparer.Ordinal)
+        {
+            [h.device.ToString()] = (cos, sin, allowed),
+        };
         for (int i = 0; i < layers.Count; i++)
         {
+            if (placement is not null)                                                          // decision 4
+            {
+                string device = placement[i].ToString();
+                if (h.device.ToString() != device) h = h.to(placement[i]);
+                if (!tables.TryGetValue(device, out var table))
+                    tables[device] = table = (cos.to(placement[i]), sin.to(placement[i]), allowed.to(placement[i]));
+                (cos, sin, allowed) = table;
+            }
             var layer = layers[i];
             h = ActivationCheckpointing && caches is null
                 ? ActivationCheckpoint.Run(layer, h, [cos, sin, allowed], (x, c) => layer.Forward(x, c[0], c[1], c[2], null, 0))
                 : layer.Forward(h, cos, sin, allowed, caches?[i], offset);                       // [N,T,D]
             Record(trace, $"text.layer_out.{i}", h);
         }
+        if (placement is not null && h.device.ToString() != placement[^1].ToString()) h = h.to(placement[^1]);
         h = norm.forward(h);
         Record(trace, "text.final_norm", h);
         return h.MoveToOuterDisposeScope();

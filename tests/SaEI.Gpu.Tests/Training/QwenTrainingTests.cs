@@ -28,7 +28,7 @@ public sealed class QwenTrainingTests : IDisposable
     public void Dispose() => Directory.Delete(root, recursive: true);
 
     /// <summary>Seeded random images of <see cref="Sizes"/> (cycled) with short arithmetic questions.</summary>
-    private static IReadOnlyList<VisualProblem> MixedProblems(int count, int seed = 5)
+    internal static IReadOnlyList<VisualProblem> MixedProblems(int count, int seed = 5)
     {
         var random = new Random(seed);
         return [.. Enumerable.Range(0, count).Select(i =>

@@ -1,6 +1,8 @@
 using SaEI.Gpu.Models;
+using SaEI.Gpu.Models.Qwen25Vl;
 using SaEI.Gpu.Models.Tiny;
 using SaEI.Gpu.Runtime;
+using SaEI.Gpu.Tests.Training;
 using SaEI.Grains.Training;
 using static TorchSharp.torch;
 
@@ -37,6 +39,28 @@ public sealed class ModelPlacementTests
             .Min(cut => Math.Max(stages.Take(cut).Sum(s => s.ParameterBytes), stages.Skip(cut).Sum(s => s.ParameterBytes)));
         Assert.Equal(best, plan.Max(s => s.Bytes));
         Assert.StartsWith("cpu input..", ModelPlacement.Describe(plan, stages), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Two_devices_split_a_qwen_into_two_shards_and_place_every_stage()
+    {
+        // Both devices are "cpu" here (no GPU): the plan and PlaceStages run, no tensor crosses devices.
+        string root = Directory.CreateTempSubdirectory("saei-qwen-placement-").FullName;
+        try
+        {
+            TorchRuntime.Initialize(1);
+            using var model = Qwen25VlPolicy.Load(TinyQwenFolder.Write(Path.Combine(root, "qwen")), CPU);
+            var plan = ModelPlacement.Apply(model, ["cpu", "cpu"]);
+            model.PlaceStages([.. Enumerable.Repeat(CPU, model.Stages.Count)]);
+            Assert.Equal(2, plan.Count);
+            Assert.All(plan, shard => Assert.True(shard.End > shard.Start, "a shard holds no stage"));
+            Assert.Equal(model.Stages.Count, plan[^1].End);
+            Assert.All(model.Stages, s => Assert.Equal("cpu", s.Device));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
     }
 
     [Theory]
