@@ -46,7 +46,8 @@ public static class PlacedQwenCheck
             using var g2 = new Generator(5, CPU);
             using var x = Generation.Generate(single, a, options, g1);
             using var y = Generation.Generate(placed, b, options, g2);
-            sameTokens = x.ResponseIds.cpu().equal(y.ResponseIds.cpu()).item<bool>();
+            sameTokens = x.ResponseIds.shape.SequenceEqual(y.ResponseIds.shape)
+                && x.ResponseIds.cpu().eq(y.ResponseIds.cpu()).all().item<bool>();
         }
 
         var rl = new RlOptions { Method = RlMethod.Saei, GroupSize = 4, PromptsPerStep = 3, MiniBatchPrompts = 3, MaxNewTokens = 16, EvaluateAttack = true };
