@@ -53,7 +53,11 @@ public static class DeviceCheck
                 + QwenGenerationTiming.Line(
                 $"generation KV cache {generation.CachedWallSeconds:F3} s for {generation.ResponseTokens} tokens, recompute/cached {generation.WallRatio:F1}×, same tokens {(generation.SameTokens ? "yes" : "NO")}; ")
                 + QwenGenerationTiming.Line(
-                $"placed over {placed.Devices}: max logit difference {placed.MaxLogitDifference:G3}, same greedy tokens {(placed.SameGreedyTokens ? "yes" : "NO")}, SaEI step pg_loss {placed.PgLoss:F4} grad_norm {placed.GradNorm:F3}; {TorchRuntime.Describe()}"));
+                $"placed over {placed.Devices}: max logit difference {placed.MaxLogitDifference:G3}, ")
+                + QwenGenerationTiming.Line(
+                $"same greedy tokens {(placed.SameGreedyTokens ? "yes" : "NO")}, ")
+                + QwenGenerationTiming.Line(
+                $"SaEI step pg_loss {placed.PgLoss:F4} grad_norm {placed.GradNorm:F3}; {TorchRuntime.Describe()}"));
             return 0;
         }
         catch (Exception e)

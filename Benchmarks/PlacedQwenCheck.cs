@@ -17,7 +17,8 @@ namespace SaEI.Benchmarks;
 /// </summary>
 public static class PlacedQwenCheck
 {
-    public sealed record Result(string Devices, double MaxLogitDifference, bool SameGreedyTokens, double PgLoss, double GradNorm);
+    public sealed record Result(
+        string Devices, double MaxLogitDifference, bool SameGreedyTokens, double PgLoss, double GradNorm);
 
     public static Result Run(Device device)
     {
@@ -50,14 +51,19 @@ public static class PlacedQwenCheck
                 && x.ResponseIds.cpu().eq(y.ResponseIds.cpu()).all().item<bool>();
         }
 
-        var rl = new RlOptions { Method = RlMethod.Saei, GroupSize = 4, PromptsPerStep = 3, MiniBatchPrompts = 3, MaxNewTokens = 16, EvaluateAttack = true };
+        var rl = new RlOptions
+        {
+            Method = RlMethod.Saei, GroupSize = 4, PromptsPerStep = 3, MiniBatchPrompts = 3, MaxNewTokens = 16,
+            EvaluateAttack = true,
+        };
         var reference = TinyQwen.CreatePolicy(seed: 1, pair[0]);
         reference.PlaceStages([.. placed.Stages.Select(s => new Device(s.Device))]);
         var policy = TinyQwen.CreatePolicy(seed: 1, pair[0]);
         policy.PlaceStages([.. placed.Stages.Select(s => new Device(s.Device))]);
         using var setup = new RlStepSetup(policy, reference, rl, problems);
         var metrics = setup.Trainer.Step();
-        return new Result(devices, difference, sameTokens, metrics[RlStepMetrics.PgLoss], metrics[RlStepMetrics.GradNorm]);
+        return new Result(
+            devices, difference, sameTokens, metrics[RlStepMetrics.PgLoss], metrics[RlStepMetrics.GradNorm]);
     }
 
     private static PromptBatch Prompts(Qwen25VlPolicy policy, IReadOnlyList<SaEI.Gpu.Tasks.Data.VisualProblem> problems)

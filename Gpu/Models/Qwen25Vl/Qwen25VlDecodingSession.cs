@@ -57,8 +57,9 @@ public sealed class Qwen25VlDecodingSession : IDecodingSession
         for (int i = 0; i < model.LayerCount; i++)
         {
             var device = model.LayerDevice(i);                                                         // decision 4
-            var keys = zeros([n, config.NumKeyValueHeads, capacity, config.HeadDim], model.ParameterDtype, device).DetachFromDisposeScope();
-            var values = zeros([n, config.NumKeyValueHeads, capacity, config.HeadDim], model.ParameterDtype, device).DetachFromDisposeScope();
+            long[] shape = [n, config.NumKeyValueHeads, capacity, config.HeadDim];
+            var keys = zeros(shape, model.ParameterDtype, device).DetachFromDisposeScope();
+            var values = zeros(shape, model.ParameterDtype, device).DetachFromDisposeScope();
             caches.Add(new LayerKvCache(keys, values));
         }
         keyMask = zeros([n, capacity], @bool, model.Device).DetachFromDisposeScope();

@@ -62,7 +62,7 @@ public sealed class Qwen25VlModel : nn.Module
 
     public Device Device => textModel.EmbeddingWeight.device;
 
-    /// <summary>Where logits are computed and returned: lm_head's device (embed_tokens' when tied; decision 6).</summary>
+    /// <summary>Where logits are computed and returned: lm_head's device (embed_tokens' when tied).</summary>
     public Device OutputDevice => (lmHead?.weight ?? textModel.EmbeddingWeight).device;
 
     internal int LayerCount => textModel.LayerCount;
@@ -80,7 +80,9 @@ public sealed class Qwen25VlModel : nn.Module
         int stages = LayerCount + 2;
         if (devices.Count != stages)
             throw new ArgumentException(
-                $"Place needs one device per stage ({stages}: input, {LayerCount} layers, output); got {devices.Count}.", nameof(devices));
+                $"Place needs one device per stage ({stages}: input, {LayerCount} layers, output); " +
+                $"got {devices.Count}.",
+                nameof(devices));
         visual.to(devices[0]);
         textModel.Place(devices[0], devices.Skip(1).Take(LayerCount).ToArray(), devices[^1]);
         lmHead?.to(devices[^1]);

@@ -44,7 +44,7 @@ internal sealed class Qwen25VlTextModel : nn.Module
     /// <summary>Per layer, then the final norm: the devices <see cref="Place"/> chose; null while unplaced.</summary>
     private Device[]? placement;
 
-    /// <summary>Whether <see cref="Place"/> was called: only then do hidden states move between stage devices.</summary>
+    /// <summary>Whether <see cref="Place"/> was called: only then do hidden states move between devices.</summary>
     public bool IsPlaced => placement is not null;
 
     public Device EmbeddingDevice => embedTokens.weight!.device;
@@ -55,11 +55,16 @@ internal sealed class Qwen25VlTextModel : nn.Module
     /// <summary>The final norm's device (the hidden state <see cref="Run"/> returns lives there).</summary>
     public Device NormDevice => placement?[^1] ?? EmbeddingDevice;
 
-    /// <summary>embed_tokens on <paramref name="input"/>, layer i on <paramref name="layerDevices"/>[i], the norm on <paramref name="output"/>.</summary>
+    /// <summary>
+    /// embed_tokens on <paramref name="input"/>, layer i on <paramref name="layerDevices"/>[i], the final norm on
+    /// <paramref name="output"/>.
+    /// </summary>
     public void Place(Device input, IReadOnlyList<Device> layerDevices, Device output)
     {
         if (layerDevices.Count != layers.Count)
-            throw new ArgumentException($"Place needs one device per decoder layer ({layers.Count}); got {layerDevices.Count}.", nameof(layerDevices));
+            throw new ArgumentException(
+                $"Place needs one device per decoder layer ({layers.Count}); got {layerDevices.Count}.",
+                nameof(layerDevices));
         embedTokens.to(input);
         for (int i = 0; i < layers.Count; i++) layers[i].to(layerDevices[i]);
         norm.to(output);

@@ -28,14 +28,16 @@ public sealed class Qwen25VlStageTests : IDisposable
         return Qwen25VlPolicy.Load(folder, CPU);
     }
 
-    private static void PlaceAll(Qwen25VlPolicy policy) => policy.PlaceStages([.. Enumerable.Repeat(CPU, policy.Stages.Count)]);
+    private static void PlaceAll(Qwen25VlPolicy policy) =>
+        policy.PlaceStages([.. Enumerable.Repeat(CPU, policy.Stages.Count)]);
 
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public void A_placed_model_gives_the_same_logits_and_greedy_tokens(bool tied)
     {
-        var config = Qwen25VlTestModels.SmallConfig(hidden: 32, heads: 2, keyValueHeads: 1, layers: 3, mrope: [2, 3, 3], tied);
+        var config = Qwen25VlTestModels.SmallConfig(
+            hidden: 32, heads: 2, keyValueHeads: 1, layers: 3, mrope: [2, 3, 3], tied);
         using var plain = Qwen25VlTestModels.Random(config);
         using var placed = Qwen25VlTestModels.Random(config);
         placed.Place([.. Enumerable.Repeat(CPU, placed.LayerCount + 2)]);
@@ -47,10 +49,11 @@ public sealed class Qwen25VlStageTests : IDisposable
         var expected = plain.ForwardWithImageEmbeddings(null, [], ids, mask);                      // [2,6,V]
         var actual = placed.ForwardWithImageEmbeddings(null, [], ids, mask);
         Assert.Equal(placed.OutputDevice.ToString(), actual.device.ToString());
-        Assert.True(expected.eq(actual).all().item<bool>(), $"logits differ by {Qwen25VlTestModels.MaxDifference(expected, actual)}");
+        Assert.True(expected.eq(actual).all().item<bool>(),
+            $"logits differ by {Qwen25VlTestModels.MaxDifference(expected, actual)}");
 
-        var (plainTokens, plainLogits) = Qwen25VlTestModels.Greedy(plain, null, [], ids, mask, steps: 5, cached: true);
-        var (placedTokens, placedLogits) = Qwen25VlTestModels.Greedy(placed, null, [], ids, mask, steps: 5, cached: true);
+        var (plainTokens, plainLogits) = Qwen25VlTestModels.Greedy(plain, null, [], ids, mask, 5, cached: true);
+        var (placedTokens, placedLogits) = Qwen25VlTestModels.Greedy(placed, null, [], ids, mask, 5, cached: true);
         Assert.True(plainTokens.eq(placedTokens).all().item<bool>());
         Assert.True(plainLogits.eq(placedLogits).all().item<bool>());
     }
