@@ -109,12 +109,24 @@ public sealed record SftOptions
         TestProblems = 48,
     };
 
-    /// <summary>The preset called <paramref name="name"/> ("default" or "quick").</summary>
+    /// <summary>
+    /// The task-headroom base model (issue 14): the standard model and schedule on the compare family at difficulty 1
+    /// (count two colours, then add or subtract; targets of about 25 tokens), so the base starts well below what RL
+    /// can reach. Measured numbers are in the README ("CPU task headroom").
+    /// </summary>
+    public static SftOptions Headroom { get; } = new()
+    {
+        Name = "headroom",
+        Task = new SyntheticTaskOptions { Families = [SyntheticFamily.Compare], Difficulty = 1, ImageSize = 32 },
+    };
+
+    /// <summary>The preset called <paramref name="name"/> ("default", "quick" or "headroom").</summary>
     public static SftOptions Preset(string name) => name.ToLowerInvariant() switch
     {
         "default" => Default,
         "quick" => Quick,
-        _ => throw new ArgumentException($"Unknown SFT preset '{name}'; use 'default' or 'quick'.", nameof(name)),
+        "headroom" => Headroom,
+        _ => throw new ArgumentException($"Unknown SFT preset '{name}'; use 'default', 'quick' or 'headroom'.", nameof(name)),
     };
 
     /// <summary>Throws naming the option, its range and what to set instead.</summary>
