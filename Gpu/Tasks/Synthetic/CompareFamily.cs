@@ -15,7 +15,10 @@ namespace SaEI.Gpu.Tasks.Synthetic;
 /// </summary>
 internal static class CompareFamily
 {
-    /// <summary>Expression names over the asked colours a, b (and c): "a+b", "a-b", "a*2+b", "a+b-c", "a*b+c", "a+b+c".</summary>
+    /// <summary>
+    /// The value of an expression over the asked colours' counts a, b (and c): "a+b", "a-b", "a*2+b", "a+b-c",
+    /// "a*b+c" or "a+b+c".
+    /// </summary>
     internal static int Evaluate(string expression, IReadOnlyList<int> counts) => expression switch
     {
         "a+b" => counts[0] + counts[1],
@@ -62,7 +65,8 @@ internal static class CompareFamily
         var canvas = new Canvas(size);
         var layout = new BoxLayout(size, border: Math.Max(1, (int)(2 * scale)), gap: Math.Max(2, (int)(3 * scale)));
         var boxes = new List<SceneBox>();
-        var shapes = Enumerable.Range(0, colours).SelectMany(colour => Enumerable.Repeat(colour, counts[colour])).ToList();
+        var shapes = Enumerable.Range(0, colours)
+            .SelectMany(colour => Enumerable.Repeat(colour, counts[colour])).ToList();
         foreach (int colourIndex in shapes)
         {
             int side = Math.Max(3, (int)Math.Round(random.Next(minSide, maxSide) * scale));

@@ -126,7 +126,8 @@ public sealed record SftOptions
         "default" => Default,
         "quick" => Quick,
         "headroom" => Headroom,
-        _ => throw new ArgumentException($"Unknown SFT preset '{name}'; use 'default', 'quick' or 'headroom'.", nameof(name)),
+        _ => throw new ArgumentException(
+            $"Unknown SFT preset '{name}'; use 'default', 'quick' or 'headroom'.", nameof(name)),
     };
 
     /// <summary>Throws naming the option, its range and what to set instead.</summary>

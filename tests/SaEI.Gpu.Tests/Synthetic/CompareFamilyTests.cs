@@ -10,9 +10,12 @@ namespace SaEI.Gpu.Tests.Synthetic;
 
 public sealed class CompareFamilyTests
 {
-    private static IReadOnlyList<(VisualProblem Problem, SyntheticDraft Draft)> Drafts(int difficulty, int size, int count, ulong seed = 3) =>
-        new SyntheticTask(new SyntheticTaskOptions { Families = [SyntheticFamily.Compare], Difficulty = difficulty, ImageSize = size, Seed = seed })
-            .GenerateDrafts(count);
+    private static IReadOnlyList<(VisualProblem Problem, SyntheticDraft Draft)> Drafts(
+        int difficulty, int size, int count, ulong seed = 3) =>
+        new SyntheticTask(new SyntheticTaskOptions
+        {
+            Families = [SyntheticFamily.Compare], Difficulty = difficulty, ImageSize = size, Seed = seed,
+        }).GenerateDrafts(count);
 
     [Theory]
     [InlineData(1, 32)]
@@ -26,7 +29,8 @@ public sealed class CompareFamilyTests
             string[] kind = draft.Scene.Kind.Split(':'); // compare:{expression}:{colours}
             string[] colours = kind[2].Split(',');
             Assert.All(colours, colour => Assert.Contains(colour, problem.Problem, StringComparison.Ordinal));
-            int[] counts = [.. colours.Select(colour => PixelReading.CountRegions(problem.Image, Palette.ByName(colour)))];
+            int[] counts =
+                [.. colours.Select(colour => PixelReading.CountRegions(problem.Image, Palette.ByName(colour)))];
             Assert.All(counts, count => Assert.True(count >= 1, $"{problem.Id}: an asked colour is missing"));
             int answer = int.Parse(problem.Answer, CultureInfo.InvariantCulture);
             Assert.Equal(CompareFamily.Evaluate(kind[1], counts), answer);
@@ -52,7 +56,8 @@ public sealed class CompareFamilyTests
             foreach (string fact in match.Groups[1].Value.Split(", "))
             {
                 string[] parts = fact.Split(' ');
-                Assert.Equal(draft.Scene.Boxes.Count(box => box.Colour == parts[0]), int.Parse(parts[1], CultureInfo.InvariantCulture));
+                Assert.Equal(draft.Scene.Boxes.Count(box => box.Colour == parts[0]),
+                    int.Parse(parts[1], CultureInfo.InvariantCulture));
             }
             Assert.Equal(problem.Answer, match.Groups[3].Value);
             int tokens = tokenizer.Encode(target).Length;
@@ -72,7 +77,8 @@ public sealed class CompareFamilyTests
         }
         var (one, two, three) = (Level(1), Level(2), Level(3));
         Assert.Equal((2, 3, 3), (one.Colours, two.Colours, three.Colours));
-        Assert.True(one.Shapes < two.Shapes && two.Shapes < three.Shapes, $"shapes {one.Shapes} {two.Shapes} {three.Shapes}");
+        Assert.True(one.Shapes < two.Shapes && two.Shapes < three.Shapes,
+            $"shapes {one.Shapes} {two.Shapes} {three.Shapes}");
         Assert.Equal(["a+b", "a-b"], one.Expressions);
         Assert.Equal(["a*2+b", "a+b", "a-b"], two.Expressions);
         Assert.Equal(["a*b+c", "a+b+c", "a+b-c"], three.Expressions);
