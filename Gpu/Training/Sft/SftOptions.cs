@@ -6,9 +6,10 @@ namespace SaEI.Gpu.Training.Sft;
 
 /// <summary>
 /// The SFT warm start (issue #5): TinyVlm trained with cross-entropy on reasoning-format targets
-/// (<see cref="ReasoningTarget"/>) of the synthetic task, then evaluated on its test split. Two presets:
+/// (<see cref="ReasoningTarget"/>) of the synthetic task, then evaluated on its test split. Presets:
 /// <see cref="Default"/> (about 5 minutes on 2 cores, base pass@1 aimed at 20-60 %) and <see cref="Quick"/>
-/// (about a minute, for <c>saei demo --quick</c>). All randomness comes from the seeds here.
+/// (about a minute, for <c>saei demo --quick</c>), plus <see cref="Headroom"/> (the compare task). All randomness
+/// comes from the seeds here.
 /// </summary>
 public sealed record SftOptions
 {
