@@ -14,4 +14,7 @@ public enum SyntheticFamily
 
     /// <summary>"What is the perimeter?" / "What is the missing angle?" — a figure with labelled sides or angles.</summary>
     Geometry,
+
+    /// <summary>"How many more red shapes than blue shapes?" — count shapes of two or three colours, then combine.</summary>
+    Compare,
 }

@@ -44,6 +44,7 @@ public sealed class SyntheticTask(SyntheticTaskOptions options)
                 SyntheticFamily.Sum => SumFamily.TryGenerate(ref random, options.Difficulty, options.ImageSize),
                 SyntheticFamily.Length => LengthFamily.TryGenerate(ref random, options.Difficulty, options.ImageSize),
                 SyntheticFamily.Geometry => GeometryFamily.TryGenerate(ref random, options.Difficulty, options.ImageSize),
+                SyntheticFamily.Compare => CompareFamily.TryGenerate(ref random, options.Difficulty, options.ImageSize),
                 _ => throw new ArgumentOutOfRangeException(nameof(options), family, "Unknown synthetic family."),
             };
             byte[] hash = draft is null ? [] : ContentHash(draft);

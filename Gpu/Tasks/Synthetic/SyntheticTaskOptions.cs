@@ -32,7 +32,7 @@ public sealed record SyntheticTaskOptions
     /// <summary>Throws with the option name and the allowed range.</summary>
     public void Validate()
     {
-        if (Families is not { Count: > 0 }) throw new ArgumentException("Set at least one synthetic family (counting, sum, length, geometry).", nameof(Families));
+        if (Families is not { Count: > 0 }) throw new ArgumentException("Set at least one synthetic family (counting, sum, length, geometry, compare).", nameof(Families));
         if (Difficulty is < 1 or > 3) throw new ArgumentOutOfRangeException(nameof(Difficulty), Difficulty, "Set difficulty to 1, 2 or 3.");
         if (ImageSize is < 32 or > 1024) throw new ArgumentOutOfRangeException(nameof(ImageSize), ImageSize, "Set image_size in [32, 1024] (64 is the design size).");
         if (TestFraction is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(TestFraction), TestFraction, "Set test_fraction in (0, 1), e.g. 0.2.");

@@ -11,7 +11,8 @@ namespace SaEI.Gpu.Training.Sft;
 ///    rectangle "2*(3+4)=14", triangle "3+4+5=12", angle "180-40-60=80".
 /// 2. Numbers are listed in reading order (top to bottom, then left to right) so the order is learnable from the
 ///    image; bars are listed top to bottom.
-/// 3. No space between &lt;/think&gt; and \boxed: the format regex allows anything there, and a space is one more token.
+/// 3. Compare is longer by design (tens of tokens, so token entropy matters): "red 3, blue 5; 5-3=2".
+/// 4. No space between &lt;/think&gt; and \boxed: the format regex allows anything there, and a space is one more token.
 /// </summary>
 public static class ReasoningTarget
 {
@@ -29,6 +30,7 @@ public static class ReasoningTarget
             SyntheticFamily.Sum => Sum(draft),
             SyntheticFamily.Length => Length(draft),
             SyntheticFamily.Geometry => Geometry(draft),
+            SyntheticFamily.Compare => Compare(draft),
             _ => throw new ArgumentOutOfRangeException(nameof(draft), draft.Family, "Unknown synthetic family."),
         };
         return Format(reasoning, answer);
@@ -63,6 +65,19 @@ public static class ReasoningTarget
             "triangle" => $"{string.Join('+', labels.Select(label => Number(label.Value)))}={Number(draft.Answer)}",
             _ => $"180-{Number(labels[0].Value)}-{Number(labels[1].Value)}={Number(draft.Answer)}",
         };
+    }
+
+    private static string Compare(SyntheticDraft draft)
+    {
+        // Kind "compare:{expression}:{colours}": "red 3, blue 5; 5-3=2" — each asked colour's count, then the sum.
+        string[] parts = draft.Scene.Kind.Split(':');
+        string[] colours = parts[2].Split(',');
+        var counts = colours.Select(colour => draft.Scene.Boxes.Count(box => box.Colour == colour)).ToArray();
+        string facts = string.Join(", ", colours.Select((colour, i) => $"{colour} {Number(counts[i])}"));
+        string arithmetic = parts[1].Replace("a", Number(counts[0]), StringComparison.Ordinal)
+            .Replace("b", Number(counts[1]), StringComparison.Ordinal);
+        if (colours.Length > 2) arithmetic = arithmetic.Replace("c", Number(counts[2]), StringComparison.Ordinal);
+        return $"{facts}; {arithmetic}={Number(draft.Answer)}";
     }
 
     private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);

@@ -10,7 +10,7 @@ public static class DatasetFormats
         [Synthetic, "geometry3k", "mmk12", "mm-eureka", "mathvista", "mathverse", "mathvision", "hallusionbench"];
 
     /// <summary>Synthetic task families (SaEI.Gpu Tasks/Synthetic SyntheticFamily, snake_case) and `all` (every family).</summary>
-    public static IReadOnlyList<string> SyntheticTasks { get; } = ["all", "counting", "sum", "length", "geometry"];
+    public static IReadOnlyList<string> SyntheticTasks { get; } = ["all", "counting", "sum", "length", "geometry", "compare"];
 
     /// <summary>A task name of <see cref="SyntheticTasks"/>, or several families joined by '+' (e.g. `counting+length`).</summary>
     public static bool IsSyntheticTask(string task) =>
