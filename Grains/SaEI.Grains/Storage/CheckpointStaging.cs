@@ -17,7 +17,6 @@ namespace SaEI.Grains.Storage;
 /// </summary>
 public sealed class CheckpointStaging
 {
-    private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
     private readonly Lazy<int> sweep;
 
@@ -54,7 +53,7 @@ public sealed class CheckpointStaging
             $"{Environment.ProcessId}-{label}-{Guid.NewGuid():N}");
         string path = Path.Combine(Root, name[..Math.Min(name.Length, 120)]);
         if (OperatingSystem.IsWindows()) Directory.CreateDirectory(path);
-        else Directory.CreateDirectory(path, Private);
+        else Directory.CreateDirectory(path, PrivateFolder.Mode);
         return new StagingFolder(path);
     }
 
@@ -93,28 +92,9 @@ public sealed class CheckpointStaging
         }
     }
 
-    private static void EnsurePrivateFolder(string folder)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(folder);
-            return;
-        }
-        try
-        {
-            var missing = new Stack<string>();
-            for (string? at = folder; at is not null && !Directory.Exists(at); at = Path.GetDirectoryName(at))
-                missing.Push(at);
-            while (missing.TryPop(out string? create)) Directory.CreateDirectory(create, Private);
-            if ((File.GetUnixFileMode(folder) & ~Private) != 0) File.SetUnixFileMode(folder, Private);
-        }
-        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
-        {
-            throw new UnauthorizedAccessException(
-                $"checkpoint staging folder '{folder}' cannot be made private to this user ({e.Message}); " +
-                "set Saei:Checkpoints:StagingDirectory to a folder this user owns.", e);
-        }
-    }
+    private static void EnsurePrivateFolder(string folder) =>
+        PrivateFolder.Ensure(folder, "checkpoint staging folder",
+            "set Saei:Checkpoints:StagingDirectory to a folder this user owns");
 }
 
 /// <summary>One checkpoint's local folder (<see cref="CheckpointStaging.Create"/>); disposing deletes it.</summary>

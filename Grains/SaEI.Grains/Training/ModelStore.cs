@@ -25,7 +25,6 @@ public sealed class ModelStore(ResilientBlobStore blobs, string? cacheDirectory 
     /// <summary>The file that lists a model's files with their SHA-256.</summary>
     public const string ManifestFile = "manifest.json";
 
-    private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
     private static readonly SemaphoreSlim Gate = new(1, 1);
 
@@ -131,28 +130,8 @@ public sealed class ModelStore(ResilientBlobStore blobs, string? cacheDirectory 
             ? found.Content.ToArray()
             : throw new FileNotFoundException($"model file {path} disappeared while downloading; try again.");
 
-    /// <summary>Creates the folder (and its missing parents) at 0700, and narrows an existing one to 0700.</summary>
-    private static void EnsurePrivateFolder(string folder)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(folder);
-            return;
-        }
-        try
-        {
-            // Every folder this creates is private (CreateDirectory's mode applies to the last one only); existing
-            // parents (~/.cache) are left as they are, the cache folder itself is narrowed.
-            var missing = new Stack<string>();
-            for (string? at = folder; at is not null && !Directory.Exists(at); at = Path.GetDirectoryName(at)) missing.Push(at);
-            while (missing.TryPop(out string? create)) Directory.CreateDirectory(create, Private);
-            if ((File.GetUnixFileMode(folder) & ~Private) != 0) File.SetUnixFileMode(folder, Private);
-        }
-        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
-        {
-            throw new UnauthorizedAccessException($"model cache '{folder}' cannot be made private to this user ({e.Message}); set Saei:Torch:ModelCache to a folder this user owns.", e);
-        }
-    }
+    private static void EnsurePrivateFolder(string folder) =>
+        PrivateFolder.Ensure(folder, "model cache", "set Saei:Torch:ModelCache to a folder this user owns");
 }
 
 /// <summary>
