@@ -1,14 +1,11 @@
 using Microsoft.Extensions.Configuration;
 using Orleans.TestingHost;
-using SaEI.Gpu.Models.Tiny;
-using SaEI.Gpu.Runtime;
 using SaEI.Grains.Evaluation;
 using SaEI.Grains.Experiments;
 using SaEI.Grains.Leaderboards;
 using SaEI.Grains.Runs;
 using SaEI.Grains.Storage;
-using SaEI.Grains.Training;
-using SaEI.Silo;
+using SaEI.Grains.Tests.Training;
 using SaEI.Testing;
 
 namespace SaEI.Grains.Tests.Evaluation;
@@ -22,34 +19,13 @@ namespace SaEI.Grains.Tests.Evaluation;
 public sealed class StepZeroEvaluationTests : IAsyncLifetime
 {
     private static readonly string Root = Directory.CreateTempSubdirectory("saei-step0-").FullName;
-    private static string DataFolder => Path.Combine(Root, "data");
+    private static string DataFolder => TorchTestCluster.DataFolder(Root);
 
-    private readonly string model = $"tiny-{Guid.NewGuid():N}"[..17];
+    private string model = null!;
     private TestCluster cluster = null!;
 
-    public async Task InitializeAsync()
-    {
-        await Azurite.EnsureRunningAsync();
-        Directory.CreateDirectory(DataFolder);
-        var blobs = ResilientBlobStore.Connect(Azurite.ConnectionString, StorageNames.DataContainer);
-        await blobs.EnsureContainerAsync();
-        string modelFolder = Path.Combine(Root, "model-source");
-        TorchRuntime.Initialize(1);
-        var config = new TinyVlmConfig
-        {
-            ImageSize = 32, PatchSize = 16, VisionHiddenSize = 16, VisionLayers = 1, VisionHeads = 2,
-            VisionIntermediateSize = 32,
-            HiddenSize = 32, Layers = 1, Heads = 4, KeyValueHeads = 2, IntermediateSize = 64,
-        };
-        using (var tiny = TinyVlm.Create(config, 1, TorchSharp.torch.CPU)) tiny.Save(modelFolder);
-        await new ModelStore(blobs, Path.Combine(Root, "upload-cache")).UploadAsync(model, modelFolder,
-            CancellationToken.None);
-
-        var builder = TestClusterPorts.Builder(1);
-        builder.AddSiloBuilderConfigurator<TorchSilo>();
-        cluster = builder.Build();
-        await cluster.DeployAsync();
-    }
+    public async Task InitializeAsync() =>
+        (cluster, model) = await TorchTestCluster.StartAsync(Root, imageSize: 32, patchSize: 16);
 
     public async Task DisposeAsync()
     {
@@ -126,25 +102,5 @@ public sealed class StepZeroEvaluationTests : IAsyncLifetime
             Assert.NotNull(c.Low);
             Assert.InRange(c.Difference!.Value, c.Low!.Value, c.High!.Value);
         });
-    }
-
-    private sealed class TorchSilo : ISiloConfigurator
-    {
-        public void Configure(ISiloBuilder silo)
-        {
-            var settings = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                [SiloConfiguration.ExecutorKey] = SiloConfiguration.TorchExecutor,
-                ["Saei:Torch:Device"] = "cpu",
-                ["Saei:Torch:Threads"] = "1",
-                ["Saei:Torch:ModelCache"] = Path.Combine(Root, "cache"),
-                ["Saei:Data:Roots:0"] = DataFolder,
-                ["Saei:Worker:Slots"] = "2",
-                ["Saei:Worker:PollPeriod"] = "00:00:00.200",
-                ["Saei:Runs:CheckPeriod"] = "00:00:00.200",
-            }).Build();
-            silo.AddSaeiStorage(Azurite.ConnectionString).AddSaeiOrchestration(Azurite.ConnectionString,
-                runsWorker: true, settings);
-        }
     }
 }

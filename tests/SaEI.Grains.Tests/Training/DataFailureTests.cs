@@ -1,15 +1,9 @@
 using System.Text.Json.Serialization;
-using Microsoft.Extensions.Configuration;
 using Orleans.TestingHost;
 using Parquet.Serialization;
-using SaEI.Gpu.Models.Tiny;
-using SaEI.Gpu.Runtime;
 using SaEI.Gpu.Tasks.Images;
 using SaEI.Grains.Experiments;
 using SaEI.Grains.Runs;
-using SaEI.Grains.Storage;
-using SaEI.Grains.Training;
-using SaEI.Silo;
 using SaEI.Testing;
 
 namespace SaEI.Grains.Tests.Training;
@@ -23,32 +17,13 @@ namespace SaEI.Grains.Tests.Training;
 public sealed class DataFailureTests : IAsyncLifetime
 {
     private static readonly string Root = Directory.CreateTempSubdirectory("saei-run-data-").FullName;
-    private static string DataFolder => Path.Combine(Root, "data");
+    private static string DataFolder => TorchTestCluster.DataFolder(Root);
 
-    private readonly string model = $"tiny-{Guid.NewGuid():N}"[..17];
+    private string model = null!;
     private TestCluster cluster = null!;
 
-    public async Task InitializeAsync()
-    {
-        await Azurite.EnsureRunningAsync();
-        Directory.CreateDirectory(DataFolder);
-        var blobs = ResilientBlobStore.Connect(Azurite.ConnectionString, StorageNames.DataContainer);
-        await blobs.EnsureContainerAsync();
-        string modelFolder = Path.Combine(Root, "model-source");
-        TorchRuntime.Initialize(1);
-        var config = new TinyVlmConfig
-        {
-            ImageSize = 16, PatchSize = 8, VisionHiddenSize = 16, VisionLayers = 1, VisionHeads = 2, VisionIntermediateSize = 32,
-            HiddenSize = 32, Layers = 1, Heads = 4, KeyValueHeads = 2, IntermediateSize = 64,
-        };
-        using (var tiny = TinyVlm.Create(config, 1, TorchSharp.torch.CPU)) tiny.Save(modelFolder);
-        await new ModelStore(blobs, Path.Combine(Root, "upload-cache")).UploadAsync(model, modelFolder, CancellationToken.None);
-
-        var builder = new TestClusterBuilder(1);
-        builder.AddSiloBuilderConfigurator<TorchSilo>();
-        cluster = builder.Build();
-        await cluster.DeployAsync();
-    }
+    public async Task InitializeAsync() =>
+        (cluster, model) = await TorchTestCluster.StartAsync(Root, imageSize: 16, patchSize: 8);
 
     public async Task DisposeAsync()
     {
@@ -137,24 +112,6 @@ public sealed class DataFailureTests : IAsyncLifetime
         Assert.Contains("data.train.path: path", launched.Message, StringComparison.Ordinal);
         Assert.Contains("outside the data roots", launched.Message, StringComparison.Ordinal);
         Assert.Empty(launched.RunIds);
-    }
-
-    private sealed class TorchSilo : ISiloConfigurator
-    {
-        public void Configure(ISiloBuilder silo)
-        {
-            var settings = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                [SiloConfiguration.ExecutorKey] = SiloConfiguration.TorchExecutor,
-                ["Saei:Torch:Device"] = "cpu",
-                ["Saei:Torch:Threads"] = "1",
-                ["Saei:Torch:ModelCache"] = Path.Combine(Root, "cache"),
-                ["Saei:Data:Roots:0"] = DataFolder,
-                ["Saei:Worker:Slots"] = "2",
-                ["Saei:Worker:PollPeriod"] = "00:00:00.200",
-            }).Build();
-            silo.AddSaeiStorage(Azurite.ConnectionString).AddSaeiOrchestration(Azurite.ConnectionString, runsWorker: true, settings);
-        }
     }
 
     private sealed class Cell
