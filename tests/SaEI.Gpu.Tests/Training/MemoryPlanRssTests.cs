@@ -51,12 +51,18 @@ public sealed class MemoryPlanRssTests(ITestOutputHelper output) : IDisposable
             Collect();
             MallocTrim(0);
             RunStep(open, options, problems);                                             // warm-up
-            Collect();
-            MallocTrim(0);                                                    // freed heap back to the OS
-            long before = Status("VmRSS");
-            File.WriteAllText("/proc/self/clear_refs", "5");                               // VmHWM := VmRSS
-            RunStep(open, options, problems);
-            measured = Status("VmHWM") - before;
+            // The test host's other threads (GC, finalizers, xUnit) can only add to a peak, never take from the
+            // step's: the smallest of three measured steps is the step's own.
+            measured = long.MaxValue;
+            for (int repeat = 0; repeat < 3; repeat++)
+            {
+                Collect();
+                MallocTrim(0);                                                // freed heap back to the OS
+                long before = Status("VmRSS");
+                File.WriteAllText("/proc/self/clear_refs", "5");                           // VmHWM := VmRSS
+                RunStep(open, options, problems);
+                measured = Math.Min(measured, Status("VmHWM") - before);
+            }
         }
         finally
         {
