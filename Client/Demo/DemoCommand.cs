@@ -15,28 +15,34 @@ using SaEI.Silo;
 namespace SaEI.Client.Demo;
 
 /// <summary>
-/// `saei demo [--quick] [--out DIR] [--slots N]`: the main job. Starts a local silo on Azurite, builds the base model
-/// once (SFT warm start, kept in blob storage as models/{name}), launches the demo sweep of examples/ (GRPO vs SaEI,
-/// and NoisyRollout and KL-Cov in the full demo; three seeds each), shows the live run table, and ends with the
-/// leaderboard and an output folder of plots and a report. Interrupted (Ctrl-C) and run again, it continues: the same
+/// `saei demo [--quick | --study] [--out DIR] [--slots N] [--spec FILE]`: the main job. Starts a local silo on Azurite,
+/// builds the base model once (SFT warm start, kept in blob storage as models/{name}; the preset is the name's suffix,
+/// e.g. models/tiny-vlm-sft-headroom), launches a sweep of examples/, shows the live run table, and ends with the
+/// leaderboard, the intervals of every method against GRPO and an output folder of plots and a report. Presets:
+/// <c>--quick</c> GRPO vs SaEI on the counting task, a few steps (examples/synthetic-demo-quick.yaml); the default
+/// GRPO, SaEI, NoisyRollout and KL-Cov × 3 seeds on the compare task (examples/synthetic-demo.yaml);
+/// <c>--study</c> those four and the EgAS-only and random-noise ablations × 5 seeds
+/// (examples/synthetic-demo-study.yaml). Interrupted (Ctrl-C) and run again, it continues: the same
 /// spec relaunched is a no-op, finished runs are kept, unfinished ones resume from their last checkpoint.
 /// </summary>
 public static class DemoCommand
 {
-    public const string Usage = "saei demo [--quick] [--out DIR] [--slots N]";
+    public const string Usage = "saei demo [--quick | --study] [--out DIR] [--slots N] [--spec FILE]";
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, CancellationToken cancellation)
     {
-        var arguments = new VerbArguments(args[1..], Usage, ["--out", "--slots", "--spec"], ["--quick"]);
-        bool quick = arguments.Has("--quick");
-        string specPath = arguments.Option("--spec") ?? Path.Combine(RepositoryRoot(), "examples", quick ? "synthetic-demo-quick.yaml" : "synthetic-demo.yaml");
+        var arguments = new VerbArguments(args[1..], Usage, ["--out", "--slots", "--spec"], ["--quick", "--study"]);
+        bool quick = arguments.Has("--quick"), study = arguments.Has("--study");
+        if (quick && study) throw new UsageException($"--quick and --study are two presets; choose one. usage: {Usage}");
+        string preset = quick ? "quick" : study ? "study" : "default";
+        string specPath = arguments.Option("--spec") ?? Path.Combine(RepositoryRoot(), "examples", SpecFile(preset));
         if (!File.Exists(specPath)) throw new UserFacingException($"demo spec '{specPath}' does not exist; pass --spec <file> or run from the repository.");
         var (yaml, readError) = await SweepSpecParser.ReadFileAsync(specPath, cancellation: cancellation); // bounded, strict UTF-8
         var spec = SweepSpecParser.ParseOrThrow(yaml ?? throw new UserFacingException(readError!.Message), specPath);
         string folder = Path.GetFullPath(arguments.Option("--out") ?? Path.Combine("out", spec.Experiment));
         int slots = arguments.IntOption("--slots") ?? Math.Max(1, Math.Min(2, Environment.ProcessorCount));
         var clock = Stopwatch.StartNew();
-        await output.WriteLineAsync($"SaEI demo{(quick ? " (quick)" : "")}: {string.Join(" vs ", spec.Methods.Select(m => m.Name))}, seeds {string.Join(", ", spec.Seeds)}, {spec.Steps} steps each; {slots} run(s) at a time; output → {folder}");
+        await output.WriteLineAsync($"SaEI demo{(preset == "default" ? "" : $" ({preset})")}: {string.Join(" vs ", spec.Methods.Select(m => m.Name))}, seeds {string.Join(", ", spec.Seeds)}, {spec.Steps} steps each; {slots} run(s) at a time; output → {folder}");
 
         using var host = SaeiSilo.Build(["--role", "all", "--port", FreePort().ToString(CultureInfo.InvariantCulture), "--gateway-port", FreePort().ToString(CultureInfo.InvariantCulture)],
             settings: Settings(slots));
@@ -45,7 +51,7 @@ public static class DemoCommand
         {
             var blobs = host.Services.GetRequiredService<ResilientBlobStore>();
             await blobs.EnsureContainerAsync(cancellation);
-            string? baseSummary = await EnsureBaseModelAsync(spec, quick ? "quick" : "default", new ModelStore(blobs), blobs, output, cancellation);
+            string? baseSummary = await EnsureBaseModelAsync(spec, new ModelStore(blobs), blobs, output, cancellation);
 
             var grains = host.Services.GetRequiredService<IGrainFactory>();
             var launch = await grains.GetGrain<IExperimentGrain>(spec.Experiment).LaunchAsync(yaml, new Dictionary<string, string>());
@@ -73,6 +79,28 @@ public static class DemoCommand
         }
     }
 
+    /// <summary>The example spec of a preset.</summary>
+    public static string SpecFile(string preset) => preset switch
+    {
+        "quick" => "synthetic-demo-quick.yaml",
+        "study" => "synthetic-demo-study.yaml",
+        _ => "synthetic-demo.yaml",
+    };
+
+    /// <summary>
+    /// The SFT preset that builds a base model: the suffix of its name after "tiny-vlm-sft-" (models/tiny-vlm-sft-quick
+    /// → quick). A base that no preset builds is an error naming the model and what to do.
+    /// </summary>
+    public static string SftPresetOf(string modelName)
+    {
+        const string prefix = "tiny-vlm-sft-";
+        string preset = modelName.StartsWith(prefix, StringComparison.Ordinal) ? modelName[prefix.Length..] : "";
+        if (SftOptions.PresetNames.Contains(preset)) return preset;
+        throw new UserFacingException(
+            $"the demo builds base models named models/{prefix}{{{string.Join("|", SftOptions.PresetNames)}}}; " +
+            $"'models/{modelName}' is none of them: upload it first (`saei model upload`) or use one of those names.");
+    }
+
     private static Dictionary<string, string?> Settings(int slots) => new()
     {
         [SiloConfiguration.ExecutorKey] = SiloConfiguration.TorchExecutor,
@@ -91,12 +119,13 @@ public static class DemoCommand
     };
 
     /// <summary>Builds the spec's base model by the SFT warm start when storage lacks it; returns its base pass@1 line.</summary>
-    private static async Task<string?> EnsureBaseModelAsync(SweepSpec spec, string preset, ModelStore models, ResilientBlobStore blobs,
+    private static async Task<string?> EnsureBaseModelAsync(SweepSpec spec, ModelStore models, ResilientBlobStore blobs,
         TextWriter output, CancellationToken cancellation)
     {
         string name = ModelStore.NameOf(spec.Model.Base ?? throw new UserFacingException("the demo spec's model needs `base:`."));
         if (!await models.ExistsAsync(name, cancellation))
         {
+            string preset = SftPresetOf(name);
             var options = SftOptions.Preset(preset);
             await output.WriteLineAsync($"Building the base model {name} (SFT warm start, preset {preset}, {options.Steps} steps) — once; later demos reuse it.");
             string directory = Path.Combine(Path.GetTempPath(), $"saei-sft-{name}-{Environment.ProcessId}");

@@ -121,6 +121,9 @@ public sealed record SftOptions
         Task = new SyntheticTaskOptions { Families = [SyntheticFamily.Compare], Difficulty = 1, ImageSize = 32 },
     };
 
+    /// <summary>The names <see cref="Preset"/> knows.</summary>
+    public static IReadOnlyList<string> PresetNames { get; } = ["default", "quick", "headroom"];
+
     /// <summary>The preset called <paramref name="name"/> ("default", "quick" or "headroom").</summary>
     public static SftOptions Preset(string name) => name.ToLowerInvariant() switch
     {

@@ -11,6 +11,7 @@ public sealed class ExampleSpecsTests
     [Theory]
     [InlineData("synthetic-demo.yaml", 4, 12)]
     [InlineData("synthetic-demo-quick.yaml", 2, 6)]
+    [InlineData("synthetic-demo-study.yaml", 6, 30)]
     [InlineData("paper-geometry3k.yaml", 7, 21)]
     [InlineData("paper-mm-eureka.yaml", 7, 21)]
     public async Task The_examples_validate_and_expand(string file, int methods, int runs)
@@ -19,6 +20,29 @@ public sealed class ExampleSpecsTests
         Assert.True(result.Ok, string.Join("\n", result.Errors));
         Assert.Equal(methods, result.Spec!.Methods.Count);
         Assert.Equal(runs, SweepExpansion.Expand(result.Spec).Count);
+    }
+
+    /// <summary>Issue 14: evaluation with power (≥ 512 problems in-domain, k ≥ 4 at T = 0.6) in the full demo and the
+    /// study, the same settings for both, and the study's six methods × five seeds.</summary>
+    [Fact]
+    public async Task The_full_demo_and_the_study_evaluate_512_problems_4_times_with_the_same_settings()
+    {
+        var demo = (await SweepSpecParser.ParseFileAsync(Example("synthetic-demo.yaml"))).Spec!;
+        var study = (await SweepSpecParser.ParseFileAsync(Example("synthetic-demo-study.yaml"))).Spec!;
+        foreach (var spec in new[] { demo, study })
+        {
+            Assert.True(spec.Data.Test!.Size >= 512, $"{spec.Experiment}: test size {spec.Data.Test.Size}");
+            Assert.True(spec.Eval.Samples >= 4, $"{spec.Experiment}: samples {spec.Eval.Samples}");
+            Assert.Equal(0.6, spec.Eval.Temperature);
+        }
+        Assert.Equal([1, 2, 3, 4, 5], study.Seeds);
+        Assert.Equal(
+            [RlMethod.Grpo, RlMethod.Saei, RlMethod.NoisyRollout, RlMethod.KlCov, RlMethod.EgasOnly, RlMethod.RandomNoise],
+            study.Methods.Select(m => m.Kind));
+        Assert.Equal(demo.Steps, study.Steps);
+        var demoRun = SweepExpansion.Expand(demo).First(r => r.Method == "saei");
+        var studyRun = SweepExpansion.Expand(study).First(r => r.Method == "saei");
+        Assert.Equal(demoRun.Options, studyRun.Options);
     }
 
     [Fact]
