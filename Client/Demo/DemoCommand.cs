@@ -108,9 +108,10 @@ public static class DemoCommand
         // One intra-op thread per run and one run per core: runs do not fight over cores, and results are reproducible.
         ["Saei:Torch:Threads"] = "1",
         ["Saei:Worker:Slots"] = slots.ToString(CultureInfo.InvariantCulture),
-        // One process: a run interrupted by Ctrl-C is picked up again once its lease expires after the next start.
-        // A step plus an evaluation must fit in the lease even on a loaded machine.
-        ["Saei:Runs:LeaseDuration"] = "00:01:30",
+        // Progress reports renew the lease once per step, so a step plus an evaluation (512 problems × 4 samples in
+        // one thread) must fit in it even on a loaded machine; 90 s did not under a load average of 30. A run
+        // interrupted by Ctrl-C does not wait for it: its silo leaves the cluster and the run is picked up again.
+        ["Saei:Runs:LeaseDuration"] = "00:05:00",
         ["Saei:Runs:CheckPeriod"] = "00:00:03",
         ["Logging:LogLevel:Default"] = "Warning",
         ["Logging:LogLevel:Orleans"] = "Error",
