@@ -97,7 +97,7 @@ public sealed record PolicyModelInfo(
     int PadId,
     long ParameterCount);
 
-/// <summary>Tokenizer plus the EasyR1 chat template (ALGORITHM.md section 6).</summary>
+/// <summary>Tokenizer plus the EasyR1 chat template (docs/algorithm.md §6).</summary>
 public interface IChatTokenizer
 {
     int EndOfSequenceId { get; }

@@ -2,7 +2,7 @@ using SaEI.Gpu.Training;
 
 namespace SaEI.Gpu.Rollout;
 
-/// <summary>Sampling settings of one rollout (ALGORITHM.md section 1 step 1, section 7).</summary>
+/// <summary>Sampling settings of one rollout (docs/algorithm.md §1.1, §7).</summary>
 public sealed record GenerationOptions
 {
     /// <summary>G, responses sampled per prompt. Default 8 (ARCHITECTURE sweep example).</summary>

@@ -5,8 +5,8 @@ using static TorchSharp.torch;
 namespace SaEI.Gpu.Rollout;
 
 /// <summary>
-/// Per-token log-probabilities and entropies of given responses under teacher forcing (ALGORITHM.md sections 1.4
-/// and 2): with z_t the logits predicting response token t divided by the temperature,
+/// Per-token log-probabilities and entropies of given responses under teacher forcing (docs/algorithm.md §1.4
+/// and §2): with z_t the logits predicting response token t divided by the temperature,
 ///   logProb_t = log_softmax(z_t)[o_t],   H_t = logsumexp(z_t) − Σ_v softmax(z_t)_v · z_{t,v}.
 /// Both are differentiable with respect to the parameters and the pixels (images.Pixels) (no no_grad here: callers wrap the call
 /// when they want none). Decisions:

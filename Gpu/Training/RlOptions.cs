@@ -1,7 +1,7 @@
 namespace SaEI.Gpu.Training;
 
 /// <summary>
-/// Every option of one RL run (ALGORITHM.md). Defaults name their source: (paper), (EasyR1), or (CPU) where the
+/// Every option of one RL run (docs/algorithm.md). Defaults name their source: (paper), (EasyR1), or (CPU) where the
 /// value is scaled for the tiny CPU model and the synthetic task. In spec files the key of a property is its
 /// snake_case name (e.g. <c>step_size</c> for <see cref="StepSize"/>). Validate once with <see cref="Validate"/>.
 /// </summary>
