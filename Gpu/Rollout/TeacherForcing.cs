@@ -27,7 +27,7 @@ public static class TeacherForcing
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(images);
         if (!(temperature > 0) || double.IsInfinity(temperature))
-            throw new ArgumentException($"temperature is {temperature}; set a finite value > 0 (the rollout temperature; use 1.0 for greedy rollouts).", nameof(temperature));
+            throw new ArgumentException($"temperature is {temperature}; set a finite value > 0 (the temperature the responses were sampled at; RL rollouts need one > 0).", nameof(temperature));
         long n = promptIds.shape[0];
         if (responseIds.shape[0] != n || images.Count != n || !promptMask.shape.SequenceEqual(promptIds.shape) || !responseMask.shape.SequenceEqual(responseIds.shape))
             throw new ArgumentException(
