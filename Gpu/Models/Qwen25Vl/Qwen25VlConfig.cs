@@ -107,8 +107,8 @@ public sealed record Qwen25VlConfig
         return config;
     }
 
-    /// <summary>Throws naming the field and the rule when sizes do not fit together (docs/qwen25vl.md §1.8
-    /// invariants).</summary>
+    /// <summary>Throws naming the field and the rule when sizes do not fit together (invariants: docs/qwen25vl.md
+    /// §1.8).</summary>
     public void Validate(string source = "config.json")
     {
         void Require(bool condition, string message)

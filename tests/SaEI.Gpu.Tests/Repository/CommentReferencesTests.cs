@@ -23,6 +23,31 @@ public sealed class CommentReferencesTests
     }
 
     [Fact]
+    public void Every_code_name_the_documents_cite_is_declared_in_the_repository()
+    {
+        var references = FileReferences.OfCheckout();
+        var names = new DocumentedNames(references.CSharpFiles().Select(f => string.Join('\n', references.Lines(f))));
+        var documents = references.Documents().ToList();
+        var problems = documents
+            .SelectMany(d => references.Lines(d).SelectMany((line, i) =>
+                names.LineProblems(line).Select(p => $"{d}:{i + 1}: {p}")))
+            .ToList();
+
+        Assert.True(documents.Count >= 5, $"only {documents.Count} documents under docs/.");
+        Assert.True(problems.Count == 0, $"{problems.Count} stale name(s):\n{string.Join('\n', problems)}");
+    }
+
+    [Fact]
+    public void A_renamed_type_or_member_is_reported()
+    {
+        var names = new DocumentedNames(["public static class PolicyLoss { public static Tensor Clipped() => x; }"]);
+
+        Assert.Empty(names.LineProblems("`PolicyLoss.Clipped` (`Gpu/Objectives/PolicyLoss.cs`), `BpeTokenizer.Create`"));
+        Assert.Contains("has no member", Assert.Single(names.LineProblems("`PolicyLoss.Compute(`")));
+        Assert.Contains("no type", Assert.Single(names.LineProblems("`ClippedLoss.Clipped`")));
+    }
+
+    [Fact]
     public void A_document_outside_the_repository_is_reported_with_the_fix()
     {
         var problems = Sample().LineProblems("Gpu/Loss.cs", $"/// GRPO (ALGORITHM{Md} §1.5).").ToList();

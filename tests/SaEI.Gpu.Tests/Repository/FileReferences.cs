@@ -121,6 +121,16 @@ public sealed class FileReferences
         return new FileReferences(files, path => File.ReadAllLines(Path.Combine(root, path)));
     }
 
+    /// <summary>Every C# file of the repository, relative to the root.</summary>
+    public IEnumerable<string> CSharpFiles() => files.Where(f => f.EndsWith(".cs", StringComparison.Ordinal));
+
+    /// <summary>Every document under docs, relative to the root.</summary>
+    public IEnumerable<string> Documents() =>
+        files.Where(f => f.StartsWith("docs/", StringComparison.Ordinal) && f.EndsWith(".md", StringComparison.Ordinal));
+
+    /// <summary>The lines of a file of the repository.</summary>
+    public IReadOnlyList<string> Lines(string file) => readLines(file);
+
     private bool IsScanned(string file)
     {
         string name = file[(file.LastIndexOf('/') + 1)..];
