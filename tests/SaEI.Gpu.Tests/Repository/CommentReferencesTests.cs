@@ -68,6 +68,15 @@ public sealed class CommentReferencesTests
     }
 
     [Fact]
+    public void A_specification_cited_by_name_without_its_extension_is_refused()
+    {
+        string name = string.Concat("ARCHI", "TECTURE");
+
+        Assert.Contains("specification outside the repository",
+            Assert.Single(Sample().LineProblems("Gpu/Loss.cs", $"/// files for blob storage ({name} \"Storage\")")));
+    }
+
+    [Fact]
     public void The_shared_folder_beside_the_checkout_is_refused()
     {
         var problems = Sample().LineProblems("tests/data/README.md", $"Copies of `{Shared}/data` kept here.").ToList();

@@ -13,7 +13,8 @@ namespace SaEI.Gpu.Tests.Repository;
 ///    build outputs (bin, obj, node_modules) and patterns (followed by <c>*</c> or <c>{</c>) are not checked.
 /// 3. A section of a document under docs (the Markdown name followed by <c>§n</c> or <c>§n.m</c>): the document must
 ///    have a heading numbered so.
-/// 4. The specification folder beside the checkout, or an absolute path of this machine: never, whatever follows.
+/// 4. The specification folder beside the checkout, its documents by name, or an absolute path of this machine:
+///    never, whatever follows.
 /// Decisions: the whole line is scanned, strings included (an error message may cite a document too); the files
 /// scanned are git's (tracked plus untracked, not ignored), or every file outside build outputs when git is missing.
 /// </summary>
@@ -42,6 +43,10 @@ public sealed class FileReferences
         new(@"(?<![\w./-])([\w.-]+(?:/[\w.-]+)*\.md)(?![\w-])", RegexOptions.Compiled);
     private static readonly Regex Section = new(@"^\s*§(\d+(?:\.\d+)*)", RegexOptions.Compiled);
     private static readonly Regex Outside = new(@"\.\./shared|/work/|(?<![\w./-])shared/", RegexOptions.Compiled);
+
+    /// <summary>The specification documents beside the checkout, cited by name without ".md".</summary>
+    private static readonly Regex Specification =
+        new(@"\b(?:ALGORITHM|ARCHITECTURE|GRADER|QWEN25VL|TORCHSHARP|STYLE)\b(?!\.md)", RegexOptions.Compiled);
     private static readonly Regex MemberSuffix = new(@"\.[A-Za-z_]\w*$", RegexOptions.Compiled);
 
     private readonly HashSet<string> files;
@@ -88,6 +93,9 @@ public sealed class FileReferences
     {
         foreach (Match outside in Outside.Matches(line))
             yield return $"'{outside.Value}' is outside the repository; cite the section of docs/ that holds it.";
+        foreach (Match specification in Specification.Matches(line))
+            yield return $"'{specification.Value}' names a specification outside the repository; cite the section " +
+                "of docs/ that holds it.";
         foreach (Match match in Markdown.Matches(line))
         {
             string name = match.Groups[1].Value;
