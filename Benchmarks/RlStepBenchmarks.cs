@@ -11,7 +11,7 @@ using static TorchSharp.torch;
 namespace SaEI.Benchmarks;
 
 /// <summary>
-/// SaEI's RL step cost over GRPO's at equal total responses (ALGORITHM.md §3 cost note; issue #4 target ≤ 1.25):
+/// SaEI's RL step cost over GRPO's at equal total responses (docs/algorithm.md §3.6; issue #4 target ≤ 1.25):
 /// GRPO samples G = 8 on the clean image, SaEI 4 + 4 (clean, then on the EgAS image). Default TinyVlm (64×64,
 /// ~1.9 M parameters), 4 prompts of the synthetic counting task, 48 new tokens, KL on (reference pass), one thread.
 /// `dotnet run -c Release --project Benchmarks -- --filter '*RlStep*'` runs BenchmarkDotNet;

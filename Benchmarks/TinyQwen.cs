@@ -11,12 +11,12 @@ using static TorchSharp.torch;
 namespace SaEI.Benchmarks;
 
 /// <summary>
-/// The tiny random Qwen2.5-VL the Qwen benchmarks run: the layout of the reference case A (../shared/qwen25vl/A:
+/// The tiny random Qwen2.5-VL the Qwen benchmarks run: the layout of the reference case A (tests/data/qwen25vl/A:
 /// decoder 2 layers, hidden 48, 4 heads / 2 KV heads, mrope [2,2,2]; vision tower depth 4, hidden 32, window 56,
 /// full attention in blocks 1 and 3; vocab 300) with the byte-level tokenizer `saei model init` writes (special tokens
 /// at case A's ids, <see cref="Qwen25VlTinyTokenizer"/>), and synthetic counting problems whose images are resized to fixed multiples of 28 (so smart resize keeps them).
 /// Decisions:
-/// 1. The config is written here, not read from the shared folder: the benchmark runs from any checkout.
+/// 1. The config is written here, not read from tests/data: the benchmark runs from any checkout.
 /// 2. The tokenizer has no merges, so every prompt byte is one token: the EasyR1 prompt is a few hundred tokens plus
 ///    the image's placeholders, the long-prompt/short-model regime where the KV cache and the shared prompt matter
 ///    most. Ids a random model samples beyond the tokenizer decode to nothing.

@@ -86,7 +86,7 @@ public static class CommandLine
                        saei tokenize --tokenizer tokenizer.json|MODEL_DIR --input IN.jsonl [--decode]
           model init   a random checkpoint folder (weights, config, tokenizer) for tests and CPU demos:
                        saei model init --family qwen2.5-vl|tiny-vlm --config CONFIG.json --out DIR [--seed N] [--dtype f32|bf16] [--max-shard-mb N]
-          model dump   run a reference case (shared/qwen25vl/A/case.json format) and write every intermediate as F32/I64 safetensors:
+          model dump   run a reference case (tests/data/qwen25vl/A/case.json format) and write every intermediate as F32/I64 safetensors:
                        saei model dump --model DIR --case CASE.json --out OUT.safetensors [--no-kv-cache] [--dtype f32|bf16]
           silo [--role control|gpu|all] [--cluster-id ID --port N --gateway-port N] [--slots N]   run a silo
                [--bind ADDRESS --tls-cert FILE --tls-ca FILE]   listen beyond loopback (mutual TLS required)

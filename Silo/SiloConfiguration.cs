@@ -62,7 +62,7 @@ public static class SiloConfiguration
 
     /// <summary>
     /// The orchestration's services: blob stores (data container), checkpoints, metrics, the run executor and the
-    /// benchmark evaluator (simulated until the TorchSharp trainer plugs in through <see cref="IRunExecutor"/>), run
+    /// benchmark evaluator (the TorchSharp trainer, or the compute-free simulated one, chosen by "Saei:Executor"), run
     /// lifecycle and worker options from configuration ("Saei:Runs", "Saei:Worker", "Saei:Simulation"), and — on
     /// gpu/all silos — the worker starter.
     /// </summary>

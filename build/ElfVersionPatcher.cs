@@ -1,5 +1,5 @@
 // Marks one symbol-version requirement of an ELF64 shared library as weak (VER_FLG_WEAK), so the dynamic
-// loader accepts the library on a system whose libstdc++ lacks that version (TORCHSHARP.md).
+// loader accepts the library on a system whose libstdc++ lacks that version (docs/torchsharp.md §2).
 //
 // Why: libLibTorchSharp.so (TorchSharp 0.107) requires GLIBCXX_3.4.32 from libstdc++.so.6, yet the only symbol
 // bound to it is std::ios_base_library_init(), a marker GCC 13 emits and nothing calls. Debian 12 ships GCC 12's

@@ -16,7 +16,7 @@ namespace SaEI.Client.Commands;
 ///      special tokens sit at the config's ids (Qwen25VlTinyTokenizer): a folder PolicyModelFactory.Load opens.
 /// init --family tiny-vlm --config TINY.json --out DIR [--seed N]     TinyVlm's own folder
 /// dump --model DIR --case CASE.json --out OUT.safetensors [--no-kv-cache] [--dtype f32|bf16]
-///      the keys of shared/qwen25vl's expected.safetensors for the case (ModelDump), float32/int64.
+///      the keys of tests/data/qwen25vl/A/expected.safetensors for the case (ModelDump), float32/int64.
 /// </code>
 /// Decisions:
 /// 1. init refuses a non-empty --out folder: a checkpoint is never written over or mixed with another.

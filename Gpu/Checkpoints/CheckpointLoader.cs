@@ -17,9 +17,7 @@ namespace SaEI.Gpu.Checkpoints;
 /// 3. Shards are read in file order and, within a shard, in data order, so the disk sees sequential reads.
 /// 4. An I/O error or a file that shrank after validation is an <see cref="InvalidDataException"/>
 ///    (<see cref="CheckpointError"/>) naming the file and tensor; tensors already loaded by then keep their new values.
-/// Measured (Benchmarks `checkpoint-load`, 2.06 GB BF16, 4 shards): peak RSS 1.12 × the checkpoint; a load into
-/// resident targets takes 1.8–1.9 × a raw read of the files, a load into new targets is dominated by first-touch page
-/// faults of the target memory (as is a raw read into new memory).
+/// Peak memory and load time against a raw read are measured by Benchmarks `checkpoint-load` (README "Benchmarks").
 /// </summary>
 public static class CheckpointLoader
 {

@@ -2,7 +2,7 @@ using SaEI.Gpu.Rollout;
 
 namespace SaEI.Gpu.Evaluation;
 
-/// <summary>How a benchmark is sampled (ALGORITHM.md section 7, EasyR1 <c>val_override_config</c>).</summary>
+/// <summary>How a benchmark is sampled (docs/algorithm.md §7, EasyR1 <c>val_override_config</c>).</summary>
 public sealed record EvaluationOptions
 {
     /// <summary>k, responses sampled per problem; pass@1 is their mean accuracy. Default 4 (our choice; EasyR1 validation samples 1).</summary>

@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace SaEI.Gpu.Evaluation;
 
 /// <summary>
-/// Benchmark evaluation (ALGORITHM.md section 7): k responses per problem sampled at the validation temperature and
+/// Benchmark evaluation (docs/algorithm.md §7): k responses per problem sampled at the validation temperature and
 /// top-p, each graded for accuracy and format (<see cref="ResponseGrade"/>); pass@1 is the mean accuracy over the
 /// n·k samples, reported overall and per family, with every generation kept for the JSONL file.
 /// Decisions:

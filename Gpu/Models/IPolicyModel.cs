@@ -73,7 +73,7 @@ public interface IPolicyModel : IDisposable
 }
 
 /// <summary>
-/// A KV cache over a batch of N prompts (ARCHITECTURE "Rollout"). Rotary positions continue from each row's own
+/// A KV cache over a batch of N prompts. Rotary positions continue from each row's own
 /// prompt length (left padding), so the logits equal those of a full forward over prompt + appended tokens.
 /// Tensors it returns belong to the caller's dispose scope.
 /// </summary>
@@ -97,7 +97,7 @@ public sealed record PolicyModelInfo(
     int PadId,
     long ParameterCount);
 
-/// <summary>Tokenizer plus the EasyR1 chat template (ALGORITHM.md section 6).</summary>
+/// <summary>Tokenizer plus the EasyR1 chat template (docs/algorithm.md §6).</summary>
 public interface IChatTokenizer
 {
     int EndOfSequenceId { get; }

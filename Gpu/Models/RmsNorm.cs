@@ -6,8 +6,8 @@ using static TorchSharp.torch;
 namespace SaEI.Gpu.Models;
 
 /// <summary>
-/// Qwen2RMSNorm as Hugging Face computes it (QWEN25VL.md §1.2): the statistics in float32, the normalised value cast
-/// back to the input dtype, then multiplied by the weight:
+/// Qwen2RMSNorm as Hugging Face computes it (docs/qwen25vl.md §1.2): the statistics in float32, the normalised value
+/// cast back to the input dtype, then multiplied by the weight:
 /// <code>y = weight · (x.float() · rsqrt(mean(x.float()², −1) + eps)).to(x.dtype)</code>
 /// Used by both families (vision blocks, the merger's ln_q, the decoders). Decision: float64 input stays float64
 /// (HF would round it to float32), so float64 copies of a model for finite-difference gradient checks stay exact;

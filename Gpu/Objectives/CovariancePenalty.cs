@@ -5,8 +5,9 @@ using static TorchSharp.torch;
 namespace SaEI.Gpu.Objectives;
 
 /// <summary>
-/// KL-Cov and Clip-Cov (Cui et al. 2025, "The Entropy Mechanism of RL for Reasoning LMs"; ALGORITHM.md §5; verl
-/// <c>compute_policy_loss_kl_cov</c> / <c>compute_policy_loss_clip_cov</c>). Over the V valid tokens of one micro-batch:
+/// KL-Cov and Clip-Cov (Cui et al. 2025, "The Entropy Mechanism of RL for Reasoning LMs"; docs/algorithm.md §5.3–§5.4;
+/// verl <c>compute_policy_loss_kl_cov</c> / <c>compute_policy_loss_clip_cov</c>). Over the V valid tokens of one
+/// micro-batch:
 /// <code>
 ///   cov_{i,t} = (A_{i,t} − mean A)·(logπ_θ,{i,t} − mean logπ_θ)          (detached; means over valid tokens)
 ///   ratio = exp(clamp(δ, −20, 20)),  δ = logπ_θ − logπ_old

@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 namespace SaEI.Gpu.Objectives;
 
 /// <summary>
-/// GRPO group-normalised outcome advantage (ALGORITHM.md §1.3, Eq. 1; EasyR1 <c>compute_grpo_outcome_advantage</c>):
+/// GRPO group-normalised outcome advantage (docs/algorithm.md §1.3, Eq. 1; EasyR1
+/// <c>compute_grpo_outcome_advantage</c>):
 /// <code>
 ///   A_i = (r_i − mean_g(r)) / (std_g(r) + ε),   std unbiased (N−1),  ε = 1e-6
 /// </code>

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace SaEI.Gpu.Objectives;
 
 /// <summary>
-/// The update objective of one micro-batch (ALGORITHM.md §1.5; EasyR1 <c>dp_actor.update_policy</c>):
+/// The update objective of one micro-batch (docs/algorithm.md §1.5; EasyR1 <c>dp_actor.update_policy</c>):
 /// <code>
 ///   loss = agg(ℓ_pg) + β·agg(KL_est(logπ_θ, logπ_ref))
 /// </code>
@@ -19,7 +19,7 @@ namespace SaEI.Gpu.Objectives;
 /// 1. Metrics are EasyR1's per micro-batch values, unweighted: pg_loss and kl_loss aggregated with the micro-batch's
 ///    own denominator; ppo_kl and the clip fractions as masked token means. The trainer averages them (EasyR1 logs
 ///    the mean over micro-batches).
-/// 2. KL-Cov and Clip-Cov keep the k3 KL term like every method (ALGORITHM.md §5 Decision); β = 0 skips it and then
+/// 2. KL-Cov and Clip-Cov keep the k3 KL term like every method (docs/algorithm.md §5.3); β = 0 skips it and then
 ///    refLogProbs may be null.
 /// </summary>
 public static class GrpoLoss

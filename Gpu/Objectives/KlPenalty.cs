@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace SaEI.Gpu.Objectives;
 
 /// <summary>
-/// Per-token KL estimators between the current policy and the reference policy (ALGORITHM.md §1.5; EasyR1
+/// Per-token KL estimators between the current policy and the reference policy (docs/algorithm.md §1.5; EasyR1
 /// <c>compute_kl</c>; J. Schulman, "Approximating KL divergence", 2020):
 /// <code>
 ///   kl         (k1):  logπ_θ − logπ_ref

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace SaEI.Gpu.Objectives;
 
 /// <summary>
-/// Masked aggregation of per-token losses into one scalar (ALGORITHM.md §1.5; EasyR1 <c>average_loss</c>):
+/// Masked aggregation of per-token losses into one scalar (docs/algorithm.md §1.5; EasyR1 <c>average_loss</c>):
 /// <code>
 ///   token mean:               Σ_{i,t} ℓ_{i,t}·m_{i,t} / D,       D = Σ m            (default)
 ///   seq-mean-token-mean:      Σ_i [Σ_t ℓ_{i,t}·m_{i,t} / Σ_t m_{i,t}] / D,   D = N

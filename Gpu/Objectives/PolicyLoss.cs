@@ -5,8 +5,8 @@ using static TorchSharp.torch;
 namespace SaEI.Gpu.Objectives;
 
 /// <summary>
-/// GRPO's clipped surrogate with dual clip, per token (ALGORITHM.md §1.5, Eq. 2; EasyR1 <c>compute_policy_loss</c>,
-/// loss_type "default"):
+/// GRPO's clipped surrogate with dual clip, per token (docs/algorithm.md §1.5, Eq. 2; EasyR1
+/// <c>compute_policy_loss</c>, loss_type "default"):
 /// <code>
 ///   δ = logπ_θ − logπ_old,  ratio = exp(clamp(δ, −20, 20))
 ///   pg1 = −A·ratio,  pg2 = −A·clamp(ratio, 1−ε_low, 1+ε_high),  pg3 = −A·c_dual

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace SaEI.Gpu.Objectives;
 
 /// <summary>
-/// True token entropy of the policy over the full vocabulary (ALGORITHM.md §2; verl <c>entropy_from_logits</c>):
+/// True token entropy of the policy over the full vocabulary (docs/algorithm.md §2; verl <c>entropy_from_logits</c>):
 /// <code>
 ///   z_t = logits_t / temperature
 ///   H_t = logsumexp(z_t) − Σ_v softmax(z_t)_v · z_{t,v}

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace SaEI.Gpu.Objectives;
 
 /// <summary>
-/// TsEC, token-selective entropy computation (ALGORITHM.md §4, Eq. 7; SaEI paper):
+/// TsEC, token-selective entropy computation (docs/algorithm.md §4, Eq. 7; SaEI paper):
 /// <code>
 ///   per response i with L = |o_i| masked tokens, sort H_{i,t} ascending (stable: ties by position);
 ///   low = first ⌊L/3⌋,  high = last ⌊L/3⌋,  moderate = the rest (never empty when L ≥ 1)

@@ -7,8 +7,8 @@ using static TorchSharp.torch;
 namespace SaEI.Gpu.Perturbations;
 
 /// <summary>
-/// NoisyRollout's image noise (ALGORITHM.md §5; NoisyRollout, NeurIPS'25, <c>verl/utils/image_aug.py</c>): the forward
-/// diffusion process at step t, with a sigmoid-annealed step, and the random-noise ablation at a fixed step.
+/// NoisyRollout's image noise (docs/algorithm.md §5.2; NoisyRollout, NeurIPS'25, <c>verl/utils/image_aug.py</c>): the
+/// forward diffusion process at step t, with a sigmoid-annealed step, and the random-noise ablation at a fixed step.
 /// <code>
 ///   β_i = sigmoid(linspace(−6, 6, 1000))_i · (5e-3 − 1e-5) + 1e-5,   i = 0..999
 ///   ᾱ_t = Π_{i=0..t} (1 − β_i)
@@ -27,8 +27,9 @@ namespace SaEI.Gpu.Perturbations;
 /// 3. The schedule is computed in float64 (NoisyRollout: float32); ᾱ differs by &lt; 1e-6 relative.
 /// 4. ε is drawn on the CPU from the caller's explicit generator (float32) and moved to the pixels' device, so a seed
 ///    gives the same noise on every device.
-/// 5. step is NoisyRollout's 1-based <c>global_step</c> (the first RL step is step 1, ALGORITHM.md §5): the trainer's
-///    0-based step index + 1 (<see cref="NoiseStepFor"/>). Using the index itself gave each step its predecessor's noise.
+/// 5. step is NoisyRollout's 1-based <c>global_step</c> (the first RL step is step 1, docs/algorithm.md §5.2): the
+///    trainer's 0-based step index + 1 (<see cref="NoiseStepFor"/>). Using the index itself gave each step its
+///    predecessor's noise.
 /// 6. Mixed image sizes (<see cref="ImageBatch"/>): ε is drawn over the whole padded tensor, exactly as for a plain
 ///    tensor (same generator consumption), and the result is multiplied by the batch's mask, so the padding stays 0.
 ///    A uniform batch (no padding) skips the mask: its numbers are those of <see cref="Apply(Tensor, int, Generator)"/>.

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace SaEI.Gpu.Perturbations;
 
 /// <summary>
-/// EgAS, entropy-guided adversarial sampling (ALGORITHM.md §3, Eq. 4; SaEI paper): K steps of sign-gradient
+/// EgAS, entropy-guided adversarial sampling (docs/algorithm.md §3.2, Eq. 4; SaEI paper): K steps of sign-gradient
 /// ascent of the TsEC objective on the [0,1] image, with the responses held fixed (teacher forcing):
 /// <code>
 ///   I⁰ = I,   I^{k+1} = Proj( I^k + η · sign(∇_I H_sel(I^k)) ),   k = 0..K−1

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace SaEI.Gpu.Rollout;
 
 /// <summary>
-/// Batched sampling of G responses for each of B prompts (ALGORITHM.md section 1 step 1): the prompts are repeated
+/// Batched sampling of G responses for each of B prompts (docs/algorithm.md §1.1): the prompts are repeated
 /// G times (row n = b·G + g), decoded together with a KV cache (or, for tests and benchmarks, by recomputing the
 /// whole sequence every step), each row stopping at its first stop token (<see cref="IChatTokenizer.StopIds"/>).
 /// Decisions:

@@ -2,10 +2,10 @@ using SaEI.Gpu.Training;
 
 namespace SaEI.Gpu.Rollout;
 
-/// <summary>Sampling settings of one rollout (ALGORITHM.md section 1 step 1, section 7).</summary>
+/// <summary>Sampling settings of one rollout (docs/algorithm.md §1.1, §7).</summary>
 public sealed record GenerationOptions
 {
-    /// <summary>G, responses sampled per prompt. Default 8 (ARCHITECTURE sweep example).</summary>
+    /// <summary>G, responses sampled per prompt. Default 8 (RlOptions.GroupSize's default).</summary>
     public int ResponsesPerPrompt { get; init; } = 8;
 
     /// <summary>Softmax temperature; 0 = greedy (argmax). Default 1.0 (EasyR1 rollout; validation uses 0.6).</summary>
@@ -14,7 +14,7 @@ public sealed record GenerationOptions
     /// <summary>Nucleus mass kept, in (0,1]; 1 = no truncation. Default 1.0 (EasyR1 rollout; validation 0.95).</summary>
     public double TopP { get; init; } = 1.0;
 
-    /// <summary>Most tokens generated per response. Default 64 (ARCHITECTURE sweep example).</summary>
+    /// <summary>Most tokens generated per response. Default 64 (RL rollouts pass max_new_tokens).</summary>
     public int MaxNewTokens { get; init; } = 64;
 
     /// <summary>Rows (responses) decoded together; 0 = all N rows at once (default). Smaller values bound the KV cache

@@ -15,7 +15,7 @@ public sealed record PromptBatch(ImageBatch Images, Tensor InputIds, Tensor Atte
     /// <summary>
     /// Builds the batch from images [3,h_i,w_i] (values in [0,1], already at <c>model.InputSize</c> of the original
     /// image: see <c>ModelInputs</c>) and problem texts, through the tokenizer's chat template (EasyR1 prompt,
-    /// ALGORITHM.md section 6) with <c>model.ImageTokenCount</c> placeholders for each image. Tensors go to the
+    /// docs/algorithm.md §6) with <c>model.ImageTokenCount</c> placeholders for each image. Tensors go to the
     /// model's device.
     /// </summary>
     public static PromptBatch Create(IPolicyModel model, IReadOnlyList<Tensor> images, IReadOnlyList<string> problems)

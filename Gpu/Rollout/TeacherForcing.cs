@@ -5,8 +5,8 @@ using static TorchSharp.torch;
 namespace SaEI.Gpu.Rollout;
 
 /// <summary>
-/// Per-token log-probabilities and entropies of given responses under teacher forcing (ALGORITHM.md sections 1.4
-/// and 2): with z_t the logits predicting response token t divided by the temperature,
+/// Per-token log-probabilities and entropies of given responses under teacher forcing (docs/algorithm.md §1.4
+/// and §2): with z_t the logits predicting response token t divided by the temperature,
 ///   logProb_t = log_softmax(z_t)[o_t],   H_t = logsumexp(z_t) − Σ_v softmax(z_t)_v · z_{t,v}.
 /// Both are differentiable with respect to the parameters and the pixels (images.Pixels) (no no_grad here: callers wrap the call
 /// when they want none). Decisions:
@@ -27,7 +27,7 @@ public static class TeacherForcing
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(images);
         if (!(temperature > 0) || double.IsInfinity(temperature))
-            throw new ArgumentException($"temperature is {temperature}; set a finite value > 0 (the rollout temperature; use 1.0 for greedy rollouts).", nameof(temperature));
+            throw new ArgumentException($"temperature is {temperature}; set a finite value > 0 (the temperature the responses were sampled at; RL rollouts need one > 0).", nameof(temperature));
         long n = promptIds.shape[0];
         if (responseIds.shape[0] != n || images.Count != n || !promptMask.shape.SequenceEqual(promptIds.shape) || !responseMask.shape.SequenceEqual(responseIds.shape))
             throw new ArgumentException(

@@ -1,8 +1,8 @@
 namespace SaEI.Gpu.Tokenization;
 
 /// <summary>
-/// The EasyR1 math prompt (ALGORITHM.md section 6, EasyR1 <c>math.jinja</c>) inside the Qwen2.5-VL chat template
-/// (QWEN25VL.md section 1.6): the default system turn, a user turn with the image then the question plus the
+/// The EasyR1 math prompt (docs/algorithm.md §6, EasyR1 <c>math.jinja</c>) inside the Qwen2.5-VL chat template
+/// (docs/qwen25vl.md §1.6): the default system turn, a user turn with the image then the question plus the
 /// instruction, and the opened assistant turn.
 /// </summary>
 public static class EasyR1Prompt

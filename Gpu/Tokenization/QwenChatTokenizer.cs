@@ -2,7 +2,7 @@ namespace SaEI.Gpu.Tokenization;
 
 /// <summary>
 /// The chat side of <see cref="QwenTokenizer"/> for a Qwen2.5-VL policy: the EasyR1 math prompt in Qwen's chat
-/// template (<see cref="EasyR1Prompt.Render"/>, QWEN25VL.md section 1.6) with the image placeholder expanded to the
+/// template (<see cref="EasyR1Prompt.Render"/>, docs/qwen25vl.md §1.6) with the image placeholder expanded to the
 /// image's token count, and response decoding that stops at the end of the turn.
 /// Decisions:
 /// 1. Every special-token id is looked up by its content in the tokenizer file; a file without one of them is an
@@ -85,5 +85,5 @@ public sealed class QwenChatTokenizer : Models.IChatTokenizer
     private int Require(string content) =>
         Tokenizer.TryGetAddedTokenId(content, out int id)
             ? id
-            : throw new InvalidDataException($"{Tokenizer.Source}: 'added_tokens' has no {content}; a Qwen2.5-VL tokenizer.json lists it (QWEN25VL.md section 1.6).");
+            : throw new InvalidDataException($"{Tokenizer.Source}: 'added_tokens' has no {content}; a Qwen2.5-VL tokenizer.json lists it (docs/qwen25vl.md §1.6).");
 }

@@ -6,7 +6,7 @@ namespace SaEI.Gpu.Tokenization;
 /// Qwen2 / Qwen2.5(-VL) text tokenisation from a Hugging Face <c>tokenizer.json</c>, equal to HF's fast tokenizer
 /// with <c>add_special_tokens=False</c>: added tokens are cut out of the raw text whole (leftmost, longest first),
 /// the text between them is NFC-normalised, split by Qwen2's regex and byte-level BPE-encoded.
-/// Library vs hand-written (Microsoft.ML.Tokenizers 2.0.1, QWEN25VL.md section 3):
+/// Library vs hand-written (Microsoft.ML.Tokenizers 2.0.1, docs/qwen25vl.md §2):
 /// 1. BPE merging, the byte-level alphabet and decoding are the library's <see cref="BpeTokenizer"/>.
 /// 2. The library has no tokenizer.json loader: <see cref="TokenizerJsonFile"/> reads and checks it.
 /// 3. The pre-tokeniser is <see cref="QwenPreTokenizer"/>, by hand, because the library's regex pre-tokeniser splits

@@ -36,9 +36,8 @@ namespace SaEI.Gpu.Training;
 /// The score terms: one written-out attention holds 16 bytes per score element at its peak: float32 q·kᵀ, ·d^-½,
 /// masked, softmax (4 + 4 + 4 + 4); in bf16 three bf16 copies, the float32 copy, the float32 softmax and its bf16 cast
 /// (2 + 2 + 2 + 4 + 4 + 2). Masks add 2 bytes per row and key pair (the causal-padding mask and its negation, bool).
-/// Measured on the CPU (2026-12-02, live bytes): this chain holds 4.1 score tensors at its peak, and in a gradient
-/// pass one layer keeps 1.7 after it returns. Whole steps (MemoryPlanRssTests): tiny-vlm, tiny-qwen and small-qwen
-/// estimated at 1.01, 0.96 and 1.05 of their measured peaks.
+/// The estimate is calibrated against measured live bytes of whole steps (MemoryPlanRssTests; the numbers are in the
+/// README, "Qwen2.5-VL").
 /// Decisions:
 /// 1. Rollout generates generation_batch_rows rows at a time (all Ng rows of a call by default;
 ///    Gpu/Rollout/Generation.cs), so its KV cache and prefill scale with that; setting it is the fix when generation
@@ -51,7 +50,7 @@ namespace SaEI.Gpu.Training;
 /// 5. Allocator overhead, the runtime (LibTorch, CUDA context) and fragmentation are not counted: the estimate is
 ///    live tensor bytes over an idle process, and a device's "available" memory should leave room for them. On the
 ///    CPU, glibc with SaEI's tuning (GlibcAllocator) keeps freed heap resident and later phases do not reuse all of
-///    it: measured peak RSS was 1.2-2.3× the live bytes (tiny-qwen 293.0 MiB vs 129.3 live; estimate 123.7).
+///    it, so peak RSS exceeds the live bytes (README, "Qwen2.5-VL").
 /// </summary>
 public static class MemoryPlan
 {

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace SaEI.Gpu.Training;
 
 /// <summary>
-/// One RL step's responses as one mixed group per prompt (ALGORITHM.md §3.4, Eq. 5): rows b·G .. b·G+G−1 belong to
+/// One RL step's responses as one mixed group per prompt (docs/algorithm.md §3.4, Eq. 5): rows b·G .. b·G+G−1 belong to
 /// prompt b, the first n sampled on the clean image, the last m = G − n on the perturbed one (m = 0 for GRPO,
 /// KL-Cov, Clip-Cov). Shapes: B prompts, G = n + m, N = B·G rows, Tp prompt tokens, Tr response tokens.
 /// Both rounds' responses are right-padded (pad id, mask 0) to the longer round's length. Images are per row at

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace SaEI.Gpu.Training;
 
 /// <summary>
-/// The update half of an RL step (ALGORITHM.md §1.5–1.6; EasyR1 <c>dp_actor.update_policy</c>): for each of
+/// The update half of an RL step (docs/algorithm.md §1.5–§1.6; EasyR1 <c>dp_actor.update_policy</c>): for each of
 /// ppo_epochs passes, the rollout batch in order, split into mini-batches of mini_batch_prompts prompts (B'·G rows);
 /// each mini-batch in micro-batches of micro_batch_responses rows whose losses are weighted by the mini-batch's
 /// <see cref="MiniBatchTotals"/> (so the accumulated gradient is the mini-batch token mean); then

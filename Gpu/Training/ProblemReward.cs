@@ -5,7 +5,7 @@ using SaEI.Gpu.Tasks.Rewards;
 namespace SaEI.Gpu.Training;
 
 /// <summary>
-/// The reward of one response to one <see cref="VisualProblem"/> (ALGORITHM.md section 6): EasyR1's math reward
+/// The reward of one response to one <see cref="VisualProblem"/> (docs/algorithm.md §6): EasyR1's math reward
 /// against the problem's answer. Multiple choice (the answer is an option letter, <see cref="VisualProblem"/>):
 /// the format score is the same, and accuracy maps the last boxed answer to an option letter with
 /// <see cref="ChoiceAnswer"/> (a letter, "(B)", or the option's text) and compares letters — never an LLM judge.

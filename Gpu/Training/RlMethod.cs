@@ -1,7 +1,7 @@
 namespace SaEI.Gpu.Training;
 
 /// <summary>
-/// The closed set of RL methods (ALGORITHM.md sections 1, 3, 5). Everything that differs between them is decided by
+/// The closed set of RL methods (docs/algorithm.md §1, §3, §5). Everything that differs between them is decided by
 /// <see cref="RlMethodTraits"/> in one switch, never by comparing strings.
 /// </summary>
 public enum RlMethod
@@ -22,7 +22,7 @@ public enum RlMethod
     RandomNoise,
 }
 
-/// <summary>Which tokens enter the adversarial entropy objective (TsEC, ALGORITHM.md section 4).</summary>
+/// <summary>Which tokens enter the adversarial entropy objective (TsEC, docs/algorithm.md §4).</summary>
 public enum TokenSelection
 {
     All,
@@ -63,7 +63,7 @@ public enum Perturbation
     FixedNoise,
 }
 
-/// <summary>The per-token policy loss a method optimises (ALGORITHM.md §1.5 and §5).</summary>
+/// <summary>The per-token policy loss a method optimises (docs/algorithm.md §1.5 and §5).</summary>
 public enum PolicyLossKind
 {
     /// <summary>GRPO's clipped surrogate with dual clip (EasyR1).</summary>

@@ -1,7 +1,7 @@
 namespace SaEI.Gpu.Training;
 
 /// <summary>
-/// Every option of one RL run (ALGORITHM.md). Defaults name their source: (paper), (EasyR1), or (CPU) where the
+/// Every option of one RL run (docs/algorithm.md). Defaults name their source: (paper), (EasyR1), or (CPU) where the
 /// value is scaled for the tiny CPU model and the synthetic task. In spec files the key of a property is its
 /// snake_case name (e.g. <c>step_size</c> for <see cref="StepSize"/>). Validate once with <see cref="Validate"/>.
 /// </summary>
@@ -93,8 +93,8 @@ public sealed record RlOptions
     public bool EvaluateAttack { get; init; } = true;
 
     /// <summary>Recompute decoder layers and vision blocks in backward instead of storing their activations
-    /// (activation_checkpointing): the same gradients for less memory, at about 1.3× the forward+backward time
-    /// (README "Benchmarks"). Default false.</summary>
+    /// (activation_checkpointing): the same gradients for less memory, at the cost of a second forward (measured in the
+    /// README, "Qwen2.5-VL"). Default false.</summary>
     public bool ActivationCheckpointing { get; init; }
 
     /// <summary>Decision: reference log-probs of perturbed responses use the clean image, like the current policy.

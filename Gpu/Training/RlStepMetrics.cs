@@ -1,7 +1,7 @@
 namespace SaEI.Gpu.Training;
 
 /// <summary>
-/// The metric names of one RL step: EasyR1's (ALGORITHM.md section 1) plus what this method needs — the true
+/// The metric names of one RL step: EasyR1's (docs/algorithm.md §1.7) plus what this method needs — the true
 /// entropy of clean and perturbed responses (§2), the TsEC objective before and after EgAS, the perturbation's
 /// size, and the skipped optimiser steps. Values are plain doubles in a fixed order (the orchestrator writes them
 /// as one JSON line). Decisions:

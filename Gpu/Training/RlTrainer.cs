@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace SaEI.Gpu.Training;
 
 /// <summary>
-/// One RL step of any <see cref="RlMethod"/>, end to end (ALGORITHM.md §1, §3, §5), reading top to bottom:
+/// One RL step of any <see cref="RlMethod"/>, end to end (docs/algorithm.md §1, §3, §5), reading top to bottom:
 /// <code>
 ///   sample n on the clean image I → perturb (EgAS or diffusion noise) → sample m on I' → rewards →
 ///   advantages over the mixed group [n clean ‖ m perturbed] per prompt → logπ_old (no_grad; perturbed rows on I'

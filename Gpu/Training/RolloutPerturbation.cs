@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace SaEI.Gpu.Training;
 
 /// <summary>
-/// The image the second half of each group is sampled on (ALGORITHM.md §3, §5), one switch over
+/// The image the second half of each group is sampled on (docs/algorithm.md §3, §5), one switch over
 /// <see cref="RlOptions.Perturbation"/>:
 /// <code>
 ///   Adversarial:   I^adv = EgAS(I, H_sel),  H_sel(I) = TsEC objective of the clean responses O teacher-forced on I

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace SaEI.Gpu.Training;
 
 /// <summary>
-/// A trainer's whole state as files for blob storage (ARCHITECTURE "Storage"): <c>model.safetensors</c> (policy
+/// A trainer's whole state as files for blob storage (docs/architecture.md §4): <c>model.safetensors</c> (policy
 /// weights, Hugging Face names), <c>optimizer.bin</c> (AdamW moments <c>exp_avg.{name}</c>/<c>exp_avg_sq.{name}</c>,
 /// and the float32 <c>master.{name}</c> of bf16 parameters, safetensors layout; weights are stored in the run's dtype)
 /// and <c>state.json</c> (<see cref="TrainingState"/>). <c>RlTrainer.Restore</c>

@@ -11,7 +11,4 @@ public static class RepositoryPaths
     });
 
     public static string Root => RootLazy.Value;
-
-    /// <summary>The shared specification folder beside the checkout (../shared), when present.</summary>
-    public static string Shared => Path.GetFullPath(Path.Combine(Root, "..", "shared"));
 }

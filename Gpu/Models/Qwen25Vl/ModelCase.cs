@@ -5,8 +5,8 @@ using static TorchSharp.torch;
 namespace SaEI.Gpu.Models.Qwen25Vl;
 
 /// <summary>
-/// The inputs of a reference case in the format of shared/qwen25vl/A/case.json (read by <c>saei model dump</c> and the
-/// tests): images [3,H,W] in [0,1] (already a size smart resize keeps), input ids and attention mask [B,T] (left
+/// The inputs of a reference case in the format of tests/data/qwen25vl/A/case.json (read by <c>saei model dump</c> and
+/// the tests): images [3,H,W] in [0,1] (already a size smart resize keeps), input ids and attention mask [B,T] (left
 /// padding), the pad id and the number of greedy steps. Images are in the order their image tokens appear in the
 /// batch (row-major over rows, then positions). Owns its tensors.
 /// </summary>

@@ -5,8 +5,8 @@ using static TorchSharp.torch;
 namespace SaEI.Gpu.Models.Qwen25Vl;
 
 /// <summary>
-/// <c>saei model dump</c>: one reference case (<see cref="ModelCase"/>, format of shared/qwen25vl/A/case.json) through a
-/// <see cref="Qwen25VlModel"/>, written as the keys of the reference's expected.safetensors (README in
+/// <c>saei model dump</c>: one reference case (<see cref="ModelCase"/>, format of tests/data/qwen25vl/A/case.json)
+/// through a <see cref="Qwen25VlModel"/>, written as the keys of the reference's expected.safetensors (README in
 /// tests/data/qwen25vl) so another implementation's numbers can be compared key by key:
 /// <code>
 /// pixel_values, image_grid_thw                 processor                     [ΣS,C·T·p·p], [I,3]

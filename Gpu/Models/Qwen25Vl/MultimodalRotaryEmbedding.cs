@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace SaEI.Gpu.Models.Qwen25Vl;
 
 /// <summary>
-/// Qwen2.5-VL's multimodal rotary position embedding (M-RoPE, QWEN25VL.md §1.5; HF
+/// Qwen2.5-VL's multimodal rotary position embedding (M-RoPE, docs/qwen25vl.md §1.5; HF
 /// <c>Qwen2_5_VLRotaryEmbedding</c> and <c>apply_multimodal_rotary_pos_emb</c>):
 /// <code>
 /// inv_freq[j] = 1 / θ^(2j/d)                         j ∈ [0, d/2)

@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace SaEI.Gpu.Models.Qwen25Vl;
 
 /// <summary>
-/// Qwen2.5-VL text self-attention (HF <c>Qwen2_5_VLAttention</c>, QWEN25VL.md §1.4):
+/// Qwen2.5-VL text self-attention (HF <c>Qwen2_5_VLAttention</c>, docs/qwen25vl.md §1.4):
 /// <code>
 /// q, k, v = q_proj(x), k_proj(x), v_proj(x)            (with bias; o_proj without)
 /// q, k    = M-RoPE(q), M-RoPE(k)

@@ -4,9 +4,9 @@ using System.Text.Json.Nodes;
 namespace SaEI.Gpu.Models.Qwen25Vl;
 
 /// <summary>
-/// Qwen2.5-VL sizes and token ids from Hugging Face's config.json (QWEN25VL.md §1.1), in either layout: the published
-/// flat one (text fields at top level) or the newer re-save with a nested <c>text_config</c> (its fields win).
-/// Nothing about the model is a constant: every size and id comes from here.
+/// Qwen2.5-VL sizes and token ids from Hugging Face's config.json (docs/qwen25vl.md §1.1), in either layout: the
+/// published flat one (text fields at top level) or the newer re-save with a nested <c>text_config</c> (its fields
+/// win). Nothing about the model is a constant: every size and id comes from here.
 /// Decisions:
 /// 1. Keys the model does not use (architectures, torch_dtype, use_cache, sliding_window, ...) are accepted and
 ///    ignored, as transformers does; a missing key the model needs is an error naming it.
@@ -107,7 +107,8 @@ public sealed record Qwen25VlConfig
         return config;
     }
 
-    /// <summary>Throws naming the field and the rule when sizes do not fit together (QWEN25VL.md §1.8 invariants).</summary>
+    /// <summary>Throws naming the field and the rule when sizes do not fit together (invariants: docs/qwen25vl.md
+    /// §1.8).</summary>
     public void Validate(string source = "config.json")
     {
         void Require(bool condition, string message)

@@ -4,8 +4,8 @@ using static TorchSharp.torch;
 namespace SaEI.Gpu.Models.Qwen25Vl;
 
 /// <summary>
-/// Qwen2VLImageProcessor (also Qwen2.5-VL's, QWEN25VL.md §1.3) as differentiable tensor code, from [0,1] pixels to the
-/// vision tower's input:
+/// Qwen2VLImageProcessor (also Qwen2.5-VL's, docs/qwen25vl.md §1.3) as differentiable tensor code, from [0,1] pixels to
+/// the vision tower's input:
 /// <code>
 /// x = (image − mean_c) / std_c                                    [C,h,w]   h, w multiples of patch·merge
 /// frames = x repeated T = temporal_patch_size times               [T,C,h,w]

@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace SaEI.Gpu.Models.Qwen25Vl;
 
 /// <summary>
-/// Qwen2.5-VL assembled (HF <c>Qwen2_5_VLForConditionalGeneration</c>, QWEN25VL.md §1.4–1.5): image processor →
+/// Qwen2.5-VL assembled (HF <c>Qwen2_5_VLForConditionalGeneration</c>, docs/qwen25vl.md §1.4–1.5): image processor →
 /// vision tower (<c>visual.*</c>) → image embeddings scattered into the <c>image_token_id</c> positions in order →
 /// get_rope_index → M-RoPE decoder (<c>model.*</c>) → <c>lm_head</c> → logits [N,T,V] float32.
 /// Decisions:

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace SaEI.Gpu.Models.Qwen25Vl;
 
 /// <summary>
-/// The image processor's settings from Hugging Face's <c>preprocessor_config.json</c> (QWEN25VL.md §1.1): CLIP
+/// The image processor's settings from Hugging Face's <c>preprocessor_config.json</c> (docs/qwen25vl.md §1.1): CLIP
 /// mean/std and the smart-resize pixel bounds. The defaults are the published checkpoints' values.
 /// Decisions:
 /// 1. Newer transformers re-saves the bounds as <c>size: {shortest_edge, longest_edge}</c>; both spellings are read

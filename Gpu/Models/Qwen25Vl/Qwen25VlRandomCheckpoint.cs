@@ -22,7 +22,7 @@ public sealed record Qwen25VlRandomCheckpointOptions
 /// <summary>
 /// A random Qwen2.5-VL checkpoint folder in the official layout, for tests and CPU demos (`saei model init`):
 /// config.json, model.safetensors or shards + model.safetensors.index.json, generation_config.json and
-/// preprocessor_config.json (QWEN25VL.md §1.1 defaults).
+/// preprocessor_config.json (docs/qwen25vl.md §1.1 defaults).
 /// Weights as Hugging Face's _init_weights: N(0, initializer_range) for Linear/Conv3d/Embedding weights, 0 for biases,
 /// 1 for RMSNorm weights.
 /// Decisions:

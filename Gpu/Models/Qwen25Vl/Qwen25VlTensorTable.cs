@@ -24,7 +24,7 @@ public sealed record Qwen25VlTensor(string Name, long[] Shape, Qwen25VlTensorRol
 }
 
 /// <summary>
-/// Every tensor of a Qwen2.5-VL checkpoint for a config, in the published layout (QWEN25VL.md §1.7), computed from
+/// Every tensor of a Qwen2.5-VL checkpoint for a config, in the published layout (docs/qwen25vl.md §1.7), computed from
 /// the config alone (nothing is allocated): the 7B config gives 729 tensors and 8,292,166,656 parameters.
 /// Order: the vision tower (patch embedding, blocks, merger), then the decoder (embeddings, layers, final norm), then
 /// lm_head; within a block or layer the order of Hugging Face's modules.

@@ -4,7 +4,7 @@ namespace SaEI.Gpu.Models.Qwen25Vl;
 
 /// <summary>
 /// The tokenizer.json of a random Qwen2.5-VL (<c>saei model init</c>): 256 byte tokens (ids 0..255, any text encodes)
-/// and Qwen's special tokens (QWEN25VL.md §1.6) at the ids config.json names, so <see cref="Qwen25VlPolicy.Load"/>
+/// and Qwen's special tokens (docs/qwen25vl.md §1.6) at the ids config.json names, so <see cref="Qwen25VlPolicy.Load"/>
 /// accepts the pair:
 /// <code>
 /// &lt;|image_pad|&gt;    = image_token_id          &lt;|vision_start|&gt; = vision_start_token_id
@@ -23,7 +23,7 @@ namespace SaEI.Gpu.Models.Qwen25Vl;
 /// </summary>
 public static class Qwen25VlTinyTokenizer
 {
-    /// <summary>The special tokens written, in Qwen's id order (QWEN25VL.md §1.6).</summary>
+    /// <summary>The special tokens written, in Qwen's id order (docs/qwen25vl.md §1.6).</summary>
     public static IReadOnlyList<string> SpecialTokens { get; } =
     [
         QwenChatTokenizer.EndOfText, QwenChatTokenizer.ImStart, QwenChatTokenizer.ImEnd,

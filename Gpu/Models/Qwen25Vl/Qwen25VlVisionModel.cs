@@ -5,8 +5,8 @@ using static TorchSharp.torch;
 namespace SaEI.Gpu.Models.Qwen25Vl;
 
 /// <summary>
-/// The Qwen2.5-VL vision tower (HF <c>Qwen2_5_VisionTransformerPretrainedModel</c>, QWEN25VL.md §1.2). A parent that
-/// registers it as field <c>visual</c> gets the checkpoint's names <c>visual.patch_embed.proj.weight</c>,
+/// The Qwen2.5-VL vision tower (HF <c>Qwen2_5_VisionTransformerPretrainedModel</c>, docs/qwen25vl.md §1.2). A parent
+/// that registers it as field <c>visual</c> gets the checkpoint's names <c>visual.patch_embed.proj.weight</c>,
 /// <c>visual.blocks.{i}.{norm1,attn.qkv,attn.proj,norm2,mlp.gate_proj,mlp.up_proj,mlp.down_proj}</c>,
 /// <c>visual.merger.{ln_q,mlp.0,mlp.2}</c>.
 /// <code>
@@ -110,7 +110,7 @@ public sealed class Qwen25VlVisionModel : nn.Module
 }
 
 /// <summary>
-/// The vision tower's intermediates under the names of the reference dump (README of shared/qwen25vl):
+/// The vision tower's intermediates under the names of the reference dump (tests/data/qwen25vl/README.md):
 /// <c>vision.patch_embed</c>, <c>vision.rotary_pos_emb</c> (processor order), <c>vision.window_index</c>,
 /// <c>vision.cu_window_seqlens</c>, <c>vision.cu_seqlens</c>, <c>vision.block_out.{i}</c> (window order) and
 /// <c>image_embeds</c>. Owns its tensors.

@@ -3,8 +3,8 @@ using static TorchSharp.torch;
 namespace SaEI.Gpu.Models.Qwen25Vl;
 
 /// <summary>
-/// HF <c>Qwen2_5_VLModel.get_rope_index(input_ids, image_grid_thw, attention_mask)</c> for images (QWEN25VL.md §1.5):
-/// the 3-D M-RoPE positions (temporal, height, width) of every token and each row's rope delta.
+/// HF <c>Qwen2_5_VLModel.get_rope_index(input_ids, image_grid_thw, attention_mask)</c> for images (docs/qwen25vl.md
+/// §1.5): the 3-D M-RoPE positions (temporal, height, width) of every token and each row's rope delta.
 /// Per row, over its unpadded tokens only, walking the images in order of appearance:
 /// <code>
 /// text before the image (vision_start included): positions s, s+1, ... on all three axes, s = previous max + 1

@@ -3,8 +3,8 @@ using SaEI.Gpu.Tasks.Images;
 namespace SaEI.Gpu.Models.Qwen25Vl;
 
 /// <summary>
-/// Qwen2-VL's <c>smart_resize</c> (transformers <c>image_processing_qwen2_vl.py</c>, QWEN25VL.md §1.3): the size an
-/// image is resized to before patching, both sides multiples of <c>factor</c> = patch·merge (28) and the area within
+/// Qwen2-VL's <c>smart_resize</c> (transformers <c>image_processing_qwen2_vl.py</c>, docs/qwen25vl.md §1.3): the size
+/// an image is resized to before patching, both sides multiples of <c>factor</c> = patch·merge (28) and the area within
 /// [min_pixels, max_pixels]:
 /// <code>
 /// h̄ = round(h/f)·f, w̄ = round(w/f)·f                                  (Python round: half to even)
@@ -20,7 +20,7 @@ namespace SaEI.Gpu.Models.Qwen25Vl;
 /// 3. Arithmetic in double in Python's order of operations, so every rounding matches; <see cref="Math.Round(double)"/>
 ///    rounds half to even like Python's <c>round</c>.
 /// 4. The 8-bit resize itself is <see cref="ImageResizer.Resize"/> (ImageSharp bicubic). Hugging Face resizes with
-///    PIL's bicubic; the pixels differ slightly (QWEN25VL.md §1.3 step 2), the size does not.
+///    PIL's bicubic; the pixels differ slightly (docs/qwen25vl.md §1.3 step 2), the size does not.
 /// </summary>
 public static class SmartResize
 {

@@ -4,8 +4,8 @@ using static TorchSharp.torch;
 namespace SaEI.Gpu.Models.Qwen25Vl;
 
 /// <summary>
-/// Qwen2.5-VL vision self-attention (HF <c>Qwen2_5_VLVisionAttention</c>, QWEN25VL.md §1.2): non-causal, inside the
-/// segments of <see cref="VisionSegments"/>, with 2-D rotary positions on q and k:
+/// Qwen2.5-VL vision self-attention (HF <c>Qwen2_5_VLVisionAttention</c>, docs/qwen25vl.md §1.2): non-causal, inside
+/// the segments of <see cref="VisionSegments"/>, with 2-D rotary positions on q and k:
 /// <code>
 /// q, k, v = qkv(x).reshape(S, 3, H, d)        rotary on q, k in float32, cast back
 /// out = proj( attention per segment (q, k, v) )   scale d^-½

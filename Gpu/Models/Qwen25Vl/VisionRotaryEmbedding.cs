@@ -6,7 +6,7 @@ namespace SaEI.Gpu.Models.Qwen25Vl;
 
 /// <summary>
 /// The vision tower's 2-D rotary positions (HF <c>Qwen2_5_VisionRotaryEmbedding</c> and <c>rot_pos_emb</c>,
-/// QWEN25VL.md §1.2). With r = head_dim/2 rotary channels, inv_freq_i = 1/10000^(2i/r) for i &lt; r/2:
+/// docs/qwen25vl.md §1.2). With r = head_dim/2 rotary channels, inv_freq_i = 1/10000^(2i/r) for i &lt; r/2:
 /// <code>
 /// angles[s] = [ hpos(s)·inv_freq | wpos(s)·inv_freq ]          [S, r]     (float32)
 /// emb = cat(angles, angles);  x' = x·cos(emb) + rotate_half(x)·sin(emb)   (q and k in float32, cast back)

@@ -2,7 +2,7 @@ namespace SaEI.Gpu.Models.Qwen25Vl;
 
 /// <summary>
 /// The token layout of Qwen2.5-VL's window attention (HF <c>get_window_index</c> and the <c>cu_seqlens</c> of
-/// <c>Qwen2_5_VisionTransformerPretrainedModel.forward</c>, QWEN25VL.md §1.2), as plain integer arrays.
+/// <c>Qwen2_5_VisionTransformerPretrainedModel.forward</c>, docs/qwen25vl.md §1.2), as plain integer arrays.
 /// For each image (t, h, w) in patch units the merged-token grid (lh, lw) = (h/m, w/m) is padded at the bottom and right
 /// to whole windows of W×W merged tokens (W = window_size/m/p) and read window by window, row-major inside a window:
 /// <code>

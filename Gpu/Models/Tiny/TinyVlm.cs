@@ -10,7 +10,7 @@ using static TorchSharp.torch;
 namespace SaEI.Gpu.Models.Tiny;
 
 /// <summary>
-/// A small vision-language policy shaped like Qwen2.5-VL (QWEN25VL.md): vision tower ("visual.*"), Qwen2 text
+/// A small vision-language policy shaped like Qwen2.5-VL (docs/qwen25vl.md): vision tower ("visual.*"), Qwen2 text
 /// decoder ("model.*") and an untied "lm_head". The projected image features replace the
 /// <c>&lt;|image_pad|&gt;</c> tokens of the prompt, in order.
 /// Decisions:

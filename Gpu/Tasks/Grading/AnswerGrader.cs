@@ -1,7 +1,7 @@
 namespace SaEI.Gpu.Tasks.Grading;
 
 /// <summary>
-/// MathRuler's <c>grade_answer(given, ground_truth)</c> (from OpenAI PRM800K), GRADER.md in order:
+/// MathRuler's <c>grade_answer(given, ground_truth)</c> (from OpenAI PRM800K), docs/grader.md §2 in order:
 /// 1. null given → false ("None", what <see cref="BoxedAnswer"/> returns for no box, is graded like any string).
 /// 2. mathd stage: <see cref="MathNormalizer.NormalizeAnswer"/> of both equal → true.
 /// 3. g = _normalize(gt), a = _normalize(given): g == a → true; a == "" → false.

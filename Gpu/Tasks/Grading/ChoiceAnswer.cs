@@ -3,7 +3,7 @@ using System.Text;
 namespace SaEI.Gpu.Tasks.Grading;
 
 /// <summary>
-/// Multiple-choice grading without an LLM judge (ALGORITHM.md section 6), for benchmarks whose answer is a letter
+/// Multiple-choice grading without an LLM judge (docs/algorithm.md §6), for benchmarks whose answer is a letter
 /// or an option text (MathVista, MathVerse, MathVision, HallusionBench multiple choice).
 /// Rule, applied to the model's answer (usually the last boxed content) and to the ground truth alike:
 /// 1. Clean: trim; unwrap one <c>\text{…}</c>/<c>\textbf{…}</c>/<c>\mathrm{…}</c>; drop <c>$</c>; drop a leading

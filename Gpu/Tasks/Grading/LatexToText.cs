@@ -4,7 +4,7 @@ namespace SaEI.Gpu.Tasks.Grading;
 
 /// <summary>
 /// A small LaTeX-to-text converter that reproduces what pylatexenc 2.10 <c>LatexNodes2Text().latex_to_text</c>
-/// gives on answer-sized strings (GRADER.md, <c>_parse_latex</c>), so that PRM800K's normaliser can run without
+/// gives on answer-sized strings (docs/grader.md §4, <c>_parse_latex</c>), so that PRM800K's normaliser can run without
 /// Python. It is a recursive reader: groups render their content, known macros render their text, and unknown
 /// macros render nothing (their brace arguments, read as plain groups, still render).
 /// 1. <c>\frac{a}{b}</c> → <c>a/b</c> with NO parentheses (pylatexenc's '%s/%s'); <c>\sqrt[n]{x}</c> → <c>√(x)</c>,

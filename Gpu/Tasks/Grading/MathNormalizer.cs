@@ -5,11 +5,11 @@ namespace SaEI.Gpu.Tasks.Grading;
 /// <summary>
 /// MathRuler / PRM800K <c>math_normalize.normalize_answer</c>: the MATH (Hendrycks) string normaliser, stage 2 of
 /// <see cref="AnswerGrader.Grade"/>. Two answers whose normal forms are equal strings are correct.
-/// 1. Order and effects follow GRADER.md; every Python failure (assertion in <c>_remove_right_units</c>, an
+/// 1. Order and effects follow docs/grader.md §3; every Python failure (assertion in <c>_remove_right_units</c>, an
 ///    index error in <c>_fix_sqrt</c>/<c>_fix_fracs</c> on a trailing <c>\sqrt</c>/<c>\frac</c>) becomes
 ///    <see cref="StripFailed"/>, and <see cref="NormalizeAnswer"/> then returns the (unwrapped) answer unchanged.
 /// 2. Percent: the Python source removes <c>"\\%"</c> and <c>"\%"</c>, which are the same two characters; a bare
-///    <c>%</c> is kept here as there (GRADER.md's "and %" reads the second literal as a bare percent sign; the
+///    <c>%</c> is kept here as there (the specification's "and %" reads the second literal as a bare percent sign; the
 ///    PRM800K stage removes every % anyway, so no grade differs).
 /// </summary>
 public static class MathNormalizer
@@ -37,7 +37,7 @@ public static class MathNormalizer
         }
     }
 
-    /// <summary>Hendrycks <c>_strip_string</c>, steps 1–10 of GRADER.md.</summary>
+    /// <summary>Hendrycks <c>_strip_string</c>, steps 1–10 of docs/grader.md §3.</summary>
     private static string StripString(string s)
     {
         s = s.Replace("\n", "", StringComparison.Ordinal).Replace("\\!", "", StringComparison.Ordinal)

@@ -4,7 +4,8 @@ namespace SaEI.Gpu.Tasks.Grading;
 
 /// <summary>
 /// PRM800K <c>_normalize</c> and its helpers (<c>split_tuple</c>, <c>_is_frac</c>, <c>_str_is_int</c>,
-/// <c>_strip_properly_formatted_commas</c>), stage 3–4 of <see cref="AnswerGrader.Grade"/>, in GRADER.md's order.
+/// <c>_strip_properly_formatted_commas</c>), stage 3–4 of <see cref="AnswerGrader.Grade"/>, in the order of
+/// docs/grader.md §4.
 /// 1. LaTeX goes through <see cref="LatexToText"/> (the pylatexenc stand-in); if it throws, the string is kept,
 ///    as Python's bare <c>except: pass</c> does.
 /// 2. Every regex is NonBacktracking with a 1 s timeout: no input can hang the grader.

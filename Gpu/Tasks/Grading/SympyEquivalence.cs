@@ -4,7 +4,7 @@ namespace SaEI.Gpu.Tasks.Grading;
 
 /// <summary>
 /// PRM800K <c>should_allow_eval</c> and <c>are_equal_under_sympy</c>, with sympy's <c>simplify(g − a) == 0</c>
-/// replaced by evaluation (GRADER.md, "C# port without sympy").
+/// replaced by evaluation (docs/grader.md §6).
 /// equal ⇔ both parse, and g − a is exactly 0 (both exact rationals) or |g − a| &lt; 1e-9·max(1, |g|) (otherwise),
 /// at every one of <see cref="SymbolProbes"/> seeded random points when there are free symbols.
 /// 1. Symbols are bound to fixed pseudo-random values in [0.5, 3) (seed 20240917): deterministic, positive so that

@@ -7,7 +7,7 @@ namespace SaEI.Gpu.Tasks.Rewards;
 public sealed record RewardScore(double Overall, double Accuracy, double Format);
 
 /// <summary>
-/// EasyR1's math reward (ALGORITHM.md section 6), for one response o and its ground truth y:
+/// EasyR1's math reward (docs/algorithm.md §6), for one response o and its ground truth y:
 ///   o' = re.sub(r"\s*(&lt;|&gt;|/)\s*", r"\1", o)                    (qwen2.5-vl writes "&lt; think &gt;")
 ///   format   = 1 iff o' fully matches <c>&lt;think&gt;.*&lt;/think&gt;.*\boxed\{.*\}.*</c>, '.' matching newlines
 ///   accuracy = 1 iff <see cref="AnswerGrader.Grade"/>(<see cref="BoxedAnswer.ExtractBoxedContent"/>(o'), y)

@@ -5,7 +5,7 @@ namespace SaEI.Gpu.Training.Sft;
 
 /// <summary>
 /// The supervised response for a synthetic problem in the EasyR1 reasoning format
-/// <c>&lt;think&gt;reasoning&lt;/think&gt;\boxed{answer}</c> (ALGORITHM.md section 6), the reasoning derived from the
+/// <c>&lt;think&gt;reasoning&lt;/think&gt;\boxed{answer}</c> (docs/algorithm.md §6), the reasoning derived from the
 /// scene the image was drawn from. Decisions:
 /// 1. Short on purpose (every target token costs CPU time): counting "3 red", sum "4+7=11", length "2,5 max 5",
 ///    rectangle "2*(3+4)=14", triangle "3+4+5=12", angle "180-40-60=80".

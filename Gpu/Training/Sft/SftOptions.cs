@@ -7,8 +7,8 @@ namespace SaEI.Gpu.Training.Sft;
 /// <summary>
 /// The SFT warm start (issue #5): TinyVlm trained with cross-entropy on reasoning-format targets
 /// (<see cref="ReasoningTarget"/>) of the synthetic task, then evaluated on its test split. Presets:
-/// <see cref="Default"/> (about 5 minutes on 2 cores, base pass@1 aimed at 20-60 %) and <see cref="Quick"/>
-/// (about a minute, for <c>saei demo --quick</c>), plus <see cref="Headroom"/> (the compare task). All randomness
+/// <see cref="Default"/> (target: at most 5 minutes on 2 cores, base pass@1 in 20-60 %) and <see cref="Quick"/>
+/// (target: under a minute, for <c>saei demo --quick</c>), plus <see cref="Headroom"/> (the compare task). All randomness
 /// comes from the seeds here.
 /// </summary>
 public sealed record SftOptions
@@ -84,15 +84,15 @@ public sealed record SftOptions
     };
 
     /// <summary>
-    /// The full warm start (issue #5 target: ≤ 5 min on 2 cores, base pass@1 in [0.2, 0.6]). Measured with 2 threads:
-    /// 37.5 s wall at load average 5-7 (945 s at load 14-24 from other builds), pass@1 0.336, format 0.998, pass@4
-    /// 0.695 (n = 128, k = 4); the numbers are identical between runs.
+    /// The full warm start (issue #5 target: ≤ 5 min on 2 cores, base pass@1 in [0.2, 0.6]). Measured numbers are in
+    /// the README ("SFT warm start and evaluation").
     /// </summary>
     public static SftOptions Default { get; } = new();
 
     /// <summary>
     /// The quick demo (<c>saei demo --quick</c>): a 2-layer 96-wide decoder (about 0.35 M parameters), 60 steps, 48
-    /// test problems; under a minute on 2 cores (measured 46 s at load average 8). Measured: pass@1 0.365, format 1.0, pass@4 0.77 (n = 48, k = 4).
+    /// test problems (target: under a minute on 2 cores). Measured numbers are in the README ("SFT warm start and
+    /// evaluation").
     /// </summary>
     public static SftOptions Quick { get; } = new()
     {

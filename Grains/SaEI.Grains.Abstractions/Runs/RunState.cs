@@ -1,6 +1,7 @@
 namespace SaEI.Grains.Runs;
 
-/// <summary>The run state machine (ARCHITECTURE.md): Pending → Running → Evaluating → Completed / Failed / Cancelled.</summary>
+/// <summary>The run state machine (docs/architecture.md §3): Pending → Running → Evaluating → Completed / Failed /
+/// Cancelled.</summary>
 public enum RunState
 {
     Pending,

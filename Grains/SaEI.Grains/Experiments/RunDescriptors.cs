@@ -36,8 +36,8 @@ public static class RunDescriptors
     public static IReadOnlyList<string> OutOfDomainBenchmarks(SweepSpec spec)
     {
         var names = spec.Eval.Benchmarks.Count > 0 ? spec.Eval.Benchmarks : spec.Data.Ood.Select(o => o.Name).ToList();
-        // A concrete List, not a collection expression: grain state is JSON with type names, and the compiler's
-        // synthesized read-only list type is not on Orleans' allow-list (a re-activation could not read it back).
+        // A concrete List, not a collection expression: grain state is plain JSON without type names
+        // (SiloConfiguration), and a List reads back as itself whatever the serializer's settings.
         return names.Where(n => n != spec.Data.Test.Name).Distinct(StringComparer.Ordinal).ToList();
     }
 }

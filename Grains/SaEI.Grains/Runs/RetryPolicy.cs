@@ -1,7 +1,7 @@
 namespace SaEI.Grains.Runs;
 
 /// <summary>
-/// What a failure of a run's attempt leads to (issue #6, ARCHITECTURE.md "Failure model"). Pure, so it is tested alone.
+/// What a failure of a run's attempt leads to (issue #6, docs/architecture.md §5). Pure, so it is tested alone.
 ///
 /// Decisions:
 /// 1. Configuration/data failures are never retried: the same input fails the same way.

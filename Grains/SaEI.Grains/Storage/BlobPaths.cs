@@ -3,7 +3,7 @@ using System.Globalization;
 namespace SaEI.Grains.Storage;
 
 /// <summary>
-/// The blob layout (ARCHITECTURE.md "Storage"). Every id is validated by <see cref="Ids"/> before it becomes part of
+/// The blob layout (docs/architecture.md §4). Every id is validated by <see cref="Ids"/> before it becomes part of
 /// a path, so no caller can escape its experiment's folder.
 /// <code>
 /// experiments/{exp}/spec.yaml

@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 namespace SaEI.Grains.Storage;
 
 /// <summary>
-/// Checkpoints in blob storage (ARCHITECTURE.md "Storage"): experiments/{exp}/runs/{run}/checkpoints/step-NNNNNN/.
+/// Checkpoints in blob storage (docs/architecture.md §4): experiments/{exp}/runs/{run}/checkpoints/step-NNNNNN/.
 /// A checkpoint in transit is a local folder of files (<see cref="CheckpointStaging"/>), never a byte array.
 /// Decisions:
 /// 1. Commit = upload every file of the folder in parallel blocks, hashing it (SHA-256) while it is read

@@ -9,6 +9,7 @@ public static class StorageNames
     /// <summary>The blob container for grain state.</summary>
     public const string GrainStateContainer = "saei-grain-state";
 
-    /// <summary>The blob container for experiments, checkpoints, metrics and base models (ARCHITECTURE.md).</summary>
+    /// <summary>The blob container for experiments, checkpoints, metrics and base models (docs/architecture.md §4).
+    /// </summary>
     public const string DataContainer = "saei";
 }

@@ -7,7 +7,7 @@ namespace SaEI.Grains.Sweeps;
 
 /// <summary>
 /// The schema of a sweep spec. Decisions:
-/// 1. Unknown keys are errors at every level, with "did you mean" (STYLE.md habit 6).
+/// 1. Unknown keys are errors at every level, with "did you mean" (options say what to set instead).
 /// 2. Option keys (rollout, methods.*, grid) are RlOptions' snake_case names, bound by reflection (<see cref="OptionBinder"/>);
 ///    every (method × grid point) is resolved and RlOptions.Validate()d at parse, so range errors show before launch.
 /// 3. `rollout` holds defaults for every method and the grid may override them; a key set both by a method and by the

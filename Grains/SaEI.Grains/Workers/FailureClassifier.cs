@@ -7,7 +7,7 @@ using SaEI.Grains.Sweeps;
 namespace SaEI.Grains.Workers;
 
 /// <summary>
-/// The class of an attempt's failure (ARCHITECTURE.md "Failure model"; issue #11, item 4). Pure, so it is tested alone.
+/// The class of an attempt's failure (docs/architecture.md §5; issue #11, item 4). Pure, so it is tested alone.
 /// Decisions:
 /// 1. A <see cref="RunFailureException"/> carries its class (the executor knew it).
 /// 2. Anything else that says the run's input is wrong is configuration/data, never retried, because the same input

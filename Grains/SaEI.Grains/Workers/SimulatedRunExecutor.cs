@@ -17,7 +17,7 @@ namespace SaEI.Grains.Workers;
 ///    uninterrupted one only if resume restores exactly the committed step — the property the real trainer needs.
 /// 2. Metrics are pure functions of (method, config, seed, step) (<see cref="SimulatedMetrics"/>).
 /// 3. Each step waits a fixed duration (option <c>sim_step_ms</c>, else <see cref="SimulatedExecutorOptions.StepDuration"/>).
-///    Task.Delay overshoots on Linux (25 ms took 28.2 ms on average on the 2-core dev machine), which a real step
+///    Task.Delay overshoots on Linux (README "Benchmarks", scheduling efficiency), which a real step
 ///    does not: the attempt keeps the time it has slept against the time its steps asked for and sleeps only the
 ///    difference, so N steps take N·duration of sleep. Reporting and committing between steps still add their time.
 /// 4. Faults for tests: options <c>sim_fail_at_step</c>, <c>sim_fail_kind</c> (numeric | infrastructure | configuration)

@@ -2,7 +2,7 @@ using SaEI.Gpu.Tasks.Grading;
 
 namespace SaEI.Gpu.Tests.Grading;
 
-/// <summary>Every example of GRADER.md ("Examples"), plus the strictness rules each stage is responsible for.</summary>
+/// <summary>Every example of docs/grader.md §9, plus the strictness rules each stage is responsible for.</summary>
 public sealed class AnswerGraderTests
 {
     [Theory]

@@ -4,7 +4,7 @@ using SaEI.Gpu.Tasks.Grading;
 namespace SaEI.Gpu.Tests.Grading;
 
 /// <summary>
-/// GRADER.md "External check": grade(extract_boxed_content(solution), answer) over the shared test splits gives
+/// docs/grader.md §10: grade(extract_boxed_content(solution), answer) over the shared test splits gives
 /// MathRuler's counts: MATH 500/500, GSM8K 1319/1319, AIME 2024 28/30 (one solution frames its answer with
 /// \framebox instead of a box, one boxes \textbf{(073)} against 073).
 /// </summary>

@@ -2,7 +2,7 @@ using SaEI.Gpu.Tasks.Grading;
 
 namespace SaEI.Gpu.Tests.Grading;
 
-/// <summary>The pylatexenc 2.10 outputs listed in GRADER.md (§ _normalize step 7), before PRM800K's replacements.</summary>
+/// <summary>The pylatexenc 2.10 outputs listed in docs/grader.md §4 (step 7), before PRM800K's replacements.</summary>
 public sealed class LatexToTextTests
 {
     [Theory]

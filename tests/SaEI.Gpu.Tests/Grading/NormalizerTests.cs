@@ -2,7 +2,8 @@ using SaEI.Gpu.Tasks.Grading;
 
 namespace SaEI.Gpu.Tests.Grading;
 
-/// <summary>The two normalisers and the helpers, step by step (GRADER.md), with the values Python gives.</summary>
+/// <summary>The two normalisers and the helpers, step by step (docs/grader.md §3–§5), with the values Python
+/// gives.</summary>
 public sealed class NormalizerTests
 {
     [Theory]

@@ -1,9 +1,9 @@
 namespace SaEI.Gpu.Tests.Grading;
 
 /// <summary>
-/// The grading reference sets (tests/data/grading, copies of shared/data/grading kept in the repository so a clean
-/// clone has them), found by walking up to SaEI.sln. (SaEI.Testing would pull Orleans into this project, so Gpu.Tests
-/// keeps this one-liner of its own.)
+/// The grading reference sets (tests/data/grading, copies of the MathRuler reference sets kept in the repository so a
+/// clean clone has them), found by walking up to SaEI.sln. (SaEI.Testing would pull Orleans into this project, so
+/// Gpu.Tests keeps this one-liner of its own.)
 /// </summary>
 internal static class SharedData
 {

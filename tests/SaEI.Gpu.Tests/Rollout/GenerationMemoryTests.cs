@@ -9,7 +9,7 @@ namespace SaEI.Gpu.Tests.Rollout;
 [CollectionDefinition(nameof(GenerationMemoryTests), DisableParallelization = true)]
 public sealed class GenerationMemoryCollection;
 
-/// <summary>Resident memory must not grow with the number of generate calls (STYLE.md habit 8, issue #3).</summary>
+/// <summary>Resident memory must not grow with the number of generate calls (issue #3).</summary>
 [Collection(nameof(GenerationMemoryTests))]
 public sealed class GenerationMemoryTests(ITestOutputHelper output)
 {

@@ -118,7 +118,8 @@ public sealed class TeacherForcingTests
         }
     }
 
-    /// <summary>H = mean over rows of the mean over each response's tokens of H_t (ALGORITHM.md Eq. 3).</summary>
+    /// <summary>H = mean over rows of the mean over each response's tokens of H_t (Eq. 3, docs/algorithm.md §2).
+    /// </summary>
     private static Tensor MeanResponseEntropy(TinyVlm model, ImageBatch images, RolloutBatch rollout)
     {
         using var scores = TeacherForcing.Score(model, images, rollout.PromptIds, rollout.PromptMask, rollout.ResponseIds, rollout.ResponseMask, 1.0, true);

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace SaEI.Gpu.Tests.Rollout;
 
-/// <summary>Every tensor a rollout call creates is disposed with its results (STYLE.md habit 8).</summary>
+/// <summary>Every tensor a rollout call creates is disposed with its results.</summary>
 public sealed class TensorLifetimeTests
 {
     [Fact]

@@ -4,7 +4,7 @@ namespace SaEI.Gpu.Tests.Tokenization;
 
 public sealed class CharChatTokenizerTests
 {
-    // Written out here independently of EasyR1Prompt (ALGORITHM.md section 6, EasyR1 math.jinja).
+    // Written out here independently of EasyR1Prompt (docs/algorithm.md §6, EasyR1 math.jinja).
     private const string EasyR1Instruction =
         " You FIRST think about the reasoning process as an internal monologue and then provide the final answer. "
         + "The reasoning process MUST BE enclosed within <think> </think> tags. The final answer MUST BE put in \\boxed{}.";

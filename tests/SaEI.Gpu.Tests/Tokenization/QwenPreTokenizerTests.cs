@@ -4,7 +4,8 @@ using SaEI.Gpu.Tokenization;
 
 namespace SaEI.Gpu.Tests.Tokenization;
 
-/// <summary>Qwen2's split, by hand from the pattern (QWEN25VL.md section 1.6), including code points above U+FFFF.</summary>
+/// <summary>Qwen2's split, by hand from the pattern (docs/qwen25vl.md §1.6), including code points above
+/// U+FFFF.</summary>
 public sealed class QwenPreTokenizerTests
 {
     private static string[] Pieces(string text) =>

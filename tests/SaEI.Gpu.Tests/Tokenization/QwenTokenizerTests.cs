@@ -10,7 +10,7 @@ namespace SaEI.Gpu.Tests.Tokenization;
 /// </summary>
 public sealed class QwenTokenizerTests
 {
-    // QWEN25VL.md section 1.6: Qwen2.5-VL's added tokens; false = an added word, not special.
+    // docs/qwen25vl.md §1.6: Qwen2.5-VL's added tokens; false = an added word, not special.
     private static readonly (int Id, string Content, bool Special)[] Qwen25AddedTokens =
     [
         (151643, "<|endoftext|>", true), (151644, "<|im_start|>", true), (151645, "<|im_end|>", true),

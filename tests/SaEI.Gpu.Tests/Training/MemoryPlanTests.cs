@@ -32,7 +32,7 @@ public sealed class MemoryPlanTests
         using var model = new Qwen25VlModel(config, ScalarType.Float32);
         Assert.Equal(model.parameters().Sum(p => p.numel()), MemoryPlanModel.FromQwen(config).Parameters);
         var sevenB = MemoryPlanModel.FromConfigFile(SevenB);
-        Assert.Equal(8_292_166_656L, sevenB.Parameters);                            // QWEN25VL.md §1.7
+        Assert.Equal(8_292_166_656L, sevenB.Parameters);                            // docs/qwen25vl.md §1.7
         Assert.Equal(324, sevenB.ImageTokensFor(512));                               // 512 → 504 px = 36² patches / 4
     }
 

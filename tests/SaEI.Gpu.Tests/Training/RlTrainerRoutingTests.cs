@@ -4,7 +4,7 @@ using static SaEI.Gpu.Tests.Training.TrainerFixtures;
 namespace SaEI.Gpu.Tests.Training;
 
 /// <summary>
-/// Which image each log-prob pass sees (ALGORITHM.md §3.5, §5), checked by effect: the trainer's log-probs are
+/// Which image each log-prob pass sees (docs/algorithm.md §3.5, §5), checked by effect: the trainer's log-probs are
 /// recomputed with an identical copy of the initial policy on the clean and on the perturbed image, and must match
 /// the prescribed one and differ from the other. Swapping either image in the trainer fails these tests.
 /// </summary>

@@ -11,9 +11,9 @@ namespace SaEI.Gpu.Tests.Training;
 /// 1. Ids follow Qwen's layout above the 256 byte tokens: &lt;|endoftext|&gt; 256, &lt;|im_start|&gt; 257,
 ///    &lt;|im_end|&gt; 258, ..., &lt;|vision_start|&gt; 265, &lt;|vision_end|&gt; 266, &lt;|image_pad|&gt; 268,
 ///    &lt;|video_pad|&gt; 269: vocab_size 270 holds the bytes and the 14 specials.
-/// 2. Sizes obey QWEN25VL.md §1.8: vision head_dim 16 (divisible by 4), text head_dim 16 with mrope_section [2,3,3]
-///    (sum 8 = head_dim/2), 2 heads over 1 key/value head, out_hidden_size = hidden_size, fullatt [1] of depth 2.
-///    window_size 56 gives 2×2 merged tokens a window, so a 112×112 image (8×8 patches) spans several windows.
+/// 2. Sizes obey docs/qwen25vl.md §1.8: vision head_dim 16 (divisible by 4), text head_dim 16 with mrope_section
+///    [2,3,3] (sum 8 = head_dim/2), 2 heads over 1 key/value head, out_hidden_size = hidden_size, fullatt [1] of depth
+///    2. window_size 56 gives 2×2 merged tokens a window, so a 112×112 image (8×8 patches) spans several windows.
 /// 3. Float32 on disk: the trainer computes in float32 on CPU, so loading converts nothing.
 /// </summary>
 internal static class TinyQwenFolder

@@ -9,7 +9,7 @@ namespace SaEI.Gpu.Tests.Models.Qwen25Vl;
 
 public sealed class Qwen25VlTensorTableTests
 {
-    /// <summary>The published 7B-Instruct config.json (QWEN25VL.md §1.1), flat layout.</summary>
+    /// <summary>The published 7B-Instruct config.json (docs/qwen25vl.md §1.1), flat layout.</summary>
     internal const string Config7B = """
         {
           "architectures": ["Qwen2_5_VLForConditionalGeneration"], "model_type": "qwen2_5_vl",
@@ -37,7 +37,7 @@ public sealed class Qwen25VlTensorTableTests
         Assert.Equal(729, table.Count);
         Assert.Equal(390, table.Count(t => t.Name.StartsWith("visual.", StringComparison.Ordinal)));
         Assert.Equal(339, table.Count(t => !t.Name.StartsWith("visual.", StringComparison.Ordinal)));
-        Assert.Equal(8_292_166_656L, Qwen25VlTensorTable.ParameterCount(Load7B()));       // QWEN25VL.md: "about 8.3 B"
+        Assert.Equal(8_292_166_656L, Qwen25VlTensorTable.ParameterCount(Load7B()));       // docs/qwen25vl.md §1.7
         Assert.Equal(729, table.Select(t => t.Name).Distinct().Count());
     }
 

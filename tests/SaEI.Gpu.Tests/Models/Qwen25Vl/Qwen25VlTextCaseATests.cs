@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace SaEI.Gpu.Tests.Models.Qwen25Vl;
 
 /// <summary>
-/// The text side of Qwen2.5-VL against Hugging Face's numbers for case A (shared/qwen25vl/README.md), with HF's
+/// The text side of Qwen2.5-VL against Hugging Face's numbers for case A (tests/data/qwen25vl/README.md), with HF's
 /// image_embeds injected while the vision tower is not on this branch: rope index, embeddings, every decoder layer,
 /// logits, next-token log-probs and greedy decoding with and without the KV cache, in float32 and bfloat16.
 /// </summary>

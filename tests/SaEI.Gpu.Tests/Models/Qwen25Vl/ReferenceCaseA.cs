@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace SaEI.Gpu.Tests.Models.Qwen25Vl;
 
 /// <summary>
-/// Case A of shared/qwen25vl (copied to tests/data/qwen25vl so a clean clone has it): a tiny random Qwen2.5-VL, its
+/// Case A of tests/data/qwen25vl: a tiny random Qwen2.5-VL, its
 /// inputs and Hugging Face's outputs (README there: keys and fair tolerances).
 /// </summary>
 internal static class ReferenceCaseA

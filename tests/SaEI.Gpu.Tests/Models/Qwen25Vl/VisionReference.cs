@@ -5,7 +5,7 @@ namespace SaEI.Gpu.Tests.Models.Qwen25Vl;
 
 /// <summary>
 /// A second, deliberately naive vision tower written the way HF's mid-2025 <c>modeling_qwen2_5_vl.py</c> reads
-/// (QWEN25VL.md §1.2), in float64 straight from a weight dictionary: rot_pos_emb by arange/expand/permute and a
+/// (docs/qwen25vl.md §1.2), in float64 straight from a weight dictionary: rot_pos_emb by arange/expand/permute and a
 /// frequency table, get_window_index by padding with −100 and masking, and attention over the whole sequence with
 /// a boolean block-diagonal mask built from cu_seqlens (the old HF formulation). It shares no code with
 /// <see cref="Qwen25VlVisionModel"/>, so configurations without a Hugging Face dump (all-window, exact window multiples,
