@@ -8,8 +8,10 @@ namespace SaEI.Benchmarks;
 /// <summary>
 /// Streamed checkpoints through blob storage (issue 13): <c>checkpoint-blob [GB]</c> times the commit and the load of
 /// a generated checkpoint through Azurite (or SAEI_STORAGE) against the same file work on local disk and prints
-/// local time ÷ blob time (target ≥ 0.5) and the peak RSS. <c>--block-mib N --concurrency N</c> change the transfer
-/// (<see cref="BlobStoreOptions"/>; defaults 8 MiB, 4).
+/// local time ÷ blob time (target ≥ 0.5) and the peak RSS. <c>--block-mib N --concurrency N --md5 on|off</c> change
+/// the transfer (<see cref="BlobStoreOptions"/>; defaults 8 MiB, 4, on). It also prints MB/s of each phase and the CPU
+/// seconds this process spent in it; <c>--server-pid P</c> adds those of the storage process P (client/server), to
+/// tell which side of the transfer does the work.
 /// Decisions:
 /// 1. The blob path is <see cref="CheckpointStore.CommitAsync"/> then <see cref="CheckpointStore.TryLoadAsync"/>:
 ///    read + SHA-256 + upload in blocks, then download + write + SHA-256. The local path does the same file work
@@ -39,6 +41,7 @@ public static class CheckpointBlobBenchmark
         {
             TransferBlockBytes = Number(settings, "block-mib", 8) << 20,
             TransferConcurrency = Number(settings, "concurrency", 4),
+            TransferBlockMd5 = !settings.TryGetValue("md5", out string? md5) || md5 != "off",
         };
         string connectionString = LocalAzurite.EnsureAsync().GetAwaiter().GetResult();
         string work = Directory.CreateTempSubdirectory("saei-ckpt-bench-").FullName;
@@ -50,23 +53,29 @@ public static class CheckpointBlobBenchmark
             string sha = Generate(source.PathOf(BlobPaths.ModelFile), bytes, seed: 1);
             Console.WriteLine($"checkpoint-blob: {bytes:N0} bytes generated (sha256 {sha[..16]}...)");
 
+            var server = Number(settings, "server-pid", 0);
+            var cpu = new CpuClock(server);
             var local = Stopwatch.StartNew();
             string written = Path.Combine(work, "local-write.bin");
             string read = Path.Combine(work, "local-read.bin");
             bool localIntact = CopyHashing(source.PathOf(BlobPaths.ModelFile), written) == sha &&
                                CopyHashing(written, read) == sha;
             local.Stop();
+            string localCpu = cpu.Lap();
             File.Delete(written);
             File.Delete(read);
 
             string run = $"r-{Guid.NewGuid():N}"[..10];
-            var roundTrip = RoundTripAsync(connectionString, container, staging, source, sha, run, transfer);
+            var roundTrip = RoundTripAsync(connectionString, container, staging, source, sha, run, transfer, cpu);
             var (commit, load, intact) = roundTrip.GetAwaiter().GetResult();
             double blob = commit + load;
             double localSeconds = local.Elapsed.TotalSeconds;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"local disk write+read {localSeconds:F2} s; " +
                 $"blob commit {commit:F2} s + load {load:F2} s = {blob:F2} s"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"MB/s local {2 * bytes / 1e6 / localSeconds:F0}, up {bytes / 1e6 / commit:F0}, " +
+                $"down {bytes / 1e6 / load:F0}; CPU s local {localCpu}, commit {cpu.Laps[1]}, load {cpu.Laps[2]}"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"ratio local/blob {localSeconds / blob:F3} (target >= 0.5); " +
                 $"SHA-256 intact: {intact && localIntact}; " +
@@ -123,7 +132,7 @@ public static class CheckpointBlobBenchmark
 
     private static async Task<(double Commit, double Load, bool Intact)> RoundTripAsync(string connectionString,
         string container, CheckpointStaging staging, StagingFolder source, string sha, string run,
-        BlobStoreOptions? transfer = null)
+        BlobStoreOptions? transfer = null, CpuClock? cpu = null)
     {
         var blobs = ResilientBlobStore.Connect(connectionString, container, transfer);
         await blobs.EnsureContainerAsync();
@@ -132,9 +141,11 @@ public static class CheckpointBlobBenchmark
         var commit = Stopwatch.StartNew();
         var committed = await store.CommitAsync(Experiment, run, 1, source.Path, "cfg");
         commit.Stop();
+        cpu?.Lap();
         var load = Stopwatch.StartNew();
         using var loaded = await store.TryLoadAsync(Experiment, run, 1);
         load.Stop();
+        cpu?.Lap();
         bool intact = committed is CheckpointCommitResult.Committed && loaded.Checkpoint is { } checkpoint &&
                       checkpoint.Manifest.Files[BlobPaths.ModelFile].Sha256 == sha;
         return (commit.Elapsed.TotalSeconds, load.Elapsed.TotalSeconds, intact);

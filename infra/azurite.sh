@@ -61,8 +61,10 @@ stop() {
 launch() {
   mkdir -p "$data"
   # setsid: Azurite outlives the shell that started it, so a killed test run leaves it reusable, not orphaned mid-write.
+  # --disableTelemetry: otherwise Azurite records every request for Application Insights and keeps trying to send it
+  # (no network here), which costs CPU even while idle, on the same cores as the tests and the demo.
   setsid node "$here/node_modules/azurite/dist/src/azurite.js" \
-    --location "$data" --silent --loose --skipApiVersionCheck --disableProductStyleUrl \
+    --location "$data" --silent --loose --skipApiVersionCheck --disableProductStyleUrl --disableTelemetry \
     --blobHost 127.0.0.1 --blobPort "$blob_port" \
     --queueHost 127.0.0.1 --queuePort "$queue_port" \
     --tableHost 127.0.0.1 --tablePort "$table_port" >"$log_file" 2>&1 < /dev/null &

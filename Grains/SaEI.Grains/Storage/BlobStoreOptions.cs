@@ -41,6 +41,12 @@ public sealed record BlobStoreOptions
     /// <summary>Blocks of one file in flight at once; memory per transfer is (this + 1) blocks. Default 4.</summary>
     public int TransferConcurrency { get; init; } = 4;
 
+    /// <summary>Send each block's MD5 with Put Block, which the service checks against the body, so a block corrupted
+    /// in transit fails and is retried at once. Default true. Off, the file's SHA-256 still catches corruption, but
+    /// only at load; and Azurite then computes a CRC64 of every block instead, in JavaScript, which costs it far
+    /// more CPU than the MD5.</summary>
+    public bool TransferBlockMd5 { get; init; } = true;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming every out-of-range setting and what to set.</summary>
     public BlobStoreOptions ThrowIfInvalid()
     {

@@ -16,8 +16,10 @@ namespace SaEI.Grains.Storage;
 /// whatever the file's size (.NET arrays stop at 2 GB; a 7B checkpoint is 100 GB).
 /// Decisions:
 /// 1. Upload: the file is read in order; each block is added to the file's SHA-256 as it is read, then staged (Put
-///    Block) with its MD5, which the service checks against the body; the block list is committed when every block
-///    is staged. Each block and the commit are attempts of their own under the Polly pipeline.
+///    Block) with its MD5, which the service checks against the body (<see cref="BlobStoreOptions.TransferBlockMd5"/>;
+///    Azurite computes a checksum of every block either way, and the MD5 is the cheapest one it computes); the block
+///    list is committed when every block is staged. Each block and the commit are attempts of their own under the
+///    Polly pipeline.
 /// 2. Block ids are the block's index at a fixed width: an upload repeated after a crash stages the same ids, and
 ///    the commit lists exactly this upload's blocks. Blocks staged by a killed upload are never part of the blob
 ///    (the service drops uncommitted blocks; the next commit of the blob discards them).
@@ -127,13 +129,13 @@ public sealed partial class ResilientBlobStore
     {
         try
         {
-            byte[] md5 = MD5.HashData(buffer.AsSpan(0, count));
+            byte[]? md5 = Options.TransferBlockMd5 ? MD5.HashData(buffer.AsSpan(0, count)) : null;
             return await RunAsync("stage block", path, async ct =>
             {
                 using var body = new MemoryStream(buffer, 0, count, writable: false);
                 var options = new BlockBlobStageBlockOptions
                 {
-                    TransferValidation = new UploadTransferValidationOptions
+                    TransferValidation = md5 is null ? null : new UploadTransferValidationOptions
                     {
                         ChecksumAlgorithm = StorageChecksumAlgorithm.MD5,
                         PrecalculatedChecksum = md5,
