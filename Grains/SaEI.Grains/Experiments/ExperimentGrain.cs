@@ -1,4 +1,3 @@
-using Orleans.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SaEI.Grains.Runs;
@@ -101,32 +100,17 @@ public sealed class ExperimentGrain(
             state.State.Runs.Select(r => r.RunId).ToList());
     }
 
-    /// <summary>Stores the run list unless a spec is already stored (then false); re-reads on an ETag conflict.</summary>
-    private async Task<bool> StoreAsync(string specYaml, string fingerprint, IReadOnlyList<RunDescriptor> runs)
-    {
-        for (int attempt = 0; ; attempt++)
+    /// <summary>Stores the run list unless a spec is already stored (then false), via <see cref="GrainStateUpdate"/>.</summary>
+    private Task<bool> StoreAsync(string specYaml, string fingerprint, IReadOnlyList<RunDescriptor> runs) =>
+        GrainStateUpdate.ApplyAsync(state, s =>
         {
-            if (state.State.Fingerprint is not null) return false;
-            state.State.SpecYaml = specYaml;
-            state.State.Fingerprint = fingerprint;
-            state.State.Runs = [.. runs];
-            state.State.LaunchedAt = time.GetUtcNow();
-            try
-            {
-                await state.WriteStateAsync();
-                return true;
-            }
-            catch (InconsistentStateException) when (attempt < 3)
-            {
-                await state.ReadStateAsync();
-            }
-            catch (Exception)
-            {
-                DeactivateOnIdle();
-                throw;
-            }
-        }
-    }
+            if (s.Fingerprint is not null) return false;
+            s.SpecYaml = specYaml;
+            s.Fingerprint = fingerprint;
+            s.Runs = [.. runs];
+            s.LaunchedAt = time.GetUtcNow();
+            return true;
+        }, DeactivateOnIdle, logger, $"experiment {ExperimentId}");
 
     private async Task WriteSpecBlobAsync(string specYaml)
     {

@@ -4,7 +4,9 @@ using SaEI.Gpu.Runtime;
 using SaEI.Gpu.Training;
 using SaEI.Grains.Evaluation;
 using SaEI.Grains.Experiments;
+using SaEI.Grains.Runs;
 using SaEI.Grains.Storage;
+using SaEI.Grains.Workers;
 
 namespace SaEI.Grains.Training;
 
@@ -26,8 +28,7 @@ public sealed class TorchBenchmarkEvaluator(
     {
         TorchRuntime.Initialize(options.EffectiveThreads);
         // The run's typed configuration (run.json, written at launch): the spec is neither read nor expanded here.
-        var run = await RunConfigurations.ReadAsync(blobs,
-            BlobPaths.RunConfiguration(request.ExperimentId, request.RunId), cancellation);
+        var run = await ReadConfigurationAsync(request, cancellation);
         var dataset = run.Benchmark(request.Benchmark)
             ?? throw new ArgumentException($"benchmark '{request.Benchmark}' is neither data.test nor an evaluated " +
                 $"data.ood entry of run {request.RunId} ({request.ExperimentId}); evaluate one of " +
@@ -47,6 +48,23 @@ public sealed class TorchBenchmarkEvaluator(
             request.Benchmark,
             result, evaluation.Seed, cancellation);
         return (result.Overall.Pass1, result.Overall.Problems * result.Overall.SamplesPerProblem);
+    }
+
+    /// <summary>
+    /// The run's run.json. A missing one is retried (infrastructure): a run launched by an older release gets it
+    /// when its spec is relaunched; a damaged one is a configuration error (given up after a few tries).
+    /// </summary>
+    private async Task<RunConfiguration> ReadConfigurationAsync(EvaluationRequest request, CancellationToken cancellation)
+    {
+        try
+        {
+            return await RunConfigurations.ReadAsync(blobs,
+                BlobPaths.RunConfiguration(request.ExperimentId, request.RunId), cancellation);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw new RunFailureException(FailureKind.Infrastructure, $"run {request.RunId}: {e.Message}", request.Step, e);
+        }
     }
 
     /// <summary>Evaluation needs the weights only: the optimizer state (twice their size) is not downloaded.</summary>
