@@ -59,7 +59,8 @@ public static class SaeiSilo
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SaEI.Silo");
         if (builder.Configuration["Saei:Storage"] is null
             && Environment.GetEnvironmentVariable(LocalStorage.ConnectionStringVariable) is not null)
-            logger.LogWarning("{Old} is deprecated and read for this release only; set Saei__Storage (Saei:Storage) instead",
+            logger.LogWarning(
+                "{Old} is deprecated and read for this release only; set Saei__Storage (Saei:Storage) instead",
                 LocalStorage.ConnectionStringVariable);
         logger.LogInformation("Silo role {Role}, cluster {Cluster}, address {Address}, ports {SiloPort}/{GatewayPort}, TLS {Tls}, storage {Storage}",
             silo.Role, silo.ClusterId ?? "(local)", silo.Bind, silo.SiloPort, silo.GatewayPort,

@@ -61,7 +61,8 @@ public static class SiloConfiguration
         return silo;
     }
 
-    /// <summary>Configuration key choosing the run executor: <see cref="TorchExecutor"/> or <see cref="SimulatedExecutor"/>.</summary>
+    /// <summary>The configuration key choosing the run executor: <see cref="TorchExecutor"/> or
+    /// <see cref="SimulatedExecutor"/>.</summary>
     public const string ExecutorKey = "Saei:Executor";
     public const string TorchExecutor = "torch";
     public const string SimulatedExecutor = "simulated";

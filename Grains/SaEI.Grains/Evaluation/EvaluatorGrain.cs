@@ -94,7 +94,8 @@ public sealed class EvaluatorGrain(
     }
 
     private Task<bool> Update(Func<EvaluatorGrainState, bool> decide) =>
-        GrainStateUpdate.ApplyAsync(state, decide, DeactivateOnIdle, logger, $"evaluation {this.GetPrimaryKeyString()}");
+        GrainStateUpdate.ApplyAsync(state, decide, DeactivateOnIdle, logger,
+            $"evaluation {this.GetPrimaryKeyString()}");
 }
 
 [GenerateSerializer]

@@ -60,7 +60,9 @@ public sealed class ExperimentGrain(
             return Refused(e.Message);
         }
         if (state.State.Fingerprint is { } stored)
-            return stored == fingerprint ? await RelaunchAsync(spec, definitions) : Refused(Different(stored, fingerprint));
+            return stored == fingerprint
+                ? await RelaunchAsync(spec, definitions)
+                : Refused(Different(stored, fingerprint));
 
         IReadOnlyList<RunDescriptor> runs = [.. definitions.Select(r => RunDescriptors.From(r, spec, executorOptions))];
         if (!await StoreAsync(specYaml, fingerprint, runs))
@@ -100,7 +102,7 @@ public sealed class ExperimentGrain(
             state.State.Runs.Select(r => r.RunId).ToList());
     }
 
-    /// <summary>Stores the run list unless a spec is already stored (then false), via <see cref="GrainStateUpdate"/>.</summary>
+    /// <summary>Stores the run list unless a spec is already stored (then false).</summary>
     private Task<bool> StoreAsync(string specYaml, string fingerprint, IReadOnlyList<RunDescriptor> runs) =>
         GrainStateUpdate.ApplyAsync(state, s =>
         {

@@ -46,7 +46,7 @@ public sealed record RunConfiguration
     /// <summary>The spec's evaluation sampling (eval: samples, temperature, top_p).</summary>
     public required EvaluationSettings Evaluation { get; init; }
 
-    /// <summary>The data set a benchmark name stands for: the test set or an out-of-domain one; null for others.</summary>
+    /// <summary>The data set a benchmark name stands for: the test set or an out-of-domain one, else null.</summary>
     public DatasetSpec? Benchmark(string name) =>
         Test.Name == name ? Test : OutOfDomain.FirstOrDefault(d => d.Name == name);
 

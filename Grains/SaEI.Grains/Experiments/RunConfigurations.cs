@@ -28,16 +28,20 @@ public static class RunConfigurations
         try
         {
             return JsonSerializer.Deserialize<RunConfiguration>(json, JsonOptions)
-                ?? throw new InvalidDataException($"{path} is empty; relaunch the sweep with the same spec to rewrite it.");
+                ?? throw new InvalidDataException(
+                    $"{path} is empty; relaunch the sweep with the same spec to rewrite it.");
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path} is not a run configuration ({e.Message}); it was written by another " +
-                "release or damaged: delete it and relaunch the sweep with the same spec to write it again.", e);
+            throw new InvalidDataException($"{path} is not a run configuration ({e.Message}); it was written by " +
+                "another release or damaged: delete it and relaunch the sweep with the same spec to write it again.",
+                e);
         }
     }
 
-    /// <summary>Writes the configuration unless the run already has one (a relaunch keeps what the run started with).</summary>
+    /// <summary>
+    /// Writes the configuration unless the run already has one (a relaunch keeps what the run started with).
+    /// </summary>
     public static async Task WriteAsync(ResilientBlobStore blobs, RunConfiguration configuration,
         CancellationToken cancellation = default) =>
         await blobs.WriteAsync(BlobPaths.RunConfiguration(configuration.Experiment, configuration.RunId),
@@ -52,7 +56,8 @@ public static class RunConfigurations
     {
         if (await blobs.ReadAsync(path, cancellation) is not BlobReadResult.Found found)
             throw new FileNotFoundException(
-                $"{path} is missing; relaunch the sweep with the same spec (saei sweep launch SPEC) to write it.", path);
+                $"{path} is missing; relaunch the sweep with the same spec (saei sweep launch SPEC) to write it.",
+                path);
         return FromJson(found.Content, path);
     }
 }

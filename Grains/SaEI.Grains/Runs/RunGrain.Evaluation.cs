@@ -70,7 +70,8 @@ public sealed partial class RunGrain
             string message = $"evaluation of {failed.Benchmark} at step {failed.Step} failed: {failed.Failure}";
             s.Failures.Add(new FailureRecord(FailureKind.Configuration, message, failed.Step, s.Epoch, null,
                 time.GetUtcNow()));
-            s.FailureCounts[FailureKind.Configuration] = s.FailureCounts.GetValueOrDefault(FailureKind.Configuration) + 1;
+            s.FailureCounts[FailureKind.Configuration] =
+                s.FailureCounts.GetValueOrDefault(FailureKind.Configuration) + 1;
             s.State = RunState.Failed;
             AddNote(s, $"{message}; not retried: fix the configuration or data of {failed.Benchmark}");
             return true;

@@ -34,7 +34,8 @@ public static class BlobPaths
 
     public static string Run(string experiment, string run) => Runs(experiment) + Ids.Require(run, "run") + "/";
 
-    /// <summary>The run's typed configuration, written at launch (<see cref="Experiments.RunConfiguration"/>).</summary>
+    /// <summary>The run's typed configuration, written at launch (<see cref="Experiments.RunConfiguration"/>).
+    /// </summary>
     public static string RunConfiguration(string experiment, string run) => Run(experiment, run) + "run.json";
 
     /// <summary>The folder that holds every checkpoint of a run (ends with '/').</summary>

@@ -18,7 +18,7 @@ public static class GrainStateUpdate
     /// <summary>ETag conflicts re-decided before the update gives up.</summary>
     public const int MaxConflicts = 3;
 
-    /// <summary>Applies <paramref name="decide"/> and writes the result; returns whether a change was written.</summary>
+    /// <summary>Applies <paramref name="decide"/> and writes the result; whether a change was written.</summary>
     public static async Task<bool> ApplyAsync<TState>(IPersistentState<TState> state, Func<TState, bool> decide,
         Action deactivate, ILogger logger, string owner)
     {
@@ -37,8 +37,8 @@ public static class GrainStateUpdate
                 }
                 catch (InconsistentStateException e) when (conflicts < MaxConflicts)
                 {
-                    logger.LogWarning(e, "{Owner}: state changed under us (ETag conflict); re-reading and deciding again",
-                        owner);
+                    logger.LogWarning(e,
+                        "{Owner}: state changed under us (ETag conflict); re-reading and deciding again", owner);
                 }
                 await state.ReadStateAsync();
             }

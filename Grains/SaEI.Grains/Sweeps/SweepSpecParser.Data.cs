@@ -92,7 +92,8 @@ public static partial class SweepSpecParser
             if (file is null) reader.Error($"{path}.path", $"is required for format {format}: a file or folder (e.g. /data/{format}).", reader.Location(path));
             else if (file.Length == 0 || file.Contains('\0', StringComparison.Ordinal)) reader.Error($"{path}.path", "is empty or holds a NUL character; give a file or folder under the data roots (e.g. /data/...).", entries["path"]);
             if (task is not null) reader.Error($"{path}.task", "applies to synthetic data only; remove it.");
-            if (split is not null) reader.Error($"{path}.split", "applies to synthetic data only (a file is read whole); remove it.");
+            if (split is not null)
+                reader.Error($"{path}.split", "applies to synthetic data only (a file is read whole); remove it.");
             if (seed is not null) reader.Error($"{path}.seed", "applies to synthetic data only; remove it.");
             if (difficulty is not null) reader.Error($"{path}.difficulty", "applies to synthetic data only; remove it.");
         }

@@ -28,7 +28,7 @@ public static class SpecData
         return Math.Max(size.Height, size.Width);
     }
 
-    /// <summary>The loader's description of <paramref name="data"/> (typed at parse time: nothing is parsed here).</summary>
+    /// <summary>The loader's description of <paramref name="data"/>, typed at parse time.</summary>
     public static DataSourceSpec ToSource(DatasetSpec data, int imageSize, DataOptions options)
     {
         if (data.Format != DataFormat.Synthetic)

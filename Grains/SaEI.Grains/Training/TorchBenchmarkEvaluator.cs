@@ -13,7 +13,8 @@ namespace SaEI.Grains.Training;
 /// <summary>
 /// The real <see cref="IBenchmarkEvaluator"/>: loads the run's checkpoint of the requested step from blob storage into
 /// the base model's architecture and scores pass@1 on the named benchmark (the run's test or ood data set) with the
-/// evaluation settings of the run's typed configuration (run.json, <see cref="RunConfiguration"/>). Decision: when that step has no intact checkpoint (eval and checkpoint schedules
+/// evaluation settings of the run's typed configuration (run.json, <see cref="RunConfiguration"/>). Decision: when
+/// that step has no intact checkpoint (eval and checkpoint schedules
 /// differ, or the checkpoint is corrupt) the newest intact checkpoint at or before it is used, and the log says so.
 /// Only model.safetensors is downloaded (into a local staging folder, deleted after loading) and read streamed.
 /// Step 0 is the base model itself (the step-0 evaluation makes it a candidate for best in-domain), no checkpoint.
@@ -54,7 +55,8 @@ public sealed class TorchBenchmarkEvaluator(
     /// The run's run.json. A missing one is retried (infrastructure): a run launched by an older release gets it
     /// when its spec is relaunched; a damaged one is a configuration error (given up after a few tries).
     /// </summary>
-    private async Task<RunConfiguration> ReadConfigurationAsync(EvaluationRequest request, CancellationToken cancellation)
+    private async Task<RunConfiguration> ReadConfigurationAsync(EvaluationRequest request,
+        CancellationToken cancellation)
     {
         try
         {
@@ -63,7 +65,8 @@ public sealed class TorchBenchmarkEvaluator(
         }
         catch (FileNotFoundException e)
         {
-            throw new RunFailureException(FailureKind.Infrastructure, $"run {request.RunId}: {e.Message}", request.Step, e);
+            throw new RunFailureException(FailureKind.Infrastructure, $"run {request.RunId}: {e.Message}",
+                request.Step, e);
         }
     }
 

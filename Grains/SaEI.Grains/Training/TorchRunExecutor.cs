@@ -53,7 +53,8 @@ public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models
             "loading the base model");
         // The KL reference is the base model again, from the same folder (and so the same checks).
         using var reference = rl.KlCoefficient > 0
-            ? Configure(() => ModelSource.Load(model, modelDirectory, device, rl.Dtype), run, "loading the reference model")
+            ? Configure(() => ModelSource.Load(model, modelDirectory, device, rl.Dtype), run,
+                "loading the reference model")
             : null;
         var plan = Node(() => ModelPlacement.Apply(policy, devices), run, devices);
         if (reference is not null) ModelPlacement.Apply(reference, devices);

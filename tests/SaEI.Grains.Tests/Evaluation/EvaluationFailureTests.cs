@@ -58,17 +58,20 @@ public sealed class EvaluationFailureTests : IAsyncLifetime
         await Eventually.HoldsAsync(async () => (status = await run.GetStatusAsync()).State.IsTerminal(),
             TimeSpan.FromMinutes(3), "the run whose benchmark data is missing ended");
 
-        string explain = $"{status.State}; failures: {string.Join(" | ", status.Failures)}; notes: {string.Join(" | ", status.Notes)}";
+        string explain = $"{status.State}; failures: {string.Join(" | ", status.Failures)}; " +
+            $"notes: {string.Join(" | ", status.Notes)}";
         Assert.True(status.State == RunState.Failed, explain);
         Assert.Equal(1, status.CheckpointStep); // training itself completed
         var failure = Assert.Single(status.Failures);
         Assert.Equal(FailureKind.Configuration, failure.Kind);
-        Assert.Contains($"evaluation of gone at step {status.BestStep} failed", failure.Message, StringComparison.Ordinal);
+        Assert.Contains($"evaluation of gone at step {status.BestStep} failed", failure.Message,
+            StringComparison.Ordinal);
         Assert.Contains($"{EvaluatorGrain.MaxPermanentFailures} tries", failure.Message, StringComparison.Ordinal);
         Assert.Contains(status.Notes, n => n.Contains("not retried: fix the configuration or data of gone",
             StringComparison.Ordinal));
         // The failure is the evaluation's stored answer: asking again does not evaluate again.
-        var evaluator = cluster.GrainFactory.GetGrain<IEvaluatorGrain>(EvaluationKey.Of(runId, status.BestStep, "gone"));
+        var evaluator = cluster.GrainFactory.GetGrain<IEvaluatorGrain>(
+            EvaluationKey.Of(runId, status.BestStep, "gone"));
         var stored = await evaluator.EvaluateAsync(new EvaluationRequest(experiment, runId, status.BestStep, "gone",
             "grpo", 1));
         Assert.NotNull(stored?.Failure);

@@ -3,7 +3,7 @@ using SaEI.Silo;
 
 namespace SaEI.Grains.Tests;
 
-/// <summary>The settings of a compute-free test silo: the simulated executor, chosen explicitly (Saei:Executor).</summary>
+/// <summary>The settings of a compute-free test silo: the simulated executor, chosen explicitly.</summary>
 internal static class SimulatedSilo
 {
     public static IConfiguration Settings { get; } = new ConfigurationBuilder().AddInMemoryCollection(

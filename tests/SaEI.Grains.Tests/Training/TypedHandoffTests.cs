@@ -79,7 +79,8 @@ public sealed class TypedHandoffTests : IAsyncLifetime
         var run = cluster.GrainFactory.GetGrain<IRunGrain>(runId);
         await Eventually.HoldsAsync(async () => (status = await run.GetStatusAsync()).State.IsTerminal(),
             TimeSpan.FromMinutes(3), "the one run of the handoff sweep ended");
-        Assert.True(status.State == RunState.Completed, $"{runId}: {status.State}; {string.Join(" | ", status.Failures)}");
+        Assert.True(status.State == RunState.Completed,
+            $"{runId}: {status.State}; {string.Join(" | ", status.Failures)}");
 
         var blobs = ResilientBlobStore.Connect(Azurite.ConnectionString, StorageNames.DataContainer);
         var configuration = await RunConfigurations.ReadAsync(blobs, descriptor.Configuration!);
