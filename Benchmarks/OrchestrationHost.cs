@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -29,7 +30,8 @@ public static class OrchestrationHost
             silo.UseLocalhostClustering(FreePort(), FreePort());
             silo.AddMemoryGrainStorage(StorageNames.GrainState);
             silo.UseInMemoryReminderService();
-            silo.AddSaeiOrchestration(storage, runsWorker: true);
+            silo.AddSaeiOrchestration(storage, runsWorker: true, new ConfigurationBuilder().AddInMemoryCollection(
+                [new(SiloConfiguration.ExecutorKey, SiloConfiguration.SimulatedExecutor)]).Build());
         });
         var host = builder.Build();
         await host.StartAsync();

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
+using SaEI.Grains.Storage;
 
 namespace SaEI.Silo;
 
@@ -56,6 +57,11 @@ public static class SaeiSilo
         });
         var host = builder.Build();
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SaEI.Silo");
+        if (builder.Configuration["Saei:Storage"] is null
+            && Environment.GetEnvironmentVariable(LocalStorage.ConnectionStringVariable) is not null)
+            logger.LogWarning(
+                "{Old} is deprecated and read for this release only; set Saei__Storage (Saei:Storage) instead",
+                LocalStorage.ConnectionStringVariable);
         logger.LogInformation("Silo role {Role}, cluster {Cluster}, address {Address}, ports {SiloPort}/{GatewayPort}, TLS {Tls}, storage {Storage}",
             silo.Role, silo.ClusterId ?? "(local)", silo.Bind, silo.SiloPort, silo.GatewayPort,
             tls is null ? "off" : $"mutual ({tls.Certificate.Subject})", StorageDescription.Redact(silo.StorageConnectionString));

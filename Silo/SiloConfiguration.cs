@@ -4,6 +4,7 @@ using Azure.Storage.Blobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using SaEI.Grains.Evaluation;
 using SaEI.Grains.Runs;
@@ -60,17 +61,20 @@ public static class SiloConfiguration
         return silo;
     }
 
-    /// <summary>
-    /// The orchestration's services: blob stores (data container), checkpoints, metrics, the run executor and the
-    /// benchmark evaluator (the TorchSharp trainer, or the compute-free simulated one, chosen by "Saei:Executor"), run
-    /// lifecycle and worker options from configuration ("Saei:Runs", "Saei:Worker", "Saei:Simulation"), and — on
-    /// gpu/all silos — the worker starter.
-    /// </summary>
-    /// <summary>Configuration key choosing the run executor.</summary>
+    /// <summary>The configuration key choosing the run executor: <see cref="TorchExecutor"/> or
+    /// <see cref="SimulatedExecutor"/>.</summary>
     public const string ExecutorKey = "Saei:Executor";
     public const string TorchExecutor = "torch";
     public const string SimulatedExecutor = "simulated";
 
+    /// <summary>
+    /// The orchestration's services: blob stores (data container), checkpoints, metrics, the run executor and the
+    /// benchmark evaluator chosen by <see cref="ExecutorKey"/>, run lifecycle and worker options from configuration
+    /// ("Saei:Runs", "Saei:Worker", "Saei:Torch", "Saei:Simulation", validated when the silo starts:
+    /// <see cref="OptionsValidators"/>), and — on gpu/all silos — the worker starter.
+    /// Decision: <see cref="ExecutorKey"/> must be set. Unset, a silo used to simulate training without a word; now it
+    /// refuses to be built, naming the key and its values, so the simulated executor runs only by explicit choice.
+    /// </summary>
     public static ISiloBuilder AddSaeiOrchestration(this ISiloBuilder silo, string connectionString, bool runsWorker, IConfiguration? configuration = null)
     {
         var services = silo.Services;
@@ -85,21 +89,15 @@ public static class SiloConfiguration
         var data = new DataOptions();
         configuration?.GetSection(DataOptions.Section).Bind(data);
         services.TryAddSingleton(data.Validate());
-        // "Saei:Executor": torch (the real trainer; `saei silo` and the demo default to it) or simulated (no tensors:
-        // orchestration tests and the scheduling benchmark). Unset means simulated, so test clusters stay compute-free.
-        string executor = configuration?[ExecutorKey] ?? SimulatedExecutor;
+        string executor = ExecutorOf(configuration);
         if (executor == TorchExecutor)
         {
             var torch = new TorchExecutorOptions();
             configuration?.GetSection(TorchExecutorOptions.Section).Bind(torch);
-            services.TryAddSingleton(torch);
+            services.TryAddSingleton(OptionsValidators.ThrowIfInvalid(new TorchExecutorOptionsValidator(), torch));
             services.TryAddSingleton(sp => new ModelStore(sp.GetRequiredService<ResilientBlobStore>(), torch.ModelCache));
             services.TryAddSingleton<IRunExecutor, TorchRunExecutor>();
             services.TryAddSingleton<IBenchmarkEvaluator, TorchBenchmarkEvaluator>();
-        }
-        else if (executor != SimulatedExecutor)
-        {
-            throw new ArgumentException($"{ExecutorKey} is '{executor}'; set '{TorchExecutor}' (the real trainer) or '{SimulatedExecutor}' (no tensors).");
         }
         services.TryAddSingleton<IRunExecutor, SimulatedRunExecutor>();
         services.TryAddSingleton<IBenchmarkEvaluator, SimulatedBenchmarkEvaluator>();
@@ -107,10 +105,14 @@ public static class SiloConfiguration
         if (double.TryParse(configuration?["Saei:Simulation:StepMilliseconds"], System.Globalization.CultureInfo.InvariantCulture, out double stepMs))
             simulation.StepDuration = TimeSpan.FromMilliseconds(stepMs);
         services.TryAddSingleton(simulation);
+        services.AddSingleton<IValidateOptions<RunLifecycleOptions>, RunLifecycleOptionsValidator>();
+        services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>();
+        var runs = services.AddOptions<RunLifecycleOptions>().ValidateOnStart();
+        var workers = services.AddOptions<WorkerOptions>().ValidateOnStart();
         if (configuration is not null)
         {
-            services.Configure<RunLifecycleOptions>(configuration.GetSection(RunLifecycleOptions.Section));
-            services.Configure<WorkerOptions>(configuration.GetSection(WorkerOptions.Section));
+            runs.Bind(configuration.GetSection(RunLifecycleOptions.Section));
+            workers.Bind(configuration.GetSection(WorkerOptions.Section));
             SpecLimits.From(configuration); // a limit that is not positive stops the silo at start, naming the setting
             services.Configure<SpecLimits>(configuration.GetSection(SpecLimits.Section));
         }
@@ -118,6 +120,20 @@ public static class SiloConfiguration
         silo.Configure<ReminderOptions>(options => options.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
         if (runsWorker) GpuWorkerStarter.AddSaeiWorker(services);
         return silo;
+    }
+
+    /// <summary>The executor <see cref="ExecutorKey"/> names; <see cref="ArgumentException"/> naming the key, its
+    /// environment form and the values when it is unset or unknown.</summary>
+    public static string ExecutorOf(IConfiguration? configuration)
+    {
+        string? executor = configuration?[ExecutorKey];
+        string values = $"set {ExecutorKey} (environment Saei__Executor) to '{TorchExecutor}' (the real trainer) or " +
+                        $"'{SimulatedExecutor}' (compute-free steps, for orchestration tests and benchmarks)";
+        if (string.IsNullOrWhiteSpace(executor))
+            throw new ArgumentException($"{ExecutorKey} is not set; {values}.");
+        if (executor is not (TorchExecutor or SimulatedExecutor))
+            throw new ArgumentException($"{ExecutorKey} is '{executor}'; {values}.");
+        return executor;
     }
 
     /// <summary>The Orleans service id of the cluster with this id (reminders are kept per service id).</summary>

@@ -2,8 +2,8 @@ namespace SaEI.Gpu.Tasks.Data;
 
 /// <summary>
 /// Names a data source in a sweep spec: a format, a local path (file or folder) and optional limits.
-/// Formats (see <see cref="DataSources"/>): geometry3k, mmk12, mm-eureka, mathvista, mathverse, mathvision,
-/// hallusionbench, synthetic. A folder path loads every *.parquet (else *.jsonl, else *.json) file in it, sorted by name.
+/// Formats: <see cref="DataFormat"/> (the one list; names case-insensitive, '-' and '_' ignored). A folder path
+/// loads every *.parquet (else *.jsonl, else *.json) file in it, sorted by name.
 /// </summary>
 public sealed record DataSourceSpec
 {

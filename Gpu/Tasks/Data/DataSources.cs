@@ -16,7 +16,8 @@ public static class DataSources
         string key = name.Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal);
         foreach (DataFormat format in Enum.GetValues<DataFormat>())
             if (string.Equals(format.ToString(), key, StringComparison.OrdinalIgnoreCase)) return format;
-        throw new ArgumentException($"Unknown data format '{name}'; use one of: geometry3k, mmk12, mm-eureka, mathvista, mathverse, mathvision, hallusionbench, synthetic.", nameof(name));
+        throw new ArgumentException($"Unknown data format '{name}'; use one of: " +
+            $"{string.Join(", ", Enum.GetNames<DataFormat>().Select(n => n.ToLowerInvariant()))}.", nameof(name));
     }
 
     /// <summary>Every problem of the source, in file order, after <see cref="DataSourceSpec.Skip"/> and up to

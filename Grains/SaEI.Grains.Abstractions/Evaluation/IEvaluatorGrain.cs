@@ -22,12 +22,20 @@ public sealed record EvaluationRequest(
     [property: Id(4)] string Method,
     [property: Id(5)] int Seed);
 
+/// <summary>
+/// A score, or — when <see cref="Failure"/> is set — an evaluation that failed permanently (a configuration or data
+/// error, after a bounded number of tries): then <see cref="Score"/> is NaN and <see cref="Samples"/> 0.
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record EvaluationResult(
     [property: Id(0)] string Benchmark,
     [property: Id(1)] int Step,
     [property: Id(2)] double Score,
-    [property: Id(3)] int Samples);
+    [property: Id(3)] int Samples)
+{
+    /// <summary>Why the evaluation failed permanently (kind, tries, last message); null for a score.</summary>
+    [Id(4)] public string? Failure { get; init; }
+}
 
 /// <summary>The key of an evaluator grain.</summary>
 public static class EvaluationKey

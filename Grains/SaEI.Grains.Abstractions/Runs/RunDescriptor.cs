@@ -1,9 +1,10 @@
 namespace SaEI.Grains.Runs;
 
 /// <summary>
-/// Everything a worker needs to execute one run of a sweep, as ids, numbers and names (no tensors): the expanded grid
-/// point (method, configuration, seed) with its resolved options and schedules. Stored by the Experiment grain
-/// before any run starts and handed to the Run grain, which hands it to the worker with an epoch.
+/// What the grains need to schedule one run of a sweep, as ids, numbers and names (no tensors): the expanded grid
+/// point (method, configuration, seed), its schedules, and where its typed configuration (options, data, model,
+/// evaluation settings) is stored. Stored by the Experiment grain before any run starts and handed to the Run grain,
+/// which hands it to the worker with an epoch.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record RunDescriptor
@@ -39,8 +40,19 @@ public sealed record RunDescriptor
     /// <summary>Retries allowed per failure class (numeric, infrastructure); default 3 (issue #6).</summary>
     [Id(8)] public int MaxFailures { get; init; } = 3;
 
-    /// <summary>The resolved options of the run in spec key names (snake_case), canonical string values.</summary>
+    /// <summary>
+    /// The executor options given at launch (e.g. the simulated executor's <c>sim_step_ms</c>), not the run's RL
+    /// options, which are in <see cref="Configuration"/>. Runs launched by an older release also hold their RL
+    /// options here as text; nothing reads them.
+    /// </summary>
     [Id(9)] public IReadOnlyDictionary<string, string> Options { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// The blob of the run's typed configuration (experiments/{exp}/runs/{run}/run.json), written at launch before
+    /// the run is queued. Null for runs launched by an older release: the same path is used, and relaunching the
+    /// spec writes the file.
+    /// </summary>
+    [Id(12)] public string? Configuration { get; init; }
 
     /// <summary>Out-of-domain benchmarks evaluated on the best in-domain checkpoint.</summary>
     [Id(10)] public IReadOnlyList<string> Benchmarks { get; init; } = [];

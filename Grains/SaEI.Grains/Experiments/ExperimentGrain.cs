@@ -1,4 +1,3 @@
-using Orleans.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SaEI.Grains.Runs;
@@ -17,7 +16,9 @@ namespace SaEI.Grains.Experiments;
 /// 2. Identity is <see cref="SpecFingerprint"/> (content, not YAML text): the same spec is AlreadyLaunched, another
 ///    spec under the same id is Refused, with both fingerprints in the message.
 /// 3. Status fans out to the run grains (each owns its truth); nothing is cached here.
-/// 4. The spec is also written to experiments/{exp}/spec.yaml (create-only; an existing equal copy is fine).
+/// 4. The spec is also written to experiments/{exp}/spec.yaml (create-only; an existing equal copy is fine), and
+///    each run's typed configuration to runs/{run}/run.json (<see cref="RunConfiguration"/>) before it is queued:
+///    the executor and the evaluator read only that.
 /// 5. The spec and executor options come from any client that reaches the gateway: they are bounded (size, nesting,
 ///    runs, errors: <see cref="SpecLimits"/>, "Saei:Specs"; <see cref="ExecutorOptionLimits"/>) before anything else
 ///    reads them, so no request can overflow this grain thread's stack or exhaust the silo's memory. A refused launch
@@ -49,21 +50,27 @@ public sealed class ExperimentGrain(
         if (spec.Experiment != ExperimentId)
             return Refused($"the spec names experiment '{spec.Experiment}' but was launched as '{ExperimentId}'; launch it under its own id.");
         string fingerprint = SpecFingerprint.Compute(spec);
-        if (state.State.Fingerprint is { } stored)
-            return stored == fingerprint ? await RelaunchAsync() : Refused(Different(stored, fingerprint));
-
-        IReadOnlyList<RunDescriptor> runs;
+        IReadOnlyList<RunDefinition> definitions;
         try
         {
-            runs = [.. SweepExpansion.Expand(spec, limits).Select(r => RunDescriptors.From(r, spec, executorOptions))];
+            definitions = SweepExpansion.Expand(spec, limits);
         }
         catch (SweepSpecException e)
         {
             return Refused(e.Message);
         }
+        if (state.State.Fingerprint is { } stored)
+            return stored == fingerprint
+                ? await RelaunchAsync(spec, definitions)
+                : Refused(Different(stored, fingerprint));
+
+        IReadOnlyList<RunDescriptor> runs = [.. definitions.Select(r => RunDescriptors.From(r, spec, executorOptions))];
         if (!await StoreAsync(specYaml, fingerprint, runs))
-            return state.State.Fingerprint == fingerprint ? await RelaunchAsync() : Refused(Different(state.State.Fingerprint!, fingerprint));
+            return state.State.Fingerprint == fingerprint
+                ? await RelaunchAsync(spec, definitions)
+                : Refused(Different(state.State.Fingerprint!, fingerprint));
         await WriteSpecBlobAsync(specYaml);
+        await WriteRunConfigurationsAsync(spec, definitions);
         await InitializeRunsAsync();
         logger.LogInformation("Experiment {Experiment} launched with {Runs} runs (spec {Fingerprint})", ExperimentId, runs.Count, fingerprint[..12]);
         return new LaunchResult(LaunchOutcome.Launched, $"experiment {ExperimentId}: {runs.Count} runs stored and queued.", runs.Select(r => r.RunId).ToList());
@@ -84,40 +91,28 @@ public sealed class ExperimentGrain(
 
     public Task<IReadOnlyList<RunDescriptor>> GetRunsAsync() => Task.FromResult<IReadOnlyList<RunDescriptor>>(state.State.Runs);
 
-    private async Task<LaunchResult> RelaunchAsync()
+    private async Task<LaunchResult> RelaunchAsync(SweepSpec spec, IReadOnlyList<RunDefinition> definitions)
     {
-        await InitializeRunsAsync(); // idempotent: repairs a launch interrupted after the run list was stored
+        // Idempotent: repairs a launch interrupted after the run list was stored, and writes run.json for runs
+        // launched before it existed.
+        await WriteRunConfigurationsAsync(spec, definitions);
+        await InitializeRunsAsync();
         return new LaunchResult(LaunchOutcome.AlreadyLaunched,
             $"experiment {ExperimentId} was already launched with this spec; no run was created ({state.State.Runs.Count} runs).",
             state.State.Runs.Select(r => r.RunId).ToList());
     }
 
-    /// <summary>Stores the run list unless a spec is already stored (then false); re-reads on an ETag conflict.</summary>
-    private async Task<bool> StoreAsync(string specYaml, string fingerprint, IReadOnlyList<RunDescriptor> runs)
-    {
-        for (int attempt = 0; ; attempt++)
+    /// <summary>Stores the run list unless a spec is already stored (then false).</summary>
+    private Task<bool> StoreAsync(string specYaml, string fingerprint, IReadOnlyList<RunDescriptor> runs) =>
+        GrainStateUpdate.ApplyAsync(state, s =>
         {
-            if (state.State.Fingerprint is not null) return false;
-            state.State.SpecYaml = specYaml;
-            state.State.Fingerprint = fingerprint;
-            state.State.Runs = [.. runs];
-            state.State.LaunchedAt = time.GetUtcNow();
-            try
-            {
-                await state.WriteStateAsync();
-                return true;
-            }
-            catch (InconsistentStateException) when (attempt < 3)
-            {
-                await state.ReadStateAsync();
-            }
-            catch (Exception)
-            {
-                DeactivateOnIdle();
-                throw;
-            }
-        }
-    }
+            if (s.Fingerprint is not null) return false;
+            s.SpecYaml = specYaml;
+            s.Fingerprint = fingerprint;
+            s.Runs = [.. runs];
+            s.LaunchedAt = time.GetUtcNow();
+            return true;
+        }, DeactivateOnIdle, logger, $"experiment {ExperimentId}");
 
     private async Task WriteSpecBlobAsync(string specYaml)
     {
@@ -125,6 +120,15 @@ public sealed class ExperimentGrain(
         var written = await blobs.WriteAsync(BlobPaths.Spec(ExperimentId), BinaryData.FromString(specYaml), WriteCondition.CreateOnly);
         if (written is BlobWriteResult.Conflict)
             logger.LogInformation("Experiment {Experiment}: spec.yaml already stored; kept as is", ExperimentId);
+    }
+
+    /// <summary>Each stored run's run.json (create-only: an existing one is kept), before any run is queued.</summary>
+    private async Task WriteRunConfigurationsAsync(SweepSpec spec, IReadOnlyList<RunDefinition> definitions)
+    {
+        var stored = state.State.Runs.Select(r => r.RunId).ToHashSet(StringComparer.Ordinal);
+        await blobs.EnsureContainerAsync();
+        foreach (var batch in definitions.Where(d => stored.Contains(d.RunId)).Chunk(64))
+            await Task.WhenAll(batch.Select(d => RunConfigurations.WriteAsync(blobs, RunConfiguration.From(d, spec))));
     }
 
     private async Task InitializeRunsAsync()

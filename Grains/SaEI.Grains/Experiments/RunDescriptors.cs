@@ -1,4 +1,5 @@
 using SaEI.Grains.Runs;
+using SaEI.Grains.Storage;
 using SaEI.Grains.Sweeps;
 
 namespace SaEI.Grains.Experiments;
@@ -8,13 +9,6 @@ public static class RunDescriptors
 {
     public static RunDescriptor From(RunDefinition run, SweepSpec spec, IReadOnlyDictionary<string, string> executorOptions)
     {
-        var options = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (string line in run.ResolvedConfig.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-        {
-            int equals = line.IndexOf('=');
-            if (equals > 0) options[line[..equals]] = line[(equals + 1)..];
-        }
-        foreach (var (key, value) in executorOptions) options[key] = value;
         return new RunDescriptor
         {
             ExperimentId = run.Experiment,
@@ -27,7 +21,9 @@ public static class RunDescriptors
             KeepLast = run.KeepLast,
             EvalEvery = Math.Max(1, run.EvalEvery),
             MaxFailures = run.MaxFailures,
-            Options = new Dictionary<string, string>(options),
+            // The RL options travel typed in run.json (Configuration); only the executor's own options are text.
+            Options = new Dictionary<string, string>(executorOptions),
+            Configuration = BlobPaths.RunConfiguration(run.Experiment, run.RunId),
             Benchmarks = OutOfDomainBenchmarks(spec),
         };
     }

@@ -1,4 +1,4 @@
-using Orleans.Storage;
+using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 using SaEI.Grains.Evaluation;
 using SaEI.Grains.Results;
@@ -16,31 +16,22 @@ namespace SaEI.Grains.Leaderboards;
 /// </summary>
 public sealed class LeaderboardGrain(
     [PersistentState("leaderboard", StorageNames.GrainState)] IPersistentState<LeaderboardGrainState> state,
-    IServiceProvider services) : Grain, ILeaderboardGrain
+    IServiceProvider services,
+    ILogger<LeaderboardGrain> logger) : Grain, ILeaderboardGrain
 {
     private readonly Dictionary<string, IReadOnlyList<LeaderboardComparison>> comparisons = new(StringComparer.Ordinal);
     private IReadOnlyList<LeaderboardRow>? rows;
     private Dictionary<string, IReadOnlyList<LeaderboardRow>>? byBenchmark;
 
-    public async Task RecordAsync(RunScores result)
-    {
-        for (int attempt = 0; ; attempt++)
+    public async Task RecordAsync(RunScores result) =>
+        await GrainStateUpdate.ApplyAsync(state, s =>
         {
-            if (state.State.Results.TryGetValue(result.RunId, out var existing) && SameScores(existing, result)) return;
-            state.State.Results[result.RunId] = result;
+            if (s.Results.TryGetValue(result.RunId, out var existing) && SameScores(existing, result)) return false;
+            s.Results[result.RunId] = result;
             rows = null;
             comparisons.Clear();
-            try
-            {
-                await state.WriteStateAsync();
-                return;
-            }
-            catch (InconsistentStateException) when (attempt < 3)
-            {
-                await state.ReadStateAsync(); // another activation wrote: merge on the fresh state, never overwrite it
-            }
-        }
-    }
+            return true;
+        }, DeactivateOnIdle, logger, $"leaderboard {this.GetPrimaryKeyString()}");
 
     [ReadOnly]
     public Task<IReadOnlyList<LeaderboardRow>> QueryAsync(string? benchmark)

@@ -1,7 +1,7 @@
-using Orleans.Storage;
 using Microsoft.Extensions.Logging;
 using SaEI.Grains.Evaluation;
 using SaEI.Grains.Leaderboards;
+using SaEI.Grains.Storage;
 
 namespace SaEI.Grains.Runs;
 
@@ -27,6 +27,11 @@ public sealed partial class RunGrain
                 .EvaluateAsync(new EvaluationRequest(run.ExperimentId, run.RunId, S.BestStep, benchmark, run.Method, run.Seed))));
             // Still running (EvaluatorGrain decision 1): the lease timer's next check asks again.
             if (results.Any(result => result is null)) return;
+            if (results.FirstOrDefault(result => result!.Failure is not null) is { } failed)
+            {
+                await FailEvaluationAsync(failed);
+                return;
+            }
             var scores = new Dictionary<string, double>(S.Benchmarks);
             foreach (var result in results) scores[result!.Benchmark] = result.Score;
             double inDomain = S.BestAccuracy ?? S.Metrics.GetValueOrDefault(MetricNames.Accuracy);
@@ -54,6 +59,27 @@ public sealed partial class RunGrain
     }
 
     /// <summary>
+    /// A benchmark whose evaluation failed permanently (a configuration or data error, <see cref="EvaluatorGrain"/>):
+    /// the run fails with the failure recorded and a note, instead of asking again forever.
+    /// </summary>
+    private async Task FailEvaluationAsync(EvaluationResult failed)
+    {
+        bool changed = await UpdateAsync(s =>
+        {
+            if (s.State != RunState.Evaluating) return false;
+            string message = $"evaluation of {failed.Benchmark} at step {failed.Step} failed: {failed.Failure}";
+            s.Failures.Add(new FailureRecord(FailureKind.Configuration, message, failed.Step, s.Epoch, null,
+                time.GetUtcNow()));
+            s.FailureCounts[FailureKind.Configuration] =
+                s.FailureCounts.GetValueOrDefault(FailureKind.Configuration) + 1;
+            s.State = RunState.Failed;
+            AddNote(s, $"{message}; not retried: fix the configuration or data of {failed.Benchmark}");
+            return true;
+        });
+        if (changed) await StopTimersAsync();
+    }
+
+    /// <summary>
     /// The best in-domain step among the evaluated steps that can be loaded: step 0 (the base model, evaluated before
     /// the first update; no checkpoint needed) and the step just committed. Ties keep the earlier step.
     /// </summary>
@@ -71,31 +97,9 @@ public sealed partial class RunGrain
     }
 
     /// <summary>
-    /// Applies <paramref name="decide"/> (which mutates the state and returns whether anything changed) and writes it.
-    /// On an ETag conflict (another activation wrote first) the state is re-read and the decision taken again on it —
-    /// never a blind overwrite. Returns whether a change was written.
+    /// Applies <paramref name="decide"/> (which mutates the state and returns whether anything changed) and writes it
+    /// (<see cref="GrainStateUpdate"/>: re-decided on an ETag conflict, deactivation on a storage failure).
     /// </summary>
-    private async Task<bool> UpdateAsync(Func<RunGrainState, bool> decide)
-    {
-        for (int attempt = 0; ; attempt++)
-        {
-            if (!decide(S)) return false;
-            try
-            {
-                await state.WriteStateAsync();
-                return true;
-            }
-            catch (InconsistentStateException e) when (attempt < 3)
-            {
-                logger.LogWarning(e, "Run {RunId}: state changed under us (ETag conflict); re-reading and deciding again", RunId);
-                await state.ReadStateAsync();
-            }
-            catch (Exception)
-            {
-                // The in-memory state may be ahead of storage: start the next call from durable state.
-                DeactivateOnIdle();
-                throw;
-            }
-        }
-    }
+    private Task<bool> UpdateAsync(Func<RunGrainState, bool> decide) =>
+        GrainStateUpdate.ApplyAsync(state, decide, DeactivateOnIdle, logger, $"run {RunId}");
 }

@@ -16,8 +16,9 @@ namespace SaEI.Grains.Runs;
 ///    is not storage-bound and a re-activation does not hand a dead worker a fresh lease (see RunGrain.Lease.cs).
 /// 3. A grain timer checks the lease and the worker's silo every CheckPeriod (and re-enqueues a Pending run: the
 ///    scheduler's queue is soft state); a durable reminder re-activates the grain after a silo crash.
-/// 4. Writes re-read and re-decide on an ETag conflict (<see cref="UpdateAsync"/>); any other write failure
-///    deactivates the grain so the next call starts from durable state, and the caller's retry repeats the decision.
+/// 4. Writes go through <see cref="GrainStateUpdate"/>: re-read and re-decide on an ETag conflict; any other write
+///    failure deactivates the grain so the next call starts from durable state, and the caller's retry repeats the
+///    decision.
 /// </summary>
 public sealed partial class RunGrain(
     [PersistentState("run", StorageNames.GrainState)] IPersistentState<RunGrainState> state,

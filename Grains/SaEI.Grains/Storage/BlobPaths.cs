@@ -34,6 +34,10 @@ public static class BlobPaths
 
     public static string Run(string experiment, string run) => Runs(experiment) + Ids.Require(run, "run") + "/";
 
+    /// <summary>The run's typed configuration, written at launch (<see cref="Experiments.RunConfiguration"/>).
+    /// </summary>
+    public static string RunConfiguration(string experiment, string run) => Run(experiment, run) + "run.json";
+
     /// <summary>The folder that holds every checkpoint of a run (ends with '/').</summary>
     public static string Checkpoints(string experiment, string run) => Run(experiment, run) + "checkpoints/";
 

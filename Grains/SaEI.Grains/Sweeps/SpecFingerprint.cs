@@ -51,10 +51,10 @@ public static class SpecFingerprint
         void Dataset(string path, DatasetSpec d)
         {
             Line(path + ".name", d.Name);
-            Line(path + ".format", d.Format);
+            Line(path + ".format", DatasetFormats.Name(d.Format)); // the spec name, as before formats were typed
             Line(path + ".path", d.Path);
             Line(path + ".task", d.Task);
-            Line(path + ".split", d.Split);
+            Line(path + ".split", d.Split); // snake_case: the text as written (train, test)
             Line(path + ".size", d.Size);
             Line(path + ".seed", d.Seed);
             Line(path + ".difficulty", d.Difficulty);

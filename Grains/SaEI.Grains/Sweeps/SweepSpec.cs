@@ -1,3 +1,5 @@
+using SaEI.Gpu.Tasks.Data;
+using SaEI.Gpu.Tasks.Synthetic;
 using SaEI.Gpu.Training;
 
 namespace SaEI.Grains.Sweeps;
@@ -74,12 +76,20 @@ public sealed record ModelSpec(ModelFamily Family, string? Base, string? Path);
 public sealed record DataSpec(DatasetSpec Train, DatasetSpec Test, IReadOnlyList<DatasetSpec> Ood);
 
 /// <summary>
-/// One data set: <see cref="Format"/> is `synthetic` (with <see cref="Task"/> a family of
-/// <see cref="DatasetFormats.SyntheticTasks"/>, <see cref="Size"/>, <see cref="Seed"/>, <see cref="Split"/>,
-/// <see cref="Difficulty"/> 1-3) or a file format (see <see cref="DatasetFormats"/>) with <see cref="Path"/>. <see cref="Name"/>
-/// is the benchmark name in results (defaults: train, test; required for ood).
+/// One data set, parsed once when the spec is read: <see cref="Format"/> is <see cref="DataFormat.Synthetic"/> (with
+/// <see cref="Families"/> from <see cref="Task"/>, <see cref="Size"/>, <see cref="Seed"/>, <see cref="Split"/>,
+/// <see cref="Difficulty"/> 1-3) or a file format with <see cref="Path"/>. <see cref="Name"/> is the benchmark name
+/// in results (defaults: train, test; required for ood).
 /// </summary>
-public sealed record DatasetSpec(string Name, string Format, string? Path, string? Task, string? Split, int? Size, int? Seed, int? Difficulty = null);
+public sealed record DatasetSpec(string Name, DataFormat Format, string? Path, string? Task, SyntheticSplit? Split,
+    int? Size, int? Seed, int? Difficulty = null)
+{
+    /// <summary>
+    /// Synthetic data: the families of <see cref="Task"/> (every family for `all`); empty for file formats.
+    /// <see cref="Task"/> keeps the text as written, which is part of the spec's fingerprint.
+    /// </summary>
+    public IReadOnlyList<SyntheticFamily> Families { get; init; } = [];
+}
 
 /// <summary>One method: its name in the spec (a valid id, used in run ids), its kind and its option overrides.</summary>
 public sealed record MethodSpec(string Name, RlMethod Kind, IReadOnlyDictionary<string, string> Options);

@@ -1,4 +1,5 @@
 using SaEI.Gpu.Tasks.Data;
+using SaEI.Gpu.Tasks.Synthetic;
 using SaEI.Grains.Storage;
 using YamlDotNet.RepresentationModel;
 
@@ -67,28 +68,36 @@ public static partial class SweepSpecParser
         int? difficulty = reader.Int(entries, "difficulty", path, 1, 3, "synthetic: 1 easy .. 3 hard");
         if (name is not null && Ids.Check(name, "benchmark") is { } badName) reader.Error($"{path}.name", badName);
         if (format is null) return null;
-        if (!DatasetFormats.IsKnown(format))
+        if (!DatasetFormats.TryParse(format, out var kind))
         {
-            reader.Error($"{path}.format", $"is '{format}'; " + SpecReader.Suggest(format, DatasetFormats.All).Replace("allowed keys", "known formats", StringComparison.Ordinal), entries["format"]);
+            reader.Error($"{path}.format", $"is '{format}'; " + SpecReader.Suggest(format, DatasetFormats.All)
+                .Replace("allowed keys", "known formats", StringComparison.Ordinal), entries["format"]);
             return null;
         }
-        if (format == DatasetFormats.Synthetic)
+        IReadOnlyList<SyntheticFamily> families = [];
+        SyntheticSplit? typedSplit = null;
+        if (kind == DataFormat.Synthetic)
         {
             if (task is null) reader.Error($"{path}.task", "is required for synthetic data (e.g. counting).", reader.Location(path));
-            else if (!DatasetFormats.IsSyntheticTask(task))
+            else if (task == "" || DatasetFormats.ParseFamilies(task) is not { } parsed)
                 reader.Error($"{path}.task", $"is '{task}'; set one of {string.Join(", ", DatasetFormats.SyntheticTasks)}, or several joined by '+' (e.g. counting+length).", entries["task"]);
+            else families = parsed;
             if (size is null) reader.Error($"{path}.size", "is required for synthetic data (the number of problems, e.g. 1000).", reader.Location(path));
             if (file is not null) reader.Error($"{path}.path", "is not used by synthetic data; remove it.");
-            if (split is not null and not ("train" or "test")) reader.Error($"{path}.split", $"is '{split}'; set train or test.");
+            if (split is "train" or "test") typedSplit = split == "test" ? SyntheticSplit.Test : SyntheticSplit.Train;
+            else if (split is not null) reader.Error($"{path}.split", $"is '{split}'; set train or test.");
         }
         else
         {
             if (file is null) reader.Error($"{path}.path", $"is required for format {format}: a file or folder (e.g. /data/{format}).", reader.Location(path));
             else if (file.Length == 0 || file.Contains('\0', StringComparison.Ordinal)) reader.Error($"{path}.path", "is empty or holds a NUL character; give a file or folder under the data roots (e.g. /data/...).", entries["path"]);
             if (task is not null) reader.Error($"{path}.task", "applies to synthetic data only; remove it.");
+            if (split is not null)
+                reader.Error($"{path}.split", "applies to synthetic data only (a file is read whole); remove it.");
             if (seed is not null) reader.Error($"{path}.seed", "applies to synthetic data only; remove it.");
             if (difficulty is not null) reader.Error($"{path}.difficulty", "applies to synthetic data only; remove it.");
         }
-        return name is null ? null : new DatasetSpec(name, format, file, task, split, size, seed, difficulty);
+        return name is null ? null
+            : new DatasetSpec(name, kind, file, task, typedSplit, size, seed, difficulty) { Families = families };
     }
 }

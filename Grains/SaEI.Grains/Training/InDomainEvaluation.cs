@@ -2,11 +2,10 @@ using System.Diagnostics;
 using SaEI.Gpu.Evaluation;
 using SaEI.Gpu.Models;
 using SaEI.Gpu.Tasks.Data;
-using SaEI.Gpu.Training;
 using SaEI.Grains.Evaluation;
+using SaEI.Grains.Experiments;
 using SaEI.Grains.Runs;
 using SaEI.Grains.Storage;
-using SaEI.Grains.Sweeps;
 
 namespace SaEI.Grains.Training;
 
@@ -22,12 +21,12 @@ namespace SaEI.Grains.Training;
 public static class InDomainEvaluation
 {
     public static async Task<Dictionary<string, double>> RunAsync(ResilientBlobStore blobs, RunDescriptor run,
-        SweepSpec spec,
-        RlOptions rl, IPolicyModel policy, IReadOnlyList<VisualProblem> test, int step, CancellationToken cancellation)
+        RunConfiguration configuration, IPolicyModel policy, IReadOnlyList<VisualProblem> test, int step,
+        CancellationToken cancellation)
     {
-        var options = SpecData.EvaluationOf(spec, rl.MaxNewTokens, EvaluationSeeds.Common);
+        var options = configuration.EvaluationOptions(EvaluationSeeds.Common);
         long started = Stopwatch.GetTimestamp();
-        var result = Evaluator.Evaluate(policy, spec.Data.Test.Name, test, options);
+        var result = Evaluator.Evaluate(policy, configuration.Test.Name, test, options);
         double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         await new ProblemResultsStore(blobs).WriteAsync(run.ExperimentId, run.RunId, step, MetricNames.InDomain,
             result, options.Seed, cancellation);

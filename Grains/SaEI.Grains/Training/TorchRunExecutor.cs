@@ -7,9 +7,9 @@ using SaEI.Gpu.Runtime;
 using SaEI.Gpu.Tasks.Data;
 using SaEI.Gpu.Tasks.Images;
 using SaEI.Gpu.Training;
+using SaEI.Grains.Experiments;
 using SaEI.Grains.Runs;
 using SaEI.Grains.Storage;
-using SaEI.Grains.Sweeps;
 using SaEI.Grains.Workers;
 
 namespace SaEI.Grains.Training;
@@ -22,7 +22,8 @@ namespace SaEI.Grains.Training;
 /// a progress report (which renews the lease, or stops this attempt when it was fenced), and every
 /// <c>checkpoint.every</c> steps a checkpoint (weights, AdamW moments, RNG states, data cursor) plus samples.
 /// Decisions:
-/// 1. The spec (model and data sections) is read from experiments/{exp}/spec.yaml, written before any run starts.
+/// 1. The run's typed configuration (options, model, data, evaluation settings) is read from its run.json
+///    (<see cref="RunConfiguration"/>), written at launch before the run is queued; the spec is not read again.
 /// 2. Failures are classified: a non-finite loss or metric → numeric; a bad model, data or option → configuration
 ///    (never retried; <see cref="FailureClassifier"/>); anything else (storage, process) → infrastructure (retried by
 ///    the run grain). Data is read only from the silo's data roots, within its limits (<see cref="DataOptions"/>).
@@ -42,17 +43,26 @@ public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models
         TorchRuntime.Initialize(options.EffectiveThreads);
         var devices = ModelPlacement.DevicesFor(context.Devices, options.Device);
         var device = Node(() => TorchRuntime.ResolveDevice(devices[0]), run, devices);
-        var (spec, rl) = await LoadRunAsync(run, cancellation);
-        string modelDirectory = await ConfigureAsync(() => ModelSource.LocateAsync(spec.Model, models, data, cancellation), run, "locating the base model");
+        var configuration = await LoadConfigurationAsync(run, cancellation);
+        var rl = configuration.Options;
+        var model = configuration.Model;
+        string modelDirectory = await ConfigureAsync(() => ModelSource.LocateAsync(model, models, data, cancellation),
+            run, "locating the base model");
 
-        using var policy = Configure(() => ModelSource.Load(spec.Model, modelDirectory, device, rl.Dtype), run, "loading the base model");
+        using var policy = Configure(() => ModelSource.Load(model, modelDirectory, device, rl.Dtype), run,
+            "loading the base model");
         // The KL reference is the base model again, from the same folder (and so the same checks).
-        using var reference = rl.KlCoefficient > 0 ? Configure(() => ModelSource.Load(spec.Model, modelDirectory, device, rl.Dtype), run, "loading the reference model") : null;
+        using var reference = rl.KlCoefficient > 0
+            ? Configure(() => ModelSource.Load(model, modelDirectory, device, rl.Dtype), run,
+                "loading the reference model")
+            : null;
         var plan = Node(() => ModelPlacement.Apply(policy, devices), run, devices);
         if (reference is not null) ModelPlacement.Apply(reference, devices);
         context.Logger.LogInformation("Run {RunId}: model stages on {Plan}", run.RunId, ModelPlacement.Describe(plan, policy.Stages));
-        var train = await ConfigureAsync(() => SpecData.LoadAsync(spec.Data.Train, policy, data, cancellation), run, "loading data.train");
-        var test = await ConfigureAsync(() => SpecData.LoadAsync(spec.Data.Test, policy, data, cancellation), run, "loading data.test");
+        var train = await ConfigureAsync(() => SpecData.LoadAsync(configuration.Train, policy, data, cancellation),
+            run, "loading data.train");
+        var test = await ConfigureAsync(() => SpecData.LoadAsync(configuration.Test, policy, data, cancellation),
+            run, "loading data.test");
         // Before any step: a run whose memory plan does not fit this node is a configuration failure (MemoryPlanGate).
         var memory = Configure(() => MemoryPlanGate.Estimate(modelDirectory, policy, rl, train, reference is not null), run, "planning memory");
         context.Logger.LogInformation("Run {RunId}: memory plan {Estimate}", run.RunId, memory.Policy);
@@ -61,8 +71,8 @@ public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models
         var (trainer, start, finalWeights) = await RestoreAsync(context, policy, reference, rl, train, cancellation);
         using var owned = trainer;
         if (start == 1)
-            await context.Progress.ReportAsync(0, await InDomainEvaluation.RunAsync(blobs, run, spec, rl, policy, test,
-                0, cancellation), cancellation);
+            await context.Progress.ReportAsync(0, await InDomainEvaluation.RunAsync(blobs, run, configuration, policy,
+                test, 0, cancellation), cancellation);
         for (int step = start; step <= run.Steps; step++)
         {
             cancellation.ThrowIfCancellationRequested();
@@ -72,8 +82,8 @@ public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models
             if (metrics.TryGetValue("entropy/clean", out double entropy)) metrics[MetricNames.Entropy] = entropy;
             if (step % run.EvalEvery == 0 || step == run.Steps)
             {
-                foreach (var (name, value) in await InDomainEvaluation.RunAsync(blobs, run, spec, rl, policy, test,
-                    step, cancellation))
+                foreach (var (name, value) in await InDomainEvaluation.RunAsync(blobs, run, configuration, policy,
+                    test, step, cancellation))
                     metrics[name] = value;
             }
             await context.Progress.ReportAsync(step, metrics, cancellation);
@@ -115,21 +125,29 @@ public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models
         return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellation));
     }
 
-    /// <summary>The stored spec and the run's resolved options.</summary>
-    private async Task<(SweepSpec Spec, RlOptions Options)> LoadRunAsync(RunDescriptor run, CancellationToken cancellation)
+    /// <summary>
+    /// The run's typed configuration. A missing run.json is an infrastructure failure (retried): a run launched by
+    /// an older release gets it when the spec is relaunched. A damaged one, or options that do not validate, are
+    /// configuration failures.
+    /// </summary>
+    private async Task<RunConfiguration> LoadConfigurationAsync(RunDescriptor run, CancellationToken cancellation)
     {
-        SweepSpec spec;
+        string path = run.Configuration ?? BlobPaths.RunConfiguration(run.ExperimentId, run.RunId);
+        RunConfiguration configuration;
         try
         {
-            spec = await SpecData.LoadSpecAsync(blobs, run.ExperimentId, cancellation);
+            configuration = await RunConfigurations.ReadAsync(blobs, path, cancellation);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw new RunFailureException(FailureKind.Infrastructure, $"run {run.RunId}: {e.Message}", 0, e);
         }
         catch (InvalidDataException e)
         {
-            throw new RunFailureException(FailureKind.Configuration, e.Message, 0, e);
+            throw new RunFailureException(FailureKind.Configuration, $"run {run.RunId}: {e.Message}", 0, e);
         }
-        var known = run.Options.Where(o => OptionBinder.Properties.ContainsKey(o.Key));
-        var options = Configure(() => OptionBinder.Apply(new RlOptions(), known).ThrowIfInvalid(), run, "binding options");
-        return (spec, options);
+        Configure(() => configuration.Options.ThrowIfInvalid(), run, "validating the options");
+        return configuration;
     }
 
     private async Task WriteSamplesAsync(RunDescriptor run, int step, RlTrainer trainer, CancellationToken cancellation)

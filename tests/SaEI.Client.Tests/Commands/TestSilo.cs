@@ -11,7 +11,8 @@ public static class TestSilo
     public static Task<(IHost Silo, int GatewayPort)> StartAsync(IEnumerable<KeyValuePair<string, string?>> settings) =>
         Ports.StartOnFreePortsAsync(async (siloPort, gatewayPort) =>
         {
-            var host = SaeiSilo.Build(["--port", siloPort.ToString(), "--gateway-port", gatewayPort.ToString(), "--slots", "4"], settings);
+            var host = SaeiSilo.Build(["--port", siloPort.ToString(), "--gateway-port", gatewayPort.ToString(), "--slots", "4"],
+                settings.Prepend(new(SiloConfiguration.ExecutorKey, SiloConfiguration.SimulatedExecutor)));
             try
             {
                 await host.StartAsync();

@@ -45,7 +45,7 @@ public sealed class ClusterServiceIdTests
 
     private static ClusterOptions ClusterOptionsOf(string[] args)
     {
-        using var silo = SaeiSilo.Build(args, [new("Saei:Storage", Azurite.ConnectionString), new("Logging:LogLevel:Default", "Warning")]);
+        using var silo = SaeiSilo.Build(args, [new(SiloConfiguration.ExecutorKey, SiloConfiguration.SimulatedExecutor), new("Saei:Storage", Azurite.ConnectionString), new("Logging:LogLevel:Default", "Warning")]);
         return silo.Services.GetRequiredService<IOptions<ClusterOptions>>().Value;
     }
 }

@@ -24,7 +24,7 @@ public sealed class MutualTlsClusterTests : IAsyncLifetime
         await Azurite.EnsureRunningAsync();
         string siloCertificate = cluster.IssuePfx("silo", SiloPassword);
         silo = SaeiSilo.Build(["--port", TestSpecs.FreePort().ToString(), "--gateway-port", gatewayPort.ToString(), "--tls-cert", siloCertificate, "--tls-ca", cluster.AuthorityPem],
-            [new("Saei:Storage", Azurite.ConnectionString), new(TlsSettings.PasswordKey, SiloPassword), new("Logging:LogLevel:Default", "Warning")]);
+            [new(SiloConfiguration.ExecutorKey, SiloConfiguration.SimulatedExecutor), new("Saei:Storage", Azurite.ConnectionString), new(TlsSettings.PasswordKey, SiloPassword), new("Logging:LogLevel:Default", "Warning")]);
         await silo.StartAsync();
     }
 

@@ -27,7 +27,7 @@ public sealed class MutualTlsSiloToSiloTests
             {
                 var silo = SaeiSilo.Build(["--cluster-id", clusterId, "--port", TestSpecs.FreePort().ToString(), "--gateway-port", TestSpecs.FreePort().ToString(),
                         "--tls-cert", certificates.IssuePem(name), "--tls-ca", certificates.AuthorityPem],
-                    [new("Saei:Storage", Azurite.ConnectionString), new("Logging:LogLevel:Default", "Warning")]);
+                    [new(SiloConfiguration.ExecutorKey, SiloConfiguration.SimulatedExecutor), new("Saei:Storage", Azurite.ConnectionString), new("Logging:LogLevel:Default", "Warning")]);
                 await silo.StartAsync();
                 silos.Add(silo);
             }
@@ -41,7 +41,7 @@ public sealed class MutualTlsSiloToSiloTests
             using var rogueCa = new TestCertificates("saei-test-rogue");
             var rogue = SaeiSilo.Build(["--cluster-id", clusterId, "--port", TestSpecs.FreePort().ToString(), "--gateway-port", TestSpecs.FreePort().ToString(),
                     "--tls-cert", rogueCa.IssuePem("intruder"), "--tls-ca", certificates.AuthorityPem],
-                [new("Saei:Storage", Azurite.ConnectionString), new("Logging:LogLevel:Default", "None"), new("Saei:Membership:MaxJoinAttemptTime", "00:00:15")]);
+                [new(SiloConfiguration.ExecutorKey, SiloConfiguration.SimulatedExecutor), new("Saei:Storage", Azurite.ConnectionString), new("Logging:LogLevel:Default", "None"), new("Saei:Membership:MaxJoinAttemptTime", "00:00:15")]);
             using (rogue)
             {
                 // Refused after ~11 s here (the join attempt is capped at 15 s above; Orleans' default is 5 min).

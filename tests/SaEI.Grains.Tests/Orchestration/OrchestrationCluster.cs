@@ -67,7 +67,8 @@ public sealed class OrchestrationCluster : IAsyncLifetime
     {
         public void Configure(ISiloBuilder silo)
         {
-            silo.AddSaeiStorage(Azurite.ConnectionString).AddSaeiOrchestration(Azurite.ConnectionString, runsWorker: true);
+            silo.AddSaeiStorage(Azurite.ConnectionString).AddSaeiOrchestration(Azurite.ConnectionString, runsWorker: true,
+                SimulatedSilo.Settings);
             silo.Services.Configure<RunLifecycleOptions>(o =>
             {
                 o.LeaseDuration = TimeSpan.FromSeconds(5);

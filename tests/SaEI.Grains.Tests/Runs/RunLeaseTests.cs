@@ -134,7 +134,8 @@ public sealed class RunLeaseTests : IAsyncLifetime
     {
         public void Configure(ISiloBuilder silo)
         {
-            silo.AddSaeiStorage(Azurite.ConnectionString).AddSaeiOrchestration(Azurite.ConnectionString, runsWorker: false);
+            silo.AddSaeiStorage(Azurite.ConnectionString).AddSaeiOrchestration(Azurite.ConnectionString, runsWorker: false,
+                SimulatedSilo.Settings);
             silo.Services.Configure<RunLifecycleOptions>(o =>
             {
                 o.LeaseDuration = Lease;

@@ -76,7 +76,8 @@ public sealed class GracefulShutdownTests
         public void Configure(ISiloBuilder silo)
         {
             bool worker = silo.Configuration["Orleans:Name"] != "Primary";
-            silo.AddSaeiStorage(Azurite.ConnectionString).AddSaeiOrchestration(Azurite.ConnectionString, runsWorker: worker);
+            silo.AddSaeiStorage(Azurite.ConnectionString).AddSaeiOrchestration(Azurite.ConnectionString, runsWorker: worker,
+                SimulatedSilo.Settings);
             silo.Services.Configure<RunLifecycleOptions>(o =>
             {
                 o.LeaseDuration = Lease;
