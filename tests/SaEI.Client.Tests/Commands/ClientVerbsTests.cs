@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.Extensions.Hosting;
-using SaEI.Client.Commands;
 using SaEI.Testing;
 
 namespace SaEI.Client.Tests.Commands;
@@ -25,18 +24,12 @@ public sealed class ClientVerbsTests : IAsyncLifetime
 
     private async Task<(int Code, string Output)> RunAsync(params string[] args)
     {
-        var output = new StringWriter();
-        string[] full = [.. args, "--gateway-port", gatewayPort.ToString()];
-        int code = args[0] switch
-        {
-            "sweep" => await SweepCommand.RunAsync(full, output, CancellationToken.None),
-            "watch" => await WatchCommand.RunAsync(full, output, CancellationToken.None),
-            "leaderboard" => await LeaderboardCommand.RunAsync(full, output, CancellationToken.None),
-            "run" => await RunShowCommand.RunAsync(full, output, CancellationToken.None),
-            _ => throw new ArgumentException(args[0]),
-        };
-        return (code, output.ToString());
+        var (code, output, _) = await RunWithErrorsAsync(args);
+        return (code, output);
     }
+
+    private Task<Foundation.Cli.Result> RunWithErrorsAsync(params string[] args) =>
+        Foundation.Cli.RunAsync([.. args, "--gateway-port", gatewayPort.ToString()]);
 
     [Fact]
     public async Task Launch_watch_status_leaderboard_and_run_show_work_end_to_end_with_json()
@@ -104,11 +97,15 @@ public sealed class ClientVerbsTests : IAsyncLifetime
     [Fact]
     public async Task Bad_input_is_a_message_naming_it()
     {
-        var missing = await Assert.ThrowsAsync<UserFacingException>(() => RunAsync("sweep", "launch", "/nonexistent/spec.yaml"));
-        Assert.Contains("/nonexistent/spec.yaml", missing.Message, StringComparison.Ordinal);
-        var unknown = await Assert.ThrowsAsync<UsageException>(() => RunAsync("sweep", "status", "x", "--jsn")); // exit 2
-        Assert.Contains("--jsn", unknown.Message, StringComparison.Ordinal);
-        var run = await Assert.ThrowsAsync<UserFacingException>(() => RunAsync("run", "show", "no-such-run"));
-        Assert.Contains("no-such-run", run.Message, StringComparison.Ordinal);
+        var missing = await RunWithErrorsAsync("sweep", "launch", "/nonexistent/spec.yaml");
+        Assert.Equal(1, missing.Code);
+        Assert.Contains("/nonexistent/spec.yaml", missing.Error, StringComparison.Ordinal);
+        var unknown = await RunWithErrorsAsync("sweep", "status", "x", "--jsn");
+        Assert.Equal(2, unknown.Code);
+        Assert.Contains("--jsn", unknown.Error, StringComparison.Ordinal);
+        var run = await RunWithErrorsAsync("run", "show", "no-such-run");
+        Assert.Equal(1, run.Code);
+        Assert.Contains("no-such-run", run.Error, StringComparison.Ordinal);
+        Assert.Empty(run.Output);
     }
 }

@@ -46,7 +46,8 @@ public sealed partial class DemoEndToEndTests
         await File.WriteAllTextAsync(spec, Spec($"test-demo-{Guid.NewGuid():N}"[..24], steps: 2));
         var output = new StringWriter();
 
-        int exit = await DemoCommand.RunAsync(["demo", "--quick", "--spec", spec, "--out", Path.Combine(folder, "out")], output, CancellationToken.None);
+        int exit = await DemoCommand.RunAsync(new DemoCommand.DemoRequest("quick", spec, Path.Combine(folder, "out")), output,
+            CancellationToken.None);
 
         Assert.True(exit == 0, $"demo exited {exit}:\n{output}");
         string leaderboard = await File.ReadAllTextAsync(Path.Combine(folder, "out", "leaderboard.md"));
