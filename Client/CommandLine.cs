@@ -38,7 +38,9 @@ public static class CommandLine
         return await RunAsync(args, Console.Out, Console.Error, cancellation.Token);
     }
 
-    /// <summary>Runs one command line with results on <paramref name="output"/>, messages on <paramref name="error"/>.</summary>
+    /// <summary>
+    /// Runs one command line with results on <paramref name="output"/>, messages on <paramref name="error"/>.
+    /// </summary>
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error,
         CancellationToken cancellation = default)
     {

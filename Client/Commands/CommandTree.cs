@@ -39,10 +39,15 @@ public static class CommandTree
     /// <summary>`saei help [VERB...]`: the same help as `saei [VERB...] --help`.</summary>
     private static Command HelpCommand(RootCommand root)
     {
-        var verb = new Argument<string[]>("verb") { Description = "The verb to explain.", Arity = ArgumentArity.ZeroOrMore };
+        var verb = new Argument<string[]>("verb")
+        {
+            Description = "The verb to explain.",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
         var command = new Command("help", "Show the verbs, or one verb's options.") { verb };
         command.SetAction((parse, cancellation) =>
-            root.Parse([.. parse.GetValue(verb) ?? [], "--help"]).InvokeAsync(parse.InvocationConfiguration, cancellation));
+            root.Parse([.. parse.GetValue(verb) ?? [], "--help"])
+                .InvokeAsync(parse.InvocationConfiguration, cancellation));
         return command;
     }
 }

@@ -50,7 +50,8 @@ public static class ReportCommand
         var results = await SweepResults.LoadAsync(connection.Client, blobs, experiment, baseline, cancellation);
         var written = await SweepReport.WriteAsync(folder, results, blobs, cancellation);
         var files = written.Plots.Append(written.Pairs).OfType<string>().Select(Path.GetFileName);
-        await console.Output.WriteLineAsync($"Report: {written.Report}; leaderboard.md; plots: {string.Join(", ", files)}");
+        await console.Output.WriteLineAsync(
+            $"Report: {written.Report}; leaderboard.md; plots: {string.Join(", ", files)}");
         if (!results.Status.Finished)
             await console.Error.WriteLineAsync(
                 $"saei report: experiment {experiment} has unfinished runs; the report shows the runs so far.");

@@ -4,7 +4,9 @@ using SaEI.Grains.Runs;
 
 namespace SaEI.Client.Commands;
 
-/// <summary>`saei run show &lt;run&gt; [--json]`: one run's state, assignment, checkpoints, metrics, failures and notes.</summary>
+/// <summary>
+/// `saei run show &lt;run&gt; [--json]`: one run's state, assignment, checkpoints, metrics, failures and notes.
+/// </summary>
 public static class RunShowCommand
 {
     /// <summary>`saei run` with its one sub-verb, show.</summary>
@@ -42,7 +44,8 @@ public static class RunShowCommand
         foreach (var (name, value) in run.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal))
             await output.WriteLineAsync(string.Create(c, $"  {name} = {value:0.0000}"));
         if (run.BestAccuracy is { } best)
-            await output.WriteLineAsync(string.Create(c, $"  best in-domain accuracy {best:0.0000} at step {run.BestStep}"));
+            await output.WriteLineAsync(string.Create(c,
+                $"  best in-domain accuracy {best:0.0000} at step {run.BestStep}"));
         foreach (var (name, score) in run.Benchmarks)
             await output.WriteLineAsync(string.Create(c, $"  {name}: {score:0.0000}"));
         if (run.FinalWeightsSha256 is { } sha) await output.WriteLineAsync($"  final weights sha256 {sha}");

@@ -61,7 +61,8 @@ public static class SweepCommand
     public static async Task<int> LaunchAsync(string path, int? stepMs, ClusterTarget target,
         InvocationConfiguration console, CancellationToken cancellation)
     {
-        // Bounded read (size cap, strict UTF-8) and the same limits as validate: a hostile file fails here, not in the silo.
+        // Bounded read (size cap, strict UTF-8) and the same limits as validate: a hostile file fails here, not in the
+        // silo.
         var limits = SweepValidateCommand.Limits();
         var (yaml, readError) = await SweepSpecParser.ReadFileAsync(path, limits, cancellation);
         if (yaml is null) throw new UserFacingException(readError?.Message ?? $"spec file '{path}' could not be read.");
@@ -74,7 +75,8 @@ public static class SweepCommand
             executorOptions[Grains.Workers.SimulatedRunExecutor.StepMillisecondsKey] =
                 ms.ToString(CultureInfo.InvariantCulture);
         await using var connection = await ClusterConnection.ConnectAsync(target, console.Error, cancellation);
-        var result = await connection.Client.GetGrain<IExperimentGrain>(spec.Experiment).LaunchAsync(yaml, executorOptions);
+        var result = await connection.Client.GetGrain<IExperimentGrain>(spec.Experiment)
+            .LaunchAsync(yaml, executorOptions);
         await console.Output.WriteLineAsync(result.Message);
         if (result.Outcome == LaunchOutcome.Launched)
             await console.Output.WriteLineAsync($"follow it with: saei watch {spec.Experiment}");
@@ -89,7 +91,8 @@ public static class SweepCommand
         if (!status.Launched && !json)
             throw new UserFacingException(
                 $"experiment '{experiment}' was never launched; launch it with `saei sweep launch <spec.yaml>`.");
-        await console.Output.WriteAsync(json ? JsonOutput.Serialize(StatusJson(status)) + "\n" : RunTable.Format(status));
+        await console.Output.WriteAsync(
+            json ? JsonOutput.Serialize(StatusJson(status)) + "\n" : RunTable.Format(status));
         return 0;
     }
 

@@ -5,8 +5,8 @@ using SaEI.Grains.Sweeps;
 namespace SaEI.Client.Commands;
 
 /// <summary>
-/// `saei sweep validate &lt;spec.yaml&gt; [--runs [--model-config FILE] [--available GIB]]`: parses and validates a sweep
-/// spec without touching storage or a cluster; prints the run count and fingerprint (and with --runs every run and its
+/// `saei sweep validate &lt;spec.yaml&gt; [--runs [--model-config FILE] [--available GIB]]`: parses and validates a
+/// sweep spec without touching storage or a cluster; prints the run count and fingerprint (and with --runs every run and its
 /// memory plan, <see cref="SweepMemoryEstimate"/>), or every problem with its line.
 /// Exit 0 when valid, 1 when not, 2 on bad usage. The limits are a silo's ("Saei:Specs", read from the environment,
 /// e.g. Saei__Specs__MaxRuns): a spec valid here is one a silo with the same settings accepts.
@@ -21,7 +21,8 @@ public static class SweepValidateCommand
             "The model's config.json for the memory plan (default: found from the spec's model).");
         var available = VerbOptions.PositiveNumber("--available", "GIB",
             "Memory per device in GiB, to say whether each run fits.", maximum: 1 << 20);
-        var command = new Command("validate", "Check a sweep spec offline: every problem with its line, or the run count.")
+        var command = new Command("validate",
+            "Check a sweep spec offline: every problem with its line, or the run count.")
         {
             spec, runs, modelConfig, available,
         };
@@ -54,8 +55,9 @@ public static class SweepValidateCommand
         {
             await error.WriteLineAsync($"{path}: {result.ProblemCount} problem(s):");
             foreach (var problem in result.Errors)
-                await error.WriteLineAsync($"  {path}:" + (problem.Line is { } line ? $"{line}:{problem.Column}: " : " ") +
-                                           (problem.Path.Length > 0 ? $"{problem.Path}: " : "") + problem.Message);
+                await error.WriteLineAsync($"  {path}:" +
+                    (problem.Line is { } line ? $"{line}:{problem.Column}: " : " ") +
+                    (problem.Path.Length > 0 ? $"{problem.Path}: " : "") + problem.Message);
             return 1;
         }
         var runs = SweepExpansion.Expand(spec, limits);

@@ -37,7 +37,8 @@ public static class VerbOptions
         option.Validators.Add(result =>
         {
             if (result.Tokens.Count > 0 && !values.Contains(result.Tokens[0].Value, StringComparer.Ordinal))
-                result.AddError($"option '{name}' is '{result.Tokens[0].Value}'; give one of: {string.Join(", ", values)}.");
+                result.AddError(
+                    $"option '{name}' is '{result.Tokens[0].Value}'; give one of: {string.Join(", ", values)}.");
         });
         return option;
     }
@@ -68,7 +69,8 @@ public static class VerbOptions
         HelpName = helpName,
         Description = description,
         CustomParser = result => Parse<long?>(result, name, "a whole number ≥ 0",
-            text => long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out long value) && value >= 0
+            text => long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out long value)
+                && value >= 0
                 ? value : (long?)null),
     };
 
@@ -79,7 +81,8 @@ public static class VerbOptions
             HelpName = helpName,
             Description = description,
             CustomParser = result => Parse<double?>(result, name,
-                string.Create(CultureInfo.InvariantCulture, $"a number > 0 and ≤ {maximum:G} (fractions allowed, e.g. 0.5)"),
+                string.Create(CultureInfo.InvariantCulture,
+                    $"a number > 0 and ≤ {maximum:G} (fractions allowed, e.g. 0.5)"),
                 text => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value)
                     && value > 0 && value <= maximum ? value : (double?)null),
         };

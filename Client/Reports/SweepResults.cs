@@ -71,7 +71,8 @@ public sealed record SweepResults(SweepSpec Spec, SweepStatus Status, IReadOnlyL
             var root = document.RootElement;
             if (!root.TryGetProperty("base_pass_at_1", out var pass1) || pass1.ValueKind != JsonValueKind.Number)
                 return null;
-            double format = root.TryGetProperty("base_format_rate", out var rate) && rate.ValueKind == JsonValueKind.Number
+            double format = root.TryGetProperty("base_format_rate", out var rate)
+                && rate.ValueKind == JsonValueKind.Number
                 ? rate.GetDouble() : double.NaN;
             return string.Create(CultureInfo.InvariantCulture,
                 $"pass@1 {100 * pass1.GetDouble():0.0}%, format rate {100 * format:0.0}% {SummarySource}");

@@ -95,6 +95,41 @@ public sealed class ClientVerbsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Report_writes_the_leaderboard_plots_and_report_of_a_sweep_run_by_the_silo()
+    {
+        string experiment = TestSpecs.NewExperimentId();
+        string spec = await TestSpecs.WriteAsync(TestSpecs.Spec(experiment, steps: 3, seeds: 2));
+        Assert.Equal(0, (await RunAsync("sweep", "launch", spec, "--step-ms", "2")).Code);
+        Assert.Equal(0, (await RunAsync("watch", experiment, "--interval", "1", "--json")).Code);
+        string folder = Path.Combine(Path.GetTempPath(), $"saei-report-{Guid.NewGuid():N}");
+        try
+        {
+            var report = await RunWithErrorsAsync("report", experiment, "--out", folder);
+
+            Assert.True(report.Code == 0, $"saei report: exit {report.Code}\n{report.Error}");
+            Assert.StartsWith("Report: ", report.Output, StringComparison.Ordinal);
+            string[] demoFiles = ["leaderboard.md", "report.md", "entropy.png", "accuracy.png", "reward.png", "forest.png",
+                "adversarial-pairs.png"];
+            var written = Directory.GetFiles(folder).Select(Path.GetFileName).ToList();
+            Assert.All(written, file => Assert.Contains(file, demoFiles));
+            Assert.Contains("leaderboard.md", written);
+            Assert.Contains("forest.png", written);
+            string markdown = await File.ReadAllTextAsync(Path.Combine(folder, "report.md"));
+            Assert.Contains($"# SaEI sweep: {experiment}", markdown, StringComparison.Ordinal);
+            Assert.Contains("## Verdict", markdown, StringComparison.Ordinal);
+            Assert.Contains("Restarts: 0 over 4 runs.", markdown, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        }
+        var never = await RunWithErrorsAsync("report", TestSpecs.NewExperimentId(), "--out", folder);
+        Assert.Equal(1, never.Code);
+        Assert.Contains("was never launched", never.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(folder), "a report of an unknown sweep writes nothing");
+    }
+
+    [Fact]
     public async Task Bad_input_is_a_message_naming_it()
     {
         var missing = await RunWithErrorsAsync("sweep", "launch", "/nonexistent/spec.yaml");

@@ -1,6 +1,8 @@
 namespace SaEI.Client.Tests.Foundation;
 
-/// <summary>The real command line in process, with its output and errors captured by writers (no console swapping).</summary>
+/// <summary>
+/// The real command line in process, with its output and errors captured by writers (no console swapping).
+/// </summary>
 public static class Cli
 {
     public sealed record Result(int Code, string Output, string Error);

@@ -24,7 +24,8 @@ public sealed class CommandLineTests
         }
     }
 
-    public static TheoryData<string> Verbs() => [.. Commands(CommandTree.Create(), []).Select(c => string.Join(' ', c.Path))];
+    public static TheoryData<string> Verbs() =>
+        [.. Commands(CommandTree.Create(), []).Select(c => string.Join(' ', c.Path))];
 
     [Theory]
     [MemberData(nameof(Verbs))]
@@ -45,18 +46,21 @@ public sealed class CommandLineTests
     [Fact]
     public async Task The_tree_holds_every_verb_and_help_lists_them()
     {
-        string[] expected = ["demo", "sweep validate", "sweep launch", "sweep status", "sweep cancel", "watch", "leaderboard",
+        string[] expected = ["demo", "sweep validate", "sweep launch", "sweep status", "sweep cancel", "watch",
+            "leaderboard",
             "report", "run show", "silo", "grade", "tokenize", "model init", "model dump", "check", "help"];
         var verbs = Commands(CommandTree.Create(), []).Select(c => string.Join(' ', c.Path)).ToHashSet();
         Assert.All(expected, verb => Assert.Contains(verb, verbs));
         var help = await Cli.RunAsync("help");
         Assert.Equal(0, help.Code);
-        Assert.All(expected.Select(v => v.Split(' ')[0]).Distinct(), verb => Assert.Contains($"  {verb}", help.Output, StringComparison.Ordinal));
+        Assert.All(expected.Select(v => v.Split(' ')[0]).Distinct(),
+            verb => Assert.Contains($"  {verb}", help.Output, StringComparison.Ordinal));
         Assert.Contains("130 interrupted", help.Output, StringComparison.Ordinal);
         Assert.Equal(help.Output, (await Cli.RunAsync("--help")).Output);
         var silo = await Cli.RunAsync("help", "silo");
         Assert.Equal(0, silo.Code);
-        foreach (string flag in SaEI.Silo.SiloSettings.Flags.Keys) Assert.Contains(flag, silo.Output, StringComparison.Ordinal);
+        foreach (string flag in SaEI.Silo.SiloSettings.Flags.Keys)
+            Assert.Contains(flag, silo.Output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -88,11 +92,12 @@ public sealed class CommandLineTests
         string port = UnusedPort();
         var data = new TheoryData<string, int, string[]>();
         void Add(int code, params string[] args) => data.Add(args[0], code, args);
-        foreach (string[] verb in new[] { new[] { "demo" }, ["sweep", "validate", "spec.yaml"], ["sweep", "launch", "spec.yaml"],
-            ["sweep", "status", "x"], ["sweep", "cancel", "x"], ["watch", "x"], ["leaderboard", "x"], ["report", "x"],
-            ["run", "show", "x"], ["silo"], ["grade", "f.jsonl"], ["tokenize", "--tokenizer", "t", "--input", "i"],
-            ["model", "init", "--family", "tiny-vlm", "--config", "c", "--out", "o"], ["model", "dump", "--model", "m", "--case", "c", "--out", "o"],
-            ["check"] })
+        foreach (string[] verb in new[] { new[] { "demo" }, ["sweep", "validate", "spec.yaml"],
+            ["sweep", "launch", "spec.yaml"], ["sweep", "status", "x"], ["sweep", "cancel", "x"], ["watch", "x"],
+            ["leaderboard", "x"], ["report", "x"], ["run", "show", "x"], ["silo"], ["grade", "f.jsonl"],
+            ["tokenize", "--tokenizer", "t", "--input", "i"],
+            ["model", "init", "--family", "tiny-vlm", "--config", "c", "--out", "o"],
+            ["model", "dump", "--model", "m", "--case", "c", "--out", "o"], ["check"] })
             Add(2, [.. verb, "--no-such-option"]);
         Add(2, "sweep", "validate");                                   // missing arguments
         Add(2, "sweep", "launch");
@@ -139,7 +144,8 @@ public sealed class CommandLineTests
 
     [Theory]
     [MemberData(nameof(ExitCodes))]
-    public async Task Every_verb_exits_2_on_a_usage_error_and_1_when_its_work_fails(string verb, int expected, string[] args)
+    public async Task Every_verb_exits_2_on_a_usage_error_and_1_when_its_work_fails(string verb, int expected,
+        string[] args)
     {
         if (verb == "report") await Azurite.EnsureRunningAsync(); // the report reads storage before the cluster
         var result = await Cli.RunAsync(args);
@@ -159,7 +165,8 @@ public sealed class CommandLineTests
         await interrupted.CancelAsync();
         var output = new StringWriter();
         var error = new StringWriter();
-        int code = await CommandLine.RunAsync(["watch", "x", "--gateway-port", UnusedPort()], output, error, interrupted.Token);
+        int code = await CommandLine.RunAsync(["watch", "x", "--gateway-port", UnusedPort()], output, error,
+            interrupted.Token);
         Assert.True(code == 130, $"exit {code}\n{error}");
         Assert.Contains("interrupted", error.ToString(), StringComparison.Ordinal);
     }

@@ -173,6 +173,7 @@ public sealed class SweepValidateCommandTests
     {
         var (code, _, error) = await RunAsync("sweep", "validate");
         Assert.Equal(2, code);
-        Assert.Contains("usage: saei sweep validate", error, StringComparison.Ordinal);
+        Assert.Contains("saei sweep validate: Required argument missing", error, StringComparison.Ordinal);
+        Assert.Contains("saei sweep validate --help", error, StringComparison.Ordinal);
     }
 }
