@@ -77,6 +77,17 @@ public sealed class CommandLineTests
         Assert.Empty(unknown.Output);
     }
 
+    [Fact]
+    public async Task The_suggest_directive_completes_verbs_options_and_values()
+    {
+        // What dotnet-suggest asks for a shell's tab ([suggest:CURSOR] and the line): the candidates, one a line.
+        static async Task<string> SuggestAsync(string line) =>
+            (await Cli.RunAsync($"[suggest:{line.Length}]", line)).Output;
+        Assert.Contains("leaderboard", await SuggestAsync("leaderb"), StringComparison.Ordinal);
+        Assert.Contains("--baseline", await SuggestAsync("leaderboard --ba"), StringComparison.Ordinal);
+        Assert.Contains("qwen2.5-vl", await SuggestAsync("model init --family "), StringComparison.Ordinal);
+    }
+
     /// <summary>A loopback port that nothing listens on (taken and released).</summary>
     private static string UnusedPort()
     {
