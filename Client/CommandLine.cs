@@ -1,117 +1,132 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using SaEI.Client.Commands;
+
 namespace SaEI.Client;
 
-/// <summary>The verbs of `saei`. Each verb lives in its own file under Commands/.</summary>
+/// <summary>
+/// The entry of `saei`: parses with <see cref="CommandTree"/>, runs the verb with the given writers, and maps every
+/// outcome to one exit code for all verbs: 0 success, 1 the work failed, 2 usage error, 130 interrupted.
+/// Decisions:
+/// 1. Everything the parser can check without reading a file or the network (unknown verb or option, a missing
+///    argument, a value of the wrong kind, an id that breaks the id rule) is a usage error (2), one line each on
+///    stderr naming the option and pointing at `--help`; what needs a file, storage or the cluster is the work (1).
+/// 2. Response files (`@file`) are off: a path beginning with @ is a path.
+/// 3. Ctrl-C is handled here, not by System.CommandLine: the first cancels the verb (committed state is durable),
+///    and the verb ends with 130.
+/// </summary>
 public static class CommandLine
 {
+    public const int SuccessExitCode = 0;
+    public const int FailureExitCode = 1;
+    public const int UsageExitCode = 2;
+    public const int InterruptedExitCode = 130;
+
+    private static readonly ParserConfiguration Parser = new() { ResponseFileTokenReplacer = null };
+
+    /// <summary>The process entry: the console's writers, Ctrl-C, --timeout counted from the process start.</summary>
     public static async Task<int> RunAsync(string[] args)
     {
-        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
-        {
-            Console.WriteLine(Usage);
-            return args.Length == 0 ? 2 : 0;
-        }
         // --timeout counts from the process start, as `time saei ...` does (ClusterConnection.CountFrom).
-        Commands.ClusterConnection.CountFrom.Value = System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime();
+        ClusterConnection.CountFrom.Value = System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime();
         using var cancellation = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {
             // First Ctrl-C asks for a clean stop; committed state is already durable, so a second one may kill.
             if (!cancellation.IsCancellationRequested) { e.Cancel = true; cancellation.Cancel(); }
         };
+        return await RunAsync(args, Console.Out, Console.Error, cancellation.Token);
+    }
+
+    /// <summary>
+    /// Runs one command line with results on <paramref name="output"/>, messages on <paramref name="error"/>.
+    /// </summary>
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error,
+        CancellationToken cancellation = default)
+    {
+        var parse = CommandTree.Create().Parse(args, Parser);
+        string verb = VerbOf(parse);
+        var console = new InvocationConfiguration
+        {
+            Output = output,
+            Error = error,
+            EnableDefaultExceptionHandler = false,
+            ProcessTerminationTimeout = null,
+        };
+        if (args.Count == 0)
+        {
+            // A bare `saei` is a usage error that shows the verbs.
+            await CommandTree.Create().Parse(["--help"], Parser).InvokeAsync(
+                new InvocationConfiguration { Output = error, Error = error }, cancellation);
+            return UsageExitCode;
+        }
+        if (parse.Action is ParseErrorAction && verb.Length == 0 && !args[0].StartsWith('-'))
+        {
+            var verbs = parse.RootCommandResult.Command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name);
+            await error.WriteLineAsync(
+                $"saei: unknown verb '{args[0]}'; the verbs are {string.Join(", ", verbs)} (see `saei --help`).");
+            return UsageExitCode;
+        }
+        if (parse.Action is ParseErrorAction)
+        {
+            string help = verb.Length == 0 ? "saei --help" : $"saei {verb} --help";
+            foreach (var problem in parse.Errors)
+                await error.WriteLineAsync($"{Prefix(verb)}: {problem.Message} (see `{help}`)");
+            return UsageExitCode;
+        }
         try
         {
-            return args[0] switch
-            {
-                "grade" => Commands.GradeCommand.Run(args[1..], Console.Out, Console.Error),
-                "tokenize" => Commands.TokenizeCommand.Run(args[1..], Console.Out, Console.Error),
-                "model" => Commands.ModelCommand.Run(args[1..], Console.Out, Console.Error),
-                "check" => await Commands.StackCheckCommand.RunAsync(cancellation.Token),
-                "sweep" => await Commands.SweepCommand.RunAsync(args, Console.Out, cancellation.Token),
-                "silo" => await Commands.SiloCommand.RunAsync(args),
-                "watch" => await Commands.WatchCommand.RunAsync(args, Console.Out, cancellation.Token),
-                "leaderboard" => await Commands.LeaderboardCommand.RunAsync(args, Console.Out, cancellation.Token),
-                "run" => await Commands.RunShowCommand.RunAsync(args, Console.Out, cancellation.Token),
-                "demo" => await Demo.DemoCommand.RunAsync(args, Console.Out, cancellation.Token),
-                _ => Unknown(args[0]),
-            };
+            return await parse.InvokeAsync(console, cancellation);
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
-            Console.Error.WriteLine("saei: interrupted; committed state is kept, run the same command again to continue.");
-            return 130;
+            await error.WriteLineAsync(
+                "saei: interrupted; committed state is kept, run the same command again to continue.");
+            return InterruptedExitCode;
         }
         catch (UsageException e)
         {
-            Console.Error.WriteLine($"saei {args[0]}: {e.Message}");
-            return 2;
+            await error.WriteLineAsync($"{Prefix(verb)}: {e.Message} (see `saei {verb} --help`)");
+            return UsageExitCode;
         }
-        catch (UserFacingException e)
+        catch (Exception e) when (e is UserFacingException or Grains.Sweeps.SweepSpecException)
         {
-            Console.Error.WriteLine($"saei {args[0]}: {e.Message}");
-            return 1;
+            await error.WriteLineAsync($"{Prefix(verb)}: {e.Message}");
+            return FailureExitCode;
         }
         catch (Grains.Storage.BlobStoreUnavailableException e)
         {
-            Console.Error.WriteLine($"saei {args[0]}: {e.Message}");
-            Console.Error.WriteLine("(start local storage with `infra/azurite.sh start`, or set SAEI_STORAGE to a reachable account)");
-            return 1;
-        }
-        catch (Grains.Sweeps.SweepSpecException e)
-        {
-            Console.Error.WriteLine($"saei {args[0]}: {e.Message}");
-            return 1;
+            await error.WriteLineAsync($"{Prefix(verb)}: {e.Message}");
+            await error.WriteLineAsync(
+                "(start local storage with `infra/azurite.sh start`, or set SAEI_STORAGE to a reachable account)");
+            return FailureExitCode;
         }
         catch (Exception e) when (Environment.GetEnvironmentVariable("SAEI_DEBUG") != "1")
         {
             // Committed state is durable, so an unexpected error loses nothing; say what happened in one place.
-            Console.Error.WriteLine($"saei {args[0]}: unexpected {e.GetType().Name}: {e.Message}");
-            Console.Error.WriteLine("(run again with SAEI_DEBUG=1 for the stack trace; committed runs and checkpoints are kept)");
-            return 1;
+            await error.WriteLineAsync($"{Prefix(verb)}: unexpected {e.GetType().Name}: {e.Message}");
+            await error.WriteLineAsync(
+                "(run again with SAEI_DEBUG=1 for the stack trace; committed runs and checkpoints are kept)");
+            return FailureExitCode;
         }
     }
 
-    private static int Unknown(string verb)
+    /// <summary>The verb as typed, without the root ("sweep launch"); empty for the root itself.</summary>
+    private static string VerbOf(ParseResult parse)
     {
-        Console.Error.WriteLine($"saei: unknown verb '{verb}'.");
-        Console.Error.WriteLine(Usage);
-        return 2;
+        var names = new List<string>();
+        for (var result = parse.CommandResult; result.Parent is System.CommandLine.Parsing.CommandResult parent;
+             result = parent)
+            names.Add(result.Command.Name);
+        names.Reverse();
+        return string.Join(' ', names);
     }
 
-    private const string Usage = """
-        usage: saei <verb> [options]
-          demo [--quick] [--out DIR]            the main job: a three-seed GRPO vs SaEI sweep on the synthetic task, leaderboard, plots, report
-          sweep validate <spec.yaml> [--runs]   check a sweep spec: every problem with its line, or the run count
-          grade        grade answers in a JSONL file (given/predicts/solution vs ground_truth): saei grade FILE.jsonl [--json]
-          tokenize     token ids of each {"text": ...} line (no special tokens added; --decode: ids → text):
-                       saei tokenize --tokenizer tokenizer.json|MODEL_DIR --input IN.jsonl [--decode]
-          model init   a random checkpoint folder (weights, config, tokenizer) for tests and CPU demos:
-                       saei model init --family qwen2.5-vl|tiny-vlm --config CONFIG.json --out DIR [--seed N] [--dtype f32|bf16] [--max-shard-mb N]
-          model dump   run a reference case (tests/data/qwen25vl/A/case.json format) and write every intermediate as F32/I64 safetensors:
-                       saei model dump --model DIR --case CASE.json --out OUT.safetensors [--no-kv-cache] [--dtype f32|bf16]
-          silo [--role control|gpu|all] [--cluster-id ID --port N --gateway-port N] [--slots N]   run a silo
-               [--bind ADDRESS --tls-cert FILE --tls-ca FILE]   listen beyond loopback (mutual TLS required)
-          sweep launch <spec.yaml>              store the sweep's runs and queue them (same spec again: no-op)
-          sweep status <exp> [--json]           every run: method, seed, state, step, restarts, metrics
-          sweep cancel <exp>                    cancel the runs that have not finished
-          watch <exp> [--json]                  live table until the sweep finishes
-          leaderboard <exp> [--benchmark B] [--baseline M] [--json]
-                                                mean ± std over seeds per method, config, benchmark, and each method
-                                                vs the baseline (default grpo): Δ, 95% CI, Welch p, MDE, verdict
-          run show <run> [--json]               one run: state, checkpoints, failures, resumes
-          check        prove the stack end to end: TorchSharp computes, a blob round-trips, a grain's state persists
-
-        cluster verbs (sweep launch/status/cancel, watch, leaderboard, run show) also take:
-          --cluster-id ID | --gateway-port N    which cluster (default: the local silo's gateway on port 30000)
-          --timeout SECONDS                     give up when the cluster does not answer (default 8)
-          --tls-cert FILE --tls-ca FILE         mutual TLS (or SAEI_TLS_CERT, SAEI_TLS_CA; key password in SAEI_TLS_PASSWORD)
-
-        exit codes: 0 success; 1 failure (invalid input, unreachable cluster or storage, a failed check);
-                    2 usage error (unknown verb or option, missing argument); 130 interrupted (Ctrl-C)
-        """;
+    private static string Prefix(string verb) => verb.Length == 0 ? "saei" : $"saei {verb}";
 }
 
 /// <summary>An error whose message is written for the user: it names the input and what to change (exit 1).</summary>
 public class UserFacingException(string message, Exception? inner = null) : Exception(message, inner);
 
-/// <summary>A command line that does not fit the verb's usage: unknown option, missing argument (exit 2).</summary>
+/// <summary>A command line that does not fit the verb's usage, found after parsing (exit 2).</summary>
 public sealed class UsageException(string message) : UserFacingException(message);

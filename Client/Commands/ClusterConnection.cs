@@ -8,9 +8,9 @@ using SaEI.Silo;
 namespace SaEI.Client.Commands;
 
 /// <summary>
-/// Connects the client verbs to a running cluster: `--cluster-id ID` (or SAEI_CLUSTER_ID) finds the silos through
-/// Azure Table storage (SAEI_STORAGE, default Azurite); otherwise the local silo's gateway (`--gateway-port`, default
-/// 30000). `--tls-cert FILE --tls-ca FILE` (or SAEI_TLS_CERT, SAEI_TLS_CA, SAEI_TLS_PASSWORD) for a cluster with
+/// Connects the client verbs to a running cluster (<see cref="ClusterTarget"/>): `--cluster-id ID` (or
+/// SAEI_CLUSTER_ID) finds the silos through Azure Table storage (SAEI_STORAGE, default Azurite); otherwise the local
+/// silo's gateway (`--gateway-port`, default 30000). `--tls-cert FILE --tls-ca FILE` (or SAEI_TLS_CERT, SAEI_TLS_CA, SAEI_TLS_PASSWORD) for a cluster with
 /// mutual TLS. It gives up after `--timeout` seconds (default <see cref="DefaultTimeoutSeconds"/>) with a
 /// <see cref="UserFacingException"/>; Orleans' own warnings go to stderr, one line each. Disposing it disconnects.
 /// </summary>
@@ -41,12 +41,14 @@ public sealed class ClusterConnection : IAsyncDisposable
 
     public IClusterClient Client => host.Services.GetRequiredService<IClusterClient>();
 
-    public static async Task<ClusterConnection> ConnectAsync(VerbArguments arguments, CancellationToken cancellation)
+    /// <summary>Connects to <paramref name="target"/>; the Orleans client's warnings go to <paramref name="error"/>.</summary>
+    public static async Task<ClusterConnection> ConnectAsync(ClusterTarget target, TextWriter error,
+        CancellationToken cancellation)
     {
-        string? clusterId = arguments.Option("--cluster-id") ?? Environment.GetEnvironmentVariable("SAEI_CLUSTER_ID");
-        int gatewayPort = arguments.IntOption("--gateway-port") ?? 30000;
-        var timeout = TimeSpan.FromSeconds(arguments.IntOption("--timeout") ?? DefaultTimeoutSeconds);
-        var tls = LoadTls(arguments);
+        string? clusterId = target.ClusterId ?? Environment.GetEnvironmentVariable("SAEI_CLUSTER_ID");
+        int gatewayPort = target.GatewayPort;
+        var timeout = TimeSpan.FromSeconds(target.TimeoutSeconds);
+        var tls = LoadTls(target);
         string? storage = null;
         if (clusterId is not null)
         {
@@ -61,7 +63,7 @@ public sealed class ClusterConnection : IAsyncDisposable
             throw new UserFacingException($"cannot reach the local silo's gateway on port {gatewayPort} (nothing listens there); " +
                 "start one with `saei silo`, or pass --cluster-id / --gateway-port.");
         }
-        var host = BuildHost(clusterId, storage, gatewayPort, timeout, tls);
+        var host = BuildHost(clusterId, storage, gatewayPort, timeout, tls, error);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         deadline.CancelAfter(Remaining(timeout));
         try
@@ -98,10 +100,11 @@ public sealed class ClusterConnection : IAsyncDisposable
     }
 
     /// <summary>The client host: Orleans client, one-line stderr logging, no console lifetime.</summary>
-    private static IHost BuildHost(string? clusterId, string? storage, int gatewayPort, TimeSpan timeout, MutualTls? tls)
+    private static IHost BuildHost(string? clusterId, string? storage, int gatewayPort, TimeSpan timeout, MutualTls? tls,
+        TextWriter error)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        ClientLogging.Configure(builder.Logging, Console.Error);
+        ClientLogging.Configure(builder.Logging, error);
         // The command line owns Ctrl-C (exit 130) and process exit; the console lifetime would take SIGINT and hold
         // the exit of a verb whose connection failed until the half-started host stopped.
         builder.Services.AddSingleton<IHostLifetime, VerbLifetime>();
@@ -122,11 +125,11 @@ public sealed class ClusterConnection : IAsyncDisposable
         return builder.Build();
     }
 
-    private static MutualTls? LoadTls(VerbArguments arguments)
+    private static MutualTls? LoadTls(ClusterTarget target)
     {
         try
         {
-            return TlsSettings.From(arguments.Option("--tls-cert"), arguments.Option("--tls-ca"), thumbprints: null, password: null)?.Load();
+            return TlsSettings.From(target.TlsCertificate, target.TlsCa, thumbprints: null, password: null)?.Load();
         }
         catch (ArgumentException e)
         {

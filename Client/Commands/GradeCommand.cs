@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -17,12 +18,11 @@ namespace SaEI.Client.Commands;
 /// A malformed line (not UTF-8, not JSON, not an object, a missing or mistyped field, longer than --max-line-bytes)
 /// is reported with the file, line and field, is left out of the totals, and makes the exit code 1; so does a file
 /// with no rows. Only a regular file is read (not a device, FIFO or directory), of at most --max-file-bytes, one
-/// line of at most --max-line-bytes in memory at a time (issue #11). Exit 0: every line graded; 2: bad command line.
+/// line of at most --max-line-bytes in memory at a time (issue #11). Exit 0: every line graded; 1: a line or the
+/// file could not be graded; 2: bad command line.
 /// </summary>
 public static class GradeCommand
 {
-    public const string Usage = "usage: saei grade FILE.jsonl [--json] [--max-line-bytes N] [--max-file-bytes N]";
-
     /// <summary>Default limits: a line of 16 MiB, a file of 1 GiB.</summary>
     public sealed record Limits(int MaxLineBytes = 16 << 20, long MaxFileBytes = 1L << 30);
 
@@ -46,65 +46,52 @@ public static class GradeCommand
 
     public sealed record Report(string File, IReadOnlyList<RowVerdict> Rows, IReadOnlyList<LineError> Errors, Totals Totals);
 
-    public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)
+    public static Command Create()
     {
-        if (!TryParse(args, out bool json, out string? path, out Limits? limits, out string? problem))
+        var file = VerbOptions.Path("file", "The JSONL file of answers (given, predicts or solution; ground_truth).");
+        var json = VerbOptions.Json();
+        var maxLine = VerbOptions.PositiveInt("--max-line-bytes", "N",
+            $"The longest line read, in bytes [default: {new Limits().MaxLineBytes}].");
+        var maxFile = VerbOptions.PositiveLong("--max-file-bytes", "N",
+            $"The largest file read, in bytes [default: {new Limits().MaxFileBytes}].");
+        var command = new Command("grade",
+            "Grade answers in a JSONL file with the MathRuler-equivalent grader; Pass@n and Avg@n.")
         {
-            error.WriteLine($"saei grade: {problem}");
-            error.WriteLine(Usage);
-            return 2;
-        }
+            file, json, maxLine, maxFile,
+        };
+        command.SetAction(parse =>
+        {
+            var limits = new Limits();
+            if (parse.GetValue(maxLine) is { } line) limits = limits with { MaxLineBytes = line };
+            if (parse.GetValue(maxFile) is { } bytes) limits = limits with { MaxFileBytes = bytes };
+            return Run(parse.GetValue(file)!, parse.GetValue(json), limits, parse.InvocationConfiguration.Output,
+                parse.InvocationConfiguration.Error);
+        });
+        return command;
+    }
+
+    /// <summary>Grades <paramref name="path"/> and writes the verdicts; 0 when every line was graded, else 1.</summary>
+    public static int Run(string path, bool json, Limits limits, TextWriter output, TextWriter error)
+    {
         Report report;
         try
         {
-            report = Grade(path!, limits);
+            report = Grade(path, limits);
         }
         catch (DataFormatException e)
         {
-            error.WriteLine($"saei grade: {e.Problem}");
-            return 1;
+            throw new UserFacingException(e.Problem, e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            error.WriteLine($"saei grade: cannot read {path} ({e.Message}); pass a readable JSONL file.");
-            return 1;
+            throw new UserFacingException($"cannot read {path} ({e.Message}); pass a readable JSONL file.", e);
         }
         if (json) output.WriteLine(JsonSerializer.Serialize(report, JsonOutput));
         else WriteText(report, output);
         foreach (var e in report.Errors)
-            error.WriteLine(e.Line == 0 ? $"saei grade: {path}: {e.Message}" : $"saei grade: {path} line {e.Line}: field '{e.Field}': {e.Message}");
+            error.WriteLine(e.Line == 0 ? $"saei grade: {path}: {e.Message}"
+                : $"saei grade: {path} line {e.Line}: field '{e.Field}': {e.Message}");
         return report.Errors.Count > 0 ? 1 : 0;
-    }
-
-    private static bool TryParse(IReadOnlyList<string> args, out bool json, out string? path, out Limits? limits, out string? problem)
-    {
-        (json, path, limits, problem) = (false, null, new Limits(), null);
-        var paths = new List<string>();
-        for (int i = 0; i < args.Count; i++)
-        {
-            string arg = args[i];
-            if (arg == "--json") { json = true; continue; }
-            if (arg is "--max-line-bytes" or "--max-file-bytes")
-            {
-                if (i + 1 >= args.Count || !long.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out long value) || value < 1
-                    || (arg == "--max-line-bytes" && value > int.MaxValue))
-                {
-                    problem = $"{arg} needs a number of bytes ≥ 1{(arg == "--max-line-bytes" ? $" and ≤ {int.MaxValue}" : "")}.";
-                    return false;
-                }
-                limits = arg == "--max-line-bytes" ? limits with { MaxLineBytes = (int)value } : limits with { MaxFileBytes = value };
-                continue;
-            }
-            if (arg.StartsWith("--", StringComparison.Ordinal)) { problem = $"unknown option {arg}."; return false; }
-            paths.Add(arg);
-        }
-        if (paths.Count != 1)
-        {
-            problem = $"expected one JSONL file{(paths.Count > 1 ? $", got {paths.Count} arguments" : "")}.";
-            return false;
-        }
-        path = paths[0];
-        return true;
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using SaEI.Grains.Leaderboards;
 using SaEI.Grains.Results;
 
@@ -11,30 +12,47 @@ namespace SaEI.Client.Commands;
 /// </summary>
 public static class LeaderboardCommand
 {
-    public const string Usage = "saei leaderboard <exp> [--benchmark B] [--baseline M] [--json] " +
-        "[--cluster-id ID | --gateway-port N] [--timeout S] [--tls-cert F --tls-ca F]";
-
-    public static async Task<int> RunAsync(string[] args, TextWriter output, CancellationToken cancellation)
+    public static Command Create()
     {
-        var arguments = new VerbArguments(args[1..], Usage, ["--benchmark", "--baseline",
-            .. VerbArguments.ConnectionOptions], ["--json"]);
-        string experiment = arguments.Id(0, "experiment");
-        string baseline = arguments.Option("--baseline") ?? LeaderboardComparisons.DefaultBaseline;
-        await using var connection = await ClusterConnection.ConnectAsync(arguments, cancellation);
+        var experiment = VerbOptions.Id("exp", "experiment", "The experiment id (the spec's `experiment:`).");
+        var benchmark = VerbOptions.Text("--benchmark", "B", "Only this benchmark (e.g. in-domain, synth-hard).");
+        var baseline = VerbOptions.Text("--baseline", "M",
+            $"The method every other is compared with [default: {LeaderboardComparisons.DefaultBaseline}].");
+        var json = VerbOptions.Json();
+        var command = new Command("leaderboard",
+            "Mean ± std over seeds per method, config and benchmark, and each method against the baseline: " +
+            "Δ, 95% interval, Welch p, MDE, verdict.")
+        {
+            experiment, benchmark, baseline, json,
+        };
+        var connection = ConnectionOptions.AddTo(command);
+        command.SetAction((parse, cancellation) => RunAsync(parse.GetValue(experiment)!, parse.GetValue(benchmark),
+            parse.GetValue(baseline) ?? LeaderboardComparisons.DefaultBaseline, parse.GetValue(json),
+            connection.Read(parse), parse.InvocationConfiguration, cancellation));
+        return command;
+    }
+
+    public static async Task<int> RunAsync(string experiment, string? benchmark, string baseline, bool json,
+        ClusterTarget target, InvocationConfiguration console, CancellationToken cancellation)
+    {
+        var output = console.Output;
+        await using var connection = await ClusterConnection.ConnectAsync(target, console.Error, cancellation);
         var leaderboard = connection.Client.GetGrain<ILeaderboardGrain>(experiment);
-        var rows = await leaderboard.QueryAsync(arguments.Option("--benchmark"));
-        var comparisons = await leaderboard.CompareAsync(arguments.Option("--benchmark"), baseline);
-        if (arguments.Json)
+        var rows = await leaderboard.QueryAsync(benchmark);
+        var comparisons = await leaderboard.CompareAsync(benchmark, baseline);
+        if (json)
         {
             await output.WriteLineAsync(JsonOutput.Serialize(new { experiment, baseline, rows, comparisons }));
             return 0;
         }
         if (rows.Count == 0)
         {
-            await output.WriteLineAsync($"experiment {experiment}: no finished run yet" + (arguments.Option("--benchmark") is { } b ? $" with benchmark '{b}'" : "") + ".");
+            await output.WriteLineAsync($"experiment {experiment}: no finished run yet" +
+                (benchmark is { } b ? $" with benchmark '{b}'" : "") + ".");
             return 0;
         }
-        var aggregate = rows.Select(r => new AggregateRow(r.Method, r.ConfigKey, r.Benchmark, r.Seeds, r.Mean, r.Std)).ToList();
+        var aggregate = rows.Select(r => new AggregateRow(r.Method, r.ConfigKey, r.Benchmark, r.Seeds, r.Mean, r.Std))
+            .ToList();
         await output.WriteAsync(PaperTable.ToPlainText(aggregate));
         if (comparisons.Count == 0) return 0;
         await output.WriteLineAsync();

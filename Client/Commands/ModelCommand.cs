@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using SaEI.Gpu.Models;
@@ -27,102 +28,132 @@ namespace SaEI.Client.Commands;
 /// </summary>
 public static class ModelCommand
 {
-    public const string Usage =
-        "usage: saei model init --family qwen2.5-vl|tiny-vlm --config CONFIG.json --out DIR [--seed N] [--dtype f32|bf16] [--max-shard-mb N]\n" +
-        "       saei model dump --model DIR --case CASE.json --out OUT.safetensors [--no-kv-cache] [--dtype f32|bf16]";
+    public static Command Create() => new("model", "Model tools: a random checkpoint folder (init), a reference dump (dump).")
+    {
+        InitCommand(), DumpCommand(),
+    };
 
-    public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)
+    private static readonly string[] DTypes = ["f32", "bf16", "float32", "bfloat16"];
+
+    private static Command InitCommand()
+    {
+        var family = VerbOptions.OneOf("--family", "The model family.", PolicyModelFactory.Families, required: true);
+        var config = VerbOptions.RequiredText("--config", "CONFIG.json", "The model's config.json.");
+        var output = VerbOptions.RequiredText("--out", "DIR", "A new or empty folder for the checkpoint.");
+        var seed = VerbOptions.NonNegativeLong("--seed", "N", "The initialisation seed [default: 0].");
+        var dtype = VerbOptions.OneOf("--dtype", "Weight type (qwen2.5-vl only) [default: f32].", DTypes);
+        var maxShard = VerbOptions.PositiveNumber("--max-shard-mb", "N",
+            "Largest safetensors shard in MB, fractions allowed (qwen2.5-vl only).", maximum: 1e7);
+        var command = new Command("init",
+            "A random checkpoint folder (weights, config, tokenizer) for tests and CPU demos.")
+        {
+            family, config, output, seed, dtype, maxShard,
+        };
+        command.SetAction(parse => Init(new InitRequest(parse.GetValue(family)!, parse.GetValue(config)!,
+            parse.GetValue(output)!, parse.GetValue(seed) ?? 0, DType(parse.GetValue(dtype)),
+            parse.GetValue(maxShard)), parse.InvocationConfiguration.Output));
+        return command;
+    }
+
+    private static Command DumpCommand()
+    {
+        var model = VerbOptions.RequiredText("--model", "DIR", "A Qwen2.5-VL checkpoint folder.");
+        var modelCase = VerbOptions.RequiredText("--case", "CASE.json", "The reference case (inputs and settings).");
+        var output = VerbOptions.RequiredText("--out", "OUT.safetensors", "Where the intermediates are written.");
+        var noKvCache = new Option<bool>("--no-kv-cache") { Description = "Generate without the key/value cache." };
+        var dtype = VerbOptions.OneOf("--dtype", "Compute type [default: f32].", DTypes);
+        var command = new Command("dump",
+            "Run a reference case and write every intermediate as F32/I64 safetensors.")
+        {
+            model, modelCase, output, noKvCache, dtype,
+        };
+        command.SetAction(parse => Dump(parse.GetValue(model)!, parse.GetValue(modelCase)!, parse.GetValue(output)!,
+            !parse.GetValue(noKvCache), DType(parse.GetValue(dtype)) ?? ScalarType.Float32,
+            parse.InvocationConfiguration.Output));
+        return command;
+    }
+
+    private sealed record InitRequest(string Family, string ConfigPath, string Directory, long Seed, ScalarType? DType,
+        double? MaxShardMegabytes);
+
+    private static int Init(InitRequest request, TextWriter output)
     {
         try
         {
-            string verb = args.Count > 0 ? args[0] : throw new UsageException($"missing 'init' or 'dump'. {Usage}");
-            return verb switch
-            {
-                "init" => Init(args.Skip(1).ToList(), output),
-                "dump" => Dump(args.Skip(1).ToList(), output),
-                _ => throw new UsageException($"unknown 'model {verb}'; expected 'init' or 'dump'. {Usage}"),
-            };
+            return InitChecked(request, output);
         }
-        catch (UserFacingException e)
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException
+            or JsonException or ArgumentException)
         {
-            error.WriteLine($"saei model: {e.Message}");
-            return e is UsageException ? 2 : 1;
-        }
-        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException or JsonException or ArgumentException)
-        {
-            error.WriteLine($"saei model: {e.Message}");
-            return 1;
+            throw new UserFacingException(e.Message, e);
         }
     }
 
-    private static int Init(IReadOnlyList<string> args, TextWriter output)
+    private static int InitChecked(InitRequest request, TextWriter output)
     {
-        var arguments = new VerbArguments(args, Usage, ["--family", "--config", "--out", "--seed", "--dtype", "--max-shard-mb"], []);
-        NoPositionals(arguments);
-        string family = Required(arguments, "--family");
-        string configPath = Required(arguments, "--config");
-        string directory = Required(arguments, "--out");
-        long seed = Seed(arguments);
-        if (!File.Exists(configPath)) throw new UserFacingException($"--config {configPath} does not exist; pass a config.json.");
-        if (Directory.Exists(directory) && Directory.EnumerateFileSystemEntries(directory).Any())
-            throw new UserFacingException($"--out {directory} is not empty; model init writes a new checkpoint into an empty or new folder.");
+        if (!File.Exists(request.ConfigPath))
+            throw new UserFacingException($"--config {request.ConfigPath} does not exist; pass a config.json.");
+        if (Directory.Exists(request.Directory) && Directory.EnumerateFileSystemEntries(request.Directory).Any())
+            throw new UserFacingException(
+                $"--out {request.Directory} is not empty; model init writes a new checkpoint into an empty or new folder.");
         TorchRuntime.Initialize(Math.Max(1, Environment.ProcessorCount));
-        return family switch
-        {
-            Qwen25VlPolicy.FamilyName => InitQwen(arguments, configPath, directory, seed, output),
-            TinyVlm.FamilyName => InitTiny(arguments, configPath, directory, seed, output),
-            _ => throw new UserFacingException($"--family '{family}' is not supported; expected one of: {string.Join(", ", PolicyModelFactory.Families)}."),
-        };
+        return request.Family == TinyVlm.FamilyName ? InitTiny(request, output) : InitQwen(request, output);
     }
 
-    private static int InitQwen(VerbArguments arguments, string configPath, string directory, long seed, TextWriter output)
+    private static int InitQwen(InitRequest request, TextWriter output)
     {
-        var config = Qwen25VlConfig.Load(configPath);
-        var options = new Qwen25VlRandomCheckpointOptions { Seed = seed, DType = DType(arguments) ?? ScalarType.Float32 };
-        if (arguments.Option("--max-shard-mb") is { } text)
+        var config = Qwen25VlConfig.Load(request.ConfigPath);
+        var options = new Qwen25VlRandomCheckpointOptions { Seed = request.Seed, DType = request.DType ?? ScalarType.Float32 };
+        if (request.MaxShardMegabytes is { } megabytes) options = options with { MaxShardBytes = (long)(megabytes * 1_000_000) };
+        var files = Qwen25VlRandomCheckpoint.WriteWithTokenizer(request.ConfigPath, request.Directory, options);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"saei model init: {request.Directory}: qwen2.5-vl, {Qwen25VlTensorTable.ParameterCount(config):N0} " +
+            $"parameters, seed {request.Seed}, {files.Count} files ({string.Join(", ", files.Select(Path.GetFileName))})"));
+        return 0;
+    }
+
+    private static int InitTiny(InitRequest request, TextWriter output)
+    {
+        if (request.DType is not null || request.MaxShardMegabytes is not null)
+            throw new UsageException("--dtype and --max-shard-mb apply to qwen2.5-vl; a tiny-vlm folder is one float32 file.");
+        var config = TinyVlmConfig.Load(request.ConfigPath);
+        using var model = PolicyModelFactory.CreateTiny(config, request.Seed, CPU);
+        Directory.CreateDirectory(request.Directory);
+        model.Save(request.Directory);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"saei model init: {request.Directory}: tiny-vlm, {model.Info.ParameterCount:N0} parameters, seed {request.Seed}"));
+        return 0;
+    }
+
+    private static int Dump(string modelDirectory, string casePath, string outPath, bool useKvCache, ScalarType dtype,
+        TextWriter output)
+    {
+        try
         {
-            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double megabytes) || !(megabytes > 0) || megabytes > 1e7)
-                throw new UserFacingException($"option '--max-shard-mb' is '{text}'; give a positive size in MB (fractions allowed, e.g. 0.2).");
-            options = options with { MaxShardBytes = (long)(megabytes * 1_000_000) };
+            return DumpChecked(modelDirectory, casePath, outPath, useKvCache, dtype, output);
         }
-        var files = Qwen25VlRandomCheckpoint.WriteWithTokenizer(configPath, directory, options);
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"saei model init: {directory}: qwen2.5-vl, {Qwen25VlTensorTable.ParameterCount(config):N0} parameters, seed {seed}, {files.Count} files ({string.Join(", ", files.Select(Path.GetFileName))})"));
-        return 0;
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException
+            or JsonException or ArgumentException)
+        {
+            throw new UserFacingException(e.Message, e);
+        }
     }
 
-    private static int InitTiny(VerbArguments arguments, string configPath, string directory, long seed, TextWriter output)
+    private static int DumpChecked(string modelDirectory, string casePath, string outPath, bool useKvCache,
+        ScalarType dtype, TextWriter output)
     {
-        if (arguments.Option("--dtype") is not null || arguments.Option("--max-shard-mb") is not null)
-            throw new UsageException($"--dtype and --max-shard-mb apply to qwen2.5-vl; a tiny-vlm folder is one float32 file. {Usage}");
-        var config = TinyVlmConfig.Load(configPath);
-        using var model = PolicyModelFactory.CreateTiny(config, seed, CPU);
-        Directory.CreateDirectory(directory);
-        model.Save(directory);
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"saei model init: {directory}: tiny-vlm, {model.Info.ParameterCount:N0} parameters, seed {seed}"));
-        return 0;
-    }
-
-    private static int Dump(IReadOnlyList<string> args, TextWriter output)
-    {
-        var arguments = new VerbArguments(args, Usage, ["--model", "--case", "--out", "--dtype"], ["--no-kv-cache"]);
-        NoPositionals(arguments);
-        string modelDirectory = Required(arguments, "--model");
-        string casePath = Required(arguments, "--case");
-        string outPath = Required(arguments, "--out");
-        var dtype = DType(arguments) ?? ScalarType.Float32;
         RequireQwen(modelDirectory);
         TorchRuntime.Initialize(Math.Max(1, Environment.ProcessorCount));
         using var modelCase = ModelCase.Load(casePath);
         using var model = Qwen25VlModel.Load(modelDirectory, CPU, dtype);
         model.eval();
-        var tensors = ModelDump.Run(model, modelCase, useKvCache: !arguments.Has("--no-kv-cache"));
+        var tensors = ModelDump.Run(model, modelCase, useKvCache);
         try
         {
             ModelDump.Write(outPath, tensors);
             string tokens = tensors.TryGetValue("gen.tokens", out var generated)
-                ? "[" + string.Join(", ", Enumerable.Range(0, (int)generated.shape[0]).Select(row => "[" + string.Join(", ", generated[row].data<long>().ToArray()) + "]")) + "]"
+                ? "[" + string.Join(", ", Enumerable.Range(0, (int)generated.shape[0]).Select(row =>
+                    "[" + string.Join(", ", generated[row].data<long>().ToArray()) + "]")) + "]"
                 : "(none: num_new_tokens is 0)";
             output.WriteLine($"saei model dump: {tensors.Count} keys → {outPath}; greedy tokens {tokens}");
         }
@@ -146,23 +177,10 @@ public static class ModelCommand
                 $"{configPath}: model_type is '{modelType ?? "(missing)"}'; model dump runs Hugging Face Qwen2.5-VL checkpoints (model_type '{Qwen25VlConfig.ModelType}').");
     }
 
-    private static void NoPositionals(VerbArguments arguments)
-    {
-        if (arguments.Positionals.Count > 0) throw new UsageException($"unexpected argument '{arguments.Positionals[0]}'. {Usage}");
-    }
-
-    private static string Required(VerbArguments arguments, string name) =>
-        arguments.Option(name) ?? throw new UsageException($"{name} is required. {Usage}");
-
-    private static long Seed(VerbArguments arguments) => arguments.Option("--seed") is not { } text ? 0
-        : long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out long seed) && seed >= 0 ? seed
-        : throw new UserFacingException($"option '--seed' is '{text}'; give a whole number ≥ 0.");
-
-    private static ScalarType? DType(VerbArguments arguments) => arguments.Option("--dtype") switch
+    private static ScalarType? DType(string? name) => name switch
     {
         null => null,
         "f32" or "float32" => ScalarType.Float32,
-        "bf16" or "bfloat16" => ScalarType.BFloat16,
-        var other => throw new UserFacingException($"option '--dtype' is '{other}'; give f32 or bf16."),
+        _ => ScalarType.BFloat16,
     };
 }

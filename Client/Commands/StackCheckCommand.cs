@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -12,7 +13,16 @@ namespace SaEI.Client.Commands;
 /// <summary>`saei check`: TorchSharp computes a gradient, a blob round-trips, a grain's state survives deactivation.</summary>
 public static class StackCheckCommand
 {
-    public static async Task<int> RunAsync(CancellationToken cancellation)
+    public static Command Create()
+    {
+        var command = new Command("check",
+            "Prove the stack end to end: TorchSharp computes, a blob round-trips, a grain's state persists.");
+        command.SetAction((parse, cancellation) => RunAsync(parse.InvocationConfiguration.Output,
+            parse.InvocationConfiguration.Error, cancellation));
+        return command;
+    }
+
+    public static async Task<int> RunAsync(TextWriter output, TextWriter error, CancellationToken cancellation)
     {
         // 1. TorchSharp: d/dx sum(x^2) = 2x.
         TorchRuntime.Initialize(Math.Max(1, Environment.ProcessorCount));
@@ -21,7 +31,7 @@ public static class StackCheckCommand
             var x = torch.tensor(new float[] { 1f, 2f, 3f }, requires_grad: true);
             x.pow(2).sum().backward();
             float[] gradient = x.grad!.data<float>().ToArray();
-            Console.WriteLine($"[1/3] {TorchRuntime.Describe()}: d/dx sum(x^2) at (1,2,3) = ({string.Join(", ", gradient)})");
+            output.WriteLine($"[1/3] {TorchRuntime.Describe()}: d/dx sum(x^2) at (1,2,3) = ({string.Join(", ", gradient)})");
             if (gradient is not [2f, 4f, 6f]) throw new UserFacingException("TorchSharp returned a wrong gradient.");
         }
 
@@ -41,12 +51,12 @@ public static class StackCheckCommand
         var blob = container.GetBlobClient("diagnostics/stack-check.txt");
         await blob.UploadAsync(BinaryData.FromString(payload), overwrite: true, cancellation);
         string readBack = (await blob.DownloadContentAsync(cancellation)).Value.Content.ToString();
-        Console.WriteLine($"[2/3] blob {blob.Uri} round-tripped: {readBack == payload}");
+        output.WriteLine($"[2/3] blob {blob.Uri} round-tripped: {readBack == payload}");
         if (readBack != payload) throw new UserFacingException("the blob read back differs from what was written.");
 
         // 3. A local silo with grain state in storage.
         using IHost host = Host.CreateDefaultBuilder()
-            .ConfigureLogging(logging => ClientLogging.Configure(logging, Console.Error))
+            .ConfigureLogging(logging => ClientLogging.Configure(logging, error))
             .UseOrleans(silo => silo.UseLocalhostClustering().AddSaeiStorage(connectionString))
             .Build();
         await host.StartAsync(cancellation);
@@ -54,7 +64,7 @@ public static class StackCheckCommand
         int written = await grain.IncrementAsync();
         await grain.DeactivateAsync();
         int stored = await grain.GetAsync();
-        Console.WriteLine($"[3/3] grain state written {written}, read after deactivation {stored}");
+        output.WriteLine($"[3/3] grain state written {written}, read after deactivation {stored}");
         await host.StopAsync(CancellationToken.None);
         if (stored != written) throw new UserFacingException("the grain's state did not survive deactivation.");
         return 0;

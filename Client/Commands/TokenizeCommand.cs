@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Text;
 using System.Text.Json;
 using SaEI.Gpu.Tasks.Data;
@@ -19,8 +20,6 @@ namespace SaEI.Client.Commands;
 /// </summary>
 public static class TokenizeCommand
 {
-    public const string Usage = "usage: saei tokenize --tokenizer FILE_OR_DIR --input IN.jsonl [--decode] [--max-line-bytes N]";
-
     private const int DefaultMaxLineBytes = 16 << 20;
     private const long MaxFileBytes = 1L << 40;
 
@@ -31,25 +30,29 @@ public static class TokenizeCommand
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)
+    public static Command Create()
     {
-        string tokenizerPath, inputPath;
-        bool decode;
-        int maxLineBytes;
-        try
+        var tokenizerPath = VerbOptions.RequiredText("--tokenizer", "FILE_OR_DIR",
+            "A Hugging Face tokenizer.json, or the model folder holding it.");
+        var input = VerbOptions.RequiredText("--input", "IN.jsonl", "One {\"text\": ...} (or with --decode {\"ids\": [...]}) per line.");
+        var decode = new Option<bool>("--decode") { Description = "Turn ids into text instead of text into ids." };
+        var maxLine = VerbOptions.PositiveInt("--max-line-bytes", "N",
+            $"The longest line read, in bytes [default: {DefaultMaxLineBytes}].");
+        var command = new Command("tokenize",
+            "Token ids of each {\"text\": ...} line (no special tokens added); --decode: ids to text.")
         {
-            var arguments = new VerbArguments(args, Usage, ["--tokenizer", "--input", "--max-line-bytes"], ["--decode"]);
-            if (arguments.Positionals.Count > 0) throw new UsageException($"unexpected argument '{arguments.Positionals[0]}'. {Usage}");
-            tokenizerPath = arguments.Option("--tokenizer") ?? throw new UsageException($"--tokenizer is required. {Usage}");
-            inputPath = arguments.Option("--input") ?? throw new UsageException($"--input is required. {Usage}");
-            decode = arguments.Has("--decode");
-            maxLineBytes = arguments.IntOption("--max-line-bytes") ?? DefaultMaxLineBytes;
-        }
-        catch (UserFacingException e)
-        {
-            error.WriteLine($"saei tokenize: {e.Message}");
-            return e is UsageException ? 2 : 1;
-        }
+            tokenizerPath, input, decode, maxLine,
+        };
+        command.SetAction(parse => Run(parse.GetValue(tokenizerPath)!, parse.GetValue(input)!, parse.GetValue(decode),
+            parse.GetValue(maxLine) ?? DefaultMaxLineBytes, parse.InvocationConfiguration.Output,
+            parse.InvocationConfiguration.Error));
+        return command;
+    }
+
+    /// <summary>Converts every line of <paramref name="inputPath"/>; 0 when every line converted, else 1.</summary>
+    public static int Run(string tokenizerPath, string inputPath, bool decode, int maxLineBytes, TextWriter output,
+        TextWriter error)
+    {
         QwenTokenizer tokenizer;
         try
         {
@@ -57,8 +60,7 @@ public static class TokenizeCommand
         }
         catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
         {
-            error.WriteLine($"saei tokenize: cannot load the tokenizer: {e.Message}");
-            return 1;
+            throw new UserFacingException($"cannot load the tokenizer: {e.Message}", e);
         }
         try
         {
@@ -66,13 +68,11 @@ public static class TokenizeCommand
         }
         catch (DataFormatException e)
         {
-            error.WriteLine($"saei tokenize: {e.Problem}");
-            return 1;
+            throw new UserFacingException(e.Problem, e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            error.WriteLine($"saei tokenize: cannot read {inputPath} ({e.Message}); pass a readable JSONL file.");
-            return 1;
+            throw new UserFacingException($"cannot read {inputPath} ({e.Message}); pass a readable JSONL file.", e);
         }
     }
 

@@ -1,9 +1,11 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using SaEI.Client.Commands;
+using SaEI.Client.Reports;
 using SaEI.Gpu.Training.Sft;
 using SaEI.Grains.Experiments;
 using SaEI.Grains.Leaderboards;
@@ -27,20 +29,44 @@ namespace SaEI.Client.Demo;
 /// </summary>
 public static class DemoCommand
 {
-    public const string Usage = "saei demo [--quick | --study] [--out DIR] [--slots N] [--spec FILE]";
-
-    public static async Task<int> RunAsync(string[] args, TextWriter output, CancellationToken cancellation)
+    public static Command Create()
     {
-        var arguments = new VerbArguments(args[1..], Usage, ["--out", "--slots", "--spec"], ["--quick", "--study"]);
-        bool quick = arguments.Has("--quick"), study = arguments.Has("--study");
-        if (quick && study) throw new UsageException($"--quick and --study are two presets; choose one. usage: {Usage}");
-        string preset = quick ? "quick" : study ? "study" : "default";
-        string specPath = arguments.Option("--spec") ?? Path.Combine(RepositoryRoot(), "examples", SpecFile(preset));
+        var quick = new Option<bool>("--quick") { Description = "GRPO vs SaEI on the counting task, a few steps." };
+        var study = new Option<bool>("--study") { Description = "Six methods (with the ablations) × 5 seeds." };
+        var output = VerbOptions.Text("--out", "DIR", "The output folder [default: out/<experiment>].");
+        var slots = VerbOptions.PositiveInt("--slots", "N", "Runs trained at once [default: 2, at most the cores].");
+        var spec = VerbOptions.Text("--spec", "FILE", "Run this sweep spec instead of the preset's examples/ file.");
+        var command = new Command("demo",
+            "The main job: a multi-seed sweep on the synthetic task on a local silo, then the leaderboard, the " +
+            "intervals against GRPO, plots and a report. Ctrl-C and the same command again continue it.")
+        {
+            quick, study, output, slots, spec,
+        };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(quick) && result.GetValue(study))
+                result.AddError("--quick and --study are two presets; choose one.");
+        });
+        command.SetAction((parse, cancellation) => RunAsync(
+            new DemoRequest(parse.GetValue(quick) ? "quick" : parse.GetValue(study) ? "study" : "default",
+                parse.GetValue(spec), parse.GetValue(output), parse.GetValue(slots)),
+            parse.InvocationConfiguration.Output, cancellation));
+        return command;
+    }
+
+    /// <summary>What `saei demo` was asked: a preset (quick, default, study) and the optional overrides.</summary>
+    public sealed record DemoRequest(string Preset = "default", string? Spec = null, string? Output = null,
+        int? Slots = null);
+
+    public static async Task<int> RunAsync(DemoRequest request, TextWriter output, CancellationToken cancellation)
+    {
+        string preset = request.Preset;
+        string specPath = request.Spec ?? Path.Combine(RepositoryRoot(), "examples", SpecFile(preset));
         if (!File.Exists(specPath)) throw new UserFacingException($"demo spec '{specPath}' does not exist; pass --spec <file> or run from the repository.");
         var (yaml, readError) = await SweepSpecParser.ReadFileAsync(specPath, cancellation: cancellation); // bounded, strict UTF-8
         var spec = SweepSpecParser.ParseOrThrow(yaml ?? throw new UserFacingException(readError!.Message), specPath);
-        string folder = Path.GetFullPath(arguments.Option("--out") ?? Path.Combine("out", spec.Experiment));
-        int slots = arguments.IntOption("--slots") ?? Math.Max(1, Math.Min(2, Environment.ProcessorCount));
+        string folder = Path.GetFullPath(request.Output ?? Path.Combine("out", spec.Experiment));
+        int slots = request.Slots ?? Math.Max(1, Math.Min(2, Environment.ProcessorCount));
         var clock = Stopwatch.StartNew();
         await output.WriteLineAsync($"SaEI demo{(preset == "default" ? "" : $" ({preset})")}: {string.Join(" vs ", spec.Methods.Select(m => m.Name))}, seeds {string.Join(", ", spec.Seeds)}, {spec.Steps} steps each; {slots} run(s) at a time; output → {folder}");
 
@@ -51,7 +77,7 @@ public static class DemoCommand
         {
             var blobs = host.Services.GetRequiredService<ResilientBlobStore>();
             await blobs.EnsureContainerAsync(cancellation);
-            string? baseSummary = await EnsureBaseModelAsync(spec, new ModelStore(blobs), blobs, output, cancellation);
+            await EnsureBaseModelAsync(spec, new ModelStore(blobs), output, cancellation);
 
             var grains = host.Services.GetRequiredService<IGrainFactory>();
             var launch = await grains.GetGrain<IExperimentGrain>(spec.Experiment).LaunchAsync(yaml, new Dictionary<string, string>());
@@ -59,16 +85,16 @@ public static class DemoCommand
                 throw new UserFacingException($"{launch.Message}\n(to start over, give the spec a new `experiment:` id, or remove .azurite/ to forget every sweep)");
             await output.WriteLineAsync(launch.Message);
 
-            var status = await WatchAsync(grains.GetGrain<IExperimentGrain>(spec.Experiment), output, cancellation);
-            var leaderboard = grains.GetGrain<ILeaderboardGrain>(spec.Experiment);
-            var rows = await leaderboard.QueryAsync(null);
-            var comparisons = await leaderboard.CompareAsync(null, LeaderboardComparisons.DefaultBaseline);
-            var written = await DemoArtifacts.WriteAsync(folder, spec, status, rows, comparisons, blobs, baseSummary,
-                cancellation);
+            await WatchAsync(grains.GetGrain<IExperimentGrain>(spec.Experiment), output, cancellation);
+            // The same reading and writing as `saei report`: the folder is what a report of this sweep gives.
+            var results = await SweepResults.LoadAsync(grains, blobs, spec.Experiment,
+                LeaderboardComparisons.DefaultBaseline, cancellation);
+            var (status, comparisons) = (results.Status, results.Comparisons);
+            var written = await SweepReport.WriteAsync(folder, results, blobs, cancellation);
             await output.WriteLineAsync();
             await output.WriteLineAsync(await File.ReadAllTextAsync(Path.Combine(folder, "leaderboard.md"), cancellation));
-            await output.WriteLineAsync(DemoArtifacts.Verdict(comparisons));
-            await output.WriteLineAsync(DemoArtifacts.RestartsLine(status));
+            await output.WriteLineAsync(SweepReport.Verdict(comparisons));
+            await output.WriteLineAsync(SweepReport.RestartsLine(status));
             await output.WriteLineAsync($"Report: {written.Report}; plots: {string.Join(", ", written.Plots.Select(Path.GetFileName))}{(written.Pairs is null ? "" : ", " + Path.GetFileName(written.Pairs))}");
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Done in {clock.Elapsed.TotalMinutes:0.0} min."));
             return status.Runs.Any(r => r.State == Grains.Runs.RunState.Failed) ? 1 : 0;
@@ -119,9 +145,9 @@ public static class DemoCommand
         ["Logging:LogLevel:SaEI.Grains.Workers.GpuWorkerGrain"] = "Error",
     };
 
-    /// <summary>Builds the spec's base model by the SFT warm start when storage lacks it; returns its base pass@1 line.</summary>
-    private static async Task<string?> EnsureBaseModelAsync(SweepSpec spec, ModelStore models, ResilientBlobStore blobs,
-        TextWriter output, CancellationToken cancellation)
+    /// <summary>Builds the spec's base model by the SFT warm start when storage lacks it.</summary>
+    private static async Task EnsureBaseModelAsync(SweepSpec spec, ModelStore models, TextWriter output,
+        CancellationToken cancellation)
     {
         string name = ModelStore.NameOf(spec.Model.Base ?? throw new UserFacingException("the demo spec's model needs `base:`."));
         if (!await models.ExistsAsync(name, cancellation))
@@ -144,24 +170,6 @@ public static class DemoCommand
         {
             await output.WriteLineAsync($"Reusing the base model models/{name} from storage.");
         }
-        return await blobs.ReadAsync(BlobPaths.ModelFilePath(name, SftWarmStart.SummaryFileName), cancellation) is BlobReadResult.Found summary
-            ? BaseSummary(summary.Content.ToString()) : null;
-    }
-
-    private static string? BaseSummary(string json)
-    {
-        try
-        {
-            using var document = System.Text.Json.JsonDocument.Parse(json);
-            var root = document.RootElement;
-            if (!root.TryGetProperty("base_pass_at_1", out var pass1) || pass1.ValueKind != System.Text.Json.JsonValueKind.Number) return null;
-            double format = root.TryGetProperty("base_format_rate", out var rate) && rate.ValueKind == System.Text.Json.JsonValueKind.Number ? rate.GetDouble() : double.NaN;
-            return string.Create(CultureInfo.InvariantCulture, $"pass@1 {100 * pass1.GetDouble():0.0}%, format rate {100 * format:0.0}% on the synthetic test split (SFT warm start)");
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return null;
-        }
     }
 
     /// <summary>
@@ -169,7 +177,7 @@ public static class DemoCommand
     /// log, each run's state changes are printed as they happen ("run saei-…-s1: running → completed at step 6/6")
     /// and the whole table at most every 30 s.
     /// </summary>
-    private static async Task<SweepStatus> WatchAsync(IExperimentGrain experiment, TextWriter output, CancellationToken cancellation)
+    private static async Task WatchAsync(IExperimentGrain experiment, TextWriter output, CancellationToken cancellation)
     {
         bool terminal = !Console.IsOutputRedirected && output == Console.Out;
         var states = new Dictionary<string, Grains.Runs.RunState>();
@@ -197,7 +205,7 @@ public static class DemoCommand
                     lastTable.Restart();
                 }
             }
-            if (status.Finished) return status;
+            if (status.Finished) return;
             await Task.Delay(TimeSpan.FromSeconds(1), cancellation);
         }
     }

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.Extensions.Hosting;
-using SaEI.Client.Commands;
 using SaEI.Testing;
 
 namespace SaEI.Client.Tests.Commands;
@@ -25,18 +24,12 @@ public sealed class ClientVerbsTests : IAsyncLifetime
 
     private async Task<(int Code, string Output)> RunAsync(params string[] args)
     {
-        var output = new StringWriter();
-        string[] full = [.. args, "--gateway-port", gatewayPort.ToString()];
-        int code = args[0] switch
-        {
-            "sweep" => await SweepCommand.RunAsync(full, output, CancellationToken.None),
-            "watch" => await WatchCommand.RunAsync(full, output, CancellationToken.None),
-            "leaderboard" => await LeaderboardCommand.RunAsync(full, output, CancellationToken.None),
-            "run" => await RunShowCommand.RunAsync(full, output, CancellationToken.None),
-            _ => throw new ArgumentException(args[0]),
-        };
-        return (code, output.ToString());
+        var (code, output, _) = await RunWithErrorsAsync(args);
+        return (code, output);
     }
+
+    private Task<Foundation.Cli.Result> RunWithErrorsAsync(params string[] args) =>
+        Foundation.Cli.RunAsync([.. args, "--gateway-port", gatewayPort.ToString()]);
 
     [Fact]
     public async Task Launch_watch_status_leaderboard_and_run_show_work_end_to_end_with_json()
@@ -102,13 +95,52 @@ public sealed class ClientVerbsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Report_writes_the_leaderboard_plots_and_report_of_a_sweep_run_by_the_silo()
+    {
+        string experiment = TestSpecs.NewExperimentId();
+        string spec = await TestSpecs.WriteAsync(TestSpecs.Spec(experiment, steps: 3, seeds: 2));
+        Assert.Equal(0, (await RunAsync("sweep", "launch", spec, "--step-ms", "2")).Code);
+        Assert.Equal(0, (await RunAsync("watch", experiment, "--interval", "1", "--json")).Code);
+        string folder = Path.Combine(Path.GetTempPath(), $"saei-report-{Guid.NewGuid():N}");
+        try
+        {
+            var report = await RunWithErrorsAsync("report", experiment, "--out", folder);
+
+            Assert.True(report.Code == 0, $"saei report: exit {report.Code}\n{report.Error}");
+            Assert.StartsWith("Report: ", report.Output, StringComparison.Ordinal);
+            string[] demoFiles = ["leaderboard.md", "report.md", "entropy.png", "accuracy.png", "reward.png", "forest.png",
+                "adversarial-pairs.png"];
+            var written = Directory.GetFiles(folder).Select(Path.GetFileName).ToList();
+            Assert.All(written, file => Assert.Contains(file, demoFiles));
+            Assert.Contains("leaderboard.md", written);
+            Assert.Contains("forest.png", written);
+            string markdown = await File.ReadAllTextAsync(Path.Combine(folder, "report.md"));
+            Assert.Contains($"# SaEI sweep: {experiment}", markdown, StringComparison.Ordinal);
+            Assert.Contains("## Verdict", markdown, StringComparison.Ordinal);
+            Assert.Contains("Restarts: 0 over 4 runs.", markdown, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        }
+        var never = await RunWithErrorsAsync("report", TestSpecs.NewExperimentId(), "--out", folder);
+        Assert.Equal(1, never.Code);
+        Assert.Contains("was never launched", never.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(folder), "a report of an unknown sweep writes nothing");
+    }
+
+    [Fact]
     public async Task Bad_input_is_a_message_naming_it()
     {
-        var missing = await Assert.ThrowsAsync<UserFacingException>(() => RunAsync("sweep", "launch", "/nonexistent/spec.yaml"));
-        Assert.Contains("/nonexistent/spec.yaml", missing.Message, StringComparison.Ordinal);
-        var unknown = await Assert.ThrowsAsync<UsageException>(() => RunAsync("sweep", "status", "x", "--jsn")); // exit 2
-        Assert.Contains("--jsn", unknown.Message, StringComparison.Ordinal);
-        var run = await Assert.ThrowsAsync<UserFacingException>(() => RunAsync("run", "show", "no-such-run"));
-        Assert.Contains("no-such-run", run.Message, StringComparison.Ordinal);
+        var missing = await RunWithErrorsAsync("sweep", "launch", "/nonexistent/spec.yaml");
+        Assert.Equal(1, missing.Code);
+        Assert.Contains("/nonexistent/spec.yaml", missing.Error, StringComparison.Ordinal);
+        var unknown = await RunWithErrorsAsync("sweep", "status", "x", "--jsn");
+        Assert.Equal(2, unknown.Code);
+        Assert.Contains("--jsn", unknown.Error, StringComparison.Ordinal);
+        var run = await RunWithErrorsAsync("run", "show", "no-such-run");
+        Assert.Equal(1, run.Code);
+        Assert.Contains("no-such-run", run.Error, StringComparison.Ordinal);
+        Assert.Empty(run.Output);
     }
 }

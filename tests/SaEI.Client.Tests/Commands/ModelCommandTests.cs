@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using SaEI.Client.Commands;
 using SaEI.Gpu.Checkpoints;
 using SaEI.Gpu.Models;
 using SaEI.Gpu.Models.Qwen25Vl;
@@ -38,10 +37,8 @@ public sealed class ModelCommandTests : IDisposable
 
     private static (int Code, string Output, string Error) Run(params string[] args)
     {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = ModelCommand.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
+        var result = Foundation.Cli.Run(["model", .. args]);
+        return (result.Code, result.Output, result.Error);
     }
 
     private string Init(string name, params string[] extra)
@@ -170,7 +167,7 @@ public sealed class ModelCommandTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(folder, "small")), "nothing is written for a refused config");
 
         var unknown = Run("init", "--family", "llama", "--config", ExampleConfig, "--out", Path.Combine(folder, "x"));
-        Assert.Equal(1, unknown.Code);
+        Assert.Equal(2, unknown.Code); // a value the option does not take: a usage error
         Assert.Contains("tiny-vlm, qwen2.5-vl", unknown.Error, StringComparison.Ordinal);
         Assert.Equal(2, Run("init", "--family", "qwen2.5-vl", "--config", ExampleConfig).Code);     // --out missing
         Assert.Equal(2, Run("frobnicate").Code);

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using SaEI.Client.Commands;
 using SaEI.Gpu.Tokenization;
 
 namespace SaEI.Client.Tests.Commands;
@@ -24,10 +23,8 @@ public sealed class TokenizeCommandTests : IDisposable
 
     private static (int Code, string[] Output, string Error) Run(params string[] args)
     {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = TokenizeCommand.Run(args, output, error);
-        return (code, output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries), error.ToString());
+        var result = Foundation.Cli.Run(["tokenize", .. args]);
+        return (result.Code, result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries), result.Error);
     }
 
     [Fact]
@@ -108,11 +105,8 @@ public sealed class TokenizeCommandTests : IDisposable
     public async Task Dispatcher_KnowsTheVerb()
     {
         // Through the real entry point: a usage error proves the verb is routed (an unknown verb prints the usage, also 2).
-        var saved = Console.Error;
-        var error = new StringWriter();
-        Console.SetError(error);
-        try { Assert.Equal(2, await CommandLine.RunAsync(["tokenize", "--input", "x.jsonl"])); }
-        finally { Console.SetError(saved); }
-        Assert.Contains("saei tokenize: --tokenizer is required", error.ToString());
+        var result = await Foundation.Cli.RunAsync("tokenize", "--input", "x.jsonl");
+        Assert.Equal(2, result.Code);
+        Assert.Contains("saei tokenize: Option '--tokenizer' is required", result.Error, StringComparison.Ordinal);
     }
 }

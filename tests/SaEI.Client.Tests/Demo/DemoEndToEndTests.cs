@@ -1,5 +1,8 @@
 using System.Text.RegularExpressions;
 using SaEI.Client.Demo;
+using SaEI.Client.Tests.Commands;
+using SaEI.Client.Tests.Foundation;
+using SaEI.Silo;
 using SaEI.Testing;
 
 namespace SaEI.Client.Tests.Demo;
@@ -43,10 +46,12 @@ public sealed partial class DemoEndToEndTests
         await Azurite.EnsureRunningAsync();
         string folder = NewFolder("demo");
         string spec = Path.Combine(folder, "spec.yaml");
-        await File.WriteAllTextAsync(spec, Spec($"test-demo-{Guid.NewGuid():N}"[..24], steps: 2));
+        string experiment = $"test-demo-{Guid.NewGuid():N}"[..24];
+        await File.WriteAllTextAsync(spec, Spec(experiment, steps: 2));
         var output = new StringWriter();
 
-        int exit = await DemoCommand.RunAsync(["demo", "--quick", "--spec", spec, "--out", Path.Combine(folder, "out")], output, CancellationToken.None);
+        int exit = await DemoCommand.RunAsync(new DemoCommand.DemoRequest("quick", spec, Path.Combine(folder, "out")), output,
+            CancellationToken.None);
 
         Assert.True(exit == 0, $"demo exited {exit}:\n{output}");
         string leaderboard = await File.ReadAllTextAsync(Path.Combine(folder, "out", "leaderboard.md"));
@@ -80,6 +85,33 @@ public sealed partial class DemoEndToEndTests
         // No fault is injected here: a restart would be a spontaneous failure (issue #11 item 1).
         Assert.Contains("Restarts: 0 over 6 runs.", report, StringComparison.Ordinal);
         Assert.Contains("Restarts: 0 over 6 runs.", output.ToString(), StringComparison.Ordinal);
+
+        await AssertReportWritesTheSameFilesAsync(experiment, Path.Combine(folder, "out"), Path.Combine(folder, "report"));
+    }
+
+    /// <summary>
+    /// `saei report` of the demo's sweep, read through another silo (the demo's own has stopped) and storage, writes
+    /// the files the demo wrote, with the same leaderboard and report text.
+    /// </summary>
+    private static async Task AssertReportWritesTheSameFilesAsync(string experiment, string demoFolder, string reportFolder)
+    {
+        var (silo, gatewayPort) = await TestSilo.StartAsync([new("Saei:Storage", Azurite.ConnectionString),
+            new(SiloConfiguration.ExecutorKey, SiloConfiguration.SimulatedExecutor), new("Logging:LogLevel:Default", "Warning")]);
+        try
+        {
+            var report = await Cli.RunAsync("report", experiment, "--out", reportFolder, "--gateway-port", gatewayPort.ToString());
+            Assert.True(report.Code == 0, $"saei report: exit {report.Code}\n{report.Error}");
+            static List<string> Files(string folder) => [.. Directory.GetFiles(folder).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal)];
+            Assert.Equal(Files(demoFolder), Files(reportFolder));
+            foreach (string markdown in new[] { "leaderboard.md", "report.md" })
+                Assert.Equal(await File.ReadAllTextAsync(Path.Combine(demoFolder, markdown)),
+                    await File.ReadAllTextAsync(Path.Combine(reportFolder, markdown)));
+        }
+        finally
+        {
+            await silo.StopAsync();
+            silo.Dispose();
+        }
     }
 
     /// <summary>

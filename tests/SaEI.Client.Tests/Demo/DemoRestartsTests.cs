@@ -1,4 +1,4 @@
-using SaEI.Client.Demo;
+using SaEI.Client.Reports;
 using SaEI.Grains.Experiments;
 using SaEI.Grains.Runs;
 
@@ -12,7 +12,7 @@ public sealed class DemoRestartsTests
     {
         var status = new SweepStatus("demo", true, [Run("grpo-s1", 0), Run("saei-s1", 0)]);
 
-        Assert.Equal("Restarts: 0 over 2 runs.", DemoArtifacts.RestartsLine(status));
+        Assert.Equal("Restarts: 0 over 2 runs.", SweepReport.RestartsLine(status));
     }
 
     [Fact]
@@ -22,7 +22,7 @@ public sealed class DemoRestartsTests
         var status = new SweepStatus("demo", true,
             [Run("grpo-s1", 2) with { Failures = [failure] }, Run("saei-s1", 0), Run("saei-s2", 1)]);
 
-        Assert.Equal("Restarts: 3 over 3 runs (grpo-s1 2: Infrastructure at step 7; saei-s2 1).", DemoArtifacts.RestartsLine(status));
+        Assert.Equal("Restarts: 3 over 3 runs (grpo-s1 2: Infrastructure at step 7; saei-s2 1).", SweepReport.RestartsLine(status));
     }
 
     private static RunStatus Run(string id, int restarts) => new()

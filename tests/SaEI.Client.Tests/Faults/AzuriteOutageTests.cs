@@ -41,7 +41,7 @@ public sealed class AzuriteOutageTests
         using var _ = silo;
         try
         {
-            await using var connection = await ClusterConnection.ConnectAsync(new VerbArguments(["--gateway-port", gateway.ToString()], "", VerbArguments.ConnectionOptions, []), CancellationToken.None);
+            await using var connection = await ClusterConnection.ConnectAsync(new ClusterTarget { GatewayPort = gateway }, TextWriter.Null, CancellationToken.None);
             string experiment = TestSpecs.NewExperimentId();
             var grain = connection.Client.GetGrain<IExperimentGrain>(experiment);
             var launched = await grain.LaunchAsync(TestSpecs.Spec(experiment, steps: 60, seeds: 2, checkpointEvery: 5),

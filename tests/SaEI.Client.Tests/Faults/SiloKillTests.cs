@@ -99,13 +99,13 @@ public sealed class SiloKillTests
 
     internal static async Task<ClusterConnection> ConnectWhenUpAsync(string clusterId, Func<string> logs)
     {
-        var arguments = new VerbArguments(["--cluster-id", clusterId], "", VerbArguments.ConnectionOptions, []);
+        var target = new ClusterTarget { ClusterId = clusterId };
         var deadline = DateTime.UtcNow + TestTimeouts.Scaled(TimeSpan.FromSeconds(40));
         while (true)
         {
             try
             {
-                return await ClusterConnection.ConnectAsync(arguments, CancellationToken.None);
+                return await ClusterConnection.ConnectAsync(target, TextWriter.Null, CancellationToken.None);
             }
             catch (UserFacingException) when (DateTime.UtcNow < deadline)
             {

@@ -57,7 +57,8 @@ public sealed class NoClusterTests
         foreach (string[] args in new[] { new[] { "run", "show", "../../x" }, ["leaderboard", "../etc"], ["watch", "A/B"], ["sweep", "status", ".."] })
         {
             var result = await SaeiProcess.RunAsync([.. args, "--gateway-port", UnusedPort()]);
-            Assert.True(result.ExitCode == 1, $"saei {string.Join(' ', args)}: exit {result.ExitCode}\n{result.Error}");
+            // The parser checks the id: a bad value is a usage error, before anything connects.
+            Assert.True(result.ExitCode == 2, $"saei {string.Join(' ', args)}: exit {result.ExitCode}\n{result.Error}");
             Assert.Contains("is not allowed; use 1-80 characters from [a-z0-9-_.]", result.Error, StringComparison.Ordinal);
             Assert.DoesNotContain("cannot reach", result.Error, StringComparison.Ordinal);
             Assert.True(result.Error.Trim().Split('\n').Length == 1, $"expected one line:\n{result.Error}");
@@ -66,13 +67,13 @@ public sealed class NoClusterTests
     }
 
     [Fact]
-    public async Task Usage_errors_exit_2_and_bad_values_exit_1()
+    public async Task Usage_errors_and_bad_values_exit_2()
     {
         Assert.Equal(2, (await SaeiProcess.RunAsync(["leaderboard", "x", "--frobnicate", "1"])).ExitCode);
         Assert.Equal(2, (await SaeiProcess.RunAsync(["run", "show"])).ExitCode);
         Assert.Equal(2, (await SaeiProcess.RunAsync(["leaderboard", "x", "--timeout"])).ExitCode);
         var bad = await SaeiProcess.RunAsync(["leaderboard", "x", "--timeout", "soon"]);
-        Assert.Equal(1, bad.ExitCode);
+        Assert.Equal(2, bad.ExitCode);
         Assert.Contains("--timeout", bad.Error, StringComparison.Ordinal);
     }
 

@@ -4,7 +4,9 @@ using SaEI.Testing;
 
 namespace SaEI.Client.Tests.Foundation;
 
-/// <summary>Runs the built saei.dll as a child process with stdout and stderr kept apart, and times it.</summary>
+/// <summary>
+/// Runs the built saei.dll (or the ./saei script) as a child process with stdout and stderr kept apart, and times it.
+/// </summary>
 public static class SaeiProcess
 {
     public sealed record Result(int ExitCode, string Output, string Error, TimeSpan Elapsed);
@@ -13,7 +15,18 @@ public static class SaeiProcess
     {
         string dll = Path.Combine(RepositoryPaths.Root, "Client", "bin", "Release", "net10.0", "saei.dll");
         if (!File.Exists(dll)) dll = Path.Combine(AppContext.BaseDirectory, "saei.dll");
-        var start = new ProcessStartInfo("dotnet", [dll, .. args])
+        return await StartAsync("dotnet", [dll, .. args], environment, timeout);
+    }
+
+    /// <summary>Runs the checkout's ./saei script (Release configuration) with <paramref name="args"/>.</summary>
+    public static Task<Result> RunScriptAsync(IReadOnlyList<string> args, TimeSpan timeout) =>
+        StartAsync("bash", [Path.Combine(RepositoryPaths.Root, "saei"), .. args],
+            new Dictionary<string, string?> { ["SAEI_CONFIGURATION"] = "Release" }, timeout);
+
+    private static async Task<Result> StartAsync(string fileName, IReadOnlyList<string> args,
+        IReadOnlyDictionary<string, string?>? environment, TimeSpan? timeout)
+    {
+        var start = new ProcessStartInfo(fileName, args)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

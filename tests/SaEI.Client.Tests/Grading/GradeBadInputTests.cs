@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using SaEI.Client.Commands;
 
 namespace SaEI.Client.Tests.Grading;
 
@@ -16,10 +15,8 @@ public sealed class GradeBadInputTests : IDisposable
 
     private static (int Exit, string Output, string Error) Run(params string[] args)
     {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int exit = GradeCommand.Run(args, output, error);
-        return (exit, output.ToString(), error.ToString());
+        var result = Foundation.Cli.Run(["grade", .. args]);
+        return (result.Code, result.Output, result.Error);
     }
 
     private string Write(string name, byte[] content)

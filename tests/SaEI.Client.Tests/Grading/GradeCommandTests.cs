@@ -1,5 +1,4 @@
 using System.Text.Json;
-using SaEI.Client.Commands;
 
 namespace SaEI.Client.Tests.Grading;
 
@@ -21,10 +20,8 @@ public sealed class GradeCommandTests : IDisposable
 
     private static (int Exit, string Output, string Error) Run(params string[] args)
     {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int exit = GradeCommand.Run(args, output, error);
-        return (exit, output.ToString(), error.ToString());
+        var result = Foundation.Cli.Run(["grade", .. args]);
+        return (result.Code, result.Output, result.Error);
     }
 
     private const string Right = """{"given": "\\frac{1}{2}", "ground_truth": "0.5"}""";
@@ -101,17 +98,8 @@ public sealed class GradeCommandTests : IDisposable
     public async Task The_verb_is_dispatched_by_the_command_line()
     {
         string path = WriteJsonl(Right);
-        var output = new StringWriter();
-        var previous = Console.Out;
-        Console.SetOut(output);
-        try
-        {
-            Assert.Equal(0, await CommandLine.RunAsync(["grade", path]));
-        }
-        finally
-        {
-            Console.SetOut(previous);
-        }
-        Assert.Contains("Pass@1: 1/1 = 100.00%", output.ToString(), StringComparison.Ordinal);
+        var result = await Foundation.Cli.RunAsync("grade", path);
+        Assert.Equal(0, result.Code);
+        Assert.Contains("Pass@1: 1/1 = 100.00%", result.Output, StringComparison.Ordinal);
     }
 }

@@ -37,17 +37,22 @@ public sealed class MutualTlsClusterTests : IAsyncLifetime
     }
 
     /// <summary>A refused client gives up after 4 s; a served one may take longer to connect on a loaded machine.</summary>
-    private Task<int> LeaderboardAsync(TextWriter output, params string[] extra) =>
-        LeaderboardCommand.RunAsync(["leaderboard", "tls-exp", "--gateway-port", gatewayPort.ToString(), "--timeout", "4", .. extra], output, CancellationToken.None);
+    private Task<int> LeaderboardAsync(TextWriter output, string? certificate = null, string? authority = null) =>
+        LeaderboardAsync(output, timeoutSeconds: 4, certificate, authority);
 
-    private Task<int> PatientLeaderboardAsync(TextWriter output, params string[] extra) =>
-        LeaderboardCommand.RunAsync(["leaderboard", "tls-exp", "--gateway-port", gatewayPort.ToString(), "--timeout", "30", .. extra], output, CancellationToken.None);
+    private Task<int> PatientLeaderboardAsync(TextWriter output, string? certificate = null, string? authority = null) =>
+        LeaderboardAsync(output, timeoutSeconds: 30, certificate, authority);
+
+    private Task<int> LeaderboardAsync(TextWriter output, int timeoutSeconds, string? certificate, string? authority) =>
+        LeaderboardCommand.RunAsync("tls-exp", benchmark: null, baseline: "grpo", json: false,
+            new ClusterTarget { GatewayPort = gatewayPort, TimeoutSeconds = timeoutSeconds, TlsCertificate = certificate, TlsCa = authority },
+            new System.CommandLine.InvocationConfiguration { Output = output, Error = TextWriter.Null }, CancellationToken.None);
 
     /// <summary>The silo serves a client with the right certificate (so a refusal is the certificate's doing).</summary>
     private async Task AssertServedAsync()
     {
         var output = new StringWriter();
-        Assert.Equal(0, await PatientLeaderboardAsync(output, "--tls-cert", cluster.IssuePem("client"), "--tls-ca", cluster.AuthorityPem));
+        Assert.Equal(0, await PatientLeaderboardAsync(output, cluster.IssuePem("client"), cluster.AuthorityPem));
         Assert.Contains("experiment tls-exp: no finished run yet", output.ToString(), StringComparison.Ordinal);
     }
 
@@ -69,7 +74,7 @@ public sealed class MutualTlsClusterTests : IAsyncLifetime
     public async Task A_client_whose_certificate_another_ca_signed_is_refused()
     {
         var output = new StringWriter();
-        var refused = await Assert.ThrowsAsync<UserFacingException>(() => LeaderboardAsync(output, "--tls-cert", rogue.IssuePem("intruder"), "--tls-ca", cluster.AuthorityPem));
+        var refused = await Assert.ThrowsAsync<UserFacingException>(() => LeaderboardAsync(output, rogue.IssuePem("intruder"), cluster.AuthorityPem));
         Assert.Contains("cannot reach", refused.Message, StringComparison.Ordinal);
         Assert.Empty(output.ToString());
         await AssertServedAsync();
@@ -80,7 +85,7 @@ public sealed class MutualTlsClusterTests : IAsyncLifetime
     {
         // The client's own certificate is fine for the silo; the silo's is not signed by the CA the client pins.
         var output = new StringWriter();
-        var refused = await Assert.ThrowsAsync<UserFacingException>(() => LeaderboardAsync(output, "--tls-cert", cluster.IssuePem("client"), "--tls-ca", rogue.AuthorityPem));
+        var refused = await Assert.ThrowsAsync<UserFacingException>(() => LeaderboardAsync(output, cluster.IssuePem("client"), rogue.AuthorityPem));
         Assert.Contains("cannot reach", refused.Message, StringComparison.Ordinal);
         await AssertServedAsync();
     }

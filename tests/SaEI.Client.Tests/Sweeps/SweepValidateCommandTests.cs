@@ -8,20 +8,8 @@ public sealed class SweepValidateCommandTests
 {
     private static async Task<(int Code, string Out, string Error)> RunAsync(params string[] args)
     {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var (previousOut, previousError) = (Console.Out, Console.Error);
-        Console.SetOut(output);
-        Console.SetError(error);
-        try
-        {
-            return (await CommandLine.RunAsync(args), output.ToString(), error.ToString());
-        }
-        finally
-        {
-            Console.SetOut(previousOut);
-            Console.SetError(previousError);
-        }
+        var result = await Foundation.Cli.RunAsync(args);
+        return (result.Code, result.Output, result.Error);
     }
 
     [Fact]
@@ -185,6 +173,7 @@ public sealed class SweepValidateCommandTests
     {
         var (code, _, error) = await RunAsync("sweep", "validate");
         Assert.Equal(2, code);
-        Assert.Contains("usage: saei sweep validate", error, StringComparison.Ordinal);
+        Assert.Contains("saei sweep validate: Required argument missing", error, StringComparison.Ordinal);
+        Assert.Contains("saei sweep validate --help", error, StringComparison.Ordinal);
     }
 }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using SaEI.Client.Reports;
 using SaEI.Grains.Experiments;
 using SaEI.Grains.Leaderboards;
 using SaEI.Grains.Results;
@@ -11,23 +10,27 @@ using SaEI.Grains.Training;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
-namespace SaEI.Client.Demo;
+namespace SaEI.Client.Reports;
 
 /// <summary>
-/// The demo's output folder: PNG plots (policy entropy per step — the paper's Fig. 2 —, in-domain accuracy, reward),
+/// A sweep's report folder, written by `saei report` and at the end of `saei demo`: PNG plots (policy entropy per step — the paper's Fig. 2 —, in-domain accuracy, reward),
 /// clean vs adversarial image pairs (Fig. 5), the leaderboard table, each method's difference to GRPO with its 95%
 /// interval (table and forest plot) and a Markdown report whose verdicts ("better", "worse", "no difference
 /// detectable (MDE x points)") come from the intervals, never from the means alone. Everything is read back from
 /// storage, so the report of an interrupted-and-resumed sweep is the same as of an uninterrupted one.
 /// </summary>
-public static class DemoArtifacts
+public static class SweepReport
 {
+    /// <summary>The files written: report.md, the plots that had data, the image-pair sheet (null without pairs).</summary>
     public sealed record Written(string Report, IReadOnlyList<string> Plots, string? Pairs);
 
-    public static async Task<Written> WriteAsync(string folder, SweepSpec spec, SweepStatus status, IReadOnlyList<LeaderboardRow> rows,
-        IReadOnlyList<LeaderboardComparison> comparisons, ResilientBlobStore blobs, string? baseModelSummary,
+    /// <summary>Writes every artefact of <paramref name="results"/> into <paramref name="folder"/> (created if needed).</summary>
+    public static async Task<Written> WriteAsync(string folder, SweepResults results, ResilientBlobStore blobs,
         CancellationToken cancellation)
     {
+        ArgumentNullException.ThrowIfNull(results);
+        var (spec, status, rows, comparisons, baseModelSummary) =
+            (results.Spec, results.Status, results.Rows, results.Comparisons, results.BaseModelSummary);
         Directory.CreateDirectory(folder);
         var methods = spec.Methods.Select(m => m.Name).ToList();
         var metrics = new MetricsLog(blobs);
@@ -51,7 +54,8 @@ public static class DemoArtifacts
             "pass@1", MetricNames.Accuracy);
         Plot("reward.png", "Mean rollout reward per step", "reward (0.9·accuracy + 0.1·format)", MetricNames.Reward);
         string forest = Path.Combine(folder, "forest.png");
-        string forestTitle = $"Difference to {LeaderboardComparisons.DefaultBaseline} per benchmark";
+        string baseline = comparisons.Count > 0 ? comparisons[0].Baseline : LeaderboardComparisons.DefaultBaseline;
+        string forestTitle = $"Difference to {baseline} per benchmark";
         if (ForestPlot.Save(forest, forestTitle, comparisons) > 0) plots.Add(forest);
 
         string? pairs = await WritePairsAsync(folder, status, blobs, cancellation);
@@ -104,10 +108,11 @@ public static class DemoArtifacts
     {
         var text = new StringBuilder();
         var culture = CultureInfo.InvariantCulture;
-        text.AppendLine(culture, $"# SaEI demo: {spec.Experiment}");
+        text.AppendLine(culture, $"# SaEI sweep: {spec.Experiment}");
         text.AppendLine();
-        text.AppendLine(culture, $"Model: `{spec.Model.Base}` (TinyVlm warmed up by SFT); task: synthetic visual reasoning ({spec.Data.Train.Task}); " +
-                                 $"{spec.Steps} RL steps per run; seeds {string.Join(", ", spec.Seeds)}; methods {string.Join(", ", spec.Methods.Select(m => m.Name))}.");
+        text.AppendLine(culture, $"Model: `{spec.Model.Base}`; training task: {spec.Data.Train.Task}; " +
+                                 $"{spec.Steps} RL steps per run; seeds {string.Join(", ", spec.Seeds)}; " +
+                                 $"methods {string.Join(", ", spec.Methods.Select(m => m.Name))}.");
         if (baseModelSummary is not null) text.AppendLine(culture, $"Base model before RL: {baseModelSummary}.");
         int failed = status.Count(RunState.Failed), restarts = status.Runs.Sum(r => r.Restarts);
         text.AppendLine(culture, $"Runs: {status.Runs.Count} ({status.Count(RunState.Completed)} completed, {failed} failed, {restarts} restart(s)).");
@@ -145,8 +150,10 @@ public static class DemoArtifacts
         }
         text.AppendLine("## Caveats");
         text.AppendLine();
-        text.AppendLine("A CPU-scale demo: a ~0.3–0.7 M-parameter model, a handful of RL steps and small test sets. The direction of an " +
-                        "effect can be compared with the paper, its size cannot. \"No difference detectable\" " +
+        if (spec.Model.Base?.Contains("tiny-vlm", StringComparison.Ordinal) == true)
+            text.Append("A CPU-scale sweep: a ~0.3–0.7 M-parameter model, a handful of RL steps and small test sets. " +
+                        "The direction of an effect can be compared with the paper, its size cannot. ");
+        text.AppendLine("\"No difference detectable\" " +
                         "is not \"no difference\": a true difference below the MDE is likely missed. The " +
                         "in-domain score is the best of the evaluated steps on the same test set, so it is " +
                         "optimistic for every method alike; the out-of-domain scores are not selected on.");
