@@ -1,4 +1,3 @@
-using Orleans.TestingHost;
 using SaEI.Grains.Evaluation;
 using SaEI.Grains.Experiments;
 using SaEI.Grains.Runs;
@@ -13,32 +12,19 @@ namespace SaEI.Grains.Tests.Evaluation;
 /// <see cref="EvaluatorGrain.MaxPermanentFailures"/> tries the run's evaluation fails with a note, instead of the run
 /// staying Evaluating and the evaluation being retried forever.
 /// </summary>
-public sealed class EvaluationFailureTests : IAsyncLifetime
+[Collection(nameof(TorchClusterCollection))]
+public sealed class EvaluationFailureTests(TorchClusterFixture torch)
 {
-    private static readonly string Root = Directory.CreateTempSubdirectory("saei-evalfail-").FullName;
-
-    private string model = null!;
-    private TestCluster cluster = null!;
-
-    public async Task InitializeAsync() =>
-        (cluster, model) = await TorchTestCluster.StartAsync(Root, imageSize: 32, patchSize: 16);
-
-    public async Task DisposeAsync()
-    {
-        await cluster.StopAllSilosAsync();
-        await cluster.DisposeAsync();
-        Directory.Delete(Root, recursive: true);
-    }
 
     [Fact]
     public async Task A_benchmark_with_missing_data_fails_the_runs_evaluation_after_bounded_tries()
     {
         string experiment = $"e-{Guid.NewGuid():N}"[..14];
-        string missing = Path.Combine(TorchTestCluster.DataFolder(Root), "no-such-table.jsonl");
-        var grain = cluster.GrainFactory.GetGrain<IExperimentGrain>(experiment);
+        string missing = Path.Combine(torch.DataFolder, "no-such-table.jsonl");
+        var grain = torch.Cluster.GrainFactory.GetGrain<IExperimentGrain>(experiment);
         var launched = await grain.LaunchAsync($$"""
             experiment: {{experiment}}
-            model: { family: tiny-vlm, base: models/{{model}} }
+            model: { family: tiny-vlm, base: models/{{torch.Model}} }
             data:
               train: { format: synthetic, task: counting, split: train, size: 8, seed: 1 }
               test:  { name: synth-test, format: synthetic, task: counting, split: test, size: 4, seed: 2 }
@@ -53,7 +39,7 @@ public sealed class EvaluationFailureTests : IAsyncLifetime
             """, new Dictionary<string, string>());
         Assert.True(launched.Outcome == LaunchOutcome.Launched, launched.Message);
         string runId = Assert.Single(launched.RunIds);
-        var run = cluster.GrainFactory.GetGrain<IRunGrain>(runId);
+        var run = torch.Cluster.GrainFactory.GetGrain<IRunGrain>(runId);
         RunStatus status = null!;
         await Eventually.HoldsAsync(async () => (status = await run.GetStatusAsync()).State.IsTerminal(),
             TimeSpan.FromMinutes(3), "the run whose benchmark data is missing ended");
@@ -70,7 +56,7 @@ public sealed class EvaluationFailureTests : IAsyncLifetime
         Assert.Contains(status.Notes, n => n.Contains("not retried: fix the configuration or data of gone",
             StringComparison.Ordinal));
         // The failure is the evaluation's stored answer: asking again does not evaluate again.
-        var evaluator = cluster.GrainFactory.GetGrain<IEvaluatorGrain>(
+        var evaluator = torch.Cluster.GrainFactory.GetGrain<IEvaluatorGrain>(
             EvaluationKey.Of(runId, status.BestStep, "gone"));
         var stored = await evaluator.EvaluateAsync(new EvaluationRequest(experiment, runId, status.BestStep, "gone",
             "grpo", 1));

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Configuration;
-using Orleans.TestingHost;
 using SaEI.Grains.Evaluation;
 using SaEI.Grains.Experiments;
 using SaEI.Grains.Leaderboards;
@@ -16,32 +15,18 @@ namespace SaEI.Grains.Tests.Evaluation;
 /// in-domain, and then the checkpoint the out-of-domain set is scored on), stores per-problem results, and — common
 /// random numbers — every run samples exactly the same responses at step 0, whatever its method or seed.
 /// </summary>
-public sealed class StepZeroEvaluationTests : IAsyncLifetime
+[Collection(nameof(TorchClusterCollection))]
+public sealed class StepZeroEvaluationTests(TorchClusterFixture torch)
 {
-    private static readonly string Root = Directory.CreateTempSubdirectory("saei-step0-").FullName;
-    private static string DataFolder => TorchTestCluster.DataFolder(Root);
-
-    private string model = null!;
-    private TestCluster cluster = null!;
-
-    public async Task InitializeAsync() =>
-        (cluster, model) = await TorchTestCluster.StartAsync(Root, imageSize: 32, patchSize: 16);
-
-    public async Task DisposeAsync()
-    {
-        await cluster.StopAllSilosAsync();
-        await cluster.DisposeAsync();
-        Directory.Delete(Root, recursive: true);
-    }
 
     [Fact]
     public async Task Step_zero_is_evaluated_with_common_random_numbers_and_feeds_the_comparisons()
     {
         string experiment = $"z-{Guid.NewGuid():N}"[..14];
-        var grain = cluster.GrainFactory.GetGrain<IExperimentGrain>(experiment);
+        var grain = torch.Cluster.GrainFactory.GetGrain<IExperimentGrain>(experiment);
         var launched = await grain.LaunchAsync($$"""
             experiment: {{experiment}}
-            model: { family: tiny-vlm, base: models/{{model}} }
+            model: { family: tiny-vlm, base: models/{{torch.Model}} }
             data:
               train: { format: synthetic, task: counting, split: train, size: 16, seed: 1 }
               test:  { name: synth-test, format: synthetic, task: counting, split: test, size: 6, seed: 2 }
@@ -91,7 +76,7 @@ public sealed class StepZeroEvaluationTests : IAsyncLifetime
         // Common random numbers: the same base model sampled the same text in all four runs (two methods, two seeds).
         Assert.Single(stepZero.Select(f => f.ResponsesSha256).Distinct());
 
-        var comparisons = await cluster.GrainFactory.GetGrain<ILeaderboardGrain>(experiment).CompareAsync(null, "grpo");
+        var comparisons = await torch.Cluster.GrainFactory.GetGrain<ILeaderboardGrain>(experiment).CompareAsync(null, "grpo");
         Assert.Equal([(MetricNames.InDomain, "saei"), ("synth-hard", "saei")],
             comparisons.Select(c => (c.Benchmark, c.Method)));
         Assert.All(comparisons, c =>

@@ -69,3 +69,32 @@ internal static class TorchTestCluster
         }
     }
 }
+
+/// <summary>
+/// One <see cref="TorchTestCluster"/> (32 px images in 16 px patches) for the test classes of
+/// <see cref="TorchClusterCollection"/>: started once and shared; each class's sweeps have their own experiment ids.
+/// </summary>
+public sealed class TorchClusterFixture : IAsyncLifetime
+{
+    public string Root { get; } = Directory.CreateTempSubdirectory("saei-torch-cluster-").FullName;
+
+    public string DataFolder => TorchTestCluster.DataFolder(Root);
+
+    /// <summary>The base model's name in blob storage (specs name it as <c>models/{Model}</c>).</summary>
+    public string Model { get; private set; } = null!;
+
+    public TestCluster Cluster { get; private set; } = null!;
+
+    public async Task InitializeAsync() =>
+        (Cluster, Model) = await TorchTestCluster.StartAsync(Root, imageSize: 32, patchSize: 16);
+
+    public async Task DisposeAsync()
+    {
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+        Directory.Delete(Root, recursive: true);
+    }
+}
+
+[CollectionDefinition(nameof(TorchClusterCollection))]
+public sealed class TorchClusterCollection : ICollectionFixture<TorchClusterFixture>;

@@ -1,4 +1,3 @@
-using Orleans.TestingHost;
 using SaEI.Gpu.Tasks.Data;
 using SaEI.Gpu.Tasks.Synthetic;
 using SaEI.Gpu.Training;
@@ -17,22 +16,9 @@ namespace SaEI.Grains.Tests.Training;
 /// the options the trainer wrote into its checkpoint), through run.json; and the evaluator reads run.json only, so it
 /// works when the stored spec is unreadable.
 /// </summary>
-public sealed class TypedHandoffTests : IAsyncLifetime
+[Collection(nameof(TorchClusterCollection))]
+public sealed class TypedHandoffTests(TorchClusterFixture torch)
 {
-    private static readonly string Root = Directory.CreateTempSubdirectory("saei-handoff-").FullName;
-
-    private string model = null!;
-    private TestCluster cluster = null!;
-
-    public async Task InitializeAsync() =>
-        (cluster, model) = await TorchTestCluster.StartAsync(Root, imageSize: 32, patchSize: 16);
-
-    public async Task DisposeAsync()
-    {
-        await cluster.StopAllSilosAsync();
-        await cluster.DisposeAsync();
-        Directory.Delete(Root, recursive: true);
-    }
 
     [Fact]
     public async Task Spec_options_reach_the_trainer_typed_and_the_evaluator_needs_only_run_json()
@@ -41,7 +27,7 @@ public sealed class TypedHandoffTests : IAsyncLifetime
         // Non-default values of each kind (double, int, enum, bool), spelled as a spec author would.
         string yaml = $$"""
             experiment: {{experiment}}
-            model: { family: tiny-vlm, base: models/{{model}} }
+            model: { family: tiny-vlm, base: models/{{torch.Model}} }
             data:
               train: { format: synthetic, task: counting+sum, split: train, size: 8, seed: 1 }
               test:  { name: synth-test, format: synthetic, task: counting, split: test, size: 4, seed: 2 }
@@ -67,7 +53,7 @@ public sealed class TypedHandoffTests : IAsyncLifetime
         Assert.Equal(SyntheticSplit.Test, spec.Data.Test.Split);
         Assert.Equal(Enum.GetValues<SyntheticFamily>(), spec.Data.Ood[0].Families);
 
-        var grain = cluster.GrainFactory.GetGrain<IExperimentGrain>(experiment);
+        var grain = torch.Cluster.GrainFactory.GetGrain<IExperimentGrain>(experiment);
         var launched = await grain.LaunchAsync(yaml, new Dictionary<string, string>());
         Assert.True(launched.Outcome == LaunchOutcome.Launched, launched.Message);
         string runId = Assert.Single(launched.RunIds);
@@ -76,7 +62,7 @@ public sealed class TypedHandoffTests : IAsyncLifetime
         Assert.Empty(descriptor.Options); // no RL option travels as text
 
         RunStatus status = null!;
-        var run = cluster.GrainFactory.GetGrain<IRunGrain>(runId);
+        var run = torch.Cluster.GrainFactory.GetGrain<IRunGrain>(runId);
         await Eventually.HoldsAsync(async () => (status = await run.GetStatusAsync()).State.IsTerminal(),
             TimeSpan.FromMinutes(3), "the one run of the handoff sweep ended");
         Assert.True(status.State == RunState.Completed,
@@ -96,7 +82,7 @@ public sealed class TypedHandoffTests : IAsyncLifetime
         // benchmark) — the in-domain set at step 1, which no run grain asked for.
         await blobs.WriteAsync(BlobPaths.Spec(experiment), BinaryData.FromString("{ not: [ a spec"),
             WriteCondition.Overwrite);
-        var evaluator = cluster.GrainFactory.GetGrain<IEvaluatorGrain>(EvaluationKey.Of(runId, 1, "synth-test"));
+        var evaluator = torch.Cluster.GrainFactory.GetGrain<IEvaluatorGrain>(EvaluationKey.Of(runId, 1, "synth-test"));
         var request = new EvaluationRequest(experiment, runId, 1, "synth-test", "grpo", 7);
         EvaluationResult? result = null;
         await Eventually.HoldsAsync(async () => (result = await evaluator.EvaluateAsync(request)) is not null,
