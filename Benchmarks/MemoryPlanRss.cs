@@ -23,8 +23,8 @@ namespace SaEI.Benchmarks;
 ///    (mallopt, after TorchRuntime's own tuning and before the models are built): RSS then follows live bytes. With <c>GlibcAllocator</c>'s settings
 ///    (32 MiB mmap threshold, 1 GiB trim) freed heap stays resident and later phases do not reuse all of it, so RSS
 ///    runs well above the live bytes (<see cref="MemoryPlan"/> decision 5).
-/// 3. A warm-up step (JIT, LibTorch kernels), then three measured steps, each with VmHWM reset
-///    (/proc/self/clear_refs "5"): measured = VmHWM − VmRSS before building. The smallest of the three is the step's
+/// 3. A warm-up step (JIT, LibTorch kernels), then two measured steps, each with VmHWM reset
+///    (/proc/self/clear_refs "5"): measured = VmHWM − VmRSS before building. The smaller of the two is the step's
 ///    own peak: anything else running in the process can only add to a peak.
 /// </summary>
 public static class MemoryPlanRss
@@ -32,6 +32,8 @@ public static class MemoryPlanRss
     public const string Verb = "memory-plan-rss";
 
     public static readonly string[] Configs = ["tiny-vlm", "tiny-qwen", "small-qwen"];
+
+    private const int MeasuredSteps = 2;
 
     public static int Run(string[] args)
     {
@@ -55,7 +57,7 @@ public static class MemoryPlanRss
             Collect();
             RunStep(open, options, problems);                                                   // warm-up
             long measured = long.MaxValue;
-            for (int repeat = 0; repeat < 3; repeat++)
+            for (int repeat = 0; repeat < MeasuredSteps; repeat++)
             {
                 Collect();
                 MallocTrim(0);                                                      // freed heap back to the OS
@@ -103,7 +105,7 @@ public static class MemoryPlanRss
             var config = new TinyVlmConfig();
             return (() => TinyVlm.Create(config, 1, CPU), MemoryPlanModel.FromTiny(config), options, Problems(64, 64));
         }
-        string json = name == "tiny-qwen" ? TinyQwenConfig : TinyQwenConfig
+        string json = name == "tiny-qwen" ? Qwen25VlTinyConfig.Json : Qwen25VlTinyConfig.Json
             .Replace("\"hidden_size\": 32,\n  \"intermediate_size\": 64,", "\"hidden_size\": 128,\n  \"intermediate_size\": 384,",
                 StringComparison.Ordinal)
             .Replace("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 4", StringComparison.Ordinal)
@@ -131,50 +133,6 @@ public static class MemoryPlanRss
                 "test", "sum");
         })];
     }
-
-    /// <summary>
-    /// The tiny Qwen2.5-VL of the trainer tests (vocab 270: 256 byte tokens and Qwen's specials above them; decoder
-    /// 2 layers, hidden 32, 2 heads over 1 KV head; vision depth 2, hidden 32, window 56), float32.
-    /// </summary>
-    private const string TinyQwenConfig = """
-        {
-          "architectures": ["Qwen2_5_VLForConditionalGeneration"],
-          "model_type": "qwen2_5_vl",
-          "vocab_size": 270,
-          "hidden_size": 32,
-          "intermediate_size": 64,
-          "num_hidden_layers": 2,
-          "num_attention_heads": 2,
-          "num_key_value_heads": 1,
-          "hidden_act": "silu",
-          "rms_norm_eps": 1e-06,
-          "rope_theta": 1000000.0,
-          "rope_scaling": { "type": "mrope", "mrope_section": [2, 3, 3] },
-          "tie_word_embeddings": false,
-          "initializer_range": 0.1,
-          "bos_token_id": 256,
-          "eos_token_id": 258,
-          "vision_start_token_id": 265,
-          "vision_end_token_id": 266,
-          "image_token_id": 268,
-          "video_token_id": 269,
-          "torch_dtype": "float32",
-          "vision_config": {
-            "depth": 2,
-            "hidden_size": 32,
-            "intermediate_size": 64,
-            "num_heads": 2,
-            "in_chans": 3,
-            "out_hidden_size": 32,
-            "patch_size": 14,
-            "spatial_merge_size": 2,
-            "temporal_patch_size": 2,
-            "window_size": 56,
-            "fullatt_block_indexes": [1],
-            "hidden_act": "silu"
-          }
-        }
-        """;
 
     private static void Collect()
     {

@@ -12,7 +12,7 @@ public static class TestSilo
         Ports.StartOnFreePortsAsync(async (siloPort, gatewayPort) =>
         {
             var host = SaeiSilo.Build(["--port", siloPort.ToString(), "--gateway-port", gatewayPort.ToString(), "--slots", "4"],
-                settings.Prepend(new(SiloConfiguration.ExecutorKey, SiloConfiguration.SimulatedExecutor)));
+                WithExecutor(settings));
             try
             {
                 await host.StartAsync();
@@ -24,4 +24,13 @@ public static class TestSilo
                 throw;
             }
         });
+
+    /// <summary>The settings with the simulated executor unless they choose one.</summary>
+    private static IEnumerable<KeyValuePair<string, string?>> WithExecutor(IEnumerable<KeyValuePair<string, string?>> settings)
+    {
+        var all = settings.ToList();
+        return all.Any(s => s.Key == SiloConfiguration.ExecutorKey)
+            ? all
+            : all.Prepend(new(SiloConfiguration.ExecutorKey, SiloConfiguration.SimulatedExecutor));
+    }
 }
