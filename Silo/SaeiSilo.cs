@@ -3,13 +3,14 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using SaEI.Grains.Storage;
 
 namespace SaEI.Silo;
 
 /// <summary>
-/// The silo host (`saei silo [--role control|gpu|all] [--cluster-id ID --port N --gateway-port N] [--slots N]
+/// The silo host (`saei silo --executor torch|simulated [--role control|gpu|all] [--cluster-id ID --port N --gateway-port N] [--slots N]
 /// [--bind ADDRESS --tls-cert FILE --tls-ca FILE]`). Configuration: appsettings.json, then environment, then flags.
 /// Without a cluster id it is one local silo with development clustering; with one, silos find each other through
 /// Azure Table storage. It listens on loopback unless --bind says otherwise, and then only with mutual TLS.
@@ -33,8 +34,7 @@ public static class SaeiSilo
             builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = defaults });
         if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
         builder.Configuration.AddCommandLine(args, SiloSettings.Flags.ToDictionary());
-        var silo = SiloSettings.From(builder.Configuration);
-        if (StorageCheck.Validate(silo.StorageConnectionString) is { } malformed) throw new ArgumentException(malformed);
+        var silo = Check(builder.Configuration);
         var tls = silo.Tls?.Load();
         builder.UseOrleans(orleans =>
         {
@@ -62,38 +62,78 @@ public static class SaeiSilo
             logger.LogWarning(
                 "{Old} is deprecated and read for this release only; set Saei__Storage (Saei:Storage) instead",
                 LocalStorage.ConnectionStringVariable);
-        logger.LogInformation("Silo role {Role}, cluster {Cluster}, address {Address}, ports {SiloPort}/{GatewayPort}, TLS {Tls}, storage {Storage}",
-            silo.Role, silo.ClusterId ?? "(local)", silo.Bind, silo.SiloPort, silo.GatewayPort,
+        logger.LogInformation("Silo role {Role}, executor {Executor}, cluster {Cluster}, address {Address}, ports {SiloPort}/{GatewayPort}, TLS {Tls}, storage {Storage}",
+            silo.Role, builder.Configuration[SiloConfiguration.ExecutorKey], silo.ClusterId ?? "(local)", silo.Bind, silo.SiloPort, silo.GatewayPort,
             tls is null ? "off" : $"mutual ({tls.Certificate.Subject})", StorageDescription.Redact(silo.StorageConnectionString));
         return host;
     }
 
     /// <summary>
-    /// Runs the silo until Ctrl-C or SIGTERM. Exit 2 on an unknown flag or a flag without its value; 1 on a bad
-    /// setting (bind address without TLS, unreadable certificate, malformed storage string) or storage that refuses
-    /// the credentials or does not answer within <see cref="StorageCheckTimeout"/>.
+    /// The settings, the executor and the storage string checked together: one <see cref="ArgumentException"/>
+    /// naming every problem (each with its key and fix), so a user fixes them in one go.
     /// </summary>
-    public static async Task<int> RunAsync(string[] args)
+    private static SiloSettings Check(IConfiguration configuration)
     {
+        var problems = new List<string>();
+        SiloSettings? silo = null;
+        try
+        {
+            silo = SiloSettings.From(configuration);
+        }
+        catch (ArgumentException e)
+        {
+            problems.Add(e.Message);
+        }
+        try
+        {
+            SiloConfiguration.ExecutorOf(configuration);
+        }
+        catch (ArgumentException e)
+        {
+            problems.Add(e.Message);
+        }
+        if (silo is not null && StorageCheck.Validate(silo.StorageConnectionString) is { } malformed)
+            problems.Add(malformed);
+        if (problems.Count > 0) throw new ArgumentException(string.Join(" ", problems));
+        return silo!;
+    }
+
+    /// <summary>
+    /// Runs the silo until Ctrl-C or SIGTERM. Exit 2 on invalid configuration, found before anything connects: an
+    /// unknown flag or one without its value, a bad setting (no or an unknown
+    /// <see cref="SiloConfiguration.ExecutorKey"/>, a bind address without TLS, an unreadable certificate, a malformed storage string, an option that does not
+    /// validate); 1 when storage refuses the credentials or does not answer within <see cref="StorageCheckTimeout"/>.
+    /// Decision: no executor is chosen by default, not even for a silo started by hand: a silo that trains for real
+    /// (minutes of CPU per step) or one that only simulates must be asked for by name.
+    /// </summary>
+    /// <param name="args">The flags.</param>
+    /// <param name="error">Where refusals go (default: the console's stderr).</param>
+    public static async Task<int> RunAsync(string[] args, TextWriter? error = null)
+    {
+        error ??= Console.Error;
+        const string Help = " (see `saei silo --help`)";
         try
         {
             SiloSettings.CheckFlags(args);
         }
         catch (ArgumentException e)
         {
-            await Console.Error.WriteLineAsync($"saei silo: {e.Message}");
+            await error.WriteLineAsync($"saei silo: {e.Message}{Help}");
             return 2;
         }
-        IHost host;
+        IHost? host = null;
         try
         {
-            // A silo started by hand trains for real unless Saei__Executor=simulated says otherwise.
-            host = Build(args, defaults: [new(SiloConfiguration.ExecutorKey, SiloConfiguration.TorchExecutor)]);
+            host = Build(args);
+            // Options bound with ValidateOnStart (Saei:Worker, Saei:Runs, ...), every problem at once, before storage.
+            host.Services.GetService<IStartupValidator>()?.Validate();
         }
-        catch (ArgumentException e)
+        catch (Exception e) when (e is ArgumentException or OptionsValidationException)
         {
-            await Console.Error.WriteLineAsync($"saei silo: {e.Message}");
-            return 1;
+            host?.Dispose();
+            string problems = e is OptionsValidationException invalid ? string.Join(" ", invalid.Failures) : e.Message;
+            await error.WriteLineAsync($"saei silo: invalid configuration: {problems}{Help}");
+            return 2;
         }
         using (host)
         {
@@ -101,7 +141,7 @@ public static class SaeiSilo
             string storage = SiloSettings.From(host.Services.GetRequiredService<IConfiguration>()).StorageConnectionString;
             if (await StorageCheck.CheckAsync(storage, StorageCheckTimeout) is { } problem)
             {
-                await Console.Error.WriteLineAsync($"saei silo: {problem}");
+                await error.WriteLineAsync($"saei silo: {problem}");
                 return 1;
             }
             await host.RunAsync();

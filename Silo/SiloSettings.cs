@@ -25,6 +25,7 @@ public sealed record SiloSettings
     /// <summary>Flags and the configuration keys they set.</summary>
     public static IReadOnlyDictionary<string, string> Flags { get; } = new Dictionary<string, string>
     {
+        ["--executor"] = SiloConfiguration.ExecutorKey,
         ["--role"] = "Saei:Role",
         ["--cluster-id"] = "Saei:ClusterId",
         ["--port"] = "Saei:SiloPort",
