@@ -67,23 +67,26 @@ public sealed class SiloExecutorChoiceTests
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__SaEI"] = "Information",
         };
-        var byEnvironment = new Dictionary<string, string>(quiet) { ["Saei__Executor"] = "torch" };
+        var torchByEnvironment = new Dictionary<string, string>(quiet) { ["Saei__Executor"] = "torch" };
         var starting = new[]
         {
             SiloProcess.StartAsync($"exec-flag-{Guid.NewGuid():N}"[..18], quiet, TimeSpan.FromSeconds(90),
                 ["--executor", "simulated"]),
-            SiloProcess.StartAsync($"exec-env-{Guid.NewGuid():N}"[..17], byEnvironment, TimeSpan.FromSeconds(90)),
+            SiloProcess.StartAsync($"exec-env-{Guid.NewGuid():N}"[..17], torchByEnvironment, TimeSpan.FromSeconds(90)),
         };
         try
         {
             await Task.WhenAll(starting);
-            Assert.Contains("executor simulated", Log(starting[0].Result), StringComparison.Ordinal);
-            Assert.Contains("executor torch", Log(starting[1].Result), StringComparison.Ordinal);
         }
-        finally
+        catch
         {
-            foreach (var start in starting.Where(s => s.IsCompletedSuccessfully)) start.Result.Dispose();
+            foreach (var start in starting.Where(s => s.IsCompletedSuccessfully)) (await start).Dispose();
+            throw;
         }
+        using var byFlag = await starting[0];
+        using var byEnvironment = await starting[1];
+        Assert.Contains("executor simulated", Log(byFlag), StringComparison.Ordinal);
+        Assert.Contains("executor torch", Log(byEnvironment), StringComparison.Ordinal);
     }
 
     private static string Log(SiloProcess silo)
