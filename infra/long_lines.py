@@ -240,9 +240,14 @@ def _split_string(line, base, spans, indent, limit, text):
     are not one escape sequence; never inside a hole."""
     for kind, s, e in spans:
         start, end = s - base, e - base
-        if kind != "string" or text.startswith("u8", e - 2) or start >= limit - 8 or end <= limit - 10:
+        if kind not in ("string", "raw") or text.startswith("u8", e - 2) or start >= limit - 8 or end <= limit - 10:
             continue
         literal = line[start:end]
+        if kind == "raw":
+            split = _split_raw(line, start, literal, indent, limit)
+            if split is not None:
+                return split
+            continue
         m = re.match(r'^([$@]*)"', literal)
         if m is None or not literal.endswith('"'):
             continue
@@ -255,6 +260,25 @@ def _split_string(line, base, spans, indent, limit, text):
         cut = start + max(k for rank, k in fitting if rank == best_rank)
         return [line[:cut] + '" +', indent + "    " + prefix + '"' + line[cut:]]
     return None
+
+
+def _split_raw(line, start, literal, indent, limit):
+    """A one-line raw literal split after a space or comma that fits, into two raw literals joined by +; the
+    pieces never begin or end with a quote (a raw literal cannot). Interpolated raw literals are left alone."""
+    m = re.match(r'^("{3,})(.*?)("{3,})$', literal)
+    if m is None or "\n" in literal or len(m.group(1)) != len(m.group(3)):
+        return None
+    delimiter, body = m.group(1), m.group(2)
+    offset = len(delimiter)
+    best = None
+    for k in range(1, len(body) - 1):
+        fits = start + offset + k + len(delimiter) + 2 <= limit
+        if fits and body[k - 1] in " ," and body[k - 1] != '"' and body[k] != '"':
+            best = k
+    if best is None or best < 8:
+        return None
+    cut = start + offset + best
+    return [line[:cut] + delimiter + " +", indent + "    " + delimiter + line[cut:]]
 
 
 def _cuts(literal, body, verbatim, interpolated):
