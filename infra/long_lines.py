@@ -243,23 +243,38 @@ def _split_string(line, base, spans, indent, limit, text):
         if kind not in ("string", "raw") or text.startswith("u8", e - 2) or start >= limit - 8 or end <= limit - 10:
             continue
         literal = line[start:end]
+        # A literal that is the receiver of a member access ("a b".Replace(...), possibly with the dot on the next
+        # line) is split inside parentheses, so the access still applies to the whole text.
+        follows = text[e:].lstrip()
+        bracket = follows[:1] in (".", "[", "!") or follows[:2] in ("?.", "?[")
         if kind == "raw":
-            split = _split_raw(line, start, literal, indent, limit)
+            split = _split_raw(line, start, literal, indent, limit - (1 if bracket else 0))
             if split is not None:
-                return split
+                return _bracket(split, start, end, line) if bracket else split
             continue
         m = re.match(r'^([$@]*)"', literal)
         if m is None or not literal.endswith('"'):
             continue
         prefix = m.group(1)
         cuts = _cuts(literal, len(m.group(0)), "@" in prefix, "$" in prefix)
-        fitting = [(rank, k) for rank, k in cuts if start + k + 3 <= limit and k - len(m.group(0)) >= 8]
+        fitting = [(rank, k) for rank, k in cuts
+                   if start + k + 3 + (1 if bracket else 0) <= limit and k - len(m.group(0)) >= 8]
         if not fitting:
             continue
         best_rank = min(rank for rank, _ in fitting)
         cut = start + max(k for rank, k in fitting if rank == best_rank)
-        return [line[:cut] + '" +', indent + "    " + prefix + '"' + line[cut:]]
+        split = [line[:cut] + '" +', indent + "    " + prefix + '"' + line[cut:]]
+        return _bracket(split, start, end, line) if bracket else split
     return None
+
+
+def _bracket(split, start, end, line):
+    """The two lines of a split literal with the literal's pieces in parentheses: (first + rest)."""
+    first, second = split
+    rest_of_line = line[end:]
+    assert second.endswith(rest_of_line)
+    head = second[: len(second) - len(rest_of_line)] if rest_of_line else second
+    return [first[:start] + "(" + first[start:], head + ")" + rest_of_line]
 
 
 def _split_raw(line, start, literal, indent, limit):
