@@ -87,7 +87,8 @@ public static class CommandLine
         catch (Configuration.InvalidConfigurationException e)
         {
             foreach (string problem in e.Problems)
-                await error.WriteLineAsync($"{Prefix(verb)}: invalid configuration: {problem} (see `saei {verb} --help`)");
+                await error.WriteLineAsync(
+                    $"{Prefix(verb)}: invalid configuration: {problem} (see `saei {verb} --help`)");
             return UsageExitCode;
         }
         catch (UsageException e)

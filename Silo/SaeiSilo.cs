@@ -10,8 +10,9 @@ using SaEI.Grains.Storage;
 namespace SaEI.Silo;
 
 /// <summary>
-/// The silo host (`saei silo --executor torch|simulated [--role control|gpu|all] [--cluster-id ID --port N --gateway-port N] [--slots N]
-/// [--bind ADDRESS --tls-cert FILE --tls-ca FILE]`). Configuration: appsettings.json, then environment, then flags.
+/// The silo host (`saei silo --executor torch|simulated [--role control|gpu|all] [--cluster-id ID --port N
+/// --gateway-port N] [--slots N] [--bind ADDRESS --tls-cert FILE --tls-ca FILE]`). Configuration: appsettings.json,
+/// then environment, then flags.
 /// Without a cluster id it is one local silo with development clustering; with one, silos find each other through
 /// Azure Table storage. It listens on loopback unless --bind says otherwise, and then only with mutual TLS.
 /// </summary>
@@ -62,8 +63,11 @@ public static class SaeiSilo
             logger.LogWarning(
                 "{Old} is deprecated and read for this release only; set Saei__Storage (Saei:Storage) instead",
                 LocalStorage.ConnectionStringVariable);
-        logger.LogInformation("Silo role {Role}, executor {Executor}, cluster {Cluster}, address {Address}, ports {SiloPort}/{GatewayPort}, TLS {Tls}, storage {Storage}",
-            silo.Role, builder.Configuration[SiloConfiguration.ExecutorKey], silo.ClusterId ?? "(local)", silo.Bind, silo.SiloPort, silo.GatewayPort,
+        logger.LogInformation(
+            "Silo role {Role}, executor {Executor}, cluster {Cluster}, address {Address}, " +
+            "ports {SiloPort}/{GatewayPort}, TLS {Tls}, storage {Storage}",
+            silo.Role, builder.Configuration[SiloConfiguration.ExecutorKey], silo.ClusterId ?? "(local)", silo.Bind,
+            silo.SiloPort, silo.GatewayPort,
             tls is null ? "off" : $"mutual ({tls.Certificate.Subject})", StorageDescription.Redact(silo.StorageConnectionString));
         return host;
     }
@@ -101,8 +105,9 @@ public static class SaeiSilo
     /// <summary>
     /// Runs the silo until Ctrl-C or SIGTERM. Exit 2 on invalid configuration, found before anything connects: an
     /// unknown flag or one without its value, a bad setting (no or an unknown
-    /// <see cref="SiloConfiguration.ExecutorKey"/>, a bind address without TLS, an unreadable certificate, a malformed storage string, an option that does not
-    /// validate); 1 when storage refuses the credentials or does not answer within <see cref="StorageCheckTimeout"/>.
+    /// <see cref="SiloConfiguration.ExecutorKey"/>, a bind address without TLS, an unreadable certificate, a
+    /// malformed storage string, an option that does not validate); 1 when storage refuses the credentials or does
+    /// not answer within <see cref="StorageCheckTimeout"/>.
     /// Decision: no executor is chosen by default, not even for a silo started by hand: a silo that trains for real
     /// (minutes of CPU per step) or one that only simulates must be asked for by name.
     /// </summary>

@@ -10,8 +10,9 @@ namespace SaEI.Client.Commands;
 /// Connects the client verbs to a running cluster (<see cref="ClusterTarget"/>): `--cluster-id ID` (or
 /// Saei__ClusterId) finds the silos through Azure Table storage (Saei__Storage, default Azurite); otherwise the local
 /// silo's gateway (`--gateway-port`, default 30000). `--tls-cert FILE --tls-ca FILE` (or Saei__Tls__Certificate,
-/// Saei__Tls__TrustedCa; the key's password in SAEI_TLS_PASSWORD) for a cluster with mutual TLS. It gives up after `--timeout` seconds (default <see cref="DefaultTimeoutSeconds"/>) with a
-/// <see cref="UserFacingException"/>; Orleans' own warnings go to stderr, one line each. Disposing it disconnects.
+/// Saei__Tls__TrustedCa; the key's password in SAEI_TLS_PASSWORD) for a cluster with mutual TLS. It gives up after
+/// `--timeout` seconds (default <see cref="DefaultTimeoutSeconds"/>) with a <see cref="UserFacingException"/>; Orleans'
+/// own warnings go to stderr, one line each. Disposing it disconnects.
 /// </summary>
 public sealed class ClusterConnection : IAsyncDisposable
 {
@@ -74,7 +75,9 @@ public sealed class ClusterConnection : IAsyncDisposable
             Abandon(host);
             string where = clusterId is null ? $"the local silo's gateway on port {gatewayPort}" : $"cluster '{clusterId}'";
             string why = e is OperationCanceledException ? $"no answer within {timeout.TotalSeconds:0} s" : Innermost(e).Message;
-            string tlsHint = tls is null ? " If the cluster uses TLS, pass --tls-cert and --tls-ca (or Saei__Tls__Certificate, Saei__Tls__TrustedCa)."
+            string tlsHint = tls is null
+                ? " If the cluster uses TLS, pass --tls-cert and --tls-ca (or Saei__Tls__Certificate, " +
+                  "Saei__Tls__TrustedCa)."
                 : " If it is up, check that its CA signed --tls-cert and that --tls-ca is the CA that signed the silo's certificate.";
             throw new UserFacingException($"cannot reach {where} ({why}); start one with `saei silo`, or pass --cluster-id / --gateway-port, or --timeout SECONDS to wait longer.{tlsHint}", e);
         }

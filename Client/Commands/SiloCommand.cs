@@ -5,7 +5,8 @@ namespace SaEI.Client.Commands;
 
 /// <summary>
 /// `saei silo --executor torch|simulated [--role control|gpu|all] [--cluster-id ID --port N --gateway-port N]
-/// [--slots N] [--bind ADDRESS --tls-cert FILE --tls-ca FILE] ...`: runs a silo host (exit codes: see <see cref="SaeiSilo.RunAsync"/>).
+/// [--slots N] [--bind ADDRESS --tls-cert FILE --tls-ca FILE] ...`: runs a silo host (exit codes: see
+/// <see cref="SaeiSilo.RunAsync"/>).
 /// Decisions:
 /// 1. The options are the silo's own flags (<see cref="SiloSettings.Flags"/>), one option each, so help lists every
 ///    flag the silo reads and no other; the values pass through unchanged to the silo's entry, which checks them

@@ -4,7 +4,7 @@ using SaEI.Silo;
 
 namespace SaEI.Client.Configuration;
 
-/// <summary>The storage the client reads (blob files of a sweep, the cluster's membership table): "Saei:Storage".</summary>
+/// <summary>The storage the client reads (a sweep's files, the cluster's membership table): "Saei:Storage".</summary>
 public sealed record ClientStorageOptions
 {
     /// <summary>

@@ -92,7 +92,8 @@ public static class DemoCommand
             var (status, comparisons) = (results.Status, results.Comparisons);
             var written = await SweepReport.WriteAsync(folder, results, blobs, cancellation);
             await output.WriteLineAsync();
-            await output.WriteLineAsync(await File.ReadAllTextAsync(Path.Combine(folder, SweepReport.LeaderboardFile), cancellation));
+            string leaderboard = Path.Combine(folder, SweepReport.LeaderboardFile);
+            await output.WriteLineAsync(await File.ReadAllTextAsync(leaderboard, cancellation));
             await output.WriteLineAsync(SweepReport.Verdict(comparisons));
             await output.WriteLineAsync(SweepReport.RestartsLine(status));
             await output.WriteLineAsync($"Report: {written.Report}; plots: {string.Join(", ", written.Plots.Select(Path.GetFileName))}{(written.Pairs is null ? "" : ", " + Path.GetFileName(written.Pairs))}");

@@ -62,7 +62,8 @@ public static class SweepReport
             string path = Path.Combine(folder, file);
             if (CurvePlots.Save(path, title, label, Curves(metric), methods) > 0) plots.Add(path);
         }
-        Plot(EntropyFile, "Policy entropy of clean responses per step (paper Fig. 2)", "token entropy (nats)", MetricNames.Entropy);
+        Plot(EntropyFile, "Policy entropy of clean responses per step (paper Fig. 2)", "token entropy (nats)",
+            MetricNames.Entropy);
         Plot(AccuracyFile,
             $"In-domain pass@1 ({spec.Data.Test.Name}, k = {spec.Eval.Samples}, T = {spec.Eval.Temperature}; " +
             "step 0 = base model)",

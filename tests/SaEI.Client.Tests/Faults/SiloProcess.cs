@@ -72,7 +72,8 @@ public sealed partial class SiloProcess : IDisposable
         string dll = Path.Combine(RepositoryPaths.Root, "Client", "bin", "Release", "net10.0", "saei.dll");
         if (!File.Exists(dll)) dll = Path.Combine(AppContext.BaseDirectory, "saei.dll");
         string log = Path.Combine(Path.GetTempPath(), $"saei-silo-{clusterId}-{siloPort}.log");
-        var start = new ProcessStartInfo("dotnet", [dll, "silo", "--role", "all", "--cluster-id", clusterId, "--port", siloPort.ToString(), "--gateway-port", gatewayPort.ToString(), .. flags ?? []])
+        var start = new ProcessStartInfo("dotnet", [dll, "silo", "--role", "all", "--cluster-id", clusterId,
+            "--port", siloPort.ToString(), "--gateway-port", gatewayPort.ToString(), .. flags ?? []])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

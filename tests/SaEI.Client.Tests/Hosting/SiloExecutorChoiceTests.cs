@@ -43,7 +43,8 @@ public sealed class SiloExecutorChoiceTests
         Assert.True(result.ExitCode == 2, $"exit {result.ExitCode}; stderr:\n{result.Error}");
         string[] lines = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Single(lines);
-        Assert.Contains("--role / Saei:Role is 'conductor'; set control, gpu or all.", lines[0], StringComparison.Ordinal);
+        Assert.Contains("--role / Saei:Role is 'conductor'; set control, gpu or all.", lines[0],
+            StringComparison.Ordinal);
         Assert.Contains("Saei:Executor is 'gpu'; set Saei:Executor", lines[0], StringComparison.Ordinal);
     }
 

@@ -17,7 +17,8 @@ public sealed class SiloStartRefusalTests
 
     private static void AssertRefused(SaeiProcess.Result result, string expected, int code = 2)
     {
-        Assert.True(result.ExitCode == code, $"exit {result.ExitCode}; stderr:\n{result.Error}\nstdout:\n{result.Output}");
+        Assert.True(result.ExitCode == code,
+            $"exit {result.ExitCode}; stderr:\n{result.Error}\nstdout:\n{result.Output}");
         Assert.Contains(expected, result.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", result.Error, StringComparison.Ordinal);
         Assert.True(result.Elapsed < TimeSpan.FromSeconds(30), $"took {result.Elapsed.TotalSeconds:0.0} s");
