@@ -121,14 +121,8 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
         int longest = 0;
         foreach (var chart in charts)
         {
-            var answer = await page.APIRequest.GetAsync(chart.Source);
-            Assert.True(answer.Ok, $"{chart.Id}: GET {chart.Source} answered {answer.Status}");
-            string svg = await answer.TextAsync();
-            var lines = Regex.Matches(svg, "<polyline[^>]*points=\"([^\"]*)\"")
-                .Select(m => m.Groups[1].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length).ToList();
-            int dots = Regex.Matches(svg, "<circle").Count;
-            Assert.True(lines.Count > 0 || dots > 0,
-                $"{chart.Id} ({chart.Source}) draws no line and no point: {svg[..Math.Min(400, svg.Length)]}");
+            var (lines, dots) = await DrawnAsync(page, chart);
+            Assert.True(lines.Count > 0 || dots > 0, $"{chart.Id} ({chart.Source}) draws no line and no point");
             int points = lines.DefaultIfEmpty(0).Max();
             longest = Math.Max(longest, points);
             output.WriteLine($"{chart.Id}: {lines.Count} lines, longest {points} points, {dots} dots");
@@ -137,6 +131,51 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
             $"no chart of run {run} has a line through its {DashboardFixture.FinishedSweepSteps} steps " +
             $"(longest {longest})");
         await Screenshots.SaveAsync(page, "run", output);
+    }
+
+    [BrowserFact]
+    public async Task Overlay_page_draws_one_entropy_curve_per_chosen_run()
+    {
+        string experiment = await fixture.FinishedSweepAsync();
+        var page = await fixture.NewPageAsync();
+        await page.GotoAsync($"experiments/{experiment}/overlay?metric=actor%2Fentropy");
+
+        // Every run by default: 2 methods × 3 seeds, each line through every step (the paper's Fig. 2 layout).
+        var all = await LoadedOverlayAsync(page, lines => lines.Count == 6, "6 lines (every run)");
+        Assert.All(all, points => Assert.Equal(DashboardFixture.FinishedSweepSteps, points));
+        await Screenshots.SaveAsync(page, "overlay", output);
+        await Screenshots.SaveAsync(page, "overlay-top", output, height: 560); // docs/images/dashboard-overlay.png
+
+        await page.GetByTestId("overlay-runs").Locator("input[type=checkbox]").First.UncheckAsync();
+        await LoadedOverlayAsync(page, lines => lines.Count == 5, "5 lines after one run was unchecked");
+    }
+
+    /// <summary>Waits until chart-overlay shows a loaded chart whose lines satisfy <paramref name="expected"/>;
+    /// returns the number of points of each line.</summary>
+    private static async Task<IReadOnlyList<int>> LoadedOverlayAsync(IPage page,
+        Func<IReadOnlyList<int>, bool> expected, string expectation)
+    {
+        IReadOnlyList<int> lines = [];
+        await Eventually.HoldsAsync(async () =>
+            {
+                var chart = (await ChartImagesOnPageAsync(page)).SingleOrDefault(c => c.Id == "chart-overlay");
+                if (chart is not { Loaded: true }) return false;
+                lines = (await DrawnAsync(page, chart)).Lines;
+                return expected(lines);
+            },
+            TimeSpan.FromSeconds(20), $"the overlay chart shows {expectation}", Poll);
+        return lines;
+    }
+
+    /// <summary>What a chart's SVG draws: the number of points of each polyline, and single-point dots.</summary>
+    private static async Task<(IReadOnlyList<int> Lines, int Dots)> DrawnAsync(IPage page, ChartImage chart)
+    {
+        var answer = await page.APIRequest.GetAsync(chart.Source);
+        Assert.True(answer.Ok, $"{chart.Id}: GET {chart.Source} answered {answer.Status}");
+        string svg = await answer.TextAsync();
+        var lines = Regex.Matches(svg, "<polyline[^>]*points=\"([^\"]*)\"")
+            .Select(m => m.Groups[1].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length).ToList();
+        return (lines, Regex.Matches(svg, "<circle").Count);
     }
 
     [BrowserFact]

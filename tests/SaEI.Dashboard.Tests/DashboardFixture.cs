@@ -6,6 +6,8 @@ using SaEI.Client;
 using SaEI.Dashboard.Tests.Browser;
 using SaEI.Silo;
 using SaEI.Testing;
+using Xunit.Abstractions;
+using Xunit.Sdk;
 
 namespace SaEI.Dashboard.Tests;
 
@@ -20,12 +22,12 @@ namespace SaEI.Dashboard.Tests;
 /// 2. The token is read from the start line (docs/dashboard.md), not set through SAEI_DASHBOARD_TOKEN: setting an
 ///    environment variable in a test process would leak into every other test in it.
 /// </summary>
-public sealed class DashboardFixture : IAsyncLifetime
+public sealed class DashboardFixture(IMessageSink diagnostics) : IAsyncLifetime
 {
     /// <summary>Steps of the shared sweep (2 methods × 3 seeds).</summary>
     public const int FinishedSweepSteps = 4;
 
-    private static readonly Regex StartLine = new(@"dashboard: (http://\S+/) \(actions token: ([^)\s]+)\)");
+    private static readonly Regex StartLine = new(@"dashboard: (http://\S+/) \(actions token: ([^)]+)\)");
     private readonly CancellationTokenSource stop = new();
     private readonly LineWriter dashboardOutput = new();
     private IHost? silo;
@@ -66,7 +68,9 @@ public sealed class DashboardFixture : IAsyncLifetime
         if (!start.Success)
             throw new InvalidOperationException($"`saei dashboard` ended (exit {await dashboard}) before its start " +
                 $"line:\n{dashboardOutput.Text}");
-        (Url, Token) = (start.Groups[1].Value, start.Groups[2].Value);
+        // A token set in the environment (a developer's shell) is not printed: then it is the one to use.
+        string? given = Environment.GetEnvironmentVariable(DashboardOptions.TokenVariable);
+        (Url, Token) = (start.Groups[1].Value, string.IsNullOrEmpty(given) ? start.Groups[2].Value : given);
         Browser = await HeadlessBrowser.LaunchAsync();
     }
 
@@ -82,6 +86,8 @@ public sealed class DashboardFixture : IAsyncLifetime
             silo.Dispose();
         }
         stop.Dispose();
+        // Shown by `dotnet test` (xunit.runner.json: diagnosticMessages): where the artefacts are.
+        diagnostics.OnMessage(new DiagnosticMessage($"dashboard screenshots: {Screenshots.Folder}"));
     }
 
     /// <summary>A page in a fresh browser context (its own session storage, so no token) on the dashboard.</summary>
