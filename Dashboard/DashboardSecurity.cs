@@ -10,7 +10,8 @@ namespace SaEI.Dashboard;
 /// What every response carries and every request is checked for (docs/dashboard.md, "Limits and headers"):
 /// 1. Security headers on every response: a Content-Security-Policy without inline script (pages load
 ///    /static/dashboard.js), no framing, no MIME sniffing, no referrer.
-/// 2. A query string or path over <see cref="MaxQueryLength"/> characters is answered 414 before routing.
+/// 2. A query string or path over <see cref="MaxQueryLength"/> characters is answered 414 before routing, a body
+///    over <see cref="MaxBodyBytes"/> 413.
 /// 3. An exception becomes 500 (503 when storage is down) with a one-line JSON error: the stack trace goes to the log
 ///    only.
 /// 4. Actions need the token (<see cref="Authorized"/>), compared in constant time; the page sends it in a header,
@@ -19,6 +20,9 @@ namespace SaEI.Dashboard;
 internal sealed partial class DashboardSecurity(RequestDelegate next, ILogger<DashboardSecurity> logger)
 {
     public const int MaxQueryLength = 2048;
+
+    /// <summary>The largest request body accepted (no route reads one; Kestrel's own limit is the same).</summary>
+    public const int MaxBodyBytes = 64 * 1024;
 
     public const string ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self'; " +
         "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
@@ -39,6 +43,12 @@ internal sealed partial class DashboardSecurity(RequestDelegate next, ILogger<Da
         {
             await ErrorAsync(context, StatusCodes.Status414UriTooLong,
                 $"the URL is longer than {MaxQueryLength} characters");
+            return;
+        }
+        if (request.ContentLength > MaxBodyBytes)
+        {
+            await ErrorAsync(context, StatusCodes.Status413PayloadTooLarge,
+                $"a request body has {MaxBodyBytes} bytes at most (actions take none)");
             return;
         }
         try

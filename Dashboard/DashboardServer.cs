@@ -61,7 +61,7 @@ public sealed class DashboardServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = 64 * 1024;
+            kestrel.Limits.MaxRequestBodySize = DashboardSecurity.MaxBodyBytes;
             kestrel.Limits.MaxRequestLineSize = 8 * 1024;
             kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
             kestrel.Listen(options.Bind, options.Port);
