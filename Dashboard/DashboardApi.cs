@@ -25,10 +25,10 @@ internal static class DashboardApi
     public static void Map(IEndpointRouteBuilder app, DashboardData data, string token)
     {
         MapPages(app);
-        app.MapGet("/api/experiments", async (CancellationToken ct) =>
-            Results.Bytes(await data.ExperimentsJsonAsync(ct), Json));
-        app.MapGet("/api/experiments/{exp}", async (string exp) =>
-            Bad(exp) ?? (await data.ExperimentJsonAsync(exp) is { } json ? Results.Bytes(json, Json) : NoExperiment(exp)));
+        app.MapGet("/api/experiments", async (HttpRequest request) =>
+            (await data.ExperimentsJsonAsync()).ToResult(request));
+        app.MapGet("/api/experiments/{exp}", async (HttpRequest request, string exp) =>
+            Bad(exp) ?? (await data.ExperimentJsonAsync(exp) is { } json ? json.ToResult(request) : NoExperiment(exp)));
         app.MapGet("/api/experiments/{exp}/leaderboard", async (string exp, string? benchmark, string? baseline) =>
             Bad(exp) ?? Results.Text((await LeaderboardAsync(data, exp, benchmark, baseline)).ToJson(), Json));
         app.MapGet("/api/experiments/{exp}/leaderboard.{format}",
@@ -41,10 +41,10 @@ internal static class DashboardApi
             async (string exp, string run, int step, string name, CancellationToken ct) =>
                 Bad(exp, run) ?? await ImageAsync(data, exp, run, step, name, ct));
         app.MapGet("/api/experiments/{exp}/runs/{run}/chart.svg",
-            async (string exp, string run, string? metric, CancellationToken ct) =>
-                Bad(exp, run) ?? await RunChartAsync(data, exp, run, metric ?? MetricNames.Entropy, ct));
-        app.MapGet("/api/experiments/{exp}/chart.svg", async (string exp, string? metric, string? runs,
-            CancellationToken ct) => Bad(exp) ?? await OverlayAsync(data, exp, metric ?? MetricNames.Entropy, runs, ct));
+            async (string exp, string run, string? metric) =>
+                Bad(exp, run) ?? await RunChartAsync(data, exp, run, metric ?? MetricNames.Entropy));
+        app.MapGet("/api/experiments/{exp}/chart.svg", async (string exp, string? metric, string? runs) =>
+            Bad(exp) ?? await OverlayAsync(data, exp, metric ?? MetricNames.Entropy, runs));
         app.MapPost("/api/experiments/{exp}/cancel", async (HttpRequest request, string exp) =>
             Bad(exp) ?? Forbidden(request, token) ?? await CancelAsync(data, exp));
         app.MapPost("/api/experiments/{exp}/runs/{run}/requeue", async (HttpRequest request, string exp, string run) =>
@@ -125,19 +125,19 @@ internal static class DashboardApi
             ? Results.Bytes(png.ToArray(), "image/png") : Results.NotFound();
     }
 
-    private static async Task<IResult> RunChartAsync(DashboardData data, string exp, string run, string metric,
-        CancellationToken ct)
+    private static async Task<IResult> RunChartAsync(DashboardData data, string exp, string run, string metric)
     {
-        if (metric.Length > 100) return Error(StatusCodes.Status400BadRequest, "a metric name has 100 characters at most.");
-        var series = await data.MetricsAsync(exp, run, ct);
+        if (metric.Length > 100)
+            return Error(StatusCodes.Status400BadRequest, "a metric name has 100 characters at most.");
+        var series = await data.MetricsAsync(exp, run);
         var points = series.TryGetValue(metric, out var p) ? p : [];
         return Svg(SvgChart.Render($"{metric} — {run}", metric, [new ChartSeries(run, run, points)]));
     }
 
-    private static async Task<IResult> OverlayAsync(DashboardData data, string exp, string metric, string? runs,
-        CancellationToken ct)
+    private static async Task<IResult> OverlayAsync(DashboardData data, string exp, string metric, string? runs)
     {
-        if (metric.Length > 100) return Error(StatusCodes.Status400BadRequest, "a metric name has 100 characters at most.");
+        if (metric.Length > 100)
+            return Error(StatusCodes.Status400BadRequest, "a metric name has 100 characters at most.");
         var chosen = runs?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
         if (chosen.FirstOrDefault(r => !Ids.IsValid(r)) is { } bad)
             return Error(StatusCodes.Status400BadRequest, Ids.Check(bad, "run")!);
@@ -148,7 +148,7 @@ internal static class DashboardApi
         var series = new List<ChartSeries>();
         foreach (var run in selected)
         {
-            var metrics = await data.MetricsAsync(exp, run.RunId, ct);
+            var metrics = await data.MetricsAsync(exp, run.RunId);
             series.Add(new ChartSeries($"{run.Method} s{run.Seed}", run.Method,
                 metrics.TryGetValue(metric, out var points) ? points : []));
         }

@@ -28,7 +28,8 @@ internal static class DashboardAssets
         var assembly = typeof(DashboardAssets).Assembly;
         const string Prefix = "wwwroot/";
         var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        foreach (string resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(Prefix, StringComparison.Ordinal)))
+        var names = assembly.GetManifestResourceNames().Where(n => n.StartsWith(Prefix, StringComparison.Ordinal));
+        foreach (string resource in names)
         {
             using var stream = assembly.GetManifestResourceStream(resource)!;
             using var copy = new MemoryStream();

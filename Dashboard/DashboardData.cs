@@ -26,16 +26,16 @@ internal sealed class DashboardData(IGrainFactory grains, ResilientBlobStore blo
     public IGrainFactory Grains => grains;
 
     /// <summary>The experiments page as JSON (cached four times as long as a page: it lists storage).</summary>
-    public Task<byte[]> ExperimentsJsonAsync(CancellationToken cancellation) =>
+    public Task<CachedJson> ExperimentsJsonAsync() =>
         cache.GetAsync("experiments", async () =>
-            DashboardJson.Bytes(new { experiments = await ExperimentsAsync(cancellation) }), ttl * 4);
+            CachedJson.Of(new { experiments = await ExperimentsAsync(CancellationToken.None) }), ttl * 4);
 
     /// <summary>The experiment page as JSON, or null when the experiment was never launched.</summary>
-    public Task<byte[]?> ExperimentJsonAsync(string experiment) =>
+    public Task<CachedJson?> ExperimentJsonAsync(string experiment) =>
         cache.GetAsync("experiment/" + experiment, async () =>
         {
             var status = await grains.GetGrain<IExperimentGrain>(experiment).GetStatusAsync();
-            return status.Launched ? DashboardJson.Bytes(ExperimentView.Of(status)) : null;
+            return status.Launched ? CachedJson.Of(ExperimentView.Of(status)) : null;
         });
 
     /// <summary>Every run's status (for the overlay's run list and charts), cached like the experiment page.</summary>
@@ -43,11 +43,10 @@ internal sealed class DashboardData(IGrainFactory grains, ResilientBlobStore blo
         cache.GetAsync("status/" + experiment, () => grains.GetGrain<IExperimentGrain>(experiment).GetStatusAsync());
 
     /// <summary>Per-step metrics of a run: name → [[step, value], ...] in step order (finite values only).</summary>
-    public Task<IReadOnlyDictionary<string, IReadOnlyList<double[]>>> MetricsAsync(string experiment, string run,
-        CancellationToken cancellation) =>
+    public Task<IReadOnlyDictionary<string, IReadOnlyList<double[]>>> MetricsAsync(string experiment, string run) =>
         cache.GetAsync("metrics/" + experiment + "/" + run, async () =>
         {
-            var records = await metrics.ReadAsync(experiment, run, cancellation);
+            var records = await metrics.ReadAsync(experiment, run, CancellationToken.None);
             var series = new SortedDictionary<string, List<double[]>>(StringComparer.Ordinal);
             foreach (var record in records.OrderBy(r => r.Step))
                 foreach (var (name, value) in record.Values)
@@ -65,7 +64,7 @@ internal sealed class DashboardData(IGrainFactory grains, ResilientBlobStore blo
     {
         var status = await grains.GetGrain<IRunGrain>(run).GetStatusAsync();
         if (status.ExperimentId != experiment) return null;
-        var series = await MetricsAsync(experiment, run, cancellation);
+        var series = await MetricsAsync(experiment, run);
         var checkpoints = await CheckpointsAsync(experiment, run, cancellation);
         var (samples, pairs) = await SamplesAsync(experiment, run, cancellation);
         return new RunView(status, series, checkpoints, samples, pairs);
@@ -176,7 +175,8 @@ internal sealed class DashboardData(IGrainFactory grains, ResilientBlobStore blo
         Func<TIn, Task<TOut>> work)
     {
         var results = new TOut[items.Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, items.Count), new ParallelOptions { MaxDegreeOfParallelism = 16 },
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = 16 };
+        await Parallel.ForEachAsync(Enumerable.Range(0, items.Count), parallel,
             async (i, _) => results[i] = await work(items[i]));
         return results;
     }

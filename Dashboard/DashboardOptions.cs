@@ -22,7 +22,8 @@ public sealed record DashboardOptions
     /// <summary>The address to listen on. Default 127.0.0.1: a dashboard is reachable from this machine only.</summary>
     public IPAddress Bind { get; init; } = IPAddress.Loopback;
 
-    /// <summary>The actions token (cancel, re-queue); null: <see cref="TokenVariable"/>, else generated at start.</summary>
+    /// <summary>The actions token (cancel, re-queue); null: <see cref="TokenVariable"/>, else generated at start.
+    /// </summary>
     public string? Token { get; init; }
 
     /// <summary>How long the data of a page is reused by the next requests. Default 500 ms: a page polling every

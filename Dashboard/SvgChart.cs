@@ -4,7 +4,7 @@ using System.Text;
 
 namespace SaEI.Dashboard;
 
-/// <summary>One line of a chart: its legend label, its colour group (the method) and its (step, value) points.</summary>
+/// <summary>One line of a chart: its legend label, its colour group (the method), its (step, value) points.</summary>
 public sealed record ChartSeries(string Label, string Group, IReadOnlyList<double[]> Points);
 
 /// <summary>
@@ -45,7 +45,8 @@ public static class SvgChart
                 .Append(c, $"stroke=\"#eee\"/><text x=\"{Left - 4}\" y=\"{Y(tick) + 4:0.#}\" text-anchor=\"end\">")
                 .Append(c, $"{tick:G4}</text>");
         foreach (double tick in Ticks(x0, x1))
-            svg.Append(c, $"<text x=\"{X(tick):0.#}\" y=\"{Top + plotH + 14}\" text-anchor=\"middle\">{tick:G6}</text>");
+            svg.Append(c, $"<text x=\"{X(tick):0.#}\" y=\"{Top + plotH + 14}\" text-anchor=\"middle\">")
+                .Append(c, $"{tick:G6}</text>");
         svg.Append(c, $"<text x=\"{Left + plotW / 2}\" y=\"{Height - 6}\" text-anchor=\"middle\">step</text>");
         var groups = series.Select(s => s.Group).Distinct(StringComparer.Ordinal).ToList();
         int legend = 0;
@@ -57,7 +58,8 @@ public static class SvgChart
             svg.Append(c, $"<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"1.5\" points=\"{path}\">")
                 .Append(c, $"<title>{Escape(line.Label)}</title></polyline>");
             if (line.Points.Count == 1)
-                svg.Append(c, $"<circle cx=\"{X(line.Points[0][0]):0.##}\" cy=\"{Y(line.Points[0][1]):0.##}\" r=\"2.5\" ")
+                svg.Append(c, $"<circle cx=\"{X(line.Points[0][0]):0.##}\" ")
+                    .Append(c, $"cy=\"{Y(line.Points[0][1]):0.##}\" r=\"2.5\" ")
                     .Append(c, $"fill=\"{colour}\"/>");
             if (legend < 16)
                 svg.Append(c, $"<text x=\"{Width - Right + 8}\" y=\"{Top + 10 + 14 * legend++}\" fill=\"{colour}\">")

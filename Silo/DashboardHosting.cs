@@ -26,7 +26,7 @@ public sealed class DashboardSiloOptions
     /// <summary>The actions token; default SAEI_DASHBOARD_TOKEN, else one generated and logged at start.</summary>
     public string? Token { get; set; }
 
-    /// <summary>The role of the silo, copied from Saei:Role for the validator (a gpu silo does not serve pages).</summary>
+    /// <summary>The silo's role, copied from Saei:Role for the validator (a gpu silo does not serve pages).</summary>
     public SiloRole Role { get; set; } = SiloRole.All;
 }
 

@@ -87,7 +87,8 @@
         const methods = [...new Set(last.runs.map(r => r.method))];
         const select = $('filter-method');
         if (select.options.length !== methods.length + 1)
-          select.replaceChildren(el('option', { value: '' }, 'all'), ...methods.map(m => el('option', { value: m }, m)));
+          select.replaceChildren(el('option', { value: '' }, 'all'),
+            ...methods.map(m => el('option', { value: m }, m)));
         select.value = method;
         const runs = last.runs.filter(r => (!method || r.method === method) && (!state || r.state === state))
           .sort((a, b) => {

@@ -35,12 +35,21 @@ public sealed class DashboardApiTests(DashboardSilo dashboard) : IClassFixture<D
         Assert.Equal(0, page["counts"]!["running"]!.GetValue<int>());
         Assert.Equal(1.0, page["progress"]!.GetValue<double>());
         Assert.True(page["finished"]!.GetValue<bool>());
+        using var gzipped = new HttpRequestMessage(HttpMethod.Get, $"/api/experiments/{experiment}");
+        gzipped.Headers.AcceptEncoding.ParseAdd("gzip");
+        var compressed = await dashboard.Http.SendAsync(gzipped);
+        Assert.Equal("gzip", Assert.Single(compressed.Content.Headers.ContentEncoding));
+        await using (var unzip = new System.IO.Compression.GZipStream(await compressed.Content.ReadAsStreamAsync(),
+            System.IO.Compression.CompressionMode.Decompress))
+            Assert.True(JsonNode.DeepEquals(page, await JsonNode.ParseAsync(unzip)));
 
         await Eventually.HoldsAsync(async () =>
         {
             var list = await dashboard.GetJsonAsync("/api/experiments");
-            var row = list["experiments"]!.AsArray().FirstOrDefault(e => e!["experiment"]!.GetValue<string>() == experiment);
-            return row is not null && row["counts"]!["completed"]!.GetValue<int>() == 4 && row["runs"]!.GetValue<int>() == 4;
+            var row = list["experiments"]!.AsArray()
+                .FirstOrDefault(e => e!["experiment"]!.GetValue<string>() == experiment);
+            return row is not null && row["counts"]!["completed"]!.GetValue<int>() == 4
+                && row["runs"]!.GetValue<int>() == 4;
         }, TimeSpan.FromSeconds(20), $"{experiment} in the experiments list with 4 completed runs");
     }
 
@@ -94,16 +103,19 @@ public sealed class DashboardApiTests(DashboardSilo dashboard) : IClassFixture<D
         foreach (var checkpoint in checkpoints)
         {
             Assert.True(checkpoint!["intact"]!.GetValue<bool>(), checkpoint.ToJsonString());
-            Assert.All(checkpoint["files"]!.AsArray(), f => Assert.Matches("^[0-9a-f]{64}$", f!["sha256"]!.GetValue<string>()));
+            Assert.All(checkpoint["files"]!.AsArray(),
+                f => Assert.Matches("^[0-9a-f]{64}$", f!["sha256"]!.GetValue<string>()));
         }
 
-        var chart = await dashboard.Http.GetAsync($"/api/experiments/{experiment}/runs/{run}/chart.svg?metric=actor/entropy");
+        var chart = await dashboard.Http.GetAsync(
+            $"/api/experiments/{experiment}/runs/{run}/chart.svg?metric=actor/entropy");
         Assert.Equal("image/svg+xml", chart.Content.Headers.ContentType?.MediaType);
         string svg = await chart.Content.ReadAsStringAsync();
         Assert.Contains("<polyline", svg, StringComparison.Ordinal);
         Assert.Equal(4, svg.Split("<polyline")[1].Split("points=\"")[1].Split('"')[0].Split(' ').Length);
         string overlay = await dashboard.Http.GetStringAsync(
-            $"/api/experiments/{experiment}/chart.svg?metric=actor/entropy&runs={string.Join(',', runs.Select(r => r!["run"]))}");
+            $"/api/experiments/{experiment}/chart.svg?metric=actor/entropy&runs=" +
+            string.Join(',', runs.Select(r => r!["run"])));
         Assert.Equal(2, overlay.Split("<polyline").Length - 1);
         Assert.DoesNotContain("<script", overlay, StringComparison.OrdinalIgnoreCase);
 

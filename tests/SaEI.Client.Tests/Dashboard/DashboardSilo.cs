@@ -43,7 +43,8 @@ public sealed class DashboardSilo : IAsyncLifetime
         silo.Dispose();
     }
 
-    /// <summary>Launches a small sweep (2 methods × <paramref name="seeds"/> seeds) on the simulated executor.</summary>
+    /// <summary>Launches a small sweep (2 methods × <paramref name="seeds"/> seeds) on the simulated executor.
+    /// </summary>
     public async Task<string> LaunchAsync(int steps, int seeds, IReadOnlyDictionary<string, string> options)
     {
         string experiment = TestSpecs.NewExperimentId();
