@@ -26,6 +26,7 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
         // 1 s a step: slow enough that the page is seen before the end, short enough for a test.
         string experiment = await fixture.LaunchSweepAsync(steps: 5, seeds: 2, stepMs: 1000);
         var page = await fixture.NewPageAsync();
+        var errors = PageErrors.Watch(page);
         await page.GotoAsync($"experiments/{experiment}");
         await page.EvaluateAsync("() => { window.saeiNoReload = 'set before waiting'; }");
         int navigations = 0;
@@ -49,6 +50,7 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
         }
         Assert.All((await fixture.RunStatesAsync(experiment)).Values, s => Assert.Equal("completed", s));
         await Screenshots.SaveAsync(page, "experiment-completed", output);
+        await errors.AssertNoneAsync(page);
 
         await page.GotoAsync("");
         var listed = page.Locator($"[data-testid=experiment-row][data-experiment='{experiment}']");
@@ -56,6 +58,7 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
             (await listed.GetByTestId("count-completed").TextContentAsync())?.Trim() == "4",
             TimeSpan.FromSeconds(20), $"the experiments page lists {experiment} with 4 completed", Poll);
         await Screenshots.SaveAsync(page, "experiments", output);
+        await errors.AssertNoneAsync(page);
     }
 
     [BrowserFact]
@@ -73,6 +76,7 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
         Assert.True(expected.Count >= 4, $"expected rows for 2 methods × 2+ benchmarks, the CLI gave {json}");
 
         var page = await fixture.NewPageAsync();
+        var errors = PageErrors.Watch(page);
         await page.GotoAsync($"experiments/{experiment}/leaderboard");
         await Eventually.HoldsAsync(async () => (await BoardRowsOnPageAsync(page)).Count == expected.Count,
             TimeSpan.FromSeconds(20), $"the leaderboard page of {experiment} shows {expected.Count} rows", Poll);
@@ -97,6 +101,7 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
             """);
         Assert.Equal(comparisons, comparisonsShown.Order(StringComparer.Ordinal));
         await Screenshots.SaveAsync(page, "leaderboard", output);
+        await errors.AssertNoneAsync(page);
     }
 
     [BrowserFact]
@@ -105,6 +110,7 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
         string experiment = await fixture.FinishedSweepAsync();
         string run = (await fixture.RunStatesAsync(experiment)).Keys.Order(StringComparer.Ordinal).First();
         var page = await fixture.NewPageAsync();
+        var errors = PageErrors.Watch(page);
         await page.GotoAsync($"experiments/{experiment}/runs/{run}");
 
         await Eventually.HoldsAsync(async () => (await page.GetByTestId("run-status").TextContentAsync())?.Trim()
@@ -131,6 +137,7 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
             $"no chart of run {run} has a line through its {DashboardFixture.FinishedSweepSteps} steps " +
             $"(longest {longest})");
         await Screenshots.SaveAsync(page, "run", output);
+        await errors.AssertNoneAsync(page);
     }
 
     [BrowserFact]
@@ -138,6 +145,7 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
     {
         string experiment = await fixture.FinishedSweepAsync();
         var page = await fixture.NewPageAsync();
+        var errors = PageErrors.Watch(page);
         await page.GotoAsync($"experiments/{experiment}/overlay?metric=actor%2Fentropy");
 
         // Every run by default: 2 methods × 3 seeds, each line through every step (the paper's Fig. 2 layout).
@@ -148,6 +156,7 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
 
         await page.GetByTestId("overlay-runs").Locator("input[type=checkbox]").First.UncheckAsync();
         await LoadedOverlayAsync(page, lines => lines.Count == 5, "5 lines after one run was unchecked");
+        await errors.AssertNoneAsync(page);
     }
 
     /// <summary>Waits until chart-overlay shows a loaded chart whose lines satisfy <paramref name="expected"/>;
@@ -184,6 +193,7 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
         // 60 steps of 1 s: every run is still pending or running when it is cancelled.
         string experiment = await fixture.LaunchSweepAsync(steps: 60, seeds: 2, stepMs: 1000);
         var page = await fixture.NewPageAsync();
+        var errors = PageErrors.Watch(page);
         page.Dialog += async (_, dialog) => await dialog.AcceptAsync(); // a confirm() before cancelling, if any
         await page.GotoAsync($"experiments/{experiment}");
         await Eventually.HoldsAsync(async () => (await RunStatesOnPageAsync(page)).Count == 4, TimeSpan.FromSeconds(20),
@@ -223,6 +233,8 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
             TimeSpan.FromSeconds(30), $"every run of {experiment} shows 'cancelled' on the page", Poll);
         Assert.All((await fixture.RunStatesAsync(experiment)).Values, s => Assert.Equal("cancelled", s));
         await Screenshots.SaveAsync(page, "cancelled", output);
+        // The refused cancel: its answer, and Chromium's console line about it.
+        await errors.AssertNoneAsync(page, "status of 403", $"response: 403 POST {fixture.Url}api/experiments/");
     }
 
     private static Func<IResponse, bool> IsCancel(string experiment) => response =>
