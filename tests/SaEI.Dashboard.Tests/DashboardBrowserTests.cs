@@ -23,8 +23,8 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
     [BrowserFact]
     public async Task Experiment_page_shows_the_runs_reach_completed_without_a_reload()
     {
-        // 1 s a step: slow enough that the page is seen before the end, short enough for a test.
-        string experiment = await fixture.LaunchSweepAsync(steps: 5, seeds: 2, stepMs: 1000);
+        // 8 steps of 1 s: slow enough that the page is seen before the end on a loaded machine, short for a test.
+        string experiment = await fixture.LaunchSweepAsync(steps: 8, seeds: 2, stepMs: 1000);
         var page = await fixture.NewPageAsync();
         var errors = PageErrors.Watch(page);
         await page.GotoAsync($"experiments/{experiment}");
@@ -46,7 +46,7 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
         foreach (var row in await page.GetByTestId("run-row").AllAsync())
         {
             Assert.Equal("completed", (await row.GetByTestId("run-state").TextContentAsync())?.Trim());
-            Assert.Equal("5/5", (await row.GetByTestId("run-step").TextContentAsync())?.Trim());
+            Assert.Equal("8/8", (await row.GetByTestId("run-step").TextContentAsync())?.Trim());
         }
         Assert.All((await fixture.RunStatesAsync(experiment)).Values, s => Assert.Equal("completed", s));
         await Screenshots.SaveAsync(page, "experiment-completed", output);
