@@ -156,6 +156,19 @@ public sealed class DashboardSecurityTests(DashboardSilo dashboard) : IClassFixt
         Assert.Contains("Saei:Dashboard:Bind is 0.0.0.0", refused.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_bad_bind_or_a_short_token_is_refused_before_connecting()
+    {
+        var bind = await Foundation.Cli.RunAsync("dashboard", "--bind", "not-an-address");
+        Assert.Equal(2, bind.Code);
+        Assert.Contains("--bind is 'not-an-address'", bind.Error, StringComparison.Ordinal);
+        var refused = await Assert.ThrowsAnyAsync<OptionsValidationException>(() => TestSilo.StartAsync([
+            new("Saei:Storage", Azurite.ConnectionString), new("Logging:LogLevel:Default", "Warning"),
+            new("Saei:Dashboard:Port", "0"), new("Saei:Dashboard:Token", "short"), new("Saei:Role", "gpu")]));
+        Assert.Contains("the dashboard token has 5 characters", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("a gpu silo does not serve the dashboard", refused.Message, StringComparison.Ordinal);
+    }
+
     private Task<HttpResponseMessage> PostAsync(string url, string token, HttpContent? content = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = content };
