@@ -56,6 +56,8 @@ public static class SaeiSilo
                 .AddSaeiOrchestration(silo.StorageConnectionString, silo.RunsWorker, builder.Configuration);
             configure?.Invoke(orleans);
         });
+        // After Orleans, so the dashboard starts once the silo answers grain calls (issue 16).
+        builder.Services.AddSaeiDashboard(builder.Configuration, silo.Role);
         var host = builder.Build();
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SaEI.Silo");
         if (builder.Configuration["Saei:Storage"] is null

@@ -174,6 +174,25 @@ public sealed partial class RunGrain(
         if (cancelled) await StopTimersAsync();
     }
 
+    public async Task<bool> RequeueAsync()
+    {
+        bool requeued = await UpdateAsync(s =>
+        {
+            if (s.Run is null || s.State != RunState.Failed) return false;
+            s.State = RunState.Pending;
+            s.Epoch++;
+            s.Restarts++;
+            s.FailureCounts.Clear();
+            AddNote(s, $"re-queued by hand; restart {s.Restarts} from the checkpoint of step {s.CheckpointStep}");
+            return true;
+        });
+        if (!requeued) return false;
+        await this.RegisterOrUpdateReminder(ReminderName, Options.ReminderPeriod, Options.ReminderPeriod);
+        EnsureLeaseTimer();
+        await EnqueueAsync();
+        return true;
+    }
+
     public Task<RunStatus> GetStatusAsync() =>
         Task.FromResult(RunStatusView.Of(RunId, S) with { LeaseDeadline = S.State == RunState.Running ? leaseDeadline : null });
 

@@ -47,8 +47,8 @@ public sealed class CommandLineTests
     public async Task The_tree_holds_every_verb_and_help_lists_them()
     {
         string[] expected = ["demo", "sweep validate", "sweep launch", "sweep status", "sweep cancel", "watch",
-            "leaderboard",
-            "report", "run show", "silo", "grade", "tokenize", "model init", "model dump", "check", "help"];
+            "leaderboard", "report", "dashboard",
+            "run show", "silo", "grade", "tokenize", "model init", "model dump", "check", "help"];
         var verbs = Commands(CommandTree.Create(), []).Select(c => string.Join(' ', c.Path)).ToHashSet();
         Assert.All(expected, verb => Assert.Contains(verb, verbs));
         var help = await Cli.RunAsync("help");
