@@ -3,8 +3,10 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using SaEI.Grains.Storage;
+using SaEI.Silo.Telemetry;
 
 namespace SaEI.Silo;
 
@@ -12,7 +14,8 @@ namespace SaEI.Silo;
 /// The silo host (`saei silo [--role control|gpu|all] [--cluster-id ID --port N --gateway-port N] [--slots N]
 /// [--bind ADDRESS --tls-cert FILE --tls-ca FILE]`). Configuration: appsettings.json, then environment, then flags.
 /// Without a cluster id it is one local silo with development clustering; with one, silos find each other through
-/// Azure Table storage. It listens on loopback unless --bind says otherwise, and then only with mutual TLS.
+/// Azure Table storage. It listens on loopback unless --bind says otherwise, and then only with mutual TLS. Metrics,
+/// traces and the Orleans dashboard are opt-in (<see cref="SiloTelemetry"/>).
 /// </summary>
 public static class SaeiSilo
 {
@@ -36,10 +39,15 @@ public static class SaeiSilo
         var silo = SiloSettings.From(builder.Configuration);
         if (StorageCheck.Validate(silo.StorageConnectionString) is { } malformed) throw new ArgumentException(malformed);
         var tls = silo.Tls?.Load();
-        builder.UseOrleans(orleans =>
+        var (metrics, dashboard) = SiloTelemetry.Read(builder.Configuration);
+        // The Orleans dashboard needs a web host (SiloTelemetry decision 3); otherwise the silo serves no HTTP.
+        var web = dashboard.Enabled ? SiloTelemetry.DashboardHost(builder, dashboard) : null;
+        IHostApplicationBuilder host = web is null ? builder : web;
+        host.Services.AddSaeiTelemetry(metrics, $"{Environment.MachineName}:{silo.GatewayPort}");
+        host.UseOrleans(orleans =>
         {
             // Failure detection (Orleans' ClusterMembershipOptions, e.g. Saei__Membership__ProbeTimeout): tests shorten it.
-            orleans.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection("Saei:Membership"));
+            orleans.Configure<ClusterMembershipOptions>(host.Configuration.GetSection("Saei:Membership"));
             if (silo.ClusterId is { } clusterId)
                 orleans.UseSaeiClustering(silo.StorageConnectionString, clusterId, silo.Bind, silo.SiloPort, silo.GatewayPort);
             else if (!silo.BindsBeyondLoopback)
@@ -52,11 +60,12 @@ public static class SaeiSilo
                     .Configure<ClusterOptions>(options => { options.ClusterId = "dev"; options.ServiceId = "dev"; });
             if (tls is not null) orleans.UseTls(tls.Certificate, tls.Configure);
             orleans.AddSaeiStorage(silo.StorageConnectionString)
-                .AddSaeiOrchestration(silo.StorageConnectionString, silo.RunsWorker, builder.Configuration);
+                .AddSaeiOrchestration(silo.StorageConnectionString, silo.RunsWorker, host.Configuration);
+            if (dashboard.Enabled) orleans.AddSaeiOrleansDashboard();
             configure?.Invoke(orleans);
         });
-        var host = builder.Build();
-        var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SaEI.Silo");
+        IHost built = web is null ? builder.Build() : SiloTelemetry.BuildWithDashboard(web);
+        var logger = built.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SaEI.Silo");
         if (builder.Configuration["Saei:Storage"] is null
             && Environment.GetEnvironmentVariable(LocalStorage.ConnectionStringVariable) is not null)
             logger.LogWarning(
@@ -65,7 +74,11 @@ public static class SaeiSilo
         logger.LogInformation("Silo role {Role}, cluster {Cluster}, address {Address}, ports {SiloPort}/{GatewayPort}, TLS {Tls}, storage {Storage}",
             silo.Role, silo.ClusterId ?? "(local)", silo.Bind, silo.SiloPort, silo.GatewayPort,
             tls is null ? "off" : $"mutual ({tls.Certificate.Subject})", StorageDescription.Redact(silo.StorageConnectionString));
-        return host;
+        logger.LogInformation("Prometheus endpoint {Prometheus}, OTLP {Otlp}, Orleans dashboard {Dashboard}",
+            metrics.PrometheusPort is { } port ? $"http://{metrics.Bind}:{port}/metrics" : "off",
+            string.IsNullOrWhiteSpace(metrics.OtlpEndpoint) ? "off" : metrics.OtlpEndpoint,
+            dashboard.Port is { } dashboardPort ? $"http://{dashboard.Bind}:{dashboardPort}/" : "off");
+        return built;
     }
 
     /// <summary>
@@ -90,7 +103,7 @@ public static class SaeiSilo
             // A silo started by hand trains for real unless Saei__Executor=simulated says otherwise.
             host = Build(args, defaults: [new(SiloConfiguration.ExecutorKey, SiloConfiguration.TorchExecutor)]);
         }
-        catch (ArgumentException e)
+        catch (Exception e) when (e is ArgumentException or OptionsValidationException)
         {
             await Console.Error.WriteLineAsync($"saei silo: {e.Message}");
             return 1;

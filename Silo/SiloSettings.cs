@@ -35,7 +35,7 @@ public sealed record SiloSettings
         ["--bind"] = BindKey,
         ["--tls-cert"] = TlsSettings.CertificateKey,
         ["--tls-ca"] = TlsSettings.TrustedCaKey,
-    };
+    }.Concat(Telemetry.SiloTelemetry.Flags).ToDictionary();
 
     /// <summary>The address a silo listens on and advertises to the cluster.</summary>
     public const string BindKey = "Saei:Bind";
