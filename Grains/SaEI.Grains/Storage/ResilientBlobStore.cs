@@ -39,6 +39,7 @@ public sealed partial class ResilientBlobStore
         Options = (options ?? new BlobStoreOptions()).ThrowIfInvalid();
         this.logger = logger ?? NullLogger.Instance;
         pipeline = BuildPipeline(Options, time ?? TimeProvider.System);
+        StorageMetrics.Register();
     }
 
     public BlobStoreOptions Options { get; }

@@ -7,8 +7,9 @@ namespace SaEI.Grains.Storage;
 /// process (its Polly pipeline calls these).
 /// Decisions:
 /// 1. Static, like the stores: they are made in many places (silo, client verbs, tests) without dependency injection.
-/// 2. The circuit state is an up/down counter of the open circuits (open or half-open), one per store at most, plus a
-///    counter of transitions by state: a scrape sees both "is storage cut off now" and "how often was it".
+/// 2. The circuit state is a gauge of the open circuits (open or half-open), one per store at most, plus a counter of
+///    transitions by state: a scrape sees both "is storage cut off now" and "how often was it". A gauge rather than
+///    an up/down counter so that the series exists (at 0) before the first failure.
 /// 3. Tags are low-cardinality: the operation (write, read, list, ...) and the breaker state, never a blob path.
 /// </summary>
 public static class StorageMetrics
@@ -21,11 +22,18 @@ public static class StorageMetrics
     private static readonly Counter<long> Retries = Meter.CreateCounter<long>("saei.storage.retries", "{retry}",
         "Blob storage attempts that failed transiently and were retried, by operation");
 
-    private static readonly UpDownCounter<int> OpenCircuits = Meter.CreateUpDownCounter<int>(
-        "saei.storage.circuit.open", "{circuit}", "Blob stores whose circuit breaker is open or half-open");
+    private static int openCircuits;
+
+    /// <summary>Blob stores whose circuit breaker is open or half-open now. Unit {circuit}.</summary>
+    public static ObservableGauge<int> OpenCircuits { get; } = Meter.CreateObservableGauge(
+        "saei.storage.circuit.open", () => Volatile.Read(ref openCircuits), "{circuit}",
+        "Blob stores whose circuit breaker is open or half-open");
 
     private static readonly Counter<long> CircuitTransitions = Meter.CreateCounter<long>(
         "saei.storage.circuit.transitions", "{transition}", "Circuit-breaker transitions, by the state entered");
+
+    /// <summary>Creates the meter (its gauge reports 0 from the first store on, not from the first failure).</summary>
+    public static void Register() => _ = OpenCircuits;
 
     /// <summary>One retry of <paramref name="operation"/>.</summary>
     public static void Retried(string operation) =>
@@ -36,7 +44,7 @@ public static class StorageMetrics
     public static void CircuitEntered(string state, bool wasClosed)
     {
         CircuitTransitions.Add(1, new KeyValuePair<string, object?>("state", state));
-        if (state == "closed" && !wasClosed) OpenCircuits.Add(-1);
-        else if (state != "closed" && wasClosed) OpenCircuits.Add(1);
+        if (state == "closed" && !wasClosed) Interlocked.Decrement(ref openCircuits);
+        else if (state != "closed" && wasClosed) Interlocked.Increment(ref openCircuits);
     }
 }

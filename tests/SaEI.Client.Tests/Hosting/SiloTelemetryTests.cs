@@ -64,8 +64,8 @@ public sealed class SiloTelemetryTests
             Assert.True(Sum(scrape, $"{Phases}_count", "phase=\"checkpoint\"") == Runs, scrape);
             Assert.True(Sum(scrape, $"{Phases}_sum", "phase=\"simulated\"") > 0, scrape);
             Assert.True(Sum(scrape, "saei_scheduler_queue_length", "") == 0, scrape);
-            Assert.True(Sum(scrape, "saei_runs_restarts_total", "") == 0, scrape);
-            Assert.Contains("saei_storage_circuit_open", scrape, StringComparison.Ordinal);
+            Assert.True(Sum(scrape, "saei_runs_restarts_total", "") <= 0, scrape); // a counter never added is absent
+            Assert.True(Sum(scrape, "saei_storage_circuit_open", "") == 0, scrape);
         }
         finally
         {

@@ -33,7 +33,9 @@ public sealed class TrainingTelemetryTests
         {
             InstrumentPublished = (instrument, l) =>
             {
-                if (instrument == TrainingTelemetry.PhaseDuration) l.EnableMeasurementEvents(instrument);
+                // By name: the instrument may be published while TrainingTelemetry is still being initialised.
+                if (instrument.Meter.Name == TrainingTelemetry.Name && instrument.Name == "saei.step.phase.duration")
+                    l.EnableMeasurementEvents(instrument);
             },
         };
         meters.SetMeasurementEventCallback<double>((_, seconds, tags, _) =>
@@ -46,13 +48,15 @@ public sealed class TrainingTelemetryTests
 
         using var policy = Model();
         using var reference = Model();
-        using var trainer = new RlTrainer(policy, reference, Options(RlMethod.Saei), Problems(4), totalSteps: 2, seed: 2);
+        using var trainer = new RlTrainer(policy, reference, Options(RlMethod.Saei), Problems(4), totalSteps: 2,
+            seed: 2);
         Activity step;
         using (step = TrainingTelemetry.StartStep("run-telemetry", 1, "saei")!)
             trainer.Step();
 
         Assert.NotNull(step);
-        var children = spans.Where(s => s.TraceId == step.TraceId && s.ParentSpanId == step.SpanId).ToList();
+        string stepId = step.SpanId.ToHexString();
+        var children = spans.Where(s => s.ParentSpanId.ToHexString() == stepId).ToList();
         Assert.Equal(SaeiPhases, children.Select(s => s.OperationName).Distinct().Order(StringComparer.Ordinal));
         Assert.All(children, s => Assert.True(s.Duration > TimeSpan.Zero, $"{s.OperationName} took no time"));
         Assert.Equal(SaeiPhases, durations.Select(d => d.Phase).Distinct().Order(StringComparer.Ordinal));

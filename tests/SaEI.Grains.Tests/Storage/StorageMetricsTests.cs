@@ -1,0 +1,96 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using SaEI.Grains.Storage;
+using SaEI.Testing;
+
+namespace SaEI.Grains.Tests.Storage;
+
+/// <summary>
+/// The storage meter (<see cref="StorageMetrics"/>) fed by a real <see cref="ResilientBlobStore"/> on Azurite with
+/// injected network failures. The meter is process-wide, so each test keeps only the measurements made in its own
+/// asynchronous flow (an AsyncLocal mark flows into the store's retry and breaker callbacks).
+/// </summary>
+public sealed class StorageMetricsTests
+{
+    private static readonly AsyncLocal<string?> Flow = new();
+
+    private static readonly BlobStoreOptions Fast = new()
+    {
+        MaxRetryAttempts = 3,
+        BaseDelay = TimeSpan.FromMilliseconds(5),
+        MaxDelay = TimeSpan.FromMilliseconds(20),
+        AttemptTimeout = TimeSpan.FromSeconds(5),
+    };
+
+    [Fact]
+    public async Task Each_retry_is_counted_with_its_operation()
+    {
+        await Azurite.EnsureRunningAsync();
+        using var recorded = Record(out var measurements);
+        var transport = new FaultyTransport(failures: 2);
+        var store = ResilientBlobStore.Connect(Azurite.ConnectionString, $"metrics-{Guid.NewGuid():N}", Fast,
+            transport: transport);
+        await store.EnsureContainerAsync(); // attempts 1, 2 fail (injected), 3 succeeds
+
+        var retries = measurements.Where(m => m.Instrument == "saei.storage.retries").ToList();
+        Assert.Equal(2, retries.Count);
+        Assert.All(retries, r => Assert.Equal("operation=create container", r.Tags));
+    }
+
+    [Fact]
+    public async Task An_opened_circuit_is_counted_and_shows_in_the_open_circuits_gauge()
+    {
+        using var recorded = Record(out var measurements);
+        var transport = new FaultyTransport(failures: 0);
+        var options = Fast with
+        {
+            MaxRetryAttempts = 0, BreakerMinimumThroughput = 3, BreakerFailureRatio = 0.5,
+            BreakDuration = TimeSpan.FromMinutes(1),
+        };
+        // Port 9 (discard) on loopback: nothing listens, connections are refused at once.
+        string unreachable = System.Text.RegularExpressions.Regex.Replace(LocalStorage.AzuriteConnectionString(),
+            @"127\.0\.0\.1:\d+", "127.0.0.1:9");
+        var store = ResilientBlobStore.Connect(unreachable, "breaker", options, transport: transport);
+        for (int i = 0; i < 4; i++)
+            await Assert.ThrowsAsync<BlobStoreUnavailableException>(() => store.ReadAsync("x"));
+
+        var opened = measurements.Where(m => m.Instrument == "saei.storage.circuit.transitions").ToList();
+        Assert.Equal("state=open", Assert.Single(opened).Tags);
+        int open = 0;
+        using var gauge = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Name == "saei.storage.circuit.open") l.EnableMeasurementEvents(instrument);
+            },
+        };
+        gauge.SetMeasurementEventCallback<int>((_, value, _, _) => open = value);
+        gauge.Start();
+        gauge.RecordObservableInstruments();
+        Assert.True(open >= 1, $"open circuits {open}: this store's circuit is open (others may be too)");
+    }
+
+    /// <summary>Listens to the storage meter's counters, keeping what this test's flow records as
+    /// (instrument, "key=value" tags).</summary>
+    private static MeterListener Record(out ConcurrentQueue<(string Instrument, string Tags)> measurements)
+    {
+        string mark = Guid.NewGuid().ToString("N");
+        Flow.Value = mark;
+        var kept = new ConcurrentQueue<(string Instrument, string Tags)>();
+        var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == StorageMetrics.Name) l.EnableMeasurementEvents(instrument);
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, _, tags, _) =>
+        {
+            if (Flow.Value != mark) return;
+            kept.Enqueue((instrument.Name, string.Join(",", tags.ToArray().Select(t => $"{t.Key}={t.Value}"))));
+        });
+        listener.Start();
+        measurements = kept;
+        return listener;
+    }
+}
