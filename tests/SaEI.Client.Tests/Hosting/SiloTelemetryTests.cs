@@ -122,6 +122,57 @@ public sealed class SiloTelemetryTests
     }
 
     [Fact]
+    public async Task An_OTLP_collector_receives_the_step_traces_and_the_metrics()
+    {
+        await Azurite.EnsureRunningAsync();
+        // A stand-in collector: records the paths of the OTLP/HTTP posts (protobuf bodies, not decoded here).
+        int port = Ports.Free();
+        using var collector = new HttpListener { Prefixes = { $"http://127.0.0.1:{port}/" } };
+        collector.Start();
+        var posts = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var serving = Task.Run(async () =>
+        {
+            while (collector.IsListening)
+            {
+                HttpListenerContext context;
+                try { context = await collector.GetContextAsync(); }
+                catch (HttpListenerException) { return; }
+                catch (ObjectDisposedException) { return; }
+                if (context.Request.HttpMethod == "POST" && context.Request.ContentLength64 > 0)
+                    posts.Add(context.Request.Url!.AbsolutePath);
+                context.Response.StatusCode = 200;
+                context.Response.Close();
+            }
+        });
+        var (silo, gatewayPort) = await TestSilo.StartAsync([new("Saei:Storage", Azurite.ConnectionString),
+            new("Saei:Metrics:OtlpEndpoint", $"http://127.0.0.1:{port}"),
+            new("Saei:Metrics:OtlpProtocol", "http/protobuf"),
+            new("Logging:LogLevel:Default", "Warning")]);
+        try
+        {
+            string experiment = TestSpecs.NewExperimentId();
+            string spec = await TestSpecs.WriteAsync(TestSpecs.Spec(experiment, steps: 3, seeds: 1,
+                methods: "grpo: {}"));
+            string gateway = gatewayPort.ToString(CultureInfo.InvariantCulture);
+            Assert.Equal(0, (await Foundation.Cli.RunAsync("sweep", "launch", spec, "--step-ms", "2",
+                "--gateway-port", gateway)).Code);
+            Assert.Equal(0, (await Foundation.Cli.RunAsync("watch", experiment, "--interval", "1", "--json",
+                "--gateway-port", gateway)).Code);
+            // Spans are exported in batches every 5 s.
+            await Eventually.HoldsAsync(() => Task.FromResult(posts.Contains("/v1/traces")), TimeSpan.FromSeconds(30),
+                "the step spans posted to /v1/traces");
+        }
+        finally
+        {
+            await silo.StopAsync();
+            silo.Dispose(); // the meter provider exports once more when it is disposed
+        }
+        Assert.Contains("/v1/metrics", posts);
+        collector.Stop();
+        await serving;
+    }
+
+    [Fact]
     public async Task Metrics_and_the_Orleans_dashboard_are_off_by_default()
     {
         await Azurite.EnsureRunningAsync();
