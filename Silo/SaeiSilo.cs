@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using SaEI.Grains.Storage;
+using SaEI.Silo.Telemetry;
 
 namespace SaEI.Silo;
 
@@ -14,7 +15,8 @@ namespace SaEI.Silo;
 /// --gateway-port N] [--slots N] [--bind ADDRESS --tls-cert FILE --tls-ca FILE]`). Configuration: appsettings.json,
 /// then environment, then flags.
 /// Without a cluster id it is one local silo with development clustering; with one, silos find each other through
-/// Azure Table storage. It listens on loopback unless --bind says otherwise, and then only with mutual TLS.
+/// Azure Table storage. It listens on loopback unless --bind says otherwise, and then only with mutual TLS. Metrics,
+/// traces and the Orleans dashboard are opt-in (<see cref="SiloTelemetry"/>).
 /// </summary>
 public static class SaeiSilo
 {
@@ -37,10 +39,15 @@ public static class SaeiSilo
         builder.Configuration.AddCommandLine(args, SiloSettings.Flags.ToDictionary());
         var silo = Check(builder.Configuration);
         var tls = silo.Tls?.Load();
-        builder.UseOrleans(orleans =>
+        var (metrics, dashboard) = SiloTelemetry.Read(builder.Configuration);
+        // The Orleans dashboard needs a web host (SiloTelemetry decision 3); otherwise the silo serves no HTTP.
+        var web = dashboard.Enabled ? SiloTelemetry.DashboardHost(builder, dashboard) : null;
+        IHostApplicationBuilder host = web is null ? builder : web;
+        host.Services.AddSaeiTelemetry(metrics, $"{Environment.MachineName}:{silo.GatewayPort}");
+        host.UseOrleans(orleans =>
         {
             // Failure detection (Orleans' ClusterMembershipOptions, e.g. Saei__Membership__ProbeTimeout): tests shorten it.
-            orleans.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection("Saei:Membership"));
+            orleans.Configure<ClusterMembershipOptions>(host.Configuration.GetSection("Saei:Membership"));
             if (silo.ClusterId is { } clusterId)
                 orleans.UseSaeiClustering(silo.StorageConnectionString, clusterId, silo.Bind, silo.SiloPort, silo.GatewayPort);
             else if (!silo.BindsBeyondLoopback)
@@ -53,13 +60,14 @@ public static class SaeiSilo
                     .Configure<ClusterOptions>(options => { options.ClusterId = "dev"; options.ServiceId = "dev"; });
             if (tls is not null) orleans.UseTls(tls.Certificate, tls.Configure);
             orleans.AddSaeiStorage(silo.StorageConnectionString)
-                .AddSaeiOrchestration(silo.StorageConnectionString, silo.RunsWorker, builder.Configuration);
+                .AddSaeiOrchestration(silo.StorageConnectionString, silo.RunsWorker, host.Configuration);
+            if (dashboard.Enabled) orleans.AddSaeiOrleansDashboard();
             configure?.Invoke(orleans);
         });
         // After Orleans, so the dashboard starts once the silo answers grain calls (issue 16).
-        builder.Services.AddSaeiDashboard(builder.Configuration, silo.Role);
-        var host = builder.Build();
-        var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SaEI.Silo");
+        host.Services.AddSaeiDashboard(host.Configuration, silo.Role);
+        IHost built = web is null ? builder.Build() : SiloTelemetry.BuildWithDashboard(web);
+        var logger = built.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SaEI.Silo");
         if (builder.Configuration["Saei:Storage"] is null
             && Environment.GetEnvironmentVariable(LocalStorage.ConnectionStringVariable) is not null)
             logger.LogWarning(
@@ -71,7 +79,11 @@ public static class SaeiSilo
             silo.Role, builder.Configuration[SiloConfiguration.ExecutorKey], silo.ClusterId ?? "(local)", silo.Bind,
             silo.SiloPort, silo.GatewayPort,
             tls is null ? "off" : $"mutual ({tls.Certificate.Subject})", StorageDescription.Redact(silo.StorageConnectionString));
-        return host;
+        logger.LogInformation("Prometheus endpoint {Prometheus}, OTLP {Otlp}, Orleans dashboard {Dashboard}",
+            metrics.PrometheusPort is { } port ? $"http://{metrics.Bind}:{port}/metrics" : "off",
+            string.IsNullOrWhiteSpace(metrics.OtlpEndpoint) ? "off" : metrics.OtlpEndpoint,
+            dashboard.Port is { } dashboardPort ? $"http://{dashboard.Bind}:{dashboardPort}/" : "off");
+        return built;
     }
 
     /// <summary>

@@ -32,6 +32,14 @@ public static class SiloCommand
         ["--bind"] = ("ADDRESS", "Listen on and advertise this address (beyond loopback needs mutual TLS)."),
         ["--tls-cert"] = ("FILE", "This silo's certificate and key for mutual TLS (password in SAEI_TLS_PASSWORD)."),
         ["--tls-ca"] = ("FILE", "The CA every peer's certificate must chain to."),
+        ["--metrics-port"] = ("N", "Serve Prometheus metrics on http://BIND:N/metrics [default: off]."),
+        ["--metrics-bind"] = ("ADDRESS", "Address of the metrics endpoint [default: 127.0.0.1; others need " +
+                                         "Saei:Metrics:AllowRemote=true]."),
+        ["--otlp-endpoint"] = ("URL", "Send metrics and step traces to this OTLP collector [default: off]."),
+        ["--orleans-dashboard-port"] = ("N", "Serve the Orleans dashboard (grain statistics) on port N " +
+                                             "[default: off]."),
+        ["--orleans-dashboard-bind"] = ("ADDRESS", "Address of the Orleans dashboard [default: 127.0.0.1; " +
+                                                   "others need Saei:OrleansDashboard:AllowRemote=true]."),
     };
 
     public static Command Create()

@@ -25,6 +25,7 @@ public sealed partial class RunGrain(
     IOptions<RunLifecycleOptions> options,
     IClusterMembershipService membership,
     TimeProvider time,
+    RunMetrics metrics,
     ILogger<RunGrain> logger) : Grain, IRunGrain, IRemindable
 {
     private const string ReminderName = "run-lease";
@@ -37,11 +38,18 @@ public sealed partial class RunGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        if (S.Run is not null) metrics.Track(RunId, S.State);
         if (S.Run is null || S.State.IsTerminal()) return;
         await InitializeLeaseAsync();
         EnsureLeaseTimer();
         if (S.State == RunState.Pending) EnqueueAsync().Ignore();
         if (S.State == RunState.Evaluating) this.AsReference<IRunGrain>().ContinueEvaluationAsync().Ignore();
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        metrics.Forget(RunId);
+        return Task.CompletedTask;
     }
 
     public async Task InitializeAsync(RunDescriptor run)
@@ -227,6 +235,7 @@ public sealed partial class RunGrain(
     private async Task AfterFailureAsync(bool retry, FailureKind kind, string message)
     {
         LogFailure(RunId, kind, message, retry);
+        if (retry) metrics.Restarted(kind);
         if (retry) await EnqueueAsync();
         else await StopTimersAsync();
     }
