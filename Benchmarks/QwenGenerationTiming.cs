@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using SaEI.Gpu.Models.Qwen25Vl;
 using SaEI.Gpu.Rollout;
 using SaEI.Gpu.Runtime;
@@ -98,7 +97,7 @@ public static class QwenGenerationTiming
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
-    internal static string Line(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+    internal static string Line(InvariantText text) => text.ToStringAndClear();
 }
 
 /// <summary>

@@ -1,4 +1,3 @@
-using System.Globalization;
 using BenchmarkDotNet.Attributes;
 using SaEI.Gpu.Models;
 using SaEI.Gpu.Models.Tiny;
@@ -129,5 +128,5 @@ public static class RlStepTiming
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
-    private static string Line(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+    private static string Line(InvariantText text) => text.ToStringAndClear();
 }

@@ -84,6 +84,13 @@ public static class CommandLine
                 "saei: interrupted; committed state is kept, run the same command again to continue.");
             return InterruptedExitCode;
         }
+        catch (Configuration.InvalidConfigurationException e)
+        {
+            foreach (string problem in e.Problems)
+                await error.WriteLineAsync(
+                    $"{Prefix(verb)}: invalid configuration: {problem} (see `saei {verb} --help`)");
+            return UsageExitCode;
+        }
         catch (UsageException e)
         {
             await error.WriteLineAsync($"{Prefix(verb)}: {e.Message} (see `saei {verb} --help`)");

@@ -98,3 +98,33 @@ public sealed class TorchExecutorOptionsValidator : IValidateOptions<TorchExecut
         return OptionsValidators.Result(errors);
     }
 }
+
+/// <summary>"Saei:Dashboard" (the silo-hosted dashboard, see DashboardHosting).</summary>
+public sealed class DashboardOptionsValidator : IValidateOptions<DashboardSiloOptions>
+{
+    public ValidateOptionsResult Validate(string? name, DashboardSiloOptions options)
+    {
+        const string S = DashboardSiloOptions.Section;
+        var errors = new List<string>();
+        if (options.Role == SiloRole.Gpu)
+            errors.Add(OptionsValidators.Problem($"{S}:Port", options.Port!,
+                "a gpu silo does not serve the dashboard; set it on a control or all-role silo, or unset it"));
+        var bind = ParseBind(options.Bind);
+        if (bind is null)
+            errors.Add(OptionsValidators.Problem($"{S}:Bind", $"'{options.Bind}'",
+                "give an IP address of this host (e.g. 127.0.0.1)"));
+        var dashboard = new Dashboard.DashboardOptions
+        {
+            Port = options.Port ?? 0,
+            Bind = bind ?? System.Net.IPAddress.Loopback,
+            Token = Dashboard.DashboardOptions.GivenToken(options.Token),
+        };
+        errors.AddRange(dashboard.Problems(tokenGiven: dashboard.Token is not null, $"{S}:Port", $"{S}:Bind"));
+        return OptionsValidators.Result(errors);
+    }
+
+    /// <summary>The address, 127.0.0.1 when empty or "localhost"; null when it is not an IP address.</summary>
+    public static System.Net.IPAddress? ParseBind(string? text) =>
+        string.IsNullOrWhiteSpace(text) || text.Trim() == "localhost" ? System.Net.IPAddress.Loopback
+        : System.Net.IPAddress.TryParse(text.Trim(), out var address) ? address : null;
+}

@@ -79,6 +79,11 @@ public static class SiloConfiguration
     {
         var services = silo.Services;
         services.TryAddSingleton(TimeProvider.System);
+        // The meters of runs and the scheduler, from the host's meter factory (exported only when Saei:Metrics
+        // says so: SiloTelemetry).
+        services.AddMetrics();
+        services.TryAddSingleton<RunMetrics>();
+        services.TryAddSingleton<SchedulerMetrics>();
         services.TryAddSingleton(sp => ResilientBlobStore.Connect(connectionString, StorageNames.DataContainer, time: sp.GetRequiredService<TimeProvider>()));
         var checkpointOptions = configuration?.GetSection(CheckpointStoreOptions.Section).Get<CheckpointStoreOptions>();
         services.TryAddSingleton(sp => new CheckpointStore(sp.GetRequiredService<ResilientBlobStore>(), sp.GetRequiredService<TimeProvider>(), checkpointOptions));

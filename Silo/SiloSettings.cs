@@ -16,7 +16,7 @@ public enum SiloRole
 /// <summary>
 /// A silo's settings, from (later wins) appsettings.json, environment (Saei__Role, ...; SAEI_STORAGE for the storage
 /// connection string) and flags (--role, --cluster-id, --port, --gateway-port, --slots, --step-ms, --bind, --tls-cert,
-/// --tls-ca). The local default needs nothing but Azurite: one silo, role all, localhost clustering, Azurite on
+/// --tls-ca, and the telemetry flags of <see cref="Telemetry.SiloTelemetry.Flags"/>). The local default needs nothing but Azurite: one silo, role all, localhost clustering, Azurite on
 /// 127.0.0.1, listening on loopback only. A silo that binds any other address must use mutual TLS (see
 /// <see cref="TlsSettings"/>), because the gateway would otherwise accept any client that knows the cluster id.
 /// </summary>
@@ -25,6 +25,7 @@ public sealed record SiloSettings
     /// <summary>Flags and the configuration keys they set.</summary>
     public static IReadOnlyDictionary<string, string> Flags { get; } = new Dictionary<string, string>
     {
+        ["--executor"] = SiloConfiguration.ExecutorKey,
         ["--role"] = "Saei:Role",
         ["--cluster-id"] = "Saei:ClusterId",
         ["--port"] = "Saei:SiloPort",
@@ -35,7 +36,7 @@ public sealed record SiloSettings
         ["--bind"] = BindKey,
         ["--tls-cert"] = TlsSettings.CertificateKey,
         ["--tls-ca"] = TlsSettings.TrustedCaKey,
-    };
+    }.Concat(Telemetry.SiloTelemetry.Flags).ToDictionary();
 
     /// <summary>The address a silo listens on and advertises to the cluster.</summary>
     public const string BindKey = "Saei:Bind";

@@ -29,7 +29,7 @@ for cp in range(sys.maxunicode + 1):
             composites.append(f"{cp:X}")
 
 
-def literal(records, width=116):
+def literal(records, width=112):  # 8 columns of indent + 112 = the 120-column limit
     lines, line = [], ""
     for record in records:
         if len(line) + len(record) + 1 > width:

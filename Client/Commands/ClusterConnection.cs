@@ -2,17 +2,17 @@ using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
-using SaEI.Grains.Storage;
 using SaEI.Silo;
 
 namespace SaEI.Client.Commands;
 
 /// <summary>
 /// Connects the client verbs to a running cluster (<see cref="ClusterTarget"/>): `--cluster-id ID` (or
-/// SAEI_CLUSTER_ID) finds the silos through Azure Table storage (SAEI_STORAGE, default Azurite); otherwise the local
-/// silo's gateway (`--gateway-port`, default 30000). `--tls-cert FILE --tls-ca FILE` (or SAEI_TLS_CERT, SAEI_TLS_CA, SAEI_TLS_PASSWORD) for a cluster with
-/// mutual TLS. It gives up after `--timeout` seconds (default <see cref="DefaultTimeoutSeconds"/>) with a
-/// <see cref="UserFacingException"/>; Orleans' own warnings go to stderr, one line each. Disposing it disconnects.
+/// Saei__ClusterId) finds the silos through Azure Table storage (Saei__Storage, default Azurite); otherwise the local
+/// silo's gateway (`--gateway-port`, default 30000). `--tls-cert FILE --tls-ca FILE` (or Saei__Tls__Certificate,
+/// Saei__Tls__TrustedCa; the key's password in SAEI_TLS_PASSWORD) for a cluster with mutual TLS. It gives up after
+/// `--timeout` seconds (default <see cref="DefaultTimeoutSeconds"/>) with a <see cref="UserFacingException"/>; Orleans'
+/// own warnings go to stderr, one line each. Disposing it disconnects.
 /// </summary>
 public sealed class ClusterConnection : IAsyncDisposable
 {
@@ -45,7 +45,7 @@ public sealed class ClusterConnection : IAsyncDisposable
     public static async Task<ClusterConnection> ConnectAsync(ClusterTarget target, TextWriter error,
         CancellationToken cancellation)
     {
-        string? clusterId = target.ClusterId ?? Environment.GetEnvironmentVariable("SAEI_CLUSTER_ID");
+        string? clusterId = target.ClusterId;
         int gatewayPort = target.GatewayPort;
         var timeout = TimeSpan.FromSeconds(target.TimeoutSeconds);
         var tls = LoadTls(target);
@@ -53,7 +53,7 @@ public sealed class ClusterConnection : IAsyncDisposable
         if (clusterId is not null)
         {
             // The silos are found through storage: a wrong key or a storage outage is named as such, not as "no silo".
-            storage = LocalStorage.ResolveConnectionString();
+            storage = target.Storage;
             if (await StorageCheck.CheckAsync(storage, Remaining(timeout), cancellation) is { } problem)
                 throw new UserFacingException($"cannot look up cluster '{clusterId}': {problem}");
         }
@@ -75,7 +75,9 @@ public sealed class ClusterConnection : IAsyncDisposable
             Abandon(host);
             string where = clusterId is null ? $"the local silo's gateway on port {gatewayPort}" : $"cluster '{clusterId}'";
             string why = e is OperationCanceledException ? $"no answer within {timeout.TotalSeconds:0} s" : Innermost(e).Message;
-            string tlsHint = tls is null ? " If the cluster uses TLS, pass --tls-cert and --tls-ca (or SAEI_TLS_CERT, SAEI_TLS_CA)."
+            string tlsHint = tls is null
+                ? " If the cluster uses TLS, pass --tls-cert and --tls-ca (or Saei__Tls__Certificate, " +
+                  "Saei__Tls__TrustedCa)."
                 : " If it is up, check that its CA signed --tls-cert and that --tls-ca is the CA that signed the silo's certificate.";
             throw new UserFacingException($"cannot reach {where} ({why}); start one with `saei silo`, or pass --cluster-id / --gateway-port, or --timeout SECONDS to wait longer.{tlsHint}", e);
         }

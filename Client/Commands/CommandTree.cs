@@ -25,6 +25,7 @@ public static class CommandTree
             WatchCommand.Create(),
             LeaderboardCommand.Create(),
             ReportCommand.Create(),
+            DashboardCommand.Create(),
             RunShowCommand.Create(),
             SiloCommand.Create(),
             GradeCommand.Create(),

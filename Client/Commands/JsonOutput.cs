@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SaEI.Grains.Leaderboards;
 using SaEI.Grains.Runs;
 using SaEI.Grains.Workers;
 
@@ -7,12 +8,7 @@ namespace SaEI.Client.Commands;
 /// <summary>The `--json` shapes of the read verbs (snake_case keys, stable names).</summary>
 public static class JsonOutput
 {
-    private static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = true,
-        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-    };
+    private static readonly JsonSerializerOptions Options = LeaderboardDocument.JsonOptions;
 
     public static string Serialize(object value) => JsonSerializer.Serialize(value, Options);
 

@@ -37,12 +37,11 @@ public static class LeaderboardCommand
     {
         var output = console.Output;
         await using var connection = await ClusterConnection.ConnectAsync(target, console.Error, cancellation);
-        var leaderboard = connection.Client.GetGrain<ILeaderboardGrain>(experiment);
-        var rows = await leaderboard.QueryAsync(benchmark);
-        var comparisons = await leaderboard.CompareAsync(benchmark, baseline);
+        var document = await LeaderboardDocument.LoadAsync(connection.Client, experiment, benchmark, baseline);
+        var (rows, comparisons) = (document.Rows, document.Comparisons);
         if (json)
         {
-            await output.WriteLineAsync(JsonOutput.Serialize(new { experiment, baseline, rows, comparisons }));
+            await output.WriteLineAsync(document.ToJson());
             return 0;
         }
         if (rows.Count == 0)

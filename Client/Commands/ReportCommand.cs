@@ -42,7 +42,7 @@ public static class ReportCommand
     public static async Task<int> RunAsync(string experiment, string folder, string baseline, ClusterTarget target,
         InvocationConfiguration console, CancellationToken cancellation)
     {
-        string storage = LocalStorage.ResolveConnectionString();
+        string storage = target.Storage;
         if (await StorageCheck.CheckAsync(storage, StorageTimeout, cancellation) is { } problem)
             throw new UserFacingException($"cannot read the sweep's files: {problem}");
         var blobs = ResilientBlobStore.Connect(storage, StorageNames.DataContainer);

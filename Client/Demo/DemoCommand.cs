@@ -92,7 +92,8 @@ public static class DemoCommand
             var (status, comparisons) = (results.Status, results.Comparisons);
             var written = await SweepReport.WriteAsync(folder, results, blobs, cancellation);
             await output.WriteLineAsync();
-            await output.WriteLineAsync(await File.ReadAllTextAsync(Path.Combine(folder, "leaderboard.md"), cancellation));
+            string leaderboard = Path.Combine(folder, SweepReport.LeaderboardFile);
+            await output.WriteLineAsync(await File.ReadAllTextAsync(leaderboard, cancellation));
             await output.WriteLineAsync(SweepReport.Verdict(comparisons));
             await output.WriteLineAsync(SweepReport.RestartsLine(status));
             await output.WriteLineAsync($"Report: {written.Report}; plots: {string.Join(", ", written.Plots.Select(Path.GetFileName))}{(written.Pairs is null ? "" : ", " + Path.GetFileName(written.Pairs))}");
@@ -146,7 +147,7 @@ public static class DemoCommand
     };
 
     /// <summary>Builds the spec's base model by the SFT warm start when storage lacks it.</summary>
-    private static async Task EnsureBaseModelAsync(SweepSpec spec, ModelStore models, TextWriter output,
+    internal static async Task EnsureBaseModelAsync(SweepSpec spec, ModelStore models, TextWriter output,
         CancellationToken cancellation)
     {
         string name = ModelStore.NameOf(spec.Model.Base ?? throw new UserFacingException("the demo spec's model needs `base:`."));

@@ -21,6 +21,21 @@ namespace SaEI.Client.Reports;
 /// </summary>
 public static class SweepReport
 {
+    public const string ReportFile = "report.md";
+    public const string LeaderboardFile = "leaderboard.md";
+    public const string EntropyFile = "entropy.png";
+    public const string AccuracyFile = "accuracy.png";
+    public const string RewardFile = "reward.png";
+    public const string ForestFile = "forest.png";
+    public const string PairsFile = "adversarial-pairs.png";
+
+    /// <summary>
+    /// Every file of a report folder, as `saei demo` and `saei report` write it for a finished sweep with a method
+    /// that perturbs images (without one, <see cref="PairsFile"/> is left out; a plot without data is too).
+    /// </summary>
+    public static IReadOnlyList<string> Files { get; } =
+        [ReportFile, LeaderboardFile, EntropyFile, AccuracyFile, RewardFile, ForestFile, PairsFile];
+
     /// <summary>The files written: report.md, the plots that had data, the image-pair sheet (null without pairs).</summary>
     public sealed record Written(string Report, IReadOnlyList<string> Plots, string? Pairs);
 
@@ -47,13 +62,14 @@ public static class SweepReport
             string path = Path.Combine(folder, file);
             if (CurvePlots.Save(path, title, label, Curves(metric), methods) > 0) plots.Add(path);
         }
-        Plot("entropy.png", "Policy entropy of clean responses per step (paper Fig. 2)", "token entropy (nats)", MetricNames.Entropy);
-        Plot("accuracy.png",
+        Plot(EntropyFile, "Policy entropy of clean responses per step (paper Fig. 2)", "token entropy (nats)",
+            MetricNames.Entropy);
+        Plot(AccuracyFile,
             $"In-domain pass@1 ({spec.Data.Test.Name}, k = {spec.Eval.Samples}, T = {spec.Eval.Temperature}; " +
             "step 0 = base model)",
             "pass@1", MetricNames.Accuracy);
-        Plot("reward.png", "Mean rollout reward per step", "reward (0.9·accuracy + 0.1·format)", MetricNames.Reward);
-        string forest = Path.Combine(folder, "forest.png");
+        Plot(RewardFile, "Mean rollout reward per step", "reward (0.9·accuracy + 0.1·format)", MetricNames.Reward);
+        string forest = Path.Combine(folder, ForestFile);
         string baseline = comparisons.Count > 0 ? comparisons[0].Baseline : LeaderboardComparisons.DefaultBaseline;
         string forestTitle = $"Difference to {baseline} per benchmark";
         if (ForestPlot.Save(forest, forestTitle, comparisons) > 0) plots.Add(forest);
@@ -66,8 +82,8 @@ public static class SweepReport
             BenchmarkOrder = [MetricNames.InDomain, .. spec.Data.Ood.Select(o => o.Name)],
         };
         string table = PaperTable.ToMarkdown(aggregate, tableOptions);
-        await File.WriteAllTextAsync(Path.Combine(folder, "leaderboard.md"), table, cancellation);
-        string report = Path.Combine(folder, "report.md");
+        await File.WriteAllTextAsync(Path.Combine(folder, LeaderboardFile), table, cancellation);
+        string report = Path.Combine(folder, ReportFile);
         await File.WriteAllTextAsync(report, Report(spec, status, comparisons, table, plots, pairs, baseModelSummary),
             cancellation);
         return new Written(report, plots, pairs);
@@ -91,7 +107,7 @@ public static class SweepReport
             }
         }
         if (pairs.Count == 0) return null;
-        string path = Path.Combine(folder, "adversarial-pairs.png");
+        string path = Path.Combine(folder, PairsFile);
         ImagePairSheet.Save(path, pairs);
         return path;
     }

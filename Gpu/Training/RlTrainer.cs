@@ -112,38 +112,48 @@ public sealed partial class RlTrainer : IDisposable
         var prompts = PromptBatch.Create(policy, cleanImages, [.. batchProblems.Select(p => p.Problem)]);
 
         // 1. Sample n responses per prompt on the clean image.
-        var clean = Timed(() => Generation.Generate(policy, prompts, Sampling(Options.CleanResponses), generators.Sampling), t => timings.Generation += t);
+        var clean = Timed(StepPhase.Rollout,
+            () => Generation.Generate(policy, prompts, Sampling(Options.CleanResponses), generators.Sampling),
+            t => timings.Generation += t);
 
         // 2–3. Perturb the image from the clean responses, sample m more on it.
         PerturbedImages? perturbed = null;
         RolloutBatch? perturbedRollout = null;
         if (Options.Perturbation != Perturbation.None)
         {
-            perturbed = Timed(() => RolloutPerturbation.Perturb(policy, prompts.Images, clean, Options, StepIndex, TotalSteps, generators.Noise), t => timings.Attack += t);
+            perturbed = Timed(StepPhase.Attack, () => RolloutPerturbation.Perturb(policy, prompts.Images, clean,
+                Options, StepIndex, TotalSteps, generators.Noise), t => timings.Attack += t);
             var perturbedPrompts = new PromptBatch(perturbed.Images, prompts.InputIds, prompts.AttentionMask);
-            perturbedRollout = Timed(() => Generation.Generate(policy, perturbedPrompts, Sampling(Options.PerturbedResponses), generators.Sampling), t => timings.Generation += t);
+            perturbedRollout = Timed(StepPhase.PerturbedRollout, () => Generation.Generate(policy, perturbedPrompts,
+                Sampling(Options.PerturbedResponses), generators.Sampling), t => timings.Generation += t);
         }
         var group = MixedGroup.Combine(prompts.Images, clean, perturbedRollout, policy.Info.PadId);
 
         // 4–5. Rewards, then advantages over the whole mixed group.
-        var (scores, samples) = Timed(() => Rewards(group, batchProblems), t => timings.Advantage += t);
-        var advantages = Timed(() => GroupAdvantage.Compute(scores, group.GroupSize, Options.AdvantageEpsilon), t => timings.Advantage += t); // [N]
+        var (scores, samples) = Timed(StepPhase.Reward, () => Rewards(group, batchProblems),
+            t => timings.Advantage += t);
+        var advantages = Timed(StepPhase.Advantage, // [N]
+            () => GroupAdvantage.Compute(scores, group.GroupSize, Options.AdvantageEpsilon),
+            t => timings.Advantage += t);
 
         // 6. Old log-probs: the policy that sampled each row (Eq. 6), or the clean image (NoisyRollout).
         var oldPassImages = RlMethodTraits.OldLogProbsOnSamplingImage(Options.Method) ? group.SamplingImages : group.CleanImages;
-        var old = Timed(() => perturbed?.CleanScores is { } cleanScores && ReferenceEquals(oldPassImages, group.SamplingImages)
+        var old = Timed(StepPhase.OldLogProbs, () => perturbed?.CleanScores is { } cleanScores
+            && ReferenceEquals(oldPassImages, group.SamplingImages)
             ? OldScoresReusingAttack(group, cleanScores)
             : NoGradScores(policy, oldPassImages, group, computeEntropy: true), t => timings.Old += t);
         perturbed?.CleanScores?.Dispose();
-        var (entropyClean, entropyPerturbed) = Timed(() => Entropies(group, old, oldPassImages), t => timings.Old += t);
+        var (entropyClean, entropyPerturbed) = Timed(StepPhase.OldLogProbs, () => Entropies(group, old, oldPassImages),
+            t => timings.Old += t);
 
         // 7. Reference log-probs (KL): the frozen initial policy, on the clean image by default.
         var refPassImages = Options.ReferenceOnSamplingImage ? group.SamplingImages : group.CleanImages;
-        var refScores = reference is null ? null : Timed(() => NoGradScores(reference, refPassImages, group, computeEntropy: false), t => timings.Reference += t);
+        var refScores = reference is null ? null : Timed(StepPhase.Reference,
+            () => NoGradScores(reference, refPassImages, group, computeEntropy: false), t => timings.Reference += t);
 
         // 8. Mini-batch updates; current-policy log-probs on the clean image.
         var currentLogProbs = zeros_like(old.LogProbs);
-        var update = Timed(() => new PolicyUpdate(policy, optimizer, Options, generators.ClipCov)
+        var update = Timed(StepPhase.Update, () => new PolicyUpdate(policy, optimizer, Options, generators.ClipCov)
             .Run(group, old.LogProbs, refScores?.LogProbs, advantages, currentLogProbs), t => timings.Update += t);
 
         StepIndex++;
@@ -228,10 +238,13 @@ public sealed partial class RlTrainer : IDisposable
         tensor(Enumerable.Range(0, group.Rows).Where(r => group.IsPerturbed(r) == perturbed).Select(r => (long)r).ToArray(),
             dtype: ScalarType.Int64, device: group.ResponseIds.device);
 
-    private T Timed<T>(Func<T> phase, Action<double> record)
+    /// <summary>Runs one phase of the step: its seconds go to <paramref name="record"/> (timing_s/...) and, with
+    /// its span, to <see cref="TrainingTelemetry"/>.</summary>
+    private T Timed<T>(StepPhase phase, Func<T> run, Action<double> record)
     {
+        using var telemetry = TrainingTelemetry.Phase(phase, time);
         long start = time.GetTimestamp();
-        var result = phase();
+        var result = run();
         record(time.GetElapsedTime(start).TotalSeconds);
         return result;
     }

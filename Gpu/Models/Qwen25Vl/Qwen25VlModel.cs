@@ -249,7 +249,9 @@ public sealed class Qwen25VlModel : nn.Module
         if (!hasImage.Contains(true)) return (null, []);
         if (images is null || images.Count != hasImage.Length)
             throw new ArgumentException(
-                $"The prompts hold image tokens (image_token_id {Config.ImageTokenId}) in {hasImage.Count(b => b)} row(s); pass an ImageBatch with one image per row ({hasImage.Length}), got {(images is null ? "none" : images.Count.ToString(System.Globalization.CultureInfo.InvariantCulture))}.");
+                $"The prompts hold image tokens (image_token_id {Config.ImageTokenId}) in {hasImage.Count(b => b)} " +
+                $"row(s); pass an ImageBatch with one image per row ({hasImage.Length}), got " +
+                $"{images?.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}.");
         using var rows = tensor(Enumerable.Range(0, hasImage.Length).Where(i => hasImage[i]).Select(i => (long)i).ToArray(), ScalarType.Int64);
         using var selected = hasImage.All(b => b) ? null : images.IndexSelect(rows);
         var (pixelValues, grids) = processor.Preprocess(selected ?? images);                      // [ΣS_i, C·T·p·p]

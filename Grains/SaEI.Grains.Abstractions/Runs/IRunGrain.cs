@@ -37,6 +37,13 @@ public interface IRunGrain : IGrainWithStringKey
     /// <summary>Cancels the run (idempotent); its worker is fenced on its next report.</summary>
     Task CancelAsync();
 
+    /// <summary>
+    /// Puts a Failed run back in the queue (by hand, e.g. after the cause was fixed): it resumes from its last
+    /// committed checkpoint with a fresh failure budget, counted as a restart. True when it was Failed; a run in any
+    /// other state is left as it is and false is answered, so a repeated call changes nothing.
+    /// </summary>
+    Task<bool> RequeueAsync();
+
     Task<RunStatus> GetStatusAsync();
 
     /// <summary>Continues the out-of-domain evaluation of a run in Evaluating (a self-call; idempotent).</summary>

@@ -98,8 +98,18 @@ public sealed partial class RunGrain
 
     /// <summary>
     /// Applies <paramref name="decide"/> (which mutates the state and returns whether anything changed) and writes it
-    /// (<see cref="GrainStateUpdate"/>: re-decided on an ETag conflict, deactivation on a storage failure).
+    /// (<see cref="GrainStateUpdate"/>: re-decided on an ETag conflict, deactivation on a storage failure); a written
+    /// change of state is counted (<see cref="RunMetrics"/>) from the state the last decision was taken on.
     /// </summary>
-    private Task<bool> UpdateAsync(Func<RunGrainState, bool> decide) =>
-        GrainStateUpdate.ApplyAsync(state, decide, DeactivateOnIdle, logger, $"run {RunId}");
+    private async Task<bool> UpdateAsync(Func<RunGrainState, bool> decide)
+    {
+        RunState? from = null;
+        bool written = await GrainStateUpdate.ApplyAsync(state, s =>
+        {
+            from = s.Run is null ? null : s.State; // no run yet: its first state is an entry too
+            return decide(s);
+        }, DeactivateOnIdle, logger, $"run {RunId}");
+        if (written) metrics.Transition(RunId, from, S.State);
+        return written;
+    }
 }

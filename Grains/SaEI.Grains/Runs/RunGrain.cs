@@ -25,6 +25,7 @@ public sealed partial class RunGrain(
     IOptions<RunLifecycleOptions> options,
     IClusterMembershipService membership,
     TimeProvider time,
+    RunMetrics metrics,
     ILogger<RunGrain> logger) : Grain, IRunGrain, IRemindable
 {
     private const string ReminderName = "run-lease";
@@ -37,11 +38,18 @@ public sealed partial class RunGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        if (S.Run is not null) metrics.Track(RunId, S.State);
         if (S.Run is null || S.State.IsTerminal()) return;
         await InitializeLeaseAsync();
         EnsureLeaseTimer();
         if (S.State == RunState.Pending) EnqueueAsync().Ignore();
         if (S.State == RunState.Evaluating) this.AsReference<IRunGrain>().ContinueEvaluationAsync().Ignore();
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        metrics.Forget(RunId);
+        return Task.CompletedTask;
     }
 
     public async Task InitializeAsync(RunDescriptor run)
@@ -174,6 +182,25 @@ public sealed partial class RunGrain(
         if (cancelled) await StopTimersAsync();
     }
 
+    public async Task<bool> RequeueAsync()
+    {
+        bool requeued = await UpdateAsync(s =>
+        {
+            if (s.Run is null || s.State != RunState.Failed) return false;
+            s.State = RunState.Pending;
+            s.Epoch++;
+            s.Restarts++;
+            s.FailureCounts.Clear();
+            AddNote(s, $"re-queued by hand; restart {s.Restarts} from the checkpoint of step {s.CheckpointStep}");
+            return true;
+        });
+        if (!requeued) return false;
+        await this.RegisterOrUpdateReminder(ReminderName, Options.ReminderPeriod, Options.ReminderPeriod);
+        EnsureLeaseTimer();
+        await EnqueueAsync();
+        return true;
+    }
+
     public Task<RunStatus> GetStatusAsync() =>
         Task.FromResult(RunStatusView.Of(RunId, S) with { LeaseDeadline = S.State == RunState.Running ? leaseDeadline : null });
 
@@ -208,6 +235,7 @@ public sealed partial class RunGrain(
     private async Task AfterFailureAsync(bool retry, FailureKind kind, string message)
     {
         LogFailure(RunId, kind, message, retry);
+        if (retry) metrics.Restarted(kind);
         if (retry) await EnqueueAsync();
         else await StopTimersAsync();
     }

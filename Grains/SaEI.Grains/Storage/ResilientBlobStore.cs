@@ -39,6 +39,7 @@ public sealed partial class ResilientBlobStore
         Options = (options ?? new BlobStoreOptions()).ThrowIfInvalid();
         this.logger = logger ?? NullLogger.Instance;
         pipeline = BuildPipeline(Options, time ?? TimeProvider.System);
+        StorageMetrics.Register();
     }
 
     public BlobStoreOptions Options { get; }
@@ -173,6 +174,7 @@ public sealed partial class ResilientBlobStore
         try
         {
             context.Properties.Set(OperationKey, $"{operation} '{path}'");
+            context.Properties.Set(OperationNameKey, operation);
             return await pipeline.ExecuteAsync(async ctx => { attempts++; return await call(ctx.CancellationToken); }, context);
         }
         catch (BrokenCircuitException e)
@@ -195,6 +197,16 @@ public sealed partial class ResilientBlobStore
     }
 
     private static readonly ResiliencePropertyKey<string> OperationKey = new("saei.blob.operation");
+    private static readonly ResiliencePropertyKey<string> OperationNameKey = new("saei.blob.operation_name");
+
+    /// <summary>1 while this store's breaker is closed (<see cref="StorageMetrics"/> counts the open ones).</summary>
+    private int circuitClosed = 1;
+
+    private void CircuitEntered(string state)
+    {
+        int wasClosed = Interlocked.Exchange(ref circuitClosed, state == "closed" ? 1 : 0);
+        StorageMetrics.CircuitEntered(state, wasClosed == 1);
+    }
 
     private ResiliencePipeline BuildPipeline(BlobStoreOptions options, TimeProvider time)
     {
@@ -211,6 +223,7 @@ public sealed partial class ResilientBlobStore
                 ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && IsTransient(e, args.Context.CancellationToken)),
                 OnRetry = args =>
                 {
+                    StorageMetrics.Retried(args.Context.Properties.GetValue(OperationNameKey, "call"));
                     logger.LogWarning("Storage {Operation} attempt {Attempt} failed ({Error}); retrying in {Delay}",
                         args.Context.Properties.GetValue(OperationKey, "call"), args.AttemptNumber + 1,
                         FirstLine(args.Outcome.Exception?.Message ?? "?"), args.RetryDelay);
@@ -224,6 +237,9 @@ public sealed partial class ResilientBlobStore
             MinimumThroughput = options.BreakerMinimumThroughput,
             SamplingDuration = options.BreakerSamplingDuration,
             BreakDuration = options.BreakDuration,
+            OnOpened = _ => { CircuitEntered("open"); return default; },
+            OnHalfOpened = _ => { CircuitEntered("half_open"); return default; },
+            OnClosed = _ => { CircuitEntered("closed"); return default; },
             ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && IsTransient(e, args.Context.CancellationToken)),
         });
         builder.AddTimeout(options.AttemptTimeout);

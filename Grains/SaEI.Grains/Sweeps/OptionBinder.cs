@@ -39,7 +39,11 @@ public static class OptionBinder
             error = $"'{scalar}' is not one of {string.Join(", ", Enum.GetNames(type).Select(OptionKeys.ToKey))}";
             return null;
         }
-        error = $"'{scalar}' is not {(type == typeof(int) ? "an integer" : type == typeof(double) ? "a finite number" : type == typeof(bool) ? "true or false" : type.Name)}";
+        string expected = type == typeof(int) ? "an integer"
+            : type == typeof(double) ? "a finite number"
+            : type == typeof(bool) ? "true or false"
+            : type.Name;
+        error = $"'{scalar}' is not {expected}";
         return null;
     }
 

@@ -34,8 +34,11 @@ namespace SaEI.Grains.Training;
 ///    the node cannot use is an infrastructure failure naming the setting to fix.
 /// 6. Checkpoints are local folders in transit (<see cref="IRunCheckpoints.Stage"/>): written and read tensor by
 ///    tensor, uploaded and downloaded in blocks, so no checkpoint file is ever one array in memory.
+/// 7. Each step is a span of <see cref="TrainingTelemetry"/> with the trainer's phases, the evaluation, the report and
+///    the checkpoint as child spans and phase durations.
 /// </summary>
-public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models, TorchExecutorOptions options, DataOptions data) : IRunExecutor
+public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models, TorchExecutorOptions options,
+    DataOptions data, TimeProvider time) : IRunExecutor
 {
     public async Task<RunExecutionResult> ExecuteAsync(RunExecutionContext context, CancellationToken cancellation)
     {
@@ -76,19 +79,24 @@ public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models
         for (int step = start; step <= run.Steps; step++)
         {
             cancellation.ThrowIfCancellationRequested();
+            // The step's span (decision 7): the trainer's phases below nest in it.
+            using var span = TrainingTelemetry.StartStep(run.RunId, step, run.Method);
             // The step number travels beside the metrics, not among them (metrics.jsonl reserves "step").
             var metrics = trainer.Step().Where(m => m.Key != "step").ToDictionary(m => m.Key, m => m.Value);
             ThrowIfNotFinite(run, step, metrics);
             if (metrics.TryGetValue("entropy/clean", out double entropy)) metrics[MetricNames.Entropy] = entropy;
             if (step % run.EvalEvery == 0 || step == run.Steps)
             {
+                using var evaluation = TrainingTelemetry.Phase(StepPhase.Evaluation, time);
                 foreach (var (name, value) in await InDomainEvaluation.RunAsync(blobs, run, configuration, policy,
                     test, step, cancellation))
                     metrics[name] = value;
             }
-            await context.Progress.ReportAsync(step, metrics, cancellation);
+            using (TrainingTelemetry.Phase(StepPhase.Report, time))
+                await context.Progress.ReportAsync(step, metrics, cancellation);
             if (step % run.CheckpointEvery == 0 || step == run.Steps)
             {
+                using var phase = TrainingTelemetry.Phase(StepPhase.Checkpoint, time);
                 // The checkpoint is written into a local folder, tensor by tensor, and uploaded from there (decision 6).
                 using var staged = context.Checkpoints.Stage(step);
                 TrainingCheckpoint.WriteTo(trainer, staged.Path);

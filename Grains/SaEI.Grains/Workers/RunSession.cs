@@ -1,3 +1,4 @@
+using SaEI.Gpu.Training;
 using SaEI.Grains.Runs;
 using SaEI.Grains.Storage;
 
@@ -23,6 +24,7 @@ public sealed class RunSession(IRunGrain run, RunAssignment assignment, ICheckpo
     {
         var verdict = await CallAsync(() => run.ReportProgressAsync(assignment.Epoch, step, metrics), cancellation);
         ThrowIfFenced(verdict);
+        if (step > 0) TrainingTelemetry.StepCompleted(Run.Method); // step 0 reports the base model's evaluation
         LastStep = step;
         unwrittenMetrics.Add((step, metrics));
         if (metrics.TryGetValue(MetricNames.Accuracy, out double accuracy)) inDomainAccuracy[step] = accuracy;

@@ -5,7 +5,7 @@ namespace SaEI.Grains.Workers;
 /// takes runs; an empty queue remembers the worker and wakes it on the next enqueue. Soft state by design — Pending
 /// run grains re-enqueue themselves on activation and on their durable reminder — so nothing here is persisted.
 /// </summary>
-public sealed class SchedulerGrain : Grain, ISchedulerGrain
+public sealed class SchedulerGrain(SchedulerMetrics metrics) : Grain, ISchedulerGrain
 {
     /// <summary>The one scheduler of a cluster.</summary>
     public const string DefaultKey = "default";
@@ -23,6 +23,7 @@ public sealed class SchedulerGrain : Grain, ISchedulerGrain
             foreach (string worker in waitingWorkers) GrainFactory.GetGrain<IGpuWorkerGrain>(worker).WorkAvailableAsync().Ignore();
             waitingWorkers.Clear();
         }
+        metrics.Set(queue.Count, waitingWorkers.Count);
         return Task.CompletedTask;
     }
 
@@ -35,8 +36,15 @@ public sealed class SchedulerGrain : Grain, ISchedulerGrain
             taken.Add(runId);
         }
         if (taken.Count < count) waitingWorkers.Add(workerId);
+        metrics.Set(queue.Count, waitingWorkers.Count);
         return Task.FromResult<IReadOnlyList<string>>(taken);
     }
 
     public Task<int> GetQueueLengthAsync() => Task.FromResult(queue.Count);
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        metrics.Set(0, 0); // the queue is soft state: it goes with the activation (refilled by the run grains)
+        return Task.CompletedTask;
+    }
 }

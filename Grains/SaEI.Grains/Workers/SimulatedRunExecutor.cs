@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using SaEI.Gpu.Training;
 using SaEI.Grains.Runs;
 
 namespace SaEI.Grains.Workers;
@@ -22,8 +23,11 @@ namespace SaEI.Grains.Workers;
 ///    difference, so N steps take N·duration of sleep. Reporting and committing between steps still add their time.
 /// 4. Faults for tests: options <c>sim_fail_at_step</c>, <c>sim_fail_kind</c> (numeric | infrastructure | configuration)
 ///    and <c>sim_fail_attempts</c> (fail while restarts &lt; this; default 1), or the <see cref="SimulatedFaults"/> hook.
+/// 5. Telemetry like the trainer's (<see cref="TrainingTelemetry"/>): a span per step with the phases simulated,
+///    report and checkpoint, and their durations.
 /// </summary>
-public sealed class SimulatedRunExecutor(SimulatedExecutorOptions options, SimulatedFaults faults) : IRunExecutor
+public sealed class SimulatedRunExecutor(SimulatedExecutorOptions options, SimulatedFaults faults, TimeProvider time)
+    : IRunExecutor
 {
     public const string StepMillisecondsKey = "sim_step_ms";
     public const string FailAtStepKey = "sim_fail_at_step";
@@ -49,14 +53,18 @@ public sealed class SimulatedRunExecutor(SimulatedExecutorOptions options, Simul
         var clock = new StepClock();
         for (int step = start; step <= run.Steps; step++)
         {
+            using var span = TrainingTelemetry.StartStep(run.RunId, step, run.Method);
             await faults.BeforeStepAsync(context, step, cancellation);
             ThrowInjectedFailure(context, step);
-            await clock.WorkAsync(stepDuration, cancellation);
+            using (TrainingTelemetry.Phase(StepPhase.Simulated, time))
+                await clock.WorkAsync(stepDuration, cancellation);
             weights = NextWeights(weights, step);
             bool evaluates = step % run.EvalEvery == 0 || step == run.Steps;
-            await context.Progress.ReportAsync(step, SimulatedMetrics.At(run, step, evaluates), cancellation);
+            using (TrainingTelemetry.Phase(StepPhase.Report, time))
+                await context.Progress.ReportAsync(step, SimulatedMetrics.At(run, step, evaluates), cancellation);
             if (step % run.CheckpointEvery == 0 || step == run.Steps)
             {
+                using var phase = TrainingTelemetry.Phase(StepPhase.Checkpoint, time);
                 using var staged = context.Checkpoints.Stage(step);
                 await File.WriteAllBytesAsync(staged.PathOf(WeightsFile), weights, cancellation);
                 await File.WriteAllTextAsync(staged.PathOf(StateFile), $"{{\"step\":{step}}}", cancellation);

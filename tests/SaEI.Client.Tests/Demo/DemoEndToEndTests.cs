@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using SaEI.Client.Demo;
+using SaEI.Client.Reports;
 using SaEI.Client.Tests.Commands;
 using SaEI.Client.Tests.Foundation;
 using SaEI.Silo;
@@ -20,12 +21,30 @@ public sealed partial class DemoEndToEndTests
         model: { family: tiny-vlm, base: models/tiny-vlm-sft-quick }
         data:
           train: { format: synthetic, task: counting+length, split: train, size: 128, seed: 11, difficulty: 1 }
-          test:  { name: synth-test, format: synthetic, task: counting+length, split: test, size: 8, seed: 12, difficulty: 1 }
+          test:
+            name: synth-test
+            format: synthetic
+            task: counting+length
+            split: test
+            size: 8
+            seed: 12
+            difficulty: 1
           ood:
-            - { name: synth-hard, format: synthetic, task: counting+length, split: test, size: 8, seed: 13, difficulty: 2 }
+            - name: synth-hard
+              format: synthetic
+              task: counting+length
+              split: test
+              size: 8
+              seed: 13
+              difficulty: 2
         seeds: [1, 2, 3]
         steps: {{steps}}
-        rollout: { prompts_per_step: 2, mini_batch_prompts: 2, group_size: 4, max_new_tokens: 20, learning_rate: 0.0003 }
+        rollout:
+          prompts_per_step: 2
+          mini_batch_prompts: 2
+          group_size: 4
+          max_new_tokens: 20
+          learning_rate: 0.0003
         methods:
           grpo: {}
           saei: { step_size: 0.0078, iterations: 1, tokens: moderate }
@@ -64,8 +83,7 @@ public sealed partial class DemoEndToEndTests
         }
         Assert.Contains("in-domain", leaderboard, StringComparison.Ordinal);
         Assert.Contains("synth-hard", leaderboard, StringComparison.Ordinal);
-        foreach (string png in new[] { "entropy.png", "accuracy.png", "reward.png", "forest.png",
-            "adversarial-pairs.png" })
+        foreach (string png in SweepReport.Files.Where(f => f.EndsWith(".png", StringComparison.Ordinal)))
         {
             byte[] bytes = await File.ReadAllBytesAsync(Path.Combine(folder, "out", png));
             Assert.True(bytes.Length > 2000 && bytes[1] == (byte)'P' && bytes[2] == (byte)'N' && bytes[3] == (byte)'G', $"{png} is not a PNG plot");
@@ -102,6 +120,7 @@ public sealed partial class DemoEndToEndTests
             var report = await Cli.RunAsync("report", experiment, "--out", reportFolder, "--gateway-port", gatewayPort.ToString());
             Assert.True(report.Code == 0, $"saei report: exit {report.Code}\n{report.Error}");
             static List<string> Files(string folder) => [.. Directory.GetFiles(folder).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal)];
+            Assert.Equal(SweepReport.Files.Order(StringComparer.Ordinal), Files(demoFolder));
             Assert.Equal(Files(demoFolder), Files(reportFolder));
             foreach (string markdown in new[] { "leaderboard.md", "report.md" })
                 Assert.Equal(await File.ReadAllTextAsync(Path.Combine(demoFolder, markdown)),

@@ -31,7 +31,7 @@ public sealed class RepeatedKillTests(ITestOutputHelper output)
     private static readonly TimeSpan Detection = TimeSpan.FromSeconds(5);
 
     [Fact]
-    public async Task Runs_on_killed_silos_move_within_lease_plus_failure_detection_and_runs_on_live_silos_never_restart()
+    public async Task Runs_on_killed_silos_move_within_lease_plus_failure_detection_and_runs_on_live_silos_stay()
     {
         await Azurite.EnsureRunningAsync();
         string clusterId = $"rkill-{Guid.NewGuid():N}"[..17];

@@ -49,11 +49,12 @@ public sealed partial class SiloProcess : IDisposable
     /// SaEI.Grains.Workers.GpuWorkerStarter logged at Information); starts again on other ports if one was taken
     /// before the silo bound it.
     /// </summary>
-    public static async Task<SiloProcess> StartAsync(string clusterId, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
+    public static async Task<SiloProcess> StartAsync(string clusterId, IReadOnlyDictionary<string, string> environment,
+        TimeSpan timeout, IReadOnlyList<string>? flags = null)
     {
         for (int attempt = 1; ; attempt++)
         {
-            var silo = Start(clusterId, Ports.Free(), Ports.Free(), environment);
+            var silo = Start(clusterId, Ports.Free(), Ports.Free(), environment, flags);
             var deadline = DateTime.UtcNow + TestTimeouts.Scaled(timeout);
             while (silo.WorkerId is null && !silo.Exited && DateTime.UtcNow < deadline) await Task.Delay(100);
             if (silo.WorkerId is not null) return silo;
@@ -64,12 +65,15 @@ public sealed partial class SiloProcess : IDisposable
         }
     }
 
-    public static SiloProcess Start(string clusterId, int siloPort, int gatewayPort, IReadOnlyDictionary<string, string> environment)
+    /// <summary>Starts `saei silo` with <paramref name="flags"/> after the cluster and port flags.</summary>
+    public static SiloProcess Start(string clusterId, int siloPort, int gatewayPort,
+        IReadOnlyDictionary<string, string> environment, IReadOnlyList<string>? flags = null)
     {
         string dll = Path.Combine(RepositoryPaths.Root, "Client", "bin", "Release", "net10.0", "saei.dll");
         if (!File.Exists(dll)) dll = Path.Combine(AppContext.BaseDirectory, "saei.dll");
         string log = Path.Combine(Path.GetTempPath(), $"saei-silo-{clusterId}-{siloPort}.log");
-        var start = new ProcessStartInfo("dotnet", [dll, "silo", "--role", "all", "--cluster-id", clusterId, "--port", siloPort.ToString(), "--gateway-port", gatewayPort.ToString()])
+        var start = new ProcessStartInfo("dotnet", [dll, "silo", "--role", "all", "--cluster-id", clusterId,
+            "--port", siloPort.ToString(), "--gateway-port", gatewayPort.ToString(), .. flags ?? []])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

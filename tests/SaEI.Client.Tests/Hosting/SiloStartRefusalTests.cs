@@ -7,15 +7,18 @@ namespace SaEI.Client.Tests.Hosting;
 
 /// <summary>
 /// `saei silo` as a real process refuses to start, in bounded time and with one message naming the setting, when it
-/// would bind beyond loopback without TLS or when storage refuses its credentials or is malformed.
+/// would bind beyond loopback without TLS or when storage refuses its credentials or is malformed. Invalid
+/// configuration exits 2, storage that refuses the key 1.
 /// </summary>
 public sealed class SiloStartRefusalTests
 {
-    private static string[] Ports() => ["--port", TestSpecs.FreePort().ToString(), "--gateway-port", TestSpecs.FreePort().ToString()];
+    private static string[] Ports() => ["--executor", "simulated",
+        "--port", TestSpecs.FreePort().ToString(), "--gateway-port", TestSpecs.FreePort().ToString()];
 
-    private static void AssertRefused(SaeiProcess.Result result, string expected)
+    private static void AssertRefused(SaeiProcess.Result result, string expected, int code = 2)
     {
-        Assert.True(result.ExitCode == 1, $"exit {result.ExitCode}; stderr:\n{result.Error}\nstdout:\n{result.Output}");
+        Assert.True(result.ExitCode == code,
+            $"exit {result.ExitCode}; stderr:\n{result.Error}\nstdout:\n{result.Output}");
         Assert.Contains(expected, result.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", result.Error, StringComparison.Ordinal);
         Assert.True(result.Elapsed < TimeSpan.FromSeconds(30), $"took {result.Elapsed.TotalSeconds:0.0} s");
@@ -37,7 +40,7 @@ public sealed class SiloStartRefusalTests
         const string wrongKey = "d3JvbmctYnV0LXdlbGwtZm9ybWVkLWtleS1mb3ItYXp1cml0ZS10ZXN0cw==";
         string connection = System.Text.RegularExpressions.Regex.Replace(LocalStorage.AzuriteConnectionString(), "AccountKey=[^;]+", $"AccountKey={wrongKey}");
         var result = await SaeiProcess.RunAsync(["silo", .. Ports()], new Dictionary<string, string?> { [LocalStorage.ConnectionStringVariable] = connection });
-        AssertRefused(result, "refused the credentials");
+        AssertRefused(result, "refused the credentials", code: 1);
         Assert.Contains("SAEI_STORAGE", result.Error, StringComparison.Ordinal);
         Assert.DoesNotContain(wrongKey, result.Error + result.Output, StringComparison.Ordinal);
     }

@@ -20,7 +20,10 @@ public sealed class BadInputTests : IDisposable
 
     /// <summary>A mathvista .json whose one row's image is the path <paramref name="image"/>.</summary>
     private string MathVistaWithImage(string image) => files.Text("testmini.json",
-        $$"""[{"pid": "1", "question": "How many?", "answer": "2", "question_type": "free_form", "answer_type": "integer", "image": "{{image}}"}]""");
+        $$"""
+        [{"pid": "1", "question": "How many?", "answer": "2", "question_type": "free_form",
+          "answer_type": "integer", "image": "{{image}}"}]
+        """);
 
     private static void MakeFifo(string path)
     {

@@ -158,11 +158,15 @@ public sealed class DataLoaderTests : IDisposable
     {
         files.Bytes("hallusion_bench/VD/math/0_0.png", TestImages.NoisePng(7, 5, 1));
         string path = files.Text("HallusionBench.json", """
-            [{"category": "VD", "subcategory": "math", "visual_input": "1", "set_id": "0", "figure_id": "0", "question_id": "0",
-              "question": "Is the angle 30 degrees?", "gt_answer": "1", "filename": "./hallusion_bench/VD/math/0_0.png"},
-             {"category": "VS", "subcategory": "chart", "visual_input": "0", "set_id": "1", "figure_id": "0", "question_id": "1",
+            [{"category": "VD", "subcategory": "math", "visual_input": "1",
+              "set_id": "0", "figure_id": "0", "question_id": "0",
+              "question": "Is the angle 30 degrees?", "gt_answer": "1",
+              "filename": "./hallusion_bench/VD/math/0_0.png"},
+             {"category": "VS", "subcategory": "chart", "visual_input": "0",
+              "set_id": "1", "figure_id": "0", "question_id": "1",
               "question": "Is Paris in Spain?", "gt_answer": "0", "filename": null},
-             {"category": "VS", "subcategory": "chart", "visual_input": "1", "set_id": "1", "figure_id": "1", "question_id": "2",
+             {"category": "VS", "subcategory": "chart", "visual_input": "1",
+              "set_id": "1", "figure_id": "1", "question_id": "2",
               "question": "Odd?", "gt_answer": "yes", "filename": "x.png"}]
             """);
         var error = await Assert.ThrowsAsync<DataFormatException>(() => LoadAsync("hallusionbench", path));

@@ -44,7 +44,11 @@ public sealed class ConcurrentTrainingStressTests(ITestOutputHelper output)
         pressure.Join();
 
         foreach (var result in results)
-            output.WriteLine($"{result.Method}: {result.Steps} steps, {(result.Failure is null ? "no failure" : $"failed at step {result.Steps} after {result.FailedAfter.TotalSeconds:F1} s: {result.Failure}")}");
+        {
+            string outcome = result.Failure is null ? "no failure"
+                : $"failed at step {result.Steps} after {result.FailedAfter.TotalSeconds:F1} s: {result.Failure}";
+            output.WriteLine($"{result.Method}: {result.Steps} steps, {outcome}");
+        }
         Assert.All(results, result => Assert.True(result.Steps > 0, $"{result.Method} completed no step"));
         var failures = results.Where(r => r.Failure is not null).ToArray();
         Assert.True(failures.Length == 0, $"{failures.Length} of {results.Length} runs failed; first: {failures.FirstOrDefault()?.Failure}");

@@ -54,7 +54,7 @@ public sealed class RunLifecycleTests(OrchestrationCluster fixture)
     }
 
     [Fact]
-    public async Task A_hung_worker_loses_its_lease_the_run_resumes_elsewhere_with_a_higher_epoch_and_the_stale_worker_is_fenced()
+    public async Task A_hung_worker_loses_its_lease_the_run_resumes_elsewhere_at_a_higher_epoch_the_stale_one_fenced()
     {
         string experiment = OrchestrationCluster.NewExperimentId();
         var release = new TaskCompletionSource();

@@ -60,7 +60,7 @@ public sealed class ModelStoreTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_existing_cache_open_to_others_is_narrowed_and_a_file_that_does_not_match_its_manifest_is_refused()
+    public async Task A_cache_open_to_others_is_narrowed_and_a_file_that_does_not_match_its_manifest_is_refused()
     {
         Directory.CreateDirectory(Cache);
         File.SetUnixFileMode(Cache, (UnixFileMode)0b111_111_111);

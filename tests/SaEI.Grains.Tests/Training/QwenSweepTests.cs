@@ -32,7 +32,7 @@ public sealed class QwenSweepTests(QwenSweepInputs inputs) : IAsyncLifetime, ICl
     }
 
     [Fact, Trait("Category", "Slow")]
-    public async Task A_saei_sweep_on_a_tiny_qwen_folder_completes_every_run_with_a_checkpoint_each_step_and_fills_the_leaderboard()
+    public async Task A_saei_sweep_on_a_tiny_qwen_folder_checkpoints_every_step_of_every_run_and_fills_the_leaderboard()
     {
         var (model, train, test) = (inputs.Model, inputs.Train, inputs.Test);
         await StartClusterAsync<EveryWorkerSilo>(1);
@@ -105,7 +105,7 @@ public sealed class QwenSweepTests(QwenSweepInputs inputs) : IAsyncLifetime, ICl
     }
 
     [Fact, Trait("Category", "Slow")]
-    public async Task A_qwen_run_handed_back_by_a_stopped_worker_resumes_on_a_new_silo_with_the_weights_of_an_uninterrupted_run()
+    public async Task A_qwen_run_handed_back_by_a_stopped_worker_resumes_on_a_new_silo_with_uninterrupted_weights()
     {
         var (model, train, test) = (inputs.Model, inputs.Train, inputs.Test);
         await StartClusterAsync<ControlPrimarySilo>(2);
@@ -150,7 +150,7 @@ public sealed class QwenSweepTests(QwenSweepInputs inputs) : IAsyncLifetime, ICl
     }
 
     [Fact]
-    public async Task A_qwen_folder_outside_the_data_roots_is_refused_at_launch_and_a_corrupt_one_fails_without_retries()
+    public async Task A_qwen_folder_outside_the_data_roots_is_refused_at_launch_and_a_corrupt_one_fails_at_once()
     {
         var (model, train, test) = (inputs.Model, inputs.Train, inputs.Test);
         await StartClusterAsync<EveryWorkerSilo>(1);
@@ -193,7 +193,8 @@ public sealed class QwenSweepTests(QwenSweepInputs inputs) : IAsyncLifetime, ICl
         {{oodLine}}
         seeds: {{seeds}}
         steps: {{steps}}
-        rollout: { prompts_per_step: 2, mini_batch_prompts: 2, group_size: 2, max_new_tokens: 4, learning_rate: 0.001 }
+        rollout:
+          { prompts_per_step: 2, mini_batch_prompts: 2, group_size: 2, max_new_tokens: 4, learning_rate: 0.001 }
         methods: {{methods}}
         eval: { every: 1, samples: 1 }
         checkpoint: { every: 1 }

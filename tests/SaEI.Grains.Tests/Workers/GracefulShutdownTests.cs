@@ -22,7 +22,7 @@ public sealed class GracefulShutdownTests
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(60);
 
     [Fact]
-    public async Task A_worker_silo_stopped_gracefully_hands_its_run_back_at_once_and_a_new_silo_resumes_it_bit_identical()
+    public async Task A_worker_silo_stopped_gracefully_hands_its_run_back_at_once_a_new_silo_resumes_it_bit_exact()
     {
         await Azurite.EnsureRunningAsync();
         var builder = TestClusterPorts.Builder(2);

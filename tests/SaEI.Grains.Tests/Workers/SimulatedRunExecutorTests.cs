@@ -53,7 +53,8 @@ public sealed class SimulatedRunExecutorTests
     private static string Sha256(byte[] bytes) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
 
     private static SimulatedRunExecutor Executor(SimulatedFaults? faults = null) =>
-        new(new SimulatedExecutorOptions { StepDuration = TimeSpan.Zero }, faults ?? new SimulatedFaults());
+        new(new SimulatedExecutorOptions { StepDuration = TimeSpan.Zero }, faults ?? new SimulatedFaults(),
+            TimeProvider.System);
 
     [Fact]
     public async Task An_uninterrupted_run_reports_every_step_checkpoints_every_N_and_at_the_end()

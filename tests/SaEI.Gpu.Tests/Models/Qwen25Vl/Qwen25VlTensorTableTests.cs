@@ -15,14 +15,18 @@ public sealed class Qwen25VlTensorTableTests
           "architectures": ["Qwen2_5_VLForConditionalGeneration"], "model_type": "qwen2_5_vl",
           "vocab_size": 152064, "hidden_size": 3584, "intermediate_size": 18944, "num_hidden_layers": 28,
           "num_attention_heads": 28, "num_key_value_heads": 4, "hidden_act": "silu", "rms_norm_eps": 1e-06,
-          "rope_theta": 1000000.0, "rope_scaling": {"type": "mrope", "mrope_section": [16, 24, 24]},
-          "max_position_embeddings": 128000, "sliding_window": 32768, "use_sliding_window": false, "max_window_layers": 28,
+          "rope_theta": 1000000.0,
+          "rope_scaling": {"type": "mrope", "mrope_section": [16, 24, 24]},
+          "max_position_embeddings": 128000, "sliding_window": 32768, "use_sliding_window": false,
+          "max_window_layers": 28,
           "tie_word_embeddings": false, "attention_dropout": 0.0, "torch_dtype": "bfloat16",
-          "bos_token_id": 151643, "eos_token_id": 151645, "vision_start_token_id": 151652, "vision_end_token_id": 151653,
+          "bos_token_id": 151643, "eos_token_id": 151645, "vision_start_token_id": 151652,
+          "vision_end_token_id": 151653,
           "vision_token_id": 151654, "image_token_id": 151655, "video_token_id": 151656,
           "vision_config": {
-            "depth": 32, "hidden_act": "silu", "hidden_size": 1280, "intermediate_size": 3420, "num_heads": 16, "in_chans": 3,
-            "out_hidden_size": 3584, "patch_size": 14, "spatial_merge_size": 2, "spatial_patch_size": 14, "window_size": 112,
+            "depth": 32, "hidden_act": "silu", "hidden_size": 1280, "intermediate_size": 3420, "num_heads": 16,
+            "in_chans": 3, "out_hidden_size": 3584, "patch_size": 14, "spatial_merge_size": 2,
+            "spatial_patch_size": 14, "window_size": 112,
             "fullatt_block_indexes": [7, 15, 23, 31], "tokens_per_second": 2, "temporal_patch_size": 2
           }
         }
