@@ -24,13 +24,18 @@ namespace SaEI.Benchmarks;
 public static class ActivationCheckpointBenchmark
 {
     public const string Verb = "activation-checkpointing";
-    private const int Rows = 2, Tokens = 384, ImageSide = 112;
+    private const int Rows = 2,
+        Tokens = 384,
+        ImageSide = 112;
 
     public static int Run(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
         bool rss = args is ["rss", ..];
-        int repeats = rss ? 2 : args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 5;
+        int repeats =
+            rss ? 2
+            : args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture)
+            : 5;
         TorchRuntime.Initialize(1);
         var config = SmallConfig();
         using var model = Qwen25VlModel.Create(config, seed: 1, ScalarType.Float32, CPU);
@@ -46,16 +51,23 @@ public static class ActivationCheckpointBenchmark
             model.zero_grad();
             var watch = Stopwatch.StartNew();
             using (var scope = NewDisposeScope())
-                model.Forward(images, inputIds, attentionMask).log_softmax(-1).mean().backward();   // [N,T,V] → scalar
+                model.Forward(images, inputIds, attentionMask).log_softmax(-1).mean().backward(); // [N,T,V] → scalar
             return watch.Elapsed.TotalMilliseconds;
         }
 
         if (rss)
         {
             bool on = args is [_, "on", ..];
-            for (int i = 0; i < repeats; i++) Step(on);
-            string peak = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)) ?? "VmHWM: unknown";
-            Console.WriteLine($"activation checkpointing {(on ? "on" : "off")}: {repeats} steps, peak RSS {peak["VmHWM:".Length..].Trim()}");
+            for (int i = 0; i < repeats; i++)
+                Step(on);
+            string peak =
+                File.ReadLines("/proc/self/status")
+                    .FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal))
+                ?? "VmHWM: unknown";
+            Console.WriteLine(
+                $"activation checkpointing {(on ? "on" : "off")}: {repeats} steps, peak RSS "
+                    + $"{peak["VmHWM:".Length..].Trim()}"
+            );
             return 0;
         }
         Step(false);
@@ -69,11 +81,24 @@ public static class ActivationCheckpointBenchmark
             checkpointed.Add(Step(true));
         }
         long recomputed = ActivationCheckpoint.Recomputations - recomputedBefore;
-        double plainMedian = Median(plain), checkpointedMedian = Median(checkpointed), ratio = checkpointedMedian / plainMedian;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"activation checkpointing: small Qwen2.5-VL (decoder {config.NumHiddenLayers}×{config.HiddenSize}, vision {config.Vision.Depth}×{config.Vision.HiddenSize}), {Rows} rows × {Tokens} tokens, 1 thread, {repeats} repeats"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  forward+backward median: without {plainMedian:F1} ms, with {checkpointedMedian:F1} ms; ratio {ratio:F3} (target ≤ 1.4); blocks recomputed per step {recomputed / (double)repeats:F0}"));
+        double plainMedian = Median(plain),
+            checkpointedMedian = Median(checkpointed),
+            ratio = checkpointedMedian / plainMedian;
+        Console.WriteLine(
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"activation checkpointing: small Qwen2.5-VL (decoder {config.NumHiddenLayers}×{config.HiddenSize}, "
+                    + $"vision {config.Vision.Depth}×{config.Vision.HiddenSize}), {Rows} rows × {Tokens} tokens, 1 "
+                    + $"thread, {repeats} repeats"
+            )
+        );
+        Console.WriteLine(
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"  forward+backward median: without {plainMedian:F1} ms, with {checkpointedMedian:F1} ms; ratio "
+                    + $"{ratio:F3} (target ≤ 1.4); blocks recomputed per step {recomputed / (double)repeats:F0}"
+            )
+        );
         return ratio <= 1.4 ? 0 : 1;
     }
 
@@ -82,18 +107,27 @@ public static class ActivationCheckpointBenchmark
         var tiny = TinyQwen.Config();
         return tiny with
         {
-            HiddenSize = 256, IntermediateSize = 512, NumHiddenLayers = 4, NumAttentionHeads = 8, NumKeyValueHeads = 4,
+            HiddenSize = 256,
+            IntermediateSize = 512,
+            NumHiddenLayers = 4,
+            NumAttentionHeads = 8,
+            NumKeyValueHeads = 4,
             MropeSection = [4, 6, 6],
             Vision = tiny.Vision with { HiddenSize = 128, IntermediateSize = 256, NumHeads = 4, OutHiddenSize = 256 },
         };
     }
 
-    /// <summary>[N,T] int64: random text ids below the special tokens with vision_start, 16 image placeholders and vision_end after 8 tokens.</summary>
+    /// <summary>[N,T] int64: random text ids below the special tokens with vision_start, 16 image placeholders and
+    /// vision_end after 8 tokens.</summary>
     private static Tensor InputIds(Qwen25VlConfig config, Generator generator)
     {
         using var scope = NewDisposeScope();
-        int placeholders = ImageSide / config.Vision.PatchSize * (ImageSide / config.Vision.PatchSize) / (config.Vision.SpatialMergeSize * config.Vision.SpatialMergeSize);
-        var ids = randint(0, 256, [Rows, Tokens], ScalarType.Int64, generator: generator);          // [N,T]
+        int placeholders =
+            ImageSide
+            / config.Vision.PatchSize
+            * (ImageSide / config.Vision.PatchSize)
+            / (config.Vision.SpatialMergeSize * config.Vision.SpatialMergeSize);
+        var ids = randint(0, 256, [Rows, Tokens], ScalarType.Int64, generator: generator); // [N,T]
         using (no_grad())
         {
             ids[TensorIndex.Colon, TensorIndex.Single(8)].fill_(config.VisionStartTokenId.ToScalar());

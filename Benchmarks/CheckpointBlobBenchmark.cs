@@ -32,9 +32,8 @@ public static class CheckpointBlobBenchmark
 
     public static int Run(string[] args)
     {
-        double gigabytes = args.Length > 0 && !args[0].StartsWith('-')
-            ? double.Parse(args[0], CultureInfo.InvariantCulture)
-            : 1;
+        double gigabytes =
+            args.Length > 0 && !args[0].StartsWith('-') ? double.Parse(args[0], CultureInfo.InvariantCulture) : 1;
         long bytes = (long)(gigabytes * 1e9);
         var settings = Options(args.SkipWhile(a => !a.StartsWith('-')).ToArray());
         var transfer = new BlobStoreOptions
@@ -58,8 +57,8 @@ public static class CheckpointBlobBenchmark
             var local = Stopwatch.StartNew();
             string written = Path.Combine(work, "local-write.bin");
             string read = Path.Combine(work, "local-read.bin");
-            bool localIntact = CopyHashing(source.PathOf(BlobPaths.ModelFile), written) == sha &&
-                               CopyHashing(written, read) == sha;
+            bool localIntact =
+                CopyHashing(source.PathOf(BlobPaths.ModelFile), written) == sha && CopyHashing(written, read) == sha;
             local.Stop();
             string localCpu = cpu.Lap();
             File.Delete(written);
@@ -70,16 +69,29 @@ public static class CheckpointBlobBenchmark
             var (commit, load, intact) = roundTrip.GetAwaiter().GetResult();
             double blob = commit + load;
             double localSeconds = local.Elapsed.TotalSeconds;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"local disk write+read {localSeconds:F2} s; " +
-                $"blob commit {commit:F2} s + load {load:F2} s = {blob:F2} s"));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"MB/s local {2 * bytes / 1e6 / localSeconds:F0}, up {bytes / 1e6 / commit:F0}, " +
-                $"down {bytes / 1e6 / load:F0}; CPU s local {localCpu}, commit {cpu.Laps[1]}, load {cpu.Laps[2]}"));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"ratio local/blob {localSeconds / blob:F3} (target >= 0.5); " +
-                $"SHA-256 intact: {intact && localIntact}; " +
-                $"peak RSS {PeakRssMegabytes()} MB"));
+            Console.WriteLine(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"local disk write+read {localSeconds:F2} s; "
+                        + $"blob commit {commit:F2} s + load {load:F2} s = {blob:F2} s"
+                )
+            );
+            Console.WriteLine(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"MB/s local {2 * bytes / 1e6 / localSeconds:F0}, up {bytes / 1e6 / commit:F0}, "
+                        + $"down {bytes / 1e6 / load:F0}; CPU s local {localCpu}, commit {cpu.Laps[1]}, load "
+                        + $"{cpu.Laps[2]}"
+                )
+            );
+            Console.WriteLine(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"ratio local/blob {localSeconds / blob:F3} (target >= 0.5); "
+                        + $"SHA-256 intact: {intact && localIntact}; "
+                        + $"peak RSS {PeakRssMegabytes()} MB"
+                )
+            );
             return intact && localIntact ? 0 : 1;
         }
         finally
@@ -105,11 +117,23 @@ public static class CheckpointBlobBenchmark
         {
             using var source = staging.Create("source");
             string sha = Generate(source.PathOf(BlobPaths.ModelFile), bytes, seed: 3);
-            var (commit, load, intact) = RoundTripAsync(connectionString, options["container"], staging, source, sha,
-                "roundtrip").GetAwaiter().GetResult();
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{{\"bytes\":{bytes},\"intact\":{(intact ? "true" : "false")},\"commit_s\":{commit:F2}," +
-                $"\"load_s\":{load:F2},\"peak_rss_mb\":{PeakRssMegabytes()}}}"));
+            var (commit, load, intact) = RoundTripAsync(
+                    connectionString,
+                    options["container"],
+                    staging,
+                    source,
+                    sha,
+                    "roundtrip"
+                )
+                .GetAwaiter()
+                .GetResult();
+            Console.WriteLine(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"{{\"bytes\":{bytes},\"intact\":{(intact ? "true" : "false")},\"commit_s\":{commit:F2},"
+                        + $"\"load_s\":{load:F2},\"peak_rss_mb\":{PeakRssMegabytes()}}}"
+                )
+            );
             return intact ? 0 : 1;
         }
         if (mode == "commit")
@@ -117,12 +141,17 @@ public static class CheckpointBlobBenchmark
             using var files = staging.Create("commit");
             Generate(files.PathOf(BlobPaths.ModelFile), 1 << 20, seed: 4);
             Generate(files.PathOf(BlobPaths.OptimizerFile), bytes, seed: 5);
-            var store = new CheckpointStore(Connect(connectionString, options["container"]), TimeProvider.System,
-                new CheckpointStoreOptions { StagingDirectory = options["staging"] });
+            var store = new CheckpointStore(
+                Connect(connectionString, options["container"]),
+                TimeProvider.System,
+                new CheckpointStoreOptions { StagingDirectory = options["staging"] }
+            );
             Console.WriteLine("staged");
             int step = int.Parse(options["step"], CultureInfo.InvariantCulture);
-            var result = store.CommitAsync(Experiment, options["run"], step, files.Path, "cfg")
-                .GetAwaiter().GetResult();
+            var result = store
+                .CommitAsync(Experiment, options["run"], step, files.Path, "cfg")
+                .GetAwaiter()
+                .GetResult();
             Console.WriteLine(result.GetType().Name);
             return 0;
         }
@@ -130,14 +159,24 @@ public static class CheckpointBlobBenchmark
         return 2;
     }
 
-    private static async Task<(double Commit, double Load, bool Intact)> RoundTripAsync(string connectionString,
-        string container, CheckpointStaging staging, StagingFolder source, string sha, string run,
-        BlobStoreOptions? transfer = null, CpuClock? cpu = null)
+    private static async Task<(double Commit, double Load, bool Intact)> RoundTripAsync(
+        string connectionString,
+        string container,
+        CheckpointStaging staging,
+        StagingFolder source,
+        string sha,
+        string run,
+        BlobStoreOptions? transfer = null,
+        CpuClock? cpu = null
+    )
     {
         var blobs = ResilientBlobStore.Connect(connectionString, container, transfer);
         await blobs.EnsureContainerAsync();
-        var store = new CheckpointStore(blobs, TimeProvider.System,
-            new CheckpointStoreOptions { StagingDirectory = staging.Root });
+        var store = new CheckpointStore(
+            blobs,
+            TimeProvider.System,
+            new CheckpointStoreOptions { StagingDirectory = staging.Root }
+        );
         var commit = Stopwatch.StartNew();
         var committed = await store.CommitAsync(Experiment, run, 1, source.Path, "cfg");
         commit.Stop();
@@ -146,8 +185,10 @@ public static class CheckpointBlobBenchmark
         using var loaded = await store.TryLoadAsync(Experiment, run, 1);
         load.Stop();
         cpu?.Lap();
-        bool intact = committed is CheckpointCommitResult.Committed && loaded.Checkpoint is { } checkpoint &&
-                      checkpoint.Manifest.Files[BlobPaths.ModelFile].Sha256 == sha;
+        bool intact =
+            committed is CheckpointCommitResult.Committed
+            && loaded.Checkpoint is { } checkpoint
+            && checkpoint.Manifest.Files[BlobPaths.ModelFile].Sha256 == sha;
         return (commit.Elapsed.TotalSeconds, load.Elapsed.TotalSeconds, intact);
     }
 
@@ -176,8 +217,14 @@ public static class CheckpointBlobBenchmark
     {
         var buffer = new byte[GenerateBlockBytes];
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        using var input = new FileStream(from, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20,
-            FileOptions.SequentialScan);
+        using var input = new FileStream(
+            from,
+            FileMode.Open,
+            FileAccess.Read,
+            FileShare.Read,
+            1 << 20,
+            FileOptions.SequentialScan
+        );
         using var output = new FileStream(to, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
         int read;
         while ((read = input.Read(buffer)) > 0)
@@ -194,17 +241,20 @@ public static class CheckpointBlobBenchmark
     private static Dictionary<string, string> Options(string[] args)
     {
         var options = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (int i = 0; i + 1 < args.Length; i += 2) options[args[i].TrimStart('-')] = args[i + 1];
+        for (int i = 0; i + 1 < args.Length; i += 2)
+            options[args[i].TrimStart('-')] = args[i + 1];
         return options;
     }
 
     /// <summary>VmHWM of this process in MB (0 where /proc is not there).</summary>
     private static long PeakRssMegabytes()
     {
-        if (!File.Exists("/proc/self/status")) return 0;
+        if (!File.Exists("/proc/self/status"))
+            return 0;
         string? line = File.ReadLines("/proc/self/status")
             .FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-        if (line is null) return 0;
+        if (line is null)
+            return 0;
         return long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1024;
     }
 }

@@ -26,9 +26,10 @@ internal sealed class CpuClock
     public string Lap()
     {
         var (c, s) = Now();
-        string lap = serverPid > 0
-            ? string.Create(CultureInfo.InvariantCulture, $"{c - client:F2}/{s - server:F2}")
-            : string.Create(CultureInfo.InvariantCulture, $"{c - client:F2}");
+        string lap =
+            serverPid > 0
+                ? string.Create(CultureInfo.InvariantCulture, $"{c - client:F2}/{s - server:F2}")
+                : string.Create(CultureInfo.InvariantCulture, $"{c - client:F2}");
         (client, server) = (c, s);
         Laps.Add(lap);
         return lap;
@@ -37,11 +38,13 @@ internal sealed class CpuClock
     private (double Client, double Server) Now()
     {
         double self = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
-        if (serverPid <= 0) return (self, 0);
+        if (serverPid <= 0)
+            return (self, 0);
         // /proc/PID/stat: utime and stime are fields 14 and 15, in clock ticks (100 per second on Linux).
         string[] fields = File.ReadAllText($"/proc/{serverPid}/stat").Split(')')[1].Split(' ');
-        double ticks = double.Parse(fields[12], CultureInfo.InvariantCulture) +
-                       double.Parse(fields[13], CultureInfo.InvariantCulture);
+        double ticks =
+            double.Parse(fields[12], CultureInfo.InvariantCulture)
+            + double.Parse(fields[13], CultureInfo.InvariantCulture);
         return (self, ticks / 100);
     }
 }

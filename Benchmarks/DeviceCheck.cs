@@ -10,8 +10,8 @@ namespace SaEI.Benchmarks;
 /// <c>-p:TorchBackend=cuda</c>: <c>dotnet SaEI.Benchmarks.dll device-check [--device cuda] [--gpu "name, memory"]</c>.
 /// It runs the same code the CPU tests run, on the device:
 /// <list type="number">
-/// <item>one SaEI step (2 + 2 responses, 16 new tokens, KL on, evaluate_attack on) of the tiny Qwen2.5-VL
-///   (<see cref="TinyQwen"/>) on 3 mixed-size prompts, policy and reference on the device, after one warm-up step;</item>
+/// <item>one SaEI step (2 + 2 responses, 16 new tokens, KL on, evaluate_attack on) of the tiny Qwen2.5-VL (<see
+///   cref="TinyQwen"/>) on 3 mixed-size prompts, policy and reference on the device, after one warm-up step;</item>
 /// <item>the <c>qwen generation</c> benchmark (<see cref="QwenGenerationTiming"/>, one repeat) on the device;</item>
 /// <item>the tiny Qwen2.5-VL placed over two devices against one device (<see cref="PlacedQwenCheck"/>): max logit
 ///   difference, same greedy tokens, one SaEI step;</item>
@@ -48,21 +48,32 @@ public static class DeviceCheck
             stage = "placed qwen";
             var placed = PlacedQwenCheck.Run(device);
             string where = device.type == DeviceType.CPU ? "cpu" : $"{device} ({gpu})";
-            Console.WriteLine(QwenGenerationTiming.Line(
-                $"device check: OK on {where}: tiny Qwen2.5-VL SaEI step {step.Seconds:F2} s (pg_loss {step.PgLoss:F4}, grad_norm {step.GradNorm:F3}, response length {step.ResponseLength:F1}); ")
-                + QwenGenerationTiming.Line(
-                $"generation KV cache {generation.CachedWallSeconds:F3} s for {generation.ResponseTokens} tokens, recompute/cached {generation.WallRatio:F1}×, same tokens {(generation.SameTokens ? "yes" : "NO")}; ")
-                + QwenGenerationTiming.Line(
-                $"placed over {placed.Devices}: max logit difference {placed.MaxLogitDifference:G3}, ")
-                + QwenGenerationTiming.Line(
-                $"same greedy tokens {(placed.SameGreedyTokens ? "yes" : "NO")}, ")
-                + QwenGenerationTiming.Line(
-                $"SaEI step pg_loss {placed.PgLoss:F4} grad_norm {placed.GradNorm:F3}; {TorchRuntime.Describe()}"));
+            Console.WriteLine(
+                QwenGenerationTiming.Line(
+                    $"device check: OK on {where}: tiny Qwen2.5-VL SaEI step {step.Seconds:F2} s (pg_loss "
+                        + $"{step.PgLoss:F4}, grad_norm {step.GradNorm:F3}, response length {step.ResponseLength:F1}); "
+                )
+                    + QwenGenerationTiming.Line(
+                        $"generation KV cache {generation.CachedWallSeconds:F3} s for {generation.ResponseTokens} "
+                            + $"tokens, recompute/cached {generation.WallRatio:F1}×, same tokens "
+                            + $"{(generation.SameTokens ? "yes" : "NO")}; "
+                    )
+                    + QwenGenerationTiming.Line(
+                        $"placed over {placed.Devices}: max logit difference {placed.MaxLogitDifference:G3}, "
+                    )
+                    + QwenGenerationTiming.Line($"same greedy tokens {(placed.SameGreedyTokens ? "yes" : "NO")}, ")
+                    + QwenGenerationTiming.Line(
+                        $"SaEI step pg_loss {placed.PgLoss:F4} grad_norm {placed.GradNorm:F3}; "
+                            + $"{TorchRuntime.Describe()}"
+                    )
+            );
             return 0;
         }
         catch (Exception e)
         {
-            Console.WriteLine($"device check: FAILED ({stage} on {device}: {e.GetType().Name}: {e.Message.Split('\n')[0]})");
+            Console.WriteLine(
+                $"device check: FAILED ({stage} on {device}: {e.GetType().Name}: {e.Message.Split('\n')[0]})"
+            );
             Console.Error.WriteLine(e);
             return 1;
         }
@@ -71,13 +82,31 @@ public static class DeviceCheck
     /// <summary>One warm-up and one timed SaEI step of the tiny Qwen2.5-VL on <paramref name="device"/>.</summary>
     private static (double Seconds, double PgLoss, double GradNorm, double ResponseLength) SaeiStep(torch.Device device)
     {
-        var options = new RlOptions { Method = RlMethod.Saei, GroupSize = 4, PromptsPerStep = 3, MiniBatchPrompts = 3, MaxNewTokens = 16, EvaluateAttack = true };
-        using var setup = new RlStepSetup(TinyQwen.CreatePolicy(seed: 1, device), TinyQwen.CreatePolicy(seed: 1, device), options, TinyQwen.MixedSizeProblems(3, seed: 1));
-        setup.Trainer.Step();                                                                      // warm-up (kernels, allocator)
+        var options = new RlOptions
+        {
+            Method = RlMethod.Saei,
+            GroupSize = 4,
+            PromptsPerStep = 3,
+            MiniBatchPrompts = 3,
+            MaxNewTokens = 16,
+            EvaluateAttack = true,
+        };
+        using var setup = new RlStepSetup(
+            TinyQwen.CreatePolicy(seed: 1, device),
+            TinyQwen.CreatePolicy(seed: 1, device),
+            options,
+            TinyQwen.MixedSizeProblems(3, seed: 1)
+        );
+        setup.Trainer.Step(); // warm-up (kernels, allocator)
         long start = Stopwatch.GetTimestamp();
         var metrics = setup.Trainer.Step();
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        return (seconds, metrics[RlStepMetrics.PgLoss], metrics[RlStepMetrics.GradNorm], metrics[RlStepMetrics.ResponseLengthMean]);
+        return (
+            seconds,
+            metrics[RlStepMetrics.PgLoss],
+            metrics[RlStepMetrics.GradNorm],
+            metrics[RlStepMetrics.ResponseLengthMean]
+        );
     }
 
     private static string? ValueAfter(string[] args, string name)

@@ -21,7 +21,12 @@ public class GenerationBenchmarks
     private TinyVlm model = null!;
     private PromptBatch prompts = null!;
     private RolloutBatch rollout = null!;
-    private readonly GenerationOptions options = new() { ResponsesPerPrompt = 8, Temperature = 1.0, MaxNewTokens = 64 };
+    private readonly GenerationOptions options = new()
+    {
+        ResponsesPerPrompt = 8,
+        Temperature = 1.0,
+        MaxNewTokens = 64,
+    };
 
     [GlobalSetup]
     public void Setup()
@@ -34,8 +39,12 @@ public class GenerationBenchmarks
         prompts = PromptBatch.Create(model, [image], ["How many red squares are in the picture?"]);
         image.Dispose();
         rollout = Generate(useKvCache: true);
-        Console.WriteLine($"// prompt tokens {prompts.InputIds.shape[1]}, rows {rollout.Count}, decoding steps {rollout.ResponseIds.shape[1]}, "
-            + $"response tokens {rollout.ResponseMask.sum().item<long>()}, parameters {model.Info.ParameterCount}, {TorchRuntime.Describe()}");
+        Console.WriteLine(
+            $"// prompt tokens {prompts.InputIds.shape[1]}, rows {rollout.Count}, decoding steps "
+                + $"{rollout.ResponseIds.shape[1]}, "
+                + $"response tokens {rollout.ResponseMask.sum().item<long>()}, parameters "
+                + $"{model.Info.ParameterCount}, {TorchRuntime.Describe()}"
+        );
     }
 
     [Benchmark(Baseline = true, Description = "generate uncached (full recompute)")]
@@ -58,7 +67,16 @@ public class GenerationBenchmarks
         using var scope = NewDisposeScope();
         model.zero_grad();
         var images = rollout.Images.WithPixels(rollout.Images.Pixels.detach().requires_grad_(true));
-        using var scores = TeacherForcing.Score(model, images, rollout.PromptIds, rollout.PromptMask, rollout.ResponseIds, rollout.ResponseMask, 1.0, true);
+        using var scores = TeacherForcing.Score(
+            model,
+            images,
+            rollout.PromptIds,
+            rollout.PromptMask,
+            rollout.ResponseIds,
+            rollout.ResponseMask,
+            1.0,
+            true
+        );
         var mask = rollout.ResponseMask.to_type(float32);
         var meanEntropy = (scores.Entropy!.sum(1) / mask.sum(1).clamp_min(1)).mean();
         meanEntropy.backward();
@@ -82,6 +100,11 @@ public class GenerationBenchmarks
     private sealed class ShortInProcessConfig : ManualConfig
     {
         public ShortInProcessConfig() =>
-            AddJob(Job.Default.WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(3).WithToolchain(InProcessEmitToolchain.Instance));
+            AddJob(
+                Job.Default.WithLaunchCount(1)
+                    .WithWarmupCount(1)
+                    .WithIterationCount(3)
+                    .WithToolchain(InProcessEmitToolchain.Instance)
+            );
     }
 }

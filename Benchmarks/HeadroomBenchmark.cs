@@ -56,69 +56,98 @@ public static class HeadroomBenchmark
         if (modelDirectory.Length == 0)
         {
             string families = string.Join('+', sft.Task.Families).ToLowerInvariant();
-            modelDirectory = Path.Combine(output, $"sft-{sft.Name}-{families}-d{sft.Task.Difficulty}-" +
-                $"{sft.Task.ImageSize}px-h{sft.Model.HiddenSize}-l{sft.Model.Layers}-s{sft.Steps}");
+            modelDirectory = Path.Combine(
+                output,
+                $"sft-{sft.Name}-{families}-d{sft.Task.Difficulty}-"
+                    + $"{sft.Task.ImageSize}px-h{sft.Model.HiddenSize}-l{sft.Model.Layers}-s{sft.Steps}"
+            );
             var warm = SftWarmStart.Run(sft, modelDirectory, threads);
-            Console.WriteLine($"SFT {sft.Name}: {sft.Steps} steps, final loss {warm.Steps[^1].Loss:0.000}, " +
-                $"{warm.TrainSeconds:0.0} s -> {modelDirectory}");
+            Console.WriteLine(
+                $"SFT {sft.Name}: {sft.Steps} steps, final loss {warm.Steps[^1].Loss:0.000}, "
+                    + $"{warm.TrainSeconds:0.0} s -> {modelDirectory}"
+            );
         }
         var task = sft.Task;
         var train = new SyntheticTask(task with { Split = SyntheticSplit.Train, Seed = 11 }).Generate(2048);
         var test = new SyntheticTask(task with { Split = SyntheticSplit.Test, Seed = 12 }).Generate(a.Int("test", 128));
         var evaluation = new EvaluationOptions
         {
-            SamplesPerProblem = a.Int("samples", 2), MaxNewTokens = a.Int("max-new", 40),
+            SamplesPerProblem = a.Int("samples", 2),
+            MaxNewTokens = a.Int("max-new", 40),
         };
-        int steps = a.Int("steps", 30), every = a.Int("eval-every", 5);
-        string config = string.Create(CultureInfo.InvariantCulture,
-            $"{string.Join('+', task.Families).ToLowerInvariant()} d{task.Difficulty} {task.ImageSize}px " +
-            $"h{sft.Model.HiddenSize} l{sft.Model.Layers} sft{sft.Steps} lr{a.Double("lr", 3e-4)} " +
-            $"g{a.Int("group", 8)} p{a.Int("prompts", 8)} " +
-            $"T{a.Int("max-new", 40)} steps{steps}");
+        int steps = a.Int("steps", 30),
+            every = a.Int("eval-every", 5);
+        string config = string.Create(
+            CultureInfo.InvariantCulture,
+            $"{string.Join('+', task.Families).ToLowerInvariant()} d{task.Difficulty} {task.ImageSize}px "
+                + $"h{sft.Model.HiddenSize} l{sft.Model.Layers} sft{sft.Steps} lr{a.Double("lr", 3e-4)} "
+                + $"g{a.Int("group", 8)} p{a.Int("prompts", 8)} "
+                + $"T{a.Int("max-new", 40)} steps{steps}"
+        );
         double basePass = double.NaN;
         foreach (string methodName in a.Text("methods", "grpo,saei").Split(','))
-            foreach (string seedText in a.Text("seeds", "1").Split(','))
+        foreach (string seedText in a.Text("seeds", "1").Split(','))
+        {
+            var method = Enum.Parse<RlMethod>(methodName.Replace("_", "", StringComparison.Ordinal), ignoreCase: true);
+            var options = new RlOptions
             {
-                var method = Enum.Parse<RlMethod>(methodName.Replace("_", "", StringComparison.Ordinal),
-                    ignoreCase: true);
-                var options = new RlOptions
-                {
-                    Method = method, GroupSize = a.Int("group", 8), PromptsPerStep = a.Int("prompts", 8),
-                    MiniBatchPrompts = Math.Min(4, a.Int("prompts", 8)), MaxNewTokens = a.Int("max-new", 40),
-                    LearningRate = a.Double("lr", 3e-4), KlCoefficient = a.Double("kl", 0.01),
-                };
-                var runClock = Stopwatch.StartNew();
-                using var policy = TinyVlm.Load(modelDirectory, CPU);
-                using var reference = TinyVlm.Load(modelDirectory, CPU);
-                using var trainer = new RlTrainer(policy, reference, options, train, steps,
-                    ulong.Parse(seedText, CultureInfo.InvariantCulture));
-                var curve = new List<(int Step, double Pass1)>();
-                double Evaluate(int step)
-                {
-                    double pass = Evaluator.Evaluate(policy, "synthetic", test, evaluation).Overall.Pass1;
-                    curve.Add((step, pass));
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"  {method} seed {seedText} step {step,3}: pass@1 {pass:0.000} " +
-                        $"t {runClock.Elapsed.TotalSeconds:0}s"));
-                    return pass;
-                }
-                if (double.IsNaN(basePass)) basePass = Evaluate(0);
-                else curve.Add((0, basePass)); // the same model, test set and evaluation seed: the same score
-                double lengthSum = 0;
-                for (int step = 1; step <= steps; step++)
-                {
-                    lengthSum += trainer.Step()[RlStepMetrics.ResponseLengthMean];
-                    if (step % every == 0 || step == steps) Evaluate(step);
-                }
-                var lastThird = curve.Where(point => point.Step >= steps * 2 / 3).ToList();
-                double rise = lastThird[^1].Pass1 - lastThird[0].Pass1;
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"ROW | {config} | {method} | seed {seedText} | base {basePass:0.000} | " +
-                    $"final {curve[^1].Pass1:0.000} | " +
-                    $"best {curve.Max(point => point.Pass1):0.000} | last-third rise {rise:+0.000;-0.000} | " +
-                    $"mean response {lengthSum / steps:0.0} tokens | {runClock.Elapsed.TotalSeconds:0} s | " +
-                    $"curve {string.Join(' ', curve.Select(point => Format(point.Pass1)))}"));
+                Method = method,
+                GroupSize = a.Int("group", 8),
+                PromptsPerStep = a.Int("prompts", 8),
+                MiniBatchPrompts = Math.Min(4, a.Int("prompts", 8)),
+                MaxNewTokens = a.Int("max-new", 40),
+                LearningRate = a.Double("lr", 3e-4),
+                KlCoefficient = a.Double("kl", 0.01),
+            };
+            var runClock = Stopwatch.StartNew();
+            using var policy = TinyVlm.Load(modelDirectory, CPU);
+            using var reference = TinyVlm.Load(modelDirectory, CPU);
+            using var trainer = new RlTrainer(
+                policy,
+                reference,
+                options,
+                train,
+                steps,
+                ulong.Parse(seedText, CultureInfo.InvariantCulture)
+            );
+            var curve = new List<(int Step, double Pass1)>();
+            double Evaluate(int step)
+            {
+                double pass = Evaluator.Evaluate(policy, "synthetic", test, evaluation).Overall.Pass1;
+                curve.Add((step, pass));
+                Console.WriteLine(
+                    string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"  {method} seed {seedText} step {step, 3}: pass@1 {pass:0.000} "
+                            + $"t {runClock.Elapsed.TotalSeconds:0}s"
+                    )
+                );
+                return pass;
             }
+            if (double.IsNaN(basePass))
+                basePass = Evaluate(0);
+            else
+                curve.Add((0, basePass)); // the same model, test set and evaluation seed: the same score
+            double lengthSum = 0;
+            for (int step = 1; step <= steps; step++)
+            {
+                lengthSum += trainer.Step()[RlStepMetrics.ResponseLengthMean];
+                if (step % every == 0 || step == steps)
+                    Evaluate(step);
+            }
+            var lastThird = curve.Where(point => point.Step >= steps * 2 / 3).ToList();
+            double rise = lastThird[^1].Pass1 - lastThird[0].Pass1;
+            Console.WriteLine(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"ROW | {config} | {method} | seed {seedText} | base {basePass:0.000} | "
+                        + $"final {curve[^1].Pass1:0.000} | "
+                        + $"best {curve.Max(point => point.Pass1):0.000} | last-third rise {rise:+0.000;-0.000} | "
+                        + $"mean response {lengthSum / steps:0.0} tokens | {runClock.Elapsed.TotalSeconds:0} s | "
+                        + $"curve {string.Join(' ', curve.Select(point => Format(point.Pass1)))}"
+                )
+            );
+        }
         Console.WriteLine($"total {clock.Elapsed.TotalSeconds:0} s");
         return 0;
     }

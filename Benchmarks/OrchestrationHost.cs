@@ -21,17 +21,28 @@ public static class OrchestrationHost
     public static async Task<IHost> StartAsync(int slots)
     {
         string storage = await LocalAzurite.EnsureAsync();
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        var builder = Host.CreateApplicationBuilder(
+            new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory }
+        );
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton<ICheckpointBackend, InMemoryCheckpointBackend>();
-        builder.Services.Configure<WorkerOptions>(o => { o.Slots = slots; o.PollPeriod = TimeSpan.FromMilliseconds(100); });
+        builder.Services.Configure<WorkerOptions>(o =>
+        {
+            o.Slots = slots;
+            o.PollPeriod = TimeSpan.FromMilliseconds(100);
+        });
         builder.UseOrleans(silo =>
         {
             silo.UseLocalhostClustering(FreePort(), FreePort());
             silo.AddMemoryGrainStorage(StorageNames.GrainState);
             silo.UseInMemoryReminderService();
-            silo.AddSaeiOrchestration(storage, runsWorker: true, new ConfigurationBuilder().AddInMemoryCollection(
-                [new(SiloConfiguration.ExecutorKey, SiloConfiguration.SimulatedExecutor)]).Build());
+            silo.AddSaeiOrchestration(
+                storage,
+                runsWorker: true,
+                new ConfigurationBuilder()
+                    .AddInMemoryCollection([new(SiloConfiguration.ExecutorKey, SiloConfiguration.SimulatedExecutor)])
+                    .Build()
+            );
         });
         var host = builder.Build();
         await host.StartAsync();

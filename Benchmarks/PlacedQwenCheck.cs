@@ -18,7 +18,12 @@ namespace SaEI.Benchmarks;
 public static class PlacedQwenCheck
 {
     public sealed record Result(
-        string Devices, double MaxLogitDifference, bool SameGreedyTokens, double PgLoss, double GradNorm);
+        string Devices,
+        double MaxLogitDifference,
+        bool SameGreedyTokens,
+        double PgLoss,
+        double GradNorm
+    );
 
     public static Result Run(Device device)
     {
@@ -39,21 +44,31 @@ public static class PlacedQwenCheck
         {
             var a = Prompts(single, problems);
             var b = Prompts(placed, problems);
-            var expected = single.Forward(a.Images, a.InputIds, a.AttentionMask).cpu();              // [N,T,V]
+            var expected = single.Forward(a.Images, a.InputIds, a.AttentionMask).cpu(); // [N,T,V]
             var actual = placed.Forward(b.Images, b.InputIds, b.AttentionMask).cpu();
             difference = expected.sub(actual).abs().max().item<float>();
-            var options = new GenerationOptions { ResponsesPerPrompt = 1, Temperature = 1e-6, MaxNewTokens = 16 };
+            var options = new GenerationOptions
+            {
+                ResponsesPerPrompt = 1,
+                Temperature = 1e-6,
+                MaxNewTokens = 16,
+            };
             using var g1 = new Generator(5, CPU);
             using var g2 = new Generator(5, CPU);
             using var x = Generation.Generate(single, a, options, g1);
             using var y = Generation.Generate(placed, b, options, g2);
-            sameTokens = x.ResponseIds.shape.SequenceEqual(y.ResponseIds.shape)
+            sameTokens =
+                x.ResponseIds.shape.SequenceEqual(y.ResponseIds.shape)
                 && x.ResponseIds.cpu().eq(y.ResponseIds.cpu()).all().item<bool>();
         }
 
         var rl = new RlOptions
         {
-            Method = RlMethod.Saei, GroupSize = 4, PromptsPerStep = 3, MiniBatchPrompts = 3, MaxNewTokens = 16,
+            Method = RlMethod.Saei,
+            GroupSize = 4,
+            PromptsPerStep = 3,
+            MiniBatchPrompts = 3,
+            MaxNewTokens = 16,
             EvaluateAttack = true,
         };
         var reference = TinyQwen.CreatePolicy(seed: 1, pair[0]);
@@ -63,14 +78,20 @@ public static class PlacedQwenCheck
         using var setup = new RlStepSetup(policy, reference, rl, problems);
         var metrics = setup.Trainer.Step();
         return new Result(
-            devices, difference, sameTokens, metrics[RlStepMetrics.PgLoss], metrics[RlStepMetrics.GradNorm]);
+            devices,
+            difference,
+            sameTokens,
+            metrics[RlStepMetrics.PgLoss],
+            metrics[RlStepMetrics.GradNorm]
+        );
     }
 
     private static PromptBatch Prompts(Qwen25VlPolicy policy, IReadOnlyList<SaEI.Gpu.Tasks.Data.VisualProblem> problems)
     {
         var images = ModelInputs.ToTensors(policy, [.. problems.Select(p => p.Image)]);
         var prompts = PromptBatch.Create(policy, images, [.. problems.Select(p => p.Problem)]);
-        foreach (var image in images) image.Dispose();
+        foreach (var image in images)
+            image.Dispose();
         return prompts;
     }
 }

@@ -38,16 +38,32 @@ public class RlStepBenchmarks
 /// <summary>One method's trainer on the benchmark's model and data.</summary>
 public sealed class RlStepSetup : IDisposable
 {
-    private readonly IPolicyModel policy, reference;
+    private readonly IPolicyModel policy,
+        reference;
 
     public RlStepSetup(RlMethod method, bool evaluateAttack = true)
-        : this(Tiny(), Tiny(), new RlOptions { Method = method, GroupSize = 8, PromptsPerStep = 4, MiniBatchPrompts = 2, MaxNewTokens = 48, EvaluateAttack = evaluateAttack },
-            new SyntheticTask(new SyntheticTaskOptions { Families = [SyntheticFamily.Counting], Seed = 1 }).Generate(32))
-    {
-    }
+        : this(
+            Tiny(),
+            Tiny(),
+            new RlOptions
+            {
+                Method = method,
+                GroupSize = 8,
+                PromptsPerStep = 4,
+                MiniBatchPrompts = 2,
+                MaxNewTokens = 48,
+                EvaluateAttack = evaluateAttack,
+            },
+            new SyntheticTask(new SyntheticTaskOptions { Families = [SyntheticFamily.Counting], Seed = 1 }).Generate(32)
+        ) { }
 
     /// <summary>A trainer over the given policy and its frozen reference copy (both owned from here on).</summary>
-    public RlStepSetup(IPolicyModel policy, IPolicyModel reference, RlOptions options, IReadOnlyList<VisualProblem> problems)
+    public RlStepSetup(
+        IPolicyModel policy,
+        IPolicyModel reference,
+        RlOptions options,
+        IReadOnlyList<VisualProblem> problems
+    )
     {
         this.policy = policy;
         this.reference = reference;
@@ -79,8 +95,13 @@ public static class RlStepTiming
 {
     private static readonly string[] Phases =
     [
-        RlStepMetrics.TimingGeneration, RlStepMetrics.TimingAttack, RlStepMetrics.TimingOld, RlStepMetrics.TimingRef,
-        RlStepMetrics.TimingAdvantage, RlStepMetrics.TimingUpdate, RlStepMetrics.TimingStep,
+        RlStepMetrics.TimingGeneration,
+        RlStepMetrics.TimingAttack,
+        RlStepMetrics.TimingOld,
+        RlStepMetrics.TimingRef,
+        RlStepMetrics.TimingAdvantage,
+        RlStepMetrics.TimingUpdate,
+        RlStepMetrics.TimingStep,
     ];
 
     public static void Run(int steps, bool evaluateAttack = true) =>
@@ -96,36 +117,61 @@ public static class RlStepTiming
         var cpu = methods.ToDictionary(m => m, _ => new List<double>());
         try
         {
-            foreach (var method in methods) setups[method].Trainer.Step();          // warm-up, not timed
+            foreach (var method in methods)
+                setups[method].Trainer.Step(); // warm-up, not timed
             for (int i = 0; i < steps; i++)
             {
                 foreach (var method in methods)
                 {
                     var before = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
                     runs[method].Add(setups[method].Trainer.Step());
-                    cpu[method].Add((System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - before).TotalSeconds);
+                    cpu[method]
+                        .Add((System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - before).TotalSeconds);
                 }
             }
         }
         finally
         {
-            foreach (var setup in setups.Values) setup.Dispose();
+            foreach (var setup in setups.Values)
+                setup.Dispose();
         }
-        Console.WriteLine(Line($"{"median wall (s)",-18}{"GRPO 8",10}{"SaEI 4+4",10}"));
+        Console.WriteLine(Line($"{"median wall (s)", -18}{"GRPO 8", 10}{"SaEI 4+4", 10}"));
         foreach (string phase in Phases)
-            Console.WriteLine(Line($"{phase,-18}{Median(runs[RlMethod.Grpo].Select(r => r[phase])),10:F3}{Median(runs[RlMethod.Saei].Select(r => r[phase])),10:F3}"));
-        foreach (string length in (string[])[RlStepMetrics.ResponseLengthMean, RlStepMetrics.ResponseLengthMax])   // equal work? (tokens)
-            Console.WriteLine(Line($"{length,-18}{Median(runs[RlMethod.Grpo].Select(r => r[length])),10:F1}{Median(runs[RlMethod.Saei].Select(r => r[length])),10:F1}"));
-        Console.WriteLine(Line($"{"cpu_s/step",-18}{Median(cpu[RlMethod.Grpo]),10:F3}{Median(cpu[RlMethod.Saei]),10:F3}"));
-        double wallRatio = Median(runs[RlMethod.Saei].Select(r => r[RlStepMetrics.TimingStep])) / Median(runs[RlMethod.Grpo].Select(r => r[RlStepMetrics.TimingStep]));
+            Console.WriteLine(
+                Line(
+                    $"{phase, -18}{Median(runs[RlMethod.Grpo].Select(r => r[phase])), 10:F3}"
+                        + $"{Median(runs[RlMethod.Saei].Select(r => r[phase])), 10:F3}"
+                )
+            );
+        // equal work? (tokens)
+        foreach (string length in (string[])[RlStepMetrics.ResponseLengthMean, RlStepMetrics.ResponseLengthMax])
+            Console.WriteLine(
+                Line(
+                    $"{length, -18}{Median(runs[RlMethod.Grpo].Select(r => r[length])), 10:F1}"
+                        + $"{Median(runs[RlMethod.Saei].Select(r => r[length])), 10:F1}"
+                )
+            );
+        Console.WriteLine(
+            Line($"{"cpu_s/step", -18}{Median(cpu[RlMethod.Grpo]), 10:F3}{Median(cpu[RlMethod.Saei]), 10:F3}")
+        );
+        double wallRatio =
+            Median(runs[RlMethod.Saei].Select(r => r[RlStepMetrics.TimingStep]))
+            / Median(runs[RlMethod.Grpo].Select(r => r[RlStepMetrics.TimingStep]));
         double cpuRatio = Median(cpu[RlMethod.Saei]) / Median(cpu[RlMethod.Grpo]);
-        Console.WriteLine(Line($"SaEI/GRPO step ratio: wall {wallRatio:F3}, cpu {cpuRatio:F3} (target ≤ 1.25); {steps} interleaved steps each, {description}, {TorchRuntime.Describe()}"));
+        Console.WriteLine(
+            Line(
+                $"SaEI/GRPO step ratio: wall {wallRatio:F3}, cpu {cpuRatio:F3} (target ≤ 1.25); {steps} interleaved "
+                    + $"steps each, {description}, {TorchRuntime.Describe()}"
+            )
+        );
     }
 
     private static double Median(IEnumerable<double> values)
     {
         var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+        return sorted.Length % 2 == 1
+            ? sorted[sorted.Length / 2]
+            : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
     private static string Line(InvariantText text) => text.ToStringAndClear();

@@ -12,10 +12,10 @@ namespace SaEI.Benchmarks;
 
 /// <summary>
 /// The tiny random Qwen2.5-VL the Qwen benchmarks run: the layout of the reference case A (tests/data/qwen25vl/A:
-/// decoder 2 layers, hidden 48, 4 heads / 2 KV heads, mrope [2,2,2]; vision tower depth 4, hidden 32, window 56,
-/// full attention in blocks 1 and 3; vocab 300) with the byte-level tokenizer `saei model init` writes (special tokens
-/// at case A's ids, <see cref="Qwen25VlTinyTokenizer"/>), and synthetic counting problems whose images are resized to fixed multiples of 28 (so smart resize keeps them).
-/// Decisions:
+/// decoder 2 layers, hidden 48, 4 heads / 2 KV heads, mrope [2,2,2]; vision tower depth 4, hidden 32, window 56, full
+/// attention in blocks 1 and 3; vocab 300) with the byte-level tokenizer `saei model init` writes (special tokens at
+/// case A's ids, <see cref="Qwen25VlTinyTokenizer"/>), and synthetic counting problems whose images are resized to
+/// fixed multiples of 28 (so smart resize keeps them). Decisions:
 /// 1. The config is written here, not read from tests/data: the benchmark runs from any checkout.
 /// 2. The tokenizer has no merges, so every prompt byte is one token: the EasyR1 prompt is a few hundred tokens plus
 ///    the image's placeholders, the long-prompt/short-model regime where the KV cache and the shared prompt matter
@@ -26,7 +26,12 @@ namespace SaEI.Benchmarks;
 public static class TinyQwen
 {
     /// <summary>The default mixed sizes (width × height), each a multiple of the 28-pixel merge block.</summary>
-    public static readonly ImageSize[] MixedSizes = [new(Height: 84, Width: 56), new(Height: 56, Width: 84), new(Height: 112, Width: 112)];
+    public static readonly ImageSize[] MixedSizes =
+    [
+        new(Height: 84, Width: 56),
+        new(Height: 56, Width: 84),
+        new(Height: 112, Width: 112),
+    ];
 
     private const string ConfigJson = """
         {
@@ -45,9 +50,11 @@ public static class TinyQwen
         }
         """;
 
-    public static Qwen25VlConfig Config() => Qwen25VlConfig.Parse(JsonNode.Parse(ConfigJson)!.AsObject(), "tiny Qwen2.5-VL benchmark config");
+    public static Qwen25VlConfig Config() =>
+        Qwen25VlConfig.Parse(JsonNode.Parse(ConfigJson)!.AsObject(), "tiny Qwen2.5-VL benchmark config");
 
-    /// <summary>A random float32 policy on <paramref name="device"/> (CPU by default); the same seed gives the same weights.</summary>
+    /// <summary>A random float32 policy on <paramref name="device"/> (CPU by default); the same seed gives the same
+    /// weights.</summary>
     public static Qwen25VlPolicy CreatePolicy(long seed, Device? device = null)
     {
         TorchRuntime.Initialize(1);
@@ -70,7 +77,22 @@ public static class TinyQwen
     /// </summary>
     public static IReadOnlyList<VisualProblem> MixedSizeProblems(int count, ulong seed)
     {
-        var problems = new SyntheticTask(new SyntheticTaskOptions { Families = [SyntheticFamily.Counting], Seed = seed }).Generate(count);
-        return [.. problems.Select((p, i) => p with { Image = ImageResizer.Resize(p.Image, MixedSizes[i % MixedSizes.Length].Width, MixedSizes[i % MixedSizes.Length].Height) })];
+        var problems = new SyntheticTask(
+            new SyntheticTaskOptions { Families = [SyntheticFamily.Counting], Seed = seed }
+        ).Generate(count);
+        return
+        [
+            .. problems.Select(
+                (p, i) =>
+                    p with
+                    {
+                        Image = ImageResizer.Resize(
+                            p.Image,
+                            MixedSizes[i % MixedSizes.Length].Width,
+                            MixedSizes[i % MixedSizes.Length].Height
+                        ),
+                    }
+            ),
+        ];
     }
 }

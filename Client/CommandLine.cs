@@ -33,7 +33,11 @@ public static class CommandLine
         Console.CancelKeyPress += (_, e) =>
         {
             // First Ctrl-C asks for a clean stop; committed state is already durable, so a second one may kill.
-            if (!cancellation.IsCancellationRequested) { e.Cancel = true; cancellation.Cancel(); }
+            if (!cancellation.IsCancellationRequested)
+            {
+                e.Cancel = true;
+                cancellation.Cancel();
+            }
         };
         return await RunAsync(args, Console.Out, Console.Error, cancellation.Token);
     }
@@ -41,8 +45,12 @@ public static class CommandLine
     /// <summary>
     /// Runs one command line with results on <paramref name="output"/>, messages on <paramref name="error"/>.
     /// </summary>
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error,
-        CancellationToken cancellation = default)
+    public static async Task<int> RunAsync(
+        IReadOnlyList<string> args,
+        TextWriter output,
+        TextWriter error,
+        CancellationToken cancellation = default
+    )
     {
         var parse = CommandTree.Create().Parse(args, Parser);
         string verb = VerbOf(parse);
@@ -56,15 +64,18 @@ public static class CommandLine
         if (args.Count == 0)
         {
             // A bare `saei` is a usage error that shows the verbs.
-            await CommandTree.Create().Parse(["--help"], Parser).InvokeAsync(
-                new InvocationConfiguration { Output = error, Error = error }, cancellation);
+            await CommandTree
+                .Create()
+                .Parse(["--help"], Parser)
+                .InvokeAsync(new InvocationConfiguration { Output = error, Error = error }, cancellation);
             return UsageExitCode;
         }
         if (parse.Action is ParseErrorAction && verb.Length == 0 && !args[0].StartsWith('-'))
         {
             var verbs = parse.RootCommandResult.Command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name);
             await error.WriteLineAsync(
-                $"saei: unknown verb '{args[0]}'; the verbs are {string.Join(", ", verbs)} (see `saei --help`).");
+                $"saei: unknown verb '{args[0]}'; the verbs are {string.Join(", ", verbs)} (see `saei --help`)."
+            );
             return UsageExitCode;
         }
         if (parse.Action is ParseErrorAction)
@@ -81,14 +92,16 @@ public static class CommandLine
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
             await error.WriteLineAsync(
-                "saei: interrupted; committed state is kept, run the same command again to continue.");
+                "saei: interrupted; committed state is kept, run the same command again to continue."
+            );
             return InterruptedExitCode;
         }
         catch (Configuration.InvalidConfigurationException e)
         {
             foreach (string problem in e.Problems)
                 await error.WriteLineAsync(
-                    $"{Prefix(verb)}: invalid configuration: {problem} (see `saei {verb} --help`)");
+                    $"{Prefix(verb)}: invalid configuration: {problem} (see `saei {verb} --help`)"
+                );
             return UsageExitCode;
         }
         catch (UsageException e)
@@ -105,7 +118,8 @@ public static class CommandLine
         {
             await error.WriteLineAsync($"{Prefix(verb)}: {e.Message}");
             await error.WriteLineAsync(
-                "(start local storage with `infra/azurite.sh start`, or set SAEI_STORAGE to a reachable account)");
+                "(start local storage with `infra/azurite.sh start`, or set SAEI_STORAGE to a reachable account)"
+            );
             return FailureExitCode;
         }
         catch (Exception e) when (Environment.GetEnvironmentVariable("SAEI_DEBUG") != "1")
@@ -113,7 +127,8 @@ public static class CommandLine
             // Committed state is durable, so an unexpected error loses nothing; say what happened in one place.
             await error.WriteLineAsync($"{Prefix(verb)}: unexpected {e.GetType().Name}: {e.Message}");
             await error.WriteLineAsync(
-                "(run again with SAEI_DEBUG=1 for the stack trace; committed runs and checkpoints are kept)");
+                "(run again with SAEI_DEBUG=1 for the stack trace; committed runs and checkpoints are kept)"
+            );
             return FailureExitCode;
         }
     }
@@ -122,8 +137,11 @@ public static class CommandLine
     private static string VerbOf(ParseResult parse)
     {
         var names = new List<string>();
-        for (var result = parse.CommandResult; result.Parent is System.CommandLine.Parsing.CommandResult parent;
-             result = parent)
+        for (
+            var result = parse.CommandResult;
+            result.Parent is System.CommandLine.Parsing.CommandResult parent;
+            result = parent
+        )
             names.Add(result.Command.Name);
         names.Reverse();
         return string.Join(' ', names);

@@ -22,9 +22,11 @@ internal sealed record CachedJson(byte[] Plain, byte[] Gzip)
     public IResult ToResult(HttpRequest request)
     {
         request.HttpContext.Response.Headers.Vary = "Accept-Encoding";
-        bool gzip = request.Headers.AcceptEncoding
-            .Any(v => v?.Contains("gzip", StringComparison.OrdinalIgnoreCase) == true);
-        if (!gzip) return Results.Bytes(Plain, "application/json; charset=utf-8");
+        bool gzip = request.Headers.AcceptEncoding.Any(v =>
+            v?.Contains("gzip", StringComparison.OrdinalIgnoreCase) == true
+        );
+        if (!gzip)
+            return Results.Bytes(Plain, "application/json; charset=utf-8");
         request.HttpContext.Response.Headers.ContentEncoding = "gzip";
         return Results.Bytes(Gzip, "application/json; charset=utf-8");
     }

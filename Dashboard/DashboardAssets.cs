@@ -15,13 +15,14 @@ internal static class DashboardAssets
     public static (byte[] Content, string ContentType)? Find(string name) =>
         Files.TryGetValue(name, out byte[]? content) ? (content, ContentType(name)) : null;
 
-    private static string ContentType(string name) => Path.GetExtension(name) switch
-    {
-        ".html" => "text/html; charset=utf-8",
-        ".js" => "text/javascript; charset=utf-8",
-        ".css" => "text/css; charset=utf-8",
-        _ => "application/octet-stream",
-    };
+    private static string ContentType(string name) =>
+        Path.GetExtension(name) switch
+        {
+            ".html" => "text/html; charset=utf-8",
+            ".js" => "text/javascript; charset=utf-8",
+            ".css" => "text/css; charset=utf-8",
+            _ => "application/octet-stream",
+        };
 
     private static FrozenDictionary<string, byte[]> Load()
     {

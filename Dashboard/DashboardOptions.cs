@@ -35,19 +35,26 @@ public sealed record DashboardOptions
 
     /// <summary>Every problem with these options, each naming the key (or flag) and the fix; empty when valid.
     /// <paramref name="tokenGiven"/>: a token was set by configuration or <see cref="TokenVariable"/>.</summary>
-    public IReadOnlyList<string> Problems(bool tokenGiven, string portKey = Section + ":Port",
-        string bindKey = Section + ":Bind")
+    public IReadOnlyList<string> Problems(
+        bool tokenGiven,
+        string portKey = Section + ":Port",
+        string bindKey = Section + ":Bind"
+    )
     {
         var problems = new List<string>();
         if (Port is < 0 or > 65535)
             problems.Add($"{portKey} is {Port}; set a TCP port between 1 and 65535.");
         if (!IPAddress.IsLoopback(Bind) && !tokenGiven)
-            problems.Add($"{bindKey} is {Bind}, beyond loopback, without a token: anyone who reaches the port " +
-                $"could cancel sweeps. Set {TokenVariable} (at least {MinimumTokenLength} characters) or bind to " +
-                "127.0.0.1.");
+            problems.Add(
+                $"{bindKey} is {Bind}, beyond loopback, without a token: anyone who reaches the port "
+                    + $"could cancel sweeps. Set {TokenVariable} (at least {MinimumTokenLength} characters) or bind to "
+                    + "127.0.0.1."
+            );
         if (Token is { Length: < MinimumTokenLength })
-            problems.Add($"the dashboard token has {Token.Length} characters; set {TokenVariable} to " +
-                $"{MinimumTokenLength} or more (e.g. `openssl rand -hex 16`).");
+            problems.Add(
+                $"the dashboard token has {Token.Length} characters; set {TokenVariable} to "
+                    + $"{MinimumTokenLength} or more (e.g. `openssl rand -hex 16`)."
+            );
         return problems;
     }
 

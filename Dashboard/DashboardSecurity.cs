@@ -24,8 +24,9 @@ internal sealed partial class DashboardSecurity(RequestDelegate next, ILogger<Da
     /// <summary>The largest request body accepted (no route reads one; Kestrel's own limit is the same).</summary>
     public const int MaxBodyBytes = 64 * 1024;
 
-    public const string ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self'; " +
-        "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+    public const string ContentSecurityPolicy =
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+        + "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
     /// <summary>The header a client may use instead of Authorization: Bearer.</summary>
     public const string TokenHeader = "X-Saei-Token";
@@ -41,14 +42,20 @@ internal sealed partial class DashboardSecurity(RequestDelegate next, ILogger<Da
         var request = context.Request;
         if (request.QueryString.Value?.Length > MaxQueryLength || request.Path.Value?.Length > MaxQueryLength)
         {
-            await ErrorAsync(context, StatusCodes.Status414UriTooLong,
-                $"the URL is longer than {MaxQueryLength} characters");
+            await ErrorAsync(
+                context,
+                StatusCodes.Status414UriTooLong,
+                $"the URL is longer than {MaxQueryLength} characters"
+            );
             return;
         }
         if (request.ContentLength > MaxBodyBytes)
         {
-            await ErrorAsync(context, StatusCodes.Status413PayloadTooLarge,
-                $"a request body has {MaxBodyBytes} bytes at most (actions take none)");
+            await ErrorAsync(
+                context,
+                StatusCodes.Status413PayloadTooLarge,
+                $"a request body has {MaxBodyBytes} bytes at most (actions take none)"
+            );
             return;
         }
         try
@@ -59,9 +66,13 @@ internal sealed partial class DashboardSecurity(RequestDelegate next, ILogger<Da
         {
             bool storage = e is BlobStoreUnavailableException;
             LogFailure(request.Method, request.Path.Value ?? "", e);
-            await ErrorAsync(context, storage ? StatusCodes.Status503ServiceUnavailable : 500, storage
-                ? "blob storage is unavailable; try again later"
-                : "the dashboard could not answer (the reason is in its log)");
+            await ErrorAsync(
+                context,
+                storage ? StatusCodes.Status503ServiceUnavailable : 500,
+                storage
+                    ? "blob storage is unavailable; try again later"
+                    : "the dashboard could not answer (the reason is in its log)"
+            );
         }
     }
 
@@ -69,11 +80,13 @@ internal sealed partial class DashboardSecurity(RequestDelegate next, ILogger<Da
     /// <see cref="TokenHeader"/>.</summary>
     public static bool Authorized(HttpRequest request, string token)
     {
-        string? given = request.Headers.Authorization.ToString() is { } auth
-            && auth.StartsWith("Bearer ", StringComparison.Ordinal) ? auth["Bearer ".Length..].Trim() : null;
+        string? given =
+            request.Headers.Authorization.ToString() is { } auth && auth.StartsWith("Bearer ", StringComparison.Ordinal)
+                ? auth["Bearer ".Length..].Trim()
+                : null;
         given ??= request.Headers[TokenHeader].ToString();
-        return given.Length > 0 && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given),
-            Encoding.UTF8.GetBytes(token));
+        return given.Length > 0
+            && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(token));
     }
 
     public static Task ErrorAsync(HttpContext context, int status, string message)

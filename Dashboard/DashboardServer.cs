@@ -36,14 +36,21 @@ public sealed class DashboardServer : IAsyncDisposable
     public bool TokenGenerated { get; }
 
     /// <summary>The line printed at start: the URL and the token, or where the token came from.</summary>
-    public string StartLine => $"dashboard: {Address} (actions token: " +
-        (TokenGenerated ? Token : $"from {DashboardOptions.TokenVariable} or the configuration") + ")";
+    public string StartLine =>
+        $"dashboard: {Address} (actions token: "
+        + (TokenGenerated ? Token : $"from {DashboardOptions.TokenVariable} or the configuration")
+        + ")";
 
     /// <summary>Validates <paramref name="options"/> (throws <see cref="ArgumentException"/> with every problem), then
     /// starts Kestrel. <paramref name="loggers"/>: where the server logs (the host's), or nowhere.</summary>
-    public static async Task<DashboardServer> StartAsync(DashboardOptions options, IGrainFactory grains,
-        ResilientBlobStore blobs, ILoggerFactory? loggers = null, TimeProvider? time = null,
-        CancellationToken cancellation = default)
+    public static async Task<DashboardServer> StartAsync(
+        DashboardOptions options,
+        IGrainFactory grains,
+        ResilientBlobStore blobs,
+        ILoggerFactory? loggers = null,
+        TimeProvider? time = null,
+        CancellationToken cancellation = default
+    )
     {
         ArgumentNullException.ThrowIfNull(options);
         string? given = DashboardOptions.GivenToken(options.Token);
@@ -51,13 +58,12 @@ public sealed class DashboardServer : IAsyncDisposable
         if (checkedOptions.Problems(tokenGiven: given is not null) is { Count: > 0 } problems)
             throw new ArgumentException(string.Join(" ", problems));
         string token = given ?? DashboardOptions.NewToken();
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
-        {
-            Args = [],
-            ContentRootPath = AppContext.BaseDirectory,
-        });
+        var builder = WebApplication.CreateSlimBuilder(
+            new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory }
+        );
         builder.Logging.ClearProviders();
-        if (loggers is not null) builder.Services.AddSingleton(loggers);
+        if (loggers is not null)
+            builder.Services.AddSingleton(loggers);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -72,10 +78,15 @@ public sealed class DashboardServer : IAsyncDisposable
         var data = new DashboardData(grains, blobs, time ?? TimeProvider.System, options.CacheTtl);
         DashboardApi.Map(app, data, token);
         await app.StartAsync(cancellation);
-        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
-            .Addresses.Select(a => new Uri(a)).First();
-        string host = options.Bind.Equals(IPAddress.Any) || options.Bind.Equals(IPAddress.IPv6Any)
-            ? Dns.GetHostName() : bound.Host;
+        var bound = app
+            .Services.GetRequiredService<IServer>()
+            .Features.Get<IServerAddressesFeature>()!
+            .Addresses.Select(a => new Uri(a))
+            .First();
+        string host =
+            options.Bind.Equals(IPAddress.Any) || options.Bind.Equals(IPAddress.IPv6Any)
+                ? Dns.GetHostName()
+                : bound.Host;
         return new DashboardServer(app, new UriBuilder("http", host, bound.Port, "/").Uri, token, given is null);
     }
 

@@ -14,8 +14,11 @@ namespace SaEI.Dashboard;
 /// </summary>
 public static class LeaderboardExport
 {
-    public static string Markdown(LeaderboardDocument document, IReadOnlyList<string> methodOrder,
-        IReadOnlyList<string> benchmarkOrder)
+    public static string Markdown(
+        LeaderboardDocument document,
+        IReadOnlyList<string> methodOrder,
+        IReadOnlyList<string> benchmarkOrder
+    )
     {
         ArgumentNullException.ThrowIfNull(document);
         var text = new StringBuilder();
@@ -23,17 +26,21 @@ public static class LeaderboardExport
         text.AppendLine();
         text.AppendLine("pass@1 ×100, mean ± std over seeds.");
         text.AppendLine();
-        var aggregate = document.Rows.Select(r => new AggregateRow(r.Method, r.ConfigKey, r.Benchmark, r.Seeds,
-            r.Mean, r.Std)).ToList();
-        text.AppendLine(PaperTable.ToMarkdown(aggregate, new PaperTableOptions
-        {
-            MethodOrder = methodOrder,
-            BenchmarkOrder = benchmarkOrder,
-        }));
+        var aggregate = document
+            .Rows.Select(r => new AggregateRow(r.Method, r.ConfigKey, r.Benchmark, r.Seeds, r.Mean, r.Std))
+            .ToList();
+        text.AppendLine(
+            PaperTable.ToMarkdown(
+                aggregate,
+                new PaperTableOptions { MethodOrder = methodOrder, BenchmarkOrder = benchmarkOrder }
+            )
+        );
         if (document.Comparisons.Count > 0)
         {
-            text.AppendLine(CultureInfo.InvariantCulture,
-                $"## Differences to {document.Baseline} (points, 95% interval)");
+            text.AppendLine(
+                CultureInfo.InvariantCulture,
+                $"## Differences to {document.Baseline} (points, 95% interval)"
+            );
             text.AppendLine();
             text.AppendLine(ComparisonTable.ToMarkdown(document.Comparisons));
         }
@@ -44,12 +51,15 @@ public static class LeaderboardExport
     {
         ArgumentNullException.ThrowIfNull(document);
         var c = CultureInfo.InvariantCulture;
-        var text = new StringBuilder("benchmark,method,config,seeds,mean,std,baseline,difference,low,high," +
-            "standard_error,welch_p,mde,verdict\n");
+        var text = new StringBuilder(
+            "benchmark,method,config,seeds,mean,std,baseline,difference,low,high,"
+                + "standard_error,welch_p,mde,verdict\n"
+        );
         foreach (var row in document.Rows)
         {
-            var comparison = document.Comparisons.FirstOrDefault(x => x.Benchmark == row.Benchmark
-                && x.Method == row.Method && x.ConfigKey == row.ConfigKey);
+            var comparison = document.Comparisons.FirstOrDefault(x =>
+                x.Benchmark == row.Benchmark && x.Method == row.Method && x.ConfigKey == row.ConfigKey
+            );
             text.Append(c, $"{Field(row.Benchmark)},{Field(row.Method)},{Field(row.ConfigKey)},{row.Seeds},")
                 .Append(c, $"{row.Mean:R},{row.Std:R},{Field(document.Baseline)},")
                 .Append(c, $"{Number(comparison?.Difference)},{Number(comparison?.Low)},{Number(comparison?.High)},")
@@ -69,8 +79,10 @@ public static class LeaderboardExport
     /// <summary>RFC 4180 quoting; a leading =, +, - or @ is prefixed with ' so a spreadsheet does not run it.</summary>
     private static string Field(string value)
     {
-        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@') value = "'" + value;
+        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@')
+            value = "'" + value;
         return value.IndexOfAny([',', '"', '\n', '\r']) >= 0
-            ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+            ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""
+            : value;
     }
 }

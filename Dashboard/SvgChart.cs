@@ -14,11 +14,25 @@ public sealed record ChartSeries(string Label, string Group, IReadOnlyList<doubl
 /// </summary>
 public static class SvgChart
 {
-    private const int Width = 640, Height = 320, Left = 56, Right = 150, Top = 28, Bottom = 36;
+    private const int Width = 640,
+        Height = 320,
+        Left = 56,
+        Right = 150,
+        Top = 28,
+        Bottom = 36;
 
     /// <summary>Colour-blind-safe palette (Okabe–Ito), one colour per group in order of first appearance.</summary>
     private static readonly string[] Palette =
-        ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"];
+    [
+        "#0072B2",
+        "#D55E00",
+        "#009E73",
+        "#CC79A7",
+        "#E69F00",
+        "#56B4E9",
+        "#F0E442",
+        "#000000",
+    ];
 
     public static string Render(string title, string metric, IReadOnlyList<ChartSeries> series)
     {
@@ -32,10 +46,12 @@ public static class SvgChart
         var points = series.SelectMany(s => s.Points).Where(p => p.Length == 2 && double.IsFinite(p[1])).ToList();
         if (points.Count == 0)
             return svg.Append(c, $"<text x=\"{Left}\" y=\"{Height / 2}\">no data for {Escape(metric)} yet</text>")
-                .Append("</svg>").ToString();
+                .Append("</svg>")
+                .ToString();
         var (x0, x1) = Range(points.Min(p => p[0]), points.Max(p => p[0]));
         var (y0, y1) = Range(points.Min(p => p[1]), points.Max(p => p[1]));
-        double plotW = Width - Left - Right, plotH = Height - Top - Bottom;
+        double plotW = Width - Left - Right,
+            plotH = Height - Top - Bottom;
         double X(double x) => Left + (x - x0) / (x1 - x0) * plotW;
         double Y(double y) => Top + plotH - (y - y0) / (y1 - y0) * plotH;
         svg.Append(c, $"<rect x=\"{Left}\" y=\"{Top}\" width=\"{plotW}\" height=\"{plotH}\" fill=\"none\" ")
@@ -53,8 +69,11 @@ public static class SvgChart
         foreach (var line in series.Where(s => s.Points.Count > 0))
         {
             string colour = Palette[groups.IndexOf(line.Group) % Palette.Length];
-            string path = string.Join(' ', line.Points.Where(p => p.Length == 2 && double.IsFinite(p[1]))
-                .Select(p => string.Create(c, $"{X(p[0]):0.##},{Y(p[1]):0.##}")));
+            string path = string.Join(
+                ' ',
+                line.Points.Where(p => p.Length == 2 && double.IsFinite(p[1]))
+                    .Select(p => string.Create(c, $"{X(p[0]):0.##},{Y(p[1]):0.##}"))
+            );
             svg.Append(c, $"<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"1.5\" points=\"{path}\">")
                 .Append(c, $"<title>{Escape(line.Label)}</title></polyline>");
             if (line.Points.Count == 1)
@@ -63,7 +82,8 @@ public static class SvgChart
                     .Append(c, $"fill=\"{colour}\"/>");
             if (legend < 16)
                 svg.Append(c, $"<text x=\"{Width - Right + 8}\" y=\"{Top + 10 + 14 * legend++}\" fill=\"{colour}\">")
-                    .Append(Escape(Shorten(line.Label))).Append("</text>");
+                    .Append(Escape(Shorten(line.Label)))
+                    .Append("</text>");
         }
         return svg.Append("</svg>").ToString();
     }
@@ -71,7 +91,8 @@ public static class SvgChart
     /// <summary>A range padded by 5% (or ±0.5 around a single value), so lines do not touch the frame.</summary>
     private static (double Low, double High) Range(double low, double high)
     {
-        if (high - low < 1e-12) return (low - 0.5, high + 0.5);
+        if (high - low < 1e-12)
+            return (low - 0.5, high + 0.5);
         double pad = 0.05 * (high - low);
         return (low - pad, high + pad);
     }
@@ -79,7 +100,8 @@ public static class SvgChart
     /// <summary>About five ticks at 1, 2 or 5 × 10^k within [low, high].</summary>
     private static IEnumerable<double> Ticks(double low, double high)
     {
-        double raw = (high - low) / 5, magnitude = Math.Pow(10, Math.Floor(Math.Log10(raw)));
+        double raw = (high - low) / 5,
+            magnitude = Math.Pow(10, Math.Floor(Math.Log10(raw)));
         double step = new[] { 1.0, 2.0, 5.0, 10.0 }.Select(m => m * magnitude).First(s => s >= raw);
         for (double t = Math.Ceiling(low / step) * step; t <= high + 1e-9 * step; t += step)
             yield return Math.Abs(t) < 1e-12 * step ? 0 : t;

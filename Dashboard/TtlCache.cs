@@ -28,17 +28,23 @@ internal sealed class TtlCache(TimeProvider time, TimeSpan ttl)
         if (entries.TryGetValue(key, out var cached))
         {
             var age = now - cached.At;
-            if (age < life) return (T)await cached.Value;
+            if (age < life)
+                return (T)await cached.Value;
             if (cached.Value.IsCompletedSuccessfully && age < life * StaleFactor)
             {
-                if (Interlocked.Exchange(ref cached.Refreshing, 1) == 0) _ = RefreshAsync(key, cached, load);
+                if (Interlocked.Exchange(ref cached.Refreshing, 1) == 0)
+                    _ = RefreshAsync(key, cached, load);
                 return (T)cached.Value.Result;
             }
         }
         var loading = new Entry(LoadAsync(load), now);
-        var entry = entries.AddOrUpdate(key, loading,
-            (_, existing) => !existing.Value.IsCompleted || now - existing.At < life ? existing : loading);
-        if (entries.Count > MaxEntries) Trim(now, life);
+        var entry = entries.AddOrUpdate(
+            key,
+            loading,
+            (_, existing) => !existing.Value.IsCompleted || now - existing.At < life ? existing : loading
+        );
+        if (entries.Count > MaxEntries)
+            Trim(now, life);
         try
         {
             return (T)await entry.Value;
@@ -69,8 +75,10 @@ internal sealed class TtlCache(TimeProvider time, TimeSpan ttl)
     private void Trim(DateTimeOffset now, TimeSpan life)
     {
         foreach (var (key, entry) in entries)
-            if (now - entry.At >= life * StaleFactor) entries.TryRemove(key, out _);
-        if (entries.Count > MaxEntries) entries.Clear();
+            if (now - entry.At >= life * StaleFactor)
+                entries.TryRemove(key, out _);
+        if (entries.Count > MaxEntries)
+            entries.Clear();
     }
 
     private sealed class Entry(Task<object> value, DateTimeOffset at)

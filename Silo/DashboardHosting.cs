@@ -31,8 +31,13 @@ public sealed class DashboardSiloOptions
 }
 
 /// <summary>Starts the dashboard after the silo (it calls grains) and stops it before.</summary>
-public sealed partial class DashboardHostedService(IOptions<DashboardSiloOptions> options, IGrainFactory grains,
-    ResilientBlobStore blobs, ILoggerFactory loggers, TimeProvider time) : IHostedService
+public sealed partial class DashboardHostedService(
+    IOptions<DashboardSiloOptions> options,
+    IGrainFactory grains,
+    ResilientBlobStore blobs,
+    ILoggerFactory loggers,
+    TimeProvider time
+) : IHostedService
 {
     private readonly ILogger logger = loggers.CreateLogger("SaEI.Dashboard");
 
@@ -42,7 +47,8 @@ public sealed partial class DashboardHostedService(IOptions<DashboardSiloOptions
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        if (settings.Port is not { } port) return;
+        if (settings.Port is not { } port)
+            return;
         var dashboard = new DashboardOptions
         {
             Port = port,
@@ -55,7 +61,8 @@ public sealed partial class DashboardHostedService(IOptions<DashboardSiloOptions
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (Server is null) return;
+        if (Server is null)
+            return;
         await Server.DisposeAsync();
         Server = null;
     }
@@ -72,7 +79,8 @@ public static class DashboardHosting
     public static void AddSaeiDashboard(this IServiceCollection services, IConfiguration configuration, SiloRole role)
     {
         var section = configuration.GetSection(DashboardSiloOptions.Section);
-        if (section["Port"] is null) return;
+        if (section["Port"] is null)
+            return;
         services.AddSingleton<IValidateOptions<DashboardSiloOptions>, DashboardOptionsValidator>();
         services.AddOptions<DashboardSiloOptions>().Bind(section).Configure(o => o.Role = role).ValidateOnStart();
         services.AddSingleton<DashboardHostedService>();

@@ -14,11 +14,16 @@ namespace SaEI.Silo;
 ///    possession of a key the cluster's CA signed is the identity.
 /// 3. Revocation is not checked (a private CA usually has no CRL endpoint); rotate the CA to revoke.
 /// </summary>
-public sealed class MutualTls(X509Certificate2 certificate, X509Certificate2Collection authorities, IReadOnlyList<string> allowedThumbprints)
+public sealed class MutualTls(
+    X509Certificate2 certificate,
+    X509Certificate2Collection authorities,
+    IReadOnlyList<string> allowedThumbprints
+)
 {
     public X509Certificate2 Certificate { get; } = certificate;
 
-    /// <summary>Fills Orleans' TLS options: this side's certificate, a required peer certificate, our validation.</summary>
+    /// <summary>Fills Orleans' TLS options: this side's certificate, a required peer certificate, our
+    /// validation.</summary>
     public void Configure(TlsOptions options)
     {
         options.LocalCertificate = Certificate;
@@ -28,12 +33,17 @@ public sealed class MutualTls(X509Certificate2 certificate, X509Certificate2Coll
         options.RemoteCertificateValidation = IsTrusted;
     }
 
-    /// <summary>True when <paramref name="peer"/> is allowed by fingerprint (if any) and chains to a pinned CA (if any).</summary>
+    /// <summary>True when <paramref name="peer"/> is allowed by fingerprint (if any) and chains to a pinned CA (if
+    /// any).</summary>
     public bool IsTrusted(X509Certificate2 peer, X509Chain? presented, SslPolicyErrors errors)
     {
-        if (allowedThumbprints.Count > 0 && !allowedThumbprints.Contains(peer.GetCertHashString(HashAlgorithmName.SHA256)))
+        if (
+            allowedThumbprints.Count > 0
+            && !allowedThumbprints.Contains(peer.GetCertHashString(HashAlgorithmName.SHA256))
+        )
             return false;
-        if (authorities.Count == 0) return true;
+        if (authorities.Count == 0)
+            return true;
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
@@ -41,7 +51,8 @@ public sealed class MutualTls(X509Certificate2 certificate, X509Certificate2Coll
         // Intermediates the peer sent may complete the chain; they are not trusted by themselves.
         if (presented is not null)
             foreach (var element in presented.ChainElements)
-                if (element.Certificate.Thumbprint != peer.Thumbprint) chain.ChainPolicy.ExtraStore.Add(element.Certificate);
+                if (element.Certificate.Thumbprint != peer.Thumbprint)
+                    chain.ChainPolicy.ExtraStore.Add(element.Certificate);
         return chain.Build(peer);
     }
 }

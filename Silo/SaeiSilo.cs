@@ -28,14 +28,24 @@ public static class SaeiSilo
     /// <param name="settings">Extra configuration between environment and flags (tests: e.g. "Saei:Storage").</param>
     /// <param name="configure">A last hook on the silo builder.</param>
     /// <param name="defaults">Lowest-precedence settings (below appsettings.json and environment).</param>
-    public static IHost Build(string[] args, IEnumerable<KeyValuePair<string, string?>>? settings = null, Action<ISiloBuilder>? configure = null,
-        IEnumerable<KeyValuePair<string, string?>>? defaults = null)
+    public static IHost Build(
+        string[] args,
+        IEnumerable<KeyValuePair<string, string?>>? settings = null,
+        Action<ISiloBuilder>? configure = null,
+        IEnumerable<KeyValuePair<string, string?>>? defaults = null
+    )
     {
         SiloSettings.CheckFlags(args);
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        var builder = Host.CreateApplicationBuilder(
+            new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory }
+        );
         if (defaults is not null)
-            builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = defaults });
-        if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
+            builder.Configuration.Sources.Insert(
+                0,
+                new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = defaults }
+            );
+        if (settings is not null)
+            builder.Configuration.AddInMemoryCollection(settings);
         builder.Configuration.AddCommandLine(args, SiloSettings.Flags.ToDictionary());
         var silo = Check(builder.Configuration);
         var tls = silo.Tls?.Load();
@@ -46,43 +56,73 @@ public static class SaeiSilo
         host.Services.AddSaeiTelemetry(metrics, $"{Environment.MachineName}:{silo.GatewayPort}");
         host.UseOrleans(orleans =>
         {
-            // Failure detection (Orleans' ClusterMembershipOptions, e.g. Saei__Membership__ProbeTimeout): tests shorten it.
+            // Failure detection (Orleans' ClusterMembershipOptions, e.g. Saei__Membership__ProbeTimeout): tests shorten
+            // it.
             orleans.Configure<ClusterMembershipOptions>(host.Configuration.GetSection("Saei:Membership"));
             if (silo.ClusterId is { } clusterId)
-                orleans.UseSaeiClustering(silo.StorageConnectionString, clusterId, silo.Bind, silo.SiloPort, silo.GatewayPort);
+                orleans.UseSaeiClustering(
+                    silo.StorageConnectionString,
+                    clusterId,
+                    silo.Bind,
+                    silo.SiloPort,
+                    silo.GatewayPort
+                );
             else if (!silo.BindsBeyondLoopback)
                 // A service id per gateway port, as per cluster id: local silos on one storage never fire each other's
                 // reminders, and a restarted local silo (same port) gets its own back.
-                orleans.UseLocalhostClustering(silo.SiloPort, silo.GatewayPort, serviceId: SiloConfiguration.LocalServiceIdOf(silo.GatewayPort));
+                orleans.UseLocalhostClustering(
+                    silo.SiloPort,
+                    silo.GatewayPort,
+                    serviceId: SiloConfiguration.LocalServiceIdOf(silo.GatewayPort)
+                );
             else
-                orleans.UseDevelopmentClustering(new IPEndPoint(silo.Bind, silo.SiloPort))
+                orleans
+                    .UseDevelopmentClustering(new IPEndPoint(silo.Bind, silo.SiloPort))
                     .ConfigureEndpoints(silo.Bind, silo.SiloPort, silo.GatewayPort)
-                    .Configure<ClusterOptions>(options => { options.ClusterId = "dev"; options.ServiceId = "dev"; });
-            if (tls is not null) orleans.UseTls(tls.Certificate, tls.Configure);
-            orleans.AddSaeiStorage(silo.StorageConnectionString)
+                    .Configure<ClusterOptions>(options =>
+                    {
+                        options.ClusterId = "dev";
+                        options.ServiceId = "dev";
+                    });
+            if (tls is not null)
+                orleans.UseTls(tls.Certificate, tls.Configure);
+            orleans
+                .AddSaeiStorage(silo.StorageConnectionString)
                 .AddSaeiOrchestration(silo.StorageConnectionString, silo.RunsWorker, host.Configuration);
-            if (dashboard.Enabled) orleans.AddSaeiOrleansDashboard();
+            if (dashboard.Enabled)
+                orleans.AddSaeiOrleansDashboard();
             configure?.Invoke(orleans);
         });
         // After Orleans, so the dashboard starts once the silo answers grain calls (issue 16).
         host.Services.AddSaeiDashboard(host.Configuration, silo.Role);
         IHost built = web is null ? builder.Build() : SiloTelemetry.BuildWithDashboard(web);
         var logger = built.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SaEI.Silo");
-        if (builder.Configuration["Saei:Storage"] is null
-            && Environment.GetEnvironmentVariable(LocalStorage.ConnectionStringVariable) is not null)
+        if (
+            builder.Configuration["Saei:Storage"] is null
+            && Environment.GetEnvironmentVariable(LocalStorage.ConnectionStringVariable) is not null
+        )
             logger.LogWarning(
                 "{Old} is deprecated and read for this release only; set Saei__Storage (Saei:Storage) instead",
-                LocalStorage.ConnectionStringVariable);
+                LocalStorage.ConnectionStringVariable
+            );
         logger.LogInformation(
-            "Silo role {Role}, executor {Executor}, cluster {Cluster}, address {Address}, " +
-            "ports {SiloPort}/{GatewayPort}, TLS {Tls}, storage {Storage}",
-            silo.Role, builder.Configuration[SiloConfiguration.ExecutorKey], silo.ClusterId ?? "(local)", silo.Bind,
-            silo.SiloPort, silo.GatewayPort,
-            tls is null ? "off" : $"mutual ({tls.Certificate.Subject})", StorageDescription.Redact(silo.StorageConnectionString));
-        logger.LogInformation("Prometheus endpoint {Prometheus}, OTLP {Otlp}, Orleans dashboard {Dashboard}",
+            "Silo role {Role}, executor {Executor}, cluster {Cluster}, address {Address}, "
+                + "ports {SiloPort}/{GatewayPort}, TLS {Tls}, storage {Storage}",
+            silo.Role,
+            builder.Configuration[SiloConfiguration.ExecutorKey],
+            silo.ClusterId ?? "(local)",
+            silo.Bind,
+            silo.SiloPort,
+            silo.GatewayPort,
+            tls is null ? "off" : $"mutual ({tls.Certificate.Subject})",
+            StorageDescription.Redact(silo.StorageConnectionString)
+        );
+        logger.LogInformation(
+            "Prometheus endpoint {Prometheus}, OTLP {Otlp}, Orleans dashboard {Dashboard}",
             metrics.PrometheusPort is { } port ? $"http://{metrics.Bind}:{port}/metrics" : "off",
             string.IsNullOrWhiteSpace(metrics.OtlpEndpoint) ? "off" : metrics.OtlpEndpoint,
-            dashboard.Port is { } dashboardPort ? $"http://{dashboard.Bind}:{dashboardPort}/" : "off");
+            dashboard.Port is { } dashboardPort ? $"http://{dashboard.Bind}:{dashboardPort}/" : "off"
+        );
         return built;
     }
 
@@ -112,7 +152,8 @@ public static class SaeiSilo
         }
         if (silo is not null && StorageCheck.Validate(silo.StorageConnectionString) is { } malformed)
             problems.Add(malformed);
-        if (problems.Count > 0) throw new ArgumentException(string.Join(" ", problems));
+        if (problems.Count > 0)
+            throw new ArgumentException(string.Join(" ", problems));
         return silo!;
     }
 
@@ -157,7 +198,9 @@ public static class SaeiSilo
         using (host)
         {
             // One authenticated call before Orleans starts: a wrong key would otherwise retry 403s forever.
-            string storage = SiloSettings.From(host.Services.GetRequiredService<IConfiguration>()).StorageConnectionString;
+            string storage = SiloSettings
+                .From(host.Services.GetRequiredService<IConfiguration>())
+                .StorageConnectionString;
             if (await StorageCheck.CheckAsync(storage, StorageCheckTimeout) is { } problem)
             {
                 await error.WriteLineAsync($"saei silo: {problem}");

@@ -15,7 +15,8 @@ using SaEI.Grains.Workers;
 
 namespace SaEI.Silo;
 
-/// <summary>How a SaEI silo is wired to Azure Storage: blob grain state, table reminders and (multi-silo) clustering.</summary>
+/// <summary>How a SaEI silo is wired to Azure Storage: blob grain state, table reminders and (multi-silo)
+/// clustering.</summary>
 public static class SiloConfiguration
 {
     /// <summary>
@@ -24,12 +25,17 @@ public static class SiloConfiguration
     /// </summary>
     public static ISiloBuilder AddSaeiStorage(this ISiloBuilder silo, string connectionString)
     {
-        silo.AddAzureBlobGrainStorage(StorageNames.GrainState, options =>
-        {
-            options.BlobServiceClient = new BlobServiceClient(connectionString, Patient(new BlobClientOptions()));
-            options.ContainerName = StorageNames.GrainStateContainer;
-        });
-        silo.UseAzureTableReminderService(options => options.TableServiceClient = new TableServiceClient(connectionString, Patient(new TableClientOptions())));
+        silo.AddAzureBlobGrainStorage(
+            StorageNames.GrainState,
+            options =>
+            {
+                options.BlobServiceClient = new BlobServiceClient(connectionString, Patient(new BlobClientOptions()));
+                options.ContainerName = StorageNames.GrainStateContainer;
+            }
+        );
+        silo.UseAzureTableReminderService(options =>
+            options.TableServiceClient = new TableServiceClient(connectionString, Patient(new TableClientOptions()))
+        );
         // Grain state is plain data (records, lists, dictionaries): store it as plain JSON without $type names. With
         // type names, a list built by a collection expression is written as a compiler-generated type that the
         // reader's type allow-list refuses, and the grain could never be read back.
@@ -49,9 +55,18 @@ public static class SiloConfiguration
     /// or a test beside another) fired this cluster's run reminders and activated a second copy of the run grain,
     /// which knew neither the worker's silo nor its reports and took healthy runs off their workers.
     /// </summary>
-    public static ISiloBuilder UseSaeiClustering(this ISiloBuilder silo, string connectionString, string clusterId, System.Net.IPAddress address, int siloPort, int gatewayPort)
+    public static ISiloBuilder UseSaeiClustering(
+        this ISiloBuilder silo,
+        string connectionString,
+        string clusterId,
+        System.Net.IPAddress address,
+        int siloPort,
+        int gatewayPort
+    )
     {
-        silo.UseAzureStorageClustering(options => options.TableServiceClient = new TableServiceClient(connectionString, Patient(new TableClientOptions())));
+        silo.UseAzureStorageClustering(options =>
+            options.TableServiceClient = new TableServiceClient(connectionString, Patient(new TableClientOptions()))
+        );
         silo.Configure<ClusterOptions>(options =>
         {
             options.ClusterId = clusterId;
@@ -75,7 +90,12 @@ public static class SiloConfiguration
     /// Decision: <see cref="ExecutorKey"/> must be set. Unset, a silo used to simulate training without a word; now it
     /// refuses to be built, naming the key and its values, so the simulated executor runs only by explicit choice.
     /// </summary>
-    public static ISiloBuilder AddSaeiOrchestration(this ISiloBuilder silo, string connectionString, bool runsWorker, IConfiguration? configuration = null)
+    public static ISiloBuilder AddSaeiOrchestration(
+        this ISiloBuilder silo,
+        string connectionString,
+        bool runsWorker,
+        IConfiguration? configuration = null
+    )
     {
         var services = silo.Services;
         services.TryAddSingleton(TimeProvider.System);
@@ -84,9 +104,19 @@ public static class SiloConfiguration
         services.AddMetrics();
         services.TryAddSingleton<RunMetrics>();
         services.TryAddSingleton<SchedulerMetrics>();
-        services.TryAddSingleton(sp => ResilientBlobStore.Connect(connectionString, StorageNames.DataContainer, time: sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp =>
+            ResilientBlobStore.Connect(
+                connectionString,
+                StorageNames.DataContainer,
+                time: sp.GetRequiredService<TimeProvider>()
+            )
+        );
         var checkpointOptions = configuration?.GetSection(CheckpointStoreOptions.Section).Get<CheckpointStoreOptions>();
-        services.TryAddSingleton(sp => new CheckpointStore(sp.GetRequiredService<ResilientBlobStore>(), sp.GetRequiredService<TimeProvider>(), checkpointOptions));
+        services.TryAddSingleton(sp => new CheckpointStore(
+            sp.GetRequiredService<ResilientBlobStore>(),
+            sp.GetRequiredService<TimeProvider>(),
+            checkpointOptions
+        ));
         services.TryAddSingleton(sp => new MetricsLog(sp.GetRequiredService<ResilientBlobStore>()));
         services.TryAddSingleton<ICheckpointBackend, BlobCheckpointBackend>();
         services.TryAddSingleton<SimulatedFaults>();
@@ -100,14 +130,23 @@ public static class SiloConfiguration
             var torch = new TorchExecutorOptions();
             configuration?.GetSection(TorchExecutorOptions.Section).Bind(torch);
             services.TryAddSingleton(OptionsValidators.ThrowIfInvalid(new TorchExecutorOptionsValidator(), torch));
-            services.TryAddSingleton(sp => new ModelStore(sp.GetRequiredService<ResilientBlobStore>(), torch.ModelCache));
+            services.TryAddSingleton(sp => new ModelStore(
+                sp.GetRequiredService<ResilientBlobStore>(),
+                torch.ModelCache
+            ));
             services.TryAddSingleton<IRunExecutor, TorchRunExecutor>();
             services.TryAddSingleton<IBenchmarkEvaluator, TorchBenchmarkEvaluator>();
         }
         services.TryAddSingleton<IRunExecutor, SimulatedRunExecutor>();
         services.TryAddSingleton<IBenchmarkEvaluator, SimulatedBenchmarkEvaluator>();
         var simulation = new SimulatedExecutorOptions();
-        if (double.TryParse(configuration?["Saei:Simulation:StepMilliseconds"], System.Globalization.CultureInfo.InvariantCulture, out double stepMs))
+        if (
+            double.TryParse(
+                configuration?["Saei:Simulation:StepMilliseconds"],
+                System.Globalization.CultureInfo.InvariantCulture,
+                out double stepMs
+            )
+        )
             simulation.StepDuration = TimeSpan.FromMilliseconds(stepMs);
         services.TryAddSingleton(simulation);
         services.AddSingleton<IValidateOptions<RunLifecycleOptions>, RunLifecycleOptionsValidator>();
@@ -123,7 +162,8 @@ public static class SiloConfiguration
         }
         // Reminders wake runs after a silo crash; allow the short periods tests configure (Orleans' floor is 1 min).
         silo.Configure<ReminderOptions>(options => options.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
-        if (runsWorker) GpuWorkerStarter.AddSaeiWorker(services);
+        if (runsWorker)
+            GpuWorkerStarter.AddSaeiWorker(services);
         return silo;
     }
 
@@ -132,8 +172,9 @@ public static class SiloConfiguration
     public static string ExecutorOf(IConfiguration? configuration)
     {
         string? executor = configuration?[ExecutorKey];
-        string values = $"set {ExecutorKey} (environment Saei__Executor) to '{TorchExecutor}' (the real trainer) or " +
-                        $"'{SimulatedExecutor}' (compute-free steps, for orchestration tests and benchmarks)";
+        string values =
+            $"set {ExecutorKey} (environment Saei__Executor) to '{TorchExecutor}' (the real trainer) or "
+            + $"'{SimulatedExecutor}' (compute-free steps, for orchestration tests and benchmarks)";
         if (string.IsNullOrWhiteSpace(executor))
             throw new ArgumentException($"{ExecutorKey} is not set; {values}.");
         if (executor is not (TorchExecutor or SimulatedExecutor))
@@ -147,7 +188,8 @@ public static class SiloConfiguration
     /// <summary>The service id of a local (loopback, no cluster id) silo: one per gateway port.</summary>
     public static string LocalServiceIdOf(int gatewayPort) => ServiceIdOf($"local-{gatewayPort}");
 
-    private static T Patient<T>(T options) where T : ClientOptions
+    private static T Patient<T>(T options)
+        where T : ClientOptions
     {
         options.Retry.MaxRetries = 8;
         options.Retry.Mode = RetryMode.Exponential;

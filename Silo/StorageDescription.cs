@@ -13,10 +13,13 @@ public static class StorageDescription
         foreach (string part in connectionString.Split(';', StringSplitOptions.RemoveEmptyEntries))
         {
             string[] pair = part.Split('=', 2);
-            if (pair.Length == 2) parts[pair[0].Trim()] = pair[1].Trim();
+            if (pair.Length == 2)
+                parts[pair[0].Trim()] = pair[1].Trim();
         }
         string account = parts.GetValueOrDefault("AccountName", "?");
-        string endpoint = parts.GetValueOrDefault("BlobEndpoint") ?? $"https://{account}.blob.{parts.GetValueOrDefault("EndpointSuffix", "core.windows.net")}";
+        string endpoint =
+            parts.GetValueOrDefault("BlobEndpoint")
+            ?? $"https://{account}.blob.{parts.GetValueOrDefault("EndpointSuffix", "core.windows.net")}";
         return $"account {account} at {RedactEndpoint(endpoint)}";
     }
 
@@ -25,8 +28,14 @@ public static class StorageDescription
     {
         int query = endpoint.IndexOf('?');
         string withoutQuery = query >= 0 ? endpoint[..query] : endpoint;
-        if (!Uri.TryCreate(withoutQuery, UriKind.Absolute, out var uri)) return withoutQuery.Contains('@', StringComparison.Ordinal) ? "(an endpoint that is not a valid URL)" : withoutQuery;
-        if (uri.UserInfo.Length == 0) return withoutQuery;
-        return new UriBuilder(uri) { UserName = "", Password = "" }.Uri.ToString().TrimEnd('/') + (withoutQuery.EndsWith('/') ? "/" : "");
+        if (!Uri.TryCreate(withoutQuery, UriKind.Absolute, out var uri))
+            return withoutQuery.Contains('@', StringComparison.Ordinal)
+                ? "(an endpoint that is not a valid URL)"
+                : withoutQuery;
+        if (uri.UserInfo.Length == 0)
+            return withoutQuery;
+        return new UriBuilder(uri) { UserName = "", Password = "" }
+                .Uri.ToString()
+                .TrimEnd('/') + (withoutQuery.EndsWith('/') ? "/" : "");
     }
 }

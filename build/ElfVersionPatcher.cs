@@ -18,8 +18,10 @@ public enum ElfPatchOutcome
 {
     /// <summary>The flag was set: the bytes changed.</summary>
     Patched,
+
     /// <summary>The entry already carried the weak flag: nothing to do.</summary>
     AlreadyWeak,
+
     /// <summary>The library does not require that version at all.</summary>
     VersionNotRequired,
 }
@@ -44,14 +46,20 @@ public static class ElfVersionPatcher
         long sectionHeaderOffset = ReadInt64(elf, 0x28);
         int sectionHeaderSize = ReadUInt16(elf, 0x3A);
         int sectionCount = ReadUInt16(elf, 0x3C);
-        if (sectionHeaderOffset <= 0 || sectionHeaderSize < 64 || sectionHeaderOffset + (long)sectionHeaderSize * sectionCount > elf.Length)
+        if (
+            sectionHeaderOffset <= 0
+            || sectionHeaderSize < 64
+            || sectionHeaderOffset + (long)sectionHeaderSize * sectionCount > elf.Length
+        )
             throw new InvalidDataException("section header table is missing or truncated");
 
-        bool found = false, changed = false;
+        bool found = false,
+            changed = false;
         for (int s = 0; s < sectionCount; s++)
         {
             long header = sectionHeaderOffset + (long)s * sectionHeaderSize;
-            if (ReadUInt32(elf, header + 4) != ShtGnuVerneed) continue;
+            if (ReadUInt32(elf, header + 4) != ShtGnuVerneed)
+                continue;
 
             long sectionOffset = ReadInt64(elf, header + 0x18);
             int stringTableIndex = (int)ReadUInt32(elf, header + 0x28);
@@ -78,18 +86,23 @@ public static class ElfVersionPatcher
                         }
                     }
                     uint nextAux = ReadUInt32(elf, aux + 12);
-                    if (nextAux == 0) break;
+                    if (nextAux == 0)
+                        break;
                     aux += nextAux;
                 }
                 uint nextNeed = ReadUInt32(elf, need + 12);
-                if (nextNeed == 0) break;
+                if (nextNeed == 0)
+                    break;
                 need += nextNeed;
             }
         }
-        return !found ? ElfPatchOutcome.VersionNotRequired : changed ? ElfPatchOutcome.Patched : ElfPatchOutcome.AlreadyWeak;
+        return !found ? ElfPatchOutcome.VersionNotRequired
+            : changed ? ElfPatchOutcome.Patched
+            : ElfPatchOutcome.AlreadyWeak;
     }
 
-    /// <summary>True when the file's bytes contain the version string (how a libstdc++ advertises GLIBCXX_x.y.z).</summary>
+    /// <summary>True when the file's bytes contain the version string (how a libstdc++ advertises
+    /// GLIBCXX_x.y.z).</summary>
     public static bool ContainsVersionString(byte[] library, string version)
     {
         byte[] needle = Encoding.ASCII.GetBytes(version + "\0");
@@ -100,10 +113,13 @@ public static class ElfVersionPatcher
     {
         for (int i = 0; i + needle.Length <= haystack.Length; i++)
         {
-            if (haystack[i] != needle[0]) continue;
+            if (haystack[i] != needle[0])
+                continue;
             int j = 1;
-            while (j < needle.Length && haystack[i + j] == needle[j]) j++;
-            if (j == needle.Length) return i;
+            while (j < needle.Length && haystack[i + j] == needle[j])
+                j++;
+            if (j == needle.Length)
+                return i;
         }
         return -1;
     }
@@ -114,42 +130,76 @@ public static class ElfVersionPatcher
             throw new InvalidDataException("offset " + offset + " lies outside the file (" + b.Length + " bytes)");
     }
 
-    private static ushort ReadUInt16(byte[] b, long o) { Check(b, o, 2); return (ushort)(b[o] | (b[o + 1] << 8)); }
-    private static uint ReadUInt32(byte[] b, long o) { Check(b, o, 4); return BitConverter.ToUInt32(b, (int)o); }
-    private static long ReadInt64(byte[] b, long o) { Check(b, o, 8); return BitConverter.ToInt64(b, (int)o); }
-    private static void WriteUInt16(byte[] b, long o, ushort v) { Check(b, o, 2); b[o] = (byte)v; b[o + 1] = (byte)(v >> 8); }
+    private static ushort ReadUInt16(byte[] b, long o)
+    {
+        Check(b, o, 2);
+        return (ushort)(b[o] | (b[o + 1] << 8));
+    }
+
+    private static uint ReadUInt32(byte[] b, long o)
+    {
+        Check(b, o, 4);
+        return BitConverter.ToUInt32(b, (int)o);
+    }
+
+    private static long ReadInt64(byte[] b, long o)
+    {
+        Check(b, o, 8);
+        return BitConverter.ToInt64(b, (int)o);
+    }
+
+    private static void WriteUInt16(byte[] b, long o, ushort v)
+    {
+        Check(b, o, 2);
+        b[o] = (byte)v;
+        b[o + 1] = (byte)(v >> 8);
+    }
 
     private static string ReadCString(byte[] b, long o)
     {
         Check(b, o, 1);
         long end = o;
-        while (end < b.Length && b[end] != 0) end++;
+        while (end < b.Length && b[end] != 0)
+            end++;
         return Encoding.ASCII.GetString(b, (int)o, (int)(end - o));
     }
 }
 
 #if !ELF_PATCHER_STANDALONE
-/// <summary>MSBuild task: patches the copy of libLibTorchSharp.so in an output folder when libstdc++ needs it.</summary>
+/// <summary>MSBuild task: patches the copy of libLibTorchSharp.so in an output folder when libstdc++ needs
+/// it.</summary>
 public sealed class PatchTorchSharpNative : Microsoft.Build.Utilities.Task
 {
-    [Microsoft.Build.Framework.Required] public string LibraryPath { get; set; } = "";
+    [Microsoft.Build.Framework.Required]
+    public string LibraryPath { get; set; } = "";
     public string Version { get; set; } = "GLIBCXX_3.4.32";
     public string LibStdCxxCandidates { get; set; } = "";
 
     public override bool Execute()
     {
-        if (!File.Exists(LibraryPath)) return true;
+        if (!File.Exists(LibraryPath))
+            return true;
         string libstdcxx = null;
         foreach (string candidate in LibStdCxxCandidates.Split(';'))
-            if (candidate.Trim().Length > 0 && File.Exists(candidate.Trim())) { libstdcxx = candidate.Trim(); break; }
+            if (candidate.Trim().Length > 0 && File.Exists(candidate.Trim()))
+            {
+                libstdcxx = candidate.Trim();
+                break;
+            }
         if (libstdcxx == null)
         {
-            Log.LogMessage(Microsoft.Build.Framework.MessageImportance.Low, "SaEI: no libstdc++.so.6 found; TorchSharp native left as is.");
+            Log.LogMessage(
+                Microsoft.Build.Framework.MessageImportance.Low,
+                "SaEI: no libstdc++.so.6 found; TorchSharp native left as is."
+            );
             return true;
         }
         if (ElfVersionPatcher.ContainsVersionString(File.ReadAllBytes(libstdcxx), Version))
         {
-            Log.LogMessage(Microsoft.Build.Framework.MessageImportance.Low, "SaEI: " + libstdcxx + " provides " + Version + "; no patch needed.");
+            Log.LogMessage(
+                Microsoft.Build.Framework.MessageImportance.Low,
+                "SaEI: " + libstdcxx + " provides " + Version + "; no patch needed."
+            );
             return true;
         }
         try
@@ -164,15 +214,28 @@ public sealed class PatchTorchSharpNative : Microsoft.Build.Utilities.Task
                 File.WriteAllBytes(temporary, bytes);
                 File.Copy(temporary, LibraryPath, true);
                 File.Delete(temporary);
-                Log.LogMessage(Microsoft.Build.Framework.MessageImportance.Normal, "SaEI: marked " + Version + " weak in " + LibraryPath + " (" + libstdcxx + " lacks it).");
+                Log.LogMessage(
+                    Microsoft.Build.Framework.MessageImportance.Normal,
+                    "SaEI: marked " + Version + " weak in " + LibraryPath + " (" + libstdcxx + " lacks it)."
+                );
             }
             return true;
         }
         catch (Exception e)
         {
-            Log.LogError("SaEI: cannot patch " + LibraryPath + " so TorchSharp can load with " + libstdcxx
-                + " (which lacks " + Version + "): " + e.Message
-                + ". Install a libstdc++ that provides " + Version + " (GCC 13 or newer) or build with -p:SaeiSkipTorchPatch=true and provide one yourself.");
+            Log.LogError(
+                "SaEI: cannot patch "
+                    + LibraryPath
+                    + " so TorchSharp can load with "
+                    + libstdcxx
+                    + " (which lacks "
+                    + Version
+                    + "): "
+                    + e.Message
+                    + ". Install a libstdc++ that provides "
+                    + Version
+                    + " (GCC 13 or newer) or build with -p:SaeiSkipTorchPatch=true and provide one yourself."
+            );
             return false;
         }
     }

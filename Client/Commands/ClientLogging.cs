@@ -30,24 +30,34 @@ public static class ClientLogging
     {
         public ILogger CreateLogger(string categoryName) => new OneLineLogger(error, categoryName, stackTraces);
 
-        public void Dispose()
-        {
-        }
+        public void Dispose() { }
     }
 
     private sealed class OneLineLogger(TextWriter error, string category, bool stackTraces) : ILogger
     {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
 
         public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        public void Log<TState>(
+            LogLevel logLevel,
+            EventId eventId,
+            TState state,
+            Exception? exception,
+            Func<TState, Exception?, string> formatter
+        )
         {
-            if (!IsEnabled(logLevel)) return;
+            if (!IsEnabled(logLevel))
+                return;
             string level = logLevel == LogLevel.Warning ? "warning" : "error";
-            string cause = exception is null ? "" : stackTraces ? $"\n{exception}" : $" ({exception.GetType().Name}: {FirstLine(exception.Message)})";
+            string cause =
+                exception is null ? ""
+                : stackTraces ? $"\n{exception}"
+                : $" ({exception.GetType().Name}: {FirstLine(exception.Message)})";
             string line = $"saei: {level}: {category}: {FirstLine(formatter(state, exception))}{cause}";
-            lock (error) error.WriteLine(line);
+            lock (error)
+                error.WriteLine(line);
         }
 
         private static string FirstLine(string text) => text.Split('\n', 2)[0].TrimEnd();

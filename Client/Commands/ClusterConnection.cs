@@ -41,9 +41,13 @@ public sealed class ClusterConnection : IAsyncDisposable
 
     public IClusterClient Client => host.Services.GetRequiredService<IClusterClient>();
 
-    /// <summary>Connects to <paramref name="target"/>; the Orleans client's warnings go to <paramref name="error"/>.</summary>
-    public static async Task<ClusterConnection> ConnectAsync(ClusterTarget target, TextWriter error,
-        CancellationToken cancellation)
+    /// <summary>Connects to <paramref name="target"/>; the Orleans client's warnings go to <paramref
+    /// name="error"/>.</summary>
+    public static async Task<ClusterConnection> ConnectAsync(
+        ClusterTarget target,
+        TextWriter error,
+        CancellationToken cancellation
+    )
     {
         string? clusterId = target.ClusterId;
         int gatewayPort = target.GatewayPort;
@@ -60,8 +64,10 @@ public sealed class ClusterConnection : IAsyncDisposable
         else if (!await AnyoneListensAsync(gatewayPort, Remaining(timeout), cancellation))
         {
             // Nothing listens: say so at once instead of letting the Orleans client retry until the deadline.
-            throw new UserFacingException($"cannot reach the local silo's gateway on port {gatewayPort} (nothing listens there); " +
-                "start one with `saei silo`, or pass --cluster-id / --gateway-port.");
+            throw new UserFacingException(
+                $"cannot reach the local silo's gateway on port {gatewayPort} (nothing listens there); "
+                    + "start one with `saei silo`, or pass --cluster-id / --gateway-port."
+            );
         }
         var host = BuildHost(clusterId, storage, gatewayPort, timeout, tls, error);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
@@ -73,13 +79,21 @@ public sealed class ClusterConnection : IAsyncDisposable
         catch (Exception e) when (!cancellation.IsCancellationRequested)
         {
             Abandon(host);
-            string where = clusterId is null ? $"the local silo's gateway on port {gatewayPort}" : $"cluster '{clusterId}'";
-            string why = e is OperationCanceledException ? $"no answer within {timeout.TotalSeconds:0} s" : Innermost(e).Message;
+            string where = clusterId is null
+                ? $"the local silo's gateway on port {gatewayPort}"
+                : $"cluster '{clusterId}'";
+            string why =
+                e is OperationCanceledException ? $"no answer within {timeout.TotalSeconds:0} s" : Innermost(e).Message;
             string tlsHint = tls is null
-                ? " If the cluster uses TLS, pass --tls-cert and --tls-ca (or Saei__Tls__Certificate, " +
-                  "Saei__Tls__TrustedCa)."
-                : " If it is up, check that its CA signed --tls-cert and that --tls-ca is the CA that signed the silo's certificate.";
-            throw new UserFacingException($"cannot reach {where} ({why}); start one with `saei silo`, or pass --cluster-id / --gateway-port, or --timeout SECONDS to wait longer.{tlsHint}", e);
+                ? " If the cluster uses TLS, pass --tls-cert and --tls-ca (or Saei__Tls__Certificate, "
+                    + "Saei__Tls__TrustedCa)."
+                : " If it is up, check that its CA signed --tls-cert and that --tls-ca is the CA that signed the "
+                    + "silo's certificate.";
+            throw new UserFacingException(
+                $"cannot reach {where} ({why}); start one with `saei silo`, or pass --cluster-id / --gateway-port, "
+                    + $"or --timeout SECONDS to wait longer.{tlsHint}",
+                e
+            );
         }
         catch (OperationCanceledException)
         {
@@ -102,10 +116,18 @@ public sealed class ClusterConnection : IAsyncDisposable
     }
 
     /// <summary>The client host: Orleans client, one-line stderr logging, no console lifetime.</summary>
-    private static IHost BuildHost(string? clusterId, string? storage, int gatewayPort, TimeSpan timeout, MutualTls? tls,
-        TextWriter error)
+    private static IHost BuildHost(
+        string? clusterId,
+        string? storage,
+        int gatewayPort,
+        TimeSpan timeout,
+        MutualTls? tls,
+        TextWriter error
+    )
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        var builder = Host.CreateApplicationBuilder(
+            new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory }
+        );
         ClientLogging.Configure(builder.Logging, error);
         // The command line owns Ctrl-C (exit 130) and process exit; the console lifetime would take SIGINT and hold
         // the exit of a verb whose connection failed until the half-started host stopped.
@@ -114,15 +136,24 @@ public sealed class ClusterConnection : IAsyncDisposable
         {
             if (clusterId is not null && storage is not null)
             {
-                client.UseAzureStorageClustering(options => options.TableServiceClient = new TableServiceClient(storage));
-                client.Configure<ClusterOptions>(options => { options.ClusterId = clusterId; options.ServiceId = SiloConfiguration.ServiceIdOf(clusterId); });
+                client.UseAzureStorageClustering(options =>
+                    options.TableServiceClient = new TableServiceClient(storage)
+                );
+                client.Configure<ClusterOptions>(options =>
+                {
+                    options.ClusterId = clusterId;
+                    options.ServiceId = SiloConfiguration.ServiceIdOf(clusterId);
+                });
             }
             else
             {
                 client.UseLocalhostClustering(gatewayPort, serviceId: SiloConfiguration.LocalServiceIdOf(gatewayPort));
             }
-            client.Configure<ClientMessagingOptions>(options => options.ResponseTimeout = timeout > MinimumResponseTimeout ? timeout : MinimumResponseTimeout);
-            if (tls is not null) client.UseTls(tls.Certificate, tls.Configure);
+            client.Configure<ClientMessagingOptions>(options =>
+                options.ResponseTimeout = timeout > MinimumResponseTimeout ? timeout : MinimumResponseTimeout
+            );
+            if (tls is not null)
+                client.UseTls(tls.Certificate, tls.Configure);
         });
         return builder.Build();
     }
@@ -153,11 +184,15 @@ public sealed class ClusterConnection : IAsyncDisposable
             await probe.ConnectAsync(System.Net.IPAddress.Loopback, gatewayPort, bounded.Token);
             return true;
         }
-        catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.ConnectionRefused)
+        catch (System.Net.Sockets.SocketException e)
+            when (e.SocketErrorCode == System.Net.Sockets.SocketError.ConnectionRefused)
         {
             return false;
         }
-        catch (Exception e) when (e is System.Net.Sockets.SocketException || (e is OperationCanceledException && !cancellation.IsCancellationRequested))
+        catch (Exception e)
+            when (e is System.Net.Sockets.SocketException
+                || (e is OperationCanceledException && !cancellation.IsCancellationRequested)
+            )
         {
             return true;
         }
@@ -167,8 +202,10 @@ public sealed class ClusterConnection : IAsyncDisposable
     private static TimeSpan Remaining(TimeSpan timeout)
     {
         var spent = CountFrom.Value is { } start ? DateTime.UtcNow - start : TimeSpan.Zero;
-        if (spent < TimeSpan.Zero) spent = TimeSpan.Zero;
-        if (spent > MaximumStartupCredit) spent = MaximumStartupCredit;
+        if (spent < TimeSpan.Zero)
+            spent = TimeSpan.Zero;
+        if (spent > MaximumStartupCredit)
+            spent = MaximumStartupCredit;
         var remaining = timeout - spent;
         return remaining > TimeSpan.FromSeconds(1) ? remaining : TimeSpan.FromSeconds(1);
     }
@@ -177,17 +214,24 @@ public sealed class ClusterConnection : IAsyncDisposable
     /// Disposes a host whose start failed or timed out in the background: a disposal stuck on a half-open connection
     /// must not hold the verb, and nothing was connected that needs a goodbye.
     /// </summary>
-    private static void Abandon(IHost host) => _ = Task.Run(() =>
-    {
-        try
+    private static void Abandon(IHost host) =>
+        _ = Task.Run(() =>
         {
-            host.Dispose();
-        }
-        catch (Exception e) when (e is ObjectDisposedException or OperationCanceledException or AggregateException or InvalidOperationException)
-        {
-            // Disposal of a host that never started may trip over its own half-built services; nothing is lost.
-        }
-    });
+            try
+            {
+                host.Dispose();
+            }
+            catch (Exception e)
+                when (e
+                        is ObjectDisposedException
+                            or OperationCanceledException
+                            or AggregateException
+                            or InvalidOperationException
+                )
+            {
+                // Disposal of a host that never started may trip over its own half-built services; nothing is lost.
+            }
+        });
 
     private static Exception Innermost(Exception e) => e.InnerException is { } inner ? Innermost(inner) : e;
 

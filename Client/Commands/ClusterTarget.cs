@@ -40,30 +40,53 @@ public sealed record ClusterTarget
 /// <summary>The options every cluster verb takes (<see cref="ClusterTarget"/>), declared once.</summary>
 public sealed class ConnectionOptions
 {
-    private readonly Option<string?> clusterId = VerbOptions.Text("--cluster-id", "ID",
-        "The cluster, found through Azure Table storage (Saei__Storage); or Saei__ClusterId. " +
-        "Default: the local silo's gateway.");
+    private readonly Option<string?> clusterId = VerbOptions.Text(
+        "--cluster-id",
+        "ID",
+        "The cluster, found through Azure Table storage (Saei__Storage); or Saei__ClusterId. "
+            + "Default: the local silo's gateway."
+    );
 
-    private readonly Option<int?> gatewayPort = VerbOptions.PositiveInt("--gateway-port", "N",
-        $"The local silo's gateway port (or Saei__GatewayPort) [default: {ClusterTarget.DefaultGatewayPort}].");
+    private readonly Option<int?> gatewayPort = VerbOptions.PositiveInt(
+        "--gateway-port",
+        "N",
+        $"The local silo's gateway port (or Saei__GatewayPort) [default: {ClusterTarget.DefaultGatewayPort}]."
+    );
 
-    private readonly Option<int?> timeout = VerbOptions.PositiveInt("--timeout", "SECONDS",
-        "Give up when the cluster does not answer within this many seconds, counted from the process start " +
-        $"(or Saei__Client__TimeoutSeconds) [default: {ClusterConnection.DefaultTimeoutSeconds}].");
+    private readonly Option<int?> timeout = VerbOptions.PositiveInt(
+        "--timeout",
+        "SECONDS",
+        "Give up when the cluster does not answer within this many seconds, counted from the process start "
+            + $"(or Saei__Client__TimeoutSeconds) [default: {ClusterConnection.DefaultTimeoutSeconds}]."
+    );
 
-    private readonly Option<string?> tlsCertificate = VerbOptions.Text("--tls-cert", "FILE",
-        "This client's certificate and key for a cluster with mutual TLS (or Saei__Tls__Certificate; password in " +
-        "SAEI_TLS_PASSWORD).");
+    private readonly Option<string?> tlsCertificate = VerbOptions.Text(
+        "--tls-cert",
+        "FILE",
+        "This client's certificate and key for a cluster with mutual TLS (or Saei__Tls__Certificate; password in "
+            + "SAEI_TLS_PASSWORD)."
+    );
 
-    private readonly Option<string?> tlsCa = VerbOptions.Text("--tls-ca", "FILE",
-        "The CA the silos' certificates chain to (or Saei__Tls__TrustedCa).");
+    private readonly Option<string?> tlsCa = VerbOptions.Text(
+        "--tls-ca",
+        "FILE",
+        "The CA the silos' certificates chain to (or Saei__Tls__TrustedCa)."
+    );
 
     /// <summary>Adds the options to <paramref name="command"/>; returns them for <see cref="Read"/>.</summary>
     public static ConnectionOptions AddTo(Command command)
     {
         var options = new ConnectionOptions();
-        foreach (Option option in new Option[] { options.clusterId, options.gatewayPort, options.timeout,
-            options.tlsCertificate, options.tlsCa })
+        foreach (
+            Option option in new Option[]
+            {
+                options.clusterId,
+                options.gatewayPort,
+                options.timeout,
+                options.tlsCertificate,
+                options.tlsCa,
+            }
+        )
             command.Options.Add(option);
         return options;
     }
@@ -76,14 +99,15 @@ public sealed class ConnectionOptions
         ClientConfiguration.Load(Flags(parse), parse.InvocationConfiguration.Error).Cluster;
 
     /// <summary>The flags given, as configuration keys.</summary>
-    public Dictionary<string, string?> Flags(ParseResult parse) => new()
-    {
-        [ClientConfiguration.ClusterIdKey] = parse.GetValue(clusterId),
-        [ClientConfiguration.GatewayPortKey] = Invariant(parse.GetValue(gatewayPort)),
-        [ClientConfiguration.TimeoutKey] = Invariant(parse.GetValue(timeout)),
-        [TlsSettings.CertificateKey] = parse.GetValue(tlsCertificate),
-        [TlsSettings.TrustedCaKey] = parse.GetValue(tlsCa),
-    };
+    public Dictionary<string, string?> Flags(ParseResult parse) =>
+        new()
+        {
+            [ClientConfiguration.ClusterIdKey] = parse.GetValue(clusterId),
+            [ClientConfiguration.GatewayPortKey] = Invariant(parse.GetValue(gatewayPort)),
+            [ClientConfiguration.TimeoutKey] = Invariant(parse.GetValue(timeout)),
+            [TlsSettings.CertificateKey] = parse.GetValue(tlsCertificate),
+            [TlsSettings.TrustedCaKey] = parse.GetValue(tlsCa),
+        };
 
     private static string? Invariant(int? value) => value?.ToString(CultureInfo.InvariantCulture);
 }

@@ -10,11 +10,11 @@ namespace SaEI.Client.Commands;
 public static class CommandTree
 {
     public const string Description =
-        "SaEI: RL fine-tuning of vision-language models with selective-adversarial entropy intervention, run as " +
-        "multi-seed sweeps on an Orleans cluster.\n\n" +
-        "Exit codes: 0 success; 1 the work failed (a file, spec or id that does not hold, an unreachable cluster or " +
-        "storage, a refused request, a failed check); 2 usage error (unknown verb or option, missing argument, bad " +
-        "value); 130 interrupted (Ctrl-C; committed state is kept, the same command continues).";
+        "SaEI: RL fine-tuning of vision-language models with selective-adversarial entropy intervention, run as "
+        + "multi-seed sweeps on an Orleans cluster.\n\n"
+        + "Exit codes: 0 success; 1 the work failed (a file, spec or id that does not hold, an unreachable cluster or "
+        + "storage, a refused request, a failed check); 2 usage error (unknown verb or option, missing argument, bad "
+        + "value); 130 interrupted (Ctrl-C; committed state is kept, the same command continues).";
 
     public static RootCommand Create()
     {
@@ -46,9 +46,11 @@ public static class CommandTree
             Arity = ArgumentArity.ZeroOrMore,
         };
         var command = new Command("help", "Show the verbs, or one verb's options.") { verb };
-        command.SetAction((parse, cancellation) =>
-            root.Parse([.. parse.GetValue(verb) ?? [], "--help"])
-                .InvokeAsync(parse.InvocationConfiguration, cancellation));
+        command.SetAction(
+            (parse, cancellation) =>
+                root.Parse([.. parse.GetValue(verb) ?? [], "--help"])
+                    .InvokeAsync(parse.InvocationConfiguration, cancellation)
+        );
         return command;
     }
 }

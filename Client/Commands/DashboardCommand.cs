@@ -16,25 +16,48 @@ public static class DashboardCommand
 
     public static Command Create()
     {
-        var port = VerbOptions.PositiveInt("--port", "N",
-            $"The port to serve on [default: {DashboardOptions.DefaultPort}].");
-        var bind = VerbOptions.Text("--bind", "ADDRESS",
-            $"The address to listen on [default: 127.0.0.1]; another address needs {DashboardOptions.TokenVariable}.");
-        var command = new Command("dashboard",
-            "Serve the web dashboard: experiments, live run tables, leaderboards, run curves; actions need a token.")
+        var port = VerbOptions.PositiveInt(
+            "--port",
+            "N",
+            $"The port to serve on [default: {DashboardOptions.DefaultPort}]."
+        );
+        var bind = VerbOptions.Text(
+            "--bind",
+            "ADDRESS",
+            $"The address to listen on [default: 127.0.0.1]; another address needs {DashboardOptions.TokenVariable}."
+        );
+        var command = new Command(
+            "dashboard",
+            "Serve the web dashboard: experiments, live run tables, leaderboards, run curves; actions need a token."
+        )
         {
-            port, bind,
+            port,
+            bind,
         };
         var connection = ConnectionOptions.AddTo(command);
-        command.SetAction((parse, cancellation) => RunAsync(parse.GetValue(port) ?? DashboardOptions.DefaultPort,
-            parse.GetValue(bind), connection.Read(parse), parse.InvocationConfiguration, cancellation));
+        command.SetAction(
+            (parse, cancellation) =>
+                RunAsync(
+                    parse.GetValue(port) ?? DashboardOptions.DefaultPort,
+                    parse.GetValue(bind),
+                    connection.Read(parse),
+                    parse.InvocationConfiguration,
+                    cancellation
+                )
+        );
         return command;
     }
 
-    public static async Task<int> RunAsync(int port, string? bind, ClusterTarget target,
-        InvocationConfiguration console, CancellationToken cancellation)
+    public static async Task<int> RunAsync(
+        int port,
+        string? bind,
+        ClusterTarget target,
+        InvocationConfiguration console,
+        CancellationToken cancellation
+    )
     {
-        var address = DashboardOptionsValidator.ParseBind(bind)
+        var address =
+            DashboardOptionsValidator.ParseBind(bind)
             ?? throw new UsageException($"--bind is '{bind}'; give an IP address of this host (e.g. 127.0.0.1).");
         var options = new DashboardOptions { Port = port, Bind = address };
         string? token = DashboardOptions.GivenToken(null);

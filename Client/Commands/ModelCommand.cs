@@ -28,10 +28,12 @@ namespace SaEI.Client.Commands;
 /// </summary>
 public static class ModelCommand
 {
-    public static Command Create() => new("model", "Model tools: a random checkpoint folder (init), a reference dump (dump).")
-    {
-        InitCommand(), DumpCommand(),
-    };
+    public static Command Create() =>
+        new("model", "Model tools: a random checkpoint folder (init), a reference dump (dump).")
+        {
+            InitCommand(),
+            DumpCommand(),
+        };
 
     private static readonly string[] DTypes = ["f32", "bf16", "float32", "bfloat16"];
 
@@ -42,16 +44,37 @@ public static class ModelCommand
         var output = VerbOptions.RequiredText("--out", "DIR", "A new or empty folder for the checkpoint.");
         var seed = VerbOptions.NonNegativeLong("--seed", "N", "The initialisation seed [default: 0].");
         var dtype = VerbOptions.OneOf("--dtype", "Weight type (qwen2.5-vl only) [default: f32].", DTypes);
-        var maxShard = VerbOptions.PositiveNumber("--max-shard-mb", "N",
-            "Largest safetensors shard in MB, fractions allowed (qwen2.5-vl only).", maximum: 1e7);
-        var command = new Command("init",
-            "A random checkpoint folder (weights, config, tokenizer) for tests and CPU demos.")
+        var maxShard = VerbOptions.PositiveNumber(
+            "--max-shard-mb",
+            "N",
+            "Largest safetensors shard in MB, fractions allowed (qwen2.5-vl only).",
+            maximum: 1e7
+        );
+        var command = new Command(
+            "init",
+            "A random checkpoint folder (weights, config, tokenizer) for tests and CPU demos."
+        )
         {
-            family, config, output, seed, dtype, maxShard,
+            family,
+            config,
+            output,
+            seed,
+            dtype,
+            maxShard,
         };
-        command.SetAction(parse => Init(new InitRequest(parse.GetValue(family)!, parse.GetValue(config)!,
-            parse.GetValue(output)!, parse.GetValue(seed) ?? 0, DType(parse.GetValue(dtype)),
-            parse.GetValue(maxShard)), parse.InvocationConfiguration.Output));
+        command.SetAction(parse =>
+            Init(
+                new InitRequest(
+                    parse.GetValue(family)!,
+                    parse.GetValue(config)!,
+                    parse.GetValue(output)!,
+                    parse.GetValue(seed) ?? 0,
+                    DType(parse.GetValue(dtype)),
+                    parse.GetValue(maxShard)
+                ),
+                parse.InvocationConfiguration.Output
+            )
+        );
         return command;
     }
 
@@ -62,19 +85,35 @@ public static class ModelCommand
         var output = VerbOptions.RequiredText("--out", "OUT.safetensors", "Where the intermediates are written.");
         var noKvCache = new Option<bool>("--no-kv-cache") { Description = "Generate without the key/value cache." };
         var dtype = VerbOptions.OneOf("--dtype", "Compute type [default: f32].", DTypes);
-        var command = new Command("dump",
-            "Run a reference case and write every intermediate as F32/I64 safetensors.")
+        var command = new Command("dump", "Run a reference case and write every intermediate as F32/I64 safetensors.")
         {
-            model, modelCase, output, noKvCache, dtype,
+            model,
+            modelCase,
+            output,
+            noKvCache,
+            dtype,
         };
-        command.SetAction(parse => Dump(parse.GetValue(model)!, parse.GetValue(modelCase)!, parse.GetValue(output)!,
-            !parse.GetValue(noKvCache), DType(parse.GetValue(dtype)) ?? ScalarType.Float32,
-            parse.InvocationConfiguration.Output));
+        command.SetAction(parse =>
+            Dump(
+                parse.GetValue(model)!,
+                parse.GetValue(modelCase)!,
+                parse.GetValue(output)!,
+                !parse.GetValue(noKvCache),
+                DType(parse.GetValue(dtype)) ?? ScalarType.Float32,
+                parse.InvocationConfiguration.Output
+            )
+        );
         return command;
     }
 
-    private sealed record InitRequest(string Family, string ConfigPath, string Directory, long Seed, ScalarType? DType,
-        double? MaxShardMegabytes);
+    private sealed record InitRequest(
+        string Family,
+        string ConfigPath,
+        string Directory,
+        long Seed,
+        ScalarType? DType,
+        double? MaxShardMegabytes
+    );
 
     private static int Init(InitRequest request, TextWriter output)
     {
@@ -82,8 +121,14 @@ public static class ModelCommand
         {
             return InitChecked(request, output);
         }
-        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException
-            or JsonException or ArgumentException)
+        catch (Exception e)
+            when (e
+                    is InvalidDataException
+                        or IOException
+                        or UnauthorizedAccessException
+                        or JsonException
+                        or ArgumentException
+            )
         {
             throw new UserFacingException(e.Message, e);
         }
@@ -95,7 +140,9 @@ public static class ModelCommand
             throw new UserFacingException($"--config {request.ConfigPath} does not exist; pass a config.json.");
         if (Directory.Exists(request.Directory) && Directory.EnumerateFileSystemEntries(request.Directory).Any())
             throw new UserFacingException(
-                $"--out {request.Directory} is not empty; model init writes a new checkpoint into an empty or new folder.");
+                $"--out {request.Directory} is not empty; model init writes a new checkpoint into an empty or new "
+                    + $"folder."
+            );
         TorchRuntime.Initialize(Math.Max(1, Environment.ProcessorCount));
         return request.Family == TinyVlm.FamilyName ? InitTiny(request, output) : InitQwen(request, output);
     }
@@ -103,44 +150,79 @@ public static class ModelCommand
     private static int InitQwen(InitRequest request, TextWriter output)
     {
         var config = Qwen25VlConfig.Load(request.ConfigPath);
-        var options = new Qwen25VlRandomCheckpointOptions { Seed = request.Seed, DType = request.DType ?? ScalarType.Float32 };
-        if (request.MaxShardMegabytes is { } megabytes) options = options with { MaxShardBytes = (long)(megabytes * 1_000_000) };
+        var options = new Qwen25VlRandomCheckpointOptions
+        {
+            Seed = request.Seed,
+            DType = request.DType ?? ScalarType.Float32,
+        };
+        if (request.MaxShardMegabytes is { } megabytes)
+            options = options with { MaxShardBytes = (long)(megabytes * 1_000_000) };
         var files = Qwen25VlRandomCheckpoint.WriteWithTokenizer(request.ConfigPath, request.Directory, options);
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"saei model init: {request.Directory}: qwen2.5-vl, {Qwen25VlTensorTable.ParameterCount(config):N0} " +
-            $"parameters, seed {request.Seed}, {files.Count} files ({string.Join(", ", files.Select(Path.GetFileName))})"));
+        output.WriteLine(
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"saei model init: {request.Directory}: qwen2.5-vl, {Qwen25VlTensorTable.ParameterCount(config):N0} "
+                    + $"parameters, seed {request.Seed}, {files.Count} files "
+                    + $"({string.Join(", ", files.Select(Path.GetFileName))})"
+            )
+        );
         return 0;
     }
 
     private static int InitTiny(InitRequest request, TextWriter output)
     {
         if (request.DType is not null || request.MaxShardMegabytes is not null)
-            throw new UsageException("--dtype and --max-shard-mb apply to qwen2.5-vl; a tiny-vlm folder is one float32 file.");
+            throw new UsageException(
+                "--dtype and --max-shard-mb apply to qwen2.5-vl; a tiny-vlm folder is one float32 file."
+            );
         var config = TinyVlmConfig.Load(request.ConfigPath);
         using var model = PolicyModelFactory.CreateTiny(config, request.Seed, CPU);
         Directory.CreateDirectory(request.Directory);
         model.Save(request.Directory);
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"saei model init: {request.Directory}: tiny-vlm, {model.Info.ParameterCount:N0} parameters, seed {request.Seed}"));
+        output.WriteLine(
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"saei model init: {request.Directory}: tiny-vlm, {model.Info.ParameterCount:N0} parameters, seed "
+                    + $"{request.Seed}"
+            )
+        );
         return 0;
     }
 
-    private static int Dump(string modelDirectory, string casePath, string outPath, bool useKvCache, ScalarType dtype,
-        TextWriter output)
+    private static int Dump(
+        string modelDirectory,
+        string casePath,
+        string outPath,
+        bool useKvCache,
+        ScalarType dtype,
+        TextWriter output
+    )
     {
         try
         {
             return DumpChecked(modelDirectory, casePath, outPath, useKvCache, dtype, output);
         }
-        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException
-            or JsonException or ArgumentException)
+        catch (Exception e)
+            when (e
+                    is InvalidDataException
+                        or IOException
+                        or UnauthorizedAccessException
+                        or JsonException
+                        or ArgumentException
+            )
         {
             throw new UserFacingException(e.Message, e);
         }
     }
 
-    private static int DumpChecked(string modelDirectory, string casePath, string outPath, bool useKvCache,
-        ScalarType dtype, TextWriter output)
+    private static int DumpChecked(
+        string modelDirectory,
+        string casePath,
+        string outPath,
+        bool useKvCache,
+        ScalarType dtype,
+        TextWriter output
+    )
     {
         RequireQwen(modelDirectory);
         TorchRuntime.Initialize(Math.Max(1, Environment.ProcessorCount));
@@ -152,14 +234,21 @@ public static class ModelCommand
         {
             ModelDump.Write(outPath, tensors);
             string tokens = tensors.TryGetValue("gen.tokens", out var generated)
-                ? "[" + string.Join(", ", Enumerable.Range(0, (int)generated.shape[0]).Select(row =>
-                    "[" + string.Join(", ", generated[row].data<long>().ToArray()) + "]")) + "]"
+                ? "["
+                    + string.Join(
+                        ", ",
+                        Enumerable
+                            .Range(0, (int)generated.shape[0])
+                            .Select(row => "[" + string.Join(", ", generated[row].data<long>().ToArray()) + "]")
+                    )
+                    + "]"
                 : "(none: num_new_tokens is 0)";
             output.WriteLine($"saei model dump: {tensors.Count} keys → {outPath}; greedy tokens {tokens}");
         }
         finally
         {
-            foreach (var tensor in tensors.Values) tensor.Dispose();
+            foreach (var tensor in tensors.Values)
+                tensor.Dispose();
         }
         return 0;
     }
@@ -168,19 +257,29 @@ public static class ModelCommand
     private static void RequireQwen(string modelDirectory)
     {
         string configPath = Path.Combine(modelDirectory, "config.json");
-        if (!File.Exists(configPath)) throw new UserFacingException($"--model {modelDirectory} has no config.json; pass a Qwen2.5-VL checkpoint folder.");
+        if (!File.Exists(configPath))
+            throw new UserFacingException(
+                $"--model {modelDirectory} has no config.json; pass a Qwen2.5-VL checkpoint folder."
+            );
         using var document = JsonDocument.Parse(File.ReadAllText(configPath));
-        string? modelType = document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("model_type", out var value)
-            && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        string? modelType =
+            document.RootElement.ValueKind == JsonValueKind.Object
+            && document.RootElement.TryGetProperty("model_type", out var value)
+            && value.ValueKind == JsonValueKind.String
+                ? value.GetString()
+                : null;
         if (modelType != Qwen25VlConfig.ModelType)
             throw new UserFacingException(
-                $"{configPath}: model_type is '{modelType ?? "(missing)"}'; model dump runs Hugging Face Qwen2.5-VL checkpoints (model_type '{Qwen25VlConfig.ModelType}').");
+                $"{configPath}: model_type is '{modelType ?? "(missing)"}'; model dump runs Hugging Face Qwen2.5-VL "
+                    + $"checkpoints (model_type '{Qwen25VlConfig.ModelType}')."
+            );
     }
 
-    private static ScalarType? DType(string? name) => name switch
-    {
-        null => null,
-        "f32" or "float32" => ScalarType.Float32,
-        _ => ScalarType.BFloat16,
-    };
+    private static ScalarType? DType(string? name) =>
+        name switch
+        {
+            null => null,
+            "f32" or "float32" => ScalarType.Float32,
+            _ => ScalarType.BFloat16,
+        };
 }

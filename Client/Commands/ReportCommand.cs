@@ -20,27 +20,47 @@ public static class ReportCommand
     {
         var experiment = VerbOptions.Id("exp", "experiment", "The experiment id.");
         var output = VerbOptions.Text("--out", "DIR", "The output folder [default: out/<experiment>].");
-        var baseline = VerbOptions.Text("--baseline", "M",
-            $"The method every other is compared with [default: {LeaderboardComparisons.DefaultBaseline}].");
-        var command = new Command("report",
-            "Write a sweep's leaderboard, comparisons, plots (entropy, accuracy, reward, adversarial pairs) and " +
-            "report.md into a folder.")
+        var baseline = VerbOptions.Text(
+            "--baseline",
+            "M",
+            $"The method every other is compared with [default: {LeaderboardComparisons.DefaultBaseline}]."
+        );
+        var command = new Command(
+            "report",
+            "Write a sweep's leaderboard, comparisons, plots (entropy, accuracy, reward, adversarial pairs) and "
+                + "report.md into a folder."
+        )
         {
-            experiment, output, baseline,
+            experiment,
+            output,
+            baseline,
         };
         var connection = ConnectionOptions.AddTo(command);
-        command.SetAction((parse, cancellation) =>
-        {
-            string id = parse.GetValue(experiment)!;
-            return RunAsync(id, Path.GetFullPath(parse.GetValue(output) ?? Path.Combine("out", id)),
-                parse.GetValue(baseline) ?? LeaderboardComparisons.DefaultBaseline, connection.Read(parse),
-                parse.InvocationConfiguration, cancellation);
-        });
+        command.SetAction(
+            (parse, cancellation) =>
+            {
+                string id = parse.GetValue(experiment)!;
+                return RunAsync(
+                    id,
+                    Path.GetFullPath(parse.GetValue(output) ?? Path.Combine("out", id)),
+                    parse.GetValue(baseline) ?? LeaderboardComparisons.DefaultBaseline,
+                    connection.Read(parse),
+                    parse.InvocationConfiguration,
+                    cancellation
+                );
+            }
+        );
         return command;
     }
 
-    public static async Task<int> RunAsync(string experiment, string folder, string baseline, ClusterTarget target,
-        InvocationConfiguration console, CancellationToken cancellation)
+    public static async Task<int> RunAsync(
+        string experiment,
+        string folder,
+        string baseline,
+        ClusterTarget target,
+        InvocationConfiguration console,
+        CancellationToken cancellation
+    )
     {
         string storage = target.Storage;
         if (await StorageCheck.CheckAsync(storage, StorageTimeout, cancellation) is { } problem)
@@ -51,10 +71,12 @@ public static class ReportCommand
         var written = await SweepReport.WriteAsync(folder, results, blobs, cancellation);
         var files = written.Plots.Append(written.Pairs).OfType<string>().Select(Path.GetFileName);
         await console.Output.WriteLineAsync(
-            $"Report: {written.Report}; leaderboard.md; plots: {string.Join(", ", files)}");
+            $"Report: {written.Report}; leaderboard.md; plots: {string.Join(", ", files)}"
+        );
         if (!results.Status.Finished)
             await console.Error.WriteLineAsync(
-                $"saei report: experiment {experiment} has unfinished runs; the report shows the runs so far.");
+                $"saei report: experiment {experiment} has unfinished runs; the report shows the runs so far."
+            );
         return 0;
     }
 }

@@ -2,23 +2,28 @@ using System.CommandLine;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using SaEI.Gpu.Runtime;
 using SaEI.Grains.Diagnostics;
 using SaEI.Grains.Storage;
-using SaEI.Gpu.Runtime;
 using SaEI.Silo;
 using TorchSharp;
 
 namespace SaEI.Client.Commands;
 
-/// <summary>`saei check`: TorchSharp computes a gradient, a blob round-trips, a grain's state survives deactivation.</summary>
+/// <summary>`saei check`: TorchSharp computes a gradient, a blob round-trips, a grain's state survives
+/// deactivation.</summary>
 public static class StackCheckCommand
 {
     public static Command Create()
     {
-        var command = new Command("check",
-            "Prove the stack end to end: TorchSharp computes, a blob round-trips, a grain's state persists.");
-        command.SetAction((parse, cancellation) => RunAsync(parse.InvocationConfiguration.Output,
-            parse.InvocationConfiguration.Error, cancellation));
+        var command = new Command(
+            "check",
+            "Prove the stack end to end: TorchSharp computes, a blob round-trips, a grain's state persists."
+        );
+        command.SetAction(
+            (parse, cancellation) =>
+                RunAsync(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancellation)
+        );
         return command;
     }
 
@@ -31,13 +36,17 @@ public static class StackCheckCommand
             var x = torch.tensor(new float[] { 1f, 2f, 3f }, requires_grad: true);
             x.pow(2).sum().backward();
             float[] gradient = x.grad!.data<float>().ToArray();
-            output.WriteLine($"[1/3] {TorchRuntime.Describe()}: d/dx sum(x^2) at (1,2,3) = ({string.Join(", ", gradient)})");
-            if (gradient is not [2f, 4f, 6f]) throw new UserFacingException("TorchSharp returned a wrong gradient.");
+            output.WriteLine(
+                $"[1/3] {TorchRuntime.Describe()}: d/dx sum(x^2) at (1,2,3) = ({string.Join(", ", gradient)})"
+            );
+            if (gradient is not [2f, 4f, 6f])
+                throw new UserFacingException("TorchSharp returned a wrong gradient.");
         }
 
         // 2. A blob round-trip.
         string connectionString = LocalStorage.ResolveConnectionString();
-        if (await StorageCheck.CheckAsync(connectionString, TimeSpan.FromSeconds(15), cancellation) is { } problem) throw new UserFacingException(problem);
+        if (await StorageCheck.CheckAsync(connectionString, TimeSpan.FromSeconds(15), cancellation) is { } problem)
+            throw new UserFacingException(problem);
         var container = new BlobServiceClient(connectionString).GetBlobContainerClient(StorageNames.DataContainer);
         try
         {
@@ -45,14 +54,19 @@ public static class StackCheckCommand
         }
         catch (Exception e) when (e is Azure.RequestFailedException or AggregateException or HttpRequestException)
         {
-            throw new UserFacingException($"storage at {container.Uri.GetLeftPart(UriPartial.Authority)} does not answer ({e.Message}); start it with `infra/azurite.sh start` or set {LocalStorage.ConnectionStringVariable}.", e);
+            throw new UserFacingException(
+                $"storage at {container.Uri.GetLeftPart(UriPartial.Authority)} does not answer ({e.Message}); start "
+                    + $"it with `infra/azurite.sh start` or set {LocalStorage.ConnectionStringVariable}.",
+                e
+            );
         }
         string payload = $"stack check {Guid.NewGuid():N}";
         var blob = container.GetBlobClient("diagnostics/stack-check.txt");
         await blob.UploadAsync(BinaryData.FromString(payload), overwrite: true, cancellation);
         string readBack = (await blob.DownloadContentAsync(cancellation)).Value.Content.ToString();
         output.WriteLine($"[2/3] blob {blob.Uri} round-tripped: {readBack == payload}");
-        if (readBack != payload) throw new UserFacingException("the blob read back differs from what was written.");
+        if (readBack != payload)
+            throw new UserFacingException("the blob read back differs from what was written.");
 
         // 3. A local silo with grain state in storage.
         using IHost host = Host.CreateDefaultBuilder()
@@ -66,7 +80,8 @@ public static class StackCheckCommand
         int stored = await grain.GetAsync();
         output.WriteLine($"[3/3] grain state written {written}, read after deactivation {stored}");
         await host.StopAsync(CancellationToken.None);
-        if (stored != written) throw new UserFacingException("the grain's state did not survive deactivation.");
+        if (stored != written)
+            throw new UserFacingException("the grain's state did not survive deactivation.");
         return 0;
     }
 }

@@ -20,35 +20,60 @@ namespace SaEI.Client.Commands;
 /// </summary>
 public static partial class SweepMemoryEstimate
 {
-    public const int ImageSide = 512, PromptTextTokens = 128;
+    public const int ImageSide = 512,
+        PromptTextTokens = 128;
 
     /// <summary>The model config the plan reads, or an explanation of why there is none.</summary>
-    public static (MemoryPlanModel? Model, string Source) ResolveModel(SweepSpec spec, string specPath, string? modelConfig)
+    public static (MemoryPlanModel? Model, string Source) ResolveModel(
+        SweepSpec spec,
+        string specPath,
+        string? modelConfig
+    )
     {
         ArgumentNullException.ThrowIfNull(spec);
-        if (modelConfig is not null) return (MemoryPlanModel.FromConfigFile(modelConfig), modelConfig);
+        if (modelConfig is not null)
+            return (MemoryPlanModel.FromConfigFile(modelConfig), modelConfig);
         if (spec.Model.Path is { } folder && File.Exists(Path.Combine(folder, "config.json")))
             return (MemoryPlanModel.FromConfigFile(folder), Path.Combine(folder, "config.json"));
-        if (spec.Model.Family == ModelFamily.TinyVlm) return (MemoryPlanModel.FromTiny(new TinyVlmConfig()), "tiny-vlm defaults");
+        if (spec.Model.Family == ModelFamily.TinyVlm)
+            return (MemoryPlanModel.FromTiny(new TinyVlmConfig()), "tiny-vlm defaults");
         string name = Path.GetFileName((spec.Model.Path ?? spec.Model.Base ?? "").TrimEnd('/'));
         if (SizeTag().Match(name) is { Success: true } match)
         {
-            string candidate = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(specPath))!, "models", $"qwen25vl-{match.Groups[1].Value.ToLowerInvariant()}b.json");
-            if (File.Exists(candidate)) return (MemoryPlanModel.FromConfigFile(candidate), candidate + " (model folder not on this machine)");
+            string candidate = Path.Combine(
+                Path.GetDirectoryName(Path.GetFullPath(specPath))!,
+                "models",
+                $"qwen25vl-{match.Groups[1].Value.ToLowerInvariant()}b.json"
+            );
+            if (File.Exists(candidate))
+                return (MemoryPlanModel.FromConfigFile(candidate), candidate + " (model folder not on this machine)");
         }
-        return (null, $"no config.json for model '{spec.Model.Path ?? spec.Model.Base}' here; pass --model-config FILE");
+        return (
+            null,
+            $"no config.json for model '{spec.Model.Path ?? spec.Model.Base}' here; pass --model-config FILE"
+        );
     }
 
     /// <summary>The plan inputs of one run under decisions 1–2 on <paramref name="device"/> (default by family).
     /// </summary>
-    public static MemoryPlanInputs Inputs(MemoryPlanModel model, RlOptions options, bool? checkpointing = null,
-        string? device = null)
+    public static MemoryPlanInputs Inputs(
+        MemoryPlanModel model,
+        RlOptions options,
+        bool? checkpointing = null,
+        string? device = null
+    )
     {
         ArgumentNullException.ThrowIfNull(model);
         bool tiny = model.Family == TinyVlm.FamilyName;
-        return MemoryPlanInputs.For(model, options, PromptTextTokens, ImageSide,
-            parameterBytes: options.Dtype == ComputeDtype.Bf16 ? 2 : 4, activationCheckpointing: checkpointing,
-            device: device ?? (tiny ? "cpu" : "cuda:0"));
+        return MemoryPlanInputs.For(
+            model,
+            options,
+            PromptTextTokens,
+            ImageSide,
+            parameterBytes: options.Dtype == ComputeDtype.Bf16 ? 2 : 4,
+            activationCheckpointing: checkpointing,
+            device: device ?? (tiny ? "cpu" : "cuda:0")
+        );
     }
 
     /// <summary>
@@ -56,8 +81,12 @@ public static partial class SweepMemoryEstimate
     /// the run has it off), then with <paramref name="availableBytes"/> whether it fits, then for each node of the
     /// spec whether it fits there and, when not, the fix (decision 3).
     /// </summary>
-    public static IEnumerable<string> Describe(MemoryPlanModel model, RlOptions options, long? availableBytes,
-        IReadOnlyList<NodeSpec>? nodes = null)
+    public static IEnumerable<string> Describe(
+        MemoryPlanModel model,
+        RlOptions options,
+        long? availableBytes,
+        IReadOnlyList<NodeSpec>? nodes = null
+    )
     {
         ArgumentNullException.ThrowIfNull(options);
         var estimate = MemoryPlan.Estimate(Inputs(model, options));
@@ -87,8 +116,8 @@ public static partial class SweepMemoryEstimate
         long budget = node.MemoryBytes * node.Devices;
         string head = $"node {node.Name} ({node.Devices} × {node.Device}, {MemoryPlan.Format(node.MemoryBytes)} each)";
         if (MemoryPlanCheck.Refusal(estimate, _ => budget) is not { } refusal)
-            return $"{head}: fits, {MemoryPlan.Format(estimate.Policy.PeakBytes)} of {MemoryPlan.Format(budget)} " +
-                   $"on {estimate.Policy.Device}";
+            return $"{head}: fits, {MemoryPlan.Format(estimate.Policy.PeakBytes)} of {MemoryPlan.Format(budget)} "
+                + $"on {estimate.Policy.Device}";
         int end = refusal.IndexOf(" Estimate: ", StringComparison.Ordinal);
         return $"{head}: does not fit: {(end >= 0 ? refusal[..end] : refusal)}";
     }

@@ -23,7 +23,10 @@ public static class TokenizeCommand
     private const int DefaultMaxLineBytes = 16 << 20;
     private const long MaxFileBytes = 1L << 40;
 
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    private static readonly UTF8Encoding StrictUtf8 = new(
+        encoderShouldEmitUTF8Identifier: false,
+        throwOnInvalidBytes: true
+    );
 
     private static readonly JsonWriterOptions WriterOptions = new()
     {
@@ -32,26 +35,54 @@ public static class TokenizeCommand
 
     public static Command Create()
     {
-        var tokenizerPath = VerbOptions.RequiredText("--tokenizer", "FILE_OR_DIR",
-            "A Hugging Face tokenizer.json, or the model folder holding it.");
-        var input = VerbOptions.RequiredText("--input", "IN.jsonl", "One {\"text\": ...} (or with --decode {\"ids\": [...]}) per line.");
+        var tokenizerPath = VerbOptions.RequiredText(
+            "--tokenizer",
+            "FILE_OR_DIR",
+            "A Hugging Face tokenizer.json, or the model folder holding it."
+        );
+        var input = VerbOptions.RequiredText(
+            "--input",
+            "IN.jsonl",
+            "One {\"text\": ...} (or with --decode {\"ids\": [...]}) per line."
+        );
         var decode = new Option<bool>("--decode") { Description = "Turn ids into text instead of text into ids." };
-        var maxLine = VerbOptions.PositiveInt("--max-line-bytes", "N",
-            $"The longest line read, in bytes [default: {DefaultMaxLineBytes}].");
-        var command = new Command("tokenize",
-            "Token ids of each {\"text\": ...} line (no special tokens added); --decode: ids to text.")
+        var maxLine = VerbOptions.PositiveInt(
+            "--max-line-bytes",
+            "N",
+            $"The longest line read, in bytes [default: {DefaultMaxLineBytes}]."
+        );
+        var command = new Command(
+            "tokenize",
+            "Token ids of each {\"text\": ...} line (no special tokens added); --decode: ids to text."
+        )
         {
-            tokenizerPath, input, decode, maxLine,
+            tokenizerPath,
+            input,
+            decode,
+            maxLine,
         };
-        command.SetAction(parse => Run(parse.GetValue(tokenizerPath)!, parse.GetValue(input)!, parse.GetValue(decode),
-            parse.GetValue(maxLine) ?? DefaultMaxLineBytes, parse.InvocationConfiguration.Output,
-            parse.InvocationConfiguration.Error));
+        command.SetAction(parse =>
+            Run(
+                parse.GetValue(tokenizerPath)!,
+                parse.GetValue(input)!,
+                parse.GetValue(decode),
+                parse.GetValue(maxLine) ?? DefaultMaxLineBytes,
+                parse.InvocationConfiguration.Output,
+                parse.InvocationConfiguration.Error
+            )
+        );
         return command;
     }
 
     /// <summary>Converts every line of <paramref name="inputPath"/>; 0 when every line converted, else 1.</summary>
-    public static int Run(string tokenizerPath, string inputPath, bool decode, int maxLineBytes, TextWriter output,
-        TextWriter error)
+    public static int Run(
+        string tokenizerPath,
+        string inputPath,
+        bool decode,
+        int maxLineBytes,
+        TextWriter output,
+        TextWriter error
+    )
     {
         QwenTokenizer tokenizer;
         try
@@ -76,9 +107,22 @@ public static class TokenizeCommand
         }
     }
 
-    private static int Process(QwenTokenizer tokenizer, string inputPath, bool decode, int maxLineBytes, TextWriter output, TextWriter error)
+    private static int Process(
+        QwenTokenizer tokenizer,
+        string inputPath,
+        bool decode,
+        int maxLineBytes,
+        TextWriter output,
+        TextWriter error
+    )
     {
-        using var stream = RegularFile.OpenRead(inputPath, new DataLocation(inputPath), MaxFileBytes, "input file", "(none)");
+        using var stream = RegularFile.OpenRead(
+            inputPath,
+            new DataLocation(inputPath),
+            MaxFileBytes,
+            "input file",
+            "(none)"
+        );
         var reader = new BoundedLineReader(stream, maxLineBytes);
         int failures = 0;
         while (reader.ReadLine() is { } line)
@@ -87,8 +131,10 @@ public static class TokenizeCommand
             string? problem = line.TooLong
                 ? $"holds more than {maxLineBytes} bytes (--max-line-bytes); write one row per line or raise the limit"
                 : TryConvert(tokenizer, line, decode, out result);
-            if (problem is null && result is not null) output.WriteLine(result);
-            if (problem is null) continue;
+            if (problem is null && result is not null)
+                output.WriteLine(result);
+            if (problem is null)
+                continue;
             error.WriteLine($"saei tokenize: {inputPath} line {line.Number}: {problem}.");
             failures++;
         }
@@ -100,18 +146,33 @@ public static class TokenizeCommand
     {
         result = null;
         ReadOnlySpan<byte> bytes = line.Bytes.Span;
-        if (line.Number == 1 && bytes.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) bytes = bytes[3..];
+        if (line.Number == 1 && bytes.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+            bytes = bytes[3..];
         string text;
-        try { text = StrictUtf8.GetString(bytes); }
-        catch (DecoderFallbackException e) { return $"is not valid UTF-8 (at byte {e.Index}); save the file as UTF-8"; }
-        if (string.IsNullOrWhiteSpace(text)) return null;
+        try
+        {
+            text = StrictUtf8.GetString(bytes);
+        }
+        catch (DecoderFallbackException e)
+        {
+            return $"is not valid UTF-8 (at byte {e.Index}); save the file as UTF-8";
+        }
+        if (string.IsNullOrWhiteSpace(text))
+            return null;
         JsonDocument document;
-        try { document = JsonDocument.Parse(text); }
-        catch (JsonException e) { return $"is not valid JSON ({e.Message}); write one JSON object per line"; }
+        try
+        {
+            document = JsonDocument.Parse(text);
+        }
+        catch (JsonException e)
+        {
+            return $"is not valid JSON ({e.Message}); write one JSON object per line";
+        }
         using (document)
         {
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) return $"is a JSON {root.ValueKind}, not an object";
+            if (root.ValueKind != JsonValueKind.Object)
+                return $"is a JSON {root.ValueKind}, not an object";
             return decode ? TryDecode(tokenizer, root, out result) : TryEncode(tokenizer, root, out result);
         }
     }
@@ -119,8 +180,10 @@ public static class TokenizeCommand
     private static string? TryEncode(QwenTokenizer tokenizer, JsonElement root, out string? result)
     {
         result = null;
-        if (!root.TryGetProperty("text", out var textElement)) return "has no key \"text\"; write {\"text\": \"...\"} (or pass --decode for {\"ids\": [...]} lines)";
-        if (textElement.ValueKind != JsonValueKind.String) return $"key \"text\" is a JSON {textElement.ValueKind}; write it as a string";
+        if (!root.TryGetProperty("text", out var textElement))
+            return "has no key \"text\"; write {\"text\": \"...\"} (or pass --decode for {\"ids\": [...]} lines)";
+        if (textElement.ValueKind != JsonValueKind.String)
+            return $"key \"text\" is a JSON {textElement.ValueKind}; write it as a string";
         string text = textElement.GetString()!;
         result = Write(text, tokenizer.Encode(text), idsFirst: false);
         return null;
@@ -129,8 +192,10 @@ public static class TokenizeCommand
     private static string? TryDecode(QwenTokenizer tokenizer, JsonElement root, out string? result)
     {
         result = null;
-        if (!root.TryGetProperty("ids", out var idsElement)) return "has no key \"ids\"; write {\"ids\": [...]} (or drop --decode for {\"text\": ...} lines)";
-        if (idsElement.ValueKind != JsonValueKind.Array) return $"key \"ids\" is a JSON {idsElement.ValueKind}; write a list of token ids";
+        if (!root.TryGetProperty("ids", out var idsElement))
+            return "has no key \"ids\"; write {\"ids\": [...]} (or drop --decode for {\"text\": ...} lines)";
+        if (idsElement.ValueKind != JsonValueKind.Array)
+            return $"key \"ids\" is a JSON {idsElement.ValueKind}; write a list of token ids";
         var ids = new int[idsElement.GetArrayLength()];
         int i = 0;
         foreach (var item in idsElement.EnumerateArray())
@@ -151,11 +216,14 @@ public static class TokenizeCommand
         using (var json = new Utf8JsonWriter(buffer, WriterOptions))
         {
             json.WriteStartObject();
-            if (!idsFirst) json.WriteString("text", text);
+            if (!idsFirst)
+                json.WriteString("text", text);
             json.WriteStartArray("ids");
-            foreach (int id in ids) json.WriteNumberValue(id);
+            foreach (int id in ids)
+                json.WriteNumberValue(id);
             json.WriteEndArray();
-            if (idsFirst) json.WriteString("text", text);
+            if (idsFirst)
+                json.WriteString("text", text);
             json.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.ToArray());

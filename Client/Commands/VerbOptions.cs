@@ -21,11 +21,20 @@ public static class VerbOptions
 
     /// <summary>A required text value.</summary>
     public static Option<string> RequiredText(string name, string helpName, string description) =>
-        new(name) { HelpName = helpName, Description = description, Required = true };
+        new(name)
+        {
+            HelpName = helpName,
+            Description = description,
+            Required = true,
+        };
 
     /// <summary>One of <paramref name="values"/> (shown in help and completions); null when absent.</summary>
-    public static Option<string?> OneOf(string name, string description, IReadOnlyList<string> values,
-        bool required = false)
+    public static Option<string?> OneOf(
+        string name,
+        string description,
+        IReadOnlyList<string> values,
+        bool required = false
+    )
     {
         var option = new Option<string?>(name)
         {
@@ -38,41 +47,68 @@ public static class VerbOptions
         {
             if (result.Tokens.Count > 0 && !values.Contains(result.Tokens[0].Value, StringComparer.Ordinal))
                 result.AddError(
-                    $"option '{name}' is '{result.Tokens[0].Value}'; give one of: {string.Join(", ", values)}.");
+                    $"option '{name}' is '{result.Tokens[0].Value}'; give one of: {string.Join(", ", values)}."
+                );
         });
         return option;
     }
 
     /// <summary>A whole number ≥ 1; null when absent.</summary>
-    public static Option<int?> PositiveInt(string name, string helpName, string description) => new(name)
-    {
-        HelpName = helpName,
-        Description = description,
-        CustomParser = result => Parse<int?>(result, name, "a positive whole number",
-            text => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value > 0
-                ? value : (int?)null),
-    };
+    public static Option<int?> PositiveInt(string name, string helpName, string description) =>
+        new(name)
+        {
+            HelpName = helpName,
+            Description = description,
+            CustomParser = result =>
+                Parse<int?>(
+                    result,
+                    name,
+                    "a positive whole number",
+                    text =>
+                        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value)
+                        && value > 0
+                            ? value
+                            : (int?)null
+                ),
+        };
 
     /// <summary>A whole number ≥ 1 that may exceed 2³¹ (byte counts); null when absent.</summary>
-    public static Option<long?> PositiveLong(string name, string helpName, string description) => new(name)
-    {
-        HelpName = helpName,
-        Description = description,
-        CustomParser = result => Parse<long?>(result, name, "a positive whole number",
-            text => long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out long value) && value > 0
-                ? value : (long?)null),
-    };
+    public static Option<long?> PositiveLong(string name, string helpName, string description) =>
+        new(name)
+        {
+            HelpName = helpName,
+            Description = description,
+            CustomParser = result =>
+                Parse<long?>(
+                    result,
+                    name,
+                    "a positive whole number",
+                    text =>
+                        long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out long value)
+                        && value > 0
+                            ? value
+                            : (long?)null
+                ),
+        };
 
     /// <summary>A whole number ≥ 0 (seeds); null when absent.</summary>
-    public static Option<long?> NonNegativeLong(string name, string helpName, string description) => new(name)
-    {
-        HelpName = helpName,
-        Description = description,
-        CustomParser = result => Parse<long?>(result, name, "a whole number ≥ 0",
-            text => long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out long value)
-                && value >= 0
-                ? value : (long?)null),
-    };
+    public static Option<long?> NonNegativeLong(string name, string helpName, string description) =>
+        new(name)
+        {
+            HelpName = helpName,
+            Description = description,
+            CustomParser = result =>
+                Parse<long?>(
+                    result,
+                    name,
+                    "a whole number ≥ 0",
+                    text =>
+                        long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out long value)
+                        && value >= 0
+                            ? value
+                            : (long?)null
+                ),
+        };
 
     /// <summary>A number &gt; 0 (fractions allowed) up to <paramref name="maximum"/>; null when absent.</summary>
     public static Option<double?> PositiveNumber(string name, string helpName, string description, double maximum) =>
@@ -80,11 +116,21 @@ public static class VerbOptions
         {
             HelpName = helpName,
             Description = description,
-            CustomParser = result => Parse<double?>(result, name,
-                string.Create(CultureInfo.InvariantCulture,
-                    $"a number > 0 and ≤ {maximum:G} (fractions allowed, e.g. 0.5)"),
-                text => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value)
-                    && value > 0 && value <= maximum ? value : (double?)null),
+            CustomParser = result =>
+                Parse<double?>(
+                    result,
+                    name,
+                    string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"a number > 0 and ≤ {maximum:G} (fractions allowed, e.g. 0.5)"
+                    ),
+                    text =>
+                        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value)
+                        && value > 0
+                        && value <= maximum
+                            ? value
+                            : (double?)null
+                ),
         };
 
     /// <summary>
@@ -96,7 +142,8 @@ public static class VerbOptions
         var argument = new Argument<string>(name) { Description = description };
         argument.Validators.Add(result =>
         {
-            if (Ids.Check(result.GetValueOrDefault<string>(), kind) is { } problem) result.AddError(problem);
+            if (Ids.Check(result.GetValueOrDefault<string>(), kind) is { } problem)
+                result.AddError(problem);
         });
         return argument;
     }
@@ -106,9 +153,11 @@ public static class VerbOptions
 
     private static T? Parse<T>(ArgumentResult result, string name, string expected, Func<string, T?> parse)
     {
-        if (result.Tokens.Count == 0) return default;
+        if (result.Tokens.Count == 0)
+            return default;
         string text = result.Tokens[0].Value;
-        if (parse(text) is { } value) return value;
+        if (parse(text) is { } value)
+            return value;
         result.AddError($"option '{name}' is '{text}'; give {expected}.");
         return default;
     }

@@ -17,17 +17,33 @@ public static class WatchCommand
         var json = VerbOptions.Json();
         var command = new Command("watch", "A live table of the sweep until every run has finished (Ctrl-C leaves).")
         {
-            experiment, interval, json,
+            experiment,
+            interval,
+            json,
         };
         var connection = ConnectionOptions.AddTo(command);
-        command.SetAction((parse, cancellation) => RunAsync(parse.GetValue(experiment)!,
-            TimeSpan.FromSeconds(parse.GetValue(interval) ?? 2), parse.GetValue(json), connection.Read(parse),
-            parse.InvocationConfiguration, cancellation));
+        command.SetAction(
+            (parse, cancellation) =>
+                RunAsync(
+                    parse.GetValue(experiment)!,
+                    TimeSpan.FromSeconds(parse.GetValue(interval) ?? 2),
+                    parse.GetValue(json),
+                    connection.Read(parse),
+                    parse.InvocationConfiguration,
+                    cancellation
+                )
+        );
         return command;
     }
 
-    public static async Task<int> RunAsync(string experiment, TimeSpan interval, bool json, ClusterTarget target,
-        InvocationConfiguration console, CancellationToken cancellation)
+    public static async Task<int> RunAsync(
+        string experiment,
+        TimeSpan interval,
+        bool json,
+        ClusterTarget target,
+        InvocationConfiguration console,
+        CancellationToken cancellation
+    )
     {
         var output = console.Output;
         await using var connection = await ClusterConnection.ConnectAsync(target, console.Error, cancellation);
@@ -38,11 +54,15 @@ public static class WatchCommand
             var status = await grain.GetStatusAsync();
             if (!status.Launched)
                 throw new UserFacingException(
-                    $"experiment '{experiment}' was never launched; launch it with `saei sweep launch <spec.yaml>`.");
-            if (redraw) await output.WriteAsync("\u001b[H\u001b[2J");
-            await output.WriteAsync(json ? JsonOutput.Serialize(SweepCommand.StatusJson(status)) + "\n"
-                : RunTable.Format(status));
-            if (status.Finished) return 0;
+                    $"experiment '{experiment}' was never launched; launch it with `saei sweep launch <spec.yaml>`."
+                );
+            if (redraw)
+                await output.WriteAsync("\u001b[H\u001b[2J");
+            await output.WriteAsync(
+                json ? JsonOutput.Serialize(SweepCommand.StatusJson(status)) + "\n" : RunTable.Format(status)
+            );
+            if (status.Finished)
+                return 0;
             await Task.Delay(interval, cancellation);
         }
     }

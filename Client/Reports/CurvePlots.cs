@@ -13,18 +13,31 @@ public static class CurvePlots
 {
     private static readonly Color[] Palette =
     [
-        Colors.Gray, Colors.Crimson, Colors.RoyalBlue, Colors.DarkGreen, Colors.DarkOrange, Colors.Purple, Colors.Teal,
+        Colors.Gray,
+        Colors.Crimson,
+        Colors.RoyalBlue,
+        Colors.DarkGreen,
+        Colors.DarkOrange,
+        Colors.Purple,
+        Colors.Teal,
     ];
 
     /// <summary>Writes a PNG; returns the number of method lines drawn.</summary>
-    public static int Save(string path, string title, string yLabel, IReadOnlyList<RunCurve> curves, IReadOnlyList<string> methodOrder)
+    public static int Save(
+        string path,
+        string title,
+        string yLabel,
+        IReadOnlyList<RunCurve> curves,
+        IReadOnlyList<string> methodOrder
+    )
     {
         var plot = new Plot();
         int drawn = 0;
         foreach (string method in methodOrder)
         {
             var runs = curves.Where(c => c.Method == method && c.Points.Count > 0).ToList();
-            if (runs.Count == 0) continue;
+            if (runs.Count == 0)
+                continue;
             var steps = runs.SelectMany(r => r.Points.Select(p => p.Step)).Distinct().Order().ToArray();
             var mean = new List<double>();
             var low = new List<double>();
@@ -33,14 +46,17 @@ public static class CurvePlots
             foreach (int step in steps)
             {
                 var values = runs.SelectMany(r => r.Points.Where(p => p.Step == step).Select(p => p.Value))
-                    .Where(double.IsFinite).ToArray();
-                if (values.Length == 0) continue;
+                    .Where(double.IsFinite)
+                    .ToArray();
+                if (values.Length == 0)
+                    continue;
                 xs.Add(step);
                 mean.Add(values.Average());
                 low.Add(values.Min());
                 high.Add(values.Max());
             }
-            if (xs.Count == 0) continue;
+            if (xs.Count == 0)
+                continue;
             var color = Palette[drawn % Palette.Length];
             if (runs.Count > 1)
             {

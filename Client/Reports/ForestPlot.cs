@@ -15,7 +15,8 @@ public static class ForestPlot
     {
         ArgumentNullException.ThrowIfNull(comparisons);
         var rows = comparisons.Where(c => c.Difference is not null).ToList();
-        if (rows.Count == 0) return 0;
+        if (rows.Count == 0)
+            return 0;
         var plot = new Plot();
         var zero = plot.Add.VerticalLine(0);
         zero.Color = Colors.Black;
@@ -25,7 +26,7 @@ public static class ForestPlot
         for (int i = 0; i < rows.Count; i++)
         {
             var c = rows[i];
-            double y = rows.Count - i;                                          // first row on top
+            double y = rows.Count - i; // first row on top
             positions[i] = y;
             bool several = rows.Any(r => r.Method == c.Method && r.ConfigKey != c.ConfigKey);
             labels[i] = $"{c.Benchmark}: {(several ? $"{c.Method} ({c.ConfigKey})" : c.Method)}";
@@ -47,8 +48,11 @@ public static class ForestPlot
         }
         plot.Axes.Left.SetTicks(positions, labels);
         plot.Axes.SetLimitsY(0.3, rows.Count + 0.7);
-        plot.Title(title + "\npoint = Δ of the means, bar = 95% bootstrap interval" +
-            "\ngreen better, red worse, blue not detected");
+        plot.Title(
+            title
+                + "\npoint = Δ of the means, bar = 95% bootstrap interval"
+                + "\ngreen better, red worse, blue not detected"
+        );
         plot.XLabel($"difference to {rows[0].Baseline} (pass@1 points)");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         plot.SavePng(path, 900, Math.Max(360, 170 + (44 * rows.Count)));

@@ -17,7 +17,8 @@ public static class ImagePairSheet
 
     public static void Save(string path, IReadOnlyList<ImagePair> pairs)
     {
-        if (pairs.Count == 0) throw new ArgumentException("no image pairs to draw", nameof(pairs));
+        if (pairs.Count == 0)
+            throw new ArgumentException("no image pairs to draw", nameof(pairs));
         int cell = pairs.Max(p => Math.Max(p.Width, p.Height)) * Scale;
         int width = Margin + 3 * (cell + Margin);
         int height = Margin + CaptionHeight + pairs.Count * (cell + CaptionHeight + Margin);
@@ -35,13 +36,20 @@ public static class ImagePairSheet
         {
             byte[] delta = new byte[pair.CleanRgb.Length];
             int largest = 1;
-            for (int i = 0; i < delta.Length; i++) largest = Math.Max(largest, Math.Abs(pair.PerturbedRgb[i] - pair.CleanRgb[i]));
-            for (int i = 0; i < delta.Length; i++) delta[i] = (byte)(255 * Math.Abs(pair.PerturbedRgb[i] - pair.CleanRgb[i]) / largest);
+            for (int i = 0; i < delta.Length; i++)
+                largest = Math.Max(largest, Math.Abs(pair.PerturbedRgb[i] - pair.CleanRgb[i]));
+            for (int i = 0; i < delta.Length; i++)
+                delta[i] = (byte)(255 * Math.Abs(pair.PerturbedRgb[i] - pair.CleanRgb[i]) / largest);
             byte[][] columns = [pair.CleanRgb, pair.PerturbedRgb, delta];
             for (int c = 0; c < 3; c++)
             {
                 using var bitmap = ToBitmap(pair.Width, pair.Height, columns[c]);
-                var target = new SKRect(Margin + c * (cell + Margin), y, Margin + c * (cell + Margin) + pair.Width * Scale, y + pair.Height * Scale);
+                var target = new SKRect(
+                    Margin + c * (cell + Margin),
+                    y,
+                    Margin + c * (cell + Margin) + pair.Width * Scale,
+                    y + pair.Height * Scale
+                );
                 using var image = SKImage.FromBitmap(bitmap);
                 canvas.DrawImage(image, target, new SKSamplingOptions(SKFilterMode.Nearest));
             }
@@ -59,11 +67,11 @@ public static class ImagePairSheet
     {
         var bitmap = new SKBitmap(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque);
         for (int yy = 0; yy < height; yy++)
-            for (int xx = 0; xx < width; xx++)
-            {
-                int i = 3 * (yy * width + xx);
-                bitmap.SetPixel(xx, yy, new SKColor(rgb[i], rgb[i + 1], rgb[i + 2]));
-            }
+        for (int xx = 0; xx < width; xx++)
+        {
+            int i = 3 * (yy * width + xx);
+            bitmap.SetPixel(xx, yy, new SKColor(rgb[i], rgb[i + 1], rgb[i + 2]));
+        }
         return bitmap;
     }
 }

@@ -12,7 +12,12 @@ public static class CheckpointError
     public const string FileKey = "CheckpointFile";
     public const string TensorKey = "CheckpointTensor";
 
-    public static InvalidDataException Create(string filePath, string? tensorName, string problem, Exception? inner = null)
+    public static InvalidDataException Create(
+        string filePath,
+        string? tensorName,
+        string problem,
+        Exception? inner = null
+    )
     {
         string message = tensorName is null ? $"{filePath}: {problem}" : $"{filePath}: tensor '{tensorName}' {problem}";
         var error = new InvalidDataException(message, inner);

@@ -14,17 +14,26 @@ public sealed record CheckpointTensorSpec(string Name, long[] Shape)
 /// <summary>How <see cref="CheckpointWriter"/> stores tensors.</summary>
 public sealed record CheckpointWriteOptions
 {
-    /// <summary>Stored dtype of floating-point tensors: Float32, BFloat16 or Float16. Default BFloat16 (the published checkpoints' dtype).</summary>
+    /// <summary>Stored dtype of floating-point tensors: Float32, BFloat16 or Float16. Default BFloat16 (the published
+    /// checkpoints' dtype).</summary>
     public ScalarType DType { get; init; } = ScalarType.BFloat16;
 
-    /// <summary>Largest shard in bytes of tensor data; a tensor larger than this gets a shard of its own. Default 5 GB (transformers' max_shard_size "5GB").</summary>
+    /// <summary>Largest shard in bytes of tensor data; a tensor larger than this gets a shard of its own. Default 5 GB
+    /// (transformers' max_shard_size "5GB").</summary>
     public long MaxShardBytes { get; init; } = 5_000_000_000;
 
     public void Validate()
     {
         if (DType is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16))
-            throw new ArgumentException($"{nameof(DType)} {DType} is not a checkpoint dtype; use Float32, BFloat16 or Float16.", nameof(DType));
-        if (MaxShardBytes <= 0) throw new ArgumentException($"{nameof(MaxShardBytes)} {MaxShardBytes} must be positive.", nameof(MaxShardBytes));
+            throw new ArgumentException(
+                $"{nameof(DType)} {DType} is not a checkpoint dtype; use Float32, BFloat16 or Float16.",
+                nameof(DType)
+            );
+        if (MaxShardBytes <= 0)
+            throw new ArgumentException(
+                $"{nameof(MaxShardBytes)} {MaxShardBytes} must be positive.",
+                nameof(MaxShardBytes)
+            );
     }
 }
 
@@ -43,7 +52,11 @@ public sealed record CheckpointWriteOptions
 public static class CheckpointWriter
 {
     /// <summary>Writes tensors that already exist (disposing nothing of the caller's).</summary>
-    public static IReadOnlyList<string> Write(string directory, IReadOnlyList<KeyValuePair<string, Tensor>> tensors, CheckpointWriteOptions? options = null)
+    public static IReadOnlyList<string> Write(
+        string directory,
+        IReadOnlyList<KeyValuePair<string, Tensor>> tensors,
+        CheckpointWriteOptions? options = null
+    )
     {
         ArgumentNullException.ThrowIfNull(tensors);
         var byName = tensors.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
@@ -56,8 +69,13 @@ public static class CheckpointWriter
     /// Writes <paramref name="specs"/> in order; <paramref name="produce"/> makes each tensor when its turn comes
     /// (inside a dispose scope that frees it afterwards). Returns the files written, index last.
     /// </summary>
-    public static IReadOnlyList<string> Write(string directory, IReadOnlyList<CheckpointTensorSpec> specs, Func<CheckpointTensorSpec, Tensor> produce,
-        CheckpointWriteOptions? options = null, Func<CheckpointTensorSpec, ScalarType>? sourceType = null)
+    public static IReadOnlyList<string> Write(
+        string directory,
+        IReadOnlyList<CheckpointTensorSpec> specs,
+        Func<CheckpointTensorSpec, Tensor> produce,
+        CheckpointWriteOptions? options = null,
+        Func<CheckpointTensorSpec, ScalarType>? sourceType = null
+    )
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         ArgumentNullException.ThrowIfNull(specs);
@@ -69,17 +87,24 @@ public static class CheckpointWriter
         if (specs.Select(s => s.Name).Distinct(StringComparer.Ordinal).Count() != specs.Count)
             throw new ArgumentException("tensor names must be unique.", nameof(specs));
 
-        var stored = specs.ToDictionary(s => s.Name, s => StoredType(sourceType?.Invoke(s) ?? ScalarType.Float32, options.DType), StringComparer.Ordinal);
+        var stored = specs.ToDictionary(
+            s => s.Name,
+            s => StoredType(sourceType?.Invoke(s) ?? ScalarType.Float32, options.DType),
+            StringComparer.Ordinal
+        );
         var shards = Plan(specs, stored, options.MaxShardBytes);
         var files = new List<string>();
         var weightMap = new Dictionary<string, string>(StringComparer.Ordinal);
         for (int i = 0; i < shards.Count; i++)
         {
-            string fileName = shards.Count == 1 ? CheckpointFolder.SingleFileName
-                : string.Create(CultureInfo.InvariantCulture, $"model-{i + 1:D5}-of-{shards.Count:D5}.safetensors");
+            string fileName =
+                shards.Count == 1
+                    ? CheckpointFolder.SingleFileName
+                    : string.Create(CultureInfo.InvariantCulture, $"model-{i + 1:D5}-of-{shards.Count:D5}.safetensors");
             string path = Path.Combine(directory, fileName);
             AtomicFile.Write(path, stream => WriteShard(stream, shards[i], stored, produce));
-            foreach (var spec in shards[i]) weightMap[spec.Name] = fileName;
+            foreach (var spec in shards[i])
+                weightMap[spec.Name] = fileName;
             files.Add(path);
         }
         if (shards.Count > 1)
@@ -92,15 +117,25 @@ public static class CheckpointWriter
         return files;
     }
 
-    /// <summary>Throws when <paramref name="directory"/> already holds model weights (a write never mixes two checkpoints).</summary>
+    /// <summary>Throws when <paramref name="directory"/> already holds model weights (a write never mixes two
+    /// checkpoints).</summary>
     public static void RequireNoCheckpoint(string directory)
     {
-        if (System.IO.Directory.Exists(directory)
-            && (CheckpointFolder.Exists(directory) || System.IO.Directory.EnumerateFiles(directory, "model-*-of-*.safetensors").Any()))
+        if (
+            System.IO.Directory.Exists(directory)
+            && (
+                CheckpointFolder.Exists(directory)
+                || System.IO.Directory.EnumerateFiles(directory, "model-*-of-*.safetensors").Any()
+            )
+        )
             throw new IOException($"{directory} already holds a checkpoint; write into an empty folder.");
     }
 
-    private static List<List<CheckpointTensorSpec>> Plan(IReadOnlyList<CheckpointTensorSpec> specs, Dictionary<string, ScalarType> stored, long maxShardBytes)
+    private static List<List<CheckpointTensorSpec>> Plan(
+        IReadOnlyList<CheckpointTensorSpec> specs,
+        Dictionary<string, ScalarType> stored,
+        long maxShardBytes
+    )
     {
         var shards = new List<List<CheckpointTensorSpec>> { new() };
         long size = 0;
@@ -118,7 +153,12 @@ public static class CheckpointWriter
         return shards;
     }
 
-    private static void WriteShard(FileStream stream, List<CheckpointTensorSpec> shard, Dictionary<string, ScalarType> stored, Func<CheckpointTensorSpec, Tensor> produce)
+    private static void WriteShard(
+        FileStream stream,
+        List<CheckpointTensorSpec> shard,
+        Dictionary<string, ScalarType> stored,
+        Func<CheckpointTensorSpec, Tensor> produce
+    )
     {
         byte[] header = Header(shard, stored);
         Span<byte> length = stackalloc byte[8];
@@ -130,8 +170,12 @@ public static class CheckpointWriter
             using var scope = NewDisposeScope();
             var tensor = produce(spec);
             if (!tensor.shape.SequenceEqual(spec.Shape))
-                throw new ArgumentException($"tensor '{spec.Name}' has shape {SafetensorsHeader.FormatShape(tensor.shape)}; its spec says {SafetensorsHeader.FormatShape(spec.Shape)}.", nameof(produce));
-            var cpu = tensor.detach().to(stored[spec.Name], CPU).contiguous();          // [spec.Shape] stored dtype
+                throw new ArgumentException(
+                    $"tensor '{spec.Name}' has shape {SafetensorsHeader.FormatShape(tensor.shape)}; its spec says "
+                        + $"{SafetensorsHeader.FormatShape(spec.Shape)}.",
+                    nameof(produce)
+                );
+            var cpu = tensor.detach().to(stored[spec.Name], CPU).contiguous(); // [spec.Shape] stored dtype
             TensorFileIO.Write(cpu, stream);
         }
     }
@@ -153,7 +197,8 @@ public static class CheckpointWriter
                 writer.WriteStartObject(spec.Name);
                 writer.WriteString("dtype", dtype.Name);
                 writer.WriteStartArray("shape");
-                foreach (long dimension in spec.Shape) writer.WriteNumberValue(dimension);
+                foreach (long dimension in spec.Shape)
+                    writer.WriteNumberValue(dimension);
                 writer.WriteEndArray();
                 writer.WriteStartArray("data_offsets");
                 writer.WriteNumberValue(offset);
@@ -165,15 +210,20 @@ public static class CheckpointWriter
             writer.WriteEndObject();
         }
         int padding = (int)((8 - buffer.Length % 8) % 8);
-        for (int i = 0; i < padding; i++) buffer.WriteByte((byte)' ');
+        for (int i = 0; i < padding; i++)
+            buffer.WriteByte((byte)' ');
         return buffer.ToArray();
     }
 
     private static ScalarType StoredType(ScalarType source, ScalarType floatType)
     {
-        if (!SafetensorsDType.TryFrom(source, out var dtype)) throw new ArgumentException($"dtype {source} cannot be stored in safetensors here.");
+        if (!SafetensorsDType.TryFrom(source, out var dtype))
+            throw new ArgumentException($"dtype {source} cannot be stored in safetensors here.");
         return dtype.IsFloatingPoint ? floatType : source;
     }
 
-    private static int Size(ScalarType type) => SafetensorsDType.TryFrom(type, out var dtype) ? dtype.Size : throw new ArgumentException($"dtype {type} cannot be stored.");
+    private static int Size(ScalarType type) =>
+        SafetensorsDType.TryFrom(type, out var dtype)
+            ? dtype.Size
+            : throw new ArgumentException($"dtype {type} cannot be stored.");
 }

@@ -24,7 +24,8 @@ public readonly record struct SafetensorsDType(string Name, ScalarType Type, int
         new("BOOL", ScalarType.Bool, 1),
     ];
 
-    public bool IsFloatingPoint => Type is ScalarType.Float64 or ScalarType.Float32 or ScalarType.Float16 or ScalarType.BFloat16;
+    public bool IsFloatingPoint =>
+        Type is ScalarType.Float64 or ScalarType.Float32 or ScalarType.Float16 or ScalarType.BFloat16;
 
     /// <summary>The entry for a header's dtype string (case-sensitive, as the format spells it).</summary>
     public static bool TryParse(string? name, out SafetensorsDType dtype)

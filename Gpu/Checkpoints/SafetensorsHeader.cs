@@ -29,7 +29,13 @@ public sealed class SafetensorsHeader
     public const long MaxHeaderBytes = 100_000_000;
     public const string MetadataKey = "__metadata__";
 
-    private SafetensorsHeader(string filePath, long dataStart, long dataLength, IReadOnlyList<SafetensorsEntry> entries, IReadOnlyDictionary<string, string> metadata)
+    private SafetensorsHeader(
+        string filePath,
+        long dataStart,
+        long dataLength,
+        IReadOnlyList<SafetensorsEntry> entries,
+        IReadOnlyDictionary<string, string> metadata
+    )
     {
         FilePath = filePath;
         DataStart = dataStart;
@@ -54,14 +60,29 @@ public sealed class SafetensorsHeader
     public static SafetensorsHeader Read(SafeFileHandle file, string filePath)
     {
         long fileLength = RandomAccess.GetLength(file);
-        if (fileLength < 8) throw CheckpointError.Create(filePath, null, $"{fileLength} bytes is too short for a safetensors file (8-byte header length first).");
+        if (fileLength < 8)
+            throw CheckpointError.Create(
+                filePath,
+                null,
+                $"{fileLength} bytes is too short for a safetensors file (8-byte header length first)."
+            );
         Span<byte> prefix = stackalloc byte[8];
         TensorFileIO.ReadExactly(file, prefix, 0, filePath, null);
         ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
         if (headerLength > MaxHeaderBytes)
-            throw CheckpointError.Create(filePath, null, $"header length {headerLength} bytes exceeds the {MaxHeaderBytes}-byte limit; this is not a safetensors file or it is corrupt.");
+            throw CheckpointError.Create(
+                filePath,
+                null,
+                $"header length {headerLength} bytes exceeds the {MaxHeaderBytes}-byte limit; this is not a "
+                    + $"safetensors file or it is corrupt."
+            );
         if ((long)headerLength > fileLength - 8)
-            throw CheckpointError.Create(filePath, null, $"header length {headerLength} bytes exceeds the file ({fileLength} bytes): the file is truncated or not safetensors.");
+            throw CheckpointError.Create(
+                filePath,
+                null,
+                $"header length {headerLength} bytes exceeds the file ({fileLength} bytes): the file is truncated or "
+                    + $"not safetensors."
+            );
         var json = new byte[headerLength];
         TensorFileIO.ReadExactly(file, json, 8, filePath, null);
         return Parse(json, 8 + (long)headerLength, fileLength, filePath);
@@ -83,15 +104,22 @@ public sealed class SafetensorsHeader
         using (document)
         {
             if (document.RootElement.ValueKind != JsonValueKind.Object)
-                throw CheckpointError.Create(filePath, null, $"the header is a JSON {document.RootElement.ValueKind}, not an object of tensors.");
+                throw CheckpointError.Create(
+                    filePath,
+                    null,
+                    $"the header is a JSON {document.RootElement.ValueKind}, not an object of tensors."
+                );
             var entries = new List<SafetensorsEntry>();
             var names = new HashSet<string>(StringComparer.Ordinal);
             var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var property in document.RootElement.EnumerateObject())
             {
-                if (!names.Add(property.Name)) throw CheckpointError.Create(filePath, property.Name, "appears twice in the header.");
-                if (property.Name == MetadataKey) ReadMetadata(property.Value, metadata, filePath);
-                else entries.Add(ReadEntry(property.Name, property.Value, dataLength, filePath));
+                if (!names.Add(property.Name))
+                    throw CheckpointError.Create(filePath, property.Name, "appears twice in the header.");
+                if (property.Name == MetadataKey)
+                    ReadMetadata(property.Value, metadata, filePath);
+                else
+                    entries.Add(ReadEntry(property.Name, property.Value, dataLength, filePath));
             }
             entries.Sort((a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin) : a.End.CompareTo(b.End));
             CheckTiling(entries, dataLength, filePath);
@@ -104,16 +132,26 @@ public sealed class SafetensorsHeader
     private static SafetensorsEntry ReadEntry(string name, JsonElement value, long dataLength, string filePath)
     {
         InvalidDataException Bad(string problem) => CheckpointError.Create(filePath, name, problem);
-        if (value.ValueKind != JsonValueKind.Object) throw Bad($"has a header entry that is a JSON {value.ValueKind}, not {{dtype, shape, data_offsets}}.");
-        string? dtypeName = value.TryGetProperty("dtype", out var dtypeNode) && dtypeNode.ValueKind == JsonValueKind.String ? dtypeNode.GetString() : null;
+        if (value.ValueKind != JsonValueKind.Object)
+            throw Bad($"has a header entry that is a JSON {value.ValueKind}, not {{dtype, shape, data_offsets}}.");
+        string? dtypeName =
+            value.TryGetProperty("dtype", out var dtypeNode) && dtypeNode.ValueKind == JsonValueKind.String
+                ? dtypeNode.GetString()
+                : null;
         if (!SafetensorsDType.TryParse(dtypeName, out var dtype))
-            throw Bad(dtypeName is null ? "has no dtype." : $"has dtype '{dtypeName}', not one of {SafetensorsDType.KnownNames}.");
+            throw Bad(
+                dtypeName is null
+                    ? "has no dtype."
+                    : $"has dtype '{dtypeName}', not one of {SafetensorsDType.KnownNames}."
+            );
         long[] shape = ReadIntegers(value, "shape", null, Bad);
         long[] offsets = ReadIntegers(value, "data_offsets", 2, Bad);
-        long elements = 1, bytes;
+        long elements = 1,
+            bytes;
         try
         {
-            foreach (long dimension in shape) elements = checked(elements * dimension);
+            foreach (long dimension in shape)
+                elements = checked(elements * dimension);
             bytes = checked(elements * dtype.Size);
         }
         catch (OverflowException)
@@ -121,19 +159,32 @@ public sealed class SafetensorsHeader
             throw Bad($"has shape {FormatShape(shape)} × {dtype.Size} bytes, which overflows a 64-bit size.");
         }
         (long begin, long end) = (offsets[0], offsets[1]);
-        if (end < begin) throw Bad($"has data_offsets [{begin}, {end}) that end before they begin.");
+        if (end < begin)
+            throw Bad($"has data_offsets [{begin}, {end}) that end before they begin.");
         if (end - begin != bytes)
-            throw Bad($"has data_offsets [{begin}, {end}) spanning {end - begin} bytes, but shape {FormatShape(shape)} of {dtype.Name} needs {bytes}.");
+            throw Bad(
+                $"has data_offsets [{begin}, {end}) spanning {end - begin} bytes, but shape {FormatShape(shape)} of "
+                    + $"{dtype.Name} needs {bytes}."
+            );
         if (end > dataLength)
-            throw Bad($"has data_offsets [{begin}, {end}) that reach past the data section ({dataLength} bytes): the file is truncated or the header lies.");
+            throw Bad(
+                $"has data_offsets [{begin}, {end}) that reach past the data section ({dataLength} bytes): the file "
+                    + $"is truncated or the header lies."
+            );
         return new SafetensorsEntry(name, dtype, shape, begin, end);
     }
 
-    private static long[] ReadIntegers(JsonElement entry, string key, int? count, Func<string, InvalidDataException> bad)
+    private static long[] ReadIntegers(
+        JsonElement entry,
+        string key,
+        int? count,
+        Func<string, InvalidDataException> bad
+    )
     {
         if (!entry.TryGetProperty(key, out var node) || node.ValueKind != JsonValueKind.Array)
             throw bad($"has no '{key}' array.");
-        if (count is { } expected && node.GetArrayLength() != expected) throw bad($"has {node.GetArrayLength()} '{key}' entries; expected {expected}.");
+        if (count is { } expected && node.GetArrayLength() != expected)
+            throw bad($"has {node.GetArrayLength()} '{key}' entries; expected {expected}.");
         var values = new long[node.GetArrayLength()];
         int i = 0;
         foreach (var item in node.EnumerateArray())
@@ -148,11 +199,19 @@ public sealed class SafetensorsHeader
     private static void ReadMetadata(JsonElement value, Dictionary<string, string> metadata, string filePath)
     {
         if (value.ValueKind != JsonValueKind.Object)
-            throw CheckpointError.Create(filePath, null, $"'{MetadataKey}' is a JSON {value.ValueKind}, not an object of strings.");
+            throw CheckpointError.Create(
+                filePath,
+                null,
+                $"'{MetadataKey}' is a JSON {value.ValueKind}, not an object of strings."
+            );
         foreach (var item in value.EnumerateObject())
         {
             if (item.Value.ValueKind != JsonValueKind.String)
-                throw CheckpointError.Create(filePath, null, $"'{MetadataKey}.{item.Name}' is a JSON {item.Value.ValueKind}, not a string.");
+                throw CheckpointError.Create(
+                    filePath,
+                    null,
+                    $"'{MetadataKey}.{item.Name}' is a JSON {item.Value.ValueKind}, not a string."
+                );
             metadata[item.Name] = item.Value.GetString()!;
         }
     }
@@ -164,9 +223,19 @@ public sealed class SafetensorsHeader
         foreach (var entry in entries)
         {
             if (entry.Begin < position)
-                throw CheckpointError.Create(filePath, entry.Name, $"has data_offsets [{entry.Begin}, {entry.End}) that overlap tensor '{previous!.Name}' [{previous.Begin}, {previous.End}).");
+                throw CheckpointError.Create(
+                    filePath,
+                    entry.Name,
+                    $"has data_offsets [{entry.Begin}, {entry.End}) that overlap tensor '{previous!.Name}' "
+                        + $"[{previous.Begin}, {previous.End})."
+                );
             if (entry.Begin > position)
-                throw CheckpointError.Create(filePath, entry.Name, $"has data_offsets [{entry.Begin}, {entry.End}) that leave a gap of {entry.Begin - position} bytes after byte {position}; safetensors data is packed.");
+                throw CheckpointError.Create(
+                    filePath,
+                    entry.Name,
+                    $"has data_offsets [{entry.Begin}, {entry.End}) that leave a gap of {entry.Begin - position} "
+                        + $"bytes after byte {position}; safetensors data is packed."
+                );
             position = entry.End;
             previous = entry;
         }

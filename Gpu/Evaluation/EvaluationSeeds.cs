@@ -24,7 +24,8 @@ public static class EvaluationSeeds
     {
         ArgumentNullException.ThrowIfNull(benchmark);
         ulong hash = 14695981039346656037UL;
-        foreach (byte b in Encoding.UTF8.GetBytes(benchmark)) hash = (hash ^ b) * 1099511628211UL;
+        foreach (byte b in Encoding.UTF8.GetBytes(benchmark))
+            hash = (hash ^ b) * 1099511628211UL;
         return Mix(Mix(Mix(evaluationSeed) ^ hash) ^ (ulong)batch);
     }
 

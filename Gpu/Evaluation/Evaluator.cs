@@ -21,8 +21,14 @@ namespace SaEI.Gpu.Evaluation;
 /// </summary>
 public static class Evaluator
 {
-    /// <summary>Samples, grades and scores <paramref name="problems"/> as the benchmark <paramref name="benchmark"/>.</summary>
-    public static BenchmarkResult Evaluate(IPolicyModel model, string benchmark, IReadOnlyList<VisualProblem> problems, EvaluationOptions options)
+    /// <summary>Samples, grades and scores <paramref name="problems"/> as the benchmark <paramref
+    /// name="benchmark"/>.</summary>
+    public static BenchmarkResult Evaluate(
+        IPolicyModel model,
+        string benchmark,
+        IReadOnlyList<VisualProblem> problems,
+        EvaluationOptions options
+    )
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrWhiteSpace(benchmark);
@@ -39,7 +45,7 @@ public static class Evaluator
             var batch = problems.Skip(start).Take(options.BatchSize).ToList();
             ulong batchSeed = EvaluationSeeds.ForBatch(options.Seed, benchmark, start / options.BatchSize);
             using var generator = new Generator(batchSeed, CPU);
-            string[] responses = SampleResponses(model, batch, generationOptions, generator);       // [B·k], row b·k + j
+            string[] responses = SampleResponses(model, batch, generationOptions, generator); // [B·k], row b·k + j
             for (int b = 0; b < batch.Count; b++)
             {
                 var problem = batch[b];
@@ -48,21 +54,43 @@ public static class Evaluator
                 {
                     string response = responses[(b * k) + j];
                     problemGrades[j] = ResponseGrade.Of(problem, response);
-                    records.Add(new GenerationRecord(benchmark, problem.Id, problem.Family, j, problem.Problem + EasyR1Prompt.Instruction,
-                        response, problem.Answer, problemGrades[j].Accuracy, problemGrades[j].Format));
+                    records.Add(
+                        new GenerationRecord(
+                            benchmark,
+                            problem.Id,
+                            problem.Family,
+                            j,
+                            problem.Problem + EasyR1Prompt.Instruction,
+                            response,
+                            problem.Answer,
+                            problemGrades[j].Accuracy,
+                            problemGrades[j].Format
+                        )
+                    );
                 }
                 grades.Add(problemGrades);
             }
         }
-        var families = problems.Select((problem, i) => (problem.Family, Grades: (IReadOnlyList<ResponseGrade>)grades[i]))
+        var families = problems
+            .Select((problem, i) => (problem.Family, Grades: (IReadOnlyList<ResponseGrade>)grades[i]))
             .GroupBy(item => item.Family, StringComparer.Ordinal)
             .OrderBy(group => group.Key, StringComparer.Ordinal)
-            .ToDictionary(group => group.Key, group => BenchmarkScores.Of([.. group.Select(item => item.Grades)], k), StringComparer.Ordinal);
+            .ToDictionary(
+                group => group.Key,
+                group => BenchmarkScores.Of([.. group.Select(item => item.Grades)], k),
+                StringComparer.Ordinal
+            );
         return new BenchmarkResult(benchmark, BenchmarkScores.Of(grades, k), families, records);
     }
 
     /// <summary>Evaluates, then writes the generations to <paramref name="generationsPath"/> as JSONL.</summary>
-    public static BenchmarkResult Evaluate(IPolicyModel model, string benchmark, IReadOnlyList<VisualProblem> problems, EvaluationOptions options, string generationsPath)
+    public static BenchmarkResult Evaluate(
+        IPolicyModel model,
+        string benchmark,
+        IReadOnlyList<VisualProblem> problems,
+        EvaluationOptions options,
+        string generationsPath
+    )
     {
         var result = Evaluate(model, benchmark, problems, options);
         GenerationRecord.WriteJsonl(generationsPath, result.Generations);
@@ -70,19 +98,26 @@ public static class Evaluator
     }
 
     /// <summary>k decoded responses per problem, row b·k + j = sample j of problem b.</summary>
-    private static string[] SampleResponses(IPolicyModel model, IReadOnlyList<VisualProblem> batch, GenerationOptions options, Generator generator)
+    private static string[] SampleResponses(
+        IPolicyModel model,
+        IReadOnlyList<VisualProblem> batch,
+        GenerationOptions options,
+        Generator generator
+    )
     {
         using var scope = NewDisposeScope();
-        var images = ModelInputs.ToTensors(model, [.. batch.Select(problem => problem.Image)]);              // B × [3,h,w]
+        var images = ModelInputs.ToTensors(model, [.. batch.Select(problem => problem.Image)]); // B × [3,h,w]
         using var prompts = PromptBatch.Create(model, images, [.. batch.Select(problem => problem.Problem)]);
         using var rollout = Generation.Generate(model, prompts, options, generator);
-        long rows = rollout.ResponseIds.shape[0], length = rollout.ResponseIds.shape[1];
-        long[] ids = rollout.ResponseIds.cpu().data<long>().ToArray();                                        // [N·Tr]
+        long rows = rollout.ResponseIds.shape[0],
+            length = rollout.ResponseIds.shape[1];
+        long[] ids = rollout.ResponseIds.cpu().data<long>().ToArray(); // [N·Tr]
         var responses = new string[rows];
         var rowIds = new int[length];
         for (long n = 0; n < rows; n++)
         {
-            for (long t = 0; t < length; t++) rowIds[t] = (int)ids[(n * length) + t];
+            for (long t = 0; t < length; t++)
+                rowIds[t] = (int)ids[(n * length) + t];
             responses[n] = model.Tokenizer.Decode(rowIds);
         }
         return responses;

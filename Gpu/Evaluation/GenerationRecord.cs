@@ -22,34 +22,39 @@ public sealed record GenerationRecord(
     string Response,
     string Answer,
     double Accuracy,
-    double Format)
+    double Format
+)
 {
-    public static JsonSerializerOptions JsonOptions { get; } = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-        // Readable tags and LaTeX in the file (<think>, \boxed) rather than \u003C escapes; the file is never HTML.
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
+    public static JsonSerializerOptions JsonOptions { get; } =
+        new()
+        {
+            PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+            DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+            // Readable tags and LaTeX in the file (<think>, \boxed) rather than \u003C escapes; the file is never HTML.
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        };
 
     /// <summary>Writes one JSON object per line.</summary>
     public static void WriteJsonl(TextWriter writer, IEnumerable<GenerationRecord> records)
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(records);
-        foreach (var record in records) writer.Write(JsonSerializer.Serialize(record, JsonOptions) + "\n");
+        foreach (var record in records)
+            writer.Write(JsonSerializer.Serialize(record, JsonOptions) + "\n");
     }
 
     /// <summary>Writes the records to <paramref name="path"/> (UTF-8, no BOM), creating its folder.</summary>
     public static void WriteJsonl(string path, IEnumerable<GenerationRecord> records)
     {
         string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (folder is not null) Directory.CreateDirectory(folder);
+        if (folder is not null)
+            Directory.CreateDirectory(folder);
         using var writer = new StreamWriter(path, append: false, new System.Text.UTF8Encoding(false));
         WriteJsonl(writer, records);
     }
 
-    /// <summary>Reads a file written by <see cref="WriteJsonl(string, IEnumerable{GenerationRecord})"/>; a bad line is named.</summary>
+    /// <summary>Reads a file written by <see cref="WriteJsonl(string, IEnumerable{GenerationRecord})"/>; a bad line is
+    /// named.</summary>
     public static IReadOnlyList<GenerationRecord> ReadJsonl(string path)
     {
         var records = new List<GenerationRecord>();
@@ -57,11 +62,14 @@ public sealed record GenerationRecord(
         foreach (string line in File.ReadLines(path))
         {
             lineNumber++;
-            if (line.Length == 0) continue;
+            if (line.Length == 0)
+                continue;
             try
             {
-                records.Add(JsonSerializer.Deserialize<GenerationRecord>(line, JsonOptions)
-                    ?? throw new InvalidDataException($"{path} line {lineNumber} is null."));
+                records.Add(
+                    JsonSerializer.Deserialize<GenerationRecord>(line, JsonOptions)
+                        ?? throw new InvalidDataException($"{path} line {lineNumber} is null.")
+                );
             }
             catch (JsonException e)
             {

@@ -16,7 +16,8 @@ public readonly record struct ResponseGrade(double Accuracy, double Format)
         ArgumentNullException.ThrowIfNull(problem);
         ArgumentNullException.ThrowIfNull(response);
         double format = MathReward.FormatScore(response);
-        if (!problem.IsMultipleChoice) return new ResponseGrade(MathReward.AccuracyScore(response, problem.Answer), format);
+        if (!problem.IsMultipleChoice)
+            return new ResponseGrade(MathReward.AccuracyScore(response, problem.Answer), format);
         string? given = BoxedAnswer.ExtractBoxedContent(MathReward.CollapseTagWhitespace(response));
         return new ResponseGrade(ChoiceAnswer.Grade(given, problem.Answer, problem.Choices!) ? 1.0 : 0.0, format);
     }

@@ -4,11 +4,10 @@ using static TorchSharp.torch;
 namespace SaEI.Gpu.Models;
 
 /// <summary>
-/// Activation checkpointing (PyTorch's <c>torch.utils.checkpoint</c>, which TorchSharp 0.107 does not ship): a block
-/// y = f(x; θ) runs forward without recording its graph, only x (and the small context tensors it reads: rotary cos/sin,
+/// Activation checkpointing (PyTorch's <c>torch.utils.checkpoint</c>, which TorchSharp 0.107 does not ship): a block y
+/// = f(x; θ) runs forward without recording its graph, only x (and the small context tensors it reads: rotary cos/sin,
 /// masks) is kept, and backward runs f again under enable_grad and takes ∂L/∂x and ∂L/∂θ from the recomputed graph.
-/// Built on TorchSharp's custom autograd function (<c>torch.autograd.SingleTensorFunction</c>).
-/// Decisions:
+/// Built on TorchSharp's custom autograd function (<c>torch.autograd.SingleTensorFunction</c>). Decisions:
 /// 1. The block's trainable parameters are inputs of the autograd node and their gradients are returned by it
 ///    (torch.autograd.grad inside backward), not accumulated as a side effect as PyTorch's reentrant variant does.
 ///    So <c>loss.backward()</c> and <c>autograd.grad(loss, pixels)</c> (the entropy-guided attack) both behave exactly
@@ -26,7 +25,8 @@ namespace SaEI.Gpu.Models;
 /// </summary>
 public static class ActivationCheckpoint
 {
-    [ThreadStatic] private static List<Tensor>? handedBack;
+    [ThreadStatic]
+    private static List<Tensor>? handedBack;
     private static long recomputations;
 
     /// <summary>How many blocks have been recomputed in backward in this process (tests and benchmarks check that
@@ -38,8 +38,12 @@ public static class ActivationCheckpoint
     /// holds every parameter the block uses (its gradients flow through the checkpoint); <paramref name="context"/>
     /// holds the other tensors the block reads (they get no gradient).
     /// </summary>
-    public static Tensor Run(nn.Module owner, Tensor input, IReadOnlyList<Tensor> context,
-        Func<Tensor, IReadOnlyList<Tensor>, Tensor> block)
+    public static Tensor Run(
+        nn.Module owner,
+        Tensor input,
+        IReadOnlyList<Tensor> context,
+        Func<Tensor, IReadOnlyList<Tensor>, Tensor> block
+    )
     {
         ReleaseHandedBack();
         var parameters = owner.parameters().Where(p => p.requires_grad).ToArray();
@@ -47,21 +51,29 @@ public static class ActivationCheckpoint
             return block(input, context);
         if (context.Any(c => c.requires_grad))
             throw new ArgumentException(
-                "A checkpointed block's context tensor requires grad, but the checkpoint returns gradients only for its input and parameters; pass that tensor as the input or detach it.",
-                nameof(context));
+                "A checkpointed block's context tensor requires grad, but the checkpoint returns gradients only for "
+                    + "its input and parameters; pass that tensor as the input or detach it.",
+                nameof(context)
+            );
         var capture = new Capture(block, parameters, context, input.requires_grad);
         return Recompute.apply([input, capture, .. parameters]);
     }
 
     private static void ReleaseHandedBack()
     {
-        if (handedBack is null) return;
-        foreach (var tensor in handedBack) tensor.Dispose();
+        if (handedBack is null)
+            return;
+        foreach (var tensor in handedBack)
+            tensor.Dispose();
         handedBack = null;
     }
 
-    private sealed record Capture(Func<Tensor, IReadOnlyList<Tensor>, Tensor> Block, Parameter[] Parameters,
-        IReadOnlyList<Tensor> Context, bool InputRequiresGrad);
+    private sealed record Capture(
+        Func<Tensor, IReadOnlyList<Tensor>, Tensor> Block,
+        Parameter[] Parameters,
+        IReadOnlyList<Tensor> Context,
+        bool InputRequiresGrad
+    );
 
     private sealed class Recompute : autograd.SingleTensorFunction<Recompute>
     {
@@ -87,7 +99,7 @@ public static class ActivationCheckpoint
             using (var scope = NewDisposeScope())
             {
                 var capture = (Capture)ctx.get_data(CaptureKey);
-                var saved = ctx.get_saved_variables();                                   // [input, context...]
+                var saved = ctx.get_saved_variables(); // [input, context...]
                 var x = saved[0].detach().requires_grad_(true);
                 Tensor y;
                 using (enable_grad())
@@ -95,10 +107,12 @@ public static class ActivationCheckpoint
                 Interlocked.Increment(ref recomputations);
                 var grads = autograd.grad([y], [x, .. capture.Parameters], [gradOutput]);
                 result = [capture.InputRequiresGrad ? grads[0] : null!, null!, .. grads.Skip(1)];
-                foreach (var grad in result) grad?.DetachFromDisposeScope();
+                foreach (var grad in result)
+                    grad?.DetachFromDisposeScope();
             }
             gradOutput.Dispose();
-            (handedBack ??= []).AddRange(result.Where(g => g is not null));   // a nested checkpoint's may be there already
+            // a nested checkpoint's may be there already
+            (handedBack ??= []).AddRange(result.Where(g => g is not null));
             return result;
         }
     }

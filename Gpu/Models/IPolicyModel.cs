@@ -16,7 +16,8 @@ public interface IPolicyModel : IDisposable
     /// <summary>The text side: tokenizer and chat template.</summary>
     IChatTokenizer Tokenizer { get; }
 
-    /// <summary>Where inputs go in and logits come out (the first stage's device; all parameters unless sharded).</summary>
+    /// <summary>Where inputs go in and logits come out (the first stage's device; all parameters unless
+    /// sharded).</summary>
     Device Device { get; }
 
     /// <summary>
@@ -41,7 +42,8 @@ public interface IPolicyModel : IDisposable
     /// </summary>
     ImageSize InputSize(ImageSize original);
 
-    /// <summary>The number of image placeholder tokens a prompt needs for an image at <paramref name="inputSize"/>.</summary>
+    /// <summary>The number of image placeholder tokens a prompt needs for an image at <paramref
+    /// name="inputSize"/>.</summary>
     int ImageTokenCount(ImageSize inputSize);
 
     /// <summary>
@@ -54,7 +56,8 @@ public interface IPolicyModel : IDisposable
 
     /// <summary>
     /// Recompute each decoder layer (and vision block, where the model has them) in backward instead of keeping its
-    /// activations (<see cref="ActivationCheckpoint"/>): less memory for long responses, the same gradients. Default off.
+    /// activations (<see cref="ActivationCheckpoint"/>): less memory for long responses, the same gradients. Default
+    /// off.
     /// </summary>
     bool ActivationCheckpointing { get; set; }
 
@@ -86,7 +89,8 @@ public interface IDecodingSession : IDisposable
     Tensor Append(Tensor tokenIds);
 }
 
-/// <summary>One stage of a model: its name (parameter-name prefix), parameter bytes and device ("cpu", "cuda:0").</summary>
+/// <summary>One stage of a model: its name (parameter-name prefix), parameter bytes and device ("cpu",
+/// "cuda:0").</summary>
 public sealed record ModelStage(string Name, long ParameterBytes, string Device);
 
 /// <summary>Static facts about a policy model.</summary>
@@ -95,7 +99,8 @@ public sealed record PolicyModelInfo(
     int VocabularySize,
     int EndOfSequenceId,
     int PadId,
-    long ParameterCount);
+    long ParameterCount
+);
 
 /// <summary>Tokenizer plus the EasyR1 chat template (docs/algorithm.md §6).</summary>
 public interface IChatTokenizer
@@ -103,7 +108,8 @@ public interface IChatTokenizer
     int EndOfSequenceId { get; }
     int PadId { get; }
 
-    /// <summary>Generation ends a row at the first of these (Qwen: &lt;|im_end|&gt; and &lt;|endoftext|&gt;); includes <see cref="EndOfSequenceId"/>.</summary>
+    /// <summary>Generation ends a row at the first of these (Qwen: &lt;|im_end|&gt; and &lt;|endoftext|&gt;); includes
+    /// <see cref="EndOfSequenceId"/>.</summary>
     IReadOnlyList<int> StopIds { get; }
 
     /// <summary>The image placeholder (<c>&lt;|image_pad|&gt;</c>); a prompt holds one per image token.</summary>
@@ -115,7 +121,8 @@ public interface IChatTokenizer
     /// <summary>Ids → text; special tokens are dropped, the response stops at the first end-of-sequence.</summary>
     string Decode(ReadOnlySpan<int> ids);
 
-    /// <summary>Ids → text with every token spelled out, special tokens included, no stop (for prompts, logs).</summary>
+    /// <summary>Ids → text with every token spelled out, special tokens included, no stop (for prompts,
+    /// logs).</summary>
     string DecodeWithSpecialTokens(ReadOnlySpan<int> ids);
 
     /// <summary>The full prompt ids for a question: chat roles, <paramref name="imageTokenCount"/> image placeholder

@@ -30,12 +30,21 @@ public sealed class ImageBatch : IDisposable
         ArgumentNullException.ThrowIfNull(sizes);
         if (pixels.dim() != 4 || pixels.shape[1] != 3 || pixels.shape[0] != sizes.Count)
             throw new ArgumentException(
-                $"ImageBatch expects pixels [N,3,H,W] with one size per row; got [{string.Join(",", pixels.shape)}] and {sizes.Count} sizes.");
+                $"ImageBatch expects pixels [N,3,H,W] with one size per row; got [{string.Join(",", pixels.shape)}] "
+                    + $"and {sizes.Count} sizes."
+            );
         for (int i = 0; i < sizes.Count; i++)
         {
-            if (sizes[i].Height < 1 || sizes[i].Width < 1 || sizes[i].Height > pixels.shape[2] || sizes[i].Width > pixels.shape[3])
+            if (
+                sizes[i].Height < 1
+                || sizes[i].Width < 1
+                || sizes[i].Height > pixels.shape[2]
+                || sizes[i].Width > pixels.shape[3]
+            )
                 throw new ArgumentException(
-                    $"Row {i}'s image size {sizes[i]} does not fit the padded pixels [{string.Join(",", pixels.shape)}].");
+                    $"Row {i}'s image size {sizes[i]} does not fit the padded pixels "
+                        + $"[{string.Join(",", pixels.shape)}]."
+                );
         }
         Pixels = pixels;
         this.sizes = [.. sizes];
@@ -56,24 +65,34 @@ public sealed class ImageBatch : IDisposable
     public static ImageBatch Uniform(Tensor pixels)
     {
         ArgumentNullException.ThrowIfNull(pixels);
-        if (pixels.dim() != 4) throw new ArgumentException($"Expected pixels [N,3,H,W]; got [{string.Join(",", pixels.shape)}].", nameof(pixels));
+        if (pixels.dim() != 4)
+            throw new ArgumentException(
+                $"Expected pixels [N,3,H,W]; got [{string.Join(",", pixels.shape)}].",
+                nameof(pixels)
+            );
         var size = new ImageSize((int)pixels.shape[2], (int)pixels.shape[3]);
         return new ImageBatch(pixels, Enumerable.Repeat(size, (int)pixels.shape[0]).ToArray());
     }
 
-    /// <summary>Images [3,H_i,W_i] in [0,1] → one padded batch on <paramref name="device"/> (the inputs are not owned).</summary>
+    /// <summary>Images [3,H_i,W_i] in [0,1] → one padded batch on <paramref name="device"/> (the inputs are not
+    /// owned).</summary>
     public static ImageBatch Pack(IReadOnlyList<Tensor> images, Device device)
     {
         ArgumentNullException.ThrowIfNull(images);
-        if (images.Count == 0) throw new ArgumentException("Cannot batch zero images.", nameof(images));
+        if (images.Count == 0)
+            throw new ArgumentException("Cannot batch zero images.", nameof(images));
         for (int i = 0; i < images.Count; i++)
         {
             if (images[i].dim() != 3 || images[i].shape[0] != 3)
-                throw new ArgumentException($"Image {i} has shape [{string.Join(",", images[i].shape)}]; expected [3,H,W].", nameof(images));
+                throw new ArgumentException(
+                    $"Image {i} has shape [{string.Join(",", images[i].shape)}]; expected [3,H,W].",
+                    nameof(images)
+                );
         }
-        long height = images.Max(image => image.shape[1]), width = images.Max(image => image.shape[2]);
+        long height = images.Max(image => image.shape[1]),
+            width = images.Max(image => image.shape[2]);
         using var scope = NewDisposeScope();
-        var pixels = zeros([images.Count, 3, height, width], float32, device);                 // [N,3,Hmax,Wmax]
+        var pixels = zeros([images.Count, 3, height, width], float32, device); // [N,3,Hmax,Wmax]
         using (no_grad())
         {
             for (int i = 0; i < images.Count; i++)
@@ -85,16 +104,17 @@ public sealed class ImageBatch : IDisposable
         return new ImageBatch(pixels.MoveToOuterDisposeScope(), sizes);
     }
 
-    /// <summary>Row <paramref name="row"/>'s image [3,h,w] (a view of <see cref="Pixels"/>; gradients flow through it).</summary>
-    public Tensor Image(int row) =>
-        Pixels[row].narrow(1, 0, sizes[row].Height).narrow(2, 0, sizes[row].Width);
+    /// <summary>Row <paramref name="row"/>'s image [3,h,w] (a view of <see cref="Pixels"/>; gradients flow through
+    /// it).</summary>
+    public Tensor Image(int row) => Pixels[row].narrow(1, 0, sizes[row].Height).narrow(2, 0, sizes[row].Width);
 
     /// <summary>[N,1,Hmax,Wmax] float32 (on the pixels' device): 1 inside each row's image, 0 on the padding.</summary>
     public Tensor Mask()
     {
         using var scope = NewDisposeScope();
         var mask = zeros([Count, 1, Pixels.shape[2], Pixels.shape[3]], float32, Pixels.device);
-        for (int i = 0; i < sizes.Length; i++) mask[i].narrow(1, 0, sizes[i].Height).narrow(2, 0, sizes[i].Width).fill_(Runtime.Scalars.OneDouble);
+        for (int i = 0; i < sizes.Length; i++)
+            mask[i].narrow(1, 0, sizes[i].Height).narrow(2, 0, sizes[i].Width).fill_(Runtime.Scalars.OneDouble);
         return mask.MoveToOuterDisposeScope();
     }
 
@@ -103,7 +123,10 @@ public sealed class ImageBatch : IDisposable
     {
         ArgumentNullException.ThrowIfNull(pixels);
         if (!pixels.shape.SequenceEqual(Pixels.shape))
-            throw new ArgumentException($"WithPixels expects [{string.Join(",", Pixels.shape)}]; got [{string.Join(",", pixels.shape)}].", nameof(pixels));
+            throw new ArgumentException(
+                $"WithPixels expects [{string.Join(",", Pixels.shape)}]; got [{string.Join(",", pixels.shape)}].",
+                nameof(pixels)
+            );
         return new ImageBatch(pixels, sizes);
     }
 
@@ -126,10 +149,14 @@ public sealed class ImageBatch : IDisposable
     public static ImageBatch Cat(IReadOnlyList<ImageBatch> batches)
     {
         ArgumentNullException.ThrowIfNull(batches);
-        if (batches.Count == 0) throw new ArgumentException("Cannot concatenate zero batches.", nameof(batches));
-        long height = batches.Max(b => b.Pixels.shape[2]), width = batches.Max(b => b.Pixels.shape[3]);
+        if (batches.Count == 0)
+            throw new ArgumentException("Cannot concatenate zero batches.", nameof(batches));
+        long height = batches.Max(b => b.Pixels.shape[2]),
+            width = batches.Max(b => b.Pixels.shape[3]);
         using var scope = NewDisposeScope();
-        var padded = batches.Select(b => nn.functional.pad(b.Pixels, [0, width - b.Pixels.shape[3], 0, height - b.Pixels.shape[2]])).ToList();
+        var padded = batches
+            .Select(b => nn.functional.pad(b.Pixels, [0, width - b.Pixels.shape[3], 0, height - b.Pixels.shape[2]]))
+            .ToList();
         var pixels = cat(padded, 0);
         return new ImageBatch(pixels.MoveToOuterDisposeScope(), [.. batches.SelectMany(b => b.sizes)]);
     }

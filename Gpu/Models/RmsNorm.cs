@@ -18,7 +18,8 @@ internal sealed class RmsNorm : nn.Module<Tensor, Tensor>
     private readonly Parameter weight;
     private readonly double eps;
 
-    public RmsNorm(long dimension, double eps) : base(nameof(RmsNorm))
+    public RmsNorm(long dimension, double eps)
+        : base(nameof(RmsNorm))
     {
         weight = nn.Parameter(ones(dimension));
         this.eps = eps;
@@ -30,8 +31,8 @@ internal sealed class RmsNorm : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         using var epsilon = eps.ToScalar();
         var x32 = x.to_type(x.dtype == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32); // [..., D]
-        var variance = x32.pow(Scalars.Two).mean([-1], keepdim: true);                    // [..., 1]
-        var normed = (x32 * rsqrt(variance.add(epsilon, Scalars.One))).to_type(x.dtype);  // [..., D]
+        var variance = x32.pow(Scalars.Two).mean([-1], keepdim: true); // [..., 1]
+        var normed = (x32 * rsqrt(variance.add(epsilon, Scalars.One))).to_type(x.dtype); // [..., D]
         return (weight * normed).MoveToOuterDisposeScope();
     }
 }

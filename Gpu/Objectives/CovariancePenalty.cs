@@ -33,13 +33,19 @@ public static class CovariancePenalty
 {
     /// <summary>KL-Cov per-token loss. logProbs, oldLogProbs, responseMask [N,T]; advantages [N] or [N,T].</summary>
     public static TokenPolicyLoss KlCov(
-        Tensor logProbs, Tensor oldLogProbs, Tensor advantages, Tensor responseMask, double ratio, double coefficient)
+        Tensor logProbs,
+        Tensor oldLogProbs,
+        Tensor advantages,
+        Tensor responseMask,
+        double ratio,
+        double coefficient
+    )
     {
         var tokenAdvantages = PolicyLoss.TokenAdvantages(logProbs, oldLogProbs, advantages);
         CheckMask(logProbs, responseMask);
         using var scope = NewDisposeScope();
         using var coefficientScalar = coefficient.ToScalar();
-        var logRatio = logProbs - oldLogProbs;                                        // δ [N,T]
+        var logRatio = logProbs - oldLogProbs; // δ [N,T]
         var importance = logRatio.clamp(PolicyLoss.LogRatioLower, PolicyLoss.LogRatioUpper).exp();
         var (validIndex, covariance) = ValidCovariance(logProbs, tokenAdvantages, responseMask); // [V], [V]
 
@@ -51,12 +57,19 @@ public static class CovariancePenalty
             var top = covariance.sort(0, descending: true, stable: true).Indices.narrow(0, 0, Math.Min(k, validCount));
             selected.index_fill_(0, validIndex.index_select(0, top), Scalars.OneDouble);
         }
-        selected = selected.view(logProbs.shape);                                    // [N,T]
+        selected = selected.view(logProbs.shape); // [N,T]
 
-        var tokenLoss = (-tokenAdvantages * importance).add(logRatio.abs().mul(coefficientScalar) * selected, Scalars.One);
-        return new TokenPolicyLoss(                                                   // KL-Cov clips nothing
-            tokenLoss.MoveToOuterDisposeScope(), zeros_like(logProbs).MoveToOuterDisposeScope(), zeros_like(logProbs).MoveToOuterDisposeScope(),
-            (-logRatio).detach().MoveToOuterDisposeScope(), selected.MoveToOuterDisposeScope());
+        var tokenLoss = (-tokenAdvantages * importance).add(
+            logRatio.abs().mul(coefficientScalar) * selected,
+            Scalars.One
+        );
+        return new TokenPolicyLoss( // KL-Cov clips nothing
+            tokenLoss.MoveToOuterDisposeScope(),
+            zeros_like(logProbs).MoveToOuterDisposeScope(),
+            zeros_like(logProbs).MoveToOuterDisposeScope(),
+            (-logRatio).detach().MoveToOuterDisposeScope(),
+            selected.MoveToOuterDisposeScope()
+        );
     }
 
     /// <summary>
@@ -64,8 +77,17 @@ public static class CovariancePenalty
     /// zeroed tokens uses <paramref name="generator"/> (a CPU generator; pass one seeded from run, step, micro-batch).
     /// </summary>
     public static TokenPolicyLoss ClipCov(
-        Tensor logProbs, Tensor oldLogProbs, Tensor advantages, Tensor responseMask,
-        double clipLow, double clipHigh, double lowerBound, double upperBound, double ratio, Generator generator)
+        Tensor logProbs,
+        Tensor oldLogProbs,
+        Tensor advantages,
+        Tensor responseMask,
+        double clipLow,
+        double clipHigh,
+        double lowerBound,
+        double upperBound,
+        double ratio,
+        Generator generator
+    )
     {
         ArgumentNullException.ThrowIfNull(generator);
         var tokenAdvantages = PolicyLoss.TokenAdvantages(logProbs, oldLogProbs, advantages);
@@ -75,16 +97,16 @@ public static class CovariancePenalty
         using var ratioHigh = (1.0 + clipHigh).ToScalar();
         using var lower = lowerBound.ToScalar();
         using var upper = upperBound.ToScalar();
-        var logRatio = logProbs - oldLogProbs;                                        // δ [N,T]
+        var logRatio = logProbs - oldLogProbs; // δ [N,T]
         var importance = logRatio.clamp(PolicyLoss.LogRatioLower, PolicyLoss.LogRatioUpper).exp();
-        var pg1 = -tokenAdvantages * importance;                                      // [N,T]
-        var pg2 = -tokenAdvantages * importance.clamp(ratioLow, ratioHigh);           // [N,T]
-        var clippedByRatio = pg2.gt(pg1).detach();                                    // [N,T] bool
+        var pg1 = -tokenAdvantages * importance; // [N,T]
+        var pg2 = -tokenAdvantages * importance.clamp(ratioLow, ratioHigh); // [N,T]
+        var clippedByRatio = pg2.gt(pg1).detach(); // [N,T] bool
 
         var (validIndex, covariance) = ValidCovariance(logProbs, tokenAdvantages, responseMask); // [V], [V]
         var notClipped = clippedByRatio.reshape(-1).index_select(0, validIndex).logical_not();
-        var candidate = covariance.gt(lower) & covariance.lt(upper) & notClipped;    // [V] bool
-        var candidateIndex = validIndex.masked_select(candidate);                    // [C] row-major order
+        var candidate = covariance.gt(lower) & covariance.lt(upper) & notClipped; // [V] bool
+        var candidateIndex = validIndex.masked_select(candidate); // [C] row-major order
 
         var zeroed = zeros(logProbs.numel(), dtype: logProbs.dtype, device: logProbs.device); // [N*T]
         long candidates = candidateIndex.shape[0];
@@ -94,24 +116,32 @@ public static class CovariancePenalty
             var permutation = randperm(candidates, generator: generator).narrow(0, 0, count).to(logProbs.device);
             zeroed.index_fill_(0, candidateIndex.index_select(0, permutation), Scalars.OneDouble);
         }
-        zeroed = zeroed.view(logProbs.shape);                                        // [N,T]
+        zeroed = zeroed.view(logProbs.shape); // [N,T]
 
-        var tokenLoss = maximum(pg1, pg2) * ones_like(zeroed).sub(zeroed);          // · (1 − zeroed)
+        var tokenLoss = maximum(pg1, pg2) * ones_like(zeroed).sub(zeroed); // · (1 − zeroed)
         var clippedHigher = pg1.lt(pg2).to_type(logProbs.dtype).detach();
         return new TokenPolicyLoss(
-            tokenLoss.MoveToOuterDisposeScope(), clippedHigher.MoveToOuterDisposeScope(),
-            zeros_like(logProbs).MoveToOuterDisposeScope(), (-logRatio).detach().MoveToOuterDisposeScope(),
-            zeroed.MoveToOuterDisposeScope());
+            tokenLoss.MoveToOuterDisposeScope(),
+            clippedHigher.MoveToOuterDisposeScope(),
+            zeros_like(logProbs).MoveToOuterDisposeScope(),
+            (-logRatio).detach().MoveToOuterDisposeScope(),
+            zeroed.MoveToOuterDisposeScope()
+        );
     }
 
     /// <summary>Flat indices [V] of the valid tokens (row-major) and their detached covariance [V].</summary>
-    private static (Tensor ValidIndex, Tensor Covariance) ValidCovariance(Tensor logProbs, Tensor tokenAdvantages, Tensor responseMask)
+    private static (Tensor ValidIndex, Tensor Covariance) ValidCovariance(
+        Tensor logProbs,
+        Tensor tokenAdvantages,
+        Tensor responseMask
+    )
     {
-        var valid = responseMask.ne(Scalars.ZeroInt).reshape(-1);                     // [N*T]
-        var validIndex = valid.nonzero().reshape(-1);                                 // [V]
+        var valid = responseMask.ne(Scalars.ZeroInt).reshape(-1); // [N*T]
+        var validIndex = valid.nonzero().reshape(-1); // [V]
         var advantage = tokenAdvantages.expand_as(logProbs).reshape(-1).index_select(0, validIndex); // [V]
-        var logProb = logProbs.detach().reshape(-1).index_select(0, validIndex);    // [V]
-        if (validIndex.shape[0] == 0) return (validIndex, logProb);
+        var logProb = logProbs.detach().reshape(-1).index_select(0, validIndex); // [V]
+        if (validIndex.shape[0] == 0)
+            return (validIndex, logProb);
         var covariance = (advantage - advantage.mean()) * (logProb - logProb.mean()); // [V]
         return (validIndex, covariance);
     }
@@ -121,6 +151,8 @@ public static class CovariancePenalty
         ArgumentNullException.ThrowIfNull(responseMask);
         if (!responseMask.shape.SequenceEqual(logProbs.shape))
             throw new ArgumentException(
-                $"responseMask [{PolicyLoss.Shape(responseMask)}] must match logProbs [{PolicyLoss.Shape(logProbs)}].", nameof(responseMask));
+                $"responseMask [{PolicyLoss.Shape(responseMask)}] must match logProbs [{PolicyLoss.Shape(logProbs)}].",
+                nameof(responseMask)
+            );
     }
 }

@@ -29,22 +29,28 @@ public static class GroupAdvantage
     {
         ArgumentNullException.ThrowIfNull(scores);
         if (groupSize < 2)
-            throw new ArgumentOutOfRangeException(nameof(groupSize), groupSize, "GRPO needs at least 2 responses per prompt (group_size ≥ 2).");
+            throw new ArgumentOutOfRangeException(
+                nameof(groupSize),
+                groupSize,
+                "GRPO needs at least 2 responses per prompt (group_size ≥ 2)."
+            );
         if (scores.dim() != 1 || scores.shape[0] % groupSize != 0)
             throw new ArgumentException(
-                $"scores must be 1-D [B*G] with a length divisible by group_size {groupSize}; got shape [{string.Join(",", scores.shape)}].",
-                nameof(scores));
+                $"scores must be 1-D [B*G] with a length divisible by group_size {groupSize}; got shape "
+                    + $"[{string.Join(",", scores.shape)}].",
+                nameof(scores)
+            );
 
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var grouped = scores.detach().view(-1, groupSize);                  // [B,G]
-        var mean = grouped.mean([1], keepdim: true);                        // [B,1]
-        var std = grouped.std(1, unbiased: true, keepdim: true);            // [B,1]
+        var grouped = scores.detach().view(-1, groupSize); // [B,G]
+        var mean = grouped.mean([1], keepdim: true); // [B,1]
+        var std = grouped.std(1, unbiased: true, keepdim: true); // [B,1]
         using var epsilonScalar = epsilon.ToScalar();
         var advantages = (grouped - mean) / std.add(epsilonScalar, Scalars.One); // [B,G]
         var equal = grouped.amax([1], keepdim: true).eq(grouped.amin([1], keepdim: true)); // [B,1]
         advantages = torch.where(equal, zeros_like(advantages), advantages);
-        return advantages.reshape(-1).MoveToOuterDisposeScope();            // [B*G]
+        return advantages.reshape(-1).MoveToOuterDisposeScope(); // [B*G]
     }
 
     /// <summary>advantages [N] → token-level advantages [N,T] (A_i on every response token, 0 elsewhere).</summary>
@@ -54,7 +60,9 @@ public static class GroupAdvantage
         ArgumentNullException.ThrowIfNull(responseMask);
         if (advantages.dim() != 1 || responseMask.dim() != 2 || advantages.shape[0] != responseMask.shape[0])
             throw new ArgumentException(
-                $"advantages must be [N] and responseMask [N,T] with the same N; got [{string.Join(",", advantages.shape)}] and [{string.Join(",", responseMask.shape)}].");
+                $"advantages must be [N] and responseMask [N,T] with the same N; got "
+                    + $"[{string.Join(",", advantages.shape)}] and [{string.Join(",", responseMask.shape)}]."
+            );
         return advantages.unsqueeze(-1) * responseMask.to_type(advantages.dtype); // [N,T]
     }
 }

@@ -30,7 +30,11 @@ public static class GrpoLoss
     /// <paramref name="generator"/>: required for Clip-Cov's random draw (CPU generator, seeded explicitly).
     /// </summary>
     public static GrpoLossResult Compute(
-        GrpoLossInput input, RlOptions options, MiniBatchTotals? totals = null, Generator? generator = null)
+        GrpoLossInput input,
+        RlOptions options,
+        MiniBatchTotals? totals = null,
+        Generator? generator = null
+    )
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(options);
@@ -38,8 +42,10 @@ public static class GrpoLoss
         bool useKl = options.KlCoefficient > 0;
         if (useKl && input.RefLogProbs is null)
             throw new ArgumentException(
-                $"kl_coefficient is {options.KlCoefficient} but no reference log-probs were given; compute them with π_ref or set kl_coefficient 0.",
-                nameof(input));
+                $"kl_coefficient is {options.KlCoefficient} but no reference log-probs were given; compute them with "
+                    + $"π_ref or set kl_coefficient 0.",
+                nameof(input)
+            );
 
         using var scope = NewDisposeScope();
         var policy = PolicyTerms(input, options, generator);
@@ -50,8 +56,11 @@ public static class GrpoLoss
         if (useKl)
         {
             using var klCoefficient = options.KlCoefficient.ToScalar();
-            var kl = KlPenalty.Compute(input.LogProbs, input.RefLogProbs!, options.KlEstimator);          // [N,T]
-            loss = pgLoss.add(LossAggregator.Aggregate(kl, mask, options.LossAggregation, denominator).mul(klCoefficient), Scalars.One);
+            var kl = KlPenalty.Compute(input.LogProbs, input.RefLogProbs!, options.KlEstimator); // [N,T]
+            loss = pgLoss.add(
+                LossAggregator.Aggregate(kl, mask, options.LossAggregation, denominator).mul(klCoefficient),
+                Scalars.One
+            );
             klLossValue = Value(LossAggregator.Aggregate(kl.detach(), mask, options.LossAggregation));
         }
 
@@ -62,7 +71,8 @@ public static class GrpoLoss
             PgClipfracHigher: Value(LossAggregator.MaskedMean(policy.ClippedHigher, mask)),
             PgClipfracLower: Value(LossAggregator.MaskedMean(policy.ClippedLower, mask)),
             CovarianceTokenFraction: Value(LossAggregator.MaskedMean(policy.CovarianceSelected, mask)),
-            ValidTokens: mask.ne(Scalars.ZeroInt).sum().item<long>());
+            ValidTokens: mask.ne(Scalars.ZeroInt).sum().item<long>()
+        );
         return new GrpoLossResult(loss.MoveToOuterDisposeScope(), metrics);
     }
 
@@ -77,14 +87,37 @@ public static class GrpoLoss
         return RlMethodTraits.PolicyLossOf(options.Method) switch
         {
             PolicyLossKind.Clipped => PolicyLoss.Clipped(
-                input.LogProbs, input.OldLogProbs, input.Advantages, options.ClipLow, options.ClipHigh, options.DualClip),
+                input.LogProbs,
+                input.OldLogProbs,
+                input.Advantages,
+                options.ClipLow,
+                options.ClipHigh,
+                options.DualClip
+            ),
             PolicyLossKind.KlCov => CovariancePenalty.KlCov(
-                input.LogProbs, input.OldLogProbs, input.Advantages, input.ResponseMask, options.KlCovRatio, options.KlCovCoefficient),
+                input.LogProbs,
+                input.OldLogProbs,
+                input.Advantages,
+                input.ResponseMask,
+                options.KlCovRatio,
+                options.KlCovCoefficient
+            ),
             PolicyLossKind.ClipCov => CovariancePenalty.ClipCov(
-                input.LogProbs, input.OldLogProbs, input.Advantages, input.ResponseMask,
-                options.ClipCovClipLow, options.ClipCovClipHigh, options.ClipCovLowerBound, options.ClipCovUpperBound,
+                input.LogProbs,
+                input.OldLogProbs,
+                input.Advantages,
+                input.ResponseMask,
+                options.ClipCovClipLow,
+                options.ClipCovClipHigh,
+                options.ClipCovLowerBound,
+                options.ClipCovUpperBound,
                 options.ClipCovRatio,
-                generator ?? throw new ArgumentNullException(nameof(generator), "Clip-Cov draws tokens at random: pass a seeded CPU torch.Generator.")),
+                generator
+                    ?? throw new ArgumentNullException(
+                        nameof(generator),
+                        "Clip-Cov draws tokens at random: pass a seeded CPU torch.Generator."
+                    )
+            ),
             var kind => throw new ArgumentOutOfRangeException(nameof(options), kind, "unknown policy loss"),
         };
     }
@@ -98,7 +131,13 @@ public static class GrpoLoss
 /// <param name="RefLogProbs">[N,T] logπ_ref (no gradient), or null when kl_coefficient is 0.</param>
 /// <param name="Advantages">[N] per response or [N,T] per token (<see cref="GroupAdvantage"/>).</param>
 /// <param name="ResponseMask">[N,T] 1 on response tokens up to and including the first end-of-sequence.</param>
-public sealed record GrpoLossInput(Tensor LogProbs, Tensor OldLogProbs, Tensor? RefLogProbs, Tensor Advantages, Tensor ResponseMask);
+public sealed record GrpoLossInput(
+    Tensor LogProbs,
+    Tensor OldLogProbs,
+    Tensor? RefLogProbs,
+    Tensor Advantages,
+    Tensor ResponseMask
+);
 
 /// <summary>The weighted micro-batch loss (call backward on it) and the micro-batch's metrics.</summary>
 public sealed record GrpoLossResult(Tensor Loss, GrpoLossMetrics Metrics);
@@ -114,4 +153,5 @@ public sealed record GrpoLossMetrics(
     double PgClipfracHigher,
     double PgClipfracLower,
     double CovarianceTokenFraction,
-    long ValidTokens);
+    long ValidTokens
+);

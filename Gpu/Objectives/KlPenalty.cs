@@ -27,8 +27,10 @@ public static class KlPenalty
     /// <summary>Clamp of the k3 value (EasyR1: 10).</summary>
     public const double ValueClamp = 10.0;
 
-    private static readonly Scalar LogRatioLower = (-LogRatioClamp).ToScalar(), LogRatioUpper = LogRatioClamp.ToScalar();
-    private static readonly Scalar ValueLower = (-ValueClamp).ToScalar(), ValueUpper = ValueClamp.ToScalar();
+    private static readonly Scalar LogRatioLower = (-LogRatioClamp).ToScalar(),
+        LogRatioUpper = LogRatioClamp.ToScalar();
+    private static readonly Scalar ValueLower = (-ValueClamp).ToScalar(),
+        ValueUpper = ValueClamp.ToScalar();
 
     /// <summary>logProbs, refLogProbs [N,T] → per-token KL estimate [N,T], differentiable in logProbs.</summary>
     public static Tensor Compute(Tensor logProbs, Tensor refLogProbs, KlEstimator estimator)
@@ -37,7 +39,9 @@ public static class KlPenalty
         ArgumentNullException.ThrowIfNull(refLogProbs);
         if (!logProbs.shape.SequenceEqual(refLogProbs.shape))
             throw new ArgumentException(
-                $"logProbs [{PolicyLoss.Shape(logProbs)}] and refLogProbs [{PolicyLoss.Shape(refLogProbs)}] must have the same shape.");
+                $"logProbs [{PolicyLoss.Shape(logProbs)}] and refLogProbs [{PolicyLoss.Shape(refLogProbs)}] must "
+                    + $"have the same shape."
+            );
 
         using var scope = NewDisposeScope();
         var reference = refLogProbs.detach();
@@ -54,7 +58,7 @@ public static class KlPenalty
 
     private static Tensor LowVarKl(Tensor logProbs, Tensor refLogProbs)
     {
-        var x = (refLogProbs - logProbs).clamp(LogRatioLower, LogRatioUpper);        // [N,T]
-        return (x.exp() - x).sub(Scalars.OneDouble).clamp(ValueLower, ValueUpper);  // [N,T] eˣ − x − 1
+        var x = (refLogProbs - logProbs).clamp(LogRatioLower, LogRatioUpper); // [N,T]
+        return (x.exp() - x).sub(Scalars.OneDouble).clamp(ValueLower, ValueUpper); // [N,T] eˣ − x − 1
     }
 }

@@ -31,25 +31,35 @@ public static class LossAggregator
         ArgumentNullException.ThrowIfNull(mask);
         if (values.dim() != 2 || !values.shape.SequenceEqual(mask.shape))
             throw new ArgumentException(
-                $"values and mask must both be [N,T]; got [{PolicyLoss.Shape(values)}] and [{PolicyLoss.Shape(mask)}].");
+                $"values and mask must both be [N,T]; got [{PolicyLoss.Shape(values)}] and [{PolicyLoss.Shape(mask)}]."
+            );
         if (denominator is <= 0)
-            throw new ArgumentOutOfRangeException(nameof(denominator), denominator, "the aggregation denominator must be positive.");
+            throw new ArgumentOutOfRangeException(
+                nameof(denominator),
+                denominator,
+                "the aggregation denominator must be positive."
+            );
 
         using var scope = NewDisposeScope();
-        var weights = mask.to_type(values.dtype);                                    // [N,T]
-        var masked = values * weights;                                               // [N,T]
+        var weights = mask.to_type(values.dtype); // [N,T]
+        var masked = values * weights; // [N,T]
         var result = mode switch
         {
-            LossAggregation.TokenMean =>
-                Divide(masked.sum(), denominator ?? Math.Max(1.0, weights.sum().to_type(ScalarType.Float64).item<double>())),
-            LossAggregation.SequenceMeanTokenMean =>
-                Divide((masked.sum(1) / weights.sum(1).clamp_min(Scalars.OneDouble)).sum(), denominator ?? Math.Max(1, values.shape[0])),
+            LossAggregation.TokenMean => Divide(
+                masked.sum(),
+                denominator ?? Math.Max(1.0, weights.sum().to_type(ScalarType.Float64).item<double>())
+            ),
+            LossAggregation.SequenceMeanTokenMean => Divide(
+                (masked.sum(1) / weights.sum(1).clamp_min(Scalars.OneDouble)).sum(),
+                denominator ?? Math.Max(1, values.shape[0])
+            ),
             _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "unknown loss aggregation"),
         };
         return result.MoveToOuterDisposeScope();
     }
 
-    /// <summary>value / divisor, the divisor's Scalar kept alive across the native call (<see cref="Scalars"/>).</summary>
+    /// <summary>value / divisor, the divisor's Scalar kept alive across the native call (<see
+    /// cref="Scalars"/>).</summary>
     private static Tensor Divide(Tensor value, double divisor)
     {
         using var divisorScalar = divisor.ToScalar();
@@ -57,6 +67,5 @@ public static class LossAggregator
     }
 
     /// <summary>Token mean of values [N,T] over mask [N,T] (EasyR1 <c>masked_mean</c>, used for metrics).</summary>
-    public static Tensor MaskedMean(Tensor values, Tensor mask) =>
-        Aggregate(values, mask, LossAggregation.TokenMean);
+    public static Tensor MaskedMean(Tensor values, Tensor mask) => Aggregate(values, mask, LossAggregation.TokenMean);
 }

@@ -16,16 +16,24 @@ public sealed record MiniBatchTotals(double ValidTokens, long Sequences)
     {
         ArgumentNullException.ThrowIfNull(responseMask);
         if (responseMask.dim() != 2)
-            throw new ArgumentException($"responseMask must be [N,T]; got [{PolicyLoss.Shape(responseMask)}].", nameof(responseMask));
+            throw new ArgumentException(
+                $"responseMask must be [N,T]; got [{PolicyLoss.Shape(responseMask)}].",
+                nameof(responseMask)
+            );
         using var scope = NewDisposeScope();
-        return new MiniBatchTotals(responseMask.to_type(ScalarType.Float64).sum().item<double>(), responseMask.shape[0]);
+        return new MiniBatchTotals(
+            responseMask.to_type(ScalarType.Float64).sum().item<double>(),
+            responseMask.shape[0]
+        );
     }
 
-    /// <summary>The denominator <see cref="LossAggregator.Aggregate"/> needs for <paramref name="mode"/> (≥ 1).</summary>
-    public double Denominator(LossAggregation mode) => mode switch
-    {
-        LossAggregation.TokenMean => Math.Max(1.0, ValidTokens),
-        LossAggregation.SequenceMeanTokenMean => Math.Max(1, Sequences),
-        _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "unknown loss aggregation"),
-    };
+    /// <summary>The denominator <see cref="LossAggregator.Aggregate"/> needs for <paramref name="mode"/> (≥
+    /// 1).</summary>
+    public double Denominator(LossAggregation mode) =>
+        mode switch
+        {
+            LossAggregation.TokenMean => Math.Max(1.0, ValidTokens),
+            LossAggregation.SequenceMeanTokenMean => Math.Max(1, Sequences),
+            _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "unknown loss aggregation"),
+        };
 }

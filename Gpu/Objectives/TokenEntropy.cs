@@ -26,20 +26,25 @@ public static class TokenEntropy
         if (logits.dim() < 1)
             throw new ArgumentException("logits must have a vocabulary dimension last, e.g. [N,T,V].", nameof(logits));
         if (!(temperature > 0))
-            throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "temperature must be positive (EasyR1 rollout: 1.0).");
+            throw new ArgumentOutOfRangeException(
+                nameof(temperature),
+                temperature,
+                "temperature must be positive (EasyR1 rollout: 1.0)."
+            );
 
         using var scope = NewDisposeScope();
         using var temperatureScalar = temperature.ToScalar();
-        var scaled = temperature == 1.0 ? logits : logits.div(temperatureScalar);    // [N,T,V]
-        var logPartition = scaled.logsumexp(-1);                                     // [N,T]
-        var probabilities = scaled.softmax(-1);                                      // [N,T,V]
-        var entropy = logPartition - (probabilities * scaled).sum(-1);               // [N,T]
+        var scaled = temperature == 1.0 ? logits : logits.div(temperatureScalar); // [N,T,V]
+        var logPartition = scaled.logsumexp(-1); // [N,T]
+        var probabilities = scaled.softmax(-1); // [N,T,V]
+        var entropy = logPartition - (probabilities * scaled).sum(-1); // [N,T]
         return entropy.MoveToOuterDisposeScope();
     }
 
     /// <summary>
-    /// Policy entropy (Eq. 3): entropy [N,T], responseMask [N,T] → scalar mean over rows of each row's masked
-    /// token mean (the <see cref="Training.TokenSelection.All"/> objective; the metric logged for clean and perturbed responses).
+    /// Policy entropy (Eq. 3): entropy [N,T], responseMask [N,T] → scalar mean over rows of each row's masked token
+    /// mean (the <see cref="Training.TokenSelection.All"/> objective; the metric logged for clean and perturbed
+    /// responses).
     /// </summary>
     public static Tensor PolicyEntropy(Tensor entropy, Tensor responseMask) =>
         TokenSelector.SelectedEntropy(entropy, responseMask);

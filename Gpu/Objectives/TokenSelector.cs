@@ -25,33 +25,38 @@ public static class TokenSelector
 {
     private static readonly Scalar Three = 3.ToScalar();
 
-    /// <summary>entropy [N,T], responseMask [N,T] → selection mask [N,T] (bool), ranked on detached entropies.</summary>
+    /// <summary>entropy [N,T], responseMask [N,T] → selection mask [N,T] (bool), ranked on detached
+    /// entropies.</summary>
     public static Tensor Select(Tensor entropy, Tensor responseMask, TokenSelection selection)
     {
         ArgumentNullException.ThrowIfNull(entropy);
         ArgumentNullException.ThrowIfNull(responseMask);
         if (entropy.dim() != 2 || !entropy.shape.SequenceEqual(responseMask.shape))
             throw new ArgumentException(
-                $"entropy and responseMask must both be [N,T]; got [{PolicyLoss.Shape(entropy)}] and [{PolicyLoss.Shape(responseMask)}].");
+                $"entropy and responseMask must both be [N,T]; got [{PolicyLoss.Shape(entropy)}] and "
+                    + $"[{PolicyLoss.Shape(responseMask)}]."
+            );
 
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var valid = responseMask.ne(Scalars.ZeroInt);                                // [N,T] bool
-        if (selection == TokenSelection.All) return valid.MoveToOuterDisposeScope();
+        var valid = responseMask.ne(Scalars.ZeroInt); // [N,T] bool
+        if (selection == TokenSelection.All)
+            return valid.MoveToOuterDisposeScope();
 
         // Stable ascending sort of the valid entropies; invalid positions are sent behind every valid one by a
         // second stable sort on "is invalid", so their values never matter.
         long tokens = entropy.shape[1];
         using var tokenCount = tokens.ToScalar();
-        var byEntropy = entropy.detach().sort(1, stable: true).Indices;                  // [N,T]
+        var byEntropy = entropy.detach().sort(1, stable: true).Indices; // [N,T]
         var invalidInOrder = valid.gather(1, byEntropy).logical_not().to_type(ScalarType.Int32);
-        var validFirst = invalidInOrder.sort(1, stable: true).Indices;                    // [N,T]
-        var order = byEntropy.gather(1, validFirst);                                 // [N,T] positions by rank
-        var positions = arange(Scalars.ZeroInt, tokenCount, Scalars.One, ScalarType.Int64, entropy.device).expand(entropy.shape[0], tokens);
-        var rank = zeros_like(order).scatter_(1, order, positions);                  // [N,T] rank of each position
+        var validFirst = invalidInOrder.sort(1, stable: true).Indices; // [N,T]
+        var order = byEntropy.gather(1, validFirst); // [N,T] positions by rank
+        var positions = arange(Scalars.ZeroInt, tokenCount, Scalars.One, ScalarType.Int64, entropy.device)
+            .expand(entropy.shape[0], tokens);
+        var rank = zeros_like(order).scatter_(1, order, positions); // [N,T] rank of each position
 
-        var length = valid.sum(1, keepdim: true, type: ScalarType.Int64);            // [N,1] L
-        var third = length.div(Three, RoundingMode.floor);                           // [N,1] ⌊L/3⌋
+        var length = valid.sum(1, keepdim: true, type: ScalarType.Int64); // [N,1] L
+        var third = length.div(Three, RoundingMode.floor); // [N,1] ⌊L/3⌋
         var low = rank.lt(third) & valid;
         var high = rank.ge(length - third) & valid;
         var result = selection switch
@@ -75,13 +80,18 @@ public static class TokenSelector
         ArgumentNullException.ThrowIfNull(selection);
         if (entropy.dim() != 2 || !entropy.shape.SequenceEqual(selection.shape))
             throw new ArgumentException(
-                $"entropy and selection must both be [N,T]; got [{PolicyLoss.Shape(entropy)}] and [{PolicyLoss.Shape(selection)}].");
+                $"entropy and selection must both be [N,T]; got [{PolicyLoss.Shape(entropy)}] and "
+                    + $"[{PolicyLoss.Shape(selection)}]."
+            );
         if (rowsPerPrompt < 1 || entropy.shape[0] % rowsPerPrompt != 0)
-            throw new ArgumentOutOfRangeException(nameof(rowsPerPrompt), rowsPerPrompt,
-                $"rows per prompt must divide the {entropy.shape[0]} rows of entropy.");
+            throw new ArgumentOutOfRangeException(
+                nameof(rowsPerPrompt),
+                rowsPerPrompt,
+                $"rows per prompt must divide the {entropy.shape[0]} rows of entropy."
+            );
 
         using var scope = NewDisposeScope();
-        var weights = selection.detach().to_type(entropy.dtype);                     // [N,T]
+        var weights = selection.detach().to_type(entropy.dtype); // [N,T]
         var rowMeans = (entropy * weights).sum(1) / weights.sum(1).clamp_min(Scalars.OneDouble); // [N]
         return rowMeans.view(-1, rowsPerPrompt).mean([1]).MoveToOuterDisposeScope(); // [B]
     }

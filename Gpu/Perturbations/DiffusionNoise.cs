@@ -31,8 +31,8 @@ namespace SaEI.Gpu.Perturbations;
 ///    trainer's 0-based step index + 1 (<see cref="NoiseStepFor"/>). Using the index itself gave each step its
 ///    predecessor's noise.
 /// 6. Mixed image sizes (<see cref="ImageBatch"/>): ε is drawn over the whole padded tensor, exactly as for a plain
-///    tensor (same generator consumption), and the result is multiplied by the batch's mask, so the padding stays 0.
-///    A uniform batch (no padding) skips the mask: its numbers are those of <see cref="Apply(Tensor, int, Generator)"/>.
+///    tensor (same generator consumption), and the result is multiplied by the batch's mask, so the padding stays 0. A
+///    uniform batch (no padding) skips the mask: its numbers are those of <see cref="Apply(Tensor, int, Generator)"/>.
 /// </summary>
 public static class DiffusionNoise
 {
@@ -52,7 +52,7 @@ public static class DiffusionNoise
     {
         ArgumentOutOfRangeException.ThrowIfNegative(i);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(i, Steps);
-        double x = -6.0 + 12.0 * i / (Steps - 1);                                   // linspace(−6, 6, 1000)_i
+        double x = -6.0 + 12.0 * i / (Steps - 1); // linspace(−6, 6, 1000)_i
         return Sigmoid(x) * (BetaMax - BetaMin) + BetaMin;
     }
 
@@ -64,16 +64,23 @@ public static class DiffusionNoise
         return AlphaBars[t];
     }
 
-    /// <summary>decay(step) = 1 − sigmoid(c·(step/T − m/T)) (NoisyRollout "sigmoid" decay mode), step 1-based.</summary>
+    /// <summary>decay(step) = 1 − sigmoid(c·(step/T − m/T)) (NoisyRollout "sigmoid" decay mode), step
+    /// 1-based.</summary>
     public static double AnnealingDecay(int globalStep, int totalSteps, double sharpness, double midpoint)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(totalSteps, 1);
         return 1.0 - Sigmoid(sharpness * ((double)globalStep / totalSteps - midpoint / totalSteps));
     }
 
-    /// <summary>t = ⌊t₀ · decay(step)⌋, the noise step of 1-based RL step <paramref name="globalStep"/> of <paramref name="totalSteps"/>.</summary>
-    public static int AnnealedStep(int initialStep, int globalStep, int totalSteps, double sharpness, double midpoint) =>
-        (int)Math.Floor(initialStep * AnnealingDecay(globalStep, totalSteps, sharpness, midpoint));
+    /// <summary>t = ⌊t₀ · decay(step)⌋, the noise step of 1-based RL step <paramref name="globalStep"/> of <paramref
+    /// name="totalSteps"/>.</summary>
+    public static int AnnealedStep(
+        int initialStep,
+        int globalStep,
+        int totalSteps,
+        double sharpness,
+        double midpoint
+    ) => (int)Math.Floor(initialStep * AnnealingDecay(globalStep, totalSteps, sharpness, midpoint));
 
     /// <summary>
     /// The noise step a noise-perturbing method uses at the RL step with 0-based index <paramref name="stepIndex"/>
@@ -87,11 +94,18 @@ public static class DiffusionNoise
         return options.Perturbation switch
         {
             Perturbation.AnnealedNoise => AnnealedStep(
-                options.NoiseStep, stepIndex + 1, totalSteps, options.NoiseAnnealSharpness, options.NoiseAnnealMidpoint),
+                options.NoiseStep,
+                stepIndex + 1,
+                totalSteps,
+                options.NoiseAnnealSharpness,
+                options.NoiseAnnealMidpoint
+            ),
             Perturbation.FixedNoise => options.RandomNoiseStep,
             var other => throw new ArgumentException(
-                $"method {options.Method} has perturbation {other}, not diffusion noise; only NoisyRollout and RandomNoise add noise.",
-                nameof(options)),
+                $"method {options.Method} has perturbation {other}, not diffusion noise; only NoisyRollout and "
+                    + $"RandomNoise add noise.",
+                nameof(options)
+            ),
         };
     }
 
@@ -105,24 +119,26 @@ public static class DiffusionNoise
         double alphaBar = AlphaBar(noiseStep);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var noise = randn(pixels.shape, dtype: ScalarType.Float32, generator: generator)  // ε [B,3,H,W] on CPU
-            .to(pixels.device).to_type(pixels.dtype);
+        var noise = randn(pixels.shape, dtype: ScalarType.Float32, generator: generator) // ε [B,3,H,W] on CPU
+            .to(pixels.device)
+            .to_type(pixels.dtype);
         using var signalScale = Math.Sqrt(alphaBar).ToScalar();
         using var noiseScale = Math.Sqrt(1.0 - alphaBar).ToScalar();
         var noisy = pixels.detach().mul(signalScale).add(noise.mul(noiseScale), Scalars.One);
         return noisy.clamp(Scalars.Zero, Scalars.OneDouble).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Noise inside each row's image only (decision 6) → a new batch with the same sizes, without gradient.</summary>
+    /// <summary>Noise inside each row's image only (decision 6) → a new batch with the same sizes, without
+    /// gradient.</summary>
     public static ImageBatch Apply(ImageBatch images, int noiseStep, Generator generator)
     {
         ArgumentNullException.ThrowIfNull(images);
         using var scope = NewDisposeScope();
-        var noisy = Apply(images.Pixels, noiseStep, generator);                           // [B,3,Hmax,Wmax]
+        var noisy = Apply(images.Pixels, noiseStep, generator); // [B,3,Hmax,Wmax]
         if (!images.IsUniform)
         {
             using var noGrad = no_grad();
-            noisy = noisy.mul(images.Mask().to_type(noisy.dtype));                         // padding back to 0
+            noisy = noisy.mul(images.Mask().to_type(noisy.dtype)); // padding back to 0
         }
         return images.WithPixels(noisy.MoveToOuterDisposeScope());
     }

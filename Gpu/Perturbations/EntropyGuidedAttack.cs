@@ -32,12 +32,21 @@ public static class EntropyGuidedAttack
     /// Returns I^K (detached, same shape and dtype) and diagnostics.
     /// </summary>
     public static AdversarialImages Attack(
-        Tensor pixels, Func<Tensor, Tensor> objective, double stepSize, int iterations, bool evaluateFinal = true)
+        Tensor pixels,
+        Func<Tensor, Tensor> objective,
+        double stepSize,
+        int iterations,
+        bool evaluateFinal = true
+    )
     {
         ArgumentNullException.ThrowIfNull(pixels);
         ArgumentNullException.ThrowIfNull(objective);
         if (!(stepSize > 0 && stepSize <= 1))
-            throw new ArgumentOutOfRangeException(nameof(stepSize), stepSize, "η is in [0,1] pixel units: set e.g. 2/255.");
+            throw new ArgumentOutOfRangeException(
+                nameof(stepSize),
+                stepSize,
+                "η is in [0,1] pixel units: set e.g. 2/255."
+            );
         ArgumentOutOfRangeException.ThrowIfLessThan(iterations, 1);
         if (pixels.dim() < 1 || pixels.numel() == 0)
             throw new ArgumentException("pixels must be a non-empty [B,...] tensor.", nameof(pixels));
@@ -47,8 +56,8 @@ public static class EntropyGuidedAttack
         CheckRange(clean);
         using var radius = (iterations * stepSize).ToScalar();
         using var step = stepSize.ToScalar();
-        var lower = clean.sub(radius).clamp_min(Scalars.Zero);                       // [B,...]
-        var upper = clean.add(radius, Scalars.One).clamp_max(Scalars.OneDouble);     // [B,...]
+        var lower = clean.sub(radius).clamp_min(Scalars.Zero); // [B,...]
+        var upper = clean.add(radius, Scalars.One).clamp_max(Scalars.OneDouble); // [B,...]
         var objectives = new List<double[]>(iterations + 1);
         var current = clean;
         for (int k = 0; k < iterations; k++)
@@ -58,7 +67,7 @@ public static class EntropyGuidedAttack
             var input = current.detach().requires_grad_(true);
             var value = objective(input);
             objectives.Add(Values(value, k));
-            var gradient = torch.autograd.grad([value.sum()], [input])[0];           // [B,...]
+            var gradient = torch.autograd.grad([value.sum()], [input])[0]; // [B,...]
             var direction = where(gradient.isfinite(), gradient.sign(), zeros_like(gradient));
             var next = input.detach().add(direction.mul(step), Scalars.One).clamp(lower, upper);
             current = next.MoveToOuterDisposeScope();
@@ -71,12 +80,18 @@ public static class EntropyGuidedAttack
             objectives.Add(Values(objective(current), iterations));
         }
 
-        var lInfinity = (current - clean).abs().reshape(clean.shape[0], -1).amax([1]).to_type(ScalarType.Float64); // [B]
+        // [B]
+        var lInfinity = (current - clean).abs().reshape(clean.shape[0], -1).amax([1]).to_type(ScalarType.Float64);
         return new AdversarialImages(current.MoveToOuterDisposeScope(), objectives, lInfinity.data<double>().ToArray());
     }
 
     /// <summary>EgAS with η = step_size and K = iterations from the run's options.</summary>
-    public static AdversarialImages Attack(Tensor pixels, Func<Tensor, Tensor> objective, RlOptions options, bool evaluateFinal = true)
+    public static AdversarialImages Attack(
+        Tensor pixels,
+        Func<Tensor, Tensor> objective,
+        RlOptions options,
+        bool evaluateFinal = true
+    )
     {
         ArgumentNullException.ThrowIfNull(options);
         return Attack(pixels, objective, options.StepSize, options.Iterations, evaluateFinal);
@@ -87,7 +102,9 @@ public static class EntropyGuidedAttack
         var values = value.detach().to_type(ScalarType.Float64).cpu().reshape(-1).data<double>().ToArray();
         if (values.Length == 0 || values.Any(v => !double.IsFinite(v)))
             throw new InvalidOperationException(
-                $"EgAS objective at step {step} is empty or not finite ([{string.Join(", ", values)}]); check the teacher-forced responses and their mask.");
+                $"EgAS objective at step {step} is empty or not finite ([{string.Join(", ", values)}]); check the "
+                    + $"teacher-forced responses and their mask."
+            );
         return values;
     }
 
@@ -97,14 +114,17 @@ public static class EntropyGuidedAttack
         double max = clean.max().to_type(ScalarType.Float64).item<double>();
         if (min < 0 || max > 1)
             throw new ArgumentException(
-                $"EgAS perturbs [0,1] pixels before the model's normalisation; got values in [{min}, {max}]. Pass the resized image divided by 255.",
-                nameof(clean));
+                $"EgAS perturbs [0,1] pixels before the model's normalisation; got values in [{min}, {max}]. Pass "
+                    + $"the resized image divided by 255.",
+                nameof(clean)
+            );
     }
 }
 
 /// <summary>The EgAS result.</summary>
 /// <param name="Pixels">I^K, [B,...] like the input, detached, in [0,1] and within K·η of the clean image.</param>
-/// <param name="Objectives">Objective per prompt at I⁰, I¹, ..., I^K (K+1 entries; K when not evaluating the last).</param>
+/// <param name="Objectives">Objective per prompt at I⁰, I¹, ..., I^K (K+1 entries; K when not evaluating the
+/// last).</param>
 /// <param name="LInfinity">‖I^K − I⁰‖∞ per prompt [B].</param>
 public sealed record AdversarialImages(Tensor Pixels, IReadOnlyList<double[]> Objectives, double[] LInfinity)
 {
@@ -120,8 +140,11 @@ public sealed record AdversarialImages(Tensor Pixels, IReadOnlyList<double[]> Ob
         get
         {
             if (Objectives.Count < 2)
-                throw new InvalidOperationException("the objective at I^K was not evaluated: run the attack with evaluateFinal = true.");
-            double[] before = Objectives[0], after = Objectives[^1];
+                throw new InvalidOperationException(
+                    "the objective at I^K was not evaluated: run the attack with evaluateFinal = true."
+                );
+            double[] before = Objectives[0],
+                after = Objectives[^1];
             return before.Length == 0 ? 0 : before.Zip(after).Count(p => p.Second > p.First) / (double)before.Length;
         }
     }

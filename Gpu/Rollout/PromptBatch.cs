@@ -24,23 +24,32 @@ public sealed record PromptBatch(ImageBatch Images, Tensor InputIds, Tensor Atte
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(problems);
         if (images.Count != problems.Count || images.Count == 0)
-            throw new ArgumentException($"PromptBatch needs one image per problem and at least one of each; got {images.Count} images and {problems.Count} problems.");
+            throw new ArgumentException(
+                $"PromptBatch needs one image per problem and at least one of each; got {images.Count} images and "
+                    + $"{problems.Count} problems."
+            );
         var sizes = new ImageSize[images.Count];
         for (int i = 0; i < images.Count; i++)
         {
             var shape = images[i].shape;
             if (shape.Length != 3 || shape[0] != 3)
-                throw new ArgumentException($"Image {i} has shape [{string.Join(",", shape)}]; every image must be [3,H,W].", nameof(images));
+                throw new ArgumentException(
+                    $"Image {i} has shape [{string.Join(",", shape)}]; every image must be [3,H,W].",
+                    nameof(images)
+                );
             sizes[i] = new ImageSize((int)shape[1], (int)shape[2]);
         }
         var tokenizer = model.Tokenizer;
-        int[][] prompts = [.. problems.Select((problem, i) => tokenizer.BuildPrompt(problem, model.ImageTokenCount(sizes[i])))];
+        int[][] prompts =
+        [
+            .. problems.Select((problem, i) => tokenizer.BuildPrompt(problem, model.ImageTokenCount(sizes[i]))),
+        ];
         int promptLength = prompts.Max(p => p.Length);
         var ids = new long[prompts.Length * promptLength];
         var mask = new long[prompts.Length * promptLength];
         for (int b = 0; b < prompts.Length; b++)
         {
-            int padding = promptLength - prompts[b].Length;   // left padding: the prompts end where generation starts
+            int padding = promptLength - prompts[b].Length; // left padding: the prompts end where generation starts
             for (int t = 0; t < promptLength; t++)
             {
                 ids[b * promptLength + t] = t < padding ? tokenizer.PadId : prompts[b][t - padding];
@@ -49,10 +58,14 @@ public sealed record PromptBatch(ImageBatch Images, Tensor InputIds, Tensor Atte
         }
         var device = model.Device;
         using var scope = NewDisposeScope();
-        var batch = ImageBatch.Pack([.. images.Select(image => image.to(float32, device))], device);  // [B,3,Hmax,Wmax]
-        double min = batch.Pixels.min().item<float>(), max = batch.Pixels.max().item<float>();
+        var batch = ImageBatch.Pack([.. images.Select(image => image.to(float32, device))], device); // [B,3,Hmax,Wmax]
+        double min = batch.Pixels.min().item<float>(),
+            max = batch.Pixels.max().item<float>();
         if (min < 0 || max > 1)
-            throw new ArgumentException($"Image pixels must lie in [0,1]; the batch spans [{min}, {max}]. Divide 8-bit images by 255.", nameof(images));
+            throw new ArgumentException(
+                $"Image pixels must lie in [0,1]; the batch spans [{min}, {max}]. Divide 8-bit images by 255.",
+                nameof(images)
+            );
         var inputIds = tensor(ids, [prompts.Length, promptLength], int64, device);
         var attentionMask = tensor(mask, [prompts.Length, promptLength], int64, device);
         batch.Pixels.MoveToOuterDisposeScope();

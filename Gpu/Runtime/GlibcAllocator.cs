@@ -15,19 +15,24 @@ namespace SaEI.Gpu.Runtime;
 /// </summary>
 internal static class GlibcAllocator
 {
-    private const int TrimThreshold = -1, TopPad = -2, MmapThreshold = -3;           // M_* of <malloc.h>
+    private const int TrimThreshold = -1,
+        TopPad = -2,
+        MmapThreshold = -3; // M_* of <malloc.h>
 
     /// <summary>Applies the settings once; returns whether glibc accepted all three.</summary>
     public static bool Tune()
     {
-        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("SAEI_GLIBC_MALLOC_TUNING") == "0") return false;
+        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("SAEI_GLIBC_MALLOC_TUNING") == "0")
+            return false;
         try
         {
-            return Mallopt(MmapThreshold, 32 << 20) == 1 & Mallopt(TrimThreshold, 1 << 30) == 1 & Mallopt(TopPad, 64 << 20) == 1;
+            return Mallopt(MmapThreshold, 32 << 20) == 1
+                & Mallopt(TrimThreshold, 1 << 30) == 1
+                & Mallopt(TopPad, 64 << 20) == 1;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
-            return false;                                                              // not glibc (e.g. musl)
+            return false; // not glibc (e.g. musl)
         }
     }
 

@@ -6,17 +6,17 @@ namespace SaEI.Gpu.Runtime;
 /// Long-lived TorchSharp <see cref="Scalar"/>s for the constants of the tensor code, and the rule for every other
 /// Scalar (issue #11 item 1).
 /// <para>
-/// Why: in TorchSharp 0.107 a <see cref="Scalar"/> owns a native at::Scalar that only its finaliser frees (no
-/// dispose scope tracks it), and every wrapper passes just the handle to native code without keeping the managed
-/// object alive (<c>masked_fill(mask, value)</c> is <c>THSTensor_masked_fill(Handle, mask.Handle, value.Handle)</c>,
-/// no <c>GC.KeepAlive</c>). A temporary made by an implicit conversion (<c>x.masked_fill(m, double.NegativeInfinity)</c>,
+/// Why: in TorchSharp 0.107 a <see cref="Scalar"/> owns a native at::Scalar that only its finaliser frees (no dispose
+/// scope tracks it), and every wrapper passes just the handle to native code without keeping the managed object alive
+/// (<c>masked_fill(mask, value)</c> is <c>THSTensor_masked_fill(Handle, mask.Handle, value.Handle)</c>, no
+/// <c>GC.KeepAlive</c>). A temporary made by an implicit conversion (<c>x.masked_fill(m, double.NegativeInfinity)</c>,
 /// <c>x / 2.0</c>, <c>x.pow(2)</c>, <c>x + 1e-6</c>) is unreachable from the moment its handle is read; in optimised
-/// (tier-1) code a collection triggered by another thread during the native call queues it, and the finaliser
-/// thread deletes the at::Scalar while the kernel still reads it: "Expected false to be true … toFloat at
-/// c10/core/Scalar.h", "Unknown scalar type", or a wrong value. TorchSharp also makes hidden temporaries:
-/// <c>a + b</c> and <c>add(b)</c> pass an alpha of 1, <c>add_(s)</c> too, <c>square()</c> is <c>pow(2)</c>, and
-/// <c>arange(stop)</c> converts 0 and 1. (Tensors share the mechanism but not the risk here: a dispose scope holds
-/// every tensor made inside it until the scope ends, and all tensor code runs inside one.)
+/// (tier-1) code a collection triggered by another thread during the native call queues it, and the finaliser thread
+/// deletes the at::Scalar while the kernel still reads it: "Expected false to be true … toFloat at c10/core/Scalar.h",
+/// "Unknown scalar type", or a wrong value. TorchSharp also makes hidden temporaries: <c>a + b</c> and <c>add(b)</c>
+/// pass an alpha of 1, <c>add_(s)</c> too, <c>square()</c> is <c>pow(2)</c>, and <c>arange(stop)</c> converts 0 and 1.
+/// (Tensors share the mechanism but not the risk here: a dispose scope holds every tensor made inside it until the
+/// scope ends, and all tensor code runs inside one.)
 /// </para>
 /// Rule for SaEI.Gpu (checked by ScalarLifetimeTests over the compiled IL):
 /// <list type="number">

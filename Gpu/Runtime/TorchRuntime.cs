@@ -20,8 +20,10 @@ public static class TorchRuntime
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
         lock (Gate)
         {
-            if (configuredThreads == threads) return;
-            if (configuredThreads == 0) AllocatorTuned = GlibcAllocator.Tune();
+            if (configuredThreads == threads)
+                return;
+            if (configuredThreads == 0)
+                AllocatorTuned = GlibcAllocator.Tune();
             torch.set_num_threads(threads);
             configuredThreads = threads;
         }
@@ -43,19 +45,39 @@ public static class TorchRuntime
         {
             string[] parts = name.Split(':');
             int index = 0;
-            if (!string.Equals(parts[0], "cuda", StringComparison.OrdinalIgnoreCase) || parts.Length > 2
-                || (parts.Length == 2 && !int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out index)))
+            if (
+                !string.Equals(parts[0], "cuda", StringComparison.OrdinalIgnoreCase)
+                || parts.Length > 2
+                || (
+                    parts.Length == 2
+                    && !int.TryParse(
+                        parts[1],
+                        System.Globalization.NumberStyles.None,
+                        System.Globalization.CultureInfo.InvariantCulture,
+                        out index
+                    )
+                )
+            )
                 throw NotADevice(name);
             int count = torch.cuda.is_available() ? torch.cuda.device_count() : 0;
             if (index >= count)
-                throw new ArgumentException($"device '{name}' is not available here: this process sees {count} CUDA device(s); use cpu{(count > 0 ? $" or cuda:0..cuda:{count - 1}" : "")}.", nameof(name));
+                throw new ArgumentException(
+                    $"device '{name}' is not available here: this process sees {count} CUDA device(s); use "
+                        + $"cpu{(count > 0 ? $" or cuda:0..cuda:{count - 1}" : "")}.",
+                    nameof(name)
+                );
         }
         torch.Device device;
         try
         {
             device = torch.device(name);
         }
-        catch (Exception e) when (e is ArgumentException or System.Runtime.InteropServices.ExternalException or InvalidOperationException)
+        catch (Exception e)
+            when (e
+                    is ArgumentException
+                        or System.Runtime.InteropServices.ExternalException
+                        or InvalidOperationException
+            )
         {
             throw NotADevice(name, e);
         }
@@ -67,5 +89,6 @@ public static class TorchRuntime
 
     /// <summary>A one-line description for logs: TorchSharp version, threads, CUDA availability.</summary>
     public static string Describe() =>
-        $"TorchSharp {typeof(torch).Assembly.GetName().Version}, threads={torch.get_num_threads()}, cuda={torch.cuda.is_available()}, glibc malloc tuned={AllocatorTuned}";
+        $"TorchSharp {typeof(torch).Assembly.GetName().Version}, threads={torch.get_num_threads()}, "
+        + $"cuda={torch.cuda.is_available()}, glibc malloc tuned={AllocatorTuned}";
 }

@@ -20,10 +20,15 @@ public static class ByteLevelAlphabet
     {
         ArgumentNullException.ThrowIfNull(text);
         byte[] bytes = System.Text.Encoding.UTF8.GetBytes(text);
-        return string.Create(bytes.Length, bytes, static (chars, source) =>
-        {
-            for (int i = 0; i < source.Length; i++) chars[i] = ByteToChar[source[i]];
-        });
+        return string.Create(
+            bytes.Length,
+            bytes,
+            static (chars, source) =>
+            {
+                for (int i = 0; i < source.Length; i++)
+                    chars[i] = ByteToChar[source[i]];
+            }
+        );
     }
 
     private static char[] Build()

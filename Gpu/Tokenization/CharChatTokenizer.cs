@@ -22,13 +22,25 @@ public sealed class CharChatTokenizer : IChatTokenizer
 
     private static readonly string[] SpecialTokens =
     [
-        "<|pad|>", "<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|vision_start|>", "<|vision_end|>",
-        "<|image_pad|>", "<|unk|>",
+        "<|pad|>",
+        "<|endoftext|>",
+        "<|im_start|>",
+        "<|im_end|>",
+        "<|vision_start|>",
+        "<|vision_end|>",
+        "<|image_pad|>",
+        "<|unk|>",
     ];
 
     private static readonly string[] Pieces =
     [
-        EasyR1Prompt.Instruction, EasyR1Prompt.SystemMessage, "<think>", "</think>", "\\boxed{", "system", "user",
+        EasyR1Prompt.Instruction,
+        EasyR1Prompt.SystemMessage,
+        "<think>",
+        "</think>",
+        "\\boxed{",
+        "system",
+        "user",
         "assistant",
     ];
 
@@ -43,12 +55,16 @@ public sealed class CharChatTokenizer : IChatTokenizer
     {
         var tokens = new List<string>(SpecialTokens);
         tokens.AddRange(Pieces);
-        for (char c = ' '; c <= '~'; c++) tokens.Add(c.ToString());
+        for (char c = ' '; c <= '~'; c++)
+            tokens.Add(c.ToString());
         tokens.AddRange(ExtraCharacters.Select(c => c.ToString()));
         vocabulary = [.. tokens];
         for (int id = SpecialTokens.Length + Pieces.Length; id < vocabulary.Length; id++)
             characterIds[vocabulary[id][0]] = id;
-        piecesLongestFirst = [.. Pieces.Select((text, i) => (text, SpecialTokens.Length + i)).OrderByDescending(p => p.text.Length)];
+        piecesLongestFirst =
+        [
+            .. Pieces.Select((text, i) => (text, SpecialTokens.Length + i)).OrderByDescending(p => p.text.Length),
+        ];
     }
 
     public int VocabularySize => vocabulary.Length;
@@ -73,7 +89,8 @@ public sealed class CharChatTokenizer : IChatTokenizer
         int i = 0;
         while (i < text.Length)
         {
-            int pieceId = -1, pieceLength = 0;
+            int pieceId = -1,
+                pieceLength = 0;
             foreach (var (piece, id) in piecesLongestFirst)
             {
                 if (i + piece.Length <= text.Length && string.CompareOrdinal(text, i, piece, 0, piece.Length) == 0)
@@ -99,9 +116,12 @@ public sealed class CharChatTokenizer : IChatTokenizer
         var text = new StringBuilder();
         foreach (int id in ids)
         {
-            if (id == EndOfSequenceId) break;
-            if (id == UnknownId) text.Append('\uFFFD');
-            else if (!IsSpecial(id)) text.Append(TokenText(id));
+            if (id == EndOfSequenceId)
+                break;
+            if (id == UnknownId)
+                text.Append('\uFFFD');
+            else if (!IsSpecial(id))
+                text.Append(TokenText(id));
         }
         return text.ToString();
     }
@@ -109,7 +129,8 @@ public sealed class CharChatTokenizer : IChatTokenizer
     public string DecodeWithSpecialTokens(ReadOnlySpan<int> ids)
     {
         var text = new StringBuilder();
-        foreach (int id in ids) text.Append(TokenText(id));
+        foreach (int id in ids)
+            text.Append(TokenText(id));
         return text.ToString();
     }
 
@@ -148,5 +169,9 @@ public sealed class CharChatTokenizer : IChatTokenizer
     private string TokenText(int id) =>
         id >= 0 && id < vocabulary.Length
             ? vocabulary[id]
-            : throw new ArgumentOutOfRangeException(nameof(id), id, $"Token id {id} is outside the vocabulary of {vocabulary.Length} ({Name}).");
+            : throw new ArgumentOutOfRangeException(
+                nameof(id),
+                id,
+                $"Token id {id} is outside the vocabulary of {vocabulary.Length} ({Name})."
+            );
 }

@@ -18,8 +18,15 @@ namespace SaEI.Gpu.Tokenization;
 /// </summary>
 public sealed class NfcNormalizer : Normalizer
 {
-    private const int SBase = 0xAC00, LBase = 0x1100, VBase = 0x1161, TBase = 0x11A7, LCount = 19, VCount = 21, TCount = 28;
-    private const int NCount = VCount * TCount, SCount = LCount * NCount;
+    private const int SBase = 0xAC00,
+        LBase = 0x1100,
+        VBase = 0x1161,
+        TBase = 0x11A7,
+        LCount = 19,
+        VCount = 21,
+        TCount = 28;
+    private const int NCount = VCount * TCount,
+        SCount = LCount * NCount;
 
     private static readonly Dictionary<int, int[]> Decompositions = new();
     private static readonly Dictionary<int, byte> Classes = new();
@@ -59,31 +66,46 @@ public sealed class NfcNormalizer : Normalizer
     {
         // Decompose every code point fully, then order each run of non-starters by combining class (stable).
         var codePoints = new List<int>(text.Length);
-        foreach (Rune rune in text.EnumerateRunes()) Decompose(rune.Value, codePoints);
+        foreach (Rune rune in text.EnumerateRunes())
+            Decompose(rune.Value, codePoints);
         for (int i = 1; i < codePoints.Count; i++)
         {
-            int c = codePoints[i], ccc = ClassOf(c), j = i;
-            if (ccc == 0) continue;
-            while (j > 0 && ClassOf(codePoints[j - 1]) > ccc) { codePoints[j] = codePoints[j - 1]; j--; }
+            int c = codePoints[i],
+                ccc = ClassOf(c),
+                j = i;
+            if (ccc == 0)
+                continue;
+            while (j > 0 && ClassOf(codePoints[j - 1]) > ccc)
+            {
+                codePoints[j] = codePoints[j - 1];
+                j--;
+            }
             codePoints[j] = c;
         }
         // Compose: each character joins the last starter unless a character between them blocks it.
         var result = new List<int>(codePoints.Count);
-        int starter = -1, lastClass = -1;
+        int starter = -1,
+            lastClass = -1;
         foreach (int c in codePoints)
         {
             int ccc = ClassOf(c);
-            if (starter >= 0 && (lastClass < ccc || lastClass == 0) && TryCompose(result[starter], c, out int composite))
+            if (
+                starter >= 0
+                && (lastClass < ccc || lastClass == 0)
+                && TryCompose(result[starter], c, out int composite)
+            )
             {
                 result[starter] = composite;
                 continue;
             }
-            if (ccc == 0) starter = result.Count;
+            if (ccc == 0)
+                starter = result.Count;
             lastClass = ccc;
             result.Add(c);
         }
         var builder = new StringBuilder(text.Length);
-        foreach (int c in result) builder.Append(char.ConvertFromUtf32(c));
+        foreach (int c in result)
+            builder.Append(char.ConvertFromUtf32(c));
         return builder.ToString();
     }
 
@@ -94,11 +116,17 @@ public sealed class NfcNormalizer : Normalizer
             int index = c - SBase;
             output.Add(LBase + index / NCount);
             output.Add(VBase + index % NCount / TCount);
-            if (index % TCount != 0) output.Add(TBase + index % TCount);
+            if (index % TCount != 0)
+                output.Add(TBase + index % TCount);
             return;
         }
-        if (!Decompositions.TryGetValue(c, out int[]? parts)) { output.Add(c); return; }
-        foreach (int part in parts) Decompose(part, output);
+        if (!Decompositions.TryGetValue(c, out int[]? parts))
+        {
+            output.Add(c);
+            return;
+        }
+        foreach (int part in parts)
+            Decompose(part, output);
     }
 
     private static bool TryCompose(int first, int second, out int composite)
@@ -108,7 +136,11 @@ public sealed class NfcNormalizer : Normalizer
             composite = SBase + ((first - LBase) * VCount + (second - VBase)) * TCount;
             return true;
         }
-        if (first is >= SBase and < SBase + SCount && (first - SBase) % TCount == 0 && second is > TBase and < TBase + TCount)
+        if (
+            first is >= SBase and < SBase + SCount
+            && (first - SBase) % TCount == 0
+            && second is > TBase and < TBase + TCount
+        )
         {
             composite = first + (second - TBase);
             return true;
@@ -120,7 +152,8 @@ public sealed class NfcNormalizer : Normalizer
 
     private static long Key(int first, int second) => ((long)first << 21) | (uint)second;
 
-    private static IEnumerable<string> Records(string table) => table.Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries);
+    private static IEnumerable<string> Records(string table) =>
+        table.Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries);
 
     private static int Hex(string text) => int.Parse(text, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
 }

@@ -31,7 +31,8 @@ public sealed class QwenChatTokenizer : Models.IChatTokenizer
         EndOfSequenceId = Require(ImEnd);
         PadId = Require(EndOfText);
         ImagePadId = Require(ImagePad);
-        foreach (string content in (string[])[ImStart, VisionStart, VisionEnd]) Require(content);
+        foreach (string content in (string[])[ImStart, VisionStart, VisionEnd])
+            Require(content);
         StopIds = [EndOfSequenceId, PadId];
         stopIds = [.. StopIds];
     }
@@ -61,7 +62,8 @@ public sealed class QwenChatTokenizer : Models.IChatTokenizer
     public string Decode(ReadOnlySpan<int> ids)
     {
         int end = 0;
-        while (end < ids.Length && !stopIds.Contains(ids[end])) end++;
+        while (end < ids.Length && !stopIds.Contains(ids[end]))
+            end++;
         return Tokenizer.Decode(ids[..end], skipSpecialTokens: true);
     }
 
@@ -78,12 +80,18 @@ public sealed class QwenChatTokenizer : Models.IChatTokenizer
         ArgumentNullException.ThrowIfNull(problem);
         ArgumentOutOfRangeException.ThrowIfLessThan(imageTokenCount, 1);
         if (problem.Contains(ImagePad, StringComparison.Ordinal))
-            throw new ArgumentException($"The problem text spells {ImagePad}, which would add image tokens; remove it from the data set row.", nameof(problem));
+            throw new ArgumentException(
+                $"The problem text spells {ImagePad}, which would add image tokens; remove it from the data set row.",
+                nameof(problem)
+            );
         return Encode(EasyR1Prompt.Render(problem, imageTokenCount));
     }
 
     private int Require(string content) =>
         Tokenizer.TryGetAddedTokenId(content, out int id)
             ? id
-            : throw new InvalidDataException($"{Tokenizer.Source}: 'added_tokens' has no {content}; a Qwen2.5-VL tokenizer.json lists it (docs/qwen25vl.md §1.6).");
+            : throw new InvalidDataException(
+                $"{Tokenizer.Source}: 'added_tokens' has no {content}; a Qwen2.5-VL tokenizer.json lists it "
+                    + $"(docs/qwen25vl.md §1.6)."
+            );
 }

@@ -25,9 +25,11 @@ namespace SaEI.Gpu.Tokenization;
 /// </summary>
 public sealed partial class QwenPreTokenizer : PreTokenizer
 {
-    /// <summary>Qwen2's pattern exactly as tokenizer.json spells it (<c>pre_tokenizer.pretokenizers[0].pattern.Regex</c>).</summary>
+    /// <summary>Qwen2's pattern exactly as tokenizer.json spells it
+    /// (<c>pre_tokenizer.pretokenizers[0].pattern.Regex</c>).</summary>
     public const string Pattern =
-        @"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
+        @"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| "
+        + @"?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
 
     [GeneratedRegex(Pattern)]
     private static partial Regex QwenRegex();
@@ -47,7 +49,8 @@ public sealed partial class QwenPreTokenizer : PreTokenizer
         var pieces = new List<(int Offset, int Length)>();
         if (!HasSurrogates(text))
         {
-            foreach (var match in QwenRegex().EnumerateMatches(text)) pieces.Add((match.Index, match.Length));
+            foreach (var match in QwenRegex().EnumerateMatches(text))
+                pieces.Add((match.Index, match.Length));
             return pieces;
         }
         // starts[k] = offset in text of the code point that stand-in character k represents; starts[^1] = text.Length.
@@ -60,15 +63,14 @@ public sealed partial class QwenPreTokenizer : PreTokenizer
         return pieces;
     }
 
-    private static bool HasSurrogates(string text) =>
-        text.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') >= 0;
+    private static bool HasSurrogates(string text) => text.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') >= 0;
 
     private static (string StandIn, int[] Starts) CodePointStandIn(string text)
     {
         var standIn = new char[text.Length];
         var starts = new int[text.Length + 1];
         int count = 0;
-        for (int i = 0; i < text.Length;)
+        for (int i = 0; i < text.Length; )
         {
             starts[count] = i;
             if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
@@ -76,9 +78,13 @@ public sealed partial class QwenPreTokenizer : PreTokenizer
                 int codePoint = char.ConvertToUtf32(text[i], text[i + 1]);
                 standIn[count++] = CharUnicodeInfo.GetUnicodeCategory(codePoint) switch
                 {
-                    UnicodeCategory.UppercaseLetter or UnicodeCategory.LowercaseLetter or UnicodeCategory.TitlecaseLetter
-                        or UnicodeCategory.ModifierLetter or UnicodeCategory.OtherLetter => 'x',
-                    UnicodeCategory.DecimalDigitNumber or UnicodeCategory.LetterNumber or UnicodeCategory.OtherNumber => '0',
+                    UnicodeCategory.UppercaseLetter
+                    or UnicodeCategory.LowercaseLetter
+                    or UnicodeCategory.TitlecaseLetter
+                    or UnicodeCategory.ModifierLetter
+                    or UnicodeCategory.OtherLetter => 'x',
+                    UnicodeCategory.DecimalDigitNumber or UnicodeCategory.LetterNumber or UnicodeCategory.OtherNumber =>
+                        '0',
                     _ => '#',
                 };
                 i += 2;

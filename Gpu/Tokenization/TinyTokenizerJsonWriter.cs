@@ -17,30 +17,48 @@ namespace SaEI.Gpu.Tokenization;
 /// </summary>
 public static class TinyTokenizerJsonWriter
 {
-    /// <summary>Writes the file; see the type's summary. Throws <see cref="ArgumentException"/> on a clash of ids.</summary>
-    public static void Write(string path, IReadOnlyDictionary<string, int> specialTokens, IReadOnlyList<(string Left, string Right)>? merges = null)
+    /// <summary>Writes the file; see the type's summary. Throws <see cref="ArgumentException"/> on a clash of
+    /// ids.</summary>
+    public static void Write(
+        string path,
+        IReadOnlyDictionary<string, int> specialTokens,
+        IReadOnlyList<(string Left, string Right)>? merges = null
+    )
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(specialTokens);
         merges ??= [];
         var vocabulary = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int b = 0; b < 256; b++) vocabulary[ByteLevelAlphabet.CharFor((byte)b).ToString()] = b;
+        for (int b = 0; b < 256; b++)
+            vocabulary[ByteLevelAlphabet.CharFor((byte)b).ToString()] = b;
         var spelledMerges = new List<(string Left, string Right)>(merges.Count);
         foreach (var (left, right) in merges)
         {
-            string l = ByteLevelAlphabet.Spell(left), r = ByteLevelAlphabet.Spell(right);
+            string l = ByteLevelAlphabet.Spell(left),
+                r = ByteLevelAlphabet.Spell(right);
             if (!vocabulary.ContainsKey(l) || !vocabulary.ContainsKey(r))
-                throw new ArgumentException($"Merge (\"{left}\", \"{right}\"): both sides must be tokens already (a byte or an earlier merge).", nameof(merges));
+                throw new ArgumentException(
+                    $"Merge (\"{left}\", \"{right}\"): both sides must be tokens already (a byte or an earlier merge).",
+                    nameof(merges)
+                );
             if (!vocabulary.TryAdd(l + r, vocabulary.Count))
-                throw new ArgumentException($"Merge (\"{left}\", \"{right}\") makes \"{left + right}\", which is already a token.", nameof(merges));
+                throw new ArgumentException(
+                    $"Merge (\"{left}\", \"{right}\") makes \"{left + right}\", which is already a token.",
+                    nameof(merges)
+                );
             spelledMerges.Add((l, r));
         }
         var usedIds = new HashSet<int>(vocabulary.Values);
         foreach (var (content, id) in specialTokens)
         {
-            if (string.IsNullOrEmpty(content)) throw new ArgumentException("A special token needs non-empty content.", nameof(specialTokens));
+            if (string.IsNullOrEmpty(content))
+                throw new ArgumentException("A special token needs non-empty content.", nameof(specialTokens));
             if (!usedIds.Add(id) || id < 0)
-                throw new ArgumentException($"Special token {content} at id {id} clashes with a byte, a merge or another special token (ids 0..{vocabulary.Count - 1} are taken by bytes and merges).", nameof(specialTokens));
+                throw new ArgumentException(
+                    $"Special token {content} at id {id} clashes with a byte, a merge or another special token (ids "
+                        + $"0..{vocabulary.Count - 1} are taken by bytes and merges).",
+                    nameof(specialTokens)
+                );
         }
         using var stream = File.Create(path);
         using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
@@ -54,7 +72,8 @@ public static class TinyTokenizerJsonWriter
             json.WriteStartObject();
             json.WriteNumber("id", id);
             json.WriteString("content", content);
-            foreach (string flag in (string[])["single_word", "lstrip", "rstrip", "normalized"]) json.WriteBoolean(flag, false);
+            foreach (string flag in (string[])["single_word", "lstrip", "rstrip", "normalized"])
+                json.WriteBoolean(flag, false);
             json.WriteBoolean("special", true);
             json.WriteEndObject();
         }
@@ -84,7 +103,11 @@ public static class TinyTokenizerJsonWriter
         json.WriteEndObject();
     }
 
-    private static void WriteModel(Utf8JsonWriter json, Dictionary<string, int> vocabulary, List<(string Left, string Right)> merges)
+    private static void WriteModel(
+        Utf8JsonWriter json,
+        Dictionary<string, int> vocabulary,
+        List<(string Left, string Right)> merges
+    )
     {
         json.WriteStartObject("model");
         json.WriteString("type", "BPE");
@@ -96,7 +119,8 @@ public static class TinyTokenizerJsonWriter
         json.WriteBoolean("byte_fallback", false);
         json.WriteBoolean("ignore_merges", false);
         json.WriteStartObject("vocab");
-        foreach (var (token, id) in vocabulary.OrderBy(pair => pair.Value)) json.WriteNumber(token, id);
+        foreach (var (token, id) in vocabulary.OrderBy(pair => pair.Value))
+            json.WriteNumber(token, id);
         json.WriteEndObject();
         json.WriteStartArray("merges");
         foreach (var (left, right) in merges)

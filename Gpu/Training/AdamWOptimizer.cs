@@ -29,8 +29,14 @@ public sealed class AdamWOptimizer : IDisposable
     private readonly Tensor[] secondMoments;
     private readonly Tensor?[] masters;
 
-    public AdamWOptimizer(IReadOnlyList<(string Name, Parameter Parameter)> parameters, double learningRate, double beta1 = 0.9,
-        double beta2 = 0.999, double weightDecay = 0.01, double epsilon = 1e-8)
+    public AdamWOptimizer(
+        IReadOnlyList<(string Name, Parameter Parameter)> parameters,
+        double learningRate,
+        double beta1 = 0.9,
+        double beta2 = 0.999,
+        double weightDecay = 0.01,
+        double epsilon = 1e-8
+    )
     {
         this.parameters = parameters;
         LearningRate = learningRate;
@@ -39,11 +45,19 @@ public sealed class AdamWOptimizer : IDisposable
         WeightDecay = weightDecay;
         Epsilon = epsilon;
         using var noGrad = no_grad();
-        firstMoments = parameters.Select(p => zeros_like(p.Parameter, dtype: StateDtype(p.Parameter)).DetachFromDisposeScope()).ToArray();
-        secondMoments = parameters.Select(p => zeros_like(p.Parameter, dtype: StateDtype(p.Parameter)).DetachFromDisposeScope()).ToArray();
-        masters = parameters.Select(p => NeedsMaster(p.Parameter)
-            ? p.Parameter.detach().to_type(ScalarType.Float32).clone().DetachFromDisposeScope()
-            : null).ToArray();
+        firstMoments = parameters
+            .Select(p => zeros_like(p.Parameter, dtype: StateDtype(p.Parameter)).DetachFromDisposeScope())
+            .ToArray();
+        secondMoments = parameters
+            .Select(p => zeros_like(p.Parameter, dtype: StateDtype(p.Parameter)).DetachFromDisposeScope())
+            .ToArray();
+        masters = parameters
+            .Select(p =>
+                NeedsMaster(p.Parameter)
+                    ? p.Parameter.detach().to_type(ScalarType.Float32).clone().DetachFromDisposeScope()
+                    : null
+            )
+            .ToArray();
     }
 
     public double LearningRate { get; set; }
@@ -58,7 +72,8 @@ public sealed class AdamWOptimizer : IDisposable
     /// <summary>Parameters with a float32 master copy (decision 2).</summary>
     public int MasterCount => masters.Count(m => m is not null);
 
-    /// <summary>Applies one update from the parameters' current gradients (parameters without a gradient are skipped).</summary>
+    /// <summary>Applies one update from the parameters' current gradients (parameters without a gradient are
+    /// skipped).</summary>
     public void Step()
     {
         using var scope = NewDisposeScope();
@@ -79,15 +94,18 @@ public sealed class AdamWOptimizer : IDisposable
         {
             var parameter = parameters[i].Parameter;
             var gradient = parameter.grad;
-            if (gradient is null) continue;
-            var weights = masters[i] ?? parameter;                                      // decision 2: update the master
-            if (gradient.dtype != weights.dtype) gradient = gradient.to_type(weights.dtype);
+            if (gradient is null)
+                continue;
+            var weights = masters[i] ?? parameter; // decision 2: update the master
+            if (gradient.dtype != weights.dtype)
+                gradient = gradient.to_type(weights.dtype);
             weights.mul_(decay);
             firstMoments[i].mul_(beta1).add_(gradient, alpha: firstWeight);
             secondMoments[i].mul_(beta2).addcmul_(gradient, gradient, value: secondWeight);
             var denominator = secondMoments[i].div(secondCorrection).sqrt_().add_(epsilon, Scalars.One);
             weights.addcdiv_(firstMoments[i], denominator, value: stepSize);
-            if (masters[i] is { } master) parameter.copy_(master);                      // round to nearest bf16
+            if (masters[i] is { } master)
+                parameter.copy_(master); // round to nearest bf16
         }
     }
 
@@ -112,7 +130,8 @@ public sealed class AdamWOptimizer : IDisposable
         {
             tensors[$"exp_avg.{parameters[i].Name}"] = firstMoments[i].detach().cpu().clone();
             tensors[$"exp_avg_sq.{parameters[i].Name}"] = secondMoments[i].detach().cpu().clone();
-            if (masters[i] is { } master) tensors[$"master.{parameters[i].Name}"] = master.detach().cpu().clone();
+            if (masters[i] is { } master)
+                tensors[$"master.{parameters[i].Name}"] = master.detach().cpu().clone();
         }
         return (tensors, StepCount);
     }
@@ -132,7 +151,11 @@ public sealed class AdamWOptimizer : IDisposable
             {
                 string name = $"master.{parameters[i].Name}";
                 if (!tensors.ContainsKey(name))
-                    throw new InvalidDataException($"optimizer state lacks tensor '{name}', the float32 master copy of a {parameters[i].Parameter.dtype} parameter; it was written by a float32 run: resume it with dtype f32.");
+                    throw new InvalidDataException(
+                        $"optimizer state lacks tensor '{name}', the float32 master copy of a "
+                            + $"{parameters[i].Parameter.dtype} parameter; it was written by a float32 run: resume it "
+                            + $"with dtype f32."
+                    );
                 Copy(tensors, name, master);
                 parameters[i].Parameter.copy_(master);
             }
@@ -151,7 +174,8 @@ public sealed class AdamWOptimizer : IDisposable
         {
             tensors.Add(new($"exp_avg.{parameters[i].Name}", firstMoments[i]));
             tensors.Add(new($"exp_avg_sq.{parameters[i].Name}", secondMoments[i]));
-            if (masters[i] is { } master) tensors.Add(new($"master.{parameters[i].Name}", master));
+            if (masters[i] is { } master)
+                tensors.Add(new($"master.{parameters[i].Name}", master));
         }
         return tensors;
     }
@@ -160,9 +184,11 @@ public sealed class AdamWOptimizer : IDisposable
     internal string MissingStateMessage(string name)
     {
         int index = parameters.ToList().FindIndex(p => name == $"master.{p.Name}");
-        return index < 0 ? $"optimizer state lacks tensor '{name}'"
-            : $"optimizer state lacks tensor '{name}', the float32 master copy of a " +
-              $"{parameters[index].Parameter.dtype} parameter; it was written by a float32 run: resume it with dtype f32.";
+        return index < 0
+            ? $"optimizer state lacks tensor '{name}'"
+            : $"optimizer state lacks tensor '{name}', the float32 master copy of a "
+                + $"{parameters[index].Parameter.dtype} parameter; it was written by a float32 run: resume it with "
+                + $"dtype f32.";
     }
 
     /// <summary>After <see cref="StateTensors"/> were filled in place: rounds each master into its parameter and
@@ -171,27 +197,35 @@ public sealed class AdamWOptimizer : IDisposable
     {
         using var noGrad = no_grad();
         for (int i = 0; i < parameters.Count; i++)
-            if (masters[i] is { } master) parameters[i].Parameter.copy_(master);
+            if (masters[i] is { } master)
+                parameters[i].Parameter.copy_(master);
         StepCount = step;
     }
 
     private static bool NeedsMaster(Tensor parameter) => parameter.dtype is ScalarType.BFloat16 or ScalarType.Float16;
 
-    private static ScalarType StateDtype(Tensor parameter) => NeedsMaster(parameter) ? ScalarType.Float32 : parameter.dtype;
+    private static ScalarType StateDtype(Tensor parameter) =>
+        NeedsMaster(parameter) ? ScalarType.Float32 : parameter.dtype;
 
     private static void Copy(IReadOnlyDictionary<string, Tensor> tensors, string name, Tensor target)
     {
         if (!tensors.TryGetValue(name, out var source))
             throw new InvalidDataException($"optimizer state lacks tensor '{name}'");
         if (!source.shape.SequenceEqual(target.shape))
-            throw new InvalidDataException($"optimizer state tensor '{name}' has shape [{string.Join(",", source.shape)}], expected [{string.Join(",", target.shape)}]");
+            throw new InvalidDataException(
+                $"optimizer state tensor '{name}' has shape [{string.Join(",", source.shape)}], expected "
+                    + $"[{string.Join(",", target.shape)}]"
+            );
         target.copy_(source);
     }
 
     public void Dispose()
     {
-        foreach (var t in firstMoments) t.Dispose();
-        foreach (var t in secondMoments) t.Dispose();
-        foreach (var t in masters) t?.Dispose();
+        foreach (var t in firstMoments)
+            t.Dispose();
+        foreach (var t in secondMoments)
+            t.Dispose();
+        foreach (var t in masters)
+            t?.Dispose();
     }
 }

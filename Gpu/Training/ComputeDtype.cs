@@ -13,7 +13,8 @@ public enum ComputeDtype
     /// <summary>float32 parameters and activations.</summary>
     F32,
 
-    /// <summary>bfloat16 parameters and activations; float32 where precision matters (see the models' headers).</summary>
+    /// <summary>bfloat16 parameters and activations; float32 where precision matters (see the models'
+    /// headers).</summary>
     Bf16,
 }
 
@@ -21,10 +22,11 @@ public enum ComputeDtype
 public static class ComputeDtypes
 {
     /// <summary>The TorchSharp type of <paramref name="dtype"/>'s parameters.</summary>
-    public static ScalarType ToScalarType(this ComputeDtype dtype) => dtype switch
-    {
-        ComputeDtype.F32 => ScalarType.Float32,
-        ComputeDtype.Bf16 => ScalarType.BFloat16,
-        _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "unknown compute dtype; use f32 or bf16."),
-    };
+    public static ScalarType ToScalarType(this ComputeDtype dtype) =>
+        dtype switch
+        {
+            ComputeDtype.F32 => ScalarType.Float32,
+            ComputeDtype.Bf16 => ScalarType.BFloat16,
+            _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "unknown compute dtype; use f32 or bf16."),
+        };
 }

@@ -58,11 +58,18 @@ public static class MemoryPlan
     {
         ArgumentNullException.ThrowIfNull(inputs);
         var model = inputs.Model;
-        long p = model.Parameters, b = inputs.ParameterBytes;
+        long p = model.Parameters,
+            b = inputs.ParameterBytes;
         bool master = inputs.MasterCopy && b < 4;
-        var reference = inputs.Reference == ReferencePlacement.CpuOffload && inputs.Device == "cpu" ? ReferencePlacement.SameDevice : inputs.Reference;
+        var reference =
+            inputs.Reference == ReferencePlacement.CpuOffload && inputs.Device == "cpu"
+                ? ReferencePlacement.SameDevice
+                : inputs.Reference;
         long side = model.InputSideFor(inputs.ImageSide);
-        long n = inputs.Rows, tr = inputs.MaxNewTokens, tp = inputs.PromptTokens, t = inputs.SequenceTokens;
+        long n = inputs.Rows,
+            tr = inputs.MaxNewTokens,
+            tp = inputs.PromptTokens,
+            t = inputs.SequenceTokens;
         var terms = new List<MemoryTerm>
         {
             new("weights", p * b, "P·b"),
@@ -80,7 +87,12 @@ public static class MemoryPlan
         if (reference is ReferencePlacement.OtherDevice or ReferencePlacement.CpuOffload)
         {
             string where = reference == ReferencePlacement.CpuOffload ? "cpu" : OtherDevice(inputs.Device);
-            devices.Add(new DeviceMemoryEstimate(where, [new MemoryTerm("reference", p * b, "P·b"), .. Scoring(inputs, inputs.MicroBatchRows)]));
+            devices.Add(
+                new DeviceMemoryEstimate(
+                    where,
+                    [new MemoryTerm("reference", p * b, "P·b"), .. Scoring(inputs, inputs.MicroBatchRows)]
+                )
+            );
         }
         return new MemoryPlanEstimate(inputs, devices);
     }
@@ -88,13 +100,26 @@ public static class MemoryPlan
     private static IReadOnlyList<MemoryTerm> Generation(MemoryPlanInputs inputs)
     {
         var model = inputs.Model;
-        long b = inputs.ParameterBytes, rows = inputs.GenerationRows;
-        long tp = inputs.PromptTokens, patches = model.PatchesFor(inputs.ImageSide);
+        long b = inputs.ParameterBytes,
+            rows = inputs.GenerationRows;
+        long tp = inputs.PromptTokens,
+            patches = model.PatchesFor(inputs.ImageSide);
         long kv = rows * inputs.SequenceTokens * model.Layers * 2L * model.KeyValueHeads * model.HeadDim * b;
-        long prefill = rows * tp
+        long prefill =
+            rows
+            * tp
             * (model.Heads * tp * ScoreChainBytes + 2 * tp + (2L * model.HiddenSize + 2L * model.IntermediateSize) * b);
-        long widestWindow = model.FullAttentionVisionLayers > 0 || model.VisionWindowPatches is null ? patches : Math.Min(patches, model.VisionWindowPatches.Value);
-        long vision = rows * patches * (model.VisionHeads * widestWindow * (8 + b) + (2L * model.VisionHiddenSize + 2L * model.VisionIntermediateSize) * b);
+        long widestWindow =
+            model.FullAttentionVisionLayers > 0 || model.VisionWindowPatches is null
+                ? patches
+                : Math.Min(patches, model.VisionWindowPatches.Value);
+        long vision =
+            rows
+            * patches
+            * (
+                model.VisionHeads * widestWindow * (8 + b)
+                + (2L * model.VisionHiddenSize + 2L * model.VisionIntermediateSize) * b
+            );
         return
         [
             new("generation kv cache", kv, "Ng·T·L·2·Hkv·d·b"),
@@ -105,8 +130,12 @@ public static class MemoryPlan
     private static IReadOnlyList<MemoryTerm> Scoring(MemoryPlanInputs inputs, long m)
     {
         var model = inputs.Model;
-        long b = inputs.ParameterBytes, t = inputs.SequenceTokens, tr = inputs.MaxNewTokens;
-        long layer = m * t
+        long b = inputs.ParameterBytes,
+            t = inputs.SequenceTokens,
+            tr = inputs.MaxNewTokens;
+        long layer =
+            m
+            * t
             * (model.Heads * t * ScoreChainBytes + 2 * t + (2L * model.HiddenSize + 2L * model.IntermediateSize) * b);
         return
         [
@@ -118,25 +147,39 @@ public static class MemoryPlan
     private static IReadOnlyList<MemoryTerm> Update(MemoryPlanInputs inputs)
     {
         var model = inputs.Model;
-        long b = inputs.ParameterBytes, t = inputs.SequenceTokens, tr = inputs.MaxNewTokens, m = inputs.MicroBatchRows;
+        long b = inputs.ParameterBytes,
+            t = inputs.SequenceTokens,
+            tr = inputs.MaxNewTokens,
+            m = inputs.MicroBatchRows;
         long patches = model.PatchesFor(inputs.ImageSide);
-        long savedScores = m * t * t * (model.Heads * (4 + (b < 4 ? b : 0)) + 1);   // softmax (+ its bf16 cast), mask
+        long savedScores = m * t * t * (model.Heads * (4 + (b < 4 ? b : 0)) + 1); // softmax (+ its bf16 cast), mask
         long perToken = 12L * model.HiddenSize + 2L * model.KeyValueHeads * model.HeadDim + 4L * model.IntermediateSize;
         long decoderLayer = m * t * perToken * b + savedScores;
-        long chainExtra = m * model.Heads * t * t * ScoreChainBytes - savedScores;        // this layer's other scores
+        long chainExtra = m * model.Heads * t * t * ScoreChainBytes - savedScores; // this layer's other scores
         long windowed = model.VisionWindowPatches is { } w ? Math.Min(patches, w) : patches;
         long full = model.FullAttentionVisionLayers;
         double meanAttended = (full * patches + (model.VisionLayers - full) * windowed) / (double)model.VisionLayers;
-        long visionBlock = m * patches * (12L * model.VisionHiddenSize + 4L * model.VisionIntermediateSize) * b
-                           + (long)(m * patches * model.VisionHeads * meanAttended * 4);
-        long activations = chainExtra + (inputs.ActivationCheckpointing
-            ? model.Layers * m * t * model.HiddenSize * b + model.VisionLayers * m * patches * model.VisionHiddenSize * b + decoderLayer + visionBlock
-            : model.Layers * decoderLayer + model.VisionLayers * visionBlock);
+        long visionBlock =
+            m * patches * (12L * model.VisionHiddenSize + 4L * model.VisionIntermediateSize) * b
+            + (long)(m * patches * model.VisionHeads * meanAttended * 4);
+        long activations =
+            chainExtra
+            + (
+                inputs.ActivationCheckpointing
+                    ? model.Layers * m * t * model.HiddenSize * b
+                        + model.VisionLayers * m * patches * model.VisionHiddenSize * b
+                        + decoderLayer
+                        + visionBlock
+                    : model.Layers * decoderLayer + model.VisionLayers * visionBlock
+            );
         return
         [
             new("update logits", m * model.VocabSize * 4L * (2 * t + 3 * tr), "m·V·4·(2T + 3Tr)"),
-            new("update activations", activations,
-                inputs.ActivationCheckpointing ? "L·m·T·D·b + Lv·m·Np·Dv·b + A + Av + C" : "L·A + Lv·Av + C"),
+            new(
+                "update activations",
+                activations,
+                inputs.ActivationCheckpointing ? "L·m·T·D·b + Lv·m·Np·Dv·b + A + Av + C" : "L·A + Lv·Av + C"
+            ),
         ];
     }
 
@@ -147,7 +190,8 @@ public static class MemoryPlan
         device.StartsWith("cuda", StringComparison.Ordinal) ? (device == "cuda:1" ? "cuda:0" : "cuda:1") : device;
 
     /// <summary>Bytes in GiB with one decimal (MiB below 1 GiB), invariant culture.</summary>
-    public static string Format(long bytes) => bytes >= 1L << 30
-        ? (bytes / (double)(1L << 30)).ToString("0.0", CultureInfo.InvariantCulture) + " GiB"
-        : (bytes / (double)(1L << 20)).ToString("0.0", CultureInfo.InvariantCulture) + " MiB";
+    public static string Format(long bytes) =>
+        bytes >= 1L << 30
+            ? (bytes / (double)(1L << 30)).ToString("0.0", CultureInfo.InvariantCulture) + " GiB"
+            : (bytes / (double)(1L << 20)).ToString("0.0", CultureInfo.InvariantCulture) + " MiB";
 }

@@ -24,7 +24,8 @@ public sealed record MemoryPlanInputs
     /// <summary>Bytes per parameter and activation element: 4 (float32) or 2 (bfloat16). Default 4 (CPU).</summary>
     public int ParameterBytes { get; init; } = 4;
 
-    /// <summary>A float32 master copy of the weights beside bf16 ones (only adds memory when ParameterBytes is 2).</summary>
+    /// <summary>A float32 master copy of the weights beside bf16 ones (only adds memory when ParameterBytes is
+    /// 2).</summary>
     public bool MasterCopy { get; init; }
 
     public ReferencePlacement Reference { get; init; } = ReferencePlacement.SameDevice;
@@ -69,7 +70,8 @@ public sealed record MemoryPlanInputs
 
     public bool ActivationCheckpointing { get; init; }
 
-    /// <summary>The policy's device (e.g. cpu, cuda:0); the reference's is "cuda:1" / "cpu" by <see cref="Reference"/>.</summary>
+    /// <summary>The policy's device (e.g. cpu, cuda:0); the reference's is "cuda:1" / "cpu" by <see
+    /// cref="Reference"/>.</summary>
     public string Device { get; init; } = "cpu";
 
     /// <summary>Rows of the rollout, B·G.</summary>
@@ -85,21 +87,36 @@ public sealed record MemoryPlanInputs
     /// The plan inputs of a run's options (kl_coefficient 0 → no reference; dtype bf16 → a float32 master copy;
     /// activation_checkpointing from the options unless overridden).
     /// </summary>
-    public static MemoryPlanInputs For(MemoryPlanModel model, RlOptions options, int promptTextTokens, int imageSide,
-        int parameterBytes = 4, bool? masterCopy = null, bool? activationCheckpointing = null,
-        ReferencePlacement reference = ReferencePlacement.SameDevice, string device = "cpu")
+    public static MemoryPlanInputs For(
+        MemoryPlanModel model,
+        RlOptions options,
+        int promptTextTokens,
+        int imageSide,
+        int parameterBytes = 4,
+        bool? masterCopy = null,
+        bool? activationCheckpointing = null,
+        ReferencePlacement reference = ReferencePlacement.SameDevice,
+        string device = "cpu"
+    )
     {
         ArgumentNullException.ThrowIfNull(options);
         return new MemoryPlanInputs
         {
-            Model = model, ParameterBytes = parameterBytes, MasterCopy = masterCopy ?? options.Dtype == ComputeDtype.Bf16,
+            Model = model,
+            ParameterBytes = parameterBytes,
+            MasterCopy = masterCopy ?? options.Dtype == ComputeDtype.Bf16,
             Reference = options.KlCoefficient > 0 ? reference : ReferencePlacement.None,
-            PromptsPerStep = options.PromptsPerStep, GroupSize = options.GroupSize,
+            PromptsPerStep = options.PromptsPerStep,
+            GroupSize = options.GroupSize,
             ResponsesPerGeneration = Math.Max(options.CleanResponses, options.PerturbedResponses),
             GenerationBatchRows = options.GenerationBatchRows,
-            Perturbs = options.Perturbation != Perturbation.None, PromptTextTokens = promptTextTokens, ImageSide = imageSide,
-            MaxNewTokens = options.MaxNewTokens, MicroBatchRows = options.MicroBatchResponses,
-            ActivationCheckpointing = activationCheckpointing ?? options.ActivationCheckpointing, Device = device,
+            Perturbs = options.Perturbation != Perturbation.None,
+            PromptTextTokens = promptTextTokens,
+            ImageSide = imageSide,
+            MaxNewTokens = options.MaxNewTokens,
+            MicroBatchRows = options.MicroBatchResponses,
+            ActivationCheckpointing = activationCheckpointing ?? options.ActivationCheckpointing,
+            Device = device,
         };
     }
 }
@@ -116,8 +133,15 @@ public sealed record DeviceMemoryEstimate(string Device, IReadOnlyList<MemoryTer
 
     /// <summary>"12.3 GiB on cuda:0 (weights 15.4 GiB, …)", largest terms first.</summary>
     public override string ToString() =>
-        $"{MemoryPlan.Format(PeakBytes)} on {Device} (" +
-        string.Join(", ", Terms.Where(t => t.Bytes > 0).OrderByDescending(t => t.Bytes).Select(t => $"{t.Name} {MemoryPlan.Format(t.Bytes)}")) + ")";
+        $"{MemoryPlan.Format(PeakBytes)} on {Device} ("
+        + string.Join(
+            ", ",
+            Terms
+                .Where(t => t.Bytes > 0)
+                .OrderByDescending(t => t.Bytes)
+                .Select(t => $"{t.Name} {MemoryPlan.Format(t.Bytes)}")
+        )
+        + ")";
 }
 
 /// <summary>A run's estimate: one entry per device it uses, the policy's device first.</summary>

@@ -14,8 +14,17 @@ namespace SaEI.Gpu.Training;
 /// </summary>
 public sealed class MixedGroup : IDisposable
 {
-    private MixedGroup(int prompts, int groupSize, int cleanResponses, ImageBatch cleanImages, ImageBatch samplingImages,
-        Tensor promptIds, Tensor promptMask, Tensor responseIds, Tensor responseMask)
+    private MixedGroup(
+        int prompts,
+        int groupSize,
+        int cleanResponses,
+        ImageBatch cleanImages,
+        ImageBatch samplingImages,
+        Tensor promptIds,
+        Tensor promptMask,
+        Tensor responseIds,
+        Tensor responseMask
+    )
     {
         Prompts = prompts;
         GroupSize = groupSize;
@@ -72,35 +81,54 @@ public sealed class MixedGroup : IDisposable
         int prompts = (int)cleanImages.Count;
         if (perturbed is not null && !perturbed.Images.Pixels.shape[1..].SequenceEqual(clean.Images.Pixels.shape[1..]))
             throw new ArgumentException(
-                $"The perturbed round's images [{string.Join(",", perturbed.Images.Pixels.shape)}] must have the clean round's padded image shape [{string.Join(",", clean.Images.Pixels.shape[1..])}] per row.",
-                nameof(perturbed));
-        int n = clean.GroupSize, m = perturbed?.GroupSize ?? 0, groupSize = n + m;
+                $"The perturbed round's images [{string.Join(",", perturbed.Images.Pixels.shape)}] must have the "
+                    + $"clean round's padded image shape [{string.Join(",", clean.Images.Pixels.shape[1..])}] per row.",
+                nameof(perturbed)
+            );
+        int n = clean.GroupSize,
+            m = perturbed?.GroupSize ?? 0,
+            groupSize = n + m;
         using var scope = NewDisposeScope();
         long length = Math.Max(clean.ResponseIds.shape[1], perturbed?.ResponseIds.shape[1] ?? 0);
         Tensor Mix(Tensor a, Tensor? b)
         {
-            if (b is null) return a.clone();
-            var grouped = cat([a.view([prompts, n, .. a.shape[1..]]), b.view([prompts, m, .. b.shape[1..]])], 1); // [B,G,...]
-            return grouped.reshape([prompts * groupSize, .. a.shape[1..]]);                                       // [N,...]
+            if (b is null)
+                return a.clone();
+            // [B,G,...]
+            var grouped = cat([a.view([prompts, n, .. a.shape[1..]]), b.view([prompts, m, .. b.shape[1..]])], 1);
+            return grouped.reshape([prompts * groupSize, .. a.shape[1..]]); // [N,...]
         }
         ImageBatch MixImages(ImageBatch a, ImageBatch? b)
         {
             var sizes = b is null
                 ? a.Sizes
-                : [.. Enumerable.Range(0, prompts).SelectMany(p => a.Sizes.Skip(p * n).Take(n).Concat(b.Sizes.Skip(p * m).Take(m)))];
+                :
+                [
+                    .. Enumerable
+                        .Range(0, prompts)
+                        .SelectMany(p => a.Sizes.Skip(p * n).Take(n).Concat(b.Sizes.Skip(p * m).Take(m))),
+                ];
             return new ImageBatch(Mix(a.Pixels, b?.Pixels).MoveToOuterDisposeScope(), sizes);
         }
         Tensor PadTo(Tensor x, long value) =>
-            x.shape[1] == length ? x : nn.functional.pad(x, [0, length - x.shape[1]], value: value);              // [·,Tr]
+            x.shape[1] == length ? x : nn.functional.pad(x, [0, length - x.shape[1]], value: value); // [·,Tr]
 
-        var group = new MixedGroup(prompts, groupSize, n,
-            new ImageBatch(cleanImages.Pixels.repeat_interleave(groupSize, 0).MoveToOuterDisposeScope(),           // [N,3,Hmax,Wmax]
-                [.. cleanImages.Sizes.SelectMany(size => Enumerable.Repeat(size, groupSize))]),
+        var group = new MixedGroup(
+            prompts,
+            groupSize,
+            n,
+            new ImageBatch(
+                cleanImages.Pixels.repeat_interleave(groupSize, 0).MoveToOuterDisposeScope(), // [N,3,Hmax,Wmax]
+                [.. cleanImages.Sizes.SelectMany(size => Enumerable.Repeat(size, groupSize))]
+            ),
             MixImages(clean.Images, perturbed?.Images),
             Mix(clean.PromptIds, perturbed?.PromptIds).MoveToOuterDisposeScope(),
             Mix(clean.PromptMask, perturbed?.PromptMask).MoveToOuterDisposeScope(),
-            Mix(PadTo(clean.ResponseIds, padId), perturbed is null ? null : PadTo(perturbed.ResponseIds, padId)).MoveToOuterDisposeScope(),
-            Mix(PadTo(clean.ResponseMask, 0), perturbed is null ? null : PadTo(perturbed.ResponseMask, 0)).MoveToOuterDisposeScope());
+            Mix(PadTo(clean.ResponseIds, padId), perturbed is null ? null : PadTo(perturbed.ResponseIds, padId))
+                .MoveToOuterDisposeScope(),
+            Mix(PadTo(clean.ResponseMask, 0), perturbed is null ? null : PadTo(perturbed.ResponseMask, 0))
+                .MoveToOuterDisposeScope()
+        );
         return group;
     }
 
@@ -112,16 +140,22 @@ public sealed class MixedGroup : IDisposable
     {
         using var scope = NewDisposeScope();
         long length = ResponseIds.shape[1];
-        Tensor Fit(Tensor x) => x.shape[1] >= length ? x.narrow(1, 0, length) : nn.functional.pad(x, [0, length - x.shape[1]]);
-        int n = CleanResponses, m = GroupSize - CleanResponses;
-        var grouped = cat([Fit(cleanRows).view(Prompts, n, length), Fit(perturbedRows).view(Prompts, m, length)], 1); // [B,G,Tr]
-        return grouped.reshape(Rows, length).MoveToOuterDisposeScope();                                               // [N,Tr]
+        Tensor Fit(Tensor x) =>
+            x.shape[1] >= length ? x.narrow(1, 0, length) : nn.functional.pad(x, [0, length - x.shape[1]]);
+        int n = CleanResponses,
+            m = GroupSize - CleanResponses;
+        // [B,G,Tr]
+        var grouped = cat([Fit(cleanRows).view(Prompts, n, length), Fit(perturbedRows).view(Prompts, m, length)], 1);
+        return grouped.reshape(Rows, length).MoveToOuterDisposeScope(); // [N,Tr]
     }
 
     /// <summary>Takes the tensors out of the current dispose scope (the caller then owns them).</summary>
     internal MixedGroup DetachFromDisposeScope()
     {
-        foreach (var tensor in (Tensor[])[CleanImages.Pixels, SamplingImages.Pixels, PromptIds, PromptMask, ResponseIds, ResponseMask])
+        foreach (
+            var tensor in (Tensor[])
+                [CleanImages.Pixels, SamplingImages.Pixels, PromptIds, PromptMask, ResponseIds, ResponseMask]
+        )
             tensor.DetachFromDisposeScope();
         return this;
     }

@@ -19,13 +19,24 @@ namespace SaEI.Gpu.Training;
 ///    actor/grad_norm is its mean over the mini-batches that were not skipped.
 /// 3. A skipped mini-batch zeroes its gradients and leaves parameters and AdamW moments untouched.
 /// </summary>
-internal sealed class PolicyUpdate(IPolicyModel policy, AdamWOptimizer optimizer, RlOptions options, Generator clipCovGenerator)
+internal sealed class PolicyUpdate(
+    IPolicyModel policy,
+    AdamWOptimizer optimizer,
+    RlOptions options,
+    Generator clipCovGenerator
+)
 {
     /// <summary>
     /// Runs every mini-batch. old/ref log-probs, advantages: [N,Tr], [N,Tr] or null, [N]. currentLogProbs (optional,
     /// [N,Tr]) receives the detached current-policy log-probs of each row as computed (routing checks).
     /// </summary>
-    public UpdateMetrics Run(MixedGroup group, Tensor oldLogProbs, Tensor? refLogProbs, Tensor advantages, Tensor? currentLogProbs)
+    public UpdateMetrics Run(
+        MixedGroup group,
+        Tensor oldLogProbs,
+        Tensor? refLogProbs,
+        Tensor advantages,
+        Tensor? currentLogProbs
+    )
     {
         var sums = new UpdateMetrics();
         int rowsPerMiniBatch = options.MiniBatchPrompts * group.GroupSize;
@@ -33,8 +44,17 @@ internal sealed class PolicyUpdate(IPolicyModel policy, AdamWOptimizer optimizer
         try
         {
             for (int epoch = 0; epoch < options.PpoEpochs; epoch++)
-                for (int start = 0; start < group.Rows; start += rowsPerMiniBatch)
-                    MiniBatch(group, start, Math.Min(rowsPerMiniBatch, group.Rows - start), oldLogProbs, refLogProbs, advantages, currentLogProbs, sums);
+            for (int start = 0; start < group.Rows; start += rowsPerMiniBatch)
+                MiniBatch(
+                    group,
+                    start,
+                    Math.Min(rowsPerMiniBatch, group.Rows - start),
+                    oldLogProbs,
+                    refLogProbs,
+                    advantages,
+                    currentLogProbs,
+                    sums
+                );
         }
         finally
         {
@@ -43,8 +63,16 @@ internal sealed class PolicyUpdate(IPolicyModel policy, AdamWOptimizer optimizer
         return sums;
     }
 
-    private void MiniBatch(MixedGroup group, int start, int rows, Tensor oldLogProbs, Tensor? refLogProbs, Tensor advantages,
-        Tensor? currentLogProbs, UpdateMetrics sums)
+    private void MiniBatch(
+        MixedGroup group,
+        int start,
+        int rows,
+        Tensor oldLogProbs,
+        Tensor? refLogProbs,
+        Tensor advantages,
+        Tensor? currentLogProbs,
+        UpdateMetrics sums
+    )
     {
         using var scope = NewDisposeScope();
         optimizer.ZeroGrad();
@@ -54,15 +82,31 @@ internal sealed class PolicyUpdate(IPolicyModel policy, AdamWOptimizer optimizer
             using var microScope = NewDisposeScope();
             int length = Math.Min(options.MicroBatchResponses, start + rows - micro);
             Tensor Rows(Tensor t) => t.narrow(0, micro, length);
-            var logProbs = TeacherForcing.Score(policy, group.CleanImages.Narrow(micro, length), Rows(group.PromptIds), Rows(group.PromptMask),
-                Rows(group.ResponseIds), Rows(group.ResponseMask), options.Temperature, computeEntropy: false).LogProbs;  // [n,Tr]
-            var input = new GrpoLossInput(logProbs, Rows(oldLogProbs), refLogProbs is null ? null : Rows(refLogProbs),
-                Rows(advantages), Rows(group.ResponseMask));
+            var logProbs = TeacherForcing
+                .Score(
+                    policy,
+                    group.CleanImages.Narrow(micro, length),
+                    Rows(group.PromptIds),
+                    Rows(group.PromptMask),
+                    Rows(group.ResponseIds),
+                    Rows(group.ResponseMask),
+                    options.Temperature,
+                    computeEntropy: false
+                )
+                .LogProbs; // [n,Tr]
+            var input = new GrpoLossInput(
+                logProbs,
+                Rows(oldLogProbs),
+                refLogProbs is null ? null : Rows(refLogProbs),
+                Rows(advantages),
+                Rows(group.ResponseMask)
+            );
             var result = GrpoLoss.Compute(input, options, totals, clipCovGenerator);
             result.Loss.backward();
             sums.AddMicroBatch(result.Metrics);
             if (currentLogProbs is not null)
-                using (no_grad()) Rows(currentLogProbs).copy_(logProbs.detach());
+                using (no_grad())
+                    Rows(currentLogProbs).copy_(logProbs.detach());
         }
 
         double gradNorm = GradientNorm();
@@ -82,7 +126,7 @@ internal sealed class PolicyUpdate(IPolicyModel policy, AdamWOptimizer optimizer
     {
         using var scope = NewDisposeScope();
         var gradients = policy.NamedParameters().Select(p => p.Parameter.grad).Where(g => g is not null).ToArray();
-        var device = gradients.Length > 0 ? gradients[0]!.device : CPU;                  // stages may sit on several
+        var device = gradients.Length > 0 ? gradients[0]!.device : CPU; // stages may sit on several
         var norms = gradients.Select(g => g!.detach().norm().to_type(ScalarType.Float64).to(device)).ToArray();
         return norms.Length == 0 ? 0 : stack(norms).norm().cpu().item<double>();
     }
@@ -90,19 +134,28 @@ internal sealed class PolicyUpdate(IPolicyModel policy, AdamWOptimizer optimizer
     private void Clip(double gradNorm)
     {
         double coefficient = options.MaxGradNorm / (gradNorm + 1e-6);
-        if (coefficient >= 1) return;
+        if (coefficient >= 1)
+            return;
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         using var coefficientScalar = coefficient.ToScalar();
-        foreach (var (_, parameter) in policy.NamedParameters()) parameter.grad?.mul_(coefficientScalar);
+        foreach (var (_, parameter) in policy.NamedParameters())
+            parameter.grad?.mul_(coefficientScalar);
     }
 }
 
 /// <summary>Sums of an update's metrics; the means are EasyR1's actor/ values.</summary>
 internal sealed class UpdateMetrics
 {
-    private int microBatches, optimizerSteps;
-    private double pgLoss, klLoss, ppoKl, clipHigher, clipLower, covariance, gradNorm;
+    private int microBatches,
+        optimizerSteps;
+    private double pgLoss,
+        klLoss,
+        ppoKl,
+        clipHigher,
+        clipLower,
+        covariance,
+        gradNorm;
 
     public int SkippedSteps { get; set; }
 
@@ -129,7 +182,9 @@ internal sealed class UpdateMetrics
     public double PgClipfracHigher => Mean(clipHigher, microBatches);
     public double PgClipfracLower => Mean(clipLower, microBatches);
     public double CovarianceTokenFraction => Mean(covariance, microBatches);
-    /// <summary>Mean ‖g‖ over the optimiser steps taken; 0 when every mini-batch was skipped (skipped_steps says so).</summary>
+
+    /// <summary>Mean ‖g‖ over the optimiser steps taken; 0 when every mini-batch was skipped (skipped_steps says
+    /// so).</summary>
     public double GradNorm => Mean(gradNorm, optimizerSteps);
 
     private static double Mean(double sum, int count) => count == 0 ? 0 : sum / count;

@@ -16,10 +16,17 @@ public static class ProblemReward
     {
         ArgumentNullException.ThrowIfNull(response);
         ArgumentNullException.ThrowIfNull(problem);
-        if (!problem.IsMultipleChoice) return MathReward.Score(response, problem.Answer, accuracyWeight);
+        if (!problem.IsMultipleChoice)
+            return MathReward.Score(response, problem.Answer, accuracyWeight);
         string collapsed = MathReward.CollapseTagWhitespace(response);
         double format = MathReward.FormatScore(collapsed);
-        double accuracy = ChoiceAnswer.Grade(BoxedAnswer.ExtractBoxedContent(collapsed), problem.Answer, problem.Choices!) ? 1.0 : 0.0;
+        double accuracy = ChoiceAnswer.Grade(
+            BoxedAnswer.ExtractBoxedContent(collapsed),
+            problem.Answer,
+            problem.Choices!
+        )
+            ? 1.0
+            : 0.0;
         return new RewardScore(accuracyWeight * accuracy + (1 - accuracyWeight) * format, accuracy, format);
     }
 }

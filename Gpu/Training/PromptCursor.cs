@@ -20,9 +20,17 @@ public sealed class PromptCursor
     public PromptCursor(int problemCount, ulong seed, int epoch = 0, int position = 0)
     {
         if (problemCount < 1)
-            throw new ArgumentOutOfRangeException(nameof(problemCount), problemCount, "the training set is empty; pass at least one problem.");
+            throw new ArgumentOutOfRangeException(
+                nameof(problemCount),
+                problemCount,
+                "the training set is empty; pass at least one problem."
+            );
         if (epoch < 0 || position < 0 || position >= problemCount)
-            throw new ArgumentOutOfRangeException(nameof(position), $"cursor (epoch {epoch}, position {position}) is outside a set of {problemCount} problems; was the checkpoint made with other training data?");
+            throw new ArgumentOutOfRangeException(
+                nameof(position),
+                $"cursor (epoch {epoch}, position {position}) is outside a set of {problemCount} problems; was the "
+                    + $"checkpoint made with other training data?"
+            );
         count = problemCount;
         this.seed = seed;
         Epoch = epoch;

@@ -12,7 +12,10 @@ namespace SaEI.Gpu.Training;
 public sealed class RlGenerators : IDisposable
 {
     /// <summary>Stream numbers mixed with the run seed (fixed: changing one changes every run).</summary>
-    private const ulong SamplingStream = 1, NoiseStream = 2, ClipCovStream = 3, DataStream = 4;
+    private const ulong SamplingStream = 1,
+        NoiseStream = 2,
+        ClipCovStream = 3,
+        DataStream = 4;
 
     public RlGenerators(ulong seed)
     {
@@ -38,12 +41,13 @@ public sealed class RlGenerators : IDisposable
     public ulong DataSeed => SplitMix64.Derive(Seed, DataStream);
 
     /// <summary>Every generator's state, by name.</summary>
-    public IReadOnlyDictionary<string, byte[]> ExportStates() => new Dictionary<string, byte[]>
-    {
-        ["sampling"] = StateOf(Sampling),
-        ["noise"] = StateOf(Noise),
-        ["clip_cov"] = StateOf(ClipCov),
-    };
+    public IReadOnlyDictionary<string, byte[]> ExportStates() =>
+        new Dictionary<string, byte[]>
+        {
+            ["sampling"] = StateOf(Sampling),
+            ["noise"] = StateOf(Noise),
+            ["clip_cov"] = StateOf(ClipCov),
+        };
 
     /// <summary>Restores what <see cref="ExportStates"/> produced; a missing state is named in the error.</summary>
     public void ImportStates(IReadOnlyDictionary<string, byte[]> states)
@@ -62,7 +66,9 @@ public sealed class RlGenerators : IDisposable
     private static void Restore(IReadOnlyDictionary<string, byte[]> states, string name, Generator generator)
     {
         if (!states.TryGetValue(name, out var bytes))
-            throw new InvalidDataException($"training state lacks the '{name}' generator state; the checkpoint is incomplete.");
+            throw new InvalidDataException(
+                $"training state lacks the '{name}' generator state; the checkpoint is incomplete."
+            );
         using var state = tensor(bytes, dtype: ScalarType.Byte);
         generator.set_state(state);
     }

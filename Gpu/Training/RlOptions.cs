@@ -14,7 +14,8 @@ public sealed record RlOptions
     /// so G must be even for them. Default 8 (CPU; the paper's n + n with n = 4 scaled down from EasyR1's 5).</summary>
     public int GroupSize { get; init; } = 8;
 
-    /// <summary>The largest <see cref="GroupSize"/> accepted: 1024, far above any recipe (EasyR1: 5; DAPO: 16).</summary>
+    /// <summary>The largest <see cref="GroupSize"/> accepted: 1024, far above any recipe (EasyR1: 5; DAPO:
+    /// 16).</summary>
     public const int MaxGroupSize = 1024;
 
     /// <summary>Prompts per RL step (EasyR1: 512 for 7B; CPU default 8).</summary>
@@ -23,7 +24,8 @@ public sealed record RlOptions
     /// <summary>Prompts per mini-batch (one optimiser step each; EasyR1: 128; CPU default 4).</summary>
     public int MiniBatchPrompts { get; init; } = 4;
 
-    /// <summary>Responses per micro-batch forward/backward (gradient accumulation; memory only, not maths). Default 16.</summary>
+    /// <summary>Responses per micro-batch forward/backward (gradient accumulation; memory only, not maths). Default
+    /// 16.</summary>
     public int MicroBatchResponses { get; init; } = 16;
 
     /// <summary>Responses decoded together in the rollout (generation_batch_rows): 0 = every row of a generate call at
@@ -82,7 +84,8 @@ public sealed record RlOptions
     /// <summary>EgAS step size η in [0,1] pixel units (Decision: 2/255; paper writes −α).</summary>
     public double StepSize { get; init; } = 2.0 / 255.0;
 
-    /// <summary>EgAS PGD iterations K (paper: 1; larger K destabilises). Perturbation is bounded by K·η in L∞.</summary>
+    /// <summary>EgAS PGD iterations K (paper: 1; larger K destabilises). Perturbation is bounded by K·η in
+    /// L∞.</summary>
     public int Iterations { get; init; } = 1;
 
     /// <summary>TsEC token selection for the adversarial objective (paper: moderate). EgAS-only forces all.</summary>
@@ -128,10 +131,12 @@ public sealed record RlOptions
     /// <summary>Clip-Cov: upper covariance bound (Cui et al.: 5).</summary>
     public double ClipCovUpperBound { get; init; } = 5.0;
 
-    /// <summary>Clip-Cov: lower clip ε_low of its ratio clamp (Cui et al.'s Clip-Cov recipe: 1, i.e. clamp at 0).</summary>
+    /// <summary>Clip-Cov: lower clip ε_low of its ratio clamp (Cui et al.'s Clip-Cov recipe: 1, i.e. clamp at
+    /// 0).</summary>
     public double ClipCovClipLow { get; init; } = 1.0;
 
-    /// <summary>Clip-Cov: upper clip ε_high of its ratio clamp (Cui et al.'s Clip-Cov recipe: 1, i.e. clamp at 2).</summary>
+    /// <summary>Clip-Cov: upper clip ε_high of its ratio clamp (Cui et al.'s Clip-Cov recipe: 1, i.e. clamp at
+    /// 2).</summary>
     public double ClipCovClipHigh { get; init; } = 1.0;
 
     /// <summary>Weight of accuracy in the overall reward (EasyR1: 0.9; format gets 1 − this).</summary>
@@ -151,52 +156,127 @@ public sealed record RlOptions
     /// <summary>Responses per prompt sampled on the perturbed image (derived).</summary>
     public int PerturbedResponses => GroupSize - CleanResponses;
 
-    /// <summary>Every problem with these options, each naming its spec key, the allowed range and what to set.</summary>
+    /// <summary>Every problem with these options, each naming its spec key, the allowed range and what to
+    /// set.</summary>
     public IReadOnlyList<OptionError> Validate()
     {
         var errors = new List<OptionError>();
         void Require(bool ok, string property, string message)
         {
-            if (!ok) errors.Add(new OptionError(OptionKeys.ToKey(property), message));
+            if (!ok)
+                errors.Add(new OptionError(OptionKeys.ToKey(property), message));
         }
 
-        Require(GroupSize is >= 2 and <= MaxGroupSize, nameof(GroupSize), $"is {GroupSize}; set 2..{MaxGroupSize} responses per prompt (paper: 8).");
-        // Checked only in range, so the suggestion cannot overflow (2147483647 once suggested -2147483648): odd ≤ 1023 → +1 ≤ 1024.
-        Require(Perturbation == Perturbation.None || GroupSize % 2 == 0 || GroupSize is < 2 or > MaxGroupSize, nameof(GroupSize),
-            $"is {GroupSize}; {Method} samples half the group on the perturbed image, so it must be even (set {GroupSize + 1}).");
+        Require(
+            GroupSize is >= 2 and <= MaxGroupSize,
+            nameof(GroupSize),
+            $"is {GroupSize}; set 2..{MaxGroupSize} responses per prompt (paper: 8)."
+        );
+        // Checked only in range, so the suggestion cannot overflow (2147483647 once suggested -2147483648): odd ≤ 1023
+        // → +1 ≤ 1024.
+        Require(
+            Perturbation == Perturbation.None || GroupSize % 2 == 0 || GroupSize is < 2 or > MaxGroupSize,
+            nameof(GroupSize),
+            $"is {GroupSize}; {Method} samples half the group on the perturbed image, so it must be even (set "
+                + $"{GroupSize + 1})."
+        );
         Require(PromptsPerStep >= 1, nameof(PromptsPerStep), $"is {PromptsPerStep}; set at least 1.");
-        Require(MiniBatchPrompts >= 1 && MiniBatchPrompts <= PromptsPerStep && PromptsPerStep % Math.Max(1, MiniBatchPrompts) == 0,
-            nameof(MiniBatchPrompts), $"is {MiniBatchPrompts}; it must divide prompts_per_step ({PromptsPerStep}) (e.g. set {PromptsPerStep}).");
+        Require(
+            MiniBatchPrompts >= 1
+                && MiniBatchPrompts <= PromptsPerStep
+                && PromptsPerStep % Math.Max(1, MiniBatchPrompts) == 0,
+            nameof(MiniBatchPrompts),
+            $"is {MiniBatchPrompts}; it must divide prompts_per_step ({PromptsPerStep}) (e.g. set {PromptsPerStep})."
+        );
         Require(MicroBatchResponses >= 1, nameof(MicroBatchResponses), $"is {MicroBatchResponses}; set at least 1.");
-        Require(GenerationBatchRows >= 0, nameof(GenerationBatchRows),
-            $"is {GenerationBatchRows}; set 0 (all rows at once) or a positive row count (e.g. 64).");
+        Require(
+            GenerationBatchRows >= 0,
+            nameof(GenerationBatchRows),
+            $"is {GenerationBatchRows}; set 0 (all rows at once) or a positive row count (e.g. 64)."
+        );
         Require(PpoEpochs >= 1, nameof(PpoEpochs), $"is {PpoEpochs}; set 1 (EasyR1).");
-        Require(Temperature > 0 && Temperature <= 5, nameof(Temperature), $"is {Temperature}; rollouts need 0 < temperature ≤ 5 (EasyR1: 1.0).");
+        Require(
+            Temperature > 0 && Temperature <= 5,
+            nameof(Temperature),
+            $"is {Temperature}; rollouts need 0 < temperature ≤ 5 (EasyR1: 1.0)."
+        );
         Require(TopP > 0 && TopP <= 1, nameof(TopP), $"is {TopP}; set a value in (0, 1] (EasyR1: 1.0).");
         Require(MaxNewTokens >= 1 && MaxNewTokens <= 32768, nameof(MaxNewTokens), $"is {MaxNewTokens}; set 1..32768.");
-        Require(LearningRate > 0 && LearningRate < 1, nameof(LearningRate), $"is {LearningRate}; set a value in (0, 1) (EasyR1: 1e-6 for 7B).");
-        Require(WeightDecay >= 0 && WeightDecay < 1, nameof(WeightDecay), $"is {WeightDecay}; set a value in [0, 1) (EasyR1: 0.01).");
+        Require(
+            LearningRate > 0 && LearningRate < 1,
+            nameof(LearningRate),
+            $"is {LearningRate}; set a value in (0, 1) (EasyR1: 1e-6 for 7B)."
+        );
+        Require(
+            WeightDecay >= 0 && WeightDecay < 1,
+            nameof(WeightDecay),
+            $"is {WeightDecay}; set a value in [0, 1) (EasyR1: 0.01)."
+        );
         Require(Beta1 is >= 0 and < 1, nameof(Beta1), $"is {Beta1}; set a value in [0, 1) (0.9).");
         Require(Beta2 is >= 0 and < 1, nameof(Beta2), $"is {Beta2}; set a value in [0, 1) (0.999).");
         Require(MaxGradNorm > 0, nameof(MaxGradNorm), $"is {MaxGradNorm}; set a positive norm (EasyR1: 1.0).");
         Require(ClipLow is > 0 and < 1, nameof(ClipLow), $"is {ClipLow}; set a value in (0, 1) (EasyR1: 0.2).");
         Require(ClipHigh > 0, nameof(ClipHigh), $"is {ClipHigh}; set a positive value (EasyR1: 0.3).");
         Require(DualClip > 1, nameof(DualClip), $"is {DualClip}; the dual clip must exceed 1 (EasyR1: 3.0).");
-        Require(KlCoefficient >= 0, nameof(KlCoefficient), $"is {KlCoefficient}; set 0 (no KL) or a positive value (EasyR1: 0.01).");
-        Require(AdvantageEpsilon > 0, nameof(AdvantageEpsilon), $"is {AdvantageEpsilon}; set a small positive value (1e-6).");
-        Require(StepSize > 0 && StepSize <= 1, nameof(StepSize), $"is {StepSize}; η is in [0,1] pixel units, set e.g. 0.0078 (2/255).");
+        Require(
+            KlCoefficient >= 0,
+            nameof(KlCoefficient),
+            $"is {KlCoefficient}; set 0 (no KL) or a positive value (EasyR1: 0.01)."
+        );
+        Require(
+            AdvantageEpsilon > 0,
+            nameof(AdvantageEpsilon),
+            $"is {AdvantageEpsilon}; set a small positive value (1e-6)."
+        );
+        Require(
+            StepSize > 0 && StepSize <= 1,
+            nameof(StepSize),
+            $"is {StepSize}; η is in [0,1] pixel units, set e.g. 0.0078 (2/255)."
+        );
         Require(Iterations is >= 1 and <= 10, nameof(Iterations), $"is {Iterations}; set 1 (paper), at most 10.");
         Require(NoiseStep is >= 0 and < 1000, nameof(NoiseStep), $"is {NoiseStep}; set 0..999 (NoisyRollout: 500).");
-        Require(RandomNoiseStep is >= 0 and < 1000, nameof(RandomNoiseStep), $"is {RandomNoiseStep}; set 0..999 (paper: 200, 300 or 500).");
-        Require(NoiseAnnealSharpness > 0, nameof(NoiseAnnealSharpness), $"is {NoiseAnnealSharpness}; set a positive value (30).");
+        Require(
+            RandomNoiseStep is >= 0 and < 1000,
+            nameof(RandomNoiseStep),
+            $"is {RandomNoiseStep}; set 0..999 (paper: 200, 300 or 500)."
+        );
+        Require(
+            NoiseAnnealSharpness > 0,
+            nameof(NoiseAnnealSharpness),
+            $"is {NoiseAnnealSharpness}; set a positive value (30)."
+        );
         Require(KlCovRatio is > 0 and <= 1, nameof(KlCovRatio), $"is {KlCovRatio}; set a fraction in (0, 1] (0.002).");
-        Require(KlCovCoefficient >= 0, nameof(KlCovCoefficient), $"is {KlCovCoefficient}; set a non-negative value (1.0).");
-        Require(ClipCovRatio is > 0 and <= 1, nameof(ClipCovRatio), $"is {ClipCovRatio}; set a fraction in (0, 1] (2e-4).");
-        Require(ClipCovLowerBound < ClipCovUpperBound, nameof(ClipCovUpperBound), $"is {ClipCovUpperBound}; it must exceed clip_cov_lower_bound ({ClipCovLowerBound}).");
-        Require(ClipCovClipLow is > 0 and <= 1, nameof(ClipCovClipLow), $"is {ClipCovClipLow}; set a value in (0, 1] (Cui et al.: 1).");
-        Require(ClipCovClipHigh > 0, nameof(ClipCovClipHigh), $"is {ClipCovClipHigh}; set a positive value (Cui et al.: 1).");
+        Require(
+            KlCovCoefficient >= 0,
+            nameof(KlCovCoefficient),
+            $"is {KlCovCoefficient}; set a non-negative value (1.0)."
+        );
+        Require(
+            ClipCovRatio is > 0 and <= 1,
+            nameof(ClipCovRatio),
+            $"is {ClipCovRatio}; set a fraction in (0, 1] (2e-4)."
+        );
+        Require(
+            ClipCovLowerBound < ClipCovUpperBound,
+            nameof(ClipCovUpperBound),
+            $"is {ClipCovUpperBound}; it must exceed clip_cov_lower_bound ({ClipCovLowerBound})."
+        );
+        Require(
+            ClipCovClipLow is > 0 and <= 1,
+            nameof(ClipCovClipLow),
+            $"is {ClipCovClipLow}; set a value in (0, 1] (Cui et al.: 1)."
+        );
+        Require(
+            ClipCovClipHigh > 0,
+            nameof(ClipCovClipHigh),
+            $"is {ClipCovClipHigh}; set a positive value (Cui et al.: 1)."
+        );
         Require(Enum.IsDefined(Dtype), nameof(Dtype), $"is {(int)Dtype}; set f32 (default) or bf16.");
-        Require(AccuracyWeight is >= 0 and <= 1, nameof(AccuracyWeight), $"is {AccuracyWeight}; set a weight in [0, 1] (EasyR1: 0.9).");
+        Require(
+            AccuracyWeight is >= 0 and <= 1,
+            nameof(AccuracyWeight),
+            $"is {AccuracyWeight}; set a weight in [0, 1] (EasyR1: 0.9)."
+        );
         return errors;
     }
 
@@ -225,7 +305,8 @@ public static class OptionKeys
         for (int i = 0; i < propertyName.Length; i++)
         {
             char c = propertyName[i];
-            if (char.IsUpper(c) && i > 0) key.Append('_');
+            if (char.IsUpper(c) && i > 0)
+                key.Append('_');
             key.Append(char.ToLowerInvariant(c));
         }
         return key.ToString();

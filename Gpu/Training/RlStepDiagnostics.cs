@@ -5,11 +5,20 @@ using static TorchSharp.torch;
 namespace SaEI.Gpu.Training;
 
 /// <summary>
-/// One response of the last step, for inspection (samples/step-N.jsonl, the demo): its row in the mixed group
-/// (prompt = Row / G), the problem, the decoded response, whether it was sampled on the perturbed image, and its reward.
+/// One response of the last step, for inspection (samples/step-N.jsonl, the demo): its row in the mixed group (prompt =
+/// Row / G), the problem, the decoded response, whether it was sampled on the perturbed image, and its reward.
 /// </summary>
-public sealed record RlSample(int Row, string ProblemId, string Problem, string Answer, string Response, bool Perturbed,
-    double Reward, double Accuracy, double Format);
+public sealed record RlSample(
+    int Row,
+    string ProblemId,
+    string Problem,
+    string Answer,
+    string Response,
+    bool Perturbed,
+    double Reward,
+    double Accuracy,
+    double Format
+);
 
 /// <summary>A prompt's clean image and the perturbed image its second half was sampled on.</summary>
 public sealed record ImagePair(string ProblemId, RgbImage Clean, RgbImage Perturbed);
@@ -22,8 +31,15 @@ public sealed record ImagePair(string ProblemId, RgbImage Clean, RgbImage Pertur
 /// </summary>
 public sealed class RlStepTrace : IDisposable
 {
-    internal RlStepTrace(MixedGroup group, ImageBatch oldPassImages, ImageBatch? refPassImages, Tensor oldLogProbs, Tensor? refLogProbs,
-        Tensor advantages, Tensor currentLogProbs)
+    internal RlStepTrace(
+        MixedGroup group,
+        ImageBatch oldPassImages,
+        ImageBatch? refPassImages,
+        Tensor oldLogProbs,
+        Tensor? refLogProbs,
+        Tensor advantages,
+        Tensor currentLogProbs
+    )
     {
         Group = group;
         OldPassImages = oldPassImages;

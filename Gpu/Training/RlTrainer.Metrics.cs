@@ -13,13 +13,27 @@ public sealed partial class RlTrainer
     public IReadOnlyList<ImagePair> LastImagePairs(int count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        if (lastCleanImages is null || lastPerturbedImages is null) return [];
+        if (lastCleanImages is null || lastPerturbedImages is null)
+            return [];
         int take = Math.Min(count, lastProblemIndices.Length);
-        return [.. Enumerable.Range(0, take).Select(b => new ImagePair(problems[lastProblemIndices[b]].Id,
-            ImageTensors.FromImageBatch(lastCleanImages, b), ImageTensors.FromImageBatch(lastPerturbedImages, b)))];
+        return
+        [
+            .. Enumerable
+                .Range(0, take)
+                .Select(b => new ImagePair(
+                    problems[lastProblemIndices[b]].Id,
+                    ImageTensors.FromImageBatch(lastCleanImages, b),
+                    ImageTensors.FromImageBatch(lastPerturbedImages, b)
+                )),
+        ];
     }
 
-    private void KeepForInspection(int[] indices, RlSample[] samples, ImageBatch cleanImages, ImageBatch? perturbedImages)
+    private void KeepForInspection(
+        int[] indices,
+        RlSample[] samples,
+        ImageBatch cleanImages,
+        ImageBatch? perturbedImages
+    )
     {
         lastProblemIndices = indices;
         LastSamples = samples;
@@ -29,14 +43,22 @@ public sealed partial class RlTrainer
         lastPerturbedImages = perturbedImages is null ? null : OnCpu(perturbedImages);
     }
 
-    /// <summary>A detached CPU copy outside every dispose scope (each row is cropped to its size when plotted).</summary>
+    /// <summary>A detached CPU copy outside every dispose scope (each row is cropped to its size when
+    /// plotted).</summary>
     private static ImageBatch OnCpu(ImageBatch images) =>
         new(images.Pixels.detach().cpu().clone().DetachFromDisposeScope(), images.Sizes);
 
-    private IReadOnlyDictionary<string, double> Metrics(RlSample[] samples, MixedGroup group, UpdateMetrics update,
-        double entropyClean, double? entropyPerturbed, PerturbedImages? perturbed, StepTimings timings)
+    private IReadOnlyDictionary<string, double> Metrics(
+        RlSample[] samples,
+        MixedGroup group,
+        UpdateMetrics update,
+        double entropyClean,
+        double? entropyPerturbed,
+        PerturbedImages? perturbed,
+        StepTimings timings
+    )
     {
-        var lengths = group.ResponseMask.sum(1).cpu().data<long>().ToArray();                       // [N] |o_i|
+        var lengths = group.ResponseMask.sum(1).cpu().data<long>().ToArray(); // [N] |o_i|
         var metrics = new OrderedDictionary<string, double>
         {
             [RlStepMetrics.Step] = StepIndex,
@@ -53,14 +75,20 @@ public sealed partial class RlTrainer
             [RlStepMetrics.LearningRate] = optimizer.LearningRate,
             [RlStepMetrics.ResponseLengthMean] = lengths.Average(),
             [RlStepMetrics.ResponseLengthMax] = lengths.Max(),
-            [RlStepMetrics.ResponseLengthClipRatio] = lengths.Count(l => l >= Options.MaxNewTokens) / (double)lengths.Length,
+            [RlStepMetrics.ResponseLengthClipRatio] =
+                lengths.Count(l => l >= Options.MaxNewTokens) / (double)lengths.Length,
             [RlStepMetrics.EntropyClean] = entropyClean,
         };
-        if (entropyPerturbed is { } h) metrics[RlStepMetrics.EntropyPerturbed] = h;
-        if (perturbed?.ObjectiveBefore is { } before) metrics[RlStepMetrics.AttackObjectiveBefore] = before;
-        if (perturbed?.ObjectiveAfter is { } after) metrics[RlStepMetrics.AttackObjectiveAfter] = after;
-        if (perturbed is not null) metrics[RlStepMetrics.AttackLInfinity] = perturbed.LInfinity.Max();
-        if (perturbed?.NoiseStep is { } t) metrics[RlStepMetrics.AttackNoiseStep] = t;
+        if (entropyPerturbed is { } h)
+            metrics[RlStepMetrics.EntropyPerturbed] = h;
+        if (perturbed?.ObjectiveBefore is { } before)
+            metrics[RlStepMetrics.AttackObjectiveBefore] = before;
+        if (perturbed?.ObjectiveAfter is { } after)
+            metrics[RlStepMetrics.AttackObjectiveAfter] = after;
+        if (perturbed is not null)
+            metrics[RlStepMetrics.AttackLInfinity] = perturbed.LInfinity.Max();
+        if (perturbed?.NoiseStep is { } t)
+            metrics[RlStepMetrics.AttackNoiseStep] = t;
         metrics[RlStepMetrics.SkippedSteps] = update.SkippedSteps;
         metrics[RlStepMetrics.TimingGeneration] = timings.Generation;
         metrics[RlStepMetrics.TimingAttack] = timings.Attack;

@@ -19,27 +19,54 @@ public sealed partial class RlTrainer
     /// the live parameters and moments (no second copy). Options, seed and total steps come from state.json (an old
     /// checkpoint's image_size is read and ignored: images take the model's InputSize).
     /// </summary>
-    public static RlTrainer Restore(string directory, IPolicyModel policy, IPolicyModel? reference,
-        IReadOnlyList<VisualProblem> problems, TimeProvider? timeProvider = null)
+    public static RlTrainer Restore(
+        string directory,
+        IPolicyModel policy,
+        IPolicyModel? reference,
+        IReadOnlyList<VisualProblem> problems,
+        TimeProvider? timeProvider = null
+    )
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         ArgumentNullException.ThrowIfNull(problems);
         string statePath = TrainingCheckpoint.Require(directory, TrainingCheckpoint.StateFile);
         var state = TrainingState.FromJson(File.ReadAllBytes(statePath), TrainingCheckpoint.StateFile);
         if (state.ProblemCount != problems.Count)
-            throw new InvalidDataException($"{TrainingCheckpoint.StateFile}: the run trained on {state.ProblemCount} problems, {problems.Count} were given; pass the run's training data.");
+            throw new InvalidDataException(
+                $"{TrainingCheckpoint.StateFile}: the run trained on {state.ProblemCount} problems, {problems.Count} "
+                    + $"were given; pass the run's training data."
+            );
         string modelPath = TrainingCheckpoint.Require(directory, TrainingCheckpoint.ModelFile);
         string optimizerPath = TrainingCheckpoint.Require(directory, TrainingCheckpoint.OptimizerFile);
-        var trainer = new RlTrainer(policy, reference, state.Options, problems, state.TotalSteps, state.Seed, timeProvider);
+        var trainer = new RlTrainer(
+            policy,
+            reference,
+            state.Options,
+            problems,
+            state.TotalSteps,
+            state.Seed,
+            timeProvider
+        );
         try
         {
             TrainingCheckpoint.LoadPolicyWeights(trainer.Policy, modelPath);
             var moments = trainer.optimizer.StateTensors();
-            SafetensorsStreams.ReadInto(optimizerPath, TrainingCheckpoint.OptimizerFile, moments,
-                trainer.optimizer.MissingStateMessage);
+            SafetensorsStreams.ReadInto(
+                optimizerPath,
+                TrainingCheckpoint.OptimizerFile,
+                moments,
+                trainer.optimizer.MissingStateMessage
+            );
             trainer.optimizer.CompleteImport(state.OptimizerStep);
-            trainer.generators.ImportStates(state.Generators.ToDictionary(g => g.Key, g => Convert.FromBase64String(g.Value)));
-            trainer.cursor = new PromptCursor(problems.Count, trainer.generators.DataSeed, state.CursorEpoch, state.CursorPosition);
+            trainer.generators.ImportStates(
+                state.Generators.ToDictionary(g => g.Key, g => Convert.FromBase64String(g.Value))
+            );
+            trainer.cursor = new PromptCursor(
+                problems.Count,
+                trainer.generators.DataSeed,
+                state.CursorEpoch,
+                state.CursorPosition
+            );
             trainer.StepIndex = state.Step;
             return trainer;
         }
@@ -55,8 +82,13 @@ public sealed partial class RlTrainer
     /// files in memory (<see cref="TrainingCheckpoint.Write"/>; small models, tests): they are written to a temporary
     /// folder, which is deleted afterwards.
     /// </summary>
-    public static RlTrainer Restore(IReadOnlyDictionary<string, byte[]> files, IPolicyModel policy,
-        IPolicyModel? reference, IReadOnlyList<VisualProblem> problems, TimeProvider? timeProvider = null)
+    public static RlTrainer Restore(
+        IReadOnlyDictionary<string, byte[]> files,
+        IPolicyModel policy,
+        IPolicyModel? reference,
+        IReadOnlyList<VisualProblem> problems,
+        TimeProvider? timeProvider = null
+    )
     {
         ArgumentNullException.ThrowIfNull(files);
         string directory = Directory.CreateTempSubdirectory("saei-restore-").FullName;

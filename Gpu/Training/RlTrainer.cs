@@ -37,22 +37,36 @@ public sealed partial class RlTrainer : IDisposable
     private readonly RlGenerators generators;
     private readonly TimeProvider time;
     private PromptCursor cursor;
-    private ImageBatch? lastCleanImages, lastPerturbedImages;
+    private ImageBatch? lastCleanImages,
+        lastPerturbedImages;
     private int[] lastProblemIndices = [];
 
-    public RlTrainer(IPolicyModel policy, IPolicyModel? reference, RlOptions options, IReadOnlyList<VisualProblem> problems,
-        int totalSteps, ulong seed, TimeProvider? timeProvider = null)
+    public RlTrainer(
+        IPolicyModel policy,
+        IPolicyModel? reference,
+        RlOptions options,
+        IReadOnlyList<VisualProblem> problems,
+        int totalSteps,
+        ulong seed,
+        TimeProvider? timeProvider = null
+    )
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(problems);
         options.ThrowIfInvalid();
         if (options.KlCoefficient > 0 && reference is null)
-            throw new ArgumentException($"kl_coefficient is {options.KlCoefficient} but no reference model was given; pass a frozen copy of the initial policy, or set kl_coefficient 0.", nameof(reference));
-        if (problems.Count == 0) throw new ArgumentException("the training set is empty; pass at least one problem.", nameof(problems));
+            throw new ArgumentException(
+                $"kl_coefficient is {options.KlCoefficient} but no reference model was given; pass a frozen copy of "
+                    + $"the initial policy, or set kl_coefficient 0.",
+                nameof(reference)
+            );
+        if (problems.Count == 0)
+            throw new ArgumentException("the training set is empty; pass at least one problem.", nameof(problems));
         ArgumentOutOfRangeException.ThrowIfLessThan(totalSteps, 1);
         RequireDtype(policy, options.Dtype, nameof(policy));
-        if (options.KlCoefficient > 0) RequireDtype(reference!, options.Dtype, nameof(reference));
+        if (options.KlCoefficient > 0)
+            RequireDtype(reference!, options.Dtype, nameof(reference));
         this.policy = policy;
         this.reference = options.KlCoefficient > 0 ? reference : null;
         this.problems = problems;
@@ -61,10 +75,17 @@ public sealed partial class RlTrainer : IDisposable
         time = timeProvider ?? TimeProvider.System;
         generators = new RlGenerators(seed);
         cursor = new PromptCursor(problems.Count, generators.DataSeed);
-        optimizer = new AdamWOptimizer(policy.NamedParameters(), options.LearningRate, options.Beta1, options.Beta2, options.WeightDecay);
+        optimizer = new AdamWOptimizer(
+            policy.NamedParameters(),
+            options.LearningRate,
+            options.Beta1,
+            options.Beta2,
+            options.WeightDecay
+        );
         policy.SetTraining(false);
         policy.ActivationCheckpointing = options.ActivationCheckpointing;
-        if (this.reference is not null) Freeze(this.reference);
+        if (this.reference is not null)
+            Freeze(this.reference);
     }
 
     public RlOptions Options { get; }
@@ -76,8 +97,10 @@ public sealed partial class RlTrainer : IDisposable
         foreach (var (name, parameter) in model.NamedParameters())
             if (parameter.dtype != expected)
                 throw new ArgumentException(
-                    $"dtype is {OptionKeys.ToKey(dtype.ToString())} but {parameterName} parameter '{name}' is {parameter.dtype}; load the model with {expected} or set dtype to match it.",
-                    parameterName);
+                    $"dtype is {OptionKeys.ToKey(dtype.ToString())} but {parameterName} parameter '{name}' is "
+                        + $"{parameter.dtype}; load the model with {expected} or set dtype to match it.",
+                    parameterName
+                );
     }
 
     /// <summary>T, the run's total RL steps (NoisyRollout annealing).</summary>
@@ -108,72 +131,140 @@ public sealed partial class RlTrainer : IDisposable
         using var scope = NewDisposeScope();
         var indices = cursor.Next(Options.PromptsPerStep);
         var batchProblems = indices.Select(i => problems[i]).ToArray();
-        var cleanImages = ModelInputs.ToTensors(policy, [.. batchProblems.Select(p => p.Image)]);          // B × [3,h,w]
+        var cleanImages = ModelInputs.ToTensors(policy, [.. batchProblems.Select(p => p.Image)]); // B × [3,h,w]
         var prompts = PromptBatch.Create(policy, cleanImages, [.. batchProblems.Select(p => p.Problem)]);
 
         // 1. Sample n responses per prompt on the clean image.
-        var clean = Timed(StepPhase.Rollout,
+        var clean = Timed(
+            StepPhase.Rollout,
             () => Generation.Generate(policy, prompts, Sampling(Options.CleanResponses), generators.Sampling),
-            t => timings.Generation += t);
+            t => timings.Generation += t
+        );
 
         // 2–3. Perturb the image from the clean responses, sample m more on it.
         PerturbedImages? perturbed = null;
         RolloutBatch? perturbedRollout = null;
         if (Options.Perturbation != Perturbation.None)
         {
-            perturbed = Timed(StepPhase.Attack, () => RolloutPerturbation.Perturb(policy, prompts.Images, clean,
-                Options, StepIndex, TotalSteps, generators.Noise), t => timings.Attack += t);
+            perturbed = Timed(
+                StepPhase.Attack,
+                () =>
+                    RolloutPerturbation.Perturb(
+                        policy,
+                        prompts.Images,
+                        clean,
+                        Options,
+                        StepIndex,
+                        TotalSteps,
+                        generators.Noise
+                    ),
+                t => timings.Attack += t
+            );
             var perturbedPrompts = new PromptBatch(perturbed.Images, prompts.InputIds, prompts.AttentionMask);
-            perturbedRollout = Timed(StepPhase.PerturbedRollout, () => Generation.Generate(policy, perturbedPrompts,
-                Sampling(Options.PerturbedResponses), generators.Sampling), t => timings.Generation += t);
+            perturbedRollout = Timed(
+                StepPhase.PerturbedRollout,
+                () =>
+                    Generation.Generate(
+                        policy,
+                        perturbedPrompts,
+                        Sampling(Options.PerturbedResponses),
+                        generators.Sampling
+                    ),
+                t => timings.Generation += t
+            );
         }
         var group = MixedGroup.Combine(prompts.Images, clean, perturbedRollout, policy.Info.PadId);
 
         // 4–5. Rewards, then advantages over the whole mixed group.
-        var (scores, samples) = Timed(StepPhase.Reward, () => Rewards(group, batchProblems),
-            t => timings.Advantage += t);
-        var advantages = Timed(StepPhase.Advantage, // [N]
+        var (scores, samples) = Timed(
+            StepPhase.Reward,
+            () => Rewards(group, batchProblems),
+            t => timings.Advantage += t
+        );
+        var advantages = Timed(
+            StepPhase.Advantage, // [N]
             () => GroupAdvantage.Compute(scores, group.GroupSize, Options.AdvantageEpsilon),
-            t => timings.Advantage += t);
+            t => timings.Advantage += t
+        );
 
         // 6. Old log-probs: the policy that sampled each row (Eq. 6), or the clean image (NoisyRollout).
-        var oldPassImages = RlMethodTraits.OldLogProbsOnSamplingImage(Options.Method) ? group.SamplingImages : group.CleanImages;
-        var old = Timed(StepPhase.OldLogProbs, () => perturbed?.CleanScores is { } cleanScores
-            && ReferenceEquals(oldPassImages, group.SamplingImages)
-            ? OldScoresReusingAttack(group, cleanScores)
-            : NoGradScores(policy, oldPassImages, group, computeEntropy: true), t => timings.Old += t);
+        var oldPassImages = RlMethodTraits.OldLogProbsOnSamplingImage(Options.Method)
+            ? group.SamplingImages
+            : group.CleanImages;
+        var old = Timed(
+            StepPhase.OldLogProbs,
+            () =>
+                perturbed?.CleanScores is { } cleanScores && ReferenceEquals(oldPassImages, group.SamplingImages)
+                    ? OldScoresReusingAttack(group, cleanScores)
+                    : NoGradScores(policy, oldPassImages, group, computeEntropy: true),
+            t => timings.Old += t
+        );
         perturbed?.CleanScores?.Dispose();
-        var (entropyClean, entropyPerturbed) = Timed(StepPhase.OldLogProbs, () => Entropies(group, old, oldPassImages),
-            t => timings.Old += t);
+        var (entropyClean, entropyPerturbed) = Timed(
+            StepPhase.OldLogProbs,
+            () => Entropies(group, old, oldPassImages),
+            t => timings.Old += t
+        );
 
         // 7. Reference log-probs (KL): the frozen initial policy, on the clean image by default.
         var refPassImages = Options.ReferenceOnSamplingImage ? group.SamplingImages : group.CleanImages;
-        var refScores = reference is null ? null : Timed(StepPhase.Reference,
-            () => NoGradScores(reference, refPassImages, group, computeEntropy: false), t => timings.Reference += t);
+        var refScores = reference is null
+            ? null
+            : Timed(
+                StepPhase.Reference,
+                () => NoGradScores(reference, refPassImages, group, computeEntropy: false),
+                t => timings.Reference += t
+            );
 
         // 8. Mini-batch updates; current-policy log-probs on the clean image.
         var currentLogProbs = zeros_like(old.LogProbs);
-        var update = Timed(StepPhase.Update, () => new PolicyUpdate(policy, optimizer, Options, generators.ClipCov)
-            .Run(group, old.LogProbs, refScores?.LogProbs, advantages, currentLogProbs), t => timings.Update += t);
+        var update = Timed(
+            StepPhase.Update,
+            () =>
+                new PolicyUpdate(policy, optimizer, Options, generators.ClipCov).Run(
+                    group,
+                    old.LogProbs,
+                    refScores?.LogProbs,
+                    advantages,
+                    currentLogProbs
+                ),
+            t => timings.Update += t
+        );
 
         StepIndex++;
         timings.Step = time.GetElapsedTime(stepStart).TotalSeconds;
         KeepForInspection(indices, samples, prompts.Images, perturbed?.Images);
         if (TraceTensors)
-            LastTrace = new RlStepTrace(group.DetachFromDisposeScope(), Detached(oldPassImages),
-                reference is null ? null : Detached(refPassImages), old.LogProbs.DetachFromDisposeScope(),
-                refScores?.LogProbs.DetachFromDisposeScope(), advantages.DetachFromDisposeScope(), currentLogProbs.DetachFromDisposeScope());
+            LastTrace = new RlStepTrace(
+                group.DetachFromDisposeScope(),
+                Detached(oldPassImages),
+                reference is null ? null : Detached(refPassImages),
+                old.LogProbs.DetachFromDisposeScope(),
+                refScores?.LogProbs.DetachFromDisposeScope(),
+                advantages.DetachFromDisposeScope(),
+                currentLogProbs.DetachFromDisposeScope()
+            );
         return Metrics(samples, group, update, entropyClean, entropyPerturbed, perturbed, timings);
     }
 
     private GenerationOptions Sampling(int responsesPerPrompt) => GenerationOptions.FromRl(Options, responsesPerPrompt);
 
-    /// <summary>Teacher-forced logπ (and entropy) of every row of the group on the given per-row images, no gradient.</summary>
+    /// <summary>Teacher-forced logπ (and entropy) of every row of the group on the given per-row images, no
+    /// gradient.</summary>
     private TokenScores NoGradScores(IPolicyModel model, ImageBatch rowImages, MixedGroup group, bool computeEntropy)
     {
         using var noGrad = no_grad();
-        return TeacherForcing.Score(model, rowImages, group.PromptIds, group.PromptMask, group.ResponseIds, group.ResponseMask,
-            Options.Temperature, computeEntropy, chunkRows: Options.MicroBatchResponses);
+        return TeacherForcing.Score(
+            model,
+            rowImages,
+            group.PromptIds,
+            group.PromptMask,
+            group.ResponseIds,
+            group.ResponseMask,
+            Options.Temperature,
+            computeEntropy,
+            chunkRows: Options.MicroBatchResponses
+        );
     }
 
     /// <summary>
@@ -184,11 +275,21 @@ public sealed partial class RlTrainer : IDisposable
     {
         var rows = RowIndices(group, perturbed: true);
         using var noGrad = no_grad();
-        using var perturbedScores = TeacherForcing.Score(policy, group.SamplingImages.IndexSelect(rows), group.PromptIds.index_select(0, rows),
-            group.PromptMask.index_select(0, rows), group.ResponseIds.index_select(0, rows), group.ResponseMask.index_select(0, rows),
-            Options.Temperature, computeEntropy: true, chunkRows: Options.MicroBatchResponses);
-        return new TokenScores(group.Interleave(cleanScores.LogProbs, perturbedScores.LogProbs),
-            group.Interleave(cleanScores.Entropy!, perturbedScores.Entropy!));
+        using var perturbedScores = TeacherForcing.Score(
+            policy,
+            group.SamplingImages.IndexSelect(rows),
+            group.PromptIds.index_select(0, rows),
+            group.PromptMask.index_select(0, rows),
+            group.ResponseIds.index_select(0, rows),
+            group.ResponseMask.index_select(0, rows),
+            Options.Temperature,
+            computeEntropy: true,
+            chunkRows: Options.MicroBatchResponses
+        );
+        return new TokenScores(
+            group.Interleave(cleanScores.LogProbs, perturbedScores.LogProbs),
+            group.Interleave(cleanScores.Entropy!, perturbedScores.Entropy!)
+        );
     }
 
     /// <summary>Decoded responses scored against their problems → overall rewards [N] and the samples.</summary>
@@ -203,31 +304,57 @@ public sealed partial class RlTrainer : IDisposable
             int[] tokens = [.. ids.AsSpan(row * length, length).ToArray().Select(id => (int)id)];
             string response = policy.Tokenizer.Decode(tokens);
             RewardScore reward = ProblemReward.Score(response, problem, Options.AccuracyWeight);
-            samples[row] = new RlSample(row, problem.Id, problem.Problem, problem.Answer, response, group.IsPerturbed(row),
-                reward.Overall, reward.Accuracy, reward.Format);
+            samples[row] = new RlSample(
+                row,
+                problem.Id,
+                problem.Problem,
+                problem.Answer,
+                response,
+                group.IsPerturbed(row),
+                reward.Overall,
+                reward.Accuracy,
+                reward.Format
+            );
         }
         return (tensor(samples.Select(s => (float)s.Reward).ToArray(), dtype: ScalarType.Float32), samples);
     }
 
-    /// <summary>Policy entropy (Eq. 3) of the clean rows and of the perturbed rows, each on its sampling image.</summary>
+    /// <summary>Policy entropy (Eq. 3) of the clean rows and of the perturbed rows, each on its sampling
+    /// image.</summary>
     private (double Clean, double? Perturbed) Entropies(MixedGroup group, TokenScores old, ImageBatch oldPassImages)
     {
         var cleanRows = RowIndices(group, perturbed: false);
-        double clean = TokenEntropy.PolicyEntropy(old.Entropy!.index_select(0, cleanRows), group.ResponseMask.index_select(0, cleanRows)).item<float>();
-        if (group.CleanResponses == group.GroupSize) return (clean, null);
+        double clean = TokenEntropy
+            .PolicyEntropy(old.Entropy!.index_select(0, cleanRows), group.ResponseMask.index_select(0, cleanRows))
+            .item<float>();
+        if (group.CleanResponses == group.GroupSize)
+            return (clean, null);
         var perturbedRows = RowIndices(group, perturbed: true);
         var entropy = ReferenceEquals(oldPassImages, group.SamplingImages)
             ? old.Entropy!.index_select(0, perturbedRows)
             : SamplingEntropy(group, perturbedRows);
-        return (clean, TokenEntropy.PolicyEntropy(entropy, group.ResponseMask.index_select(0, perturbedRows)).item<float>());
+        return (
+            clean,
+            TokenEntropy.PolicyEntropy(entropy, group.ResponseMask.index_select(0, perturbedRows)).item<float>()
+        );
     }
 
     private Tensor SamplingEntropy(MixedGroup group, Tensor rows)
     {
         using var noGrad = no_grad();
-        return TeacherForcing.Score(policy, group.SamplingImages.IndexSelect(rows), group.PromptIds.index_select(0, rows),
-            group.PromptMask.index_select(0, rows), group.ResponseIds.index_select(0, rows), group.ResponseMask.index_select(0, rows),
-            Options.Temperature, computeEntropy: true, chunkRows: Options.MicroBatchResponses).Entropy!;
+        return TeacherForcing
+            .Score(
+                policy,
+                group.SamplingImages.IndexSelect(rows),
+                group.PromptIds.index_select(0, rows),
+                group.PromptMask.index_select(0, rows),
+                group.ResponseIds.index_select(0, rows),
+                group.ResponseMask.index_select(0, rows),
+                Options.Temperature,
+                computeEntropy: true,
+                chunkRows: Options.MicroBatchResponses
+            )
+            .Entropy!;
     }
 
     /// <summary>A detached copy of <paramref name="images"/> outside every dispose scope (the trace owns it).</summary>
@@ -235,8 +362,15 @@ public sealed partial class RlTrainer : IDisposable
         new(images.Pixels.clone().DetachFromDisposeScope(), images.Sizes);
 
     private static Tensor RowIndices(MixedGroup group, bool perturbed) =>
-        tensor(Enumerable.Range(0, group.Rows).Where(r => group.IsPerturbed(r) == perturbed).Select(r => (long)r).ToArray(),
-            dtype: ScalarType.Int64, device: group.ResponseIds.device);
+        tensor(
+            Enumerable
+                .Range(0, group.Rows)
+                .Where(r => group.IsPerturbed(r) == perturbed)
+                .Select(r => (long)r)
+                .ToArray(),
+            dtype: ScalarType.Int64,
+            device: group.ResponseIds.device
+        );
 
     /// <summary>Runs one phase of the step: its seconds go to <paramref name="record"/> (timing_s/...) and, with
     /// its span, to <see cref="TrainingTelemetry"/>.</summary>
@@ -252,7 +386,8 @@ public sealed partial class RlTrainer : IDisposable
     private static void Freeze(IPolicyModel model)
     {
         model.SetTraining(false);
-        foreach (var (_, parameter) in model.NamedParameters()) parameter.requires_grad_(false);
+        foreach (var (_, parameter) in model.NamedParameters())
+            parameter.requires_grad_(false);
     }
 
     public void Dispose()

@@ -26,14 +26,20 @@ public static class SafetensorsBytes
         return stream.ToArray();
     }
 
-    /// <summary>The tensors of a safetensors file (CPU); <paramref name="fileName"/> names the file in errors.</summary>
+    /// <summary>The tensors of a safetensors file (CPU); <paramref name="fileName"/> names the file in
+    /// errors.</summary>
     public static Dictionary<string, Tensor> Read(byte[] file, string fileName)
     {
         ArgumentNullException.ThrowIfNull(file);
-        if (file.Length < 8) throw new InvalidDataException($"{fileName}: {file.Length} bytes is too short for a safetensors file.");
+        if (file.Length < 8)
+            throw new InvalidDataException($"{fileName}: {file.Length} bytes is too short for a safetensors file.");
         ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(file);
         if (headerLength > (ulong)(file.Length - 8))
-            throw CheckpointError.Create(fileName, null, $"header length {headerLength} exceeds the file ({file.Length} bytes).");
+            throw CheckpointError.Create(
+                fileName,
+                null,
+                $"header length {headerLength} exceeds the file ({file.Length} bytes)."
+            );
         int dataStart = 8 + (int)headerLength;
         var header = SafetensorsHeader.Parse(file.AsSpan(8, (int)headerLength), dataStart, file.Length, fileName);
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);

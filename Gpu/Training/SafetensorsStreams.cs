@@ -35,7 +35,8 @@ internal static class SafetensorsStreams
             if (!SafetensorsDType.TryFrom(tensor.dtype, out var type))
                 throw new ArgumentException(
                     $"tensor '{name}' has dtype {tensor.dtype}, which safetensors checkpoints here do not support.",
-                    nameof(tensors));
+                    nameof(tensors)
+                );
             long bytes = checked(tensor.numel() * type.Size);
             header[name] = new JsonObject
             {
@@ -71,21 +72,32 @@ internal static class SafetensorsStreams
     /// the file lacks; a shape that differs is an error naming the file and tensor. Tensors the file has beyond the
     /// targets are ignored (as loading by name always did).
     /// </summary>
-    public static void ReadInto(string path, string fileName, IEnumerable<KeyValuePair<string, Tensor>> targets,
-        Func<string, string> missing)
+    public static void ReadInto(
+        string path,
+        string fileName,
+        IEnumerable<KeyValuePair<string, Tensor>> targets,
+        Func<string, string> missing
+    )
     {
-        using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read,
-            FileOptions.SequentialScan);
+        using var file = File.OpenHandle(
+            path,
+            FileMode.Open,
+            FileAccess.Read,
+            FileShare.Read,
+            FileOptions.SequentialScan
+        );
         var header = SafetensorsHeader.Read(file, fileName);
         var entries = header.Entries.ToDictionary(e => e.Name, StringComparer.Ordinal);
         var plan = new List<(SafetensorsEntry Entry, Tensor Target)>();
         foreach (var (name, target) in targets)
         {
-            if (!entries.TryGetValue(name, out var entry)) throw new InvalidDataException(missing(name));
+            if (!entries.TryGetValue(name, out var entry))
+                throw new InvalidDataException(missing(name));
             if (!entry.Shape.SequenceEqual(target.shape))
                 throw new InvalidDataException(
-                    $"{fileName}: tensor '{name}' has shape [{string.Join(",", entry.Shape)}], " +
-                    $"expected [{string.Join(",", target.shape)}].");
+                    $"{fileName}: tensor '{name}' has shape [{string.Join(",", entry.Shape)}], "
+                        + $"expected [{string.Join(",", target.shape)}]."
+                );
             plan.Add((entry, target));
         }
         using var noGrad = no_grad();

@@ -49,30 +49,35 @@ public static class TrainingCheckpoint
     private static IEnumerable<KeyValuePair<string, Tensor>> Weights(RlTrainer trainer) =>
         trainer.Policy.NamedParameters().Select(p => new KeyValuePair<string, Tensor>(p.Name, p.Parameter));
 
-    private static TrainingState State(RlTrainer trainer) => new()
-    {
-        Step = trainer.StepIndex,
-        OptimizerStep = trainer.Optimizer.StepCount,
-        Seed = trainer.Generators.Seed,
-        TotalSteps = trainer.TotalSteps,
-        ProblemCount = trainer.ProblemCount,
-        CursorEpoch = trainer.Cursor.Epoch,
-        CursorPosition = trainer.Cursor.Position,
-        Generators = trainer.Generators.ExportStates().ToDictionary(s => s.Key, s => Convert.ToBase64String(s.Value)),
-        Options = trainer.Options,
-    };
+    private static TrainingState State(RlTrainer trainer) =>
+        new()
+        {
+            Step = trainer.StepIndex,
+            OptimizerStep = trainer.Optimizer.StepCount,
+            Seed = trainer.Generators.Seed,
+            TotalSteps = trainer.TotalSteps,
+            ProblemCount = trainer.ProblemCount,
+            CursorEpoch = trainer.Cursor.Epoch,
+            CursorPosition = trainer.Cursor.Position,
+            Generators = trainer
+                .Generators.ExportStates()
+                .ToDictionary(s => s.Key, s => Convert.ToBase64String(s.Value)),
+            Options = trainer.Options,
+        };
 
     /// <summary>The path of <paramref name="name"/> in a checkpoint folder; a missing file is named with what is
     /// there.</summary>
     public static string Require(string directory, string name)
     {
         string path = Path.Combine(directory, name);
-        if (File.Exists(path)) return path;
+        if (File.Exists(path))
+            return path;
         IEnumerable<string> present = Directory.Exists(directory)
             ? Directory.EnumerateFiles(directory).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal)
             : [];
         throw new InvalidDataException(
-            $"checkpoint lacks '{name}' (has: {string.Join(", ", present)}); it is incomplete, use an earlier one.");
+            $"checkpoint lacks '{name}' (has: {string.Join(", ", present)}); it is incomplete, use an earlier one."
+        );
     }
 
     /// <summary>Copies the named weights of a checkpoint's model.safetensors file into <paramref name="policy"/>'s
@@ -80,8 +85,11 @@ public static class TrainingCheckpoint
     public static void LoadPolicyWeights(IPolicyModel policy, string modelFile)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        SafetensorsStreams.ReadInto(modelFile, ModelFile,
+        SafetensorsStreams.ReadInto(
+            modelFile,
+            ModelFile,
             policy.NamedParameters().Select(p => new KeyValuePair<string, Tensor>(p.Name, p.Parameter)),
-            name => $"{ModelFile}: tensor '{name}' is missing; was the checkpoint made with another model config?");
+            name => $"{ModelFile}: tensor '{name}' is missing; was the checkpoint made with another model config?"
+        );
     }
 }

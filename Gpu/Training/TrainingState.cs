@@ -19,7 +19,8 @@ public sealed record TrainingState
     /// <summary>RL steps completed.</summary>
     public required int Step { get; init; }
 
-    /// <summary>AdamW steps taken (t of the bias correction; differs from Step with several mini-batches or skips).</summary>
+    /// <summary>AdamW steps taken (t of the bias correction; differs from Step with several mini-batches or
+    /// skips).</summary>
     public required long OptimizerStep { get; init; }
 
     public required ulong Seed { get; init; }
@@ -45,14 +46,15 @@ public sealed record TrainingState
 
     public required RlOptions Options { get; init; }
 
-    public static JsonSerializerOptions JsonOptions { get; } = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DictionaryKeyPolicy = null,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        WriteIndented = true,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-    };
+    public static JsonSerializerOptions JsonOptions { get; } =
+        new()
+        {
+            PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+            DictionaryKeyPolicy = null,
+            UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+            WriteIndented = true,
+            Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+        };
 
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, JsonOptions);
 
@@ -61,14 +63,18 @@ public sealed record TrainingState
         TrainingState state;
         try
         {
-            state = JsonSerializer.Deserialize<TrainingState>(json, JsonOptions) ?? throw new InvalidDataException($"{fileName} is empty.");
+            state =
+                JsonSerializer.Deserialize<TrainingState>(json, JsonOptions)
+                ?? throw new InvalidDataException($"{fileName} is empty.");
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"{fileName}: {e.Message}", e);
         }
         if (state.SchemaVersion != CurrentSchemaVersion)
-            throw new InvalidDataException($"{fileName}: schema_version {state.SchemaVersion} is not supported (expected {CurrentSchemaVersion}).");
+            throw new InvalidDataException(
+                $"{fileName}: schema_version {state.SchemaVersion} is not supported (expected {CurrentSchemaVersion})."
+            );
         return state;
     }
 }

@@ -8,26 +8,37 @@ public enum StepPhase
 {
     /// <summary>Sampling the clean responses (step 1 of <see cref="RlTrainer"/>).</summary>
     Rollout,
+
     /// <summary>EgAS or diffusion noise on the image (steps 2–3).</summary>
     Attack,
+
     /// <summary>Sampling the responses on the perturbed image.</summary>
     PerturbedRollout,
+
     /// <summary>Decoding and scoring the responses.</summary>
     Reward,
+
     /// <summary>Group-normalised advantages over the mixed group.</summary>
     Advantage,
+
     /// <summary>Teacher-forced old log-probs and the entropies.</summary>
     OldLogProbs,
+
     /// <summary>The frozen reference's log-probs (KL).</summary>
     Reference,
+
     /// <summary>The mini-batch policy updates (loss, backward, AdamW).</summary>
     Update,
+
     /// <summary>The in-domain evaluation of a step (torch executor, every eval.every steps).</summary>
     Evaluation,
+
     /// <summary>The progress report to the run grain (renews the lease).</summary>
     Report,
+
     /// <summary>Writing and committing a checkpoint (and the samples with it).</summary>
     Checkpoint,
+
     /// <summary>The simulated executor's stand-in for all compute of a step.</summary>
     Simulated,
 }
@@ -57,33 +68,44 @@ public static class TrainingTelemetry
     private static readonly Meter Meter = new(Name);
 
     /// <summary>Training steps completed (reported to the run grain), tag <c>method</c>. Unit {step}.</summary>
-    public static Counter<long> Steps { get; } = Meter.CreateCounter<long>("saei.steps", "{step}",
-        "Training steps completed and reported by the workers of this process");
+    public static Counter<long> Steps { get; } =
+        Meter.CreateCounter<long>(
+            "saei.steps",
+            "{step}",
+            "Training steps completed and reported by the workers of this process"
+        );
 
     /// <summary>Seconds per step phase, tag <c>phase</c> (<see cref="PhaseName"/>). Unit s.</summary>
-    public static Histogram<double> PhaseDuration { get; } = Meter.CreateHistogram("saei.step.phase.duration", "s",
-        "Wall time of one phase of a training step", tags: null, advice: new InstrumentAdvice<double>
-        {
-            HistogramBucketBoundaries = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
-        });
+    public static Histogram<double> PhaseDuration { get; } =
+        Meter.CreateHistogram(
+            "saei.step.phase.duration",
+            "s",
+            "Wall time of one phase of a training step",
+            tags: null,
+            advice: new InstrumentAdvice<double>
+            {
+                HistogramBucketBoundaries = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+            }
+        );
 
     /// <summary>The tag value and span name of a phase (snake case).</summary>
-    public static string PhaseName(StepPhase phase) => phase switch
-    {
-        StepPhase.Rollout => "rollout",
-        StepPhase.Attack => "attack",
-        StepPhase.PerturbedRollout => "perturbed_rollout",
-        StepPhase.Reward => "reward",
-        StepPhase.Advantage => "advantage",
-        StepPhase.OldLogProbs => "old_log_probs",
-        StepPhase.Reference => "reference",
-        StepPhase.Update => "update",
-        StepPhase.Evaluation => "evaluation",
-        StepPhase.Report => "report",
-        StepPhase.Checkpoint => "checkpoint",
-        StepPhase.Simulated => "simulated",
-        _ => throw new ArgumentOutOfRangeException(nameof(phase), phase, "not a step phase"),
-    };
+    public static string PhaseName(StepPhase phase) =>
+        phase switch
+        {
+            StepPhase.Rollout => "rollout",
+            StepPhase.Attack => "attack",
+            StepPhase.PerturbedRollout => "perturbed_rollout",
+            StepPhase.Reward => "reward",
+            StepPhase.Advantage => "advantage",
+            StepPhase.OldLogProbs => "old_log_probs",
+            StepPhase.Reference => "reference",
+            StepPhase.Update => "update",
+            StepPhase.Evaluation => "evaluation",
+            StepPhase.Report => "report",
+            StepPhase.Checkpoint => "checkpoint",
+            StepPhase.Simulated => "simulated",
+            _ => throw new ArgumentOutOfRangeException(nameof(phase), phase, "not a step phase"),
+        };
 
     /// <summary>Starts the span of one step (null when nobody listens); dispose it when the step ends.</summary>
     public static Activity? StartStep(string runId, int step, string method)
@@ -123,10 +145,13 @@ public readonly struct PhaseScope : IDisposable
     /// <summary>Records the duration and ends the span.</summary>
     public void Dispose()
     {
-        if (time is null) return; // default(PhaseScope): nothing started
+        if (time is null)
+            return; // default(PhaseScope): nothing started
         if (TrainingTelemetry.PhaseDuration.Enabled)
-            TrainingTelemetry.PhaseDuration.Record(time.GetElapsedTime(start).TotalSeconds,
-                new KeyValuePair<string, object?>("phase", TrainingTelemetry.PhaseName(phase)));
+            TrainingTelemetry.PhaseDuration.Record(
+                time.GetElapsedTime(start).TotalSeconds,
+                new KeyValuePair<string, object?>("phase", TrainingTelemetry.PhaseName(phase))
+            );
         activity?.Dispose();
     }
 }

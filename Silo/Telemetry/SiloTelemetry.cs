@@ -31,18 +31,19 @@ namespace SaEI.Silo.Telemetry;
 public static class SiloTelemetry
 {
     /// <summary>The flags of these settings (part of <see cref="SiloSettings.Flags"/>).</summary>
-    public static IReadOnlyDictionary<string, string> Flags { get; } = new Dictionary<string, string>
-    {
-        ["--metrics-port"] = $"{MetricsOptions.Section}:PrometheusPort",
-        ["--metrics-bind"] = $"{MetricsOptions.Section}:Bind",
-        ["--otlp-endpoint"] = $"{MetricsOptions.Section}:OtlpEndpoint",
-        ["--orleans-dashboard-port"] = $"{OrleansDashboardOptions.Section}:Port",
-        ["--orleans-dashboard-bind"] = $"{OrleansDashboardOptions.Section}:Bind",
-    };
+    public static IReadOnlyDictionary<string, string> Flags { get; } =
+        new Dictionary<string, string>
+        {
+            ["--metrics-port"] = $"{MetricsOptions.Section}:PrometheusPort",
+            ["--metrics-bind"] = $"{MetricsOptions.Section}:Bind",
+            ["--otlp-endpoint"] = $"{MetricsOptions.Section}:OtlpEndpoint",
+            ["--orleans-dashboard-port"] = $"{OrleansDashboardOptions.Section}:Port",
+            ["--orleans-dashboard-bind"] = $"{OrleansDashboardOptions.Section}:Bind",
+        };
 
     /// <summary>Every meter the silo exports.</summary>
     public static IReadOnlyList<string> Meters { get; } =
-        [TrainingTelemetry.Name, RunMetrics.Name, SchedulerMetrics.Name, StorageMetrics.Name];
+    [TrainingTelemetry.Name, RunMetrics.Name, SchedulerMetrics.Name, StorageMetrics.Name];
 
     /// <summary>The validated settings; <see cref="Microsoft.Extensions.Options.OptionsValidationException"/> with
     /// every problem, or <see cref="ArgumentException"/> naming a value that is not a number.</summary>
@@ -58,9 +59,11 @@ public static class SiloTelemetry
     /// <summary>The OpenTelemetry SDK with the configured exporters (nothing when none is).</summary>
     public static void AddSaeiTelemetry(this IServiceCollection services, MetricsOptions options, string instance)
     {
-        if (!options.Enabled) return;
+        if (!options.Enabled)
+            return;
         bool otlp = !string.IsNullOrWhiteSpace(options.OtlpEndpoint);
-        var telemetry = services.AddOpenTelemetry()
+        var telemetry = services
+            .AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("saei-silo", serviceInstanceId: instance))
             .WithMetrics(metrics =>
             {
@@ -74,24 +77,30 @@ public static class SiloTelemetry
                         listener.Port = port;
                     });
                 }
-                if (otlp) metrics.AddOtlpExporter(exporter => Otlp(exporter, options, "v1/metrics"));
+                if (otlp)
+                    metrics.AddOtlpExporter(exporter => Otlp(exporter, options, "v1/metrics"));
             });
         if (otlp)
-            telemetry.WithTracing(tracing => tracing.AddSource(TrainingTelemetry.Name)
-                .AddOtlpExporter(exporter => Otlp(exporter, options, "v1/traces")));
+            telemetry.WithTracing(tracing =>
+                tracing
+                    .AddSource(TrainingTelemetry.Name)
+                    .AddOtlpExporter(exporter => Otlp(exporter, options, "v1/traces"))
+            );
     }
 
     /// <summary>A web host for the Orleans dashboard with the configuration of <paramref name="configured"/>, its
     /// Kestrel on the dashboard's address only (decision 3).</summary>
-    public static WebApplicationBuilder DashboardHost(HostApplicationBuilder configured,
-        OrleansDashboardOptions options)
+    public static WebApplicationBuilder DashboardHost(
+        HostApplicationBuilder configured,
+        OrleansDashboardOptions options
+    )
     {
-        var web = WebApplication.CreateBuilder(new WebApplicationOptions
-        {
-            Args = [], ContentRootPath = configured.Environment.ContentRootPath,
-        });
+        var web = WebApplication.CreateBuilder(
+            new WebApplicationOptions { Args = [], ContentRootPath = configured.Environment.ContentRootPath }
+        );
         web.Configuration.Sources.Clear();
-        foreach (var source in configured.Configuration.Sources) web.Configuration.Sources.Add(source);
+        foreach (var source in configured.Configuration.Sources)
+            web.Configuration.Sources.Add(source);
         var address = TelemetryBind.Parse(options.Bind)!;
         web.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(address, options.Port!.Value));
         return web;
@@ -117,7 +126,8 @@ public static class SiloTelemetry
         exporter.Endpoint = http && endpoint.AbsolutePath == "/" ? new Uri(endpoint, signalPath) : endpoint;
     }
 
-    private static T Bind<T>(IConfiguration configuration, string section) where T : new()
+    private static T Bind<T>(IConfiguration configuration, string section)
+        where T : new()
     {
         try
         {

@@ -30,17 +30,32 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
         await page.GotoAsync($"experiments/{experiment}");
         await page.EvaluateAsync("() => { window.saeiNoReload = 'set before waiting'; }");
         int navigations = 0;
-        page.FrameNavigated += (_, frame) => { if (frame == page.MainFrame) Interlocked.Increment(ref navigations); };
+        page.FrameNavigated += (_, frame) =>
+        {
+            if (frame == page.MainFrame)
+                Interlocked.Increment(ref navigations);
+        };
 
-        await Eventually.HoldsAsync(async () => (await RunStatesOnPageAsync(page)).Count == 4, TimeSpan.FromSeconds(20),
-            $"the run table of {experiment} shows its 4 runs", Poll);
+        await Eventually.HoldsAsync(
+            async () => (await RunStatesOnPageAsync(page)).Count == 4,
+            TimeSpan.FromSeconds(20),
+            $"the run table of {experiment} shows its 4 runs",
+            Poll
+        );
         var first = await RunStatesOnPageAsync(page);
-        Assert.True(first.Any(s => s != "completed"), $"the sweep finished before the page first showed it " +
-            $"({string.Join(", ", first)}): the test needs a slower step to see the runs move");
+        Assert.True(
+            first.Any(s => s != "completed"),
+            $"the sweep finished before the page first showed it "
+                + $"({string.Join(", ", first)}): the test needs a slower step to see the runs move"
+        );
         await Screenshots.SaveAsync(page, "experiment-running", output);
 
-        await Eventually.HoldsAsync(async () => (await RunStatesOnPageAsync(page)).All(s => s == "completed"),
-            TimeSpan.FromSeconds(90), $"every run of {experiment} shows 'completed' on the open page", Poll);
+        await Eventually.HoldsAsync(
+            async () => (await RunStatesOnPageAsync(page)).All(s => s == "completed"),
+            TimeSpan.FromSeconds(90),
+            $"every run of {experiment} shows 'completed' on the open page",
+            Poll
+        );
         Assert.Equal("set before waiting", await page.EvaluateAsync<string?>("() => window.saeiNoReload ?? null"));
         Assert.Equal(0, navigations);
         foreach (var row in await page.GetByTestId("run-row").AllAsync())
@@ -54,9 +69,14 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
 
         await page.GotoAsync("");
         var listed = page.Locator($"[data-testid=experiment-row][data-experiment='{experiment}']");
-        await Eventually.HoldsAsync(async () => await listed.CountAsync() == 1 &&
-            (await listed.GetByTestId("count-completed").TextContentAsync())?.Trim() == "4",
-            TimeSpan.FromSeconds(20), $"the experiments page lists {experiment} with 4 completed", Poll);
+        await Eventually.HoldsAsync(
+            async () =>
+                await listed.CountAsync() == 1
+                && (await listed.GetByTestId("count-completed").TextContentAsync())?.Trim() == "4",
+            TimeSpan.FromSeconds(20),
+            $"the experiments page lists {experiment} with 4 completed",
+            Poll
+        );
         await Screenshots.SaveAsync(page, "experiments", output);
         await errors.AssertNoneAsync(page);
     }
@@ -68,37 +88,58 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
         var (code, json, error) = await fixture.CliAsync("leaderboard", experiment, "--json");
         Assert.True(code == 0, $"saei leaderboard {experiment} --json failed ({code}): {error}");
         using var cli = JsonDocument.Parse(json);
-        var expected = cli.RootElement.GetProperty("rows").EnumerateArray().Select(row => new BoardRow(
-            row.GetProperty("method").GetString()!, row.GetProperty("config_key").GetString()!,
-            row.GetProperty("benchmark").GetString()!, 100 * row.GetProperty("mean").GetDouble(),
-            100 * row.GetProperty("std").GetDouble(), row.GetProperty("seeds").GetInt32()))
-            .OrderBy(r => r.Key, StringComparer.Ordinal).ToList();
+        var expected = cli
+            .RootElement.GetProperty("rows")
+            .EnumerateArray()
+            .Select(row => new BoardRow(
+                row.GetProperty("method").GetString()!,
+                row.GetProperty("config_key").GetString()!,
+                row.GetProperty("benchmark").GetString()!,
+                100 * row.GetProperty("mean").GetDouble(),
+                100 * row.GetProperty("std").GetDouble(),
+                row.GetProperty("seeds").GetInt32()
+            ))
+            .OrderBy(r => r.Key, StringComparer.Ordinal)
+            .ToList();
         Assert.True(expected.Count >= 4, $"expected rows for 2 methods × 2+ benchmarks, the CLI gave {json}");
 
         var page = await fixture.NewPageAsync();
         var errors = PageErrors.Watch(page);
         await page.GotoAsync($"experiments/{experiment}/leaderboard");
-        await Eventually.HoldsAsync(async () => (await BoardRowsOnPageAsync(page)).Count == expected.Count,
-            TimeSpan.FromSeconds(20), $"the leaderboard page of {experiment} shows {expected.Count} rows", Poll);
+        await Eventually.HoldsAsync(
+            async () => (await BoardRowsOnPageAsync(page)).Count == expected.Count,
+            TimeSpan.FromSeconds(20),
+            $"the leaderboard page of {experiment} shows {expected.Count} rows",
+            Poll
+        );
         var shown = (await BoardRowsOnPageAsync(page)).OrderBy(r => r.Key, StringComparer.Ordinal).ToList();
 
         Assert.Equal(expected.Select(r => r.Key), shown.Select(r => r.Key));
         foreach (var (want, got) in expected.Zip(shown))
         {
             // The page shows points with two decimals: equal to the CLI's fraction × 100 up to that rounding.
-            Assert.True(Math.Abs(want.Mean - got.Mean) <= 0.0051,
-                $"{want.Key}: mean {got.Mean} on the page, {want.Mean} from the CLI");
-            Assert.True(Math.Abs(want.Std - got.Std) <= 0.0051,
-                $"{want.Key}: std {got.Std} on the page, {want.Std} from the CLI");
+            Assert.True(
+                Math.Abs(want.Mean - got.Mean) <= 0.0051,
+                $"{want.Key}: mean {got.Mean} on the page, {want.Mean} from the CLI"
+            );
+            Assert.True(
+                Math.Abs(want.Std - got.Std) <= 0.0051,
+                $"{want.Key}: std {got.Std} on the page, {want.Std} from the CLI"
+            );
             Assert.Equal(want.Seeds, got.Seeds);
         }
-        var comparisons = cli.RootElement.GetProperty("comparisons").EnumerateArray()
+        var comparisons = cli
+            .RootElement.GetProperty("comparisons")
+            .EnumerateArray()
             .Select(c => $"{c.GetProperty("method").GetString()}|{c.GetProperty("benchmark").GetString()}")
-            .Order(StringComparer.Ordinal).ToList();
-        var comparisonsShown = await page.EvaluateAsync<string[]>("""
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        var comparisonsShown = await page.EvaluateAsync<string[]>(
+            """
             () => [...document.querySelectorAll('[data-testid=comparison-row]')]
               .map(r => `${r.dataset.method}|${r.dataset.benchmark}`)
-            """);
+            """
+        );
         Assert.Equal(comparisons, comparisonsShown.Order(StringComparer.Ordinal));
         await Screenshots.SaveAsync(page, "leaderboard", output);
         await errors.AssertNoneAsync(page);
@@ -113,16 +154,26 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
         var errors = PageErrors.Watch(page);
         await page.GotoAsync($"experiments/{experiment}/runs/{run}");
 
-        await Eventually.HoldsAsync(async () => (await page.GetByTestId("run-status").TextContentAsync())?.Trim()
-            .Contains("completed", StringComparison.Ordinal) == true,
-            TimeSpan.FromSeconds(20), $"the page of run {run} shows it completed", Poll);
+        await Eventually.HoldsAsync(
+            async () =>
+                (await page.GetByTestId("run-status").TextContentAsync())
+                    ?.Trim()
+                    .Contains("completed", StringComparison.Ordinal) == true,
+            TimeSpan.FromSeconds(20),
+            $"the page of run {run} shows it completed",
+            Poll
+        );
         ChartImage[] charts = [];
-        await Eventually.HoldsAsync(async () =>
+        await Eventually.HoldsAsync(
+            async () =>
             {
                 charts = await ChartImagesOnPageAsync(page);
                 return charts.Length > 0 && charts.All(c => c.Loaded);
             },
-            TimeSpan.FromSeconds(20), $"the page of run {run} shows chart images, each loaded (width > 0)", Poll);
+            TimeSpan.FromSeconds(20),
+            $"the page of run {run} shows chart images, each loaded (width > 0)",
+            Poll
+        );
 
         int longest = 0;
         foreach (var chart in charts)
@@ -133,9 +184,11 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
             longest = Math.Max(longest, points);
             output.WriteLine($"{chart.Id}: {lines.Count} lines, longest {points} points, {dots} dots");
         }
-        Assert.True(longest >= DashboardFixture.FinishedSweepSteps,
-            $"no chart of run {run} has a line through its {DashboardFixture.FinishedSweepSteps} steps " +
-            $"(longest {longest})");
+        Assert.True(
+            longest >= DashboardFixture.FinishedSweepSteps,
+            $"no chart of run {run} has a line through its {DashboardFixture.FinishedSweepSteps} steps "
+                + $"(longest {longest})"
+        );
         await Screenshots.SaveAsync(page, "run", output);
         await errors.AssertNoneAsync(page);
     }
@@ -161,18 +214,26 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
 
     /// <summary>Waits until chart-overlay shows a loaded chart whose lines satisfy <paramref name="expected"/>;
     /// returns the number of points of each line.</summary>
-    private static async Task<IReadOnlyList<int>> LoadedOverlayAsync(IPage page,
-        Func<IReadOnlyList<int>, bool> expected, string expectation)
+    private static async Task<IReadOnlyList<int>> LoadedOverlayAsync(
+        IPage page,
+        Func<IReadOnlyList<int>, bool> expected,
+        string expectation
+    )
     {
         IReadOnlyList<int> lines = [];
-        await Eventually.HoldsAsync(async () =>
+        await Eventually.HoldsAsync(
+            async () =>
             {
                 var chart = (await ChartImagesOnPageAsync(page)).SingleOrDefault(c => c.Id == "chart-overlay");
-                if (chart is not { Loaded: true }) return false;
+                if (chart is not { Loaded: true })
+                    return false;
                 lines = (await DrawnAsync(page, chart)).Lines;
                 return expected(lines);
             },
-            TimeSpan.FromSeconds(20), $"the overlay chart shows {expectation}", Poll);
+            TimeSpan.FromSeconds(20),
+            $"the overlay chart shows {expectation}",
+            Poll
+        );
         return lines;
     }
 
@@ -182,8 +243,10 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
         var answer = await page.APIRequest.GetAsync(chart.Source);
         Assert.True(answer.Ok, $"{chart.Id}: GET {chart.Source} answered {answer.Status}");
         string svg = await answer.TextAsync();
-        var lines = Regex.Matches(svg, "<polyline[^>]*points=\"([^\"]*)\"")
-            .Select(m => m.Groups[1].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length).ToList();
+        var lines = Regex
+            .Matches(svg, "<polyline[^>]*points=\"([^\"]*)\"")
+            .Select(m => m.Groups[1].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length)
+            .ToList();
         return (lines, Regex.Matches(svg, "<circle").Count);
     }
 
@@ -196,17 +259,24 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
         var errors = PageErrors.Watch(page);
         page.Dialog += async (_, dialog) => await dialog.AcceptAsync(); // a confirm() before cancelling, if any
         await page.GotoAsync($"experiments/{experiment}");
-        await Eventually.HoldsAsync(async () => (await RunStatesOnPageAsync(page)).Count == 4, TimeSpan.FromSeconds(20),
-            $"the run table of {experiment} shows its 4 runs", Poll);
+        await Eventually.HoldsAsync(
+            async () => (await RunStatesOnPageAsync(page)).Count == 4,
+            TimeSpan.FromSeconds(20),
+            $"the run table of {experiment} shows its 4 runs",
+            Poll
+        );
         Assert.Equal("read-only", (await page.GetByTestId("token-state").TextContentAsync())?.Trim());
 
         string cancelUrl = $"{fixture.Url}api/experiments/{experiment}/cancel";
         var bare = await page.APIRequest.PostAsync(cancelUrl);
         Assert.Equal(403, bare.Status);
-        var wrong = await page.APIRequest.PostAsync(cancelUrl, new APIRequestContextOptions
-        {
-            Headers = new Dictionary<string, string> { ["Authorization"] = "Bearer not-the-token" },
-        });
+        var wrong = await page.APIRequest.PostAsync(
+            cancelUrl,
+            new APIRequestContextOptions
+            {
+                Headers = new Dictionary<string, string> { ["Authorization"] = "Bearer not-the-token" },
+            }
+        );
         Assert.Equal(403, wrong.Status);
         var button = page.GetByTestId("cancel-button");
         if (await button.IsEnabledAsync())
@@ -214,9 +284,14 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
             // The page's own request without a token: refused, and the page says so.
             var refused = await page.RunAndWaitForResponseAsync(() => button.ClickAsync(), IsCancel(experiment));
             Assert.Equal(403, refused.Status);
-            await Eventually.HoldsAsync(async () => (await page.GetByTestId("action-result").TextContentAsync()) is
-                { Length: > 0 } text && !text.Contains("cancelled", StringComparison.Ordinal),
-                TimeSpan.FromSeconds(10), "the page shows the refusal in action-result", Poll);
+            await Eventually.HoldsAsync(
+                async () =>
+                    (await page.GetByTestId("action-result").TextContentAsync()) is { Length: > 0 } text
+                    && !text.Contains("cancelled", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(10),
+                "the page shows the refusal in action-result",
+                Poll
+            );
         }
         Assert.DoesNotContain("cancelled", (await fixture.RunStatesAsync(experiment)).Values);
         await Screenshots.SaveAsync(page, "cancel-refused", output);
@@ -226,49 +301,79 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
         Assert.Equal("token set", (await page.GetByTestId("token-state").TextContentAsync())?.Trim());
         var accepted = await page.RunAndWaitForResponseAsync(() => button.ClickAsync(), IsCancel(experiment));
         Assert.Equal(200, accepted.Status);
-        await Eventually.HoldsAsync(async () => (await page.GetByTestId("action-result").TextContentAsync())
-            ?.Contains("cancelled 4 runs", StringComparison.Ordinal) == true,
-            TimeSpan.FromSeconds(10), "the page says 'cancelled 4 runs'", Poll);
-        await Eventually.HoldsAsync(async () => (await RunStatesOnPageAsync(page)).All(s => s == "cancelled"),
-            TimeSpan.FromSeconds(30), $"every run of {experiment} shows 'cancelled' on the page", Poll);
+        await Eventually.HoldsAsync(
+            async () =>
+                (await page.GetByTestId("action-result").TextContentAsync())?.Contains(
+                    "cancelled 4 runs",
+                    StringComparison.Ordinal
+                ) == true,
+            TimeSpan.FromSeconds(10),
+            "the page says 'cancelled 4 runs'",
+            Poll
+        );
+        await Eventually.HoldsAsync(
+            async () => (await RunStatesOnPageAsync(page)).All(s => s == "cancelled"),
+            TimeSpan.FromSeconds(30),
+            $"every run of {experiment} shows 'cancelled' on the page",
+            Poll
+        );
         Assert.All((await fixture.RunStatesAsync(experiment)).Values, s => Assert.Equal("cancelled", s));
         await Screenshots.SaveAsync(page, "cancelled", output);
         // The refused cancel: its answer, and Chromium's console line about it.
         await errors.AssertNoneAsync(page, "status of 403", $"response: 403 POST {fixture.Url}api/experiments/");
     }
 
-    private static Func<IResponse, bool> IsCancel(string experiment) => response =>
-        response.Request.Method == "POST"
-        && response.Url.EndsWith($"/api/experiments/{experiment}/cancel", StringComparison.Ordinal);
+    private static Func<IResponse, bool> IsCancel(string experiment) =>
+        response =>
+            response.Request.Method == "POST"
+            && response.Url.EndsWith($"/api/experiments/{experiment}/cancel", StringComparison.Ordinal);
 
     private static async Task<IReadOnlyList<string>> RunStatesOnPageAsync(IPage page) =>
         await page.EvaluateAsync<string[]>(
-            "() => [...document.querySelectorAll('[data-testid=run-row]')].map(r => r.dataset.state ?? '')");
+            "() => [...document.querySelectorAll('[data-testid=run-row]')].map(r => r.dataset.state ?? '')"
+        );
 
     private static async Task<IReadOnlyList<BoardRow>> BoardRowsOnPageAsync(IPage page)
     {
-        string json = await page.EvaluateAsync<string>("""
+        string json = await page.EvaluateAsync<string>(
+            """
             () => JSON.stringify([...document.querySelectorAll('[data-testid=leaderboard-row]')].map(r => {
               const cell = id => r.querySelector(`[data-testid=${id}]`)?.textContent ?? '';
               return [r.dataset.method ?? '', r.dataset.config ?? '', r.dataset.benchmark ?? '',
                       cell('lb-mean'), cell('lb-std'), cell('lb-seeds')];
             }))
-            """);
-        return JsonSerializer.Deserialize<string[][]>(json)!.Select(cells => new BoardRow(cells[0], cells[1], cells[2],
-            Number(cells[3]), Number(cells[4]), (int)Number(cells[5]))).ToList();
+            """
+        );
+        return JsonSerializer
+            .Deserialize<string[][]>(json)!
+            .Select(cells => new BoardRow(
+                cells[0],
+                cells[1],
+                cells[2],
+                Number(cells[3]),
+                Number(cells[4]),
+                (int)Number(cells[5])
+            ))
+            .ToList();
     }
 
     private static async Task<ChartImage[]> ChartImagesOnPageAsync(IPage page)
     {
-        string json = await page.EvaluateAsync<string>("""
+        string json = await page.EvaluateAsync<string>(
+            """
             () => JSON.stringify([...document.querySelectorAll('[data-testid^="chart-"]')].map(element => {
               const image = element.tagName === 'IMG' ? element : element.querySelector('img');
               return [element.dataset.testid, image?.currentSrc || image?.src || '',
                       image !== null && image.complete && image.naturalWidth > 0 ? 'yes' : 'no'];
             }))
-            """);
-        return [.. JsonSerializer.Deserialize<string[][]>(json)!
-            .Select(cells => new ChartImage(cells[0], cells[1], cells[2] == "yes"))];
+            """
+        );
+        return
+        [
+            .. JsonSerializer
+                .Deserialize<string[][]>(json)!
+                .Select(cells => new ChartImage(cells[0], cells[1], cells[2] == "yes")),
+        ];
     }
 
     /// <summary>The first number in a cell ("61.23", "± 1.05", "3"); NaN when there is none.</summary>

@@ -46,19 +46,25 @@ public sealed class DashboardFixture(IMessageSink diagnostics) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        if (Chromium.Executable is null) return; // every test skips (BrowserFact): start nothing
+        if (Chromium.Executable is null)
+            return; // every test skips (BrowserFact): start nothing
         await Azurite.EnsureRunningAsync();
         (silo, GatewayPort) = await Ports.StartOnFreePortsAsync(StartSiloAsync);
         finishedSweep = await LaunchSweepAsync(steps: FinishedSweepSteps, seeds: 3, stepMs: 5);
         int port = Ports.Free();
         dashboard = CommandLine.RunAsync(
             ["dashboard", "--port", port.ToString(), "--gateway-port", GatewayPort.ToString()],
-            dashboardOutput, dashboardOutput, stop.Token);
+            dashboardOutput,
+            dashboardOutput,
+            stop.Token
+        );
         try
         {
             await Eventually.HoldsAsync(
                 () => Task.FromResult(dashboard.IsCompleted || StartLine.IsMatch(dashboardOutput.Text)),
-                TimeSpan.FromSeconds(60), "`saei dashboard` prints 'dashboard: http://... (actions token: ...)'");
+                TimeSpan.FromSeconds(60),
+                "`saei dashboard` prints 'dashboard: http://... (actions token: ...)'"
+            );
         }
         catch (TimeoutException e)
         {
@@ -66,8 +72,9 @@ public sealed class DashboardFixture(IMessageSink diagnostics) : IAsyncLifetime
         }
         var start = StartLine.Match(dashboardOutput.Text);
         if (!start.Success)
-            throw new InvalidOperationException($"`saei dashboard` ended (exit {await dashboard}) before its start " +
-                $"line:\n{dashboardOutput.Text}");
+            throw new InvalidOperationException(
+                $"`saei dashboard` ended (exit {await dashboard}) before its start " + $"line:\n{dashboardOutput.Text}"
+            );
         // A token set in the environment (a developer's shell) is not printed: then it is the one to use.
         string? given = Environment.GetEnvironmentVariable(DashboardOptions.TokenVariable);
         (Url, Token) = (start.Groups[1].Value, string.IsNullOrEmpty(given) ? start.Groups[2].Value : given);
@@ -76,7 +83,8 @@ public sealed class DashboardFixture(IMessageSink diagnostics) : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (Browser is not null) await Browser.DisposeAsync();
+        if (Browser is not null)
+            await Browser.DisposeAsync();
         await stop.CancelAsync();
         if (dashboard is not null)
             await dashboard.WaitAsync(TestTimeouts.Scaled(TimeSpan.FromSeconds(30)));
@@ -118,29 +126,40 @@ public sealed class DashboardFixture(IMessageSink diagnostics) : IAsyncLifetime
     public async Task<IReadOnlyDictionary<string, string>> RunStatesAsync(string experiment)
     {
         var (code, output, error) = await CliAsync("sweep", "status", experiment, "--json");
-        if (code != 0) throw new InvalidOperationException($"sweep status {experiment} failed ({code}): {error}");
+        if (code != 0)
+            throw new InvalidOperationException($"sweep status {experiment} failed ({code}): {error}");
         using var status = JsonDocument.Parse(output);
-        return status.RootElement.GetProperty("runs").EnumerateArray().ToDictionary(
-            run => run.GetProperty("run").GetString()!, run => run.GetProperty("state").GetString()!);
+        return status
+            .RootElement.GetProperty("runs")
+            .EnumerateArray()
+            .ToDictionary(run => run.GetProperty("run").GetString()!, run => run.GetProperty("state").GetString()!);
     }
 
     /// <summary>The sweep launched at start, once every run of it completed.</summary>
     public async Task<string> FinishedSweepAsync()
     {
-        await Eventually.HoldsAsync(async () => await RunStatesAsync(finishedSweep) is var states
-                && states.Count == 6 && states.Values.All(s => s == "completed"),
-            TimeSpan.FromSeconds(90), $"the 6 runs of sweep {finishedSweep} complete", TimeSpan.FromMilliseconds(500));
+        await Eventually.HoldsAsync(
+            async () =>
+                await RunStatesAsync(finishedSweep) is var states
+                && states.Count == 6
+                && states.Values.All(s => s == "completed"),
+            TimeSpan.FromSeconds(90),
+            $"the 6 runs of sweep {finishedSweep} complete",
+            TimeSpan.FromMilliseconds(500)
+        );
         return finishedSweep;
     }
 
     private static async Task<(IHost, int)> StartSiloAsync(int siloPort, int gatewayPort)
     {
-        var host = SaeiSilo.Build(["--port", siloPort.ToString(), "--gateway-port", gatewayPort.ToString(),
-            "--slots", "8"], [
-            new(SiloConfiguration.ExecutorKey, SiloConfiguration.SimulatedExecutor),
-            new("Saei:Storage", Azurite.ConnectionString),
-            new("Logging:LogLevel:Default", "Warning"),
-        ]);
+        var host = SaeiSilo.Build(
+            ["--port", siloPort.ToString(), "--gateway-port", gatewayPort.ToString(), "--slots", "8"],
+            [
+                new(SiloConfiguration.ExecutorKey, SiloConfiguration.SimulatedExecutor),
+                new("Saei:Storage", Azurite.ConnectionString),
+                new("Logging:LogLevel:Default", "Warning"),
+            ]
+        );
         try
         {
             await host.StartAsync();
@@ -160,10 +179,25 @@ public sealed class DashboardFixture(IMessageSink diagnostics) : IAsyncLifetime
 
         public override System.Text.Encoding Encoding => System.Text.Encoding.UTF8;
 
-        public string Text { get { lock (text) return text.ToString(); } }
+        public string Text
+        {
+            get
+            {
+                lock (text)
+                    return text.ToString();
+            }
+        }
 
-        public override void Write(char value) { lock (text) text.Append(value); }
+        public override void Write(char value)
+        {
+            lock (text)
+                text.Append(value);
+        }
 
-        public override void Write(string? value) { lock (text) text.Append(value); }
+        public override void Write(string? value)
+        {
+            lock (text)
+                text.Append(value);
+        }
     }
 }

@@ -20,17 +20,27 @@ public static class Azurite
         await Gate.WaitAsync();
         try
         {
-            if (ready || await AnswersAsync()) { ready = true; return; }
-            var start = new ProcessStartInfo("bash", [Path.Combine(RepositoryPaths.Root, "infra", "azurite.sh"), "start"])
+            if (ready || await AnswersAsync())
+            {
+                ready = true;
+                return;
+            }
+            var start = new ProcessStartInfo(
+                "bash",
+                [Path.Combine(RepositoryPaths.Root, "infra", "azurite.sh"), "start"]
+            )
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
             };
             using var process = Process.Start(start)!;
-            string output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
+            string output =
+                await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
             await process.WaitForExitAsync();
             if (process.ExitCode != 0 || !await AnswersAsync())
-                throw new InvalidOperationException($"Azurite is not running and infra/azurite.sh start failed (exit {process.ExitCode}): {output}");
+                throw new InvalidOperationException(
+                    $"Azurite is not running and infra/azurite.sh start failed (exit {process.ExitCode}): {output}"
+                );
             ready = true;
         }
         finally
@@ -43,7 +53,9 @@ public static class Azurite
     public static async Task<BlobContainerClient> NewContainerAsync(string prefix)
     {
         await EnsureRunningAsync();
-        var container = new BlobServiceClient(ConnectionString).GetBlobContainerClient($"{prefix}-{Guid.NewGuid():N}"[..Math.Min(63, prefix.Length + 33)]);
+        var container = new BlobServiceClient(ConnectionString).GetBlobContainerClient(
+            $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(63, prefix.Length + 33)]
+        );
         await container.CreateAsync();
         return container;
     }
@@ -53,8 +65,10 @@ public static class Azurite
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3));
-            await new BlobServiceClient(ConnectionString, new BlobClientOptions { Retry = { MaxRetries = 0 } })
-                .GetPropertiesAsync(timeout.Token);
+            await new BlobServiceClient(
+                ConnectionString,
+                new BlobClientOptions { Retry = { MaxRetries = 0 } }
+            ).GetPropertiesAsync(timeout.Token);
             return true;
         }
         catch (Exception)

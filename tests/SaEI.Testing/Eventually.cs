@@ -7,7 +7,12 @@ public static class Eventually
     /// Polls <paramref name="condition"/> (every 50 ms, or <paramref name="poll"/>) until it holds or the timeout
     /// (scaled by <see cref="TestTimeouts"/>) passes.
     /// </summary>
-    public static async Task HoldsAsync(Func<Task<bool>> condition, TimeSpan timeout, string expectation, TimeSpan? poll = null)
+    public static async Task HoldsAsync(
+        Func<Task<bool>> condition,
+        TimeSpan timeout,
+        string expectation,
+        TimeSpan? poll = null
+    )
     {
         var scaled = TestTimeouts.Scaled(timeout);
         var deadline = DateTime.UtcNow + scaled;

@@ -18,7 +18,8 @@ public static class Ports
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>Calls <paramref name="start"/> with a fresh (silo, gateway) port pair, again while it fails on a port in use.</summary>
+    /// <summary>Calls <paramref name="start"/> with a fresh (silo, gateway) port pair, again while it fails on a port
+    /// in use.</summary>
     public static async Task<T> StartOnFreePortsAsync<T>(Func<int, int, Task<T>> start, int attempts = 5)
     {
         for (int attempt = 1; ; attempt++)
@@ -35,15 +36,17 @@ public static class Ports
     }
 
     /// <summary>Whether an exception (or one it wraps) says an address was already in use.</summary>
-    public static bool IsPortInUse(Exception e) => e switch
-    {
-        SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } => true,
-        AggregateException aggregate => aggregate.InnerExceptions.Any(IsPortInUse),
-        _ when e.GetType().Name == "AddressInUseException" => true,
-        _ => e.InnerException is { } inner && IsPortInUse(inner),
-    };
+    public static bool IsPortInUse(Exception e) =>
+        e switch
+        {
+            SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } => true,
+            AggregateException aggregate => aggregate.InnerExceptions.Any(IsPortInUse),
+            _ when e.GetType().Name == "AddressInUseException" => true,
+            _ => e.InnerException is { } inner && IsPortInUse(inner),
+        };
 
     /// <summary>Whether a log says a bind failed because the address was in use.</summary>
     public static bool SaysPortInUse(string log) =>
-        log.Contains("AddressInUse", StringComparison.Ordinal) || log.Contains("address already in use", StringComparison.OrdinalIgnoreCase);
+        log.Contains("AddressInUse", StringComparison.Ordinal)
+        || log.Contains("address already in use", StringComparison.OrdinalIgnoreCase);
 }

@@ -6,7 +6,8 @@ public static class RepositoryPaths
     private static readonly Lazy<string> RootLazy = new(() =>
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "SaEI.sln"))) return dir.FullName;
+            if (File.Exists(Path.Combine(dir.FullName, "SaEI.sln")))
+                return dir.FullName;
         throw new InvalidOperationException($"SaEI.sln not found above {AppContext.BaseDirectory}.");
     });
 

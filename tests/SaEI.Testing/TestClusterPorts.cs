@@ -28,16 +28,15 @@ public sealed class TestClusterPorts : ITestClusterPortAllocator
         return (FreeBlock(Low, middle, numPorts), FreeBlock(middle, High, numPorts));
     }
 
-    public void Dispose()
-    {
-    }
+    public void Dispose() { }
 
     private static int FreeBlock(int from, int to, int count)
     {
         for (int attempt = 0; attempt < 200; attempt++)
         {
             int start = Random.Shared.Next(from, to - count);
-            if (Enumerable.Range(start, count).All(Bindable)) return start;
+            if (Enumerable.Range(start, count).All(Bindable))
+                return start;
         }
         throw new InvalidOperationException($"no {count} consecutive free ports in {from}-{to} after 200 tries");
     }
@@ -61,7 +60,10 @@ public sealed class TestClusterPorts : ITestClusterPortAllocator
         try
         {
             string range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range");
-            return int.Parse(range.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[0], CultureInfo.InvariantCulture);
+            return int.Parse(
+                range.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[0],
+                CultureInfo.InvariantCulture
+            );
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
         {

@@ -21,8 +21,17 @@ public static class TestTimeouts
     {
         string? text = Environment.GetEnvironmentVariable(ScaleVariable);
         if (string.IsNullOrWhiteSpace(text))
-            return string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase) ? 3 : 1;
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double scale) && scale > 0 && double.IsFinite(scale)) return scale;
-        throw new InvalidOperationException($"{ScaleVariable} is '{text}'; set a positive number such as 2 (every test timeout is multiplied by it).");
+            return string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase)
+                ? 3
+                : 1;
+        if (
+            double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double scale)
+            && scale > 0
+            && double.IsFinite(scale)
+        )
+            return scale;
+        throw new InvalidOperationException(
+            $"{ScaleVariable} is '{text}'; set a positive number such as 2 (every test timeout is multiplied by it)."
+        );
     }
 }

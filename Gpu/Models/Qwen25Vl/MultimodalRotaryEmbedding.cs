@@ -25,18 +25,23 @@ internal static class MultimodalRotaryEmbedding
     public static (Tensor Cos, Tensor Sin) CosSin(Tensor positionIds, Qwen25VlConfig config, ScalarType dtype)
     {
         if (positionIds.dim() != 3 || positionIds.shape[0] != 3)
-            throw new ArgumentException($"M-RoPE expects position_ids [3,N,T]; got [{string.Join(",", positionIds.shape)}].", nameof(positionIds));
+            throw new ArgumentException(
+                $"M-RoPE expects position_ids [3,N,T]; got [{string.Join(",", positionIds.shape)}].",
+                nameof(positionIds)
+            );
         using var scope = NewDisposeScope();
         int headDim = config.HeadDim;
         using var dimension = headDim.ToScalar();
         var exponents = arange(Scalars.ZeroInt, dimension, Scalars.Two, int64, positionIds.device)
-            .to_type(float32).div(dimension);                                                     // [d/2]
-        // A 0-dim CPU tensor: PyTorch passes it to a device kernel as a scalar argument (no host-to-device copy per step).
-        var theta = tensor(config.RopeTheta, float32);                                            // [] rope_theta
-        var inverseFrequency = pow(theta, exponents).reciprocal();                                // [d/2] float32
-        var angles = positionIds.to_type(float32).unsqueeze(-1) * inverseFrequency;               // [3,N,T,d/2]
-        var emb = cat([angles, angles], -1);                                                      // [3,N,T,d]
-        var cos = SelectSections(emb.cos().to_type(dtype), config.MropeSection);                  // [N,1,T,d]
+            .to_type(float32)
+            .div(dimension); // [d/2]
+        // A 0-dim CPU tensor: PyTorch passes it to a device kernel as a scalar argument (no host-to-device copy per
+        // step).
+        var theta = tensor(config.RopeTheta, float32); // [] rope_theta
+        var inverseFrequency = pow(theta, exponents).reciprocal(); // [d/2] float32
+        var angles = positionIds.to_type(float32).unsqueeze(-1) * inverseFrequency; // [3,N,T,d/2]
+        var emb = cat([angles, angles], -1); // [3,N,T,d]
+        var cos = SelectSections(emb.cos().to_type(dtype), config.MropeSection); // [N,1,T,d]
         var sin = SelectSections(emb.sin().to_type(dtype), config.MropeSection);
         return (cos.MoveToOuterDisposeScope(), sin.MoveToOuterDisposeScope());
     }
@@ -46,7 +51,7 @@ internal static class MultimodalRotaryEmbedding
     {
         using var scope = NewDisposeScope();
         long half = x.shape[^1] / 2;
-        var rotated = cat([x.narrow(-1, half, half).neg(), x.narrow(-1, 0, half)], -1);          // [N,H,T,d]
+        var rotated = cat([x.narrow(-1, half, half).neg(), x.narrow(-1, 0, half)], -1); // [N,H,T,d]
         return x.mul(cos).add(rotated.mul(sin), Scalars.One).MoveToOuterDisposeScope();
     }
 
@@ -62,9 +67,9 @@ internal static class MultimodalRotaryEmbedding
         for (int c = 0; c < 2 * mropeSection.Length; c++)
         {
             int width = mropeSection[c % mropeSection.Length];
-            chunks.Add(table[c % 3].narrow(-1, start, width));                                    // [N,T,width]
+            chunks.Add(table[c % 3].narrow(-1, start, width)); // [N,T,width]
             start += width;
         }
-        return cat(chunks, -1).unsqueeze(1).MoveToOuterDisposeScope();                            // [N,1,T,d]
+        return cat(chunks, -1).unsqueeze(1).MoveToOuterDisposeScope(); // [N,1,T,d]
     }
 }

@@ -12,18 +12,21 @@ namespace SaEI.Gpu.Models.Qwen25Vl;
 /// </summary>
 internal sealed class PatchMerger : nn.Module<Tensor, Tensor>
 {
-    [ComponentName(Name = "ln_q")] private readonly RmsNorm lnQ;
+    [ComponentName(Name = "ln_q")]
+    private readonly RmsNorm lnQ;
     private readonly Sequential mlp;
     private readonly long mergedWidth;
 
-    public PatchMerger(long width, long outWidth, int mergeSize) : base(nameof(PatchMerger))
+    public PatchMerger(long width, long outWidth, int mergeSize)
+        : base(nameof(PatchMerger))
     {
         mergedWidth = width * mergeSize * mergeSize;
         lnQ = new RmsNorm(width, VisionBlock.NormEps);
         mlp = nn.Sequential(
             ("0", nn.Linear(mergedWidth, mergedWidth, hasBias: true)),
             ("1", nn.GELU()),
-            ("2", nn.Linear(mergedWidth, outWidth, hasBias: true)));
+            ("2", nn.Linear(mergedWidth, outWidth, hasBias: true))
+        );
         RegisterComponents();
     }
 
@@ -31,7 +34,7 @@ internal sealed class PatchMerger : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var merged = lnQ.forward(x).view(-1, mergedWidth);                            // [S/m², D·m²]
-        return mlp.forward(merged).MoveToOuterDisposeScope();                          // [S/m², out]
+        var merged = lnQ.forward(x).view(-1, mergedWidth); // [S/m², D·m²]
+        return mlp.forward(merged).MoveToOuterDisposeScope(); // [S/m², out]
     }
 }

@@ -25,15 +25,23 @@ namespace SaEI.Gpu.Models.Qwen25Vl;
 /// </summary>
 internal sealed class Qwen25VlAttention : nn.Module
 {
-    [ComponentName(Name = "q_proj")] private readonly Linear qProj;
-    [ComponentName(Name = "k_proj")] private readonly Linear kProj;
-    [ComponentName(Name = "v_proj")] private readonly Linear vProj;
-    [ComponentName(Name = "o_proj")] private readonly Linear oProj;
+    [ComponentName(Name = "q_proj")]
+    private readonly Linear qProj;
+
+    [ComponentName(Name = "k_proj")]
+    private readonly Linear kProj;
+
+    [ComponentName(Name = "v_proj")]
+    private readonly Linear vProj;
+
+    [ComponentName(Name = "o_proj")]
+    private readonly Linear oProj;
     private readonly int heads;
     private readonly int keyValueHeads;
     private readonly int headDim;
 
-    public Qwen25VlAttention(Qwen25VlConfig config) : base(nameof(Qwen25VlAttention))
+    public Qwen25VlAttention(Qwen25VlConfig config)
+        : base(nameof(Qwen25VlAttention))
     {
         heads = config.NumAttentionHeads;
         keyValueHeads = config.NumKeyValueHeads;
@@ -52,38 +60,44 @@ internal sealed class Qwen25VlAttention : nn.Module
     public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor allowed, LayerKvCache? cache, long offset)
     {
         using var scope = NewDisposeScope();
-        long n = x.shape[0], t = x.shape[1];
-        var q = qProj.forward(x).view(n, t, heads, headDim).transpose(1, 2);                  // [N,H,T,d]
-        var k = kProj.forward(x).view(n, t, keyValueHeads, headDim).transpose(1, 2);          // [N,Hkv,T,d]
-        var v = vProj.forward(x).view(n, t, keyValueHeads, headDim).transpose(1, 2);          // [N,Hkv,T,d]
+        long n = x.shape[0],
+            t = x.shape[1];
+        var q = qProj.forward(x).view(n, t, heads, headDim).transpose(1, 2); // [N,H,T,d]
+        var k = kProj.forward(x).view(n, t, keyValueHeads, headDim).transpose(1, 2); // [N,Hkv,T,d]
+        var v = vProj.forward(x).view(n, t, keyValueHeads, headDim).transpose(1, 2); // [N,Hkv,T,d]
         q = MultimodalRotaryEmbedding.Apply(q, cos, sin);
         k = MultimodalRotaryEmbedding.Apply(k, cos, sin);
         if (cache is not null)
         {
             if (offset + t > cache.Keys.shape[2])
-                throw new InvalidOperationException($"The KV cache holds {cache.Keys.shape[2]} positions; writing [{offset}, {offset + t}) overflows it.");
+                throw new InvalidOperationException(
+                    $"The KV cache holds {cache.Keys.shape[2]} positions; writing [{offset}, {offset + t}) overflows "
+                        + $"it."
+                );
             cache.Keys.narrow(2, offset, t).copy_(k);
             cache.Values.narrow(2, offset, t).copy_(v);
-            k = cache.Keys.narrow(2, 0, offset + t);                                           // [N,Hkv,Tk,d]
+            k = cache.Keys.narrow(2, 0, offset + t); // [N,Hkv,Tk,d]
             v = cache.Values.narrow(2, 0, offset + t);
         }
-        k = RepeatKeyValue(k);                                                                 // [N,H,Tk,d]
+        k = RepeatKeyValue(k); // [N,H,Tk,d]
         v = RepeatKeyValue(v);
         using var scaling = Math.Pow(headDim, -0.5).ToScalar();
-        var scores = matmul(q, k.transpose(2, 3)).mul(scaling);                                // [N,H,T,Tk]
+        var scores = matmul(q, k.transpose(2, 3)).mul(scaling); // [N,H,T,Tk]
         scores = scores.masked_fill(allowed.logical_not(), Scalars.NegativeInfinity);
         var weights = nn.functional.softmax(scores.to_type(ScalarType.Float32), -1).to_type(q.dtype);
-        var context = matmul(weights, v);                                                      // [N,H,T,d]
-        context = context.transpose(1, 2).reshape(n, t, heads * headDim);                     // [N,T,H·d]
-        return oProj.forward(context).MoveToOuterDisposeScope();                               // [N,T,D]
+        var context = matmul(weights, v); // [N,H,T,d]
+        context = context.transpose(1, 2).reshape(n, t, heads * headDim); // [N,T,H·d]
+        return oProj.forward(context).MoveToOuterDisposeScope(); // [N,T,D]
     }
 
     /// <summary>[N,Hkv,Tk,d] → [N,H,Tk,d], kv head j serving query heads j·g … j·g+g−1 (HF repeat_kv).</summary>
     private Tensor RepeatKeyValue(Tensor kv)
     {
         int groups = heads / keyValueHeads;
-        if (groups == 1) return kv;
-        long n = kv.shape[0], tk = kv.shape[2];
+        if (groups == 1)
+            return kv;
+        long n = kv.shape[0],
+            tk = kv.shape[2];
         return kv.unsqueeze(2).expand(n, keyValueHeads, groups, tk, headDim).reshape(n, heads, tk, headDim);
     }
 }

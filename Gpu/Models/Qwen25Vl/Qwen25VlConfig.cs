@@ -42,7 +42,8 @@ public sealed record Qwen25VlConfig
     /// <summary>Reads config.json; errors name the file and the key.</summary>
     public static Qwen25VlConfig Load(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"No config.json at '{path}'.", path);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"No config.json at '{path}'.", path);
         JsonNode? root;
         try
         {
@@ -67,7 +68,10 @@ public sealed record Qwen25VlConfig
         var ropeReader = new ConfigReader(rope, $"{source} rope_scaling");
         string ropeType = ropeReader.OptionalString("type") ?? ropeReader.OptionalString("rope_type") ?? "mrope";
         if (ropeType is not ("mrope" or "default"))
-            throw new InvalidDataException($"{source}: rope_scaling type '{ropeType}' is not M-RoPE; Qwen2.5-VL uses {{\"type\":\"mrope\",\"mrope_section\":[...]}}.");
+            throw new InvalidDataException(
+                $"{source}: rope_scaling type '{ropeType}' is not M-RoPE; Qwen2.5-VL uses "
+                    + $"{{\"type\":\"mrope\",\"mrope_section\":[...]}}."
+            );
         var vision = new ConfigReader(reader.Object("vision_config"), $"{source} vision_config");
         var config = new Qwen25VlConfig
         {
@@ -80,7 +84,8 @@ public sealed record Qwen25VlConfig
             RmsNormEps = text.Double("rms_norm_eps"),
             RopeTheta = text.Double("rope_theta"),
             MropeSection = ropeReader.IntArray("mrope_section"),
-            TieWordEmbeddings = reader.OptionalBool("tie_word_embeddings") ?? text.OptionalBool("tie_word_embeddings") ?? false,
+            TieWordEmbeddings =
+                reader.OptionalBool("tie_word_embeddings") ?? text.OptionalBool("tie_word_embeddings") ?? false,
             InitializerRange = text.OptionalDouble("initializer_range") ?? 0.02,
             ImageTokenId = reader.Int("image_token_id"),
             VisionStartTokenId = reader.Int("vision_start_token_id"),
@@ -113,15 +118,36 @@ public sealed record Qwen25VlConfig
     {
         void Require(bool condition, string message)
         {
-            if (!condition) throw new InvalidDataException($"{source}: {message}.");
+            if (!condition)
+                throw new InvalidDataException($"{source}: {message}.");
         }
-        Require(VocabSize > 0 && HiddenSize > 0 && IntermediateSize > 0 && NumHiddenLayers > 0, "vocab_size, hidden_size, intermediate_size and num_hidden_layers must be positive");
-        Require(NumAttentionHeads > 0 && HiddenSize % NumAttentionHeads == 0 && HeadDim % 2 == 0, $"hidden_size {HiddenSize} must be divisible by num_attention_heads {NumAttentionHeads} with an even head_dim");
-        Require(NumKeyValueHeads > 0 && NumAttentionHeads % NumKeyValueHeads == 0, $"num_key_value_heads {NumKeyValueHeads} must divide num_attention_heads {NumAttentionHeads}");
-        Require(MropeSection.Length == 3 && MropeSection.All(s => s >= 0) && MropeSection.Sum() == HeadDim / 2,
-            $"rope_scaling.mrope_section [{string.Join(",", MropeSection)}] must have 3 entries summing to head_dim/2 = {HeadDim / 2}");
+        Require(
+            VocabSize > 0 && HiddenSize > 0 && IntermediateSize > 0 && NumHiddenLayers > 0,
+            "vocab_size, hidden_size, intermediate_size and num_hidden_layers must be positive"
+        );
+        Require(
+            NumAttentionHeads > 0 && HiddenSize % NumAttentionHeads == 0 && HeadDim % 2 == 0,
+            $"hidden_size {HiddenSize} must be divisible by num_attention_heads {NumAttentionHeads} with an even "
+                + $"head_dim"
+        );
+        Require(
+            NumKeyValueHeads > 0 && NumAttentionHeads % NumKeyValueHeads == 0,
+            $"num_key_value_heads {NumKeyValueHeads} must divide num_attention_heads {NumAttentionHeads}"
+        );
+        Require(
+            MropeSection.Length == 3 && MropeSection.All(s => s >= 0) && MropeSection.Sum() == HeadDim / 2,
+            $"rope_scaling.mrope_section [{string.Join(",", MropeSection)}] must have 3 entries summing to "
+                + $"head_dim/2 = {HeadDim / 2}"
+        );
         Require(RmsNormEps > 0 && RopeTheta > 0, "rms_norm_eps and rope_theta must be positive");
-        foreach (var (name, id) in new[] { ("image_token_id", ImageTokenId), ("vision_start_token_id", VisionStartTokenId), ("vision_end_token_id", VisionEndTokenId) })
+        foreach (
+            var (name, id) in new[]
+            {
+                ("image_token_id", ImageTokenId),
+                ("vision_start_token_id", VisionStartTokenId),
+                ("vision_end_token_id", VisionEndTokenId),
+            }
+        )
             Require(id >= 0 && id < VocabSize, $"{name} {id} must lie in [0, vocab_size {VocabSize})");
         Vision.Validate(source, HiddenSize);
     }
@@ -139,6 +165,7 @@ public sealed record Qwen25VlVisionConfig
     public required int PatchSize { get; init; }
     public required int SpatialMergeSize { get; init; }
     public required int TemporalPatchSize { get; init; }
+
     /// <summary>Attention window side in pixels (112 for the 7B: 4 merged tokens).</summary>
     public required int WindowSize { get; init; }
     public required int[] FullAttentionBlockIndexes { get; init; }
@@ -155,14 +182,35 @@ public sealed record Qwen25VlVisionConfig
     {
         void Require(bool condition, string message)
         {
-            if (!condition) throw new InvalidDataException($"{source} vision_config: {message}.");
+            if (!condition)
+                throw new InvalidDataException($"{source} vision_config: {message}.");
         }
-        Require(Depth > 0 && HiddenSize > 0 && IntermediateSize > 0 && PatchSize > 0 && SpatialMergeSize > 0 && TemporalPatchSize > 0,
-            "depth, hidden_size, intermediate_size, patch_size, spatial_merge_size and temporal_patch_size must be positive");
+        Require(
+            Depth > 0
+                && HiddenSize > 0
+                && IntermediateSize > 0
+                && PatchSize > 0
+                && SpatialMergeSize > 0
+                && TemporalPatchSize > 0,
+            "depth, hidden_size, intermediate_size, patch_size, spatial_merge_size and temporal_patch_size must be "
+                + "positive"
+        );
         Require(InChannels == 3, $"in_chans {InChannels}: only RGB (3) is supported");
-        Require(NumHeads > 0 && HiddenSize % NumHeads == 0 && HeadDim % 4 == 0, $"hidden_size {HiddenSize} / num_heads {NumHeads} must give a head_dim divisible by 4 (2-D rotary)");
-        Require(OutHiddenSize == textHidden, $"out_hidden_size {OutHiddenSize} must equal the text hidden_size {textHidden}");
-        Require(WindowSize > 0 && WindowSize % (SpatialMergeSize * PatchSize) == 0, $"window_size {WindowSize} must be a positive multiple of patch_size·spatial_merge_size");
-        Require(FullAttentionBlockIndexes.All(i => i >= 0 && i < Depth), $"fullatt_block_indexes [{string.Join(",", FullAttentionBlockIndexes)}] must lie in [0, depth {Depth})");
+        Require(
+            NumHeads > 0 && HiddenSize % NumHeads == 0 && HeadDim % 4 == 0,
+            $"hidden_size {HiddenSize} / num_heads {NumHeads} must give a head_dim divisible by 4 (2-D rotary)"
+        );
+        Require(
+            OutHiddenSize == textHidden,
+            $"out_hidden_size {OutHiddenSize} must equal the text hidden_size {textHidden}"
+        );
+        Require(
+            WindowSize > 0 && WindowSize % (SpatialMergeSize * PatchSize) == 0,
+            $"window_size {WindowSize} must be a positive multiple of patch_size·spatial_merge_size"
+        );
+        Require(
+            FullAttentionBlockIndexes.All(i => i >= 0 && i < Depth),
+            $"fullatt_block_indexes [{string.Join(",", FullAttentionBlockIndexes)}] must lie in [0, depth {Depth})"
+        );
     }
 }

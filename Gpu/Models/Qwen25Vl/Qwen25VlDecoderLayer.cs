@@ -6,17 +6,24 @@ using static TorchSharp.torch;
 namespace SaEI.Gpu.Models.Qwen25Vl;
 
 /// <summary>
-/// HF <c>Qwen2_5_VLDecoderLayer</c> (pre-norm): h += self_attn(input_layernorm(h)); h += mlp(post_attention_layernorm(h)).
-/// The MLP is Qwen2MLP, down_proj(silu(gate_proj(x)) · up_proj(x)) without bias (<see cref="SwiGluMlp"/>).
+/// HF <c>Qwen2_5_VLDecoderLayer</c> (pre-norm): h += self_attn(input_layernorm(h)); h +=
+/// mlp(post_attention_layernorm(h)). The MLP is Qwen2MLP, down_proj(silu(gate_proj(x)) · up_proj(x)) without bias (<see
+/// cref="SwiGluMlp"/>).
 /// </summary>
 internal sealed class Qwen25VlDecoderLayer : nn.Module
 {
-    [ComponentName(Name = "input_layernorm")] private readonly RmsNorm inputLayerNorm;
-    [ComponentName(Name = "self_attn")] private readonly Qwen25VlAttention selfAttention;
-    [ComponentName(Name = "post_attention_layernorm")] private readonly RmsNorm postAttentionLayerNorm;
+    [ComponentName(Name = "input_layernorm")]
+    private readonly RmsNorm inputLayerNorm;
+
+    [ComponentName(Name = "self_attn")]
+    private readonly Qwen25VlAttention selfAttention;
+
+    [ComponentName(Name = "post_attention_layernorm")]
+    private readonly RmsNorm postAttentionLayerNorm;
     private readonly SwiGluMlp mlp;
 
-    public Qwen25VlDecoderLayer(Qwen25VlConfig config) : base(nameof(Qwen25VlDecoderLayer))
+    public Qwen25VlDecoderLayer(Qwen25VlConfig config)
+        : base(nameof(Qwen25VlDecoderLayer))
     {
         inputLayerNorm = new RmsNorm(config.HiddenSize, config.RmsNormEps);
         selfAttention = new Qwen25VlAttention(config);

@@ -33,14 +33,28 @@ public sealed class Qwen25VlDecodingSession : IDecodingSession
     private Tensor? deltas;
     private long offset;
 
-    internal Qwen25VlDecodingSession(Qwen25VlModel model, Func<(Tensor? Embeds, IReadOnlyList<long[]> Grids)> encodeImages,
-        Tensor inputIds, Tensor attentionMask, int maxNewTokens, int? imagesPerRow = null)
+    internal Qwen25VlDecodingSession(
+        Qwen25VlModel model,
+        Func<(Tensor? Embeds, IReadOnlyList<long[]> Grids)> encodeImages,
+        Tensor inputIds,
+        Tensor attentionMask,
+        int maxNewTokens,
+        int? imagesPerRow = null
+    )
     {
         this.imagesPerRow = imagesPerRow;
         ArgumentOutOfRangeException.ThrowIfNegative(maxNewTokens);
         if (inputIds.dim() != 2 || !attentionMask.shape.SequenceEqual(inputIds.shape))
-            throw new ArgumentException($"StartDecoding expects inputIds and attentionMask [N,T]; got [{string.Join(",", inputIds.shape)}] and [{string.Join(",", attentionMask.shape)}].");
-        (this.model, this.encodeImages, this.inputIds, this.attentionMask) = (model, encodeImages, inputIds, attentionMask);
+            throw new ArgumentException(
+                $"StartDecoding expects inputIds and attentionMask [N,T]; got [{string.Join(",", inputIds.shape)}] "
+                    + $"and [{string.Join(",", attentionMask.shape)}]."
+            );
+        (this.model, this.encodeImages, this.inputIds, this.attentionMask) = (
+            model,
+            encodeImages,
+            inputIds,
+            attentionMask
+        );
         capacity = inputIds.shape[1] + maxNewTokens;
     }
 
@@ -50,13 +64,15 @@ public sealed class Qwen25VlDecodingSession : IDecodingSession
     /// <summary>Runs the prompts once: logits [N,V] float32 predicting the first new token.</summary>
     public Tensor Prefill()
     {
-        if (keyMask is not null) throw new InvalidOperationException("Prefill was already called on this decoding session.");
+        if (keyMask is not null)
+            throw new InvalidOperationException("Prefill was already called on this decoding session.");
         using var scope = NewDisposeScope();
         var config = model.Config;
-        long n = inputIds.shape[0], promptLength = inputIds.shape[1];
+        long n = inputIds.shape[0],
+            promptLength = inputIds.shape[1];
         for (int i = 0; i < model.LayerCount; i++)
         {
-            var device = model.LayerDevice(i);                                                         // decision 4
+            var device = model.LayerDevice(i); // decision 4
             long[] shape = [n, config.NumKeyValueHeads, capacity, config.HeadDim];
             var keys = zeros(shape, model.ParameterDtype, device).DetachFromDisposeScope();
             var values = zeros(shape, model.ParameterDtype, device).DetachFromDisposeScope();
@@ -65,34 +81,50 @@ public sealed class Qwen25VlDecodingSession : IDecodingSession
         keyMask = zeros([n, capacity], @bool, model.Device).DetachFromDisposeScope();
         keyMask.narrow(1, 0, promptLength).copy_(attentionMask.to_type(@bool));
         var (imageEmbeds, grids) = encodeImages();
-        var (hidden, rowDeltas) = model.RunDecoder(imageEmbeds, grids, inputIds, attentionMask, caches, trace: null, imagesPerRow);  // [N,Tp,D], [N,1]
+        var (hidden, rowDeltas) = model.RunDecoder(
+            imageEmbeds,
+            grids,
+            inputIds,
+            attentionMask,
+            caches,
+            trace: null,
+            imagesPerRow
+        ); // [N,Tp,D], [N,1]
         deltas = rowDeltas.DetachFromDisposeScope();
         offset = promptLength;
-        return model.LogitsOf(hidden.select(1, promptLength - 1)).MoveToOuterDisposeScope();   // [N,V]
+        return model.LogitsOf(hidden.select(1, promptLength - 1)).MoveToOuterDisposeScope(); // [N,V]
     }
 
     /// <summary>Appends one token per row, tokenIds [N] int64 → logits [N,V] float32 predicting the next one.</summary>
     public Tensor Append(Tensor tokenIds)
     {
-        if (keyMask is null || deltas is null) throw new InvalidOperationException("Call Prefill before Append.");
+        if (keyMask is null || deltas is null)
+            throw new InvalidOperationException("Call Prefill before Append.");
         if (offset >= capacity)
-            throw new InvalidOperationException($"The KV cache holds {capacity - inputIds.shape[1]} new tokens (maxNewTokens); no room for another.");
+            throw new InvalidOperationException(
+                $"The KV cache holds {capacity - inputIds.shape[1]} new tokens (maxNewTokens); no room for another."
+            );
         long n = inputIds.shape[0];
-        if (tokenIds.numel() != n) throw new ArgumentException($"Append expects one token per row ([{n}]); got [{string.Join(",", tokenIds.shape)}].", nameof(tokenIds));
+        if (tokenIds.numel() != n)
+            throw new ArgumentException(
+                $"Append expects one token per row ([{n}]); got [{string.Join(",", tokenIds.shape)}].",
+                nameof(tokenIds)
+            );
         using var scope = NewDisposeScope();
-        var h = model.EmbedTokens(tokenIds.to(model.Device).view(n, 1));                         // [N,1,D]
+        var h = model.EmbedTokens(tokenIds.to(model.Device).view(n, 1)); // [N,1,D]
         keyMask.narrow(1, offset, 1).fill_(Scalars.True);
-        var allowed = keyMask.narrow(1, 0, offset + 1).view(n, 1, 1, offset + 1);               // [N,1,1,Tk]
+        var allowed = keyMask.narrow(1, 0, offset + 1).view(n, 1, 1, offset + 1); // [N,1,1,Tk]
         using var cachePosition = offset.ToScalar();
-        var positions = deltas.add(cachePosition, Scalars.One).view(1, n, 1).expand(3, n, 1);   // [3,N,1]
-        var hidden = model.RunText(h, positions, allowed, caches, offset);                       // [N,1,D]
+        var positions = deltas.add(cachePosition, Scalars.One).view(1, n, 1).expand(3, n, 1); // [3,N,1]
+        var hidden = model.RunText(h, positions, allowed, caches, offset); // [N,1,D]
         offset++;
-        return model.LogitsOf(hidden.select(1, 0)).MoveToOuterDisposeScope();                   // [N,V]
+        return model.LogitsOf(hidden.select(1, 0)).MoveToOuterDisposeScope(); // [N,V]
     }
 
     public void Dispose()
     {
-        foreach (var cache in caches) cache.Dispose();
+        foreach (var cache in caches)
+            cache.Dispose();
         caches.Clear();
         keyMask?.Dispose();
         deltas?.Dispose();

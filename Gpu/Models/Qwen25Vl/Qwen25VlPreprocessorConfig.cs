@@ -39,11 +39,14 @@ public sealed record Qwen25VlPreprocessorConfig
     /// <summary>Reads preprocessor_config.json; errors name the file and the key.</summary>
     public static Qwen25VlPreprocessorConfig Load(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"No preprocessor_config.json at '{path}'.", path);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"No preprocessor_config.json at '{path}'.", path);
         JsonObject root;
         try
         {
-            root = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"{path}: expected a JSON object.");
+            root =
+                JsonNode.Parse(File.ReadAllText(path)) as JsonObject
+                ?? throw new InvalidDataException($"{path}: expected a JSON object.");
         }
         catch (JsonException e)
         {
@@ -63,8 +66,14 @@ public sealed record Qwen25VlPreprocessorConfig
         {
             ImageMean = DoubleArray(root, "image_mean", source) ?? defaults.ImageMean,
             ImageStd = DoubleArray(root, "image_std", source) ?? defaults.ImageStd,
-            MinPixels = Pixels(reader, "min_pixels", source) ?? Pixels(sizeReader, "shortest_edge", source) ?? defaults.MinPixels,
-            MaxPixels = Pixels(reader, "max_pixels", source) ?? Pixels(sizeReader, "longest_edge", source) ?? defaults.MaxPixels,
+            MinPixels =
+                Pixels(reader, "min_pixels", source)
+                ?? Pixels(sizeReader, "shortest_edge", source)
+                ?? defaults.MinPixels,
+            MaxPixels =
+                Pixels(reader, "max_pixels", source)
+                ?? Pixels(sizeReader, "longest_edge", source)
+                ?? defaults.MaxPixels,
             PatchSize = reader.OptionalInt("patch_size"),
             MergeSize = reader.OptionalInt("merge_size"),
             TemporalPatchSize = reader.OptionalInt("temporal_patch_size"),
@@ -75,14 +84,23 @@ public sealed record Qwen25VlPreprocessorConfig
 
     private static double[]? DoubleArray(JsonObject root, string key, string source)
     {
-        if (root[key] is null) return null;
-        if (root[key] is not JsonArray array) throw new InvalidDataException($"{source}: '{key}' must be an array of 3 numbers.");
-        return [.. array.Select((item, i) => item is JsonValue value && value.GetValueKind() == JsonValueKind.Number
-            ? double.Parse(value.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture)
-            : throw new InvalidDataException($"{source}: '{key}[{i}]' must be a number."))];
+        if (root[key] is null)
+            return null;
+        if (root[key] is not JsonArray array)
+            throw new InvalidDataException($"{source}: '{key}' must be an array of 3 numbers.");
+        return
+        [
+            .. array.Select(
+                (item, i) =>
+                    item is JsonValue value && value.GetValueKind() == JsonValueKind.Number
+                        ? double.Parse(value.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture)
+                        : throw new InvalidDataException($"{source}: '{key}[{i}]' must be a number.")
+            ),
+        ];
     }
 
-    /// <summary>A pixel count (an integer that may exceed int: 16384·28·28 does not, but a re-save may write 1.2845056e7).</summary>
+    /// <summary>A pixel count (an integer that may exceed int: 16384·28·28 does not, but a re-save may write
+    /// 1.2845056e7).</summary>
     private static long? Pixels(ConfigReader? reader, string key, string source) =>
         reader?.OptionalDouble(key) switch
         {
@@ -95,10 +113,14 @@ public sealed record Qwen25VlPreprocessorConfig
     public void Validate(string source = "preprocessor_config.json")
     {
         if (ImageMean.Count != 3 || ImageStd.Count != 3)
-            throw new InvalidDataException($"{source}: image_mean and image_std need 3 values (R,G,B); got {ImageMean.Count} and {ImageStd.Count}.");
+            throw new InvalidDataException(
+                $"{source}: image_mean and image_std need 3 values (R,G,B); got {ImageMean.Count} and {ImageStd.Count}."
+            );
         if (ImageStd.Any(s => !(s > 0)))
             throw new InvalidDataException($"{source}: image_std [{string.Join(",", ImageStd)}] must be positive.");
         if (MinPixels < 1 || MaxPixels < MinPixels)
-            throw new InvalidDataException($"{source}: need 0 < min_pixels ≤ max_pixels; got {MinPixels} and {MaxPixels}.");
+            throw new InvalidDataException(
+                $"{source}: need 0 < min_pixels ≤ max_pixels; got {MinPixels} and {MaxPixels}."
+            );
     }
 }

@@ -35,22 +35,32 @@ public sealed record Qwen25VlRandomCheckpointOptions
 public static class Qwen25VlRandomCheckpoint
 {
     /// <summary>Reads <paramref name="configPath"/>, copies it as config.json and writes the random weights.</summary>
-    public static IReadOnlyList<string> Write(string configPath, string directory, Qwen25VlRandomCheckpointOptions? options = null)
+    public static IReadOnlyList<string> Write(
+        string configPath,
+        string directory,
+        Qwen25VlRandomCheckpointOptions? options = null
+    )
     {
         var config = Qwen25VlConfig.Load(configPath);
         CheckpointWriter.RequireNoCheckpoint(directory);
         Directory.CreateDirectory(directory);
         string target = Path.Combine(directory, "config.json");
-        if (!string.Equals(Path.GetFullPath(configPath), Path.GetFullPath(target), StringComparison.Ordinal)) File.Copy(configPath, target, overwrite: true);
+        if (!string.Equals(Path.GetFullPath(configPath), Path.GetFullPath(target), StringComparison.Ordinal))
+            File.Copy(configPath, target, overwrite: true);
         return WriteFiles(config, directory, options ?? new());
     }
 
     /// <summary>
-    /// A whole policy folder (<c>saei model init</c>, tests, benchmarks): <see cref="Write(string, string, Qwen25VlRandomCheckpointOptions?)"/>
-    /// plus the byte-level tokenizer.json of <see cref="Qwen25VlTinyTokenizer"/> at the config's ids, so
-    /// <see cref="Qwen25VlPolicy.Load"/> opens it. A config the tokenizer cannot serve is refused before a file is written.
+    /// A whole policy folder (<c>saei model init</c>, tests, benchmarks): <see cref="Write(string, string,
+    /// Qwen25VlRandomCheckpointOptions?)"/> plus the byte-level tokenizer.json of <see cref="Qwen25VlTinyTokenizer"/>
+    /// at the config's ids, so <see cref="Qwen25VlPolicy.Load"/> opens it. A config the tokenizer cannot serve is
+    /// refused before a file is written.
     /// </summary>
-    public static IReadOnlyList<string> WriteWithTokenizer(string configPath, string directory, Qwen25VlRandomCheckpointOptions? options = null)
+    public static IReadOnlyList<string> WriteWithTokenizer(
+        string configPath,
+        string directory,
+        Qwen25VlRandomCheckpointOptions? options = null
+    )
     {
         var config = Qwen25VlConfig.Load(configPath);
         Qwen25VlTinyTokenizer.SpecialTokenIds(config, configPath);
@@ -58,7 +68,11 @@ public static class Qwen25VlRandomCheckpoint
     }
 
     /// <summary>Writes config.json from <paramref name="config"/>, then the rest of the folder.</summary>
-    public static IReadOnlyList<string> Write(Qwen25VlConfig config, string directory, Qwen25VlRandomCheckpointOptions? options = null)
+    public static IReadOnlyList<string> Write(
+        Qwen25VlConfig config,
+        string directory,
+        Qwen25VlRandomCheckpointOptions? options = null
+    )
     {
         ArgumentNullException.ThrowIfNull(config);
         options ??= new();
@@ -87,14 +101,25 @@ public static class Qwen25VlRandomCheckpoint
         return empty(shape, ScalarType.Float32).normal_(0, std, generator);
     }
 
-    private static IReadOnlyList<string> WriteFiles(Qwen25VlConfig config, string directory, Qwen25VlRandomCheckpointOptions options)
+    private static IReadOnlyList<string> WriteFiles(
+        Qwen25VlConfig config,
+        string directory,
+        Qwen25VlRandomCheckpointOptions options
+    )
     {
         var table = Qwen25VlTensorTable.Build(config);
         var positions = table.Select((t, i) => (t.Name, i)).ToDictionary(p => p.Name, p => p.i, StringComparer.Ordinal);
         var writeOptions = new CheckpointWriteOptions { DType = options.DType, MaxShardBytes = options.MaxShardBytes };
-        var files = CheckpointWriter.Write(directory, [.. table.Select(t => t.Spec)],
-            spec => Generate(config, table[positions[spec.Name]], positions[spec.Name], options.Seed), writeOptions).ToList();
-        string generation = Path.Combine(directory, "generation_config.json"), preprocessor = Path.Combine(directory, "preprocessor_config.json");
+        var files = CheckpointWriter
+            .Write(
+                directory,
+                [.. table.Select(t => t.Spec)],
+                spec => Generate(config, table[positions[spec.Name]], positions[spec.Name], options.Seed),
+                writeOptions
+            )
+            .ToList();
+        string generation = Path.Combine(directory, "generation_config.json"),
+            preprocessor = Path.Combine(directory, "preprocessor_config.json");
         WriteJson(generation, GenerationConfigJson(config));
         WriteJson(preprocessor, PreprocessorConfigJson(config));
         return [Path.Combine(directory, "config.json"), .. files, generation, preprocessor];
@@ -107,7 +132,12 @@ public static class Qwen25VlRandomCheckpoint
         {
             ["architectures"] = new JsonArray("Qwen2_5_VLForConditionalGeneration"),
             ["model_type"] = Qwen25VlConfig.ModelType,
-            ["torch_dtype"] = dtype switch { ScalarType.BFloat16 => "bfloat16", ScalarType.Float16 => "float16", _ => "float32" },
+            ["torch_dtype"] = dtype switch
+            {
+                ScalarType.BFloat16 => "bfloat16",
+                ScalarType.Float16 => "float16",
+                _ => "float32",
+            },
             ["vocab_size"] = config.VocabSize,
             ["hidden_size"] = config.HiddenSize,
             ["intermediate_size"] = config.IntermediateSize,
@@ -117,7 +147,11 @@ public static class Qwen25VlRandomCheckpoint
             ["hidden_act"] = "silu",
             ["rms_norm_eps"] = config.RmsNormEps,
             ["rope_theta"] = config.RopeTheta,
-            ["rope_scaling"] = new JsonObject { ["type"] = "mrope", ["mrope_section"] = new JsonArray([.. config.MropeSection.Select(s => (JsonNode)s)]) },
+            ["rope_scaling"] = new JsonObject
+            {
+                ["type"] = "mrope",
+                ["mrope_section"] = new JsonArray([.. config.MropeSection.Select(s => (JsonNode)s)]),
+            },
             ["tie_word_embeddings"] = config.TieWordEmbeddings,
             ["initializer_range"] = config.InitializerRange,
             ["use_sliding_window"] = false,
@@ -137,14 +171,20 @@ public static class Qwen25VlRandomCheckpoint
                 ["spatial_merge_size"] = vision.SpatialMergeSize,
                 ["temporal_patch_size"] = vision.TemporalPatchSize,
                 ["window_size"] = vision.WindowSize,
-                ["fullatt_block_indexes"] = new JsonArray([.. vision.FullAttentionBlockIndexes.Select(i => (JsonNode)i)]),
+                ["fullatt_block_indexes"] = new JsonArray([
+                    .. vision.FullAttentionBlockIndexes.Select(i => (JsonNode)i),
+                ]),
                 ["hidden_act"] = "silu",
             },
         };
-        if (config.VideoTokenId is { } video) json["video_token_id"] = video;
-        if (config.BosTokenId is { } bos) json["bos_token_id"] = bos;
-        if (config.EosTokenIds.Length == 1) json["eos_token_id"] = config.EosTokenIds[0];
-        else if (config.EosTokenIds.Length > 1) json["eos_token_id"] = new JsonArray([.. config.EosTokenIds.Select(i => (JsonNode)i)]);
+        if (config.VideoTokenId is { } video)
+            json["video_token_id"] = video;
+        if (config.BosTokenId is { } bos)
+            json["bos_token_id"] = bos;
+        if (config.EosTokenIds.Length == 1)
+            json["eos_token_id"] = config.EosTokenIds[0];
+        else if (config.EosTokenIds.Length > 1)
+            json["eos_token_id"] = new JsonArray([.. config.EosTokenIds.Select(i => (JsonNode)i)]);
         return json;
     }
 
@@ -168,24 +208,25 @@ public static class Qwen25VlRandomCheckpoint
         return json;
     }
 
-    private static JsonObject PreprocessorConfigJson(Qwen25VlConfig config) => new()
-    {
-        ["image_processor_type"] = "Qwen2VLImageProcessor",
-        ["processor_class"] = "Qwen2_5_VLProcessor",
-        ["min_pixels"] = 3136,
-        ["max_pixels"] = 12845056,
-        ["patch_size"] = config.Vision.PatchSize,
-        ["temporal_patch_size"] = config.Vision.TemporalPatchSize,
-        ["merge_size"] = config.Vision.SpatialMergeSize,
-        ["image_mean"] = new JsonArray(0.48145466, 0.4578275, 0.40821073),
-        ["image_std"] = new JsonArray(0.26862954, 0.26130258, 0.27577711),
-        ["do_resize"] = true,
-        ["do_rescale"] = true,
-        ["rescale_factor"] = 1.0 / 255,
-        ["do_normalize"] = true,
-        ["do_convert_rgb"] = true,
-        ["resample"] = 3,
-    };
+    private static JsonObject PreprocessorConfigJson(Qwen25VlConfig config) =>
+        new()
+        {
+            ["image_processor_type"] = "Qwen2VLImageProcessor",
+            ["processor_class"] = "Qwen2_5_VLProcessor",
+            ["min_pixels"] = 3136,
+            ["max_pixels"] = 12845056,
+            ["patch_size"] = config.Vision.PatchSize,
+            ["temporal_patch_size"] = config.Vision.TemporalPatchSize,
+            ["merge_size"] = config.Vision.SpatialMergeSize,
+            ["image_mean"] = new JsonArray(0.48145466, 0.4578275, 0.40821073),
+            ["image_std"] = new JsonArray(0.26862954, 0.26130258, 0.27577711),
+            ["do_resize"] = true,
+            ["do_rescale"] = true,
+            ["rescale_factor"] = 1.0 / 255,
+            ["do_normalize"] = true,
+            ["do_convert_rgb"] = true,
+            ["resample"] = 3,
+        };
 
     private static void WriteJson(string path, JsonObject json) =>
         File.WriteAllText(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");

@@ -41,11 +41,21 @@ public static class Qwen25VlTensorTable
     {
         ArgumentNullException.ThrowIfNull(config);
         var tensors = new List<Qwen25VlTensor>();
-        void Add(string name, Qwen25VlTensorRole role, params long[] shape) => tensors.Add(new Qwen25VlTensor(name, shape, role));
+        void Add(string name, Qwen25VlTensorRole role, params long[] shape) =>
+            tensors.Add(new Qwen25VlTensor(name, shape, role));
 
         var vision = config.Vision;
-        long vh = vision.HiddenSize, vi = vision.IntermediateSize;
-        Add("visual.patch_embed.proj.weight", Qwen25VlTensorRole.Weight, vh, vision.InChannels, vision.TemporalPatchSize, vision.PatchSize, vision.PatchSize);
+        long vh = vision.HiddenSize,
+            vi = vision.IntermediateSize;
+        Add(
+            "visual.patch_embed.proj.weight",
+            Qwen25VlTensorRole.Weight,
+            vh,
+            vision.InChannels,
+            vision.TemporalPatchSize,
+            vision.PatchSize,
+            vision.PatchSize
+        );
         for (int block = 0; block < vision.Depth; block++)
         {
             string p = $"visual.blocks.{block}.";
@@ -57,12 +67,15 @@ public static class Qwen25VlTensorTable
             Linear(p + "mlp.up_proj", vi, vh, bias: true);
             Linear(p + "mlp.down_proj", vh, vi, bias: true);
         }
-        long merged = vh * vision.SpatialMergeSize * vision.SpatialMergeSize;       // 2×2 patches concatenated
+        long merged = vh * vision.SpatialMergeSize * vision.SpatialMergeSize; // 2×2 patches concatenated
         Add("visual.merger.ln_q.weight", Qwen25VlTensorRole.Norm, vh);
         Linear("visual.merger.mlp.0", merged, merged, bias: true);
         Linear("visual.merger.mlp.2", vision.OutHiddenSize, merged, bias: true);
 
-        long d = config.HiddenSize, headDim = config.HeadDim, kv = config.NumKeyValueHeads * headDim, inner = config.IntermediateSize;
+        long d = config.HiddenSize,
+            headDim = config.HeadDim,
+            kv = config.NumKeyValueHeads * headDim,
+            inner = config.IntermediateSize;
         Add("model.embed_tokens.weight", Qwen25VlTensorRole.Weight, config.VocabSize, d);
         for (int layer = 0; layer < config.NumHiddenLayers; layer++)
         {
@@ -78,13 +91,15 @@ public static class Qwen25VlTensorTable
             Linear(p + "mlp.down_proj", d, inner, bias: false);
         }
         Add("model.norm.weight", Qwen25VlTensorRole.Norm, d);
-        if (!config.TieWordEmbeddings) Add("lm_head.weight", Qwen25VlTensorRole.Weight, config.VocabSize, d);
+        if (!config.TieWordEmbeddings)
+            Add("lm_head.weight", Qwen25VlTensorRole.Weight, config.VocabSize, d);
         return tensors;
 
         void Linear(string prefix, long outFeatures, long inFeatures, bool bias)
         {
             Add(prefix + ".weight", Qwen25VlTensorRole.Weight, outFeatures, inFeatures);
-            if (bias) Add(prefix + ".bias", Qwen25VlTensorRole.Bias, outFeatures);
+            if (bias)
+                Add(prefix + ".bias", Qwen25VlTensorRole.Bias, outFeatures);
         }
     }
 
@@ -102,9 +117,12 @@ public static class Qwen25VlTensorTable
     public static string Normalize(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        const string languageModel = "model.language_model.", visual = "model.visual.";
-        if (name.StartsWith(languageModel, StringComparison.Ordinal)) return "model." + name[languageModel.Length..];
-        if (name.StartsWith(visual, StringComparison.Ordinal)) return "visual." + name[visual.Length..];
+        const string languageModel = "model.language_model.",
+            visual = "model.visual.";
+        if (name.StartsWith(languageModel, StringComparison.Ordinal))
+            return "model." + name[languageModel.Length..];
+        if (name.StartsWith(visual, StringComparison.Ordinal))
+            return "visual." + name[visual.Length..];
         return name;
     }
 }

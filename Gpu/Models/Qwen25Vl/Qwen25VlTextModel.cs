@@ -1,5 +1,5 @@
-using TorchSharp;
 using SaEI.Gpu.Models.Tiny;
+using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
@@ -22,16 +22,20 @@ namespace SaEI.Gpu.Models.Qwen25Vl;
 /// </summary>
 internal sealed class Qwen25VlTextModel : nn.Module
 {
-    [ComponentName(Name = "embed_tokens")] private readonly Embedding embedTokens;
+    [ComponentName(Name = "embed_tokens")]
+    private readonly Embedding embedTokens;
     private readonly ModuleList<Qwen25VlDecoderLayer> layers;
     private readonly RmsNorm norm;
     private readonly Qwen25VlConfig config;
 
-    public Qwen25VlTextModel(Qwen25VlConfig config) : base(nameof(Qwen25VlTextModel))
+    public Qwen25VlTextModel(Qwen25VlConfig config)
+        : base(nameof(Qwen25VlTextModel))
     {
         this.config = config;
         embedTokens = nn.Embedding(config.VocabSize, config.HiddenSize);
-        layers = nn.ModuleList([.. Enumerable.Range(0, config.NumHiddenLayers).Select(_ => new Qwen25VlDecoderLayer(config))]);
+        layers = nn.ModuleList([
+            .. Enumerable.Range(0, config.NumHiddenLayers).Select(_ => new Qwen25VlDecoderLayer(config)),
+        ]);
         norm = new RmsNorm(config.HiddenSize, config.RmsNormEps);
         RegisterComponents();
     }
@@ -64,9 +68,11 @@ internal sealed class Qwen25VlTextModel : nn.Module
         if (layerDevices.Count != layers.Count)
             throw new ArgumentException(
                 $"Place needs one device per decoder layer ({layers.Count}); got {layerDevices.Count}.",
-                nameof(layerDevices));
+                nameof(layerDevices)
+            );
         embedTokens.to(input);
-        for (int i = 0; i < layers.Count; i++) layers[i].to(layerDevices[i]);
+        for (int i = 0; i < layers.Count; i++)
+            layers[i].to(layerDevices[i]);
         norm.to(output);
         placement = [.. layerDevices, output];
     }
@@ -81,55 +87,76 @@ internal sealed class Qwen25VlTextModel : nn.Module
     /// h [N,T,D] (inputs_embeds), positionIds [3,N,T] int64, allowed [N,1,T,Tk] bool → final-normed hidden [N,T,D].
     /// With caches (one per layer), keys and values of these T tokens are stored at [offset, offset+T).
     /// </summary>
-    public Tensor Run(Tensor h, Tensor positionIds, Tensor allowed, IReadOnlyList<LayerKvCache>? caches, long offset,
-        IDictionary<string, Tensor>? trace = null)
+    public Tensor Run(
+        Tensor h,
+        Tensor positionIds,
+        Tensor allowed,
+        IReadOnlyList<LayerKvCache>? caches,
+        long offset,
+        IDictionary<string, Tensor>? trace = null
+    )
     {
         using var scope = NewDisposeScope();
         if (caches is not null && caches.Count != layers.Count)
-            throw new ArgumentException($"Got {caches.Count} KV caches for {layers.Count} decoder layers.", nameof(caches));
-        var (cos, sin) = MultimodalRotaryEmbedding.CosSin(positionIds, config, h.dtype);        // [N,1,T,d]
+            throw new ArgumentException(
+                $"Got {caches.Count} KV caches for {layers.Count} decoder layers.",
+                nameof(caches)
+            );
+        var (cos, sin) = MultimodalRotaryEmbedding.CosSin(positionIds, config, h.dtype); // [N,1,T,d]
         var tables = new Dictionary<string, (Tensor Cos, Tensor Sin, Tensor Allowed)>(StringComparer.Ordinal)
         {
             [h.device.ToString()] = (cos, sin, allowed),
         };
         for (int i = 0; i < layers.Count; i++)
         {
-            if (placement is not null)                                                          // decision 4
+            if (placement is not null) // decision 4
             {
                 string device = placement[i].ToString();
-                if (h.device.ToString() != device) h = h.to(placement[i]);
+                if (h.device.ToString() != device)
+                    h = h.to(placement[i]);
                 if (!tables.TryGetValue(device, out var table))
                     tables[device] = table = (cos.to(placement[i]), sin.to(placement[i]), allowed.to(placement[i]));
                 (cos, sin, allowed) = table;
             }
             var layer = layers[i];
-            h = ActivationCheckpointing && caches is null
-                ? ActivationCheckpoint.Run(layer, h, [cos, sin, allowed], (x, c) => layer.Forward(x, c[0], c[1], c[2], null, 0))
-                : layer.Forward(h, cos, sin, allowed, caches?[i], offset);                       // [N,T,D]
+            h =
+                ActivationCheckpointing && caches is null
+                    ? ActivationCheckpoint.Run(
+                        layer,
+                        h,
+                        [cos, sin, allowed],
+                        (x, c) => layer.Forward(x, c[0], c[1], c[2], null, 0)
+                    )
+                    : layer.Forward(h, cos, sin, allowed, caches?[i], offset); // [N,T,D]
             Record(trace, $"text.layer_out.{i}", h);
         }
-        if (placement is not null && h.device.ToString() != placement[^1].ToString()) h = h.to(placement[^1]);
+        if (placement is not null && h.device.ToString() != placement[^1].ToString())
+            h = h.to(placement[^1]);
         h = norm.forward(h);
         Record(trace, "text.final_norm", h);
         return h.MoveToOuterDisposeScope();
     }
 
     /// <summary>attentionMask [N,T] → allowed [N,1,T,T]: causal and not a pad key; a position always sees itself, so a
-    /// left-pad query row never softmaxes over nothing (its output is never used; HF leaves it implementation-defined).</summary>
+    /// left-pad query row never softmaxes over nothing (its output is never used; HF leaves it
+    /// implementation-defined).</summary>
     public static Tensor CausalPaddingMask(Tensor attentionMask)
     {
         using var scope = NewDisposeScope();
-        long n = attentionMask.shape[0], t = attentionMask.shape[1];
-        var causal = ones(t, t, @bool, attentionMask.device).tril();                            // [T,T]
-        var keys = attentionMask.to_type(@bool).view(n, 1, 1, t);                               // [N,1,1,T]
-        var self = eye(t, t, @bool, attentionMask.device);                                      // [T,T]
-        return causal.logical_and(keys).logical_or(self).MoveToOuterDisposeScope();            // [N,1,T,T]
+        long n = attentionMask.shape[0],
+            t = attentionMask.shape[1];
+        var causal = ones(t, t, @bool, attentionMask.device).tril(); // [T,T]
+        var keys = attentionMask.to_type(@bool).view(n, 1, 1, t); // [N,1,1,T]
+        var self = eye(t, t, @bool, attentionMask.device); // [T,T]
+        return causal.logical_and(keys).logical_or(self).MoveToOuterDisposeScope(); // [N,1,T,T]
     }
 
     internal static void Record(IDictionary<string, Tensor>? trace, string key, Tensor value)
     {
-        if (trace is null) return;
-        if (trace.TryGetValue(key, out var previous)) previous.Dispose();
+        if (trace is null)
+            return;
+        if (trace.TryGetValue(key, out var previous))
+            previous.Dispose();
         trace[key] = value.detach().clone().DetachFromDisposeScope();
     }
 }

@@ -26,9 +26,20 @@ public static class Qwen25VlTinyTokenizer
     /// <summary>The special tokens written, in Qwen's id order (docs/qwen25vl.md §1.6).</summary>
     public static IReadOnlyList<string> SpecialTokens { get; } =
     [
-        QwenChatTokenizer.EndOfText, QwenChatTokenizer.ImStart, QwenChatTokenizer.ImEnd,
-        "<|object_ref_start|>", "<|object_ref_end|>", "<|box_start|>", "<|box_end|>", "<|quad_start|>", "<|quad_end|>",
-        QwenChatTokenizer.VisionStart, QwenChatTokenizer.VisionEnd, "<|vision_pad|>", QwenChatTokenizer.ImagePad, "<|video_pad|>",
+        QwenChatTokenizer.EndOfText,
+        QwenChatTokenizer.ImStart,
+        QwenChatTokenizer.ImEnd,
+        "<|object_ref_start|>",
+        "<|object_ref_end|>",
+        "<|box_start|>",
+        "<|box_end|>",
+        "<|quad_start|>",
+        "<|quad_end|>",
+        QwenChatTokenizer.VisionStart,
+        QwenChatTokenizer.VisionEnd,
+        "<|vision_pad|>",
+        QwenChatTokenizer.ImagePad,
+        "<|video_pad|>",
     ];
 
     private const int ByteTokens = 256;
@@ -43,36 +54,51 @@ public static class Qwen25VlTinyTokenizer
         int minimum = ByteTokens + SpecialTokens.Count;
         if (config.VocabSize < minimum)
             throw new InvalidDataException(
-                $"{source}: vocab_size {config.VocabSize} leaves no room for the tokenizer: {ByteTokens} byte tokens and {SpecialTokens.Count} special tokens need vocab_size ≥ {minimum}; raise vocab_size.");
+                $"{source}: vocab_size {config.VocabSize} leaves no room for the tokenizer: {ByteTokens} byte tokens "
+                    + $"and {SpecialTokens.Count} special tokens need vocab_size ≥ {minimum}; raise vocab_size."
+            );
         var ids = new Dictionary<string, int>(StringComparer.Ordinal);
         var keys = new Dictionary<int, string>();
         void Fix(string token, int id, string key)
         {
             if (id < ByteTokens || id >= config.VocabSize)
                 throw new InvalidDataException(
-                    $"{source}: {key} {id} must lie in [{ByteTokens}, vocab_size {config.VocabSize}): ids 0..{ByteTokens - 1} are the byte tokens of the generated tokenizer.");
+                    $"{source}: {key} {id} must lie in [{ByteTokens}, vocab_size {config.VocabSize}): ids "
+                        + $"0..{ByteTokens - 1} are the byte tokens of the generated tokenizer."
+                );
             if (keys.TryGetValue(id, out string? other))
-                throw new InvalidDataException($"{source}: {key} and {other} are both {id}; give each special token its own id.");
+                throw new InvalidDataException(
+                    $"{source}: {key} and {other} are both {id}; give each special token its own id."
+                );
             ids[token] = id;
             keys[id] = key;
         }
         Fix(QwenChatTokenizer.ImagePad, config.ImageTokenId, "image_token_id");
         Fix(QwenChatTokenizer.VisionStart, config.VisionStartTokenId, "vision_start_token_id");
         Fix(QwenChatTokenizer.VisionEnd, config.VisionEndTokenId, "vision_end_token_id");
-        if (config.VideoTokenId is { } video) Fix("<|video_pad|>", video, "video_token_id");
-        if (config.BosTokenId is { } bos) Fix(QwenChatTokenizer.EndOfText, bos, "bos_token_id");
-        int? endOfTurn = config.EosTokenIds.Where(id => id != config.BosTokenId).Select(id => (int?)id).FirstOrDefault();
-        if (endOfTurn is { } eos) Fix(QwenChatTokenizer.ImEnd, eos, "eos_token_id");
+        if (config.VideoTokenId is { } video)
+            Fix("<|video_pad|>", video, "video_token_id");
+        if (config.BosTokenId is { } bos)
+            Fix(QwenChatTokenizer.EndOfText, bos, "bos_token_id");
+        int? endOfTurn = config
+            .EosTokenIds.Where(id => id != config.BosTokenId)
+            .Select(id => (int?)id)
+            .FirstOrDefault();
+        if (endOfTurn is { } eos)
+            Fix(QwenChatTokenizer.ImEnd, eos, "eos_token_id");
 
         int next = config.VocabSize - 1;
         for (int offset = 0; offset < SpecialTokens.Count; offset++)
         {
             string token = SpecialTokens[offset];
-            if (ids.ContainsKey(token)) continue;
-            int id = ids.TryGetValue(QwenChatTokenizer.EndOfText, out int endOfText) ? endOfText + offset : -1;   // Qwen's layout
+            if (ids.ContainsKey(token))
+                continue;
+            // Qwen's layout
+            int id = ids.TryGetValue(QwenChatTokenizer.EndOfText, out int endOfText) ? endOfText + offset : -1;
             if (id < 0 || id >= config.VocabSize || keys.ContainsKey(id))
             {
-                while (keys.ContainsKey(next)) next--;
+                while (keys.ContainsKey(next))
+                    next--;
                 id = next;
             }
             ids[token] = id;
@@ -81,7 +107,8 @@ public static class Qwen25VlTinyTokenizer
         return ids;
     }
 
-    /// <summary>Writes tokenizer.json for <paramref name="config"/> into <paramref name="directory"/>; returns its path.</summary>
+    /// <summary>Writes tokenizer.json for <paramref name="config"/> into <paramref name="directory"/>; returns its
+    /// path.</summary>
     public static string Write(Qwen25VlConfig config, string directory, string source)
     {
         var ids = SpecialTokenIds(config, source);

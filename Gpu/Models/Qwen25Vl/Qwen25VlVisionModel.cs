@@ -30,12 +30,14 @@ namespace SaEI.Gpu.Models.Qwen25Vl;
 /// </summary>
 public sealed class Qwen25VlVisionModel : nn.Module
 {
-    [ComponentName(Name = "patch_embed")] private readonly VisionPatchEmbed patchEmbed;
+    [ComponentName(Name = "patch_embed")]
+    private readonly VisionPatchEmbed patchEmbed;
     private readonly ModuleList<VisionBlock> blocks;
     private readonly PatchMerger merger;
     private readonly HashSet<int> fullAttentionBlocks;
 
-    public Qwen25VlVisionModel(Qwen25VlVisionConfig config) : base(nameof(Qwen25VlVisionModel))
+    public Qwen25VlVisionModel(Qwen25VlVisionConfig config)
+        : base(nameof(Qwen25VlVisionModel))
     {
         ArgumentNullException.ThrowIfNull(config);
         config.Validate(nameof(Qwen25VlVisionModel), config.OutHiddenSize);
@@ -52,8 +54,10 @@ public sealed class Qwen25VlVisionModel : nn.Module
     /// <summary>Recompute each vision block in backward instead of keeping its activations (default off).</summary>
     public bool ActivationCheckpointing { get; set; }
 
-    /// <summary>pixel_values [ΣS_i, 3·T·p·p], grid_thw one (t,h,w) per image in patch units → [ΣS_i/merge², out_hidden].</summary>
-    public Tensor Forward(Tensor pixelValues, IReadOnlyList<long[]> gridThw) => Run(pixelValues, gridThw, intermediates: null);
+    /// <summary>pixel_values [ΣS_i, 3·T·p·p], grid_thw one (t,h,w) per image in patch units → [ΣS_i/merge²,
+    /// out_hidden].</summary>
+    public Tensor Forward(Tensor pixelValues, IReadOnlyList<long[]> gridThw) =>
+        Run(pixelValues, gridThw, intermediates: null);
 
     /// <summary>
     /// The forward with HF's intermediates recorded (diagnostics and the reference tests; <c>saei model dump</c>).
@@ -69,25 +73,31 @@ public sealed class Qwen25VlVisionModel : nn.Module
     private Tensor Run(Tensor pixelValues, IReadOnlyList<long[]> gridThw, VisionIntermediates? intermediates)
     {
         using var scope = NewDisposeScope();
-        int merge = Config.SpatialMergeSize, mergeUnit = merge * merge;
+        int merge = Config.SpatialMergeSize,
+            mergeUnit = merge * merge;
         long patches = WindowIndex.PatchCount(gridThw);
         if (pixelValues.shape[0] != patches)
             throw new ArgumentException(
-                $"pixel_values has {pixelValues.shape[0]} patch rows but grid_thw [{string.Join(" ", gridThw.Select(g => $"[{string.Join(",", g)}]"))}] describes {patches}; pass the processor's two outputs together.",
-                nameof(pixelValues));
+                $"pixel_values has {pixelValues.shape[0]} patch rows but grid_thw "
+                    + $"[{string.Join(" ", gridThw.Select(g => $"[{string.Join(",", g)}]"))}] describes {patches}; "
+                    + $"pass the processor's two outputs together.",
+                nameof(pixelValues)
+            );
         var device = pixelValues.device;
 
-        var x = patchEmbed.forward(pixelValues);                                                       // [S,D]
-        var angles = VisionRotaryEmbedding.Angles(gridThw, Config.HeadDim, merge, device);             // [S,d/2] f32
+        var x = patchEmbed.forward(pixelValues); // [S,D]
+        var angles = VisionRotaryEmbedding.Angles(gridThw, Config.HeadDim, merge, device); // [S,d/2] f32
         var (windowIndex, cuWindowSeqlens) = WindowIndex.Compute(gridThw, merge, Config.MergerWindowSize);
         int[] cuSeqlens = WindowIndex.CuSeqlens(gridThw, merge);
         intermediates?.Record(x, angles, windowIndex, cuWindowSeqlens, cuSeqlens);
 
-        var order = tensor(windowIndex, ScalarType.Int64, device);                                     // [S/m²]
-        long width = x.shape[1], rotary = angles.shape[1];
-        x = x.view(patches / mergeUnit, mergeUnit, width).index_select(0, order).view(patches, width);  // [S,D] window order
+        var order = tensor(windowIndex, ScalarType.Int64, device); // [S/m²]
+        long width = x.shape[1],
+            rotary = angles.shape[1];
+        // [S,D] window order
+        x = x.view(patches / mergeUnit, mergeUnit, width).index_select(0, order).view(patches, width);
         var rot = angles.view(patches / mergeUnit, mergeUnit, rotary).index_select(0, order).view(patches, rotary);
-        var emb = cat([rot, rot], -1).unsqueeze(1);                                                    // [S,1,d] f32
+        var emb = cat([rot, rot], -1).unsqueeze(1); // [S,1,d] f32
         var (cos, sin) = (emb.cos(), emb.sin());
 
         var windows = new VisionSegments(cuWindowSeqlens, device);
@@ -96,15 +106,20 @@ public sealed class Qwen25VlVisionModel : nn.Module
         {
             var (block, segments) = (blocks[i], fullAttentionBlocks.Contains(i) ? full : windows);
             x = ActivationCheckpointing
-                ? ActivationCheckpoint.Run(block, x, [cos, sin],
-                    (h, c) => block.Forward(h, new VisionSegments(segments.Boundaries, c[0].device), c[0], c[1]))
-                : block.Forward(x, segments, cos, sin);                                                // [S,D]
+                ? ActivationCheckpoint.Run(
+                    block,
+                    x,
+                    [cos, sin],
+                    (h, c) => block.Forward(h, new VisionSegments(segments.Boundaries, c[0].device), c[0], c[1])
+                )
+                : block.Forward(x, segments, cos, sin); // [S,D]
             intermediates?.BlockOutputs.Add(x.MoveToOuterDisposeScope());
         }
 
         var reverse = new long[windowIndex.Length];
-        for (int i = 0; i < windowIndex.Length; i++) reverse[windowIndex[i]] = i;                       // argsort(wi)
-        var merged = merger.forward(x);                                                                // [S/m²,out] window order
+        for (int i = 0; i < windowIndex.Length; i++)
+            reverse[windowIndex[i]] = i; // argsort(wi)
+        var merged = merger.forward(x); // [S/m²,out] window order
         return merged.index_select(0, tensor(reverse, ScalarType.Int64, device)).MoveToOuterDisposeScope();
     }
 }
@@ -138,7 +153,13 @@ public sealed class VisionIntermediates : IDisposable
     /// <summary>The tower's output [S/m², out_hidden], original order.</summary>
     public Tensor ImageEmbeds { get; internal set; } = null!;
 
-    internal void Record(Tensor patchEmbed, Tensor rotaryAngles, long[] windowIndex, int[] cuWindowSeqlens, int[] cuSeqlens)
+    internal void Record(
+        Tensor patchEmbed,
+        Tensor rotaryAngles,
+        long[] windowIndex,
+        int[] cuWindowSeqlens,
+        int[] cuSeqlens
+    )
     {
         PatchEmbed = patchEmbed.MoveToOuterDisposeScope();
         RotaryAngles = rotaryAngles.MoveToOuterDisposeScope();
@@ -149,7 +170,8 @@ public sealed class VisionIntermediates : IDisposable
     {
         PatchEmbed?.Dispose();
         RotaryAngles?.Dispose();
-        foreach (var block in BlockOutputs) block.Dispose();
+        foreach (var block in BlockOutputs)
+            block.Dispose();
         ImageEmbeds?.Dispose();
     }
 }

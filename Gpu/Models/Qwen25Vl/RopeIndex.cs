@@ -33,7 +33,12 @@ public static class RopeIndex
     /// inputIds [N,T], attentionMask [N,T] (1 token, 0 left pad), grids one (t,h,w) per image in patch units, in order
     /// of appearance → position_ids [3,N,T] int64 and mrope_position_deltas [N,1] int64.
     /// </summary>
-    public static (Tensor PositionIds, Tensor Deltas) Compute(Tensor inputIds, Tensor attentionMask, IReadOnlyList<long[]> grids, Qwen25VlConfig config)
+    public static (Tensor PositionIds, Tensor Deltas) Compute(
+        Tensor inputIds,
+        Tensor attentionMask,
+        IReadOnlyList<long[]> grids,
+        Qwen25VlConfig config
+    )
     {
         var (positionIds, deltas, imageTokens) = ComputeWithImageTokens(inputIds, attentionMask, grids, config);
         imageTokens.Dispose();
@@ -41,36 +46,66 @@ public static class RopeIndex
     }
 
     /// <summary>
-    /// As <see cref="Compute(Tensor, Tensor, IReadOnlyList{long[]}, Qwen25VlConfig)"/>, also giving imageTokens [N,T] bool: the tokens that receive image features. With
-    /// <paramref name="imagesPerRow"/>, only a row's first announced images are images; a later
-    /// <c>vision_start</c>/<c>image_pad</c> (a policy can sample them in a response) is ordinary text, with text
-    /// positions and its token embedding — exactly what the KV-cached path gives an appended token.
+    /// As <see cref="Compute(Tensor, Tensor, IReadOnlyList{long[]}, Qwen25VlConfig)"/>, also giving imageTokens [N,T]
+    /// bool: the tokens that receive image features. With <paramref name="imagesPerRow"/>, only a row's first announced
+    /// images are images; a later <c>vision_start</c>/<c>image_pad</c> (a policy can sample them in a response) is
+    /// ordinary text, with text positions and its token embedding — exactly what the KV-cached path gives an appended
+    /// token.
     /// </summary>
-    public static (Tensor PositionIds, Tensor Deltas, Tensor ImageTokens) ComputeWithImageTokens(Tensor inputIds, Tensor attentionMask,
-        IReadOnlyList<long[]> grids, Qwen25VlConfig config, int? imagesPerRow = null)
+    public static (Tensor PositionIds, Tensor Deltas, Tensor ImageTokens) ComputeWithImageTokens(
+        Tensor inputIds,
+        Tensor attentionMask,
+        IReadOnlyList<long[]> grids,
+        Qwen25VlConfig config,
+        int? imagesPerRow = null
+    )
     {
         ArgumentNullException.ThrowIfNull(config);
         if (inputIds.dim() != 2 || !attentionMask.shape.SequenceEqual(inputIds.shape))
-            throw new ArgumentException($"get_rope_index expects input_ids and attention_mask [N,T]; got [{string.Join(",", inputIds.shape)}] and [{string.Join(",", attentionMask.shape)}].");
+            throw new ArgumentException(
+                $"get_rope_index expects input_ids and attention_mask [N,T]; got "
+                    + $"[{string.Join(",", inputIds.shape)}] and [{string.Join(",", attentionMask.shape)}]."
+            );
         using var scope = NewDisposeScope();
-        long n = inputIds.shape[0], t = inputIds.shape[1];
+        long n = inputIds.shape[0],
+            t = inputIds.shape[1];
         long[] ids = inputIds.cpu().to_type(ScalarType.Int64).data<long>().ToArray();
         long[] mask = attentionMask.cpu().to_type(ScalarType.Int64).data<long>().ToArray();
         var imageTokens = new bool[n * t];
         var (positions, deltas) = Compute(ids, mask, n, t, grids, config, imagesPerRow, imageTokens);
-        return (tensor(positions, [3, n, t], ScalarType.Int64).to(inputIds.device).MoveToOuterDisposeScope(),
-                tensor(deltas, [n, 1], ScalarType.Int64).to(inputIds.device).MoveToOuterDisposeScope(),
-                tensor(imageTokens, [n, t]).to(inputIds.device).MoveToOuterDisposeScope());
+        return (
+            tensor(positions, [3, n, t], ScalarType.Int64).to(inputIds.device).MoveToOuterDisposeScope(),
+            tensor(deltas, [n, 1], ScalarType.Int64).to(inputIds.device).MoveToOuterDisposeScope(),
+            tensor(imageTokens, [n, t]).to(inputIds.device).MoveToOuterDisposeScope()
+        );
     }
 
-    /// <summary>The number of images each row's prompt announces (vision_start followed by image_token_id), ids [N·T].</summary>
+    /// <summary>The number of images each row's prompt announces (vision_start followed by image_token_id), ids
+    /// [N·T].</summary>
     public static int[] Announced(long[] ids, long n, long t, Qwen25VlConfig config) =>
-        [.. Enumerable.Range(0, (int)n).Select(row => Enumerable.Range(0, (int)t - 1)
-            .Count(i => ids[row * t + i] == config.VisionStartTokenId && ids[row * t + i + 1] == config.ImageTokenId))];
+        [
+            .. Enumerable
+                .Range(0, (int)n)
+                .Select(row =>
+                    Enumerable
+                        .Range(0, (int)t - 1)
+                        .Count(i =>
+                            ids[row * t + i] == config.VisionStartTokenId && ids[row * t + i + 1] == config.ImageTokenId
+                        )
+                ),
+        ];
 
     /// <summary>Row-major ids and mask [N·T] → positions [3·N·T] (axis, row, token) and deltas [N].</summary>
-    internal static (long[] Positions, long[] Deltas) Compute(long[] ids, long[] mask, long n, long t, IReadOnlyList<long[]> grids, Qwen25VlConfig config,
-        int? imagesPerRow = null, bool[]? imageTokens = null)
+    internal static (long[] Positions, long[] Deltas) Compute(
+        long[] ids,
+        long[] mask,
+        long n,
+        long t,
+        IReadOnlyList<long[]> grids,
+        Qwen25VlConfig config,
+        int? imagesPerRow = null,
+        bool[]? imageTokens = null
+    )
     {
         ArgumentNullException.ThrowIfNull(grids);
         var positions = new long[3 * n * t];
@@ -80,57 +115,88 @@ public static class RopeIndex
         for (long row = 0; row < n; row++)
         {
             long[] columns = [.. Enumerable.Range(0, (int)t).Where(c => mask[row * t + c] == 1).Select(c => (long)c)];
-            if (columns.Length == 0) throw new ArgumentException($"Row {row} of attention_mask has no tokens.");
+            if (columns.Length == 0)
+                throw new ArgumentException($"Row {row} of attention_mask has no tokens.");
             long[] tokens = [.. columns.Select(c => ids[row * t + c])];
             var rowImageTokens = new bool[tokens.Length];
-            var rowPositions = RowPositions(tokens, grids, ref imageIndex, row, config, imagesPerRow, rowImageTokens); // [3][L]
+            // [3][L]
+            var rowPositions = RowPositions(tokens, grids, ref imageIndex, row, config, imagesPerRow, rowImageTokens);
             if (imageTokens is not null)
-                for (int j = 0; j < columns.Length; j++) imageTokens[row * t + columns[j]] = rowImageTokens[j];
+                for (int j = 0; j < columns.Length; j++)
+                    imageTokens[row * t + columns[j]] = rowImageTokens[j];
             for (int axis = 0; axis < 3; axis++)
-                for (int j = 0; j < columns.Length; j++) positions[(axis * n + row) * t + columns[j]] = rowPositions[axis][j];
+            for (int j = 0; j < columns.Length; j++)
+                positions[(axis * n + row) * t + columns[j]] = rowPositions[axis][j];
             deltas[row] = rowPositions.Max(axis => axis.Max()) + 1 - t;
         }
         if (imageIndex != grids.Count)
-            throw new ArgumentException($"The prompts announce {imageIndex} image(s) (vision_start followed by image_token_id {config.ImageTokenId}) but {grids.Count} image grid(s) were given.");
+            throw new ArgumentException(
+                $"The prompts announce {imageIndex} image(s) (vision_start followed by image_token_id "
+                    + $"{config.ImageTokenId}) but {grids.Count} image grid(s) were given."
+            );
         return (positions, deltas);
     }
 
-    /// <summary>One row's real tokens [L] → positions [3][L]; consumes the row's grids from <paramref name="imageIndex"/>.</summary>
-    private static long[][] RowPositions(long[] tokens, IReadOnlyList<long[]> grids, ref int imageIndex, long row, Qwen25VlConfig config,
-        int? imagesPerRow, bool[] imageTokens)
+    /// <summary>One row's real tokens [L] → positions [3][L]; consumes the row's grids from <paramref
+    /// name="imageIndex"/>.</summary>
+    private static long[][] RowPositions(
+        long[] tokens,
+        IReadOnlyList<long[]> grids,
+        ref int imageIndex,
+        long row,
+        Qwen25VlConfig config,
+        int? imagesPerRow,
+        bool[] imageTokens
+    )
     {
-        int length = tokens.Length, merge = config.Vision.SpatialMergeSize;
-        int images = Enumerable.Range(0, length - 1).Count(i => tokens[i] == config.VisionStartTokenId && tokens[i + 1] == config.ImageTokenId);
+        int length = tokens.Length,
+            merge = config.Vision.SpatialMergeSize;
+        int images = Enumerable
+            .Range(0, length - 1)
+            .Count(i => tokens[i] == config.VisionStartTokenId && tokens[i + 1] == config.ImageTokenId);
         images = Math.Min(images, imagesPerRow ?? int.MaxValue);
         var result = new[] { new long[length], new long[length], new long[length] };
         int start = 0;
-        long next = 0;                                                  // previous max + 1
+        long next = 0; // previous max + 1
         for (int image = 0; image < images; image++)
         {
             int end = Array.IndexOf(tokens, (long)config.ImageTokenId, start);
             if (imageIndex >= grids.Count)
-                throw new ArgumentException($"Row {row}'s image {image} has no grid: the prompts announce more images than the {grids.Count} grid(s) given.");
+                throw new ArgumentException(
+                    $"Row {row}'s image {image} has no grid: the prompts announce more images than the {grids.Count} "
+                        + $"grid(s) given."
+                );
             long[] grid = grids[imageIndex++];
             if (grid.Length != 3 || grid[1] % merge != 0 || grid[2] % merge != 0)
-                throw new ArgumentException($"Image grid [{string.Join(",", grid)}] must be (t, h, w) with h and w multiples of spatial_merge_size {merge}.");
-            long gridT = grid[0], gridH = grid[1] / merge, gridW = grid[2] / merge, count = gridT * gridH * gridW;
+                throw new ArgumentException(
+                    $"Image grid [{string.Join(",", grid)}] must be (t, h, w) with h and w multiples of "
+                        + $"spatial_merge_size {merge}."
+                );
+            long gridT = grid[0],
+                gridH = grid[1] / merge,
+                gridW = grid[2] / merge,
+                count = gridT * gridH * gridW;
             if (end + count > length || tokens.Skip(end).Take((int)count).Any(token => token != config.ImageTokenId))
                 throw new ArgumentException(
-                    $"Row {row}'s image {image} has grid [{string.Join(",", grid)}], i.e. {count} image tokens (image_token_id {config.ImageTokenId}), but its run of image tokens at {end} is shorter.");
-            for (int i = start; i < end; i++) SetAll(result, i, next + (i - start));
+                    $"Row {row}'s image {image} has grid [{string.Join(",", grid)}], i.e. {count} image tokens "
+                        + $"(image_token_id {config.ImageTokenId}), but its run of image tokens at {end} is shorter."
+                );
+            for (int i = start; i < end; i++)
+                SetAll(result, i, next + (i - start));
             long origin = next + (end - start);
             for (long k = 0; k < count; k++)
             {
                 int at = end + (int)k;
                 imageTokens[at] = true;
-                result[0][at] = origin;                                  // temporal: 0 for images
+                result[0][at] = origin; // temporal: 0 for images
                 result[1][at] = origin + k / gridW % gridH;
                 result[2][at] = origin + k % gridW;
             }
-            next = origin + Math.Max(gridH, gridW);                     // = max over the image + 1 (t index is 0)
+            next = origin + Math.Max(gridH, gridW); // = max over the image + 1 (t index is 0)
             start = end + (int)count;
         }
-        for (int i = start; i < length; i++) SetAll(result, i, next + (i - start));
+        for (int i = start; i < length; i++)
+            SetAll(result, i, next + (i - start));
         return result;
     }
 

@@ -33,19 +33,38 @@ public static class SmartResize
     /// <summary>preprocessor_config.json's max_pixels of the published checkpoints: 16384·28·28.</summary>
     public const long DefaultMaxPixels = 12845056;
 
-    /// <summary>The resized size of a <paramref name="height"/>×<paramref name="width"/> image; throws <see cref="ArgumentException"/> on the refused inputs.</summary>
-    public static ImageSize Compute(int height, int width, int factor, long minPixels = DefaultMinPixels, long maxPixels = DefaultMaxPixels)
+    /// <summary>The resized size of a <paramref name="height"/>×<paramref name="width"/> image; throws <see
+    /// cref="ArgumentException"/> on the refused inputs.</summary>
+    public static ImageSize Compute(
+        int height,
+        int width,
+        int factor,
+        long minPixels = DefaultMinPixels,
+        long maxPixels = DefaultMaxPixels
+    )
     {
-        if (factor < 1) throw new ArgumentOutOfRangeException(nameof(factor), factor, "smart_resize factor (patch_size·merge_size) must be positive.");
+        if (factor < 1)
+            throw new ArgumentOutOfRangeException(
+                nameof(factor),
+                factor,
+                "smart_resize factor (patch_size·merge_size) must be positive."
+            );
         if (minPixels < 1 || maxPixels < minPixels)
-            throw new ArgumentException($"smart_resize needs 0 < min_pixels ≤ max_pixels; got min_pixels {minPixels}, max_pixels {maxPixels}. Fix preprocessor_config.json.");
+            throw new ArgumentException(
+                $"smart_resize needs 0 < min_pixels ≤ max_pixels; got min_pixels {minPixels}, max_pixels "
+                    + $"{maxPixels}. Fix preprocessor_config.json."
+            );
         if (height < factor || width < factor)
             throw new ArgumentException(
-                $"Image {height}x{width}: height:{height} or width:{width} must be larger than factor:{factor}. Pad or upscale the image to at least {factor}x{factor} before smart_resize.");
+                $"Image {height}x{width}: height:{height} or width:{width} must be larger than factor:{factor}. Pad "
+                    + $"or upscale the image to at least {factor}x{factor} before smart_resize."
+            );
         double ratio = (double)Math.Max(height, width) / Math.Min(height, width);
         if (ratio > MaxAspectRatio)
             throw new ArgumentException(
-                $"Image {height}x{width}: absolute aspect ratio must be smaller than {MaxAspectRatio}, got {ratio}. Crop or pad the image to a ratio of at most {MaxAspectRatio}.");
+                $"Image {height}x{width}: absolute aspect ratio must be smaller than {MaxAspectRatio}, got {ratio}. "
+                    + $"Crop or pad the image to a ratio of at most {MaxAspectRatio}."
+            );
 
         long h = (long)Math.Round((double)height / factor) * factor;
         long w = (long)Math.Round((double)width / factor) * factor;
@@ -64,8 +83,14 @@ public static class SmartResize
         return new ImageSize(checked((int)h), checked((int)w));
     }
 
-    /// <summary>The 8-bit image resized (bicubic) to <see cref="Compute"/>'s size; the same instance when it already has it.</summary>
-    public static RgbImage Resize(RgbImage image, int factor, long minPixels = DefaultMinPixels, long maxPixels = DefaultMaxPixels)
+    /// <summary>The 8-bit image resized (bicubic) to <see cref="Compute"/>'s size; the same instance when it already
+    /// has it.</summary>
+    public static RgbImage Resize(
+        RgbImage image,
+        int factor,
+        long minPixels = DefaultMinPixels,
+        long maxPixels = DefaultMaxPixels
+    )
     {
         ArgumentNullException.ThrowIfNull(image);
         var size = Compute(image.Height, image.Width, factor, minPixels, maxPixels);

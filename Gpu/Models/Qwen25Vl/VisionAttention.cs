@@ -17,7 +17,8 @@ internal sealed class VisionAttention : nn.Module
     private readonly Linear proj;
     private readonly long heads;
 
-    public VisionAttention(long width, long heads) : base(nameof(VisionAttention))
+    public VisionAttention(long width, long heads)
+        : base(nameof(VisionAttention))
     {
         this.heads = heads;
         qkv = nn.Linear(width, 3 * width, hasBias: true);
@@ -29,12 +30,13 @@ internal sealed class VisionAttention : nn.Module
     public Tensor Forward(Tensor x, VisionSegments segments, Tensor cos, Tensor sin)
     {
         using var scope = NewDisposeScope();
-        long rows = x.shape[0], width = x.shape[1];
-        var qkvHeads = qkv.forward(x).view(rows, 3, heads, width / heads);            // [S,3,H,d]
-        var q = VisionRotaryEmbedding.Apply(qkvHeads.select(1, 0), cos, sin);          // [S,H,d]
-        var k = VisionRotaryEmbedding.Apply(qkvHeads.select(1, 1), cos, sin);          // [S,H,d]
-        var v = qkvHeads.select(1, 2);                                                 // [S,H,d]
-        var context = segments.Attend(q, k, v).reshape(rows, width);                   // [S,D]
+        long rows = x.shape[0],
+            width = x.shape[1];
+        var qkvHeads = qkv.forward(x).view(rows, 3, heads, width / heads); // [S,3,H,d]
+        var q = VisionRotaryEmbedding.Apply(qkvHeads.select(1, 0), cos, sin); // [S,H,d]
+        var k = VisionRotaryEmbedding.Apply(qkvHeads.select(1, 1), cos, sin); // [S,H,d]
+        var v = qkvHeads.select(1, 2); // [S,H,d]
+        var context = segments.Attend(q, k, v).reshape(rows, width); // [S,D]
         return proj.forward(context).MoveToOuterDisposeScope();
     }
 }

@@ -19,7 +19,8 @@ internal sealed class VisionBlock : nn.Module
     private readonly RmsNorm norm2;
     private readonly SwiGluMlp mlp;
 
-    public VisionBlock(Qwen25VlVisionConfig config) : base(nameof(VisionBlock))
+    public VisionBlock(Qwen25VlVisionConfig config)
+        : base(nameof(VisionBlock))
     {
         norm1 = new RmsNorm(config.HiddenSize, NormEps);
         attn = new VisionAttention(config.HiddenSize, config.NumHeads);

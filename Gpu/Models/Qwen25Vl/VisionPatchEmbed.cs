@@ -16,7 +16,8 @@ internal sealed class VisionPatchEmbed : nn.Module<Tensor, Tensor>
     private readonly Conv3d proj;
     private readonly long width;
 
-    public VisionPatchEmbed(Qwen25VlVisionConfig config) : base(nameof(VisionPatchEmbed))
+    public VisionPatchEmbed(Qwen25VlVisionConfig config)
+        : base(nameof(VisionPatchEmbed))
     {
         width = config.HiddenSize;
         (long, long, long) kernel = (config.TemporalPatchSize, config.PatchSize, config.PatchSize);
@@ -28,12 +29,14 @@ internal sealed class VisionPatchEmbed : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor pixelValues)
     {
         using var scope = NewDisposeScope();
-        var weight = proj.weight!;                                                     // [D,C,T,p,p]
+        var weight = proj.weight!; // [D,C,T,p,p]
         if (pixelValues.dim() != 2 || pixelValues.shape[1] != weight.numel() / width)
             throw new ArgumentException(
-                $"pixel_values must be [S, {weight.numel() / width}] (C·T·p·p); got [{string.Join(",", pixelValues.shape)}]. Make them with Qwen25VlImageProcessor.",
-                nameof(pixelValues));
-        var embed = nn.functional.linear(pixelValues.to_type(weight.dtype), weight.view(width, -1));   // [S,D]
+                $"pixel_values must be [S, {weight.numel() / width}] (C·T·p·p); got "
+                    + $"[{string.Join(",", pixelValues.shape)}]. Make them with Qwen25VlImageProcessor.",
+                nameof(pixelValues)
+            );
+        var embed = nn.functional.linear(pixelValues.to_type(weight.dtype), weight.view(width, -1)); // [S,D]
         return embed.MoveToOuterDisposeScope();
     }
 }

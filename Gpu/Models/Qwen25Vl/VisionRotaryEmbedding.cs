@@ -22,19 +22,22 @@ internal static class VisionRotaryEmbedding
 {
     private const double Theta = 10000.0;
 
-    /// <summary>grid (t,h,w) per image → rotary angles [ΣS_i, head_dim/2] float32 on <paramref name="device"/>, processor order.</summary>
+    /// <summary>grid (t,h,w) per image → rotary angles [ΣS_i, head_dim/2] float32 on <paramref name="device"/>,
+    /// processor order.</summary>
     public static Tensor Angles(IReadOnlyList<long[]> gridThw, int headDim, int mergeSize, Device device)
     {
         using var scope = NewDisposeScope();
         long rotaryDim = headDim / 2;
         long[] positions = Positions(gridThw, mergeSize);
-        var hw = tensor(positions, [positions.Length / 2, 2], ScalarType.Int64, device).to_type(ScalarType.Float32); // [S,2]
+        // [S,2]
+        var hw = tensor(positions, [positions.Length / 2, 2], ScalarType.Int64, device).to_type(ScalarType.Float32);
         using var dimension = rotaryDim.ToScalar();
-        var theta = tensor(Theta, ScalarType.Float32, device);                                                // []
-        var exponents = arange(Scalars.ZeroInt, dimension, Scalars.Two, ScalarType.Float32, device).div(dimension); // [r/2]
-        var inverseFrequency = pow(theta, exponents).reciprocal();                                              // [r/2]
-        var angles = hw.unsqueeze(-1) * inverseFrequency;                                                      // [S,2,r/2]
-        return angles.reshape(hw.shape[0], rotaryDim).MoveToOuterDisposeScope();                              // [S,r]
+        var theta = tensor(Theta, ScalarType.Float32, device); // []
+        // [r/2]
+        var exponents = arange(Scalars.ZeroInt, dimension, Scalars.Two, ScalarType.Float32, device).div(dimension);
+        var inverseFrequency = pow(theta, exponents).reciprocal(); // [r/2]
+        var angles = hw.unsqueeze(-1) * inverseFrequency; // [S,2,r/2]
+        return angles.reshape(hw.shape[0], rotaryDim).MoveToOuterDisposeScope(); // [S,r]
     }
 
     /// <summary>(hpos, wpos) of every patch, flattened [ΣS_i·2], in the processor's merge-block order.</summary>
@@ -64,13 +67,14 @@ internal static class VisionRotaryEmbedding
         return [.. positions];
     }
 
-    /// <summary>q or k [S,H,d] → x·cos + rotate_half(x)·sin in float32 (float64 stays float64), cast back; cos/sin [S,1,d] float32.</summary>
+    /// <summary>q or k [S,H,d] → x·cos + rotate_half(x)·sin in float32 (float64 stays float64), cast back; cos/sin
+    /// [S,1,d] float32.</summary>
     public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
     {
         using var scope = NewDisposeScope();
         long half = x.shape[^1] / 2;
-        var x32 = x.to_type(promote_types(x.dtype, ScalarType.Float32));                          // [S,H,d]
-        var rotated = cat([x32.narrow(-1, half, half).neg(), x32.narrow(-1, 0, half)], -1);        // [S,H,d]
+        var x32 = x.to_type(promote_types(x.dtype, ScalarType.Float32)); // [S,H,d]
+        var rotated = cat([x32.narrow(-1, half, half).neg(), x32.narrow(-1, 0, half)], -1); // [S,H,d]
         return (x32 * cos).add(rotated * sin, Scalars.One).to_type(x.dtype).MoveToOuterDisposeScope();
     }
 }

@@ -24,11 +24,15 @@ internal sealed class VisionSegments
     private readonly List<(long Count, long Length, Tensor? Rows)> groups = [];
     private readonly Tensor? inverse;
 
-    /// <summary>cu: 0 = cu[0] &lt; cu[1] &lt; … = S (empty segments are not allowed); index tensors on <paramref name="device"/>.</summary>
+    /// <summary>cu: 0 = cu[0] &lt; cu[1] &lt; … = S (empty segments are not allowed); index tensors on <paramref
+    /// name="device"/>.</summary>
     public VisionSegments(IReadOnlyList<int> cu, Device device)
     {
         if (cu.Count < 2 || cu[0] != 0 || Enumerable.Range(1, cu.Count - 1).Any(j => cu[j] <= cu[j - 1]))
-            throw new ArgumentException($"cu_seqlens [{string.Join(",", cu)}] must start at 0 and increase strictly.", nameof(cu));
+            throw new ArgumentException(
+                $"cu_seqlens [{string.Join(",", cu)}] must start at 0 and increase strictly.",
+                nameof(cu)
+            );
         Boundaries = [.. cu];
         var byLength = Enumerable.Range(0, cu.Count - 1).GroupBy(j => cu[j + 1] - cu[j]).ToList();
         if (byLength.Count == 1)
@@ -44,7 +48,8 @@ internal sealed class VisionSegments
             order.AddRange(rows);
         }
         var inverseRows = new long[order.Count];
-        for (int i = 0; i < order.Count; i++) inverseRows[order[i]] = i;
+        for (int i = 0; i < order.Count; i++)
+            inverseRows[order[i]] = i;
         inverse = tensor(inverseRows, ScalarType.Int64, device);
     }
 
@@ -55,16 +60,21 @@ internal sealed class VisionSegments
     public Tensor Attend(Tensor q, Tensor k, Tensor v)
     {
         using var scope = NewDisposeScope();
-        long heads = q.shape[1], headDim = q.shape[2];
+        long heads = q.shape[1],
+            headDim = q.shape[2];
         var outputs = new List<Tensor>(groups.Count);
         foreach (var (count, length, rows) in groups)
         {
             Tensor Batch(Tensor x) =>
-                (rows is null ? x : x.index_select(0, rows)).view(count, length, heads, headDim).transpose(1, 2); // [n,H,L,d]
-            var context = nn.functional.scaled_dot_product_attention(Batch(q), Batch(k), Batch(v), null, 0.0, false); // [n,H,L,d]
-            outputs.Add(context.transpose(1, 2).reshape(count * length, heads, headDim));                            // [n·L,H,d]
+                // [n,H,L,d]
+                (rows is null ? x : x.index_select(0, rows))
+                    .view(count, length, heads, headDim)
+                    .transpose(1, 2);
+            // [n,H,L,d]
+            var context = nn.functional.scaled_dot_product_attention(Batch(q), Batch(k), Batch(v), null, 0.0, false);
+            outputs.Add(context.transpose(1, 2).reshape(count * length, heads, headDim)); // [n·L,H,d]
         }
-        var output = inverse is null ? outputs[0] : cat(outputs, 0).index_select(0, inverse);                        // [S,H,d]
+        var output = inverse is null ? outputs[0] : cat(outputs, 0).index_select(0, inverse); // [S,H,d]
         return output.MoveToOuterDisposeScope();
     }
 }

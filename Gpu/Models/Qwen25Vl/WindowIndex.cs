@@ -2,9 +2,9 @@ namespace SaEI.Gpu.Models.Qwen25Vl;
 
 /// <summary>
 /// The token layout of Qwen2.5-VL's window attention (HF <c>get_window_index</c> and the <c>cu_seqlens</c> of
-/// <c>Qwen2_5_VisionTransformerPretrainedModel.forward</c>, docs/qwen25vl.md §1.2), as plain integer arrays.
-/// For each image (t, h, w) in patch units the merged-token grid (lh, lw) = (h/m, w/m) is padded at the bottom and right
-/// to whole windows of W×W merged tokens (W = window_size/m/p) and read window by window, row-major inside a window:
+/// <c>Qwen2_5_VisionTransformerPretrainedModel.forward</c>, docs/qwen25vl.md §1.2), as plain integer arrays. For each
+/// image (t, h, w) in patch units the merged-token grid (lh, lw) = (h/m, w/m) is padded at the bottom and right to
+/// whole windows of W×W merged tokens (W = window_size/m/p) and read window by window, row-major inside a window:
 /// <code>
 /// pad_h = W − lh mod W, pad_w = W − lw mod W        (a full extra W when already divisible: HF's quirk, kept)
 /// window_index = merged tokens in window order (+ offset of the image);  seqlen(window) = its real tokens
@@ -19,19 +19,33 @@ namespace SaEI.Gpu.Models.Qwen25Vl;
 /// </summary>
 internal static class WindowIndex
 {
-    /// <summary>grid (t,h,w) per image → window permutation of merged tokens [ΣS_i/m²] and cu_window_seqlens (patch units).</summary>
-    public static (long[] WindowIndex, int[] CuWindowSeqlens) Compute(IReadOnlyList<long[]> gridThw, int mergeSize, int mergerWindowSize)
+    /// <summary>grid (t,h,w) per image → window permutation of merged tokens [ΣS_i/m²] and cu_window_seqlens (patch
+    /// units).</summary>
+    public static (long[] WindowIndex, int[] CuWindowSeqlens) Compute(
+        IReadOnlyList<long[]> gridThw,
+        int mergeSize,
+        int mergerWindowSize
+    )
     {
-        if (mergerWindowSize < 1) throw new ArgumentOutOfRangeException(nameof(mergerWindowSize), mergerWindowSize, "window_size must cover at least one merged token (window_size ≥ patch_size·spatial_merge_size).");
-        int mergeUnit = mergeSize * mergeSize, window = mergerWindowSize;
+        if (mergerWindowSize < 1)
+            throw new ArgumentOutOfRangeException(
+                nameof(mergerWindowSize),
+                mergerWindowSize,
+                "window_size must cover at least one merged token (window_size ≥ patch_size·spatial_merge_size)."
+            );
+        int mergeUnit = mergeSize * mergeSize,
+            window = mergerWindowSize;
         var index = new List<long>();
         var cumulative = new List<int> { 0 };
         long offset = 0;
         foreach (var (t, h, w) in Validated(gridThw, mergeSize))
         {
-            long lh = h / mergeSize, lw = w / mergeSize;
-            long padH = window - (lh % window), padW = window - (lw % window);
-            long windowsH = (lh + padH) / window, windowsW = (lw + padW) / window;
+            long lh = h / mergeSize,
+                lw = w / mergeSize;
+            long padH = window - (lh % window),
+                padW = window - (lw % window);
+            long windowsH = (lh + padH) / window,
+                windowsW = (lw + padW) / window;
             for (long frame = 0; frame < t; frame++)
             {
                 for (long wy = 0; wy < windowsH; wy++)
@@ -47,7 +61,8 @@ internal static class WindowIndex
                                 count++;
                             }
                         }
-                        if (count > 0) cumulative.Add(checked(cumulative[^1] + (count * mergeUnit)));
+                        if (count > 0)
+                            cumulative.Add(checked(cumulative[^1] + (count * mergeUnit)));
                     }
                 }
             }
@@ -62,7 +77,8 @@ internal static class WindowIndex
         var cumulative = new List<int> { 0 };
         foreach (var (t, h, w) in Validated(gridThw, mergeSize))
         {
-            for (long frame = 0; frame < t; frame++) cumulative.Add(checked(cumulative[^1] + (int)(h * w)));
+            for (long frame = 0; frame < t; frame++)
+                cumulative.Add(checked(cumulative[^1] + (int)(h * w)));
         }
         return [.. cumulative];
     }
@@ -70,18 +86,29 @@ internal static class WindowIndex
     /// <summary>Total patches Σ t·h·w.</summary>
     public static long PatchCount(IReadOnlyList<long[]> gridThw) => gridThw.Sum(g => g[0] * g[1] * g[2]);
 
-    /// <summary>Each grid row as (t,h,w), checked: three positive entries, h and w multiples of the merge size.</summary>
+    /// <summary>Each grid row as (t,h,w), checked: three positive entries, h and w multiples of the merge
+    /// size.</summary>
     public static IEnumerable<(long T, long H, long W)> Validated(IReadOnlyList<long[]> gridThw, int mergeSize)
     {
         ArgumentNullException.ThrowIfNull(gridThw);
-        if (gridThw.Count == 0) throw new ArgumentException("grid_thw is empty: pass one (t,h,w) per image.", nameof(gridThw));
+        if (gridThw.Count == 0)
+            throw new ArgumentException("grid_thw is empty: pass one (t,h,w) per image.", nameof(gridThw));
         for (int i = 0; i < gridThw.Count; i++)
         {
             long[] g = gridThw[i];
-            if (g is not { Length: 3 } || g[0] < 1 || g[1] < 1 || g[2] < 1 || g[1] % mergeSize != 0 || g[2] % mergeSize != 0)
+            if (
+                g is not { Length: 3 }
+                || g[0] < 1
+                || g[1] < 1
+                || g[2] < 1
+                || g[1] % mergeSize != 0
+                || g[2] % mergeSize != 0
+            )
                 throw new ArgumentException(
-                    $"grid_thw[{i}] = [{string.Join(",", g ?? [])}] must be (t,h,w) in patch units with h and w multiples of spatial_merge_size {mergeSize}; take it from Qwen25VlImageProcessor.",
-                    nameof(gridThw));
+                    $"grid_thw[{i}] = [{string.Join(",", g ?? [])}] must be (t,h,w) in patch units with h and w "
+                        + $"multiples of spatial_merge_size {mergeSize}; take it from Qwen25VlImageProcessor.",
+                    nameof(gridThw)
+                );
         }
         return gridThw.Select(g => (g[0], g[1], g[2]));
     }

@@ -4,15 +4,24 @@ using static TorchSharp.torch;
 
 namespace SaEI.Gpu.Models.Tiny;
 
-/// <summary>Qwen2DecoderLayer (pre-norm): h += self_attn(input_layernorm(h)); h += mlp(post_attention_layernorm(h)).</summary>
+/// <summary>Qwen2DecoderLayer (pre-norm): h += self_attn(input_layernorm(h)); h +=
+/// mlp(post_attention_layernorm(h)).</summary>
 internal sealed class DecoderLayer : nn.Module
 {
-    [ComponentName(Name = "input_layernorm")] private readonly RmsNorm inputLayerNorm;
-    [ComponentName(Name = "self_attn")] private readonly GroupedQueryAttention selfAttention;
-    [ComponentName(Name = "post_attention_layernorm")] private readonly RmsNorm postAttentionLayerNorm;
-    [ComponentName(Name = "mlp")] private readonly SwiGluMlp mlp;
+    [ComponentName(Name = "input_layernorm")]
+    private readonly RmsNorm inputLayerNorm;
 
-    public DecoderLayer(TinyVlmConfig config) : base(nameof(DecoderLayer))
+    [ComponentName(Name = "self_attn")]
+    private readonly GroupedQueryAttention selfAttention;
+
+    [ComponentName(Name = "post_attention_layernorm")]
+    private readonly RmsNorm postAttentionLayerNorm;
+
+    [ComponentName(Name = "mlp")]
+    private readonly SwiGluMlp mlp;
+
+    public DecoderLayer(TinyVlmConfig config)
+        : base(nameof(DecoderLayer))
     {
         inputLayerNorm = new RmsNorm(config.HiddenSize, config.RmsNormEps);
         selfAttention = new GroupedQueryAttention(config);

@@ -17,10 +17,11 @@ internal static class RotaryEmbedding
     {
         using var scope = NewDisposeScope();
         using var dimension = headDim.ToScalar();
-        var exponents = arange(Scalars.ZeroInt, dimension, Scalars.Two, float64, positions.device).div(dimension); // [d/2]
-        var inverseFrequency = pow(theta, exponents).reciprocal();                               // [d/2]
-        var freqs = positions.to_type(float64).unsqueeze(-1) * inverseFrequency;                 // [N,T,d/2]
-        var emb = cat([freqs, freqs], -1).unsqueeze(1);                                          // [N,1,T,d]
+        // [d/2]
+        var exponents = arange(Scalars.ZeroInt, dimension, Scalars.Two, float64, positions.device).div(dimension);
+        var inverseFrequency = pow(theta, exponents).reciprocal(); // [d/2]
+        var freqs = positions.to_type(float64).unsqueeze(-1) * inverseFrequency; // [N,T,d/2]
+        var emb = cat([freqs, freqs], -1).unsqueeze(1); // [N,1,T,d]
         return (emb.cos().to_type(dtype).MoveToOuterDisposeScope(), emb.sin().to_type(dtype).MoveToOuterDisposeScope());
     }
 
@@ -37,6 +38,11 @@ internal static class RotaryEmbedding
     public static Tensor PositionIds(Tensor attentionMask)
     {
         using var scope = NewDisposeScope();
-        return attentionMask.to_type(int64).cumsum(1).sub(Scalars.One).clamp_min(Scalars.ZeroInt).MoveToOuterDisposeScope();
+        return attentionMask
+            .to_type(int64)
+            .cumsum(1)
+            .sub(Scalars.One)
+            .clamp_min(Scalars.ZeroInt)
+            .MoveToOuterDisposeScope();
     }
 }

@@ -7,11 +7,17 @@ namespace SaEI.Gpu.Models.Tiny;
 /// <summary>Qwen2MLP: down_proj(silu(gate_proj(x)) · up_proj(x)). The vision tower's copy has biases.</summary>
 internal sealed class SwiGluMlp : nn.Module<Tensor, Tensor>
 {
-    [ComponentName(Name = "gate_proj")] private readonly Linear gateProj;
-    [ComponentName(Name = "up_proj")] private readonly Linear upProj;
-    [ComponentName(Name = "down_proj")] private readonly Linear downProj;
+    [ComponentName(Name = "gate_proj")]
+    private readonly Linear gateProj;
 
-    public SwiGluMlp(long width, long intermediate, bool bias) : base(nameof(SwiGluMlp))
+    [ComponentName(Name = "up_proj")]
+    private readonly Linear upProj;
+
+    [ComponentName(Name = "down_proj")]
+    private readonly Linear downProj;
+
+    public SwiGluMlp(long width, long intermediate, bool bias)
+        : base(nameof(SwiGluMlp))
     {
         gateProj = nn.Linear(width, intermediate, hasBias: bias);
         upProj = nn.Linear(width, intermediate, hasBias: bias);

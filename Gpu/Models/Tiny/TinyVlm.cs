@@ -30,11 +30,16 @@ public sealed class TinyVlm : nn.Module, IPolicyModel
     public const string FamilyName = "tiny-vlm";
 
     private readonly VisionEncoder visual;
-    [ComponentName(Name = "model")] private readonly TextDecoder textModel;
-    [ComponentName(Name = "lm_head")] private readonly Linear lmHead;
+
+    [ComponentName(Name = "model")]
+    private readonly TextDecoder textModel;
+
+    [ComponentName(Name = "lm_head")]
+    private readonly Linear lmHead;
     private readonly CharChatTokenizer tokenizer;
 
-    private TinyVlm(TinyVlmConfig config) : base(nameof(TinyVlm))
+    private TinyVlm(TinyVlmConfig config)
+        : base(nameof(TinyVlm))
     {
         config.Validate();
         Config = config;
@@ -47,17 +52,28 @@ public sealed class TinyVlm : nn.Module, IPolicyModel
 
     public TinyVlmConfig Config { get; }
 
-    public PolicyModelInfo Info => new(FamilyName, tokenizer.VocabularySize, tokenizer.EndOfSequenceId,
-        tokenizer.PadId, parameters().Sum(p => p.numel()));
+    public PolicyModelInfo Info =>
+        new(
+            FamilyName,
+            tokenizer.VocabularySize,
+            tokenizer.EndOfSequenceId,
+            tokenizer.PadId,
+            parameters().Sum(p => p.numel())
+        );
 
     /// <summary>Always the fixed ImageSize×ImageSize square (the tiny model has no resize policy of its own).</summary>
     public ImageSize InputSize(ImageSize original) => new(Config.ImageSize, Config.ImageSize);
 
-    /// <summary>(ImageSize/PatchSize)² for every size: other sizes are resized to the square inside the forward.</summary>
+    /// <summary>(ImageSize/PatchSize)² for every size: other sizes are resized to the square inside the
+    /// forward.</summary>
     public int ImageTokenCount(ImageSize inputSize)
     {
         if (inputSize.Height < 1 || inputSize.Width < 1)
-            throw new ArgumentOutOfRangeException(nameof(inputSize), inputSize, "An image size needs positive height and width.");
+            throw new ArgumentOutOfRangeException(
+                nameof(inputSize),
+                inputSize,
+                "An image size needs positive height and width."
+            );
         return Config.ImageTokenCount;
     }
 
@@ -66,19 +82,36 @@ public sealed class TinyVlm : nn.Module, IPolicyModel
     public Device Device => textModel.EmbeddingDevice;
 
     public IReadOnlyList<ModelStage> Stages =>
-    [
-        new("input", Bytes(visual.parameters().Concat(textModel.EmbeddingParameters)), textModel.EmbeddingDevice.ToString()),
-        .. Enumerable.Range(0, textModel.LayerCount).Select(i =>
-            new ModelStage($"model.layers.{i}", Bytes(textModel.LayerParameters(i)), textModel.LayerDevice(i).ToString())),
-        new("output", Bytes(textModel.NormParameters.Concat(lmHead.parameters())), lmHead.weight!.device.ToString()),
-    ];
+        [
+            new(
+                "input",
+                Bytes(visual.parameters().Concat(textModel.EmbeddingParameters)),
+                textModel.EmbeddingDevice.ToString()
+            ),
+            .. Enumerable
+                .Range(0, textModel.LayerCount)
+                .Select(i => new ModelStage(
+                    $"model.layers.{i}",
+                    Bytes(textModel.LayerParameters(i)),
+                    textModel.LayerDevice(i).ToString()
+                )),
+            new(
+                "output",
+                Bytes(textModel.NormParameters.Concat(lmHead.parameters())),
+                lmHead.weight!.device.ToString()
+            ),
+        ];
 
     public void PlaceStages(IReadOnlyList<Device> devices)
     {
         ArgumentNullException.ThrowIfNull(devices);
         int stages = textModel.LayerCount + 2;
         if (devices.Count != stages)
-            throw new ArgumentException($"PlaceStages needs one device per stage ({stages}: input, {textModel.LayerCount} layers, output); got {devices.Count}.", nameof(devices));
+            throw new ArgumentException(
+                $"PlaceStages needs one device per stage ({stages}: input, {textModel.LayerCount} layers, output); "
+                    + $"got {devices.Count}.",
+                nameof(devices)
+            );
         visual.to(devices[0]);
         textModel.Place(devices[0], devices.Skip(1).Take(textModel.LayerCount).ToArray(), devices[^1]);
         lmHead.to(devices[^1]);
@@ -107,9 +140,12 @@ public sealed class TinyVlm : nn.Module, IPolicyModel
         {
             foreach (var (name, parameter) in model.named_parameters())
             {
-                if (parameter.dim() == 2) parameter.normal_(0, config.InitializerRange, generator);
-                else if (name.EndsWith(".bias", StringComparison.Ordinal)) parameter.zero_();
-                else parameter.fill_(Scalars.OneDouble);
+                if (parameter.dim() == 2)
+                    parameter.normal_(0, config.InitializerRange, generator);
+                else if (name.EndsWith(".bias", StringComparison.Ordinal))
+                    parameter.zero_();
+                else
+                    parameter.fill_(Scalars.OneDouble);
             }
         }
         model.to(device);
@@ -120,7 +156,8 @@ public sealed class TinyVlm : nn.Module, IPolicyModel
     public static TinyVlm Load(string directory, Device device)
     {
         string configPath = Path.Combine(directory, "config.json");
-        if (!File.Exists(configPath)) throw new FileNotFoundException($"No config.json in model directory '{directory}'.", configPath);
+        if (!File.Exists(configPath))
+            throw new FileNotFoundException($"No config.json in model directory '{directory}'.", configPath);
         var config = TinyVlmConfig.Load(configPath);
         var model = new TinyVlm(config);
         model.to(device);
@@ -132,7 +169,10 @@ public sealed class TinyVlm : nn.Module, IPolicyModel
     {
         Directory.CreateDirectory(directory);
         SafetensorsWeights.Save(this, Path.Combine(directory, SafetensorsWeights.FileName));
-        File.WriteAllText(Path.Combine(directory, "config.json"), JsonSerializer.Serialize(Config, TinyVlmConfig.JsonOptions));
+        File.WriteAllText(
+            Path.Combine(directory, "config.json"),
+            JsonSerializer.Serialize(Config, TinyVlmConfig.JsonOptions)
+        );
     }
 
     public IReadOnlyList<(string Name, Parameter Parameter)> NamedParameters() => [.. named_parameters()];
@@ -142,25 +182,37 @@ public sealed class TinyVlm : nn.Module, IPolicyModel
     public Tensor Forward(ImageBatch images, Tensor inputIds, Tensor attentionMask)
     {
         using var scope = NewDisposeScope();
-        var hidden = RunDecoder(images, inputIds, attentionMask, caches: null);              // [N,T,D]
-        return LogitsOf(hidden).MoveToOuterDisposeScope();                                   // [N,T,V]
+        var hidden = RunDecoder(images, inputIds, attentionMask, caches: null); // [N,T,D]
+        return LogitsOf(hidden).MoveToOuterDisposeScope(); // [N,T,V]
     }
 
     public IDecodingSession StartDecoding(ImageBatch images, Tensor inputIds, Tensor attentionMask, int maxNewTokens) =>
         new TinyVlmDecodingSession(this, images, inputIds, attentionMask, maxNewTokens);
 
     /// <summary>The shared body of the full forward and the cached prefill → normed hidden states [N,T,D].</summary>
-    internal Tensor RunDecoder(ImageBatch images, Tensor inputIds, Tensor attentionMask, IReadOnlyList<LayerKvCache>? caches)
+    internal Tensor RunDecoder(
+        ImageBatch images,
+        Tensor inputIds,
+        Tensor attentionMask,
+        IReadOnlyList<LayerKvCache>? caches
+    )
     {
         using var scope = NewDisposeScope();
         ArgumentNullException.ThrowIfNull(images);
-        if (inputIds.dim() != 2 || !attentionMask.shape.SequenceEqual(inputIds.shape) || images.Count != inputIds.shape[0])
+        if (
+            inputIds.dim() != 2
+            || !attentionMask.shape.SequenceEqual(inputIds.shape)
+            || images.Count != inputIds.shape[0]
+        )
             throw new ArgumentException(
-                $"Forward expects images of N rows, inputIds [N,T], attentionMask [N,T]; got {images.Count} images (pixels [{string.Join(",", images.Pixels.shape)}]), [{string.Join(",", inputIds.shape)}], [{string.Join(",", attentionMask.shape)}].");
-        var imageFeatures = visual.forward(SquarePixels(images));                            // [N,P,D]
-        var h = MergeImageFeatures(inputIds, EmbedTokens(inputIds), imageFeatures);          // [N,T,D]
-        var positions = RotaryEmbedding.PositionIds(attentionMask);                          // [N,T]
-        var allowed = TextDecoder.CausalPaddingMask(attentionMask);                          // [N,1,T,T]
+                $"Forward expects images of N rows, inputIds [N,T], attentionMask [N,T]; got {images.Count} images "
+                    + $"(pixels [{string.Join(",", images.Pixels.shape)}]), [{string.Join(",", inputIds.shape)}], "
+                    + $"[{string.Join(",", attentionMask.shape)}]."
+            );
+        var imageFeatures = visual.forward(SquarePixels(images)); // [N,P,D]
+        var h = MergeImageFeatures(inputIds, EmbedTokens(inputIds), imageFeatures); // [N,T,D]
+        var positions = RotaryEmbedding.PositionIds(attentionMask); // [N,T]
+        var allowed = TextDecoder.CausalPaddingMask(attentionMask); // [N,1,T,T]
         return textModel.Run(h, positions, allowed, caches, 0).MoveToOuterDisposeScope();
     }
 
@@ -172,52 +224,73 @@ public sealed class TinyVlm : nn.Module, IPolicyModel
     {
         int side = Config.ImageSize;
         var square = new ImageSize(side, side);
-        if (images.Pixels.shape[2] == side && images.Pixels.shape[3] == side && images.Sizes.All(size => size == square))
-            return images.Pixels;                                                            // [N,3,S,S]
+        if (
+            images.Pixels.shape[2] == side
+            && images.Pixels.shape[3] == side
+            && images.Sizes.All(size => size == square)
+        )
+            return images.Pixels; // [N,3,S,S]
         using var scope = NewDisposeScope();
         var rows = new Tensor[images.Count];
         for (int i = 0; i < rows.Length; i++)
         {
-            var image = images.Image(i).unsqueeze(0);                                        // [1,3,h,w]
-            rows[i] = images.Sizes[i] == square
-                ? image
-                : nn.functional.interpolate(image, size: [side, side], mode: InterpolationMode.Bilinear, align_corners: false);
+            var image = images.Image(i).unsqueeze(0); // [1,3,h,w]
+            rows[i] =
+                images.Sizes[i] == square
+                    ? image
+                    : nn.functional.interpolate(
+                        image,
+                        size: [side, side],
+                        mode: InterpolationMode.Bilinear,
+                        align_corners: false
+                    );
         }
-        return cat(rows, 0).MoveToOuterDisposeScope();                                       // [N,3,S,S]
+        return cat(rows, 0).MoveToOuterDisposeScope(); // [N,3,S,S]
     }
 
     internal Tensor EmbedTokens(Tensor ids) => textModel.Embed(ids);
 
-    internal Tensor RunText(Tensor h, Tensor positions, Tensor allowed, IReadOnlyList<LayerKvCache> caches, long offset) =>
-        textModel.Run(h, positions, allowed, caches, offset);
+    internal Tensor RunText(
+        Tensor h,
+        Tensor positions,
+        Tensor allowed,
+        IReadOnlyList<LayerKvCache> caches,
+        long offset
+    ) => textModel.Run(h, positions, allowed, caches, offset);
 
     internal Tensor LogitsOf(Tensor hidden) =>
         textModel.IsPlaced ? lmHead.forward(hidden.to(lmHead.weight!.device)).to(Device) : lmHead.forward(hidden);
 
     internal Device LayerDevice(int layer) => textModel.LayerDevice(layer);
 
-    /// <summary>Puts image feature j at the j-th placeholder of each row (j &lt; P): a gather, so gradients reach the pixels.</summary>
+    /// <summary>Puts image feature j at the j-th placeholder of each row (j &lt; P): a gather, so gradients reach the
+    /// pixels.</summary>
     private Tensor MergeImageFeatures(Tensor inputIds, Tensor textEmbeds, Tensor imageFeatures)
     {
         using var scope = NewDisposeScope();
-        long n = inputIds.shape[0], t = inputIds.shape[1], p = imageFeatures.shape[1], d = imageFeatures.shape[2];
+        long n = inputIds.shape[0],
+            t = inputIds.shape[1],
+            p = imageFeatures.shape[1],
+            d = imageFeatures.shape[2];
         using var imagePadId = tokenizer.ImagePadId.ToScalar();
         using var placeholders = p.ToScalar();
         using var lastPlaceholder = (p - 1).ToScalar();
-        var isImage = inputIds.eq(imagePadId);                                               // [N,T]
-        var order = isImage.to_type(int64).cumsum(1).sub(Scalars.One);                       // [N,T] j-th placeholder
-        var counts = isImage.sum(1);                                                         // [N]
+        var isImage = inputIds.eq(imagePadId); // [N,T]
+        var order = isImage.to_type(int64).cumsum(1).sub(Scalars.One); // [N,T] j-th placeholder
+        var counts = isImage.sum(1); // [N]
         var short_ = counts.lt(placeholders);
         if (short_.any().item<bool>())
         {
             long row = short_.to_type(int64).argmax().item<long>();
             throw new ArgumentException(
-                $"Row {row} of inputIds has {counts[row].item<long>()} image placeholder tokens; the model needs {p}. Build prompts with the tokenizer's BuildPrompt.",
-                nameof(inputIds));
+                $"Row {row} of inputIds has {counts[row].item<long>()} image placeholder tokens; the model needs "
+                    + $"{p}. Build prompts with the tokenizer's BuildPrompt.",
+                nameof(inputIds)
+            );
         }
-        var use = isImage.logical_and(order.lt(placeholders)).unsqueeze(-1);                // [N,T,1]
+        var use = isImage.logical_and(order.lt(placeholders)).unsqueeze(-1); // [N,T,1]
         var index = order.clamp(Scalars.ZeroInt, lastPlaceholder).unsqueeze(-1).expand(n, t, d); // [N,T,D]
-        var gathered = imageFeatures.gather(1, index);                                       // [N,T,D]
+        var gathered = imageFeatures.gather(1, index); // [N,T,D]
         return where(use, gathered, textEmbeds).MoveToOuterDisposeScope();
     }
 }

@@ -57,16 +57,19 @@ public sealed record TinyVlmConfig
     /// <summary>Std of the normal initialisation (initializer_range). Default 0.02 (Hugging Face).</summary>
     public double InitializerRange { get; init; } = 0.02;
 
-    [JsonIgnore] public int ImageTokenCount => (ImageSize / PatchSize) * (ImageSize / PatchSize);
+    [JsonIgnore]
+    public int ImageTokenCount => (ImageSize / PatchSize) * (ImageSize / PatchSize);
 
-    [JsonIgnore] public int HeadDim => HiddenSize / Heads;
+    [JsonIgnore]
+    public int HeadDim => HiddenSize / Heads;
 
-    public static JsonSerializerOptions JsonOptions { get; } = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        WriteIndented = true,
-    };
+    public static JsonSerializerOptions JsonOptions { get; } =
+        new()
+        {
+            PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+            UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+            WriteIndented = true,
+        };
 
     /// <summary>Reads a config.json written by TinyVlm.Save (or by hand); errors name the file.</summary>
     public static TinyVlmConfig Load(string configPath)
@@ -78,7 +81,10 @@ public sealed record TinyVlmConfig
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{configPath}: {e.Message} (keys are the snake_case names of TinyVlmConfig).", e);
+            throw new InvalidDataException(
+                $"{configPath}: {e.Message} (keys are the snake_case names of TinyVlmConfig).",
+                e
+            );
         }
     }
 
@@ -86,18 +92,42 @@ public sealed record TinyVlmConfig
     public void Validate()
     {
         Require(Family == TinyVlm.FamilyName, nameof(Family), $"must be '{TinyVlm.FamilyName}'");
-        Require(Tokenizer == Tokenization.CharChatTokenizer.Name, nameof(Tokenizer), $"must be '{Tokenization.CharChatTokenizer.Name}'");
-        Require(PatchSize > 0 && ImageSize > 0 && ImageSize % PatchSize == 0, nameof(ImageSize), "must be a positive multiple of patch_size");
-        Require(VisionHeads > 0 && VisionHiddenSize % VisionHeads == 0, nameof(VisionHiddenSize), "must be divisible by vision_heads");
-        Require(Heads > 0 && HiddenSize % Heads == 0 && HeadDim % 2 == 0, nameof(HiddenSize), "must be divisible by heads with an even head_dim");
+        Require(
+            Tokenizer == Tokenization.CharChatTokenizer.Name,
+            nameof(Tokenizer),
+            $"must be '{Tokenization.CharChatTokenizer.Name}'"
+        );
+        Require(
+            PatchSize > 0 && ImageSize > 0 && ImageSize % PatchSize == 0,
+            nameof(ImageSize),
+            "must be a positive multiple of patch_size"
+        );
+        Require(
+            VisionHeads > 0 && VisionHiddenSize % VisionHeads == 0,
+            nameof(VisionHiddenSize),
+            "must be divisible by vision_heads"
+        );
+        Require(
+            Heads > 0 && HiddenSize % Heads == 0 && HeadDim % 2 == 0,
+            nameof(HiddenSize),
+            "must be divisible by heads with an even head_dim"
+        );
         Require(KeyValueHeads > 0 && Heads % KeyValueHeads == 0, nameof(KeyValueHeads), "must divide heads");
         Require(Layers > 0 && VisionLayers > 0, nameof(Layers), "must be at least 1");
         Require(IntermediateSize > 0 && VisionIntermediateSize > 0, nameof(IntermediateSize), "must be positive");
-        Require(RopeTheta > 0 && RmsNormEps > 0 && InitializerRange > 0, nameof(RopeTheta), "rope_theta, rms_norm_eps, initializer_range must be positive");
+        Require(
+            RopeTheta > 0 && RmsNormEps > 0 && InitializerRange > 0,
+            nameof(RopeTheta),
+            "rope_theta, rms_norm_eps, initializer_range must be positive"
+        );
     }
 
     private static void Require(bool condition, string field, string rule)
     {
-        if (!condition) throw new ArgumentException($"TinyVlm config: {JsonNamingPolicy.SnakeCaseLower.ConvertName(field)} {rule}.", field);
+        if (!condition)
+            throw new ArgumentException(
+                $"TinyVlm config: {JsonNamingPolicy.SnakeCaseLower.ConvertName(field)} {rule}.",
+                field
+            );
     }
 }

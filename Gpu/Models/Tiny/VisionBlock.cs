@@ -18,7 +18,8 @@ internal sealed class VisionBlock : nn.Module<Tensor, Tensor>
     private readonly RmsNorm norm2;
     private readonly SwiGluMlp mlp;
 
-    public VisionBlock(TinyVlmConfig config) : base(nameof(VisionBlock))
+    public VisionBlock(TinyVlmConfig config)
+        : base(nameof(VisionBlock))
     {
         norm1 = new RmsNorm(config.VisionHiddenSize, config.RmsNormEps);
         attn = new VisionAttention(config.VisionHiddenSize, config.VisionHeads);
@@ -44,7 +45,8 @@ internal sealed class VisionAttention : nn.Module<Tensor, Tensor>
     private readonly Linear proj;
     private readonly int heads;
 
-    public VisionAttention(int width, int heads) : base(nameof(VisionAttention))
+    public VisionAttention(int width, int heads)
+        : base(nameof(VisionAttention))
     {
         this.heads = heads;
         qkv = nn.Linear(width, 3 * width, hasBias: true);
@@ -55,12 +57,15 @@ internal sealed class VisionAttention : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        long n = x.shape[0], p = x.shape[1], width = x.shape[2], headDim = width / heads;
-        var qkvHeads = qkv.forward(x).view(n, p, 3, heads, headDim).permute(2, 0, 3, 1, 4);   // [3,N,H,P,d]
-        var (q, k, v) = (qkvHeads[0], qkvHeads[1], qkvHeads[2]);                            // [N,H,P,d]
+        long n = x.shape[0],
+            p = x.shape[1],
+            width = x.shape[2],
+            headDim = width / heads;
+        var qkvHeads = qkv.forward(x).view(n, p, 3, heads, headDim).permute(2, 0, 3, 1, 4); // [3,N,H,P,d]
+        var (q, k, v) = (qkvHeads[0], qkvHeads[1], qkvHeads[2]); // [N,H,P,d]
         using var scale = Math.Sqrt(headDim).ToScalar();
-        var weights = nn.functional.softmax(matmul(q, k.transpose(2, 3)).div(scale), -1);   // [N,H,P,P]
-        var context = matmul(weights, v).transpose(1, 2).reshape(n, p, width);               // [N,P,Dv]
+        var weights = nn.functional.softmax(matmul(q, k.transpose(2, 3)).div(scale), -1); // [N,H,P,P]
+        var context = matmul(weights, v).transpose(1, 2).reshape(n, p, width); // [N,P,Dv]
         return proj.forward(context).MoveToOuterDisposeScope();
     }
 }

@@ -17,14 +17,18 @@ internal sealed class VisionEncoder : nn.Module<Tensor, Tensor>
     private static readonly double[] ImageMean = [0.48145466, 0.4578275, 0.40821073];
     private static readonly double[] ImageStd = [0.26862954, 0.26130258, 0.27577711];
 
-    [ComponentName(Name = "patch_embed")] private readonly PatchEmbed patchEmbed;
-    [ComponentName(Name = "pos_embed")] private readonly Parameter positionEmbedding;
+    [ComponentName(Name = "patch_embed")]
+    private readonly PatchEmbed patchEmbed;
+
+    [ComponentName(Name = "pos_embed")]
+    private readonly Parameter positionEmbedding;
     private readonly ModuleList<VisionBlock> blocks;
     private readonly PatchMerger merger;
     private readonly int imageSize;
     private readonly int patchSize;
 
-    public VisionEncoder(TinyVlmConfig config) : base(nameof(VisionEncoder))
+    public VisionEncoder(TinyVlmConfig config)
+        : base(nameof(VisionEncoder))
     {
         imageSize = config.ImageSize;
         patchSize = config.PatchSize;
@@ -41,18 +45,23 @@ internal sealed class VisionEncoder : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         if (pixels.dim() != 4 || pixels.shape[1] != 3 || pixels.shape[2] != imageSize || pixels.shape[3] != imageSize)
             throw new ArgumentException(
-                $"pixels must be [N,3,{imageSize},{imageSize}] in [0,1]; got [{string.Join(",", pixels.shape)}]. Resize images to the model's image_size.",
-                nameof(pixels));
-        long n = pixels.shape[0], grid = imageSize / patchSize;
+                $"pixels must be [N,3,{imageSize},{imageSize}] in [0,1]; got [{string.Join(",", pixels.shape)}]. "
+                    + $"Resize images to the model's image_size.",
+                nameof(pixels)
+            );
+        long n = pixels.shape[0],
+            grid = imageSize / patchSize;
         var mean = tensor(ImageMean, pixels.dtype, pixels.device).view(1, 3, 1, 1);
         var std = tensor(ImageStd, pixels.dtype, pixels.device).view(1, 3, 1, 1);
-        var normalised = (pixels - mean) / std;                                              // [N,3,H,W]
-        var patches = normalised.view(n, 3, grid, patchSize, grid, patchSize)
-            .permute(0, 2, 4, 1, 3, 5)                                                       // [N,gh,gw,3,p,p]
-            .reshape(n, grid * grid, 3 * patchSize * patchSize);                             // [N,P,3p²]
-        var h = patchEmbed.forward(patches).add(positionEmbedding, Scalars.One);             // [N,P,Dv]
-        foreach (var block in blocks) h = block.forward(h);
-        return merger.forward(h).MoveToOuterDisposeScope();                                 // [N,P,D]
+        var normalised = (pixels - mean) / std; // [N,3,H,W]
+        var patches = normalised
+            .view(n, 3, grid, patchSize, grid, patchSize)
+            .permute(0, 2, 4, 1, 3, 5) // [N,gh,gw,3,p,p]
+            .reshape(n, grid * grid, 3 * patchSize * patchSize); // [N,P,3p²]
+        var h = patchEmbed.forward(patches).add(positionEmbedding, Scalars.One); // [N,P,Dv]
+        foreach (var block in blocks)
+            h = block.forward(h);
+        return merger.forward(h).MoveToOuterDisposeScope(); // [N,P,D]
     }
 }
 
@@ -61,7 +70,8 @@ internal sealed class PatchEmbed : nn.Module<Tensor, Tensor>
 {
     private readonly Linear proj;
 
-    public PatchEmbed(int patchValues, int width) : base(nameof(PatchEmbed))
+    public PatchEmbed(int patchValues, int width)
+        : base(nameof(PatchEmbed))
     {
         proj = nn.Linear(patchValues, width, hasBias: false);
         RegisterComponents();
@@ -73,16 +83,19 @@ internal sealed class PatchEmbed : nn.Module<Tensor, Tensor>
 /// <summary>"merger": ln_q RMSNorm then mlp = [0] Linear(Dv,Dv), [1] GELU, [2] Linear(Dv,D).</summary>
 internal sealed class PatchMerger : nn.Module<Tensor, Tensor>
 {
-    [ComponentName(Name = "ln_q")] private readonly RmsNorm lnQ;
+    [ComponentName(Name = "ln_q")]
+    private readonly RmsNorm lnQ;
     private readonly Sequential mlp;
 
-    public PatchMerger(int visionWidth, int width, double eps) : base(nameof(PatchMerger))
+    public PatchMerger(int visionWidth, int width, double eps)
+        : base(nameof(PatchMerger))
     {
         lnQ = new RmsNorm(visionWidth, eps);
         mlp = nn.Sequential(
             ("0", nn.Linear(visionWidth, visionWidth)),
             ("1", nn.GELU()),
-            ("2", nn.Linear(visionWidth, width)));
+            ("2", nn.Linear(visionWidth, width))
+        );
         RegisterComponents();
     }
 

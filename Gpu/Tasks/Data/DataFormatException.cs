@@ -10,8 +10,10 @@ public sealed record DataLocation(string File, long? Row = null, string? Field =
     public override string ToString()
     {
         string text = $"file '{File}'";
-        if (Row is { } row) text += $", row {row}";
-        if (Field is { } field) text += $", field '{field}'";
+        if (Row is { } row)
+            text += $", row {row}";
+        if (Field is { } field)
+            text += $", field '{field}'";
         return text;
     }
 }
@@ -30,7 +32,8 @@ public sealed class DataFormatException : Exception
         Problem = problem;
     }
 
-    /// <summary>What is wrong and what to do, without the location (for callers that name the file themselves).</summary>
+    /// <summary>What is wrong and what to do, without the location (for callers that name the file
+    /// themselves).</summary>
     public string Problem { get; }
 
     /// <summary>File, row and field of the bad value.</summary>

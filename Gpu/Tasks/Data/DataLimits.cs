@@ -10,7 +10,8 @@ public sealed record DataLimits
     /// <summary>Largest table file (.parquet, .jsonl, .json) in bytes. Default 16 GiB.</summary>
     public long MaxFileBytes { get; init; } = 16L << 30;
 
-    /// <summary>Largest line of a .jsonl file in bytes (one row, images inline as base64 included). Default 64 MiB.</summary>
+    /// <summary>Largest line of a .jsonl file in bytes (one row, images inline as base64 included). Default 64
+    /// MiB.</summary>
     public int MaxLineBytes { get; init; } = 64 << 20;
 
     /// <summary>Largest .json file in bytes (parsed whole, in memory). Default 512 MiB.</summary>
@@ -22,8 +23,11 @@ public sealed record DataLimits
     /// <summary>Throws when a limit is not positive.</summary>
     public void Validate()
     {
-        if (MaxFileBytes < 1) throw new ArgumentOutOfRangeException(nameof(MaxFileBytes), MaxFileBytes, "Set MaxFileBytes ≥ 1.");
-        if (MaxLineBytes < 1) throw new ArgumentOutOfRangeException(nameof(MaxLineBytes), MaxLineBytes, "Set MaxLineBytes ≥ 1.");
-        if (MaxJsonBytes < 1) throw new ArgumentOutOfRangeException(nameof(MaxJsonBytes), MaxJsonBytes, "Set MaxJsonBytes ≥ 1.");
+        if (MaxFileBytes < 1)
+            throw new ArgumentOutOfRangeException(nameof(MaxFileBytes), MaxFileBytes, "Set MaxFileBytes ≥ 1.");
+        if (MaxLineBytes < 1)
+            throw new ArgumentOutOfRangeException(nameof(MaxLineBytes), MaxLineBytes, "Set MaxLineBytes ≥ 1.");
+        if (MaxJsonBytes < 1)
+            throw new ArgumentOutOfRangeException(nameof(MaxJsonBytes), MaxJsonBytes, "Set MaxJsonBytes ≥ 1.");
     }
 }

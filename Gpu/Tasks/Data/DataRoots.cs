@@ -24,10 +24,14 @@ public sealed class DataRoots
         foreach (string root in roots)
         {
             if (string.IsNullOrWhiteSpace(root) || !Path.IsPathRooted(root))
-                throw new ArgumentException($"data root '{root}' is not an absolute folder; list absolute folders in {Setting}.", nameof(roots));
+                throw new ArgumentException(
+                    $"data root '{root}' is not an absolute folder; list absolute folders in {Setting}.",
+                    nameof(roots)
+                );
             list.Add(Canonical(root));
         }
-        if (list.Count == 0) throw new ArgumentException($"no data roots; list at least one folder in {Setting}.", nameof(roots));
+        if (list.Count == 0)
+            throw new ArgumentException($"no data roots; list at least one folder in {Setting}.", nameof(roots));
         Roots = list.Distinct(StringComparer.Ordinal).ToList();
     }
 
@@ -41,7 +45,8 @@ public sealed class DataRoots
     public static string Canonical(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        if (path.Contains('\0', StringComparison.Ordinal)) throw new ArgumentException("path contains a NUL character.", nameof(path));
+        if (path.Contains('\0', StringComparison.Ordinal))
+            throw new ArgumentException("path contains a NUL character.", nameof(path));
         string absolute = Path.IsPathRooted(path) ? path : Path.Combine(Directory.GetCurrentDirectory(), path);
         string root = Path.GetPathRoot(absolute)!;
         var pending = new Stack<string>(Components(absolute[root.Length..]).Reverse());
@@ -49,14 +54,26 @@ public sealed class DataRoots
         int links = 0;
         while (pending.TryPop(out string? part))
         {
-            if (part == ".") continue;
-            if (part == "..") { current = Path.GetDirectoryName(current) ?? current; continue; }
+            if (part == ".")
+                continue;
+            if (part == "..")
+            {
+                current = Path.GetDirectoryName(current) ?? current;
+                continue;
+            }
             string next = Path.Combine(current, part);
             string? target = new FileInfo(next).LinkTarget;
-            if (target is null) { current = next; continue; }
-            if (++links > MaxLinks) throw new IOException($"'{path}' has more than {MaxLinks} symbolic links in a chain (a loop).");
-            foreach (string component in Components(target).Reverse()) pending.Push(component);
-            if (Path.IsPathRooted(target)) current = Path.GetPathRoot(target)!;
+            if (target is null)
+            {
+                current = next;
+                continue;
+            }
+            if (++links > MaxLinks)
+                throw new IOException($"'{path}' has more than {MaxLinks} symbolic links in a chain (a loop).");
+            foreach (string component in Components(target).Reverse())
+                pending.Push(component);
+            if (Path.IsPathRooted(target))
+                current = Path.GetPathRoot(target)!;
         }
         return current;
     }
@@ -64,7 +81,8 @@ public sealed class DataRoots
     /// <summary>True when the canonical form of <paramref name="path"/> lies in a root.</summary>
     public bool Contains(string path) => Check(path) is null;
 
-    /// <summary>Null when <paramref name="path"/> lies in a root, else the reason (naming the roots and the setting).</summary>
+    /// <summary>Null when <paramref name="path"/> lies in a root, else the reason (naming the roots and the
+    /// setting).</summary>
     public string? Check(string path)
     {
         string canonical;
@@ -76,12 +94,15 @@ public sealed class DataRoots
         {
             return $"path '{path}' cannot be resolved ({e.Message}); give a path inside {Describe()}.";
         }
-        if (Roots.Any(root => IsWithin(canonical, root))) return null;
+        if (Roots.Any(root => IsWithin(canonical, root)))
+            return null;
         string resolved = canonical == path ? "" : $" (resolves to '{canonical}')";
-        return $"path '{path}'{resolved} is outside the data roots {Describe()}; move the data under one of them, or add its folder to {Setting} on the silos.";
+        return $"path '{path}'{resolved} is outside the data roots {Describe()}; move the data under one of them, or "
+            + $"add its folder to {Setting} on the silos.";
     }
 
-    /// <summary>The canonical path when it lies in a root; otherwise a <see cref="DataFormatException"/> at <paramref name="location"/>.</summary>
+    /// <summary>The canonical path when it lies in a root; otherwise a <see cref="DataFormatException"/> at <paramref
+    /// name="location"/>.</summary>
     public string Confine(string path, DataLocation location) =>
         Check(path) is { } problem ? throw new DataFormatException(location, problem) : Canonical(path);
 
@@ -89,11 +110,15 @@ public sealed class DataRoots
 
     private static bool IsWithin(string path, string root)
     {
-        if (path == root) return true;
+        if (path == root)
+            return true;
         string prefix = root.EndsWith(Path.DirectorySeparatorChar) ? root : root + Path.DirectorySeparatorChar;
         return path.StartsWith(prefix, StringComparison.Ordinal);
     }
 
     private static string[] Components(string path) =>
-        path.Split([Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar], StringSplitOptions.RemoveEmptyEntries);
+        path.Split(
+            [Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar],
+            StringSplitOptions.RemoveEmptyEntries
+        );
 }

@@ -31,6 +31,7 @@ public sealed record DataSourceSpec
     /// </summary>
     public DataRoots? Roots { get; init; }
 
-    /// <summary>For <c>synthetic</c>: the task options (count comes from <see cref="MaxRows"/>, default 1000).</summary>
+    /// <summary>For <c>synthetic</c>: the task options (count comes from <see cref="MaxRows"/>, default
+    /// 1000).</summary>
     public Synthetic.SyntheticTaskOptions? Synthetic { get; init; }
 }

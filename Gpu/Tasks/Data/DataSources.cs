@@ -15,18 +15,27 @@ public static class DataSources
     {
         string key = name.Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal);
         foreach (DataFormat format in Enum.GetValues<DataFormat>())
-            if (string.Equals(format.ToString(), key, StringComparison.OrdinalIgnoreCase)) return format;
-        throw new ArgumentException($"Unknown data format '{name}'; use one of: " +
-            $"{string.Join(", ", Enum.GetNames<DataFormat>().Select(n => n.ToLowerInvariant()))}.", nameof(name));
+            if (string.Equals(format.ToString(), key, StringComparison.OrdinalIgnoreCase))
+                return format;
+        throw new ArgumentException(
+            $"Unknown data format '{name}'; use one of: "
+                + $"{string.Join(", ", Enum.GetNames<DataFormat>().Select(n => n.ToLowerInvariant()))}.",
+            nameof(name)
+        );
     }
 
     /// <summary>Every problem of the source, in file order, after <see cref="DataSourceSpec.Skip"/> and up to
     /// <see cref="DataSourceSpec.MaxRows"/>.</summary>
-    public static async Task<IReadOnlyList<VisualProblem>> LoadAsync(DataSourceSpec spec, CancellationToken cancellationToken = default)
+    public static async Task<IReadOnlyList<VisualProblem>> LoadAsync(
+        DataSourceSpec spec,
+        CancellationToken cancellationToken = default
+    )
     {
         ArgumentNullException.ThrowIfNull(spec);
-        if (spec.Skip < 0) throw new ArgumentOutOfRangeException(nameof(spec), spec.Skip, "Set skip ≥ 0.");
-        if (spec.MaxRows is < 0) throw new ArgumentOutOfRangeException(nameof(spec), spec.MaxRows, "Set max_rows ≥ 0 or leave it unset.");
+        if (spec.Skip < 0)
+            throw new ArgumentOutOfRangeException(nameof(spec), spec.Skip, "Set skip ≥ 0.");
+        if (spec.MaxRows is < 0)
+            throw new ArgumentOutOfRangeException(nameof(spec), spec.MaxRows, "Set max_rows ≥ 0 or leave it unset.");
         spec.ImageLimits.Validate();
         spec.Limits.Validate();
         DataFormat format = ParseFormat(spec.Format);
@@ -35,7 +44,8 @@ public static class DataSources
             var task = new SyntheticTask(spec.Synthetic ?? new SyntheticTaskOptions());
             return task.Generate(spec.Skip + (spec.MaxRows ?? 1000)).Skip(spec.Skip).ToList();
         }
-        string path = spec.Path ?? throw new ArgumentException($"Data source '{spec.Format}' needs a path.", nameof(spec));
+        string path =
+            spec.Path ?? throw new ArgumentException($"Data source '{spec.Format}' needs a path.", nameof(spec));
         Func<DataRow, ImageLimits, VisualProblem> fromRow = format switch
         {
             DataFormat.Geometry3k => Geometry3kFormat.FromRow,
@@ -51,13 +61,16 @@ public static class DataSources
         long index = 0;
         await foreach (DataRow row in TableReader.ReadAsync(path, spec.Limits, spec.Roots, cancellationToken))
         {
-            if (spec.MaxRows is { } max && problems.Count >= max) break;
-            if (index++ < spec.Skip) continue;
+            if (spec.MaxRows is { } max && problems.Count >= max)
+                break;
+            if (index++ < spec.Skip)
+                continue;
             problems.Add(fromRow(row, spec.ImageLimits));
         }
         return problems;
     }
 
-    /// <summary>Blocking <see cref="LoadAsync"/> for command-line tools and tests; never call it on a grain's scheduler.</summary>
+    /// <summary>Blocking <see cref="LoadAsync"/> for command-line tools and tests; never call it on a grain's
+    /// scheduler.</summary>
     public static IReadOnlyList<VisualProblem> Load(DataSourceSpec spec) => LoadAsync(spec).GetAwaiter().GetResult();
 }

@@ -11,12 +11,14 @@ public static class Geometry3kFormat
 {
     public const string Name = "geometry3k";
 
-    public static VisualProblem FromRow(DataRow row, ImageLimits limits) => new(
-        Id: row.OptionalString("id") ?? $"{Name}-{row.Row}",
-        Problem: ProblemText.StripImageTags(row.RequireString("problem")),
-        Answer: row.RequireString("answer").Trim(),
-        Choices: null,
-        Image: row.RequireImage(limits, "images"),
-        Source: Name,
-        Family: "geometry");
+    public static VisualProblem FromRow(DataRow row, ImageLimits limits) =>
+        new(
+            Id: row.OptionalString("id") ?? $"{Name}-{row.Row}",
+            Problem: ProblemText.StripImageTags(row.RequireString("problem")),
+            Answer: row.RequireString("answer").Trim(),
+            Choices: null,
+            Image: row.RequireImage(limits, "images"),
+            Source: Name,
+            Family: "geometry"
+        );
 }

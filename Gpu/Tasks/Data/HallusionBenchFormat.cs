@@ -22,8 +22,12 @@ public static class HallusionBenchFormat
             string other => throw new DataFormatException(row.At("gt_answer"), $"expected 0 or 1, got '{other}'."),
         };
         bool noImage = row.OptionalString("visual_input") is "0" || (!row.Has("image") && !row.Has("filename"));
-        string id = string.Join("_", new[] { "category", "subcategory", "set_id", "figure_id", "question_id" }
-            .Select(field => row.OptionalString(field) ?? "").Where(part => part.Length > 0));
+        string id = string.Join(
+            "_",
+            new[] { "category", "subcategory", "set_id", "figure_id", "question_id" }
+                .Select(field => row.OptionalString(field) ?? "")
+                .Where(part => part.Length > 0)
+        );
         return new VisualProblem(
             Id: id.Length > 0 ? id : $"{Name}-{row.Row}",
             Problem: row.RequireString("question").Trim(),
@@ -31,6 +35,7 @@ public static class HallusionBenchFormat
             Choices: null,
             Image: noImage ? Placeholder.White : row.RequireImage(limits, "image", "filename"),
             Source: Name,
-            Family: row.OptionalString("category") ?? "unknown");
+            Family: row.OptionalString("category") ?? "unknown"
+        );
     }
 }

@@ -20,7 +20,8 @@ public static partial class MathVerseFormat
         string answer = row.RequireString("answer").Trim();
         bool multipleChoice = row.OptionalString("question_type") is "multi-choice";
         IReadOnlyList<string>? choices = multipleChoice ? ParseChoices(question) : null;
-        if (choices is { Count: 0 }) choices = null;
+        if (choices is { Count: 0 })
+            choices = null;
         return new VisualProblem(
             Id: row.RequireString("sample_index", "__key"),
             Problem: ProblemText.StripImageTags(question),
@@ -28,18 +29,21 @@ public static partial class MathVerseFormat
             Choices: choices,
             Image: row.Has("image") ? row.RequireImage(limits, "image") : Placeholder.White,
             Source: Name,
-            Family: row.OptionalString("problem_version") ?? row.OptionalString("question_type") ?? "unknown");
+            Family: row.OptionalString("problem_version") ?? row.OptionalString("question_type") ?? "unknown"
+        );
     }
 
     /// <summary>Option texts from "A:x" / "(A) x" / "A. x" lines after "Choices:", in order.</summary>
     public static IReadOnlyList<string> ParseChoices(string question)
     {
         int start = question.IndexOf("Choices", StringComparison.OrdinalIgnoreCase);
-        if (start < 0) return [];
+        if (start < 0)
+            return [];
         var choices = new List<string>();
         foreach (Match match in OptionLine().Matches(question[start..]))
         {
-            if (match.Groups[1].Value[0] - 'A' != choices.Count) break;
+            if (match.Groups[1].Value[0] - 'A' != choices.Count)
+                break;
             choices.Add(match.Groups[2].Value.Trim());
         }
         return choices;

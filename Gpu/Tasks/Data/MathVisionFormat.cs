@@ -24,6 +24,7 @@ public static class MathVisionFormat
             Choices: multipleChoice ? options : null,
             Image: row.RequireImage(limits, "decoded_image", "image"),
             Source: Name,
-            Family: row.OptionalString("subject") ?? "unknown");
+            Family: row.OptionalString("subject") ?? "unknown"
+        );
     }
 }

@@ -28,6 +28,7 @@ public static class MathVistaFormat
             Choices: multipleChoice ? choices : null,
             Image: row.RequireImage(limits, "decoded_image", "image"),
             Source: Name,
-            Family: row.OptionalString("question_type") ?? (multipleChoice ? "multi_choice" : "free_form"));
+            Family: row.OptionalString("question_type") ?? (multipleChoice ? "multi_choice" : "free_form")
+        );
     }
 }

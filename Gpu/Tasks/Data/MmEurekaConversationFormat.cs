@@ -6,8 +6,8 @@ namespace SaEI.Gpu.Tasks.Data;
 
 /// <summary>
 /// MM-Eureka's JSONL conversations. Two layouts per line:
-/// 1. MM-Eureka: <c>message</c> (a list of chat messages, or that list JSON-encoded in a string) whose user
-///    content has parts {"type":"image","image":path} and {"type":"text","text":question}; <c>answer</c>; optional <c>id</c>.
+/// 1. MM-Eureka: <c>message</c> (a list of chat messages, or that list JSON-encoded in a string) whose user content has
+///    parts {"type":"image","image":path} and {"type":"text","text":question}; <c>answer</c>; optional <c>id</c>.
 /// 2. LLaVA style: <c>conversations</c> [{from: human, value: "&lt;image&gt;question"}, {from: gpt, value: answer}],
 ///    <c>image</c> (path); <c>answer</c> when present wins over the gpt turn.
 /// Image paths resolve against the JSONL file's folder; "file://" prefixes are stripped.
@@ -34,46 +34,84 @@ public static class MmEurekaConversationFormat
             }
             catch (JsonException error)
             {
-                throw new DataFormatException(row.At("message"), $"message is a string but not JSON (at byte {error.BytePositionInLine}); store the conversation as a JSON list.", error);
+                throw new DataFormatException(
+                    row.At("message"),
+                    $"message is a string but not JSON (at byte {error.BytePositionInLine}); store the conversation "
+                        + $"as a JSON list.",
+                    error
+                );
             }
         }
         string? question = null;
         string? imagePath = null;
         foreach (var message in Dictionaries(raw))
         {
-            if (!Equals(Get(message, "role"), "user")) continue;
+            if (!Equals(Get(message, "role"), "user"))
+                continue;
             object? content = Get(message, "content");
-            if (content is string text) question = text;
+            if (content is string text)
+                question = text;
             foreach (var part in Dictionaries(content))
             {
-                if (Equals(Get(part, "type"), "image")) imagePath ??= Get(part, "image") as string;
-                if (Equals(Get(part, "type"), "text")) question = Get(part, "text") as string;
+                if (Equals(Get(part, "type"), "image"))
+                    imagePath ??= Get(part, "image") as string;
+                if (Equals(Get(part, "type"), "text"))
+                    question = Get(part, "text") as string;
             }
         }
-        if (question is null) throw new DataFormatException(row.At("message"), "no user text part in the messages.");
-        if (imagePath is null) throw new DataFormatException(row.At("message"), "no user image part in the messages.");
-        var imageRow = new DataRow(row.File, row.Row, new Dictionary<string, object?> { ["message.image"] = imagePath }, row.ImageFolder, row.Roots);
-        return new VisualProblem(id, ProblemText.StripImageTags(question), row.RequireString("answer").Trim(), null,
-            imageRow.RequireImage(limits, "message.image"), Name, "conversation");
+        if (question is null)
+            throw new DataFormatException(row.At("message"), "no user text part in the messages.");
+        if (imagePath is null)
+            throw new DataFormatException(row.At("message"), "no user image part in the messages.");
+        var imageRow = new DataRow(
+            row.File,
+            row.Row,
+            new Dictionary<string, object?> { ["message.image"] = imagePath },
+            row.ImageFolder,
+            row.Roots
+        );
+        return new VisualProblem(
+            id,
+            ProblemText.StripImageTags(question),
+            row.RequireString("answer").Trim(),
+            null,
+            imageRow.RequireImage(limits, "message.image"),
+            Name,
+            "conversation"
+        );
     }
 
     private static VisualProblem FromConversations(DataRow row, string id, ImageLimits limits)
     {
-        string? question = null, reply = null;
+        string? question = null,
+            reply = null;
         foreach (var turn in Dictionaries(row.Raw("conversations")))
         {
             string? from = Get(turn, "from") as string;
-            if (from is "human" or "user") question ??= Get(turn, "value") as string;
-            if (from is "gpt" or "assistant") reply ??= Get(turn, "value") as string;
+            if (from is "human" or "user")
+                question ??= Get(turn, "value") as string;
+            if (from is "gpt" or "assistant")
+                reply ??= Get(turn, "value") as string;
         }
-        if (question is null) throw new DataFormatException(row.At("conversations"), "no human turn.");
-        string answer = row.OptionalString("answer") ?? reply
+        if (question is null)
+            throw new DataFormatException(row.At("conversations"), "no human turn.");
+        string answer =
+            row.OptionalString("answer")
+            ?? reply
             ?? throw new DataFormatException(row.At("answer"), "no answer field and no gpt turn.");
-        return new VisualProblem(id, ProblemText.StripImageTags(question), answer.Trim(), null,
-            row.RequireImage(limits, "image", "images"), Name, "conversation");
+        return new VisualProblem(
+            id,
+            ProblemText.StripImageTags(question),
+            answer.Trim(),
+            null,
+            row.RequireImage(limits, "image", "images"),
+            Name,
+            "conversation"
+        );
     }
 
-    private static object? Get(IDictionary<string, object?> item, string key) => item.TryGetValue(key, out object? value) ? value : null;
+    private static object? Get(IDictionary<string, object?> item, string key) =>
+        item.TryGetValue(key, out object? value) ? value : null;
 
     private static IEnumerable<IDictionary<string, object?>> Dictionaries(object? value) =>
         value is IEnumerable items and not string ? items.OfType<IDictionary<string, object?>>() : [];

@@ -11,12 +11,14 @@ public static class Mmk12Format
 {
     public const string Name = "mmk12";
 
-    public static VisualProblem FromRow(DataRow row, ImageLimits limits) => new(
-        Id: row.OptionalString("id") ?? $"{Name}-{row.Row}",
-        Problem: ProblemText.StripImageTags(row.RequireString("question", "problem")),
-        Answer: row.RequireString("answer").Trim(),
-        Choices: null,
-        Image: row.RequireImage(limits, "image", "images"),
-        Source: Name,
-        Family: row.OptionalString("subject") ?? "unknown");
+    public static VisualProblem FromRow(DataRow row, ImageLimits limits) =>
+        new(
+            Id: row.OptionalString("id") ?? $"{Name}-{row.Row}",
+            Problem: ProblemText.StripImageTags(row.RequireString("question", "problem")),
+            Answer: row.RequireString("answer").Trim(),
+            Choices: null,
+            Image: row.RequireImage(limits, "image", "images"),
+            Source: Name,
+            Family: row.OptionalString("subject") ?? "unknown"
+        );
 }

@@ -5,8 +5,8 @@ namespace SaEI.Gpu.Tasks.Data;
 /// <summary>Question-text clean-up shared by loaders.</summary>
 public static partial class ProblemText
 {
-    /// <summary>Removes image placeholders ("&lt;image&gt;", "&lt;image1&gt;") the datasets embed; the model inserts its
-    /// own image tokens.</summary>
+    /// <summary>Removes image placeholders ("&lt;image&gt;", "&lt;image1&gt;") the datasets embed; the model inserts
+    /// its own image tokens.</summary>
     public static string StripImageTags(string text) => ImageTag().Replace(text, "").Trim();
 
     [GeneratedRegex(@"<image\d*>")]

@@ -14,13 +14,25 @@ namespace SaEI.Gpu.Tasks.Data;
 public static class RegularFile
 {
     /// <summary>What a path names.</summary>
-    public enum Kind { Missing, Regular, Directory, CharacterDevice, BlockDevice, Fifo, Socket, Other }
+    public enum Kind
+    {
+        Missing,
+        Regular,
+        Directory,
+        CharacterDevice,
+        BlockDevice,
+        Fifo,
+        Socket,
+        Other,
+    }
 
     /// <summary>The kind of <paramref name="path"/>, following symbolic links.</summary>
     public static Kind KindOf(string path)
     {
-        if (Directory.Exists(path)) return Kind.Directory;
-        if (!File.Exists(path)) return Kind.Missing;
+        if (Directory.Exists(path))
+            return Kind.Directory;
+        if (!File.Exists(path))
+            return Kind.Missing;
         return StatxMode(path) switch
         {
             null => Kind.Regular, // no statx (not Linux): the bounded read below still caps what is read
@@ -42,7 +54,14 @@ public static class RegularFile
     /// regular file of at most <paramref name="maxBytes"/> bytes; returns its length. <paramref name="what"/> names
     /// the file in messages ("image file"); <paramref name="limitName"/> names the setting that holds the limit.
     /// </summary>
-    public static long Require(string path, DataLocation location, long maxBytes, string what, string limitName, string missingHint = "check the path")
+    public static long Require(
+        string path,
+        DataLocation location,
+        long maxBytes,
+        string what,
+        string limitName,
+        string missingHint = "check the path"
+    )
     {
         switch (KindOf(path))
         {
@@ -53,11 +72,17 @@ public static class RegularFile
             case Kind.Regular:
                 break;
             case var kind:
-                throw new DataFormatException(location, $"{what} '{path}' is a {Describe(kind)}, not a regular file; give the path of a regular file.");
+                throw new DataFormatException(
+                    location,
+                    $"{what} '{path}' is a {Describe(kind)}, not a regular file; give the path of a regular file."
+                );
         }
         long length = new FileInfo(path).Length;
         if (length > maxBytes)
-            throw new DataFormatException(location, $"{what} '{path}' has {length} bytes, more than the limit of {maxBytes} ({limitName}).");
+            throw new DataFormatException(
+                location,
+                $"{what} '{path}' has {length} bytes, more than the limit of {maxBytes} ({limitName})."
+            );
         return length;
     }
 
@@ -68,8 +93,16 @@ public static class RegularFile
         return Open(path, location, what);
     }
 
-    /// <summary>The whole file, refusing one that is not regular or holds more than <paramref name="maxBytes"/> bytes.</summary>
-    public static byte[] ReadAllBytes(string path, DataLocation location, long maxBytes, string what, string limitName, string missingHint = "check the path")
+    /// <summary>The whole file, refusing one that is not regular or holds more than <paramref name="maxBytes"/>
+    /// bytes.</summary>
+    public static byte[] ReadAllBytes(
+        string path,
+        DataLocation location,
+        long maxBytes,
+        string what,
+        string limitName,
+        string missingHint = "check the path"
+    )
     {
         long length = Require(path, location, maxBytes, what, limitName, missingHint);
         using FileStream stream = Open(path, location, what);
@@ -79,7 +112,11 @@ public static class RegularFile
         while ((read = stream.Read(chunk)) > 0)
         {
             if (buffer.Length + read > maxBytes)
-                throw new DataFormatException(location, $"{what} '{path}' holds more than the limit of {maxBytes} bytes ({limitName}); give a regular file within the limit.");
+                throw new DataFormatException(
+                    location,
+                    $"{what} '{path}' holds more than the limit of {maxBytes} bytes ({limitName}); give a regular "
+                        + $"file within the limit."
+                );
             buffer.Write(chunk, 0, read);
         }
         return buffer.ToArray();
@@ -89,31 +126,46 @@ public static class RegularFile
     {
         try
         {
-            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+            return new FileStream(
+                path,
+                FileMode.Open,
+                FileAccess.Read,
+                FileShare.Read,
+                bufferSize: 1,
+                FileOptions.SequentialScan
+            );
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
-            throw new DataFormatException(location, $"{what} '{path}' cannot be opened ({e.GetType().Name}); check its permissions.", e);
+            throw new DataFormatException(
+                location,
+                $"{what} '{path}' cannot be opened ({e.GetType().Name}); check its permissions.",
+                e
+            );
         }
     }
 
-    private static string Describe(Kind kind) => kind switch
-    {
-        Kind.CharacterDevice => "character device",
-        Kind.BlockDevice => "block device",
-        Kind.Fifo => "FIFO (named pipe)",
-        Kind.Socket => "socket",
-        _ => "special file",
-    };
+    private static string Describe(Kind kind) =>
+        kind switch
+        {
+            Kind.CharacterDevice => "character device",
+            Kind.BlockDevice => "block device",
+            Kind.Fifo => "FIFO (named pipe)",
+            Kind.Socket => "socket",
+            _ => "special file",
+        };
 
     /// <summary>stx_mode of <c>statx(AT_FDCWD, path, 0, STATX_TYPE)</c>, or null where statx is unavailable.</summary>
     private static int? StatxMode(string path)
     {
-        if (!OperatingSystem.IsLinux()) return null;
+        if (!OperatingSystem.IsLinux())
+            return null;
         var buffer = new byte[256]; // struct statx: 256 bytes on every architecture; stx_mode is the u16 at offset 28
         try
         {
-            return Statx(AtCurrentDirectory, path, 0, StatxType, buffer) == 0 ? BitConverter.ToUInt16(buffer, 28) : null;
+            return Statx(AtCurrentDirectory, path, 0, StatxType, buffer) == 0
+                ? BitConverter.ToUInt16(buffer, 28)
+                : null;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
@@ -126,5 +178,11 @@ public static class RegularFile
 
     [DllImport("libc.so.6", EntryPoint = "statx", ExactSpelling = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    private static extern int Statx(int directory, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, byte[] buffer);
+    private static extern int Statx(
+        int directory,
+        [MarshalAs(UnmanagedType.LPUTF8Str)] string path,
+        int flags,
+        uint mask,
+        byte[] buffer
+    );
 }

@@ -10,12 +10,14 @@ namespace SaEI.Gpu.Tasks.Data;
 /// lists the options as "(A) text" lines so the model sees them. Free-form problems have <see cref="Choices"/> null.
 /// </summary>
 /// <param name="Id">Unique within its source (dataset id, or a synthetic content hash).</param>
-/// <param name="Problem">The question text shown to the model, without image placeholders such as "&lt;image&gt;".</param>
+/// <param name="Problem">The question text shown to the model, without image placeholders such as
+/// "&lt;image&gt;".</param>
 /// <param name="Answer">Ground truth as a string (number, expression, letter, yes/no).</param>
 /// <param name="Choices">Option texts for multiple choice, else null.</param>
 /// <param name="Image">The image, decoded to RGB at its original size (resizing is the model's preprocessing).</param>
 /// <param name="Source">The data source (format name, e.g. "geometry3k", "mathvista", "synthetic").</param>
-/// <param name="Family">A sub-type for per-family metrics: synthetic family, subject, question type or category.</param>
+/// <param name="Family">A sub-type for per-family metrics: synthetic family, subject, question type or
+/// category.</param>
 public sealed record VisualProblem(
     string Id,
     string Problem,
@@ -23,7 +25,8 @@ public sealed record VisualProblem(
     IReadOnlyList<string>? Choices,
     RgbImage Image,
     string Source,
-    string Family)
+    string Family
+)
 {
     /// <summary>True for multiple-choice problems.</summary>
     public bool IsMultipleChoice => Choices is { Count: > 0 };

@@ -18,15 +18,17 @@ public static class BoxedAnswer
     {
         ArgumentNullException.ThrowIfNull(text);
         int start = text.LastIndexOf(Opening, StringComparison.Ordinal);
-        if (start < 0) return NoBox;
+        if (start < 0)
+            return NoBox;
         int contentStart = start + Opening.Length;
         int depth = 0;
         for (int i = contentStart; i < text.Length; i++)
         {
-            if (text[i] == '{') depth++;
-            else if (text[i] == '}' && --depth == -1) return text[contentStart..i].Trim();
+            if (text[i] == '{')
+                depth++;
+            else if (text[i] == '}' && --depth == -1)
+                return text[contentStart..i].Trim();
         }
         return NoBox;
     }
-
 }

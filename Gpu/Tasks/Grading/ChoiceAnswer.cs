@@ -24,20 +24,32 @@ public static class ChoiceAnswer
     public static char? ToLetter(string? answer, IReadOnlyList<string> choices)
     {
         ArgumentNullException.ThrowIfNull(choices);
-        if (answer is null || choices.Count == 0 || choices.Count > 26) return null;
+        if (answer is null || choices.Count == 0 || choices.Count > 26)
+            return null;
         string cleaned = Clean(answer);
         char? letter = AsLetter(cleaned, choices.Count);
-        if (letter is not null) return letter;
+        if (letter is not null)
+            return letter;
         string normalized = NormalizeText(cleaned);
-        if (normalized.Length == 0) return null;
-        var textMatches = Enumerable.Range(0, choices.Count).Where(i => NormalizeText(Clean(choices[i])) == normalized).ToArray();
-        if (textMatches.Length == 1) return (char)('A' + textMatches[0]);
-        if (textMatches.Length > 1) return null;
-        var gradedMatches = Enumerable.Range(0, choices.Count).Where(i => AnswerGrader.Grade(cleaned, Clean(choices[i]))).ToArray();
+        if (normalized.Length == 0)
+            return null;
+        var textMatches = Enumerable
+            .Range(0, choices.Count)
+            .Where(i => NormalizeText(Clean(choices[i])) == normalized)
+            .ToArray();
+        if (textMatches.Length == 1)
+            return (char)('A' + textMatches[0]);
+        if (textMatches.Length > 1)
+            return null;
+        var gradedMatches = Enumerable
+            .Range(0, choices.Count)
+            .Where(i => AnswerGrader.Grade(cleaned, Clean(choices[i])))
+            .ToArray();
         return gradedMatches.Length == 1 ? (char)('A' + gradedMatches[0]) : null;
     }
 
-    /// <summary>True iff <paramref name="given"/> and <paramref name="groundTruth"/> designate the same option.</summary>
+    /// <summary>True iff <paramref name="given"/> and <paramref name="groundTruth"/> designate the same
+    /// option.</summary>
     public static bool Grade(string? given, string groundTruth, IReadOnlyList<string> choices)
     {
         char? expected = ToLetter(groundTruth, choices);
@@ -49,7 +61,8 @@ public static class ChoiceAnswer
     {
         var key = new StringBuilder(text.Length);
         foreach (char c in text.Replace("\\text{", "{", StringComparison.Ordinal))
-            if (!char.IsWhiteSpace(c) && c is not '$' and not '{' and not '}') key.Append(char.ToLowerInvariant(c));
+            if (!char.IsWhiteSpace(c) && c is not '$' and not '{' and not '}')
+                key.Append(char.ToLowerInvariant(c));
         return key.ToString().TrimEnd('.');
     }
 
@@ -57,10 +70,18 @@ public static class ChoiceAnswer
     {
         string s = text.Trim();
         foreach (string wrapper in (string[])["\\text{", "\\textbf{", "\\mathrm{", "\\mathbf{"])
-            if (s.StartsWith(wrapper, StringComparison.Ordinal) && s.EndsWith('}')) { s = s[wrapper.Length..^1].Trim(); break; }
+            if (s.StartsWith(wrapper, StringComparison.Ordinal) && s.EndsWith('}'))
+            {
+                s = s[wrapper.Length..^1].Trim();
+                break;
+            }
         s = s.Replace("$", "", StringComparison.Ordinal).Trim();
         foreach (string word in LeadingWords)
-            if (s.StartsWith(word, StringComparison.OrdinalIgnoreCase) && s.Length > word.Length && !char.IsLetter(s[word.Length]))
+            if (
+                s.StartsWith(word, StringComparison.OrdinalIgnoreCase)
+                && s.Length > word.Length
+                && !char.IsLetter(s[word.Length])
+            )
             {
                 s = s[word.Length..].TrimStart(' ', ':');
                 break;
@@ -70,9 +91,12 @@ public static class ChoiceAnswer
 
     private static char? AsLetter(string s, int choiceCount)
     {
-        if (s.Length >= 3 && ((s[0] == '(' && s[^1] == ')') || (s[0] == '[' && s[^1] == ']'))) s = s[1..^1].Trim();
-        else if (s.Length == 2 && s[1] is ')' or '.' or ':') s = s[..1];
-        if (s.Length != 1 || !char.IsAsciiLetter(s[0])) return null;
+        if (s.Length >= 3 && ((s[0] == '(' && s[^1] == ')') || (s[0] == '[' && s[^1] == ']')))
+            s = s[1..^1].Trim();
+        else if (s.Length == 2 && s[1] is ')' or '.' or ':')
+            s = s[..1];
+        if (s.Length != 1 || !char.IsAsciiLetter(s[0]))
+            return null;
         char letter = char.ToUpperInvariant(s[0]);
         return letter - 'A' < choiceCount ? letter : null;
     }

@@ -57,62 +57,80 @@ public sealed class ExpressionEvaluator
 
     private void SkipSpaces()
     {
-        while (!AtEnd && char.IsWhiteSpace(Peek)) position++;
+        while (!AtEnd && char.IsWhiteSpace(Peek))
+            position++;
     }
 
     private bool TryConsume(char c)
     {
         SkipSpaces();
-        if (AtEnd || Peek != c) return false;
+        if (AtEnd || Peek != c)
+            return false;
         position++;
         return true;
     }
 
     private Expression ParseSum()
     {
-        if (++depth > MaxDepth) throw new FormatException("expression nested too deeply");
+        if (++depth > MaxDepth)
+            throw new FormatException("expression nested too deeply");
         var left = ParseProduct();
         while (true)
         {
-            if (TryConsume('+')) left = Combine('+', left, ParseProduct());
-            else if (TryConsume('-')) left = Combine('-', left, ParseProduct());
-            else break;
+            if (TryConsume('+'))
+                left = Combine('+', left, ParseProduct());
+            else if (TryConsume('-'))
+                left = Combine('-', left, ParseProduct());
+            else
+                break;
         }
         depth--;
         return left;
     }
 
-    /// <summary>A binary node; more than 2000 operators is refused, so evaluating the tree cannot exhaust the stack.</summary>
+    /// <summary>A binary node; more than 2000 operators is refused, so evaluating the tree cannot exhaust the
+    /// stack.</summary>
     private Expression Combine(char op, Expression left, Expression right) =>
-        ++operators > MaxOperators ? throw new FormatException("expression too long") : new Expression.Binary(op, left, right);
+        ++operators > MaxOperators
+            ? throw new FormatException("expression too long")
+            : new Expression.Binary(op, left, right);
 
     private Expression ParseProduct()
     {
         var left = ParseUnary();
         while (true)
         {
-            if (pendingFactors.Count > 0) left = Combine('*', left, ParsePower()); // the rest of a split name
-            else if (TryConsume('*')) left = Combine('*', left, ParseUnary());
-            else if (TryConsume('/')) left = Combine('/', left, ParseUnary());
-            else if (StartsAtom()) left = Combine('*', left, ParsePower()); // implicit multiplication
-            else break;
+            if (pendingFactors.Count > 0)
+                left = Combine('*', left, ParsePower()); // the rest of a split name
+            else if (TryConsume('*'))
+                left = Combine('*', left, ParseUnary());
+            else if (TryConsume('/'))
+                left = Combine('/', left, ParseUnary());
+            else if (StartsAtom())
+                left = Combine('*', left, ParsePower()); // implicit multiplication
+            else
+                break;
         }
         return left;
     }
 
     private bool StartsAtom()
     {
-        if (pendingFactors.Count > 0) return true;
+        if (pendingFactors.Count > 0)
+            return true;
         SkipSpaces();
-        if (AtEnd) return false;
+        if (AtEnd)
+            return false;
         char c = Peek;
         return c == '(' || c == '.' || char.IsAsciiDigit(c) || char.IsLetter(c) || c == '_';
     }
 
     private Expression ParseUnary()
     {
-        if (++depth > MaxDepth) throw new FormatException("expression nested too deeply");
-        Expression result = TryConsume('-') ? new Expression.Negate(ParseUnary())
+        if (++depth > MaxDepth)
+            throw new FormatException("expression nested too deeply");
+        Expression result =
+            TryConsume('-') ? new Expression.Negate(ParseUnary())
             : TryConsume('+') ? ParseUnary()
             : ParsePower();
         depth--;
@@ -127,19 +145,24 @@ public sealed class ExpressionEvaluator
 
     private Expression ParseAtom()
     {
-        if (pendingFactors.Count > 0) return pendingFactors.Dequeue();
+        if (pendingFactors.Count > 0)
+            return pendingFactors.Dequeue();
         SkipSpaces();
-        if (AtEnd) throw new FormatException("unexpected end");
+        if (AtEnd)
+            throw new FormatException("unexpected end");
         char c = Peek;
         if (c == '(')
         {
             position++;
             var inner = ParseSum();
-            if (!TryConsume(')')) throw new FormatException("missing ')'");
+            if (!TryConsume(')'))
+                throw new FormatException("missing ')'");
             return inner;
         }
-        if (char.IsAsciiDigit(c) || c == '.') return ParseNumber();
-        if (char.IsLetter(c) || c == '_') return ParseName();
+        if (char.IsAsciiDigit(c) || c == '.')
+            return ParseNumber();
+        if (char.IsLetter(c) || c == '_')
+            return ParseName();
         throw new FormatException($"unexpected '{c}'");
     }
 
@@ -154,55 +177,87 @@ public sealed class ExpressionEvaluator
         if (end < source.Length && source[end] == '.')
         {
             int fraction = SkipDigits(end + 1);
-            if (digitsEnd > start || fraction > end + 1) { isFloat = true; end = fraction; }
+            if (digitsEnd > start || fraction > end + 1)
+            {
+                isFloat = true;
+                end = fraction;
+            }
         }
         if (end > start && end < source.Length && source[end] is 'e' or 'E')
         {
             int exponentStart = end + 1 < source.Length && source[end + 1] is '+' or '-' ? end + 2 : end + 1;
             int exponentEnd = SkipDigits(exponentStart);
-            if (exponentEnd > exponentStart && (isFloat || digitsEnd > start)) { isFloat = true; end = exponentEnd; }
+            if (exponentEnd > exponentStart && (isFloat || digitsEnd > start))
+            {
+                isFloat = true;
+                end = exponentEnd;
+            }
         }
         if (isFloat)
         {
             position = end;
             return new Expression.Number(Quantity.FromDecimal(source[start..end]), IsDecimal: true);
         }
-        if (digitsEnd == start) throw new FormatException("a lone '.'");
+        if (digitsEnd == start)
+            throw new FormatException("a lone '.'");
         if (source[start] == '0')
         {
             end = start + 1;
-            while (end < source.Length && source[end] == '0') end++;
+            while (end < source.Length && source[end] == '0')
+                end++;
         }
-        else end = digitsEnd;
+        else
+            end = digitsEnd;
         position = end;
-        return new Expression.Number(Quantity.FromInteger(BigInteger.Parse(source[start..end].Replace("_", "", StringComparison.Ordinal), CultureInfo.InvariantCulture)));
+        return new Expression.Number(
+            Quantity.FromInteger(
+                BigInteger.Parse(
+                    source[start..end].Replace("_", "", StringComparison.Ordinal),
+                    CultureInfo.InvariantCulture
+                )
+            )
+        );
     }
 
     private int SkipDigits(int from)
     {
         int i = from;
-        while (i < source.Length && (char.IsAsciiDigit(source[i]) || (source[i] == '_' && i > from && i + 1 < source.Length && char.IsAsciiDigit(source[i + 1])))) i++;
+        while (
+            i < source.Length
+            && (
+                char.IsAsciiDigit(source[i])
+                || (source[i] == '_' && i > from && i + 1 < source.Length && char.IsAsciiDigit(source[i + 1]))
+            )
+        )
+            i++;
         return i;
     }
 
     private Expression ParseName()
     {
         int start = position;
-        while (!AtEnd && (char.IsLetterOrDigit(Peek) || Peek == '_')) position++;
+        while (!AtEnd && (char.IsLetterOrDigit(Peek) || Peek == '_'))
+            position++;
         string name = source[start..position];
         switch (name)
         {
-            case "pi": return new Expression.Number(Quantity.FromDouble(Math.PI));
-            case "oo": return new Expression.Number(Quantity.FromDouble(double.PositiveInfinity));
+            case "pi":
+                return new Expression.Number(Quantity.FromDouble(Math.PI));
+            case "oo":
+                return new Expression.Number(Quantity.FromDouble(double.PositiveInfinity));
             case "sqrt" or "ln":
-                if (!TryConsume('(')) throw new FormatException($"{name} without '('");
+                if (!TryConsume('('))
+                    throw new FormatException($"{name} without '('");
                 var argument = ParseSum();
-                if (!TryConsume(')')) throw new FormatException("missing ')'");
+                if (!TryConsume(')'))
+                    throw new FormatException("missing ')'");
                 return new Expression.Call(name, argument);
         }
-        if (name.Contains('_', StringComparison.Ordinal)) return new Expression.Symbol(name);
+        if (name.Contains('_', StringComparison.Ordinal))
+            return new Expression.Symbol(name);
         var factors = SplitSymbols(name);
-        foreach (var factor in factors.Skip(1)) pendingFactors.Enqueue(factor);
+        foreach (var factor in factors.Skip(1))
+            pendingFactors.Enqueue(factor);
         return factors[0];
     }
 
@@ -210,14 +265,17 @@ public sealed class ExpressionEvaluator
     private static List<Expression> SplitSymbols(string name)
     {
         var factors = new List<Expression>();
-        for (int i = 0; i < name.Length;)
+        for (int i = 0; i < name.Length; )
         {
             Expression factor;
             if (char.IsAsciiDigit(name[i]))
             {
                 int end = i;
-                while (end < name.Length && char.IsAsciiDigit(name[end])) end++;
-                factor = new Expression.Number(Quantity.FromInteger(BigInteger.Parse(name[i..end], CultureInfo.InvariantCulture)));
+                while (end < name.Length && char.IsAsciiDigit(name[end]))
+                    end++;
+                factor = new Expression.Number(
+                    Quantity.FromInteger(BigInteger.Parse(name[i..end], CultureInfo.InvariantCulture))
+                );
                 i = end;
             }
             else

@@ -21,40 +21,172 @@ public static class LatexToText
 {
     private static readonly Dictionary<string, string> Symbols = new(StringComparer.Ordinal)
     {
-        ["pi"] = "π", ["Pi"] = "Π", ["infty"] = "∞", ["cdot"] = "·", ["times"] = "×", ["div"] = "÷",
-        ["pm"] = "±", ["mp"] = "∓", ["le"] = "≤", ["leq"] = "≤", ["ge"] = "≥", ["geq"] = "≥", ["ne"] = "≠",
-        ["neq"] = "≠", ["lt"] = "<", ["gt"] = ">", ["approx"] = "≈", ["sim"] = "∼", ["equiv"] = "≡", ["cong"] = "≅",
-        ["cup"] = "∪", ["cap"] = "∩", ["in"] = "∈", ["notin"] = "∉", ["subset"] = "⊂", ["subseteq"] = "⊆",
-        ["emptyset"] = "∅", ["varnothing"] = "∅", ["angle"] = "∠", ["circ"] = "∘", ["degree"] = "°",
-        ["triangle"] = "△", ["perp"] = "⊥", ["parallel"] = "∥", ["to"] = "→", ["rightarrow"] = "→",
-        ["Rightarrow"] = "⇒", ["leftarrow"] = "←", ["prime"] = "′", ["ldots"] = "…", ["dots"] = "…",
-        ["cdots"] = "⋯", ["lfloor"] = "⌊", ["rfloor"] = "⌋", ["lceil"] = "⌈", ["rceil"] = "⌉",
-        ["langle"] = "⟨", ["rangle"] = "⟩", ["mid"] = "|", ["vert"] = "|", ["neg"] = "¬", ["forall"] = "∀",
-        ["exists"] = "∃", ["partial"] = "∂", ["nabla"] = "∇", ["sum"] = "∑", ["prod"] = "∏", ["int"] = "∫",
-        ["alpha"] = "α", ["beta"] = "β", ["gamma"] = "γ", ["delta"] = "δ", ["epsilon"] = "ϵ", ["varepsilon"] = "ε",
-        ["zeta"] = "ζ", ["eta"] = "η", ["theta"] = "θ", ["vartheta"] = "ϑ", ["iota"] = "ι", ["kappa"] = "κ",
-        ["lambda"] = "λ", ["mu"] = "μ", ["nu"] = "ν", ["xi"] = "ξ", ["rho"] = "ρ", ["sigma"] = "σ", ["tau"] = "τ",
-        ["upsilon"] = "υ", ["phi"] = "ϕ", ["varphi"] = "φ", ["chi"] = "χ", ["psi"] = "ψ", ["omega"] = "ω",
-        ["Gamma"] = "Γ", ["Delta"] = "Δ", ["Theta"] = "Θ", ["Lambda"] = "Λ", ["Sigma"] = "Σ", ["Phi"] = "Φ",
-        ["Omega"] = "Ω", ["quad"] = " ", ["qquad"] = " ", ["left"] = "", ["right"] = "", ["displaystyle"] = "",
-        ["sin"] = "sin", ["cos"] = "cos", ["tan"] = "tan", ["cot"] = "cot", ["sec"] = "sec", ["csc"] = "csc",
-        ["arcsin"] = "arcsin", ["arccos"] = "arccos", ["arctan"] = "arctan", ["log"] = "log", ["ln"] = "ln",
-        ["exp"] = "exp", ["lim"] = "lim", ["max"] = "max", ["min"] = "min", ["gcd"] = "gcd", ["det"] = "det",
-        ["deg"] = "deg", ["bmod"] = "mod",
+        ["pi"] = "π",
+        ["Pi"] = "Π",
+        ["infty"] = "∞",
+        ["cdot"] = "·",
+        ["times"] = "×",
+        ["div"] = "÷",
+        ["pm"] = "±",
+        ["mp"] = "∓",
+        ["le"] = "≤",
+        ["leq"] = "≤",
+        ["ge"] = "≥",
+        ["geq"] = "≥",
+        ["ne"] = "≠",
+        ["neq"] = "≠",
+        ["lt"] = "<",
+        ["gt"] = ">",
+        ["approx"] = "≈",
+        ["sim"] = "∼",
+        ["equiv"] = "≡",
+        ["cong"] = "≅",
+        ["cup"] = "∪",
+        ["cap"] = "∩",
+        ["in"] = "∈",
+        ["notin"] = "∉",
+        ["subset"] = "⊂",
+        ["subseteq"] = "⊆",
+        ["emptyset"] = "∅",
+        ["varnothing"] = "∅",
+        ["angle"] = "∠",
+        ["circ"] = "∘",
+        ["degree"] = "°",
+        ["triangle"] = "△",
+        ["perp"] = "⊥",
+        ["parallel"] = "∥",
+        ["to"] = "→",
+        ["rightarrow"] = "→",
+        ["Rightarrow"] = "⇒",
+        ["leftarrow"] = "←",
+        ["prime"] = "′",
+        ["ldots"] = "…",
+        ["dots"] = "…",
+        ["cdots"] = "⋯",
+        ["lfloor"] = "⌊",
+        ["rfloor"] = "⌋",
+        ["lceil"] = "⌈",
+        ["rceil"] = "⌉",
+        ["langle"] = "⟨",
+        ["rangle"] = "⟩",
+        ["mid"] = "|",
+        ["vert"] = "|",
+        ["neg"] = "¬",
+        ["forall"] = "∀",
+        ["exists"] = "∃",
+        ["partial"] = "∂",
+        ["nabla"] = "∇",
+        ["sum"] = "∑",
+        ["prod"] = "∏",
+        ["int"] = "∫",
+        ["alpha"] = "α",
+        ["beta"] = "β",
+        ["gamma"] = "γ",
+        ["delta"] = "δ",
+        ["epsilon"] = "ϵ",
+        ["varepsilon"] = "ε",
+        ["zeta"] = "ζ",
+        ["eta"] = "η",
+        ["theta"] = "θ",
+        ["vartheta"] = "ϑ",
+        ["iota"] = "ι",
+        ["kappa"] = "κ",
+        ["lambda"] = "λ",
+        ["mu"] = "μ",
+        ["nu"] = "ν",
+        ["xi"] = "ξ",
+        ["rho"] = "ρ",
+        ["sigma"] = "σ",
+        ["tau"] = "τ",
+        ["upsilon"] = "υ",
+        ["phi"] = "ϕ",
+        ["varphi"] = "φ",
+        ["chi"] = "χ",
+        ["psi"] = "ψ",
+        ["omega"] = "ω",
+        ["Gamma"] = "Γ",
+        ["Delta"] = "Δ",
+        ["Theta"] = "Θ",
+        ["Lambda"] = "Λ",
+        ["Sigma"] = "Σ",
+        ["Phi"] = "Φ",
+        ["Omega"] = "Ω",
+        ["quad"] = " ",
+        ["qquad"] = " ",
+        ["left"] = "",
+        ["right"] = "",
+        ["displaystyle"] = "",
+        ["sin"] = "sin",
+        ["cos"] = "cos",
+        ["tan"] = "tan",
+        ["cot"] = "cot",
+        ["sec"] = "sec",
+        ["csc"] = "csc",
+        ["arcsin"] = "arcsin",
+        ["arccos"] = "arccos",
+        ["arctan"] = "arctan",
+        ["log"] = "log",
+        ["ln"] = "ln",
+        ["exp"] = "exp",
+        ["lim"] = "lim",
+        ["max"] = "max",
+        ["min"] = "min",
+        ["gcd"] = "gcd",
+        ["det"] = "det",
+        ["deg"] = "deg",
+        ["bmod"] = "mod",
     };
 
     /// <summary>Macros whose text is their (only) mandatory argument.</summary>
     private static readonly HashSet<string> ArgumentMacros = new(StringComparer.Ordinal)
     {
-        "text", "textrm", "textbf", "textit", "textsf", "texttt", "textup", "textnormal", "mbox", "hbox", "emph",
-        "mathrm", "mathbf", "mathit", "mathsf", "mathtt", "mathcal", "mathbb", "mathfrak", "boldsymbol",
-        "operatorname", "boxed", "ensuremath", "overline", "underline", "bar", "hat", "vec", "widehat", "tilde",
+        "text",
+        "textrm",
+        "textbf",
+        "textit",
+        "textsf",
+        "texttt",
+        "textup",
+        "textnormal",
+        "mbox",
+        "hbox",
+        "emph",
+        "mathrm",
+        "mathbf",
+        "mathit",
+        "mathsf",
+        "mathtt",
+        "mathcal",
+        "mathbb",
+        "mathfrak",
+        "boldsymbol",
+        "operatorname",
+        "boxed",
+        "ensuremath",
+        "overline",
+        "underline",
+        "bar",
+        "hat",
+        "vec",
+        "widehat",
+        "tilde",
     };
 
     private static readonly Dictionary<char, string> SingleCharacterMacros = new()
     {
-        ['{'] = "{", ['}'] = "}", ['%'] = "%", ['$'] = "$", ['&'] = "&", ['#'] = "#", ['_'] = "_",
-        [','] = " ", [';'] = " ", [':'] = " ", [' '] = " ", ['!'] = "", ['\\'] = "\n",
+        ['{'] = "{",
+        ['}'] = "}",
+        ['%'] = "%",
+        ['$'] = "$",
+        ['&'] = "&",
+        ['#'] = "#",
+        ['_'] = "_",
+        [','] = " ",
+        [';'] = " ",
+        [':'] = " ",
+        [' '] = " ",
+        ['!'] = "",
+        ['\\'] = "\n",
     };
 
     /// <summary>The plain text of <paramref name="latex"/>.</summary>
@@ -65,7 +197,11 @@ public static class LatexToText
         var text = new StringBuilder(latex.Length);
         while (!reader.AtEnd)
         {
-            if (reader.Peek == '}') { reader.Position++; continue; }
+            if (reader.Peek == '}')
+            {
+                reader.Position++;
+                continue;
+            }
             text.Append(reader.ReadNode());
         }
         return text.ToString();
@@ -82,7 +218,8 @@ public static class LatexToText
         /// <summary>One node: a group, a macro with its arguments, or one character.</summary>
         public string ReadNode()
         {
-            if (++depth > MaxDepth) throw new FormatException($"LaTeX nested deeper than {MaxDepth} levels.");
+            if (++depth > MaxDepth)
+                throw new FormatException($"LaTeX nested deeper than {MaxDepth} levels.");
             try
             {
                 return ReadNodeAt(source[Position]);
@@ -95,8 +232,10 @@ public static class LatexToText
 
         private string ReadNodeAt(char c)
         {
-            if (c == '{') return ReadGroup();
-            if (c == '\\') return ReadMacro();
+            if (c == '{')
+                return ReadGroup();
+            if (c == '\\')
+                return ReadMacro();
             Position++;
             return c == '~' ? "\u00A0" : c.ToString();
         }
@@ -105,24 +244,29 @@ public static class LatexToText
         {
             Position++; // '{'
             var text = new StringBuilder();
-            while (!AtEnd && Peek != '}') text.Append(ReadNode());
-            if (!AtEnd) Position++; // '}'
+            while (!AtEnd && Peek != '}')
+                text.Append(ReadNode());
+            if (!AtEnd)
+                Position++; // '}'
             return text.ToString();
         }
 
         private string ReadMacro()
         {
             Position++; // '\'
-            if (AtEnd) return "";
+            if (AtEnd)
+                return "";
             int start = Position;
-            while (!AtEnd && char.IsAsciiLetter(Peek)) Position++;
+            while (!AtEnd && char.IsAsciiLetter(Peek))
+                Position++;
             if (Position == start)
             {
                 char single = source[Position++];
                 return SingleCharacterMacros.TryGetValue(single, out string? text) ? text : "";
             }
             string name = source[start..Position];
-            while (!AtEnd && char.IsWhiteSpace(Peek)) Position++; // the space after a control word is eaten
+            while (!AtEnd && char.IsWhiteSpace(Peek))
+                Position++; // the space after a control word is eaten
             return name switch
             {
                 "frac" or "dfrac" or "tfrac" or "nicefrac" => ReadArgument() + "/" + ReadArgument(),
@@ -147,21 +291,25 @@ public static class LatexToText
         private string SkipEnvironmentName()
         {
             SkipSpaces();
-            if (!AtEnd && Peek == '{') ReadGroup();
+            if (!AtEnd && Peek == '{')
+                ReadGroup();
             return "";
         }
 
-        /// <summary>A mandatory argument: a group, a macro, or one character (pylatexenc get_latex_expression).</summary>
+        /// <summary>A mandatory argument: a group, a macro, or one character (pylatexenc
+        /// get_latex_expression).</summary>
         private string ReadArgument()
         {
             SkipSpaces();
-            if (AtEnd || Peek == '}') return "";
+            if (AtEnd || Peek == '}')
+                return "";
             return ReadNode();
         }
 
         private void SkipSpaces()
         {
-            while (!AtEnd && char.IsWhiteSpace(Peek)) Position++;
+            while (!AtEnd && char.IsWhiteSpace(Peek))
+                Position++;
         }
     }
 }

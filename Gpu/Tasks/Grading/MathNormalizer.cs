@@ -14,8 +14,11 @@ namespace SaEI.Gpu.Tasks.Grading;
 /// </summary>
 public static class MathNormalizer
 {
-    private static readonly Regex TextWrapper = new(@"^\\text\{(?<text>.+?)\}$",
-        RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+    private static readonly Regex TextWrapper = new(
+        @"^\\text\{(?<text>.+?)\}$",
+        RegexOptions.NonBacktracking | RegexOptions.CultureInvariant,
+        TimeSpan.FromSeconds(1)
+    );
 
     /// <summary>Raised where Python raises inside <c>_strip_string</c>.</summary>
     private sealed class StripFailed(string why) : Exception(why);
@@ -23,10 +26,12 @@ public static class MathNormalizer
     /// <summary><c>normalize_answer(answer)</c>; null stays null.</summary>
     public static string? NormalizeAnswer(string? answer)
     {
-        if (answer is null) return null;
+        if (answer is null)
+            return null;
         answer = answer.Trim();
         var match = TextWrapper.Match(answer);
-        if (match.Success) answer = match.Groups["text"].Value.Trim();
+        if (match.Success)
+            answer = match.Groups["text"].Value.Trim();
         try
         {
             return StripString(answer);
@@ -40,8 +45,9 @@ public static class MathNormalizer
     /// <summary>Hendrycks <c>_strip_string</c>, steps 1–10 of docs/grader.md §3.</summary>
     private static string StripString(string s)
     {
-        s = s.Replace("\n", "", StringComparison.Ordinal).Replace("\\!", "", StringComparison.Ordinal)
-             .Replace("\\\\", "\\", StringComparison.Ordinal);
+        s = s.Replace("\n", "", StringComparison.Ordinal)
+            .Replace("\\!", "", StringComparison.Ordinal)
+            .Replace("\\\\", "\\", StringComparison.Ordinal);
         s = s.Replace("tfrac", "frac", StringComparison.Ordinal).Replace("dfrac", "frac", StringComparison.Ordinal);
         s = s.Replace("\\left", "", StringComparison.Ordinal).Replace("\\right", "", StringComparison.Ordinal);
         s = s.Replace("^{\\circ}", "", StringComparison.Ordinal).Replace("^\\circ", "", StringComparison.Ordinal);
@@ -49,35 +55,43 @@ public static class MathNormalizer
         s = RemoveRightUnits(s);
         s = s.Replace("\\%", "", StringComparison.Ordinal);
         s = s.Replace(" .", " 0.", StringComparison.Ordinal).Replace("{.", "{0.", StringComparison.Ordinal);
-        if (s.Length == 0) return s;
-        if (s[0] == '.') s = "0" + s;
+        if (s.Length == 0)
+            return s;
+        if (s[0] == '.')
+            s = "0" + s;
         string[] sides = s.Split('=');
-        if (sides.Length == 2 && sides[0].Length <= 2) s = sides[1];
+        if (sides.Length == 2 && sides[0].Length <= 2)
+            s = sides[1];
         s = FixSqrt(s);
         s = s.Replace(" ", "", StringComparison.Ordinal);
         s = FixFracs(s);
-        if (s == "0.5") s = "\\frac{1}{2}";
+        if (s == "0.5")
+            s = "\\frac{1}{2}";
         return FixASlashB(s);
     }
 
     private static string RemoveRightUnits(string s)
     {
         const string unitMarker = "\\text{ ";
-        if (!s.Contains(unitMarker, StringComparison.Ordinal)) return s;
+        if (!s.Contains(unitMarker, StringComparison.Ordinal))
+            return s;
         string[] parts = s.Split(unitMarker);
-        if (parts.Length != 2) throw new StripFailed("more than one \\text{ unit");
+        if (parts.Length != 2)
+            throw new StripFailed("more than one \\text{ unit");
         return parts[0];
     }
 
     /// <summary><c>\sqrt3</c> → <c>\sqrt{3}</c>.</summary>
     private static string FixSqrt(string s)
     {
-        if (!s.Contains("\\sqrt", StringComparison.Ordinal)) return s;
+        if (!s.Contains("\\sqrt", StringComparison.Ordinal))
+            return s;
         string[] splits = s.Split("\\sqrt");
         var result = new System.Text.StringBuilder(splits[0]);
         foreach (string split in splits.Skip(1))
         {
-            if (split.Length == 0) throw new StripFailed("\\sqrt at the end");
+            if (split.Length == 0)
+                throw new StripFailed("\\sqrt at the end");
             result.Append(split[0] != '{' ? "\\sqrt{" + split[0] + "}" + split[1..] : "\\sqrt" + split);
         }
         return result.ToString();
@@ -91,10 +105,17 @@ public static class MathNormalizer
         foreach (string sub in substrings.Skip(1))
         {
             result.Append("\\frac");
-            if (sub.Length == 0) throw new StripFailed("\\frac at the end");
-            if (sub[0] == '{') { result.Append(sub); continue; }
-            if (sub.Length < 2) return s;
-            char a = sub[0], b = sub[1];
+            if (sub.Length == 0)
+                throw new StripFailed("\\frac at the end");
+            if (sub[0] == '{')
+            {
+                result.Append(sub);
+                continue;
+            }
+            if (sub.Length < 2)
+                return s;
+            char a = sub[0],
+                b = sub[1];
             string post = sub[2..];
             result.Append(b != '{' ? "{" + a + "}{" + b + "}" + post : "{" + a + "}" + b + post);
         }
@@ -105,7 +126,8 @@ public static class MathNormalizer
     private static string FixASlashB(string s)
     {
         string[] parts = s.Split('/');
-        if (parts.Length != 2) return s;
+        if (parts.Length != 2)
+            return s;
         return PythonNumbers.IsCanonicalInt(parts[0]) && PythonNumbers.IsCanonicalInt(parts[1])
             ? "\\frac{" + parts[0] + "}{" + parts[1] + "}"
             : s;

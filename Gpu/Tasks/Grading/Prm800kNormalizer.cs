@@ -23,44 +23,73 @@ public static class Prm800kNormalizer
     private static readonly Regex ProperComma = new(@"(\d)(,)(\d\d\d)($|\D)", Safe, Timeout);
     private static readonly Regex Fraction = new(@"^-?[0-9]+.?/0*[1-9][0-9]*.?$", Safe, Timeout);
 
-    /// <summary>Units in PRM800K's order. Each is deleted anywhere, so "perimeter" loses "meter" (as in Python).</summary>
+    /// <summary>Units in PRM800K's order. Each is deleted anywhere, so "perimeter" loses "meter" (as in
+    /// Python).</summary>
     public static IReadOnlyList<string> UnitWords { get; } =
-        ["degree", "cm", "centimeter", "meter", "mile", "second", "minute", "hour", "day", "week", "month", "year",
-         "foot", "feet", "inch", "yard"];
+    [
+        "degree",
+        "cm",
+        "centimeter",
+        "meter",
+        "mile",
+        "second",
+        "minute",
+        "hour",
+        "day",
+        "week",
+        "month",
+        "year",
+        "foot",
+        "feet",
+        "inch",
+        "yard",
+    ];
 
     /// <summary><c>_normalize(expr)</c>; null stays null.</summary>
     public static string? Normalize(string? expr)
     {
-        if (expr is null) return null;
+        if (expr is null)
+            return null;
         var match = TextWrapper.Match(expr);
-        if (match.Success) expr = match.Groups["text"].Value;
-        expr = expr.Replace("\\%", "%", StringComparison.Ordinal).Replace("\\$", "$", StringComparison.Ordinal)
-            .Replace("$", "", StringComparison.Ordinal).Replace("%", "", StringComparison.Ordinal)
-            .Replace(" or ", " , ", StringComparison.Ordinal).Replace(" and ", " , ", StringComparison.Ordinal);
+        if (match.Success)
+            expr = match.Groups["text"].Value;
+        expr = expr.Replace("\\%", "%", StringComparison.Ordinal)
+            .Replace("\\$", "$", StringComparison.Ordinal)
+            .Replace("$", "", StringComparison.Ordinal)
+            .Replace("%", "", StringComparison.Ordinal)
+            .Replace(" or ", " , ", StringComparison.Ordinal)
+            .Replace(" and ", " , ", StringComparison.Ordinal);
         expr = expr.Replace("million", "*10^6", StringComparison.Ordinal)
             .Replace("billion", "*10^9", StringComparison.Ordinal)
             .Replace("trillion", "*10^12", StringComparison.Ordinal);
         expr = DeleteUnits(expr);
         expr = Circle.Replace(expr, "");
-        if (expr.Length > 0 && expr[0] == '{' && expr[^1] == '}') expr = expr[1..^1];
+        if (expr.Length > 0 && expr[0] == '{' && expr[^1] == '}')
+            expr = expr[1..^1];
         expr = ThinSpaceComma.Replace(expr, "");
         if (PythonNumbers.TryParseFloat(expr, out double value) && PythonNumbers.IsNearInteger(value))
             expr = PythonNumbers.RoundToIntString(value);
-        if (expr.Contains('\\', StringComparison.Ordinal)) expr = ParseLatex(expr);
+        if (expr.Contains('\\', StringComparison.Ordinal))
+            expr = ParseLatex(expr);
         expr = MinusSpaces.Replace(expr, "-");
         expr = MixedNumber.Replace(expr, "$1+$2");
-        expr = expr.Replace(" ", "", StringComparison.Ordinal).Replace("{", "", StringComparison.Ordinal)
-            .Replace("}", "", StringComparison.Ordinal).ToLowerInvariant();
-        if (StrIsInt(expr)) expr = StrToInt(expr);
+        expr = expr.Replace(" ", "", StringComparison.Ordinal)
+            .Replace("{", "", StringComparison.Ordinal)
+            .Replace("}", "", StringComparison.Ordinal)
+            .ToLowerInvariant();
+        if (StrIsInt(expr))
+            expr = StrToInt(expr);
         return expr;
     }
 
-    /// <summary>Python deletes each unit in turn (one <c>re.sub</c> per unit); so do we, to keep the order's effects.</summary>
+    /// <summary>Python deletes each unit in turn (one <c>re.sub</c> per unit); so do we, to keep the order's
+    /// effects.</summary>
     private static string DeleteUnits(string expr)
     {
         foreach (string unit in UnitWords)
         {
-            if (!expr.Contains(unit, StringComparison.Ordinal)) continue;
+            if (!expr.Contains(unit, StringComparison.Ordinal))
+                continue;
             expr = Regex.Replace(expr, unit + @"(es)?(s)? *(\^[0-9]+)?", "", Safe, Timeout);
         }
         return expr;
@@ -81,9 +110,13 @@ public static class Prm800kNormalizer
         {
             return expr;
         }
-        return text.Replace("√", "sqrt", StringComparison.Ordinal).Replace("π", "pi", StringComparison.Ordinal)
-            .Replace("∞", "inf", StringComparison.Ordinal).Replace("∪", "U", StringComparison.Ordinal)
-            .Replace("·", "*", StringComparison.Ordinal).Replace("×", "*", StringComparison.Ordinal).Trim();
+        return text.Replace("√", "sqrt", StringComparison.Ordinal)
+            .Replace("π", "pi", StringComparison.Ordinal)
+            .Replace("∞", "inf", StringComparison.Ordinal)
+            .Replace("∪", "U", StringComparison.Ordinal)
+            .Replace("·", "*", StringComparison.Ordinal)
+            .Replace("×", "*", StringComparison.Ordinal)
+            .Trim();
     }
 
     /// <summary><c>_strip_properly_formatted_commas</c>: "1,000,000" → "1000000", repeated until stable.</summary>
@@ -92,14 +125,16 @@ public static class Prm800kNormalizer
         while (true)
         {
             string next = ProperComma.Replace(expr, "$1$3$4");
-            if (next == expr) return next;
+            if (next == expr)
+                return next;
             expr = next;
         }
     }
 
     /// <summary><c>_str_is_int</c>: a float (after removing thousands commas) within 1e-7 of an integer.</summary>
     public static bool StrIsInt(string expr) =>
-        PythonNumbers.TryParseFloat(StripProperlyFormattedCommas(expr), out double value) && PythonNumbers.IsNearInteger(value);
+        PythonNumbers.TryParseFloat(StripProperlyFormattedCommas(expr), out double value)
+        && PythonNumbers.IsNearInteger(value);
 
     /// <summary><c>_str_to_int</c>: <c>int(float(x.replace(",", "")))</c>.</summary>
     private static string StrToInt(string expr)
@@ -117,11 +152,15 @@ public static class Prm800kNormalizer
     public static IReadOnlyList<string> SplitTuple(string expr)
     {
         expr = StripProperlyFormattedCommas(expr);
-        if (expr.Length == 0) return [];
+        if (expr.Length == 0)
+            return [];
         const string tupleChars = "()[]";
-        if (expr.Length > 2 && tupleChars.Contains(expr[0], StringComparison.Ordinal)
+        if (
+            expr.Length > 2
+            && tupleChars.Contains(expr[0], StringComparison.Ordinal)
             && tupleChars.Contains(expr[^1], StringComparison.Ordinal)
-            && expr[1..^1].IndexOfAny(tupleChars.ToCharArray()) < 0)
+            && expr[1..^1].IndexOfAny(tupleChars.ToCharArray()) < 0
+        )
             return expr[1..^1].Split(',').Select(e => e.Trim()).ToArray();
         return [expr];
     }

@@ -15,27 +15,43 @@ public static class PythonNumbers
     private const string DigitPart = "[0-9](?:_?[0-9])*";
 
     private static readonly Regex FloatLiteral = new(
-        $@"\A[+-]?(?:(?:{DigitPart}(?:\.(?:{DigitPart})?)?|\.{DigitPart})(?:[eE][+-]?{DigitPart})?|(?i:inf|infinity|nan))\z",
-        RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        $@"\A[+-]?(?:(?:{DigitPart}(?:\.(?:{DigitPart})?)?|\.{DigitPart})(?:[eE][+-]?"
+            + $@"{DigitPart})?|(?i:inf|infinity|nan))\z",
+        RegexOptions.NonBacktracking | RegexOptions.CultureInvariant,
+        TimeSpan.FromSeconds(1)
+    );
 
-    private static readonly Regex CanonicalInt = new(@"\A(?:0|-?[1-9][0-9]*)\z",
-        RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+    private static readonly Regex CanonicalInt = new(
+        @"\A(?:0|-?[1-9][0-9]*)\z",
+        RegexOptions.NonBacktracking | RegexOptions.CultureInvariant,
+        TimeSpan.FromSeconds(1)
+    );
 
     /// <summary>Python <c>float(text)</c>: true with the value when it would not raise.</summary>
     public static bool TryParseFloat(string text, out double value)
     {
         value = 0;
         string trimmed = text.Trim();
-        if (trimmed.Length == 0 || !FloatLiteral.IsMatch(trimmed)) return false;
+        if (trimmed.Length == 0 || !FloatLiteral.IsMatch(trimmed))
+            return false;
         string body = trimmed.Replace("_", "", StringComparison.Ordinal);
         string lower = body.ToLowerInvariant().TrimStart('+', '-');
         bool negative = body.StartsWith('-');
-        if (lower is "inf" or "infinity") { value = negative ? double.NegativeInfinity : double.PositiveInfinity; return true; }
-        if (lower == "nan") { value = double.NaN; return true; }
+        if (lower is "inf" or "infinity")
+        {
+            value = negative ? double.NegativeInfinity : double.PositiveInfinity;
+            return true;
+        }
+        if (lower == "nan")
+        {
+            value = double.NaN;
+            return true;
+        }
         return double.TryParse(body, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
     }
 
-    /// <summary>PRM800K <c>_is_int(x)</c>: <c>abs(x - int(round(x))) &lt;= 1e-7</c>; inf and nan raise, hence false.</summary>
+    /// <summary>PRM800K <c>_is_int(x)</c>: <c>abs(x - int(round(x))) &lt;= 1e-7</c>; inf and nan raise, hence
+    /// false.</summary>
     public static bool IsNearInteger(double x) =>
         double.IsFinite(x) && Math.Abs(x - Math.Round(x, MidpointRounding.ToEven)) <= 1e-7;
 

@@ -29,9 +29,12 @@ public static class SympyEquivalence
     /// or two-digit exponents.</summary>
     public static bool ShouldAllowEval(string expr)
     {
-        string letters = expr.Replace("sqrt", "", StringComparison.Ordinal).Replace("frac", "", StringComparison.Ordinal);
-        if (letters.Where(char.IsLetter).Distinct().Count() > 2) return false;
-        if (expr.Contains("^{", StringComparison.Ordinal) || expr.Contains("^(", StringComparison.Ordinal)) return false;
+        string letters = expr.Replace("sqrt", "", StringComparison.Ordinal)
+            .Replace("frac", "", StringComparison.Ordinal);
+        if (letters.Where(char.IsLetter).Distinct().Count() > 2)
+            return false;
+        if (expr.Contains("^{", StringComparison.Ordinal) || expr.Contains("^(", StringComparison.Ordinal))
+            return false;
         return !ChainedPower.IsMatch(expr) && !LargeExponent.IsMatch(expr);
     }
 
@@ -39,29 +42,38 @@ public static class SympyEquivalence
     public static bool AreEqual(string groundTruthNormalized, string givenNormalized)
     {
         string expr = $"({groundTruthNormalized})-({givenNormalized})";
-        if (!ShouldAllowEval(expr)) return false;
+        if (!ShouldAllowEval(expr))
+            return false;
         var groundTruth = ExpressionEvaluator.TryParse(groundTruthNormalized);
         var given = ExpressionEvaluator.TryParse(givenNormalized);
         // sympy parses the whole "(g)-(a)"; parsing each side alone accepts the same inputs, because a side that
         // fails alone also fails inside parentheses.
-        if (groundTruth is null || given is null || ExpressionEvaluator.TryParse(expr) is null) return false;
+        if (groundTruth is null || given is null || ExpressionEvaluator.TryParse(expr) is null)
+            return false;
         var symbols = groundTruth.Symbols().Union(given.Symbols()).Order(StringComparer.Ordinal).ToArray();
         if (symbols.Length == 0)
         {
             var g = groundTruth.Evaluate(NoSymbols);
             var a = given.Evaluate(NoSymbols);
             if (g.IsFloat || a.IsFloat)
-                return (g.IsFloat || g.IsExact) && (a.IsFloat || a.IsExact) && double.IsFinite(g.Value) && g.Value == a.Value;
+                return (g.IsFloat || g.IsExact)
+                    && (a.IsFloat || a.IsExact)
+                    && double.IsFinite(g.Value)
+                    && g.Value == a.Value;
             // sympy never cancels a decimal against a surd or π: 1.4142135623730951 − sqrt(2) stays non-zero.
-            if ((IsDecimal(groundTruth, g) && !a.IsExact && !given.ContainsDecimal)
-                || (IsDecimal(given, a) && !g.IsExact && !groundTruth.ContainsDecimal)) return false;
+            if (
+                (IsDecimal(groundTruth, g) && !a.IsExact && !given.ContainsDecimal)
+                || (IsDecimal(given, a) && !g.IsExact && !groundTruth.ContainsDecimal)
+            )
+                return false;
             return Close(g, a);
         }
         var random = new Random(20240917);
         for (int probe = 0; probe < SymbolProbes; probe++)
         {
             var point = symbols.ToDictionary(s => s, _ => 0.5 + 2.5 * random.NextDouble(), StringComparer.Ordinal);
-            if (!Close(groundTruth.Evaluate(point), given.Evaluate(point))) return false;
+            if (!Close(groundTruth.Evaluate(point), given.Evaluate(point)))
+                return false;
         }
         return true;
     }
@@ -75,8 +87,10 @@ public static class SympyEquivalence
     {
         if (groundTruth.IsExact && given.IsExact)
             return groundTruth.Numerator == given.Numerator && groundTruth.Denominator == given.Denominator;
-        double g = groundTruth.Value, a = given.Value;
-        if (!double.IsFinite(g) || !double.IsFinite(a)) return false;
+        double g = groundTruth.Value,
+            a = given.Value;
+        if (!double.IsFinite(g) || !double.IsFinite(a))
+            return false;
         return Math.Abs(g - a) < 1e-9 * Math.Max(1, Math.Abs(g));
     }
 }

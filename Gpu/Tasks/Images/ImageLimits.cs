@@ -29,10 +29,15 @@ public sealed record ImageLimits
     /// <summary>Throws when a limit is not positive.</summary>
     public void Validate()
     {
-        if (MaxFileBytes < 1) throw new ArgumentOutOfRangeException(nameof(MaxFileBytes), MaxFileBytes, "Set max file bytes ≥ 1.");
-        if (MaxWidth < 1) throw new ArgumentOutOfRangeException(nameof(MaxWidth), MaxWidth, "Set max width ≥ 1.");
-        if (MaxHeight < 1) throw new ArgumentOutOfRangeException(nameof(MaxHeight), MaxHeight, "Set max height ≥ 1.");
-        if (MaxPixels < 1) throw new ArgumentOutOfRangeException(nameof(MaxPixels), MaxPixels, "Set max pixels ≥ 1.");
-        if (MaxFrames < 1) throw new ArgumentOutOfRangeException(nameof(MaxFrames), MaxFrames, "Set max frames ≥ 1.");
+        if (MaxFileBytes < 1)
+            throw new ArgumentOutOfRangeException(nameof(MaxFileBytes), MaxFileBytes, "Set max file bytes ≥ 1.");
+        if (MaxWidth < 1)
+            throw new ArgumentOutOfRangeException(nameof(MaxWidth), MaxWidth, "Set max width ≥ 1.");
+        if (MaxHeight < 1)
+            throw new ArgumentOutOfRangeException(nameof(MaxHeight), MaxHeight, "Set max height ≥ 1.");
+        if (MaxPixels < 1)
+            throw new ArgumentOutOfRangeException(nameof(MaxPixels), MaxPixels, "Set max pixels ≥ 1.");
+        if (MaxFrames < 1)
+            throw new ArgumentOutOfRangeException(nameof(MaxFrames), MaxFrames, "Set max frames ≥ 1.");
     }
 }

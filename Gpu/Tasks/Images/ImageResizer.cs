@@ -22,7 +22,8 @@ public static class ImageResizer
     /// <summary>The target size of <see cref="ToPixelBounds"/> (exposed for tests and token budgeting).</summary>
     public static (int Width, int Height) PixelBoundsSize(int width, int height, long minPixels, long maxPixels)
     {
-        double w = width, h = height;
+        double w = width,
+            h = height;
         if (maxPixels > 0 && w * h > maxPixels)
         {
             double factor = Math.Sqrt(maxPixels / (w * h));
@@ -36,20 +37,23 @@ public static class ImageResizer
         return ((int)Math.Max(1, w), (int)Math.Max(1, h));
     }
 
-    /// <summary>Stretches to <paramref name="size"/>×<paramref name="size"/> (no padding: the synthetic images are square).</summary>
+    /// <summary>Stretches to <paramref name="size"/>×<paramref name="size"/> (no padding: the synthetic images are
+    /// square).</summary>
     public static RgbImage ToSquare(RgbImage image, int size) => Resize(image, size, size);
 
     /// <summary>Applies the policy of <paramref name="options"/>.</summary>
-    public static RgbImage Apply(RgbImage image, ImageOptions options) => options.FixedSize is { } size
-        ? ToSquare(image, size)
-        : ToPixelBounds(image, options.MinPixels, options.MaxPixels);
+    public static RgbImage Apply(RgbImage image, ImageOptions options) =>
+        options.FixedSize is { } size
+            ? ToSquare(image, size)
+            : ToPixelBounds(image, options.MinPixels, options.MaxPixels);
 
     /// <summary>Bicubic resize; returns the same instance when the size already matches.</summary>
     public static RgbImage Resize(RgbImage image, int width, int height)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
-        if (image.Width == width && image.Height == height) return image;
+        if (image.Width == width && image.Height == height)
+            return image;
         using Image<Rgb24> source = Image.LoadPixelData<Rgb24>(image.Rgb, image.Width, image.Height);
         source.Mutate(context => context.Resize(width, height, KnownResamplers.Bicubic));
         var rgb = new byte[width * height * 3];

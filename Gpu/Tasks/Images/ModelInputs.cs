@@ -22,7 +22,8 @@ public static class ModelInputs
         return ImageResizer.Resize(image, size.Width, size.Height);
     }
 
-    /// <summary>Each image resized for the model → [3,h_i,w_i] float32 in [0,1] on <paramref name="device"/> (default: the model's).</summary>
+    /// <summary>Each image resized for the model → [3,h_i,w_i] float32 in [0,1] on <paramref name="device"/> (default:
+    /// the model's).</summary>
     public static Tensor[] ToTensors(IPolicyModel model, IReadOnlyList<RgbImage> images, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(model);

@@ -12,7 +12,10 @@ public sealed record RgbImage
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
         ArgumentNullException.ThrowIfNull(rgb);
         if (rgb.Length != checked(width * height * 3))
-            throw new ArgumentException($"RgbImage {width}x{height} needs {width * height * 3} bytes, got {rgb.Length}.", nameof(rgb));
+            throw new ArgumentException(
+                $"RgbImage {width}x{height} needs {width * height * 3} bytes, got {rgb.Length}.",
+                nameof(rgb)
+            );
         Width = width;
         Height = height;
         Rgb = rgb;

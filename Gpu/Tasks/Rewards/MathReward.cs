@@ -20,7 +20,11 @@ public static class MathReward
     private const RegexOptions Safe = RegexOptions.NonBacktracking | RegexOptions.CultureInvariant;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
     private static readonly Regex SpacesAroundTags = new(@"\s*(<|>|/)\s*", Safe, Timeout);
-    private static readonly Regex Format = new(@"\A<think>.*</think>.*\\boxed\{.*\}.*\z", Safe | RegexOptions.Singleline, Timeout);
+    private static readonly Regex Format = new(
+        @"\A<think>.*</think>.*\\boxed\{.*\}.*\z",
+        Safe | RegexOptions.Singleline,
+        Timeout
+    );
 
     /// <summary>EasyR1's default accuracy weight (format weight 0.1).</summary>
     public const double DefaultAccuracyWeight = 0.9;
@@ -41,23 +45,36 @@ public static class MathReward
         ArgumentNullException.ThrowIfNull(response);
         ArgumentNullException.ThrowIfNull(groundTruth);
         if (accuracyWeight is < 0 or > 1 || double.IsNaN(accuracyWeight))
-            throw new ArgumentOutOfRangeException(nameof(accuracyWeight), accuracyWeight, "accuracy_weight must be in [0, 1] (EasyR1: 0.9).");
+            throw new ArgumentOutOfRangeException(
+                nameof(accuracyWeight),
+                accuracyWeight,
+                "accuracy_weight must be in [0, 1] (EasyR1: 0.9)."
+            );
         string collapsed = CollapseTagWhitespace(response);
         double format = Format.IsMatch(collapsed) ? 1.0 : 0.0;
         double accuracy = AnswerGrader.Grade(BoxedAnswer.ExtractBoxedContent(collapsed), groundTruth) ? 1.0 : 0.0;
         return new RewardScore(accuracyWeight * accuracy + (1 - accuracyWeight) * format, accuracy, format);
     }
 
-    /// <summary>Rewards of N responses; <paramref name="groundTruths"/>[i] belongs to <paramref name="responses"/>[i].</summary>
+    /// <summary>Rewards of N responses; <paramref name="groundTruths"/>[i] belongs to <paramref
+    /// name="responses"/>[i].</summary>
     public static IReadOnlyList<RewardScore> ScoreBatch(
-        IReadOnlyList<string> responses, IReadOnlyList<string> groundTruths, double accuracyWeight = DefaultAccuracyWeight)
+        IReadOnlyList<string> responses,
+        IReadOnlyList<string> groundTruths,
+        double accuracyWeight = DefaultAccuracyWeight
+    )
     {
         ArgumentNullException.ThrowIfNull(responses);
         ArgumentNullException.ThrowIfNull(groundTruths);
         if (responses.Count != groundTruths.Count)
-            throw new ArgumentException($"{responses.Count} responses but {groundTruths.Count} ground truths; pass one ground truth per response.", nameof(groundTruths));
+            throw new ArgumentException(
+                $"{responses.Count} responses but {groundTruths.Count} ground truths; pass one ground truth per "
+                    + $"response.",
+                nameof(groundTruths)
+            );
         var scores = new RewardScore[responses.Count];
-        for (int i = 0; i < scores.Length; i++) scores[i] = Score(responses[i], groundTruths[i], accuracyWeight);
+        for (int i = 0; i < scores.Length; i++)
+            scores[i] = Score(responses[i], groundTruths[i], accuracyWeight);
         return scores;
     }
 }

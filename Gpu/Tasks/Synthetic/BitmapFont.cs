@@ -24,10 +24,12 @@ public static class BitmapFont
         [0b111, 0b101, 0b111, 0b001, 0b111], // 9
     ];
 
-    /// <summary>True when glyph <paramref name="digit"/> has a pixel at column <paramref name="column"/>, row <paramref name="row"/>.</summary>
+    /// <summary>True when glyph <paramref name="digit"/> has a pixel at column <paramref name="column"/>, row <paramref
+    /// name="row"/>.</summary>
     public static bool IsSet(int digit, int column, int row) => (Glyphs[digit][row] & (0b100 >> column)) != 0;
 
-    /// <summary>Width in pixels of <paramref name="digits"/> digits at <paramref name="scale"/> (one blank column between digits).</summary>
+    /// <summary>Width in pixels of <paramref name="digits"/> digits at <paramref name="scale"/> (one blank column
+    /// between digits).</summary>
     public static int TextWidth(int digits, int scale) => ((digits * (GlyphWidth + 1)) - 1) * scale;
 
     /// <summary>Height in pixels at <paramref name="scale"/>.</summary>

@@ -20,7 +20,8 @@ internal sealed class Canvas
 
     public void Set(int x, int y, Rgb colour)
     {
-        if (x < 0 || y < 0 || x >= Size || y >= Size) return;
+        if (x < 0 || y < 0 || x >= Size || y >= Size)
+            return;
         int i = ((y * Size) + x) * 3;
         (rgb[i], rgb[i + 1], rgb[i + 2]) = (colour.R, colour.G, colour.B);
     }
@@ -29,47 +30,71 @@ internal sealed class Canvas
     public void FillRectangle(int x, int y, int width, int height, Rgb colour)
     {
         for (int row = y; row < y + height; row++)
-            for (int column = x; column < x + width; column++) Set(column, row, colour);
+        for (int column = x; column < x + width; column++)
+            Set(column, row, colour);
     }
 
     /// <summary>Fills the disc inscribed in the box [x, x+diameter)², tested at pixel centres.</summary>
     public void FillCircle(int x, int y, int diameter, Rgb colour)
     {
-        double radius = diameter / 2.0, centreX = x + radius, centreY = y + radius;
+        double radius = diameter / 2.0,
+            centreX = x + radius,
+            centreY = y + radius;
         for (int row = y; row < y + diameter; row++)
-            for (int column = x; column < x + diameter; column++)
-            {
-                double dx = column + 0.5 - centreX, dy = row + 0.5 - centreY;
-                if ((dx * dx) + (dy * dy) <= radius * radius) Set(column, row, colour);
-            }
+        for (int column = x; column < x + diameter; column++)
+        {
+            double dx = column + 0.5 - centreX,
+                dy = row + 0.5 - centreY;
+            if ((dx * dx) + (dy * dy) <= radius * radius)
+                Set(column, row, colour);
+        }
     }
 
     /// <summary>Fills the triangle (x0,y0),(x1,y1),(x2,y2), tested at pixel centres (edge functions).</summary>
     public void FillTriangle(double x0, double y0, double x1, double y1, double x2, double y2, Rgb colour)
     {
-        int minX = (int)Math.Floor(Math.Min(x0, Math.Min(x1, x2))), maxX = (int)Math.Ceiling(Math.Max(x0, Math.Max(x1, x2)));
-        int minY = (int)Math.Floor(Math.Min(y0, Math.Min(y1, y2))), maxY = (int)Math.Ceiling(Math.Max(y0, Math.Max(y1, y2)));
+        int minX = (int)Math.Floor(Math.Min(x0, Math.Min(x1, x2))),
+            maxX = (int)Math.Ceiling(Math.Max(x0, Math.Max(x1, x2)));
+        int minY = (int)Math.Floor(Math.Min(y0, Math.Min(y1, y2))),
+            maxY = (int)Math.Ceiling(Math.Max(y0, Math.Max(y1, y2)));
         for (int row = minY; row < maxY; row++)
-            for (int column = minX; column < maxX; column++)
-            {
-                double px = column + 0.5, py = row + 0.5;
-                double e0 = Edge(x0, y0, x1, y1, px, py), e1 = Edge(x1, y1, x2, y2, px, py), e2 = Edge(x2, y2, x0, y0, px, py);
-                if ((e0 >= 0 && e1 >= 0 && e2 >= 0) || (e0 <= 0 && e1 <= 0 && e2 <= 0)) Set(column, row, colour);
-            }
+        for (int column = minX; column < maxX; column++)
+        {
+            double px = column + 0.5,
+                py = row + 0.5;
+            double e0 = Edge(x0, y0, x1, y1, px, py),
+                e1 = Edge(x1, y1, x2, y2, px, py),
+                e2 = Edge(x2, y2, x0, y0, px, py);
+            if ((e0 >= 0 && e1 >= 0 && e2 >= 0) || (e0 <= 0 && e1 <= 0 && e2 <= 0))
+                Set(column, row, colour);
+        }
     }
 
     /// <summary>A line of square pen <paramref name="thickness"/> from (x0,y0) to (x1,y1) (Bresenham).</summary>
     public void DrawLine(int x0, int y0, int x1, int y1, int thickness, Rgb colour)
     {
-        int dx = Math.Abs(x1 - x0), dy = -Math.Abs(y1 - y0), stepX = x0 < x1 ? 1 : -1, stepY = y0 < y1 ? 1 : -1;
-        int error = dx + dy, offset = thickness / 2;
+        int dx = Math.Abs(x1 - x0),
+            dy = -Math.Abs(y1 - y0),
+            stepX = x0 < x1 ? 1 : -1,
+            stepY = y0 < y1 ? 1 : -1;
+        int error = dx + dy,
+            offset = thickness / 2;
         while (true)
         {
             FillRectangle(x0 - offset, y0 - offset, thickness, thickness, colour);
-            if (x0 == x1 && y0 == y1) return;
+            if (x0 == x1 && y0 == y1)
+                return;
             int doubled = 2 * error;
-            if (doubled >= dy) { error += dy; x0 += stepX; }
-            if (doubled <= dx) { error += dx; y0 += stepY; }
+            if (doubled >= dy)
+            {
+                error += dy;
+                x0 += stepX;
+            }
+            if (doubled <= dx)
+            {
+                error += dx;
+                y0 += stepY;
+            }
         }
     }
 
@@ -81,9 +106,9 @@ internal sealed class Canvas
         {
             int glyphX = x + (d * (BitmapFont.GlyphWidth + 1) * scale);
             for (int row = 0; row < BitmapFont.GlyphHeight; row++)
-                for (int column = 0; column < BitmapFont.GlyphWidth; column++)
-                    if (BitmapFont.IsSet(digits[d] - '0', column, row))
-                        FillRectangle(glyphX + (column * scale), y + (row * scale), scale, scale, colour);
+            for (int column = 0; column < BitmapFont.GlyphWidth; column++)
+                if (BitmapFont.IsSet(digits[d] - '0', column, row))
+                    FillRectangle(glyphX + (column * scale), y + (row * scale), scale, scale, colour);
         }
     }
 

@@ -19,16 +19,17 @@ internal static class CompareFamily
     /// The value of an expression over the asked colours' counts a, b (and c): "a+b", "a-b", "a*2+b", "a+b-c",
     /// "a*b+c" or "a+b+c".
     /// </summary>
-    internal static int Evaluate(string expression, IReadOnlyList<int> counts) => expression switch
-    {
-        "a+b" => counts[0] + counts[1],
-        "a-b" => counts[0] - counts[1],
-        "a*2+b" => (counts[0] * 2) + counts[1],
-        "a+b-c" => counts[0] + counts[1] - counts[2],
-        "a*b+c" => (counts[0] * counts[1]) + counts[2],
-        "a+b+c" => counts[0] + counts[1] + counts[2],
-        _ => throw new ArgumentOutOfRangeException(nameof(expression), expression, "Unknown compare expression."),
-    };
+    internal static int Evaluate(string expression, IReadOnlyList<int> counts) =>
+        expression switch
+        {
+            "a+b" => counts[0] + counts[1],
+            "a-b" => counts[0] - counts[1],
+            "a*2+b" => (counts[0] * 2) + counts[1],
+            "a+b-c" => counts[0] + counts[1] - counts[2],
+            "a*b+c" => (counts[0] * counts[1]) + counts[2],
+            "a+b+c" => counts[0] + counts[1] + counts[2],
+            _ => throw new ArgumentOutOfRangeException(nameof(expression), expression, "Unknown compare expression."),
+        };
 
     public static SyntheticDraft? TryGenerate(ref SplitMix64 random, int difficulty, int size)
     {
@@ -39,7 +40,8 @@ internal static class CompareFamily
             _ => (3, 4, 7, 10),
         };
         var counts = new int[colours];
-        for (int i = 0; i < colours; i++) counts[i] = random.Next(1, maxCount);
+        for (int i = 0; i < colours; i++)
+            counts[i] = random.Next(1, maxCount);
         var order = Enumerable.Range(0, colours).ToArray();
         for (int i = order.Length - 1; i > 0; i--)
         {
@@ -59,43 +61,69 @@ internal static class CompareFamily
             (askedColours[0], askedColours[1]) = (askedColours[1], askedColours[0]);
         var askedCounts = askedColours.Select(colour => counts[colour]).ToArray();
         int answer = Evaluate(expression, askedCounts);
-        if (answer < 0) return null; // "a+b-c" below zero: draw another candidate
+        if (answer < 0)
+            return null; // "a+b-c" below zero: draw another candidate
 
         double scale = size / 64.0;
         var canvas = new Canvas(size);
         var layout = new BoxLayout(size, border: Math.Max(1, (int)(2 * scale)), gap: Math.Max(2, (int)(3 * scale)));
         var boxes = new List<SceneBox>();
-        var shapes = Enumerable.Range(0, colours)
-            .SelectMany(colour => Enumerable.Repeat(colour, counts[colour])).ToList();
+        var shapes = Enumerable
+            .Range(0, colours)
+            .SelectMany(colour => Enumerable.Repeat(colour, counts[colour]))
+            .ToList();
         foreach (int colourIndex in shapes)
         {
             int side = Math.Max(3, (int)Math.Round(random.Next(minSide, maxSide) * scale));
-            if (layout.TryPlace(ref random, side, side) is not { } corner) return null;
+            if (layout.TryPlace(ref random, side, side) is not { } corner)
+                return null;
             (string name, var colour) = Palette.Named[colourIndex];
-            string kind = random.Next(0, 2) switch { 0 => "rectangle", 1 => "circle", _ => "triangle" };
+            string kind = random.Next(0, 2) switch
+            {
+                0 => "rectangle",
+                1 => "circle",
+                _ => "triangle",
+            };
             switch (kind)
             {
-                case "rectangle": canvas.FillRectangle(corner.X, corner.Y, side, side, colour); break;
-                case "circle": canvas.FillCircle(corner.X, corner.Y, side, colour); break;
+                case "rectangle":
+                    canvas.FillRectangle(corner.X, corner.Y, side, side, colour);
+                    break;
+                case "circle":
+                    canvas.FillCircle(corner.X, corner.Y, side, colour);
+                    break;
                 default:
-                    canvas.FillTriangle(corner.X, corner.Y + side, corner.X + side, corner.Y + side,
-                        corner.X + (side / 2.0), corner.Y, colour);
+                    canvas.FillTriangle(
+                        corner.X,
+                        corner.Y + side,
+                        corner.X + side,
+                        corner.Y + side,
+                        corner.X + (side / 2.0),
+                        corner.Y,
+                        colour
+                    );
                     break;
             }
             boxes.Add(new SceneBox(kind, name, corner.X, corner.Y, side, side));
         }
         string[] names = [.. askedColours.Select(colour => Palette.Named[colour].Name)];
-        return new SyntheticDraft(SyntheticFamily.Compare, Question(expression, names), answer, canvas.ToImage(),
-            new SyntheticScene($"compare:{expression}:{string.Join(',', names)}", boxes, []));
+        return new SyntheticDraft(
+            SyntheticFamily.Compare,
+            Question(expression, names),
+            answer,
+            canvas.ToImage(),
+            new SyntheticScene($"compare:{expression}:{string.Join(',', names)}", boxes, [])
+        );
     }
 
-    private static string Question(string expression, string[] names) => expression switch
-    {
-        "a+b" => $"How many {names[0]} and {names[1]} shapes in all?",
-        "a-b" => $"How many more {names[0]} shapes than {names[1]} shapes?",
-        "a*2+b" => $"What is the number of {names[0]} shapes times 2 plus the number of {names[1]} shapes?",
-        "a+b-c" => $"What is {names[0]} plus {names[1]} minus {names[2]} shapes?",
-        "a*b+c" => $"What is {names[0]} times {names[1]} plus {names[2]} shapes?",
-        _ => $"How many {names[0]}, {names[1]} and {names[2]} shapes in all?",
-    };
+    private static string Question(string expression, string[] names) =>
+        expression switch
+        {
+            "a+b" => $"How many {names[0]} and {names[1]} shapes in all?",
+            "a-b" => $"How many more {names[0]} shapes than {names[1]} shapes?",
+            "a*2+b" => $"What is the number of {names[0]} shapes times 2 plus the number of {names[1]} shapes?",
+            "a+b-c" => $"What is {names[0]} plus {names[1]} minus {names[2]} shapes?",
+            "a*b+c" => $"What is {names[0]} times {names[1]} plus {names[2]} shapes?",
+            _ => $"How many {names[0]}, {names[1]} and {names[2]} shapes in all?",
+        };
 }

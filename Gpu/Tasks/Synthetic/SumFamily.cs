@@ -24,12 +24,21 @@ internal static class SumFamily
         for (int i = 0; i < count; i++)
         {
             int value = random.Next(minValue, maxValue);
-            int width = BitmapFont.TextWidth(value.ToString(System.Globalization.CultureInfo.InvariantCulture).Length, scale);
-            if (layout.TryPlace(ref random, width, BitmapFont.TextHeight(scale)) is not { } corner) return null;
+            int width = BitmapFont.TextWidth(
+                value.ToString(System.Globalization.CultureInfo.InvariantCulture).Length,
+                scale
+            );
+            if (layout.TryPlace(ref random, width, BitmapFont.TextHeight(scale)) is not { } corner)
+                return null;
             canvas.DrawNumber(value, corner.X, corner.Y, scale, Palette.Ink);
             texts.Add(new SceneText(value, corner.X, corner.Y, scale, Palette.Ink, "term"));
         }
-        return new SyntheticDraft(SyntheticFamily.Sum, "What is the sum of the numbers?", texts.Sum(text => text.Value),
-            canvas.ToImage(), new SyntheticScene("sum", [], texts));
+        return new SyntheticDraft(
+            SyntheticFamily.Sum,
+            "What is the sum of the numbers?",
+            texts.Sum(text => text.Value),
+            canvas.ToImage(),
+            new SyntheticScene("sum", [], texts)
+        );
     }
 }

@@ -6,14 +6,22 @@ namespace SaEI.Gpu.Tasks.Synthetic;
 /// debugging. Coordinates are pixels of the rendered image.</summary>
 internal sealed record SyntheticScene(string Kind, IReadOnlyList<SceneBox> Boxes, IReadOnlyList<SceneText> Texts);
 
-/// <summary>A drawn object (shape, bar, figure) with its colour name and bounding box [X, X+Width) × [Y, Y+Height).</summary>
+/// <summary>A drawn object (shape, bar, figure) with its colour name and bounding box [X, X+Width) × [Y,
+/// Y+Height).</summary>
 internal sealed record SceneBox(string Kind, string Colour, int X, int Y, int Width, int Height);
 
-/// <summary>A number written with <see cref="BitmapFont"/>; (X, Y) is the top-left corner; Role says what it labels.</summary>
+/// <summary>A number written with <see cref="BitmapFont"/>; (X, Y) is the top-left corner; Role says what it
+/// labels.</summary>
 internal sealed record SceneText(int Value, int X, int Y, int Scale, Rgb Colour, string Role);
 
 /// <summary>One generated problem before it becomes a <see cref="Data.VisualProblem"/>.</summary>
-internal sealed record SyntheticDraft(SyntheticFamily Family, string Question, int Answer, RgbImage Image, SyntheticScene Scene);
+internal sealed record SyntheticDraft(
+    SyntheticFamily Family,
+    string Question,
+    int Answer,
+    RgbImage Image,
+    SyntheticScene Scene
+);
 
 /// <summary>Places non-overlapping boxes at random, keeping a gap so that drawn objects never touch.</summary>
 internal sealed class BoxLayout(int size, int border, int gap)
@@ -25,8 +33,16 @@ internal sealed class BoxLayout(int size, int border, int gap)
     {
         for (int attempt = 0; attempt < attempts; attempt++)
         {
-            int x = random.Next(border, size - border - width), y = random.Next(border, size - border - height);
-            if (placed.Any(box => x < box.X + box.Width + gap && box.X < x + width + gap && y < box.Y + box.Height + gap && box.Y < y + height + gap))
+            int x = random.Next(border, size - border - width),
+                y = random.Next(border, size - border - height);
+            if (
+                placed.Any(box =>
+                    x < box.X + box.Width + gap
+                    && box.X < x + width + gap
+                    && y < box.Y + box.Height + gap
+                    && box.Y < y + height + gap
+                )
+            )
                 continue;
             placed.Add((x, y, width, height));
             return (x, y);

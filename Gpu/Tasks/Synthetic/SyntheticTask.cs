@@ -40,10 +40,18 @@ public sealed class SyntheticTask(SyntheticTaskOptions options)
             SyntheticFamily family = random.Pick(options.Families);
             SyntheticDraft? draft = family switch
             {
-                SyntheticFamily.Counting => CountingFamily.TryGenerate(ref random, options.Difficulty, options.ImageSize),
+                SyntheticFamily.Counting => CountingFamily.TryGenerate(
+                    ref random,
+                    options.Difficulty,
+                    options.ImageSize
+                ),
                 SyntheticFamily.Sum => SumFamily.TryGenerate(ref random, options.Difficulty, options.ImageSize),
                 SyntheticFamily.Length => LengthFamily.TryGenerate(ref random, options.Difficulty, options.ImageSize),
-                SyntheticFamily.Geometry => GeometryFamily.TryGenerate(ref random, options.Difficulty, options.ImageSize),
+                SyntheticFamily.Geometry => GeometryFamily.TryGenerate(
+                    ref random,
+                    options.Difficulty,
+                    options.ImageSize
+                ),
                 SyntheticFamily.Compare => CompareFamily.TryGenerate(ref random, options.Difficulty, options.ImageSize),
                 _ => throw new ArgumentOutOfRangeException(nameof(options), family, "Unknown synthetic family."),
             };
@@ -51,14 +59,25 @@ public sealed class SyntheticTask(SyntheticTaskOptions options)
             string hex = Convert.ToHexString(hash.AsSpan(0, Math.Min(8, hash.Length))).ToLowerInvariant();
             if (draft is null || SplitOf(hash) != options.Split || !seen.Add(hex))
             {
-                // Bounded: a family/difficulty/size whose layouts never fit, or a split with no new content, fails loudly.
+                // Bounded: a family/difficulty/size whose layouts never fit, or a split with no new content, fails
+                // loudly.
                 if (++misses > (100 * (long)count) + 10_000)
-                    throw new InvalidOperationException($"Synthetic task {options} produced only {problems.Count} of {count} distinct {options.Split} problems; use more families, a higher difficulty or a larger image.");
+                    throw new InvalidOperationException(
+                        $"Synthetic task {options} produced only {problems.Count} of {count} distinct "
+                            + $"{options.Split} problems; use more families, a higher difficulty or a larger image."
+                    );
                 continue;
             }
             string familyName = family.ToString().ToLowerInvariant();
-            var problem = new VisualProblem($"{Name}-{familyName}-{hex}", draft.Question,
-                draft.Answer.ToString(CultureInfo.InvariantCulture), null, draft.Image, Name, familyName);
+            var problem = new VisualProblem(
+                $"{Name}-{familyName}-{hex}",
+                draft.Question,
+                draft.Answer.ToString(CultureInfo.InvariantCulture),
+                null,
+                draft.Image,
+                Name,
+                familyName
+            );
             problems.Add((problem, draft));
         }
         return problems;
@@ -72,7 +91,9 @@ public sealed class SyntheticTask(SyntheticTaskOptions options)
 
     private static byte[] ContentHash(SyntheticDraft draft)
     {
-        byte[] text = Encoding.UTF8.GetBytes($"{draft.Family}\n{draft.Question}\n{draft.Answer}\n{draft.Image.Width}x{draft.Image.Height}\n");
+        byte[] text = Encoding.UTF8.GetBytes(
+            $"{draft.Family}\n{draft.Question}\n{draft.Answer}\n{draft.Image.Width}x{draft.Image.Height}\n"
+        );
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         sha.AppendData(text);
         sha.AppendData(draft.Image.Rgb);

@@ -12,7 +12,8 @@ namespace SaEI.Gpu.Training.Sft;
 /// 2. Numbers are listed in reading order (top to bottom, then left to right) so the order is learnable from the
 ///    image; bars are listed top to bottom.
 /// 3. Compare is longer by design (tens of tokens, so token entropy matters): "red 3, blue 5; 5-3=2".
-/// 4. No space between &lt;/think&gt; and \boxed: the format regex allows anything there, and a space is one more token.
+/// 4. No space between &lt;/think&gt; and \boxed: the format regex allows anything there, and a space is one more
+///    token.
 /// </summary>
 public static class ReasoningTarget
 {
@@ -39,7 +40,9 @@ public static class ReasoningTarget
     private static string Counting(SyntheticDraft draft)
     {
         // The question names the colour: "How many {colour} shapes?".
-        string colour = draft.Scene.Boxes.First(box => draft.Question.Contains($" {box.Colour} ", StringComparison.Ordinal)).Colour;
+        string colour = draft
+            .Scene.Boxes.First(box => draft.Question.Contains($" {box.Colour} ", StringComparison.Ordinal))
+            .Colour;
         return $"{Number(draft.Answer)} {colour}";
     }
 
@@ -74,9 +77,11 @@ public static class ReasoningTarget
         string[] colours = parts[2].Split(',');
         var counts = colours.Select(colour => draft.Scene.Boxes.Count(box => box.Colour == colour)).ToArray();
         string facts = string.Join(", ", colours.Select((colour, i) => $"{colour} {Number(counts[i])}"));
-        string arithmetic = parts[1].Replace("a", Number(counts[0]), StringComparison.Ordinal)
+        string arithmetic = parts[1]
+            .Replace("a", Number(counts[0]), StringComparison.Ordinal)
             .Replace("b", Number(counts[1]), StringComparison.Ordinal);
-        if (colours.Length > 2) arithmetic = arithmetic.Replace("c", Number(counts[2]), StringComparison.Ordinal);
+        if (colours.Length > 2)
+            arithmetic = arithmetic.Replace("c", Number(counts[2]), StringComparison.Ordinal);
         return $"{facts}; {arithmetic}={Number(draft.Answer)}";
     }
 

@@ -18,7 +18,13 @@ public sealed class SftDataset : IDisposable
     private readonly int[][] responseIds;
     private readonly int padId;
 
-    private SftDataset(ImageBatch images, int[][] promptIds, int[][] responseIds, int padId, IReadOnlyList<string> targets)
+    private SftDataset(
+        ImageBatch images,
+        int[][] promptIds,
+        int[][] responseIds,
+        int padId,
+        IReadOnlyList<string> targets
+    )
     {
         this.images = images;
         this.promptIds = promptIds;
@@ -33,22 +39,37 @@ public sealed class SftDataset : IDisposable
     /// <summary>The target texts, in example order.</summary>
     public IReadOnlyList<string> Targets { get; }
 
-    /// <summary>Examples from problems and their targets (<see cref="ReasoningTarget.Format"/>) for <paramref name="model"/>.</summary>
+    /// <summary>Examples from problems and their targets (<see cref="ReasoningTarget.Format"/>) for <paramref
+    /// name="model"/>.</summary>
     public static SftDataset Create(IPolicyModel model, IReadOnlyList<(VisualProblem Problem, string Target)> examples)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(examples);
-        if (examples.Count == 0) throw new ArgumentException("An SFT dataset needs at least one example.", nameof(examples));
+        if (examples.Count == 0)
+            throw new ArgumentException("An SFT dataset needs at least one example.", nameof(examples));
         var tokenizer = model.Tokenizer;
-        var images = ModelInputs.ToImageBatch(model, [.. examples.Select(example => example.Problem.Image)]);  // [M,3,Hmax,Wmax]
+        // [M,3,Hmax,Wmax]
+        var images = ModelInputs.ToImageBatch(model, [.. examples.Select(example => example.Problem.Image)]);
         images.Pixels.DetachFromDisposeScope();
-        var prompts = examples.Select((example, i) =>
-            tokenizer.BuildPrompt(example.Problem.Problem, model.ImageTokenCount(images.Sizes[i]))).ToArray();
-        var responses = examples.Select(example => (int[])[.. tokenizer.Encode(example.Target), tokenizer.EndOfSequenceId]).ToArray();
-        return new SftDataset(images, prompts, responses, tokenizer.PadId, [.. examples.Select(example => example.Target)]);
+        var prompts = examples
+            .Select(
+                (example, i) => tokenizer.BuildPrompt(example.Problem.Problem, model.ImageTokenCount(images.Sizes[i]))
+            )
+            .ToArray();
+        var responses = examples
+            .Select(example => (int[])[.. tokenizer.Encode(example.Target), tokenizer.EndOfSequenceId])
+            .ToArray();
+        return new SftDataset(
+            images,
+            prompts,
+            responses,
+            tokenizer.PadId,
+            [.. examples.Select(example => example.Target)]
+        );
     }
 
-    /// <summary>The first <paramref name="count"/> problems of the synthetic task's split with their reasoning targets.</summary>
+    /// <summary>The first <paramref name="count"/> problems of the synthetic task's split with their reasoning
+    /// targets.</summary>
     public static SftDataset Synthetic(IPolicyModel model, SyntheticTaskOptions task, int count)
     {
         var drafts = new SyntheticTask(task).GenerateDrafts(count);
@@ -62,14 +83,16 @@ public sealed class SftDataset : IDisposable
     public SftBatch Batch(IReadOnlyList<long> indices)
     {
         int n = indices.Count;
-        int promptLength = indices.Max(i => promptIds[i].Length), responseLength = indices.Max(i => responseIds[i].Length);
+        int promptLength = indices.Max(i => promptIds[i].Length),
+            responseLength = indices.Max(i => responseIds[i].Length);
         var prompt = new long[n * promptLength];
         var promptMask = new long[n * promptLength];
         var response = new long[n * responseLength];
         var responseMask = new long[n * responseLength];
         for (int row = 0; row < n; row++)
         {
-            int[] p = promptIds[indices[row]], r = responseIds[indices[row]];
+            int[] p = promptIds[indices[row]],
+                r = responseIds[indices[row]];
             int padding = promptLength - p.Length;
             for (int t = 0; t < promptLength; t++)
             {
@@ -85,15 +108,22 @@ public sealed class SftDataset : IDisposable
         var device = images.Pixels.device;
         using var index = tensor(indices.ToArray(), int64, device);
         return new SftBatch(
-            images.IndexSelect(index),                                                               // [N,3,Hmax,Wmax]
+            images.IndexSelect(index), // [N,3,Hmax,Wmax]
             tensor(prompt, [n, promptLength], int64, device),
             tensor(promptMask, [n, promptLength], int64, device),
             tensor(response, [n, responseLength], int64, device),
-            tensor(responseMask, [n, responseLength], int64, device));
+            tensor(responseMask, [n, responseLength], int64, device)
+        );
     }
 
     public void Dispose() => images.Dispose();
 }
 
 /// <summary>One SFT batch (see <see cref="SftDataset.Batch"/>).</summary>
-public sealed record SftBatch(ImageBatch Images, Tensor PromptIds, Tensor PromptMask, Tensor ResponseIds, Tensor ResponseMask);
+public sealed record SftBatch(
+    ImageBatch Images,
+    Tensor PromptIds,
+    Tensor PromptMask,
+    Tensor ResponseIds,
+    Tensor ResponseMask
+);

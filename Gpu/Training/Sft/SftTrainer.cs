@@ -4,7 +4,8 @@ using static TorchSharp.torch;
 
 namespace SaEI.Gpu.Training.Sft;
 
-/// <summary>One optimiser step's record: step (0-based), learning rate, mean token loss, gradient norm before clipping.</summary>
+/// <summary>One optimiser step's record: step (0-based), learning rate, mean token loss, gradient norm before
+/// clipping.</summary>
 public sealed record SftStep(int Step, double LearningRate, double Loss, double GradNorm);
 
 /// <summary>
@@ -21,9 +22,15 @@ public sealed record SftStep(int Step, double LearningRate, double Loss, double 
 /// </summary>
 public static class SftTrainer
 {
-    /// <summary>Trains <paramref name="model"/> in place for <see cref="SftOptions.Steps"/> steps; returns every step's record.</summary>
-    public static IReadOnlyList<SftStep> Train(IPolicyModel model, SftDataset data, SftOptions options, Action<SftStep>? onStep = null,
-        CancellationToken cancellationToken = default)
+    /// <summary>Trains <paramref name="model"/> in place for <see cref="SftOptions.Steps"/> steps; returns every step's
+    /// record.</summary>
+    public static IReadOnlyList<SftStep> Train(
+        IPolicyModel model,
+        SftDataset data,
+        SftOptions options,
+        Action<SftStep>? onStep = null,
+        CancellationToken cancellationToken = default
+    )
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
@@ -38,7 +45,13 @@ public static class SftTrainer
         {
             cancellationToken.ThrowIfCancellationRequested();
             optimizer.LearningRate = options.LearningRateAt(step);
-            var (loss, gradNorm) = TrainStep(model, data, order.Next(options.BatchSize), optimizer, options.MaxGradNorm);
+            var (loss, gradNorm) = TrainStep(
+                model,
+                data,
+                order.Next(options.BatchSize),
+                optimizer,
+                options.MaxGradNorm
+            );
             var record = new SftStep(step, optimizer.LearningRate, loss, gradNorm);
             steps.Add(record);
             onStep?.Invoke(record);
@@ -55,25 +68,39 @@ public static class SftTrainer
         return BatchLoss(model, data.Batch(indices)).item<float>();
     }
 
-    private static (double Loss, double GradNorm) TrainStep(IPolicyModel model, SftDataset data, IReadOnlyList<long> indices,
-        AdamWOptimizer optimizer, double maxGradNorm)
+    private static (double Loss, double GradNorm) TrainStep(
+        IPolicyModel model,
+        SftDataset data,
+        IReadOnlyList<long> indices,
+        AdamWOptimizer optimizer,
+        double maxGradNorm
+    )
     {
         using var scope = NewDisposeScope();
         optimizer.ZeroGrad();
-        var loss = BatchLoss(model, data.Batch(indices));                                       // scalar
+        var loss = BatchLoss(model, data.Batch(indices)); // scalar
         loss.backward();
         var parameters = model.NamedParameters().Select(p => p.Parameter).ToList();
-        double gradNorm = maxGradNorm > 0
-            ? nn.utils.clip_grad_norm_(parameters, maxGradNorm)
-            : nn.utils.clip_grad_norm_(parameters, double.MaxValue);
+        double gradNorm =
+            maxGradNorm > 0
+                ? nn.utils.clip_grad_norm_(parameters, maxGradNorm)
+                : nn.utils.clip_grad_norm_(parameters, double.MaxValue);
         optimizer.Step();
         return (loss.item<float>(), gradNorm);
     }
 
     private static Tensor BatchLoss(IPolicyModel model, SftBatch batch)
     {
-        var scores = TeacherForcing.Score(model, batch.Images, batch.PromptIds, batch.PromptMask,
-            batch.ResponseIds, batch.ResponseMask, temperature: 1.0, computeEntropy: false);     // logProbs [N,Tr], 0 off the mask
+        var scores = TeacherForcing.Score(
+            model,
+            batch.Images,
+            batch.PromptIds,
+            batch.PromptMask,
+            batch.ResponseIds,
+            batch.ResponseMask,
+            temperature: 1.0,
+            computeEntropy: false
+        ); // logProbs [N,Tr], 0 off the mask
         return -scores.LogProbs.sum() / batch.ResponseMask.sum().to_type(float32);
     }
 

@@ -22,7 +22,8 @@ public sealed record SftWarmStartResult(
     IReadOnlyList<SftStep> Steps,
     BenchmarkResult? Base,
     double TrainSeconds,
-    double EvaluationSeconds);
+    double EvaluationSeconds
+);
 
 /// <summary>
 /// Produces the base model RL starts from (issue #5): a seeded TinyVlm, SFT on the synthetic train split with
@@ -36,11 +37,18 @@ public static class SftWarmStart
     public const string SummaryFileName = "warm_start.json";
 
     /// <summary>
-    /// Runs the warm start with <paramref name="threads"/> intra-op threads on the CPU, saving into
-    /// <paramref name="modelDirectory"/>; writes the evaluation's generations to <paramref name="generationsPath"/> when given.
+    /// Runs the warm start with <paramref name="threads"/> intra-op threads on the CPU, saving into <paramref
+    /// name="modelDirectory"/>; writes the evaluation's generations to <paramref name="generationsPath"/> when given.
     /// </summary>
-    public static SftWarmStartResult Run(SftOptions options, string modelDirectory, int threads = 2, string? generationsPath = null,
-        Action<SftStep>? onStep = null, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    public static SftWarmStartResult Run(
+        SftOptions options,
+        string modelDirectory,
+        int threads = 2,
+        string? generationsPath = null,
+        Action<SftStep>? onStep = null,
+        TimeProvider? time = null,
+        CancellationToken cancellationToken = default
+    )
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(modelDirectory);
@@ -50,7 +58,16 @@ public static class SftWarmStart
         long trainStart = time.GetTimestamp();
         IReadOnlyList<SftStep> steps;
         using var model = PolicyModelFactory.CreateTiny(options.Model, options.ModelSeed, CPU);
-        using (var data = SftDataset.Synthetic(model, options.Task with { Split = SyntheticSplit.Train }, options.TrainProblems))
+        using (
+            var data = SftDataset.Synthetic(
+                model,
+                options.Task with
+                {
+                    Split = SyntheticSplit.Train,
+                },
+                options.TrainProblems
+            )
+        )
             steps = SftTrainer.Train(model, data, options, onStep, cancellationToken);
         double trainSeconds = time.GetElapsedTime(trainStart).TotalSeconds;
 
@@ -58,7 +75,9 @@ public static class SftWarmStart
         BenchmarkResult? baseResult = null;
         if (options.TestProblems > 0)
         {
-            var test = new SyntheticTask(options.Task with { Split = SyntheticSplit.Test }).Generate(options.TestProblems);
+            var test = new SyntheticTask(options.Task with { Split = SyntheticSplit.Test }).Generate(
+                options.TestProblems
+            );
             baseResult = generationsPath is null
                 ? Evaluator.Evaluate(model, SyntheticTask.Name, test, options.Evaluation)
                 : Evaluator.Evaluate(model, SyntheticTask.Name, test, options.Evaluation, generationsPath);
@@ -67,12 +86,28 @@ public static class SftWarmStart
 
         model.Save(modelDirectory);
         WriteSummary(modelDirectory, options, steps, baseResult, trainSeconds);
-        var files = Directory.GetFiles(modelDirectory).Order(StringComparer.Ordinal)
+        var files = Directory
+            .GetFiles(modelDirectory)
+            .Order(StringComparer.Ordinal)
             .ToDictionary(path => Path.GetFileName(path), File.ReadAllBytes, StringComparer.Ordinal);
-        return new SftWarmStartResult(options.Name, modelDirectory, files, steps, baseResult, trainSeconds, evaluationSeconds);
+        return new SftWarmStartResult(
+            options.Name,
+            modelDirectory,
+            files,
+            steps,
+            baseResult,
+            trainSeconds,
+            evaluationSeconds
+        );
     }
 
-    private static void WriteSummary(string directory, SftOptions options, IReadOnlyList<SftStep> steps, BenchmarkResult? baseResult, double trainSeconds)
+    private static void WriteSummary(
+        string directory,
+        SftOptions options,
+        IReadOnlyList<SftStep> steps,
+        BenchmarkResult? baseResult,
+        double trainSeconds
+    )
     {
         var summary = new Dictionary<string, object?>
         {
@@ -88,6 +123,9 @@ public static class SftWarmStart
             ["base_format_rate"] = baseResult?.Overall.FormatRate,
             ["train_seconds"] = Math.Round(trainSeconds, 1),
         };
-        File.WriteAllText(Path.Combine(directory, SummaryFileName), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
+        File.WriteAllText(
+            Path.Combine(directory, SummaryFileName),
+            JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true })
+        );
     }
 }

@@ -20,5 +20,6 @@ public interface IStackCheckGrain : IGrainWithStringKey
 [GenerateSerializer]
 public sealed class StackCheckState
 {
-    [Id(0)] public int Count { get; set; }
+    [Id(0)]
+    public int Count { get; set; }
 }

@@ -20,7 +20,8 @@ public sealed record EvaluationRequest(
     [property: Id(2)] int Step,
     [property: Id(3)] string Benchmark,
     [property: Id(4)] string Method,
-    [property: Id(5)] int Seed);
+    [property: Id(5)] int Seed
+);
 
 /// <summary>
 /// A score, or — when <see cref="Failure"/> is set — an evaluation that failed permanently (a configuration or data
@@ -31,10 +32,12 @@ public sealed record EvaluationResult(
     [property: Id(0)] string Benchmark,
     [property: Id(1)] int Step,
     [property: Id(2)] double Score,
-    [property: Id(3)] int Samples)
+    [property: Id(3)] int Samples
+)
 {
     /// <summary>Why the evaluation failed permanently (kind, tries, last message); null for a score.</summary>
-    [Id(4)] public string? Failure { get; init; }
+    [Id(4)]
+    public string? Failure { get; init; }
 }
 
 /// <summary>The key of an evaluator grain.</summary>

@@ -27,8 +27,10 @@ public enum LaunchOutcome
 {
     /// <summary>The run list was stored and the runs queued.</summary>
     Launched,
+
     /// <summary>The same spec was launched before: nothing new was created.</summary>
     AlreadyLaunched,
+
     /// <summary>The spec is invalid, or differs from the one stored under this id.</summary>
     Refused,
 }
@@ -37,14 +39,16 @@ public enum LaunchOutcome
 public sealed record LaunchResult(
     [property: Id(0)] LaunchOutcome Outcome,
     [property: Id(1)] string Message,
-    [property: Id(2)] IReadOnlyList<string> RunIds);
+    [property: Id(2)] IReadOnlyList<string> RunIds
+);
 
 /// <summary>A sweep's runs and counts by state.</summary>
 [GenerateSerializer, Immutable]
 public sealed record SweepStatus(
     [property: Id(0)] string ExperimentId,
     [property: Id(1)] bool Launched,
-    [property: Id(2)] IReadOnlyList<RunStatus> Runs)
+    [property: Id(2)] IReadOnlyList<RunStatus> Runs
+)
 {
     public int Count(RunState state) => Runs.Count(r => r.State == state);
 

@@ -8,7 +8,8 @@ public interface ILeaderboardGrain : IGrainWithStringKey
 {
     Task RecordAsync(RunScores result);
 
-    /// <summary>Rows for one benchmark, or every benchmark when null; ordered by benchmark, then mean descending.</summary>
+    /// <summary>Rows for one benchmark, or every benchmark when null; ordered by benchmark, then mean
+    /// descending.</summary>
     Task<IReadOnlyList<LeaderboardRow>> QueryAsync(string? benchmark);
 
     /// <summary>
@@ -25,11 +26,13 @@ public sealed record RunScores(
     [property: Id(1)] string Method,
     [property: Id(2)] string ConfigKey,
     [property: Id(3)] int Seed,
-    [property: Id(4)] IReadOnlyDictionary<string, double> Scores)
+    [property: Id(4)] IReadOnlyDictionary<string, double> Scores
+)
 {
     /// <summary>The step all scores were evaluated at (the best in-domain step); its per-problem results are stored
     /// under it. Null for records written before it existed.</summary>
-    [Id(5)] public int? Step { get; init; }
+    [Id(5)]
+    public int? Step { get; init; }
 }
 
 /// <summary>Mean ± sample standard deviation over seeds of one (method, config, benchmark).</summary>
@@ -40,7 +43,8 @@ public sealed record LeaderboardRow(
     [property: Id(2)] string Benchmark,
     [property: Id(3)] double Mean,
     [property: Id(4)] double Std,
-    [property: Id(5)] int Seeds);
+    [property: Id(5)] int Seeds
+);
 
 /// <summary>
 /// One (method, config) against the baseline method on one benchmark. Scores are fractions in [0, 1] (×100 for
@@ -73,4 +77,5 @@ public sealed record LeaderboardComparison(
     [property: Id(18)] bool PairedSeeds,
     [property: Id(19)] bool PairedProblems,
     [property: Id(20)] string Resampled,
-    [property: Id(21)] string? Note);
+    [property: Id(21)] string? Note
+);

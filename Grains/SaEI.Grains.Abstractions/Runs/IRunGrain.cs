@@ -22,7 +22,8 @@ public interface IRunGrain : IGrainWithStringKey
     /// <summary>The attempt resumed from a checkpoint (0: from scratch), with notes on skipped corrupt ones.</summary>
     Task<ReportVerdict> ReportResumeAsync(long epoch, int fromStep, IReadOnlyList<string> notes);
 
-    /// <summary>Asked before uploading a checkpoint: Accepted, Fenced, or Duplicate when the step is already committed.</summary>
+    /// <summary>Asked before uploading a checkpoint: Accepted, Fenced, or Duplicate when the step is already
+    /// committed.</summary>
     Task<ReportVerdict> AuthorizeCommitAsync(long epoch, int step);
 
     /// <summary>A checkpoint of this step was committed (manifest written).</summary>

@@ -5,10 +5,9 @@ namespace SaEI.Grains.Runs;
 public sealed record RunAssignment(
     [property: Id(0)] RunDescriptor Run,
     [property: Id(1)] long Epoch,
-    [property: Id(2)] int Restarts);
+    [property: Id(2)] int Restarts
+);
 
 /// <summary>What a worker reports when its executor finished every step.</summary>
 [GenerateSerializer, Immutable]
-public sealed record RunOutcome(
-    [property: Id(0)] int FinalStep,
-    [property: Id(1)] string FinalWeightsSha256);
+public sealed record RunOutcome([property: Id(0)] int FinalStep, [property: Id(1)] string FinalWeightsSha256);

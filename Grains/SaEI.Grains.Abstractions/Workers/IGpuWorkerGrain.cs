@@ -32,4 +32,5 @@ public sealed record WorkerInfo(
     [property: Id(0)] string WorkerId,
     [property: Id(1)] int Slots,
     [property: Id(2)] IReadOnlyList<string> RunningRuns,
-    [property: Id(3)] int CompletedAttempts);
+    [property: Id(3)] int CompletedAttempts
+);

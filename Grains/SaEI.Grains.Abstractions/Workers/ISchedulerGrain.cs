@@ -13,7 +13,8 @@ public interface ISchedulerGrain : IGrainWithStringKey
     [ResponseTimeout("00:00:05")]
     Task EnqueueAsync(IReadOnlyList<string> runIds);
 
-    /// <summary>Takes up to <paramref name="count"/> runs for a worker; when none, the worker is woken on the next enqueue.</summary>
+    /// <summary>Takes up to <paramref name="count"/> runs for a worker; when none, the worker is woken on the next
+    /// enqueue.</summary>
     [ResponseTimeout("00:00:05")]
     Task<IReadOnlyList<string>> TakeAsync(string workerId, int count);
 

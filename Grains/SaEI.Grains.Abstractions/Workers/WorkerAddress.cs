@@ -7,22 +7,34 @@ namespace SaEI.Grains.Workers;
 /// so a restarted silo on the same port is a different worker and runs of the dead one are told apart.
 /// </summary>
 /// <param name="Silo">The silo's endpoint, "host:port".</param>
-/// <param name="Incarnation">The silo's generation (set at each start), distinguishing restarts on one endpoint.</param>
+/// <param name="Incarnation">The silo's generation (set at each start), distinguishing restarts on one
+/// endpoint.</param>
 public sealed record WorkerAddress(string Silo, int Incarnation)
 {
     /// <summary>Parses a worker id; null when it is not a silo address (e.g. an id a test made up).</summary>
     public static WorkerAddress? TryParse(string? workerId)
     {
-        if (workerId is null) return null;
+        if (workerId is null)
+            return null;
         int at = workerId.LastIndexOf('@');
-        if (at <= 0 || !int.TryParse(workerId.AsSpan(at + 1), NumberStyles.Integer, CultureInfo.InvariantCulture, out int incarnation)) return null;
+        if (
+            at <= 0
+            || !int.TryParse(
+                workerId.AsSpan(at + 1),
+                NumberStyles.Integer,
+                CultureInfo.InvariantCulture,
+                out int incarnation
+            )
+        )
+            return null;
         return new WorkerAddress(workerId[..at], incarnation);
     }
 
     /// <summary>The Orleans silo address of a worker id; null when it is not one.</summary>
     public static SiloAddress? SiloOf(string? workerId)
     {
-        if (TryParse(workerId) is null) return null;
+        if (TryParse(workerId) is null)
+            return null;
         try
         {
             return SiloAddress.FromParsableString(workerId!);

@@ -4,8 +4,8 @@ namespace SaEI.Grains.Diagnostics;
 
 /// <inheritdoc cref="IStackCheckGrain"/>
 public sealed class StackCheckGrain(
-    [PersistentState("stack-check", StorageNames.GrainState)] IPersistentState<StackCheckState> state)
-    : Grain, IStackCheckGrain
+    [PersistentState("stack-check", StorageNames.GrainState)] IPersistentState<StackCheckState> state
+) : Grain, IStackCheckGrain
 {
     public async Task<int> IncrementAsync()
     {

@@ -23,7 +23,8 @@ public sealed class EvaluatorGrain(
     [PersistentState("evaluation", StorageNames.GrainState)] IPersistentState<EvaluatorGrainState> state,
     IBenchmarkEvaluator evaluator,
     TimeProvider time,
-    ILogger<EvaluatorGrain> logger) : Grain, IEvaluatorGrain
+    ILogger<EvaluatorGrain> logger
+) : Grain, IEvaluatorGrain
 {
     /// <summary>The longest a call waits for a running evaluation (well under the 30 s messaging timeout).</summary>
     public static readonly TimeSpan Wait = TimeSpan.FromSeconds(5);
@@ -35,10 +36,12 @@ public sealed class EvaluatorGrain(
 
     public async Task<EvaluationResult?> EvaluateAsync(EvaluationRequest request)
     {
-        if (state.State.Result is { } stored) return stored;
+        if (state.State.Result is { } stored)
+            return stored;
         running ??= Task.Run(() => evaluator.EvaluateAsync(request, CancellationToken.None));
         await Task.WhenAny(running, Task.Delay(Wait, time));
-        if (!running.IsCompleted) return null;
+        if (!running.IsCompleted)
+            return null;
         var finished = running;
         running = null;
         (double Score, int Samples) outcome;
@@ -48,14 +51,16 @@ public sealed class EvaluatorGrain(
         }
         catch (Exception e)
         {
-            if (await RecordFailureAsync(request, e) is { } givenUp) return givenUp;
+            if (await RecordFailureAsync(request, e) is { } givenUp)
+                return givenUp;
             throw; // the next call starts the evaluation again
         }
         var result = new EvaluationResult(request.Benchmark, request.Step, outcome.Score, outcome.Samples);
         // Another activation may have stored a result first: the stored one is the answer (results are deterministic).
         await Update(s =>
         {
-            if (s.Result is not null) return false;
+            if (s.Result is not null)
+                return false;
             s.Result = result;
             return true;
         });
@@ -69,7 +74,8 @@ public sealed class EvaluatorGrain(
         logger.LogWarning(error, "Evaluation {Key}: {Kind} failure", this.GetPrimaryKeyString(), kind);
         await Update(s =>
         {
-            if (s.Result is not null) return false;
+            if (s.Result is not null)
+                return false;
             int count = s.FailureCounts.GetValueOrDefault(kind) + 1;
             s.FailureCounts[kind] = count;
             if (kind == FailureKind.Configuration && count >= MaxPermanentFailures)
@@ -94,15 +100,22 @@ public sealed class EvaluatorGrain(
     }
 
     private Task<bool> Update(Func<EvaluatorGrainState, bool> decide) =>
-        GrainStateUpdate.ApplyAsync(state, decide, DeactivateOnIdle, logger,
-            $"evaluation {this.GetPrimaryKeyString()}");
+        GrainStateUpdate.ApplyAsync(
+            state,
+            decide,
+            DeactivateOnIdle,
+            logger,
+            $"evaluation {this.GetPrimaryKeyString()}"
+        );
 }
 
 [GenerateSerializer]
 public sealed class EvaluatorGrainState
 {
-    [Id(0)] public EvaluationResult? Result { get; set; }
+    [Id(0)]
+    public EvaluationResult? Result { get; set; }
 
     /// <summary>Failed tries by kind (<see cref="EvaluatorGrain"/> decision 2).</summary>
-    [Id(1)] public Dictionary<FailureKind, int> FailureCounts { get; set; } = [];
+    [Id(1)]
+    public Dictionary<FailureKind, int> FailureCounts { get; set; } = [];
 }

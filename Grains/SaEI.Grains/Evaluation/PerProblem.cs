@@ -12,8 +12,11 @@ public static class PerProblem
     {
         ArgumentNullException.ThrowIfNull(result);
         var passes = result.ProblemPasses();
-        return new ProblemPasses([.. passes.Select(p => p.ProblemId)], [.. passes.Select(p => p.Passes)],
-            result.Overall.SamplesPerProblem);
+        return new ProblemPasses(
+            [.. passes.Select(p => p.ProblemId)],
+            [.. passes.Select(p => p.Passes)],
+            result.Overall.SamplesPerProblem
+        );
     }
 
     /// <summary>

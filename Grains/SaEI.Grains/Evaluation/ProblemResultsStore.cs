@@ -20,44 +20,90 @@ namespace SaEI.Grains.Evaluation;
 /// </summary>
 public sealed class ProblemResultsStore(ResilientBlobStore blobs)
 {
-    private static readonly JsonSerializerOptions Json =
-        new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+    };
 
     public static string PathOf(string experiment, string run, int step, string name) =>
-        BlobPaths.Run(experiment, run) + "evaluations/" + BlobPaths.StepName(step) + "/" +
-        Ids.Require(name, "benchmark") + ".json";
+        BlobPaths.Run(experiment, run)
+        + "evaluations/"
+        + BlobPaths.StepName(step)
+        + "/"
+        + Ids.Require(name, "benchmark")
+        + ".json";
 
     /// <summary>Stores the per-problem results of <paramref name="result"/> under <paramref name="name"/>.</summary>
-    public Task WriteAsync(string experiment, string run, int step, string name, BenchmarkResult result, ulong evalSeed,
-        CancellationToken cancellation) =>
-        WriteAsync(experiment, run, step, name, PerProblem.Of(result), evalSeed, PerProblem.ResponsesSha256(result),
-            cancellation);
+    public Task WriteAsync(
+        string experiment,
+        string run,
+        int step,
+        string name,
+        BenchmarkResult result,
+        ulong evalSeed,
+        CancellationToken cancellation
+    ) =>
+        WriteAsync(
+            experiment,
+            run,
+            step,
+            name,
+            PerProblem.Of(result),
+            evalSeed,
+            PerProblem.ResponsesSha256(result),
+            cancellation
+        );
 
-    public async Task WriteAsync(string experiment, string run, int step, string name, ProblemPasses passes,
-        ulong evalSeed, string responsesSha256, CancellationToken cancellation)
+    public async Task WriteAsync(
+        string experiment,
+        string run,
+        int step,
+        string name,
+        ProblemPasses passes,
+        ulong evalSeed,
+        string responsesSha256,
+        CancellationToken cancellation
+    )
     {
         passes.Validate();
-        var file = new StoredProblemResults(name, step, passes.SamplesPerProblem, evalSeed, responsesSha256,
-            [.. passes.Ids], [.. passes.Passes]);
+        var file = new StoredProblemResults(
+            name,
+            step,
+            passes.SamplesPerProblem,
+            evalSeed,
+            responsesSha256,
+            [.. passes.Ids],
+            [.. passes.Passes]
+        );
         var content = BinaryData.FromString(JsonSerializer.Serialize(file, Json));
-        await blobs.WriteAsync(PathOf(experiment, run, step, name), content,
-            WriteCondition.Overwrite, cancellation);
+        await blobs.WriteAsync(PathOf(experiment, run, step, name), content, WriteCondition.Overwrite, cancellation);
     }
 
     /// <summary>The stored results, or null when there are none; a corrupt file is an error naming its path.</summary>
-    public async Task<ProblemPasses?> TryReadAsync(string experiment, string run, int step, string name,
-        CancellationToken cancellation) =>
-        (await TryReadFileAsync(experiment, run, step, name, cancellation))?.ToPasses();
+    public async Task<ProblemPasses?> TryReadAsync(
+        string experiment,
+        string run,
+        int step,
+        string name,
+        CancellationToken cancellation
+    ) => (await TryReadFileAsync(experiment, run, step, name, cancellation))?.ToPasses();
 
     /// <summary>The stored file with its fingerprint, or null when there is none.</summary>
-    public async Task<StoredProblemResults?> TryReadFileAsync(string experiment, string run, int step, string name,
-        CancellationToken cancellation)
+    public async Task<StoredProblemResults?> TryReadFileAsync(
+        string experiment,
+        string run,
+        int step,
+        string name,
+        CancellationToken cancellation
+    )
     {
         string path = PathOf(experiment, run, step, name);
-        if (await blobs.ReadAsync(path, cancellation) is not BlobReadResult.Found found) return null;
+        if (await blobs.ReadAsync(path, cancellation) is not BlobReadResult.Found found)
+            return null;
         try
         {
-            var file = JsonSerializer.Deserialize<StoredProblemResults>(found.Content.ToString(), Json)
+            var file =
+                JsonSerializer.Deserialize<StoredProblemResults>(found.Content.ToString(), Json)
                 ?? throw new InvalidDataException($"{path} is empty.");
             file.ToPasses();
             return file;
@@ -65,16 +111,23 @@ public sealed class ProblemResultsStore(ResilientBlobStore blobs)
         catch (Exception e) when (e is JsonException or ArgumentException)
         {
             throw new InvalidDataException(
-                $"{path} is not a per-problem result file ({e.Message}); delete it and re-run the evaluation.", e);
+                $"{path} is not a per-problem result file ({e.Message}); delete it and re-run the evaluation.",
+                e
+            );
         }
     }
-
 }
 
 /// <summary>One stored per-problem result file (see <see cref="ProblemResultsStore"/>).</summary>
-public sealed record StoredProblemResults(string Benchmark, int Step, int SamplesPerProblem, ulong EvalSeed,
+public sealed record StoredProblemResults(
+    string Benchmark,
+    int Step,
+    int SamplesPerProblem,
+    ulong EvalSeed,
     string ResponsesSha256,
-    string[] ProblemIds, int[] Passes)
+    string[] ProblemIds,
+    int[] Passes
+)
 {
     /// <summary>The pass counts, validated (throws naming what is inconsistent).</summary>
     public ProblemPasses ToPasses() => new ProblemPasses(ProblemIds ?? [], Passes ?? [], SamplesPerProblem).Validate();

@@ -7,7 +7,9 @@ namespace SaEI.Grains.Experiments;
 /// </summary>
 public static class ExecutorOptionLimits
 {
-    public const int MaxEntries = 32, MaxKeyLength = 64, MaxValueLength = 256;
+    public const int MaxEntries = 32,
+        MaxKeyLength = 64,
+        MaxValueLength = 256;
 
     /// <summary>An error naming the entry and the limit; null when the options are within bounds.</summary>
     public static string? Check(IReadOnlyDictionary<string, string> options)
@@ -19,8 +21,10 @@ public static class ExecutorOptionLimits
             if (key.Length is 0 or > MaxKeyLength)
                 return $"executor option key '{Clip(key)}' has {key.Length} characters; use 1..{MaxKeyLength}.";
             if ((value?.Length ?? 0) > MaxValueLength)
-                return $"executor option {key} has a value of {value!.Length} characters; at most {MaxValueLength} are allowed.";
-            if (value is null) return $"executor option {key} has no value; give one.";
+                return $"executor option {key} has a value of {value!.Length} characters; at most {MaxValueLength} "
+                    + $"are allowed.";
+            if (value is null)
+                return $"executor option {key} has no value; give one.";
         }
         return null;
     }

@@ -30,7 +30,8 @@ public sealed class ExperimentGrain(
     DataOptions data,
     TimeProvider time,
     IOptions<SpecLimits> specLimits,
-    ILogger<ExperimentGrain> logger) : Grain, IExperimentGrain
+    ILogger<ExperimentGrain> logger
+) : Grain, IExperimentGrain
 {
     private string ExperimentId => this.GetPrimaryKeyString();
 
@@ -39,16 +40,24 @@ public sealed class ExperimentGrain(
         var limits = specLimits.Value;
         specYaml ??= ""; // a client may send null; it is then refused as an empty spec
         executorOptions ??= new Dictionary<string, string>();
-        if (SpecBounds.CheckSize(specYaml, limits) is { } tooLarge) return Refused(tooLarge.ToString());
-        if (ExecutorOptionLimits.Check(executorOptions) is { } badOptions) return Refused(badOptions);
-        if (Ids.Check(ExperimentId, "experiment") is { } badId) return Refused(badId);
+        if (SpecBounds.CheckSize(specYaml, limits) is { } tooLarge)
+            return Refused(tooLarge.ToString());
+        if (ExecutorOptionLimits.Check(executorOptions) is { } badOptions)
+            return Refused(badOptions);
+        if (Ids.Check(ExperimentId, "experiment") is { } badId)
+            return Refused(badId);
         var parsed = SweepSpecParser.Parse(specYaml, limits);
         if (parsed.Spec is not { } spec)
             return Refused($"the spec has {parsed.ProblemCount} problem(s):\n  " + string.Join("\n  ", parsed.Errors));
         if (SweepSpecParser.CheckPaths(spec, data.EffectiveRoots()) is { Count: > 0 } outside)
-            return Refused($"the spec reads files outside this cluster's data roots:\n  " + string.Join("\n  ", outside));
+            return Refused(
+                $"the spec reads files outside this cluster's data roots:\n  " + string.Join("\n  ", outside)
+            );
         if (spec.Experiment != ExperimentId)
-            return Refused($"the spec names experiment '{spec.Experiment}' but was launched as '{ExperimentId}'; launch it under its own id.");
+            return Refused(
+                $"the spec names experiment '{spec.Experiment}' but was launched as '{ExperimentId}'; launch it "
+                    + $"under its own id."
+            );
         string fingerprint = SpecFingerprint.Compute(spec);
         IReadOnlyList<RunDefinition> definitions;
         try
@@ -72,13 +81,24 @@ public sealed class ExperimentGrain(
         await WriteSpecBlobAsync(specYaml);
         await WriteRunConfigurationsAsync(spec, definitions);
         await InitializeRunsAsync();
-        logger.LogInformation("Experiment {Experiment} launched with {Runs} runs (spec {Fingerprint})", ExperimentId, runs.Count, fingerprint[..12]);
-        return new LaunchResult(LaunchOutcome.Launched, $"experiment {ExperimentId}: {runs.Count} runs stored and queued.", runs.Select(r => r.RunId).ToList());
+        logger.LogInformation(
+            "Experiment {Experiment} launched with {Runs} runs (spec {Fingerprint})",
+            ExperimentId,
+            runs.Count,
+            fingerprint[..12]
+        );
+        return new LaunchResult(
+            LaunchOutcome.Launched,
+            $"experiment {ExperimentId}: {runs.Count} runs stored and queued.",
+            runs.Select(r => r.RunId).ToList()
+        );
     }
 
     public async Task<SweepStatus> GetStatusAsync()
     {
-        var statuses = await Task.WhenAll(state.State.Runs.Select(r => GrainFactory.GetGrain<IRunGrain>(r.RunId).GetStatusAsync()));
+        var statuses = await Task.WhenAll(
+            state.State.Runs.Select(r => GrainFactory.GetGrain<IRunGrain>(r.RunId).GetStatusAsync())
+        );
         return new SweepStatus(ExperimentId, state.State.Fingerprint is not null, statuses);
     }
 
@@ -89,7 +109,8 @@ public sealed class ExperimentGrain(
         return before.Runs.Count(r => !r.State.IsTerminal());
     }
 
-    public Task<IReadOnlyList<RunDescriptor>> GetRunsAsync() => Task.FromResult<IReadOnlyList<RunDescriptor>>(state.State.Runs);
+    public Task<IReadOnlyList<RunDescriptor>> GetRunsAsync() =>
+        Task.FromResult<IReadOnlyList<RunDescriptor>>(state.State.Runs);
 
     private async Task<LaunchResult> RelaunchAsync(SweepSpec spec, IReadOnlyList<RunDefinition> definitions)
     {
@@ -97,27 +118,41 @@ public sealed class ExperimentGrain(
         // launched before it existed.
         await WriteRunConfigurationsAsync(spec, definitions);
         await InitializeRunsAsync();
-        return new LaunchResult(LaunchOutcome.AlreadyLaunched,
-            $"experiment {ExperimentId} was already launched with this spec; no run was created ({state.State.Runs.Count} runs).",
-            state.State.Runs.Select(r => r.RunId).ToList());
+        return new LaunchResult(
+            LaunchOutcome.AlreadyLaunched,
+            $"experiment {ExperimentId} was already launched with this spec; no run was created "
+                + $"({state.State.Runs.Count} runs).",
+            state.State.Runs.Select(r => r.RunId).ToList()
+        );
     }
 
     /// <summary>Stores the run list unless a spec is already stored (then false).</summary>
     private Task<bool> StoreAsync(string specYaml, string fingerprint, IReadOnlyList<RunDescriptor> runs) =>
-        GrainStateUpdate.ApplyAsync(state, s =>
-        {
-            if (s.Fingerprint is not null) return false;
-            s.SpecYaml = specYaml;
-            s.Fingerprint = fingerprint;
-            s.Runs = [.. runs];
-            s.LaunchedAt = time.GetUtcNow();
-            return true;
-        }, DeactivateOnIdle, logger, $"experiment {ExperimentId}");
+        GrainStateUpdate.ApplyAsync(
+            state,
+            s =>
+            {
+                if (s.Fingerprint is not null)
+                    return false;
+                s.SpecYaml = specYaml;
+                s.Fingerprint = fingerprint;
+                s.Runs = [.. runs];
+                s.LaunchedAt = time.GetUtcNow();
+                return true;
+            },
+            DeactivateOnIdle,
+            logger,
+            $"experiment {ExperimentId}"
+        );
 
     private async Task WriteSpecBlobAsync(string specYaml)
     {
         await blobs.EnsureContainerAsync();
-        var written = await blobs.WriteAsync(BlobPaths.Spec(ExperimentId), BinaryData.FromString(specYaml), WriteCondition.CreateOnly);
+        var written = await blobs.WriteAsync(
+            BlobPaths.Spec(ExperimentId),
+            BinaryData.FromString(specYaml),
+            WriteCondition.CreateOnly
+        );
         if (written is BlobWriteResult.Conflict)
             logger.LogInformation("Experiment {Experiment}: spec.yaml already stored; kept as is", ExperimentId);
     }
@@ -137,9 +172,10 @@ public sealed class ExperimentGrain(
             await Task.WhenAll(batch.Select(r => GrainFactory.GetGrain<IRunGrain>(r.RunId).InitializeAsync(r)));
     }
 
-    private LaunchResult Refused(string reason) => new(LaunchOutcome.Refused, $"experiment {ExperimentId}: {reason}", []);
+    private LaunchResult Refused(string reason) =>
+        new(LaunchOutcome.Refused, $"experiment {ExperimentId}: {reason}", []);
 
     private static string Different(string stored, string offered) =>
-        $"a different spec is already launched under this id (stored spec {stored[..12]}, this spec {offered[..12]}); " +
-        "choose a new experiment id, or relaunch the stored spec unchanged.";
+        $"a different spec is already launched under this id (stored spec {stored[..12]}, this spec {offered[..12]}); "
+        + "choose a new experiment id, or relaunch the stored spec unchanged.";
 }

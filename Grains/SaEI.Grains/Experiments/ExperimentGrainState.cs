@@ -6,8 +6,15 @@ namespace SaEI.Grains.Experiments;
 [GenerateSerializer]
 public sealed class ExperimentGrainState
 {
-    [Id(0)] public string? SpecYaml { get; set; }
-    [Id(1)] public string? Fingerprint { get; set; }
-    [Id(2)] public List<RunDescriptor> Runs { get; set; } = [];
-    [Id(3)] public DateTimeOffset? LaunchedAt { get; set; }
+    [Id(0)]
+    public string? SpecYaml { get; set; }
+
+    [Id(1)]
+    public string? Fingerprint { get; set; }
+
+    [Id(2)]
+    public List<RunDescriptor> Runs { get; set; } = [];
+
+    [Id(3)]
+    public DateTimeOffset? LaunchedAt { get; set; }
 }

@@ -54,31 +54,35 @@ public sealed record RunConfiguration
     /// The evaluation options of this run: the spec's sampling settings, the run's response length, a seed. One
     /// definition for the in-domain evaluation during training and the out-of-domain one on the best checkpoint.
     /// </summary>
-    public EvaluationOptions EvaluationOptions(ulong seed) => new()
-    {
-        SamplesPerProblem = Evaluation.Samples,
-        Temperature = Evaluation.Temperature,
-        TopP = Evaluation.TopP,
-        MaxNewTokens = Options.MaxNewTokens,
-        Seed = seed,
-    };
+    public EvaluationOptions EvaluationOptions(ulong seed) =>
+        new()
+        {
+            SamplesPerProblem = Evaluation.Samples,
+            Temperature = Evaluation.Temperature,
+            TopP = Evaluation.TopP,
+            MaxNewTokens = Options.MaxNewTokens,
+            Seed = seed,
+        };
 
     /// <summary>The configuration of <paramref name="run"/>, one of the runs of <paramref name="spec"/>.</summary>
-    public static RunConfiguration From(RunDefinition run, SweepSpec spec) => new()
-    {
-        Experiment = run.Experiment,
-        RunId = run.RunId,
-        Method = run.Method,
-        Seed = run.Seed,
-        Steps = run.Steps,
-        Options = run.Options,
-        Model = spec.Model,
-        Train = spec.Data.Train,
-        Test = spec.Data.Test,
-        OutOfDomain = [.. RunDescriptors.OutOfDomainBenchmarks(spec).Select(name =>
-            spec.Data.Ood.First(d => d.Name == name))],
-        Evaluation = new EvaluationSettings(spec.Eval.Samples, spec.Eval.Temperature, spec.Eval.TopP),
-    };
+    public static RunConfiguration From(RunDefinition run, SweepSpec spec) =>
+        new()
+        {
+            Experiment = run.Experiment,
+            RunId = run.RunId,
+            Method = run.Method,
+            Seed = run.Seed,
+            Steps = run.Steps,
+            Options = run.Options,
+            Model = spec.Model,
+            Train = spec.Data.Train,
+            Test = spec.Data.Test,
+            OutOfDomain =
+            [
+                .. RunDescriptors.OutOfDomainBenchmarks(spec).Select(name => spec.Data.Ood.First(d => d.Name == name)),
+            ],
+            Evaluation = new EvaluationSettings(spec.Eval.Samples, spec.Eval.Temperature, spec.Eval.TopP),
+        };
 }
 
 /// <summary>The evaluation sampling of a sweep: k samples per problem at a temperature and nucleus top-p.</summary>

@@ -10,13 +10,14 @@ namespace SaEI.Grains.Experiments;
 /// </summary>
 public static class RunConfigurations
 {
-    public static JsonSerializerOptions JsonOptions { get; } = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        WriteIndented = true,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-    };
+    public static JsonSerializerOptions JsonOptions { get; } =
+        new()
+        {
+            PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+            UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+            WriteIndented = true,
+            Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+        };
 
     public static BinaryData ToJson(RunConfiguration configuration) =>
         BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(configuration, JsonOptions));
@@ -29,35 +30,50 @@ public static class RunConfigurations
         {
             return JsonSerializer.Deserialize<RunConfiguration>(json, JsonOptions)
                 ?? throw new InvalidDataException(
-                    $"{path} is empty; relaunch the sweep with the same spec to rewrite it.");
+                    $"{path} is empty; relaunch the sweep with the same spec to rewrite it."
+                );
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path} is not a run configuration ({e.Message}); it was written by " +
-                "another release or damaged: delete it and relaunch the sweep with the same spec to write it again.",
-                e);
+            throw new InvalidDataException(
+                $"{path} is not a run configuration ({e.Message}); it was written by "
+                    + "another release or damaged: delete it and relaunch the sweep with the same spec to write it "
+                    + "again.",
+                e
+            );
         }
     }
 
     /// <summary>
     /// Writes the configuration unless the run already has one (a relaunch keeps what the run started with).
     /// </summary>
-    public static async Task WriteAsync(ResilientBlobStore blobs, RunConfiguration configuration,
-        CancellationToken cancellation = default) =>
-        await blobs.WriteAsync(BlobPaths.RunConfiguration(configuration.Experiment, configuration.RunId),
-            ToJson(configuration), WriteCondition.CreateOnly, cancellation);
+    public static async Task WriteAsync(
+        ResilientBlobStore blobs,
+        RunConfiguration configuration,
+        CancellationToken cancellation = default
+    ) =>
+        await blobs.WriteAsync(
+            BlobPaths.RunConfiguration(configuration.Experiment, configuration.RunId),
+            ToJson(configuration),
+            WriteCondition.CreateOnly,
+            cancellation
+        );
 
     /// <summary>
     /// The configuration stored at <paramref name="path"/>; <see cref="FileNotFoundException"/> naming the blob and the
     /// fix when there is none (a run launched by a release before run.json existed).
     /// </summary>
-    public static async Task<RunConfiguration> ReadAsync(ResilientBlobStore blobs, string path,
-        CancellationToken cancellation = default)
+    public static async Task<RunConfiguration> ReadAsync(
+        ResilientBlobStore blobs,
+        string path,
+        CancellationToken cancellation = default
+    )
     {
         if (await blobs.ReadAsync(path, cancellation) is not BlobReadResult.Found found)
             throw new FileNotFoundException(
                 $"{path} is missing; relaunch the sweep with the same spec (saei sweep launch SPEC) to write it.",
-                path);
+                path
+            );
         return FromJson(found.Content, path);
     }
 }

@@ -7,7 +7,11 @@ namespace SaEI.Grains.Experiments;
 /// <summary>Maps the expansion of a spec (<see cref="RunDefinition"/>) to the messages the grains exchange.</summary>
 public static class RunDescriptors
 {
-    public static RunDescriptor From(RunDefinition run, SweepSpec spec, IReadOnlyDictionary<string, string> executorOptions)
+    public static RunDescriptor From(
+        RunDefinition run,
+        SweepSpec spec,
+        IReadOnlyDictionary<string, string> executorOptions
+    )
     {
         return new RunDescriptor
         {
@@ -28,7 +32,8 @@ public static class RunDescriptors
         };
     }
 
-    /// <summary>The benchmarks scored on the best in-domain checkpoint: eval.benchmarks (or every ood set) minus the in-domain test set.</summary>
+    /// <summary>The benchmarks scored on the best in-domain checkpoint: eval.benchmarks (or every ood set) minus the
+    /// in-domain test set.</summary>
     public static IReadOnlyList<string> OutOfDomainBenchmarks(SweepSpec spec)
     {
         var names = spec.Eval.Benchmarks.Count > 0 ? spec.Eval.Benchmarks : spec.Data.Ood.Select(o => o.Name).ToList();

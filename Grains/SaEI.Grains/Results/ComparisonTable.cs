@@ -18,9 +18,11 @@ public static class ComparisonTable
         var (header, body) = Cells(comparisons);
         var text = new StringBuilder();
         text.Append("| ").AppendJoin(" | ", header).Append(" |\n");
-        text.Append('|').AppendJoin("|", header.Select((_, i) => IsText(i, header.Count) ? "---" : "---:"))
+        text.Append('|')
+            .AppendJoin("|", header.Select((_, i) => IsText(i, header.Count) ? "---" : "---:"))
             .Append("|\n");
-        foreach (var row in body) text.Append("| ").AppendJoin(" | ", row).Append(" |\n");
+        foreach (var row in body)
+            text.Append("| ").AppendJoin(" | ", row).Append(" |\n");
         return text.ToString();
     }
 
@@ -31,13 +33,16 @@ public static class ComparisonTable
         all.AddRange(body);
         int[] widths = [.. header.Select((_, c) => all.Max(r => r[c].Length))];
         string Format(IReadOnlyList<string> row) =>
-            string.Join("  ", row.Select((cell, c) => IsText(c, row.Count)
-                ? cell.PadRight(widths[c])
-                : cell.PadLeft(widths[c]))).TrimEnd();
+            string.Join(
+                    "  ",
+                    row.Select((cell, c) => IsText(c, row.Count) ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c]))
+                )
+                .TrimEnd();
         var text = new StringBuilder();
         text.Append(Format(header)).Append('\n');
         text.Append(new string('-', widths.Sum() + (2 * (widths.Length - 1)))).Append('\n');
-        foreach (var row in body) text.Append(Format(row)).Append('\n');
+        foreach (var row in body)
+            text.Append(Format(row)).Append('\n');
         return text.ToString();
     }
 
@@ -57,46 +62,70 @@ public static class ComparisonTable
     {
         ArgumentNullException.ThrowIfNull(c);
         string name = withConfig ? $"{c.Method} ({c.ConfigKey})" : c.Method;
-        if (c.Difference is not { } difference) return $"{name} vs {c.Baseline} on {c.Benchmark}: {c.VerdictText}.";
-        var line = new StringBuilder(string.Create(C,
-            $"{name} vs {c.Baseline} on {c.Benchmark}: {c.VerdictText}, {Points(difference)} points"));
-        if (c.Low is { } low && c.High is { } high) line.Append(C, $" [{Points(low)}, {Points(high)}] (95% CI)");
-        if (c.WelchP is { } p) line.Append(C, $", Welch p {P(p)}");
+        if (c.Difference is not { } difference)
+            return $"{name} vs {c.Baseline} on {c.Benchmark}: {c.VerdictText}.";
+        var line = new StringBuilder(
+            string.Create(C, $"{name} vs {c.Baseline} on {c.Benchmark}: {c.VerdictText}, {Points(difference)} points")
+        );
+        if (c.Low is { } low && c.High is { } high)
+            line.Append(C, $" [{Points(low)}, {Points(high)}] (95% CI)");
+        if (c.WelchP is { } p)
+            line.Append(C, $", Welch p {P(p)}");
         line.Append(C, $", {c.Seeds} vs {c.BaselineSeeds} seeds");
-        if (c.Problems is { } n) line.Append(C, $", {n} problems");
-        if (c.Note is not null) line.Append(" (").Append(c.Note).Append(')');
+        if (c.Problems is { } n)
+            line.Append(C, $", {n} problems");
+        if (c.Note is not null)
+            line.Append(" (").Append(c.Note).Append(')');
         return line.Append('.').ToString();
     }
 
     private static (IReadOnlyList<string> Header, IReadOnlyList<IReadOnlyList<string>> Body) Cells(
-        IReadOnlyList<LeaderboardComparison> comparisons)
+        IReadOnlyList<LeaderboardComparison> comparisons
+    )
     {
         string baseline = comparisons.Select(c => c.Baseline).Distinct().SingleOrDefault() ?? "baseline";
         var several = SeveralConfigs(comparisons);
         IReadOnlyList<string> header =
-            ["Benchmark", "Method", $"Δ vs {baseline}", "95% CI", "Welch p", "MDE", "Seeds", "Verdict"];
-        var body = comparisons.Select(c => (IReadOnlyList<string>)
         [
-            c.Benchmark,
-            several.Contains(c.Method) ? $"{c.Method} ({c.ConfigKey})" : c.Method,
-            c.Difference is { } d ? Points(d) : "–",
-            c.Low is { } low && c.High is { } high ? $"[{Points(low)}, {Points(high)}]" : "–",
-            c.WelchP is { } p ? P(p) : "–",
-            c.Mde is { } mde ? (100 * mde).ToString("0.00", C) : "–",
-            string.Create(C, $"{c.Seeds}/{c.BaselineSeeds}"),
-            c.Verdict switch
-            {
-                "no-difference" => "no difference detectable",
-                "no-baseline" => "no baseline",
-                _ => c.Verdict,
-            },
-        ]).ToList();
+            "Benchmark",
+            "Method",
+            $"Δ vs {baseline}",
+            "95% CI",
+            "Welch p",
+            "MDE",
+            "Seeds",
+            "Verdict",
+        ];
+        var body = comparisons
+            .Select(c =>
+                (IReadOnlyList<string>)
+                    [
+                        c.Benchmark,
+                        several.Contains(c.Method) ? $"{c.Method} ({c.ConfigKey})" : c.Method,
+                        c.Difference is { } d ? Points(d) : "–",
+                        c.Low is { } low && c.High is { } high ? $"[{Points(low)}, {Points(high)}]" : "–",
+                        c.WelchP is { } p ? P(p) : "–",
+                        c.Mde is { } mde ? (100 * mde).ToString("0.00", C) : "–",
+                        string.Create(C, $"{c.Seeds}/{c.BaselineSeeds}"),
+                        c.Verdict switch
+                        {
+                            "no-difference" => "no difference detectable",
+                            "no-baseline" => "no baseline",
+                            _ => c.Verdict,
+                        },
+                    ]
+            )
+            .ToList();
         return (header, body);
     }
 
     private static HashSet<string> SeveralConfigs(IReadOnlyList<LeaderboardComparison> comparisons) =>
-        [.. comparisons.GroupBy(c => c.Method).Where(g => g.Select(c => c.ConfigKey).Distinct().Count() > 1)
-            .Select(g => g.Key)];
+        [
+            .. comparisons
+                .GroupBy(c => c.Method)
+                .Where(g => g.Select(c => c.ConfigKey).Distinct().Count() > 1)
+                .Select(g => g.Key),
+        ];
 
     /// <summary>Benchmark, method and verdict columns are text (left-aligned); the numbers are right-aligned.</summary>
     private static bool IsText(int column, int columns) => column < 2 || column == columns - 1;

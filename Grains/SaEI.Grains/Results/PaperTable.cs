@@ -6,7 +6,8 @@ namespace SaEI.Grains.Results;
 /// <summary>How a paper table looks.</summary>
 public sealed record PaperTableOptions
 {
-    /// <summary>Multiplier applied to scores before printing (100: fractions → percent, as the paper). Default 100.</summary>
+    /// <summary>Multiplier applied to scores before printing (100: fractions → percent, as the paper). Default
+    /// 100.</summary>
     public double Scale { get; init; } = 100;
 
     /// <summary>Decimals (paper: 2).</summary>
@@ -35,8 +36,10 @@ public static class PaperTable
         var text = new StringBuilder();
         text.Append("| ").AppendJoin(" | ", header).Append(" |\n");
         text.Append("|").AppendJoin("|", header.Select((_, i) => i == 0 ? "---" : "---:")).Append("|\n");
-        foreach (var row in body) text.Append("| ").AppendJoin(" | ", row).Append(" |\n");
-        if (footnote is not null) text.Append('\n').Append(footnote).Append('\n');
+        foreach (var row in body)
+            text.Append("| ").AppendJoin(" | ", row).Append(" |\n");
+        if (footnote is not null)
+            text.Append('\n').Append(footnote).Append('\n');
         return text.ToString();
     }
 
@@ -47,12 +50,15 @@ public static class PaperTable
         all.AddRange(body);
         int[] widths = header.Select((_, c) => all.Max(r => r[c].Length)).ToArray();
         string Format(IReadOnlyList<string> row) =>
-            string.Join("  ", row.Select((cell, c) => c == 0 ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c]))).TrimEnd();
+            string.Join("  ", row.Select((cell, c) => c == 0 ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c])))
+                .TrimEnd();
         var text = new StringBuilder();
         text.Append(Format(header)).Append('\n');
         text.Append(new string('-', widths.Sum() + 2 * (widths.Length - 1))).Append('\n');
-        foreach (var row in body) text.Append(Format(row)).Append('\n');
-        if (footnote is not null) text.Append(footnote).Append('\n');
+        foreach (var row in body)
+            text.Append(Format(row)).Append('\n');
+        if (footnote is not null)
+            text.Append(footnote).Append('\n');
         return text.ToString();
     }
 
@@ -60,12 +66,15 @@ public static class PaperTable
     public static string Cell(AggregateRow row, PaperTableOptions options)
     {
         string format = "F" + options.Decimals.ToString(CultureInfo.InvariantCulture);
-        return $"{(row.Mean * options.Scale).ToString(format, CultureInfo.InvariantCulture)} ± " +
-               $"{(row.Std * options.Scale).ToString(format, CultureInfo.InvariantCulture)}{(row.SingleSeed ? "*" : "")}";
+        return $"{(row.Mean * options.Scale).ToString(format, CultureInfo.InvariantCulture)} ± "
+            + $"{(row.Std * options.Scale).ToString(format, CultureInfo.InvariantCulture)}"
+            + $"{(row.SingleSeed ? "*" : "")}";
     }
 
     private static (IReadOnlyList<string> Header, IReadOnlyList<IReadOnlyList<string>> Body, string? Footnote) Cells(
-        IReadOnlyList<AggregateRow> rows, PaperTableOptions options)
+        IReadOnlyList<AggregateRow> rows,
+        PaperTableOptions options
+    )
     {
         var benchmarks = Ordered(rows.Select(r => r.Benchmark), options.BenchmarkOrder);
         var methods = Ordered(rows.Select(r => r.Method), options.MethodOrder);
@@ -73,11 +82,19 @@ public static class PaperTable
         var body = new List<IReadOnlyList<string>>();
         foreach (string method in methods)
         {
-            var configs = rows.Where(r => r.Method == method).Select(r => r.ConfigLabel).Distinct().Order(StringComparer.Ordinal).ToList();
+            var configs = rows.Where(r => r.Method == method)
+                .Select(r => r.ConfigLabel)
+                .Distinct()
+                .Order(StringComparer.Ordinal)
+                .ToList();
             foreach (string config in configs)
             {
                 var line = new List<string> { configs.Count == 1 ? method : $"{method} ({config})" };
-                line.AddRange(benchmarks.Select(b => byKey.TryGetValue((method, config, b), out var row) ? Cell(row, options) : "–"));
+                line.AddRange(
+                    benchmarks.Select(b =>
+                        byKey.TryGetValue((method, config, b), out var row) ? Cell(row, options) : "–"
+                    )
+                );
                 body.Add(line);
             }
         }
@@ -88,6 +105,9 @@ public static class PaperTable
     private static List<string> Ordered(IEnumerable<string> names, IReadOnlyList<string> preferred)
     {
         var distinct = names.Distinct().ToHashSet();
-        return preferred.Where(distinct.Contains).Concat(distinct.Except(preferred).Order(StringComparer.Ordinal)).ToList();
+        return preferred
+            .Where(distinct.Contains)
+            .Concat(distinct.Except(preferred).Order(StringComparer.Ordinal))
+            .ToList();
     }
 }

@@ -8,7 +8,14 @@ public sealed record RunResult(string Method, string ConfigLabel, int Seed, stri
 /// Mean ± sample standard deviation (n − 1) over seeds for one (method, config, benchmark). With one seed the std is 0
 /// and <see cref="SingleSeed"/> is set, so a table can flag it rather than claim zero spread.
 /// </summary>
-public sealed record AggregateRow(string Method, string ConfigLabel, string Benchmark, int Seeds, double Mean, double Std)
+public sealed record AggregateRow(
+    string Method,
+    string ConfigLabel,
+    string Benchmark,
+    int Seeds,
+    double Mean,
+    double Std
+)
 {
     public bool SingleSeed => Seeds == 1;
 }
@@ -31,13 +38,21 @@ public static class ResultAggregation
         foreach (var r in list)
         {
             if (!double.IsFinite(r.Score))
-                throw new ArgumentException($"result {r.Method}/{r.ConfigLabel}/seed {r.Seed}/{r.Benchmark} has a non-finite score ({r.Score}); re-run its evaluation.", nameof(results));
+                throw new ArgumentException(
+                    $"result {r.Method}/{r.ConfigLabel}/seed {r.Seed}/{r.Benchmark} has a non-finite score "
+                        + $"({r.Score}); re-run its evaluation.",
+                    nameof(results)
+                );
             if (!seen.Add((r.Method, r.ConfigLabel, r.Seed, r.Benchmark)))
-                throw new ArgumentException($"result {r.Method}/{r.ConfigLabel}/seed {r.Seed}/{r.Benchmark} appears twice; keep one score per run and benchmark.", nameof(results));
+                throw new ArgumentException(
+                    $"result {r.Method}/{r.ConfigLabel}/seed {r.Seed}/{r.Benchmark} appears twice; keep one score "
+                        + $"per run and benchmark.",
+                    nameof(results)
+                );
         }
-        return list
-            .GroupBy(r => (r.Method, r.ConfigLabel, r.Benchmark))
-            .OrderBy(g => g.Key.Method, StringComparer.Ordinal).ThenBy(g => g.Key.ConfigLabel, StringComparer.Ordinal)
+        return list.GroupBy(r => (r.Method, r.ConfigLabel, r.Benchmark))
+            .OrderBy(g => g.Key.Method, StringComparer.Ordinal)
+            .ThenBy(g => g.Key.ConfigLabel, StringComparer.Ordinal)
             .ThenBy(g => g.Key.Benchmark, StringComparer.Ordinal)
             .Select(g =>
             {
@@ -47,24 +62,38 @@ public static class ResultAggregation
             .ToList();
     }
 
-    /// <summary>Per seed, the mean of <paramref name="benchmarks"/>, as results named <paramref name="averageName"/>.</summary>
-    public static IReadOnlyList<RunResult> AveragePerSeed(IEnumerable<RunResult> results, string averageName, IReadOnlyCollection<string> benchmarks)
+    /// <summary>Per seed, the mean of <paramref name="benchmarks"/>, as results named <paramref
+    /// name="averageName"/>.</summary>
+    public static IReadOnlyList<RunResult> AveragePerSeed(
+        IEnumerable<RunResult> results,
+        string averageName,
+        IReadOnlyCollection<string> benchmarks
+    )
     {
-        if (benchmarks.Count == 0) throw new ArgumentException($"average '{averageName}' lists no benchmarks.", nameof(benchmarks));
+        if (benchmarks.Count == 0)
+            throw new ArgumentException($"average '{averageName}' lists no benchmarks.", nameof(benchmarks));
         return results
             .Where(r => benchmarks.Contains(r.Benchmark))
             .GroupBy(r => (r.Method, r.ConfigLabel, r.Seed))
             .Where(g => g.Select(r => r.Benchmark).Distinct().Count() == benchmarks.Count)
-            .Select(g => new RunResult(g.Key.Method, g.Key.ConfigLabel, g.Key.Seed, averageName, g.Average(r => r.Score)))
+            .Select(g => new RunResult(
+                g.Key.Method,
+                g.Key.ConfigLabel,
+                g.Key.Seed,
+                averageName,
+                g.Average(r => r.Score)
+            ))
             .ToList();
     }
 
     /// <summary>Mean and sample std (n − 1); std 0 for one value.</summary>
     public static (double Mean, double Std) MeanStd(IReadOnlyList<double> values)
     {
-        if (values.Count == 0) throw new ArgumentException("no values to aggregate.", nameof(values));
+        if (values.Count == 0)
+            throw new ArgumentException("no values to aggregate.", nameof(values));
         double mean = values.Average();
-        if (values.Count == 1) return (mean, 0);
+        if (values.Count == 1)
+            return (mean, 0);
         double sumSquares = values.Sum(v => (v - mean) * (v - mean));
         return (mean, Math.Sqrt(sumSquares / (values.Count - 1)));
     }

@@ -11,12 +11,14 @@ namespace SaEI.Grains.Runs;
 /// </summary>
 public static class RetryPolicy
 {
-    /// <summary>True when the run should go back to Pending; <paramref name="failuresOfKind"/> includes this failure.</summary>
-    public static bool ShouldRetry(FailureKind kind, int failuresOfKind, int maxFailures) => kind switch
-    {
-        FailureKind.Configuration => false,
-        FailureKind.WorkerLost => true,
-        FailureKind.Numeric or FailureKind.Infrastructure => failuresOfKind <= maxFailures,
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
-    };
+    /// <summary>True when the run should go back to Pending; <paramref name="failuresOfKind"/> includes this
+    /// failure.</summary>
+    public static bool ShouldRetry(FailureKind kind, int failuresOfKind, int maxFailures) =>
+        kind switch
+        {
+            FailureKind.Configuration => false,
+            FailureKind.WorkerLost => true,
+            FailureKind.Numeric or FailureKind.Infrastructure => failuresOfKind <= maxFailures,
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+        };
 }

@@ -16,37 +16,58 @@ public sealed partial class RunGrain
     /// </summary>
     public async Task ContinueEvaluationAsync()
     {
-        if (S.State != RunState.Evaluating || evaluating) return;
+        if (S.State != RunState.Evaluating || evaluating)
+            return;
         evaluating = true;
         try
         {
             var run = S.Run!;
             var pending = run.Benchmarks.Where(b => !S.Benchmarks.ContainsKey(b)).ToList();
-            var results = await Task.WhenAll(pending.Select(benchmark => GrainFactory
-                .GetGrain<IEvaluatorGrain>(EvaluationKey.Of(run.RunId, S.BestStep, benchmark))
-                .EvaluateAsync(new EvaluationRequest(run.ExperimentId, run.RunId, S.BestStep, benchmark, run.Method, run.Seed))));
+            var results = await Task.WhenAll(
+                pending.Select(benchmark =>
+                    GrainFactory
+                        .GetGrain<IEvaluatorGrain>(EvaluationKey.Of(run.RunId, S.BestStep, benchmark))
+                        .EvaluateAsync(
+                            new EvaluationRequest(
+                                run.ExperimentId,
+                                run.RunId,
+                                S.BestStep,
+                                benchmark,
+                                run.Method,
+                                run.Seed
+                            )
+                        )
+                )
+            );
             // Still running (EvaluatorGrain decision 1): the lease timer's next check asks again.
-            if (results.Any(result => result is null)) return;
+            if (results.Any(result => result is null))
+                return;
             if (results.FirstOrDefault(result => result!.Failure is not null) is { } failed)
             {
                 await FailEvaluationAsync(failed);
                 return;
             }
             var scores = new Dictionary<string, double>(S.Benchmarks);
-            foreach (var result in results) scores[result!.Benchmark] = result.Score;
+            foreach (var result in results)
+                scores[result!.Benchmark] = result.Score;
             double inDomain = S.BestAccuracy ?? S.Metrics.GetValueOrDefault(MetricNames.Accuracy);
             var recorded = new Dictionary<string, double>(scores) { [MetricNames.InDomain] = inDomain };
-            await GrainFactory.GetGrain<ILeaderboardGrain>(run.ExperimentId)
-                .RecordAsync(new RunScores(run.RunId, run.Method, run.ConfigKey, run.Seed,
-                    recorded) { Step = S.BestStep });
+            await GrainFactory
+                .GetGrain<ILeaderboardGrain>(run.ExperimentId)
+                .RecordAsync(
+                    new RunScores(run.RunId, run.Method, run.ConfigKey, run.Seed, recorded) { Step = S.BestStep }
+                );
             bool completed = await UpdateAsync(s =>
             {
-                if (s.State != RunState.Evaluating) return false;
-                foreach (var (name, score) in scores) s.Benchmarks[name] = score;
+                if (s.State != RunState.Evaluating)
+                    return false;
+                foreach (var (name, score) in scores)
+                    s.Benchmarks[name] = score;
                 s.State = RunState.Completed;
                 return true;
             });
-            if (completed) await StopTimersAsync();
+            if (completed)
+                await StopTimersAsync();
         }
         catch (Exception e)
         {
@@ -66,17 +87,20 @@ public sealed partial class RunGrain
     {
         bool changed = await UpdateAsync(s =>
         {
-            if (s.State != RunState.Evaluating) return false;
+            if (s.State != RunState.Evaluating)
+                return false;
             string message = $"evaluation of {failed.Benchmark} at step {failed.Step} failed: {failed.Failure}";
-            s.Failures.Add(new FailureRecord(FailureKind.Configuration, message, failed.Step, s.Epoch, null,
-                time.GetUtcNow()));
+            s.Failures.Add(
+                new FailureRecord(FailureKind.Configuration, message, failed.Step, s.Epoch, null, time.GetUtcNow())
+            );
             s.FailureCounts[FailureKind.Configuration] =
                 s.FailureCounts.GetValueOrDefault(FailureKind.Configuration) + 1;
             s.State = RunState.Failed;
             AddNote(s, $"{message}; not retried: fix the configuration or data of {failed.Benchmark}");
             return true;
         });
-        if (changed) await StopTimersAsync();
+        if (changed)
+            await StopTimersAsync();
     }
 
     /// <summary>
@@ -87,8 +111,10 @@ public sealed partial class RunGrain
     {
         foreach (int step in committedStep == 0 ? [0] : new[] { 0, committedStep })
         {
-            if (s.EvalAccuracy.TryGetValue(step, out double accuracy) && (s.BestAccuracy is null
-                || accuracy > s.BestAccuracy))
+            if (
+                s.EvalAccuracy.TryGetValue(step, out double accuracy)
+                && (s.BestAccuracy is null || accuracy > s.BestAccuracy)
+            )
             {
                 s.BestAccuracy = accuracy;
                 s.BestStep = step;
@@ -104,12 +130,19 @@ public sealed partial class RunGrain
     private async Task<bool> UpdateAsync(Func<RunGrainState, bool> decide)
     {
         RunState? from = null;
-        bool written = await GrainStateUpdate.ApplyAsync(state, s =>
-        {
-            from = s.Run is null ? null : s.State; // no run yet: its first state is an entry too
-            return decide(s);
-        }, DeactivateOnIdle, logger, $"run {RunId}");
-        if (written) metrics.Transition(RunId, from, S.State);
+        bool written = await GrainStateUpdate.ApplyAsync(
+            state,
+            s =>
+            {
+                from = s.Run is null ? null : s.State; // no run yet: its first state is an entry too
+                return decide(s);
+            },
+            DeactivateOnIdle,
+            logger,
+            $"run {RunId}"
+        );
+        if (written)
+            metrics.Transition(RunId, from, S.State);
         return written;
     }
 }

@@ -25,12 +25,15 @@ public sealed partial class RunGrain
 {
     private DateTimeOffset leaseDeadline;
 
-    /// <summary>On activation: the stored deadline, or one lease from now for a live worker whose stored one passed.</summary>
+    /// <summary>On activation: the stored deadline, or one lease from now for a live worker whose stored one
+    /// passed.</summary>
     private async Task InitializeLeaseAsync()
     {
         var now = time.GetUtcNow();
-        leaseDeadline = S.LeaseDeadline ?? now + Options.LeaseDuration; // none stored: state written before deadlines were
-        if (S.State != RunState.Running || leaseDeadline >= now || WorkerSiloStatus() != SiloStatus.Active) return;
+        // none stored: state written before deadlines were
+        leaseDeadline = S.LeaseDeadline ?? now + Options.LeaseDuration;
+        if (S.State != RunState.Running || leaseDeadline >= now || WorkerSiloStatus() != SiloStatus.Active)
+            return;
         LogLeaseGrace(RunId, S.Worker, leaseDeadline);
         leaseDeadline = now + Options.LeaseDuration;
         S.LeaseDeadline = leaseDeadline;
@@ -42,7 +45,8 @@ public sealed partial class RunGrain
         {
             // Best effort: the grace holds in memory; unstored, a later re-activation may grant it again.
             logger.LogWarning(e, "Run {RunId}: could not store the lease granted on re-activation", RunId);
-            if (e is Orleans.Storage.InconsistentStateException) DeactivateOnIdle();
+            if (e is Orleans.Storage.InconsistentStateException)
+                DeactivateOnIdle();
         }
     }
 
@@ -60,12 +64,14 @@ public sealed partial class RunGrain
                 break;
             case RunState.Running when time.GetUtcNow() > leaseDeadline:
                 // The deadline may have been set on another silo (stored), so name it rather than this silo's lease.
-                await LoseWorkerAsync($"worker {S.Worker} sent no report before its lease ran out at {leaseDeadline:HH:mm:ss.fff} UTC "
-                    + $"(lease {Options.LeaseDuration.TotalSeconds:0.#} s)");
+                await LoseWorkerAsync(
+                    $"worker {S.Worker} sent no report before its lease ran out at {leaseDeadline:HH:mm:ss.fff} UTC "
+                        + $"(lease {Options.LeaseDuration.TotalSeconds:0.#} s)"
+                );
                 break;
             case RunState.Pending:
-                // Also on the timer: the scheduler's queue is soft state, lost with its silo; re-enqueueing (deduplicated)
-                // every check refills it within one check period instead of one reminder period.
+                // Also on the timer: the scheduler's queue is soft state, lost with its silo; re-enqueueing
+                // (deduplicated) every check refills it within one check period instead of one reminder period.
                 await EnqueueAsync();
                 break;
             case RunState.Evaluating:
@@ -85,8 +91,13 @@ public sealed partial class RunGrain
         bool retry = false;
         bool lost = await UpdateAsync(s =>
         {
-            if (s.State != RunState.Running || s.Epoch != epoch) return false;
-            if (s.LeaseDeadline is { } stored && stored > (seen ?? DateTimeOffset.MinValue) && stored > time.GetUtcNow())
+            if (s.State != RunState.Running || s.Epoch != epoch)
+                return false;
+            if (
+                s.LeaseDeadline is { } stored
+                && stored > (seen ?? DateTimeOffset.MinValue)
+                && stored > time.GetUtcNow()
+            )
             {
                 leaseDeadline = stored; // re-read: another activation heard from the worker since this one read
                 LogLeaseRenewedElsewhere(RunId, worker, leaseDeadline);
@@ -95,17 +106,29 @@ public sealed partial class RunGrain
             retry = RecordFailure(s, FailureKind.WorkerLost, why, s.Step);
             return true;
         });
-        if (!lost) return;
+        if (!lost)
+            return;
         LogWorkerLost(RunId, worker, why, S.Epoch);
         await AfterFailureAsync(retry, FailureKind.WorkerLost, why);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: lost worker {Worker} ({Why}); fenced with epoch {Epoch}")]
+    [LoggerMessage(
+        Level = LogLevel.Warning,
+        Message = "Run {RunId}: lost worker {Worker} ({Why}); fenced with epoch {Epoch}"
+    )]
     private partial void LogWorkerLost(string runId, string? worker, string why, long epoch);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: not taken off worker {Worker}: state re-read after a write conflict holds a lease to {Deadline} stored by another activation")]
+    [LoggerMessage(
+        Level = LogLevel.Warning,
+        Message = "Run {RunId}: not taken off worker {Worker}: state re-read after a write conflict holds a lease to "
+            + "{Deadline} stored by another activation"
+    )]
     private partial void LogLeaseRenewedElsewhere(string runId, string? worker, DateTimeOffset deadline);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: stored lease of worker {Worker} ran out at {Deadline} while this grain was inactive; the worker's silo is alive, so it gets one lease from now")]
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "Run {RunId}: stored lease of worker {Worker} ran out at {Deadline} while this grain was inactive; "
+            + "the worker's silo is alive, so it gets one lease from now"
+    )]
     private partial void LogLeaseGrace(string runId, string? worker, DateTimeOffset deadline);
 }

@@ -26,7 +26,8 @@ public sealed partial class RunGrain(
     IClusterMembershipService membership,
     TimeProvider time,
     RunMetrics metrics,
-    ILogger<RunGrain> logger) : Grain, IRunGrain, IRemindable
+    ILogger<RunGrain> logger
+) : Grain, IRunGrain, IRemindable
 {
     private const string ReminderName = "run-lease";
     private IGrainTimer? leaseTimer;
@@ -38,12 +39,16 @@ public sealed partial class RunGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (S.Run is not null) metrics.Track(RunId, S.State);
-        if (S.Run is null || S.State.IsTerminal()) return;
+        if (S.Run is not null)
+            metrics.Track(RunId, S.State);
+        if (S.Run is null || S.State.IsTerminal())
+            return;
         await InitializeLeaseAsync();
         EnsureLeaseTimer();
-        if (S.State == RunState.Pending) EnqueueAsync().Ignore();
-        if (S.State == RunState.Evaluating) this.AsReference<IRunGrain>().ContinueEvaluationAsync().Ignore();
+        if (S.State == RunState.Pending)
+            EnqueueAsync().Ignore();
+        if (S.State == RunState.Evaluating)
+            this.AsReference<IRunGrain>().ContinueEvaluationAsync().Ignore();
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -56,21 +61,26 @@ public sealed partial class RunGrain(
     {
         bool created = await UpdateAsync(s =>
         {
-            if (s.Run is not null) return false;
+            if (s.Run is not null)
+                return false;
             s.Run = run;
             s.State = RunState.Pending;
             return true;
         });
-        if (S.State.IsTerminal()) return;
-        if (created) await this.RegisterOrUpdateReminder(ReminderName, Options.ReminderPeriod, Options.ReminderPeriod);
-        if (S.State == RunState.Pending) await EnqueueAsync();
+        if (S.State.IsTerminal())
+            return;
+        if (created)
+            await this.RegisterOrUpdateReminder(ReminderName, Options.ReminderPeriod, Options.ReminderPeriod);
+        if (S.State == RunState.Pending)
+            await EnqueueAsync();
     }
 
     public async Task<RunAssignment?> AssignAsync(string workerId)
     {
         bool assigned = await UpdateAsync(s =>
         {
-            if (s.Run is null || s.State != RunState.Pending) return false;
+            if (s.Run is null || s.State != RunState.Pending)
+                return false;
             s.Epoch++;
             s.State = RunState.Running;
             s.Worker = workerId;
@@ -78,7 +88,8 @@ public sealed partial class RunGrain(
             s.LeaseDeadline = RenewedDeadline();
             return true;
         });
-        if (!assigned) return null;
+        if (!assigned)
+            return null;
         leaseDeadline = S.LeaseDeadline!.Value;
         EnsureLeaseTimer();
         LogAssigned(RunId, workerId, S.Epoch);
@@ -87,11 +98,14 @@ public sealed partial class RunGrain(
 
     public Task<ReportVerdict> ReportProgressAsync(long epoch, int step, IReadOnlyDictionary<string, double> metrics)
     {
-        if (IsStale(S, epoch)) return Task.FromResult(ReportVerdict.Fenced);
+        if (IsStale(S, epoch))
+            return Task.FromResult(ReportVerdict.Fenced);
         leaseDeadline = RenewedDeadline();
         S.Step = step;
-        foreach (var (name, value) in metrics) S.Metrics[name] = value;
-        if (metrics.TryGetValue(MetricNames.Accuracy, out double accuracy)) S.EvalAccuracy[step] = accuracy;
+        foreach (var (name, value) in metrics)
+            S.Metrics[name] = value;
+        if (metrics.TryGetValue(MetricNames.Accuracy, out double accuracy))
+            S.EvalAccuracy[step] = accuracy;
         return Task.FromResult(ReportVerdict.Accepted);
     }
 
@@ -100,20 +114,32 @@ public sealed partial class RunGrain(
         var verdict = ReportVerdict.Accepted;
         await UpdateAsync(s =>
         {
-            if (IsStale(s, epoch)) { verdict = ReportVerdict.Fenced; return false; }
+            if (IsStale(s, epoch))
+            {
+                verdict = ReportVerdict.Fenced;
+                return false;
+            }
             s.Step = fromStep;
-            foreach (string note in notes) AddNote(s, $"epoch {epoch}: {note}");
-            AddNote(s, fromStep == 0 ? $"epoch {epoch}: started from scratch" : $"epoch {epoch}: resumed from the checkpoint of step {fromStep}");
+            foreach (string note in notes)
+                AddNote(s, $"epoch {epoch}: {note}");
+            AddNote(
+                s,
+                fromStep == 0
+                    ? $"epoch {epoch}: started from scratch"
+                    : $"epoch {epoch}: resumed from the checkpoint of step {fromStep}"
+            );
             s.LeaseDeadline = RenewedDeadline();
             return true;
         });
-        if (verdict == ReportVerdict.Accepted) leaseDeadline = S.LeaseDeadline ?? leaseDeadline;
+        if (verdict == ReportVerdict.Accepted)
+            leaseDeadline = S.LeaseDeadline ?? leaseDeadline;
         return verdict;
     }
 
     public Task<ReportVerdict> AuthorizeCommitAsync(long epoch, int step)
     {
-        if (IsStale(S, epoch)) return Task.FromResult(ReportVerdict.Fenced);
+        if (IsStale(S, epoch))
+            return Task.FromResult(ReportVerdict.Fenced);
         leaseDeadline = RenewedDeadline();
         return Task.FromResult(S.CommittedSteps.Contains(step) ? ReportVerdict.Duplicate : ReportVerdict.Accepted);
     }
@@ -123,15 +149,24 @@ public sealed partial class RunGrain(
         var verdict = ReportVerdict.Accepted;
         await UpdateAsync(s =>
         {
-            if (IsStale(s, epoch)) { verdict = ReportVerdict.Fenced; return false; }
-            if (s.CommittedSteps.Contains(step)) { verdict = ReportVerdict.Duplicate; return false; }
+            if (IsStale(s, epoch))
+            {
+                verdict = ReportVerdict.Fenced;
+                return false;
+            }
+            if (s.CommittedSteps.Contains(step))
+            {
+                verdict = ReportVerdict.Duplicate;
+                return false;
+            }
             s.CommittedSteps.Add(step);
             s.CheckpointStep = Math.Max(s.CheckpointStep, step);
             UpdateBest(s, step);
             s.LeaseDeadline = RenewedDeadline();
             return true;
         });
-        if (verdict == ReportVerdict.Accepted) leaseDeadline = S.LeaseDeadline ?? leaseDeadline;
+        if (verdict == ReportVerdict.Accepted)
+            leaseDeadline = S.LeaseDeadline ?? leaseDeadline;
         return verdict;
     }
 
@@ -140,16 +175,22 @@ public sealed partial class RunGrain(
         var verdict = ReportVerdict.Accepted;
         await UpdateAsync(s =>
         {
-            if (IsStale(s, epoch)) { verdict = ReportVerdict.Fenced; return false; }
+            if (IsStale(s, epoch))
+            {
+                verdict = ReportVerdict.Fenced;
+                return false;
+            }
             s.State = RunState.Evaluating;
             s.Step = outcome.FinalStep;
             s.FinalWeightsSha256 = outcome.FinalWeightsSha256;
             s.Worker = null;
             s.LeaseDeadline = null;
-            if (s.BestAccuracy is null) s.BestStep = s.CheckpointStep;
+            if (s.BestAccuracy is null)
+                s.BestStep = s.CheckpointStep;
             return true;
         });
-        if (verdict == ReportVerdict.Accepted) this.AsReference<IRunGrain>().ContinueEvaluationAsync().Ignore();
+        if (verdict == ReportVerdict.Accepted)
+            this.AsReference<IRunGrain>().ContinueEvaluationAsync().Ignore();
         return verdict;
     }
 
@@ -159,11 +200,16 @@ public sealed partial class RunGrain(
         bool retry = false;
         await UpdateAsync(s =>
         {
-            if (IsStale(s, epoch)) { verdict = ReportVerdict.Fenced; return false; }
+            if (IsStale(s, epoch))
+            {
+                verdict = ReportVerdict.Fenced;
+                return false;
+            }
             retry = RecordFailure(s, kind, message, step);
             return true;
         });
-        if (verdict == ReportVerdict.Accepted) await AfterFailureAsync(retry, kind, message);
+        if (verdict == ReportVerdict.Accepted)
+            await AfterFailureAsync(retry, kind, message);
         return verdict;
     }
 
@@ -171,7 +217,8 @@ public sealed partial class RunGrain(
     {
         bool cancelled = await UpdateAsync(s =>
         {
-            if (s.Run is null || s.State.IsTerminal()) return false;
+            if (s.Run is null || s.State.IsTerminal())
+                return false;
             s.State = RunState.Cancelled;
             s.Epoch++;
             s.Worker = null;
@@ -179,14 +226,16 @@ public sealed partial class RunGrain(
             AddNote(s, "cancelled");
             return true;
         });
-        if (cancelled) await StopTimersAsync();
+        if (cancelled)
+            await StopTimersAsync();
     }
 
     public async Task<bool> RequeueAsync()
     {
         bool requeued = await UpdateAsync(s =>
         {
-            if (s.Run is null || s.State != RunState.Failed) return false;
+            if (s.Run is null || s.State != RunState.Failed)
+                return false;
             s.State = RunState.Pending;
             s.Epoch++;
             s.Restarts++;
@@ -194,7 +243,8 @@ public sealed partial class RunGrain(
             AddNote(s, $"re-queued by hand; restart {s.Restarts} from the checkpoint of step {s.CheckpointStep}");
             return true;
         });
-        if (!requeued) return false;
+        if (!requeued)
+            return false;
         await this.RegisterOrUpdateReminder(ReminderName, Options.ReminderPeriod, Options.ReminderPeriod);
         EnsureLeaseTimer();
         await EnqueueAsync();
@@ -202,7 +252,12 @@ public sealed partial class RunGrain(
     }
 
     public Task<RunStatus> GetStatusAsync() =>
-        Task.FromResult(RunStatusView.Of(RunId, S) with { LeaseDeadline = S.State == RunState.Running ? leaseDeadline : null });
+        Task.FromResult(
+            RunStatusView.Of(RunId, S) with
+            {
+                LeaseDeadline = S.State == RunState.Running ? leaseDeadline : null,
+            }
+        );
 
     public Task ReceiveReminder(string reminderName, TickStatus status) => CheckAsync();
 
@@ -210,7 +265,8 @@ public sealed partial class RunGrain(
     private bool RecordFailure(RunGrainState s, FailureKind kind, string message, int step)
     {
         s.Failures.Add(new FailureRecord(kind, message, step, s.Epoch, s.Worker, time.GetUtcNow()));
-        if (s.Failures.Count > 100) s.Failures.RemoveAt(0);
+        if (s.Failures.Count > 100)
+            s.Failures.RemoveAt(0);
         int count = s.FailureCounts.GetValueOrDefault(kind) + 1;
         s.FailureCounts[kind] = count;
         bool retry = RetryPolicy.ShouldRetry(kind, count, s.Run!.MaxFailures);
@@ -222,12 +278,23 @@ public sealed partial class RunGrain(
         {
             s.State = RunState.Pending;
             s.Restarts++;
-            AddNote(s, $"{kind} failure ({message}); restart {s.Restarts} from the checkpoint of step {s.CheckpointStep}");
+            AddNote(
+                s,
+                $"{kind} failure ({message}); restart {s.Restarts} from the checkpoint of step {s.CheckpointStep}"
+            );
         }
         else
         {
             s.State = RunState.Failed;
-            AddNote(s, $"{kind} failure ({message}); not retried: " + (kind == FailureKind.Configuration ? "fix the configuration or data" : $"{count} {kind} failures exceed max_failures = {s.Run.MaxFailures}"));
+            AddNote(
+                s,
+                $"{kind} failure ({message}); not retried: "
+                    + (
+                        kind == FailureKind.Configuration
+                            ? "fix the configuration or data"
+                            : $"{count} {kind} failures exceed max_failures = {s.Run.MaxFailures}"
+                    )
+            );
         }
         return retry;
     }
@@ -235,9 +302,12 @@ public sealed partial class RunGrain(
     private async Task AfterFailureAsync(bool retry, FailureKind kind, string message)
     {
         LogFailure(RunId, kind, message, retry);
-        if (retry) metrics.Restarted(kind);
-        if (retry) await EnqueueAsync();
-        else await StopTimersAsync();
+        if (retry)
+            metrics.Restarted(kind);
+        if (retry)
+            await EnqueueAsync();
+        else
+            await StopTimersAsync();
     }
 
     private static bool IsStale(RunGrainState s, long epoch) => s.State != RunState.Running || s.Epoch != epoch;
@@ -245,23 +315,32 @@ public sealed partial class RunGrain(
     private static void AddNote(RunGrainState s, string note)
     {
         s.Notes.Add(note);
-        if (s.Notes.Count > 50) s.Notes.RemoveAt(0);
+        if (s.Notes.Count > 50)
+            s.Notes.RemoveAt(0);
     }
 
-    private Task EnqueueAsync() => GrainFactory.GetGrain<ISchedulerGrain>(SchedulerGrain.DefaultKey).EnqueueAsync([RunId]);
+    private Task EnqueueAsync() =>
+        GrainFactory.GetGrain<ISchedulerGrain>(SchedulerGrain.DefaultKey).EnqueueAsync([RunId]);
 
     private void EnsureLeaseTimer() =>
-        leaseTimer ??= this.RegisterGrainTimer(CheckAsync, new GrainTimerCreationOptions(Options.CheckPeriod, Options.CheckPeriod) { Interleave = false });
+        leaseTimer ??= this.RegisterGrainTimer(
+            CheckAsync,
+            new GrainTimerCreationOptions(Options.CheckPeriod, Options.CheckPeriod) { Interleave = false }
+        );
 
     private async Task StopTimersAsync()
     {
         leaseTimer?.Dispose();
         leaseTimer = null;
         var reminder = await this.GetReminder(ReminderName);
-        if (reminder is not null) await this.UnregisterReminder(reminder);
+        if (reminder is not null)
+            await this.UnregisterReminder(reminder);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} assigned to worker {Worker} with epoch {Epoch}")]
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "Run {RunId} assigned to worker {Worker} with epoch {Epoch}"
+    )]
     private partial void LogAssigned(string runId, string worker, long epoch);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: {Kind} failure ({Message}); retried: {Retry}")]

@@ -1,11 +1,13 @@
 namespace SaEI.Grains.Runs;
 
-/// <summary>Lease and check periods of run grains (configuration section "Saei:Runs"). Tests shorten them to seconds.</summary>
+/// <summary>Lease and check periods of run grains (configuration section "Saei:Runs"). Tests shorten them to
+/// seconds.</summary>
 public sealed class RunLifecycleOptions
 {
     public const string Section = "Saei:Runs";
 
-    /// <summary>A worker that does not report within this time loses the run. Default 60 s (a step of a 7B model may take tens of seconds).</summary>
+    /// <summary>A worker that does not report within this time loses the run. Default 60 s (a step of a 7B model may
+    /// take tens of seconds).</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Period of the in-memory lease check (a grain timer). Default 10 s.</summary>

@@ -27,12 +27,17 @@ public sealed class RunMetrics
     {
         ArgumentNullException.ThrowIfNull(meters);
         var meter = meters.Create(Name);
-        meter.CreateObservableGauge("saei.runs", Observe, "{run}",
-            "Runs whose grain is active on this silo, by state");
-        transitions = meter.CreateCounter<long>("saei.runs.transitions", "{transition}",
-            "Runs that entered a state (tag state), e.g. state=completed counts finished runs");
-        restarts = meter.CreateCounter<long>("saei.runs.restarts", "{restart}",
-            "Runs sent back to pending after a failure, by failure kind");
+        meter.CreateObservableGauge("saei.runs", Observe, "{run}", "Runs whose grain is active on this silo, by state");
+        transitions = meter.CreateCounter<long>(
+            "saei.runs.transitions",
+            "{transition}",
+            "Runs that entered a state (tag state), e.g. state=completed counts finished runs"
+        );
+        restarts = meter.CreateCounter<long>(
+            "saei.runs.restarts",
+            "{restart}",
+            "Runs sent back to pending after a failure, by failure kind"
+        );
     }
 
     /// <summary>A run grain holds <paramref name="runId"/> in <paramref name="state"/> (activation, transition).
@@ -47,7 +52,8 @@ public sealed class RunMetrics
     public void Transition(string runId, RunState? from, RunState to)
     {
         Track(runId, to);
-        if (from != to) transitions.Add(1, new KeyValuePair<string, object?>("state", StateName(to)));
+        if (from != to)
+            transitions.Add(1, new KeyValuePair<string, object?>("state", StateName(to)));
     }
 
     /// <summary>A failure of <paramref name="kind"/> sent the run back to pending.</summary>
@@ -58,18 +64,23 @@ public sealed class RunMetrics
     public static string StateName(RunState state) => state.ToString().ToLowerInvariant();
 
     /// <summary>The tag value of a failure kind (snake case).</summary>
-    public static string KindName(FailureKind kind) => kind switch
-    {
-        FailureKind.WorkerLost => "worker_lost",
-        _ => kind.ToString().ToLowerInvariant(),
-    };
+    public static string KindName(FailureKind kind) =>
+        kind switch
+        {
+            FailureKind.WorkerLost => "worker_lost",
+            _ => kind.ToString().ToLowerInvariant(),
+        };
 
     private IEnumerable<Measurement<int>> Observe()
     {
         var counts = new int[Enum.GetValues<RunState>().Length];
-        foreach (var state in active.Values) counts[(int)state]++;
+        foreach (var state in active.Values)
+            counts[(int)state]++;
         // Every state, zeros included, so a dashboard's series do not vanish when a state empties.
-        return Enum.GetValues<RunState>().Select(state =>
-            new Measurement<int>(counts[(int)state], new KeyValuePair<string, object?>("state", StateName(state))));
+        return Enum.GetValues<RunState>()
+            .Select(state => new Measurement<int>(
+                counts[(int)state],
+                new KeyValuePair<string, object?>("state", StateName(state))
+            ));
     }
 }

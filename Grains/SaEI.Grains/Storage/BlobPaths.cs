@@ -42,16 +42,19 @@ public static class BlobPaths
     public static string Checkpoints(string experiment, string run) => Run(experiment, run) + "checkpoints/";
 
     /// <summary>The folder of one checkpoint (ends with '/').</summary>
-    public static string Checkpoint(string experiment, string run, int step) => Checkpoints(experiment, run) + StepName(step) + "/";
+    public static string Checkpoint(string experiment, string run, int step) =>
+        Checkpoints(experiment, run) + StepName(step) + "/";
 
     public static string CheckpointFile(string experiment, string run, int step, string file) =>
         Checkpoint(experiment, run, step) + Ids.Require(file, "checkpoint file");
 
-    public static string Manifest(string experiment, string run, int step) => Checkpoint(experiment, run, step) + ManifestFile;
+    public static string Manifest(string experiment, string run, int step) =>
+        Checkpoint(experiment, run, step) + ManifestFile;
 
     public static string Metrics(string experiment, string run) => Run(experiment, run) + "metrics.jsonl";
 
-    public static string Samples(string experiment, string run, int step) => Run(experiment, run) + "samples/" + StepName(step) + ".jsonl";
+    public static string Samples(string experiment, string run, int step) =>
+        Run(experiment, run) + "samples/" + StepName(step) + ".jsonl";
 
     /// <summary>The folder of a base model (ends with '/').</summary>
     public static string Model(string name) => $"models/{Ids.Require(name, "model")}/";
@@ -70,7 +73,8 @@ public static class BlobPaths
     public static bool TryParseStep(string name, out int step)
     {
         step = -1;
-        if (!name.StartsWith("step-", StringComparison.Ordinal) || name.Length != 5 + StepDigits) return false;
+        if (!name.StartsWith("step-", StringComparison.Ordinal) || name.Length != 5 + StepDigits)
+            return false;
         return int.TryParse(name.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out step);
     }
 }

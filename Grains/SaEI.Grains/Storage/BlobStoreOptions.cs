@@ -7,7 +7,8 @@ namespace SaEI.Grains.Storage;
 /// </summary>
 public sealed record BlobStoreOptions
 {
-    /// <summary>Retries after the first attempt on transient failures (network, 408, 429, 5xx, attempt timeout). Default 4.</summary>
+    /// <summary>Retries after the first attempt on transient failures (network, 408, 429, 5xx, attempt timeout).
+    /// Default 4.</summary>
     public int MaxRetryAttempts { get; init; } = 4;
 
     /// <summary>First backoff delay; doubles each retry, with jitter. Default 200 ms.</summary>
@@ -19,10 +20,12 @@ public sealed record BlobStoreOptions
     /// <summary>Random jitter on the backoff (decorrelated, Polly). Default true; tests may turn it off.</summary>
     public bool UseJitter { get; init; } = true;
 
-    /// <summary>Timeout of ONE attempt (also the SDK's network timeout). Default 5 min (a checkpoint file upload).</summary>
+    /// <summary>Timeout of ONE attempt (also the SDK's network timeout). Default 5 min (a checkpoint file
+    /// upload).</summary>
     public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Fraction of failed attempts within <see cref="BreakerSamplingDuration"/> that opens the circuit. Default 0.5 (Polly).</summary>
+    /// <summary>Fraction of failed attempts within <see cref="BreakerSamplingDuration"/> that opens the circuit.
+    /// Default 0.5 (Polly).</summary>
     public double BreakerFailureRatio { get; init; } = 0.5;
 
     /// <summary>Attempts needed in the sampling window before the breaker may open. Default 10.</summary>
@@ -51,16 +54,32 @@ public sealed record BlobStoreOptions
     public BlobStoreOptions ThrowIfInvalid()
     {
         var errors = new List<string>();
-        if (MaxRetryAttempts is < 0 or > 20) errors.Add($"{nameof(MaxRetryAttempts)} is {MaxRetryAttempts}; set 0..20 (default 4).");
-        if (BaseDelay <= TimeSpan.Zero) errors.Add($"{nameof(BaseDelay)} is {BaseDelay}; set a positive delay (default 200 ms).");
-        if (MaxDelay < BaseDelay) errors.Add($"{nameof(MaxDelay)} is {MaxDelay}; it must be at least {nameof(BaseDelay)} ({BaseDelay}).");
-        if (AttemptTimeout <= TimeSpan.Zero) errors.Add($"{nameof(AttemptTimeout)} is {AttemptTimeout}; set a positive timeout (default 5 min).");
-        if (BreakerFailureRatio is <= 0 or > 1) errors.Add($"{nameof(BreakerFailureRatio)} is {BreakerFailureRatio}; set a value in (0, 1] (default 0.5).");
-        if (BreakerMinimumThroughput < 2) errors.Add($"{nameof(BreakerMinimumThroughput)} is {BreakerMinimumThroughput}; set at least 2 (default 10).");
-        if (BreakerSamplingDuration < TimeSpan.FromMilliseconds(500)) errors.Add($"{nameof(BreakerSamplingDuration)} is {BreakerSamplingDuration}; set at least 500 ms (default 30 s).");
-        if (BreakDuration < TimeSpan.FromMilliseconds(500)) errors.Add($"{nameof(BreakDuration)} is {BreakDuration}; set at least 500 ms (default 15 s).");
-        if (TransferBlockBytes is < 64 << 10 or > 256 << 20) errors.Add($"{nameof(TransferBlockBytes)} is {TransferBlockBytes}; set 64 KiB..256 MiB (default 8 MiB).");
-        if (TransferConcurrency is < 1 or > 64) errors.Add($"{nameof(TransferConcurrency)} is {TransferConcurrency}; set 1..64 (default 4).");
-        return errors.Count == 0 ? this : throw new ArgumentException("invalid blob store options: " + string.Join(" ", errors));
+        if (MaxRetryAttempts is < 0 or > 20)
+            errors.Add($"{nameof(MaxRetryAttempts)} is {MaxRetryAttempts}; set 0..20 (default 4).");
+        if (BaseDelay <= TimeSpan.Zero)
+            errors.Add($"{nameof(BaseDelay)} is {BaseDelay}; set a positive delay (default 200 ms).");
+        if (MaxDelay < BaseDelay)
+            errors.Add($"{nameof(MaxDelay)} is {MaxDelay}; it must be at least {nameof(BaseDelay)} ({BaseDelay}).");
+        if (AttemptTimeout <= TimeSpan.Zero)
+            errors.Add($"{nameof(AttemptTimeout)} is {AttemptTimeout}; set a positive timeout (default 5 min).");
+        if (BreakerFailureRatio is <= 0 or > 1)
+            errors.Add($"{nameof(BreakerFailureRatio)} is {BreakerFailureRatio}; set a value in (0, 1] (default 0.5).");
+        if (BreakerMinimumThroughput < 2)
+            errors.Add(
+                $"{nameof(BreakerMinimumThroughput)} is {BreakerMinimumThroughput}; set at least 2 (default 10)."
+            );
+        if (BreakerSamplingDuration < TimeSpan.FromMilliseconds(500))
+            errors.Add(
+                $"{nameof(BreakerSamplingDuration)} is {BreakerSamplingDuration}; set at least 500 ms (default 30 s)."
+            );
+        if (BreakDuration < TimeSpan.FromMilliseconds(500))
+            errors.Add($"{nameof(BreakDuration)} is {BreakDuration}; set at least 500 ms (default 15 s).");
+        if (TransferBlockBytes is < 64 << 10 or > 256 << 20)
+            errors.Add($"{nameof(TransferBlockBytes)} is {TransferBlockBytes}; set 64 KiB..256 MiB (default 8 MiB).");
+        if (TransferConcurrency is < 1 or > 64)
+            errors.Add($"{nameof(TransferConcurrency)} is {TransferConcurrency}; set 1..64 (default 4).");
+        return errors.Count == 0
+            ? this
+            : throw new ArgumentException("invalid blob store options: " + string.Join(" ", errors));
     }
 }

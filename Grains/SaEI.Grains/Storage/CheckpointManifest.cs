@@ -25,8 +25,10 @@ public sealed record CheckpointManifest
 
     /// <summary>True when both manifests describe the same bytes and config (creation time and extras aside).</summary>
     public bool SameContentAs(CheckpointManifest other) =>
-        Step == other.Step && Config == other.Config && Files.Count == other.Files.Count &&
-        Files.All(f => other.Files.TryGetValue(f.Key, out var o) && o == f.Value);
+        Step == other.Step
+        && Config == other.Config
+        && Files.Count == other.Files.Count
+        && Files.All(f => other.Files.TryGetValue(f.Key, out var o) && o == f.Value);
 
     public BinaryData ToJson() => BinaryData.FromObjectAsJson(this, JsonOptions);
 
@@ -36,8 +38,11 @@ public sealed record CheckpointManifest
         try
         {
             var manifest = json.ToObjectFromJson<CheckpointManifest>(JsonOptions);
-            error = manifest is null ? "manifest.json is empty"
-                : manifest.SchemaVersion != CurrentSchemaVersion ? $"manifest.json has schema version {manifest.SchemaVersion}, this build reads {CurrentSchemaVersion}"
+            error =
+                manifest is null ? "manifest.json is empty"
+                : manifest.SchemaVersion != CurrentSchemaVersion
+                    ? $"manifest.json has schema version {manifest.SchemaVersion}, this build reads "
+                        + $"{CurrentSchemaVersion}"
                 : manifest.Files is null ? "manifest.json lists no files"
                 : null;
             return error is null ? manifest : null;

@@ -6,7 +6,8 @@ public abstract record CheckpointCommitResult(int Step)
     /// <summary>This call uploaded, verified and wrote the manifest.</summary>
     public sealed record Committed(CheckpointManifest Manifest) : CheckpointCommitResult(Manifest.Step);
 
-    /// <summary>The same step with the same content was already committed (a retried or resumed commit); nothing written.</summary>
+    /// <summary>The same step with the same content was already committed (a retried or resumed commit); nothing
+    /// written.</summary>
     public sealed record AlreadyCommitted(CheckpointManifest Manifest) : CheckpointCommitResult(Manifest.Step);
 
     /// <summary>The step is committed with OTHER content (e.g. by a fenced-off worker); nothing was changed.</summary>
@@ -33,11 +34,14 @@ public sealed class LoadedCheckpoint(CheckpointManifest manifest, StagingFolder 
     public StagingFolder Folder { get; } = folder;
 
     /// <summary>The local path of one of the checkpoint's files.</summary>
-    public string PathOf(string name) => Manifest.Files.ContainsKey(name)
-        ? Folder.PathOf(name)
-        : throw new ArgumentException($"checkpoint {BlobPaths.StepName(Step)} has no file '{name}' (it has: " +
-                                      $"{string.Join(", ", Manifest.Files.Keys.Order(StringComparer.Ordinal))}).",
-                                      nameof(name));
+    public string PathOf(string name) =>
+        Manifest.Files.ContainsKey(name)
+            ? Folder.PathOf(name)
+            : throw new ArgumentException(
+                $"checkpoint {BlobPaths.StepName(Step)} has no file '{name}' (it has: "
+                    + $"{string.Join(", ", Manifest.Files.Keys.Order(StringComparer.Ordinal))}).",
+                nameof(name)
+            );
 
     public void Dispose() => Folder.Dispose();
 }
@@ -58,8 +62,15 @@ public sealed record CheckpointLoadResult(LoadedCheckpoint? Checkpoint, IReadOnl
     /// resuming from step-000020".</summary>
     public string Describe()
     {
-        string skipped = string.Concat(Skipped.Select(s => $"checkpoint {BlobPaths.StepName(s.Step)} is not usable ({s.Reason}); "));
-        return skipped + (Checkpoint is { } c ? $"resuming from {BlobPaths.StepName(c.Step)}" : "no intact checkpoint: starting from step 0");
+        string skipped = string.Concat(
+            Skipped.Select(s => $"checkpoint {BlobPaths.StepName(s.Step)} is not usable ({s.Reason}); ")
+        );
+        return skipped
+            + (
+                Checkpoint is { } c
+                    ? $"resuming from {BlobPaths.StepName(c.Step)}"
+                    : "no intact checkpoint: starting from step 0"
+            );
     }
 }
 

@@ -17,7 +17,6 @@ namespace SaEI.Grains.Storage;
 /// </summary>
 public sealed class CheckpointStaging
 {
-
     private readonly Lazy<int> sweep;
 
     /// <summary>Staging under <paramref name="root"/>, or under <see cref="DefaultRoot"/> when null or blank.</summary>
@@ -35,7 +34,8 @@ public sealed class CheckpointStaging
     public static string DefaultRoot()
     {
         string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-        if (!string.IsNullOrEmpty(xdg) && Path.IsPathRooted(xdg)) return Path.Combine(xdg, "saei", "staging");
+        if (!string.IsNullOrEmpty(xdg) && Path.IsPathRooted(xdg))
+            return Path.Combine(xdg, "saei", "staging");
         string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         return home.Length > 0
             ? Path.Combine(home, ".cache", "saei", "staging")
@@ -49,28 +49,37 @@ public sealed class CheckpointStaging
         Ids.Require(label, "staging label");
         _ = sweep.Value;
         EnsurePrivateFolder(Root);
-        string name = string.Create(CultureInfo.InvariantCulture,
-            $"{Environment.ProcessId}-{label}-{Guid.NewGuid():N}");
+        string name = string.Create(
+            CultureInfo.InvariantCulture,
+            $"{Environment.ProcessId}-{label}-{Guid.NewGuid():N}"
+        );
         string path = Path.Combine(Root, name[..Math.Min(name.Length, 120)]);
-        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(path);
-        else Directory.CreateDirectory(path, PrivateFolder.Mode);
+        if (OperatingSystem.IsWindows())
+            Directory.CreateDirectory(path);
+        else
+            Directory.CreateDirectory(path, PrivateFolder.Mode);
         return new StagingFolder(path);
     }
 
     /// <summary>Deletes the staging folders of processes that are no longer running; returns how many.</summary>
     public int RemoveLeftovers()
     {
-        if (!Directory.Exists(Root)) return 0;
+        if (!Directory.Exists(Root))
+            return 0;
         int removed = 0;
         foreach (string folder in Directory.EnumerateDirectories(Root))
         {
             string name = Path.GetFileName(folder);
             int dash = name.IndexOf('-', StringComparison.Ordinal);
-            if (dash <= 0 ||
-                !int.TryParse(name.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
+            if (
+                dash <= 0
+                || !int.TryParse(name.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out int pid)
+            )
                 continue;
-            if (pid == Environment.ProcessId || IsRunning(pid)) continue;
-            if (StagingFolder.TryDelete(folder)) removed++;
+            if (pid == Environment.ProcessId || IsRunning(pid))
+                continue;
+            if (StagingFolder.TryDelete(folder))
+                removed++;
         }
         return removed;
     }
@@ -93,8 +102,11 @@ public sealed class CheckpointStaging
     }
 
     private static void EnsurePrivateFolder(string folder) =>
-        PrivateFolder.Ensure(folder, "checkpoint staging folder",
-            "set Saei:Checkpoints:StagingDirectory to a folder this user owns");
+        PrivateFolder.Ensure(
+            folder,
+            "checkpoint staging folder",
+            "set Saei:Checkpoints:StagingDirectory to a folder this user owns"
+        );
 }
 
 /// <summary>One checkpoint's local folder (<see cref="CheckpointStaging.Create"/>); disposing deletes it.</summary>
@@ -111,8 +123,11 @@ public sealed class StagingFolder : IDisposable
 
     /// <summary>The names of the files in the folder, in ordinal order.</summary>
     public IReadOnlyList<string> FileNames() =>
-        Directory.EnumerateFiles(Path).Select(f => System.IO.Path.GetFileName(f))
-            .Order(StringComparer.Ordinal).ToList();
+        Directory
+            .EnumerateFiles(Path)
+            .Select(f => System.IO.Path.GetFileName(f))
+            .Order(StringComparer.Ordinal)
+            .ToList();
 
     public void Dispose() => TryDelete(Path);
 
@@ -120,7 +135,8 @@ public sealed class StagingFolder : IDisposable
     {
         try
         {
-            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+            if (Directory.Exists(folder))
+                Directory.Delete(folder, recursive: true);
             return true;
         }
         catch (IOException)

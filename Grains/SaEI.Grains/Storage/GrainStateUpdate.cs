@@ -19,8 +19,13 @@ public static class GrainStateUpdate
     public const int MaxConflicts = 3;
 
     /// <summary>Applies <paramref name="decide"/> and writes the result; whether a change was written.</summary>
-    public static async Task<bool> ApplyAsync<TState>(IPersistentState<TState> state, Func<TState, bool> decide,
-        Action deactivate, ILogger logger, string owner)
+    public static async Task<bool> ApplyAsync<TState>(
+        IPersistentState<TState> state,
+        Func<TState, bool> decide,
+        Action deactivate,
+        ILogger logger,
+        string owner
+    )
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(decide);
@@ -29,7 +34,8 @@ public static class GrainStateUpdate
         {
             for (int conflicts = 0; ; conflicts++)
             {
-                if (!decide(state.State)) return false;
+                if (!decide(state.State))
+                    return false;
                 try
                 {
                     await state.WriteStateAsync();
@@ -37,8 +43,11 @@ public static class GrainStateUpdate
                 }
                 catch (InconsistentStateException e) when (conflicts < MaxConflicts)
                 {
-                    logger.LogWarning(e,
-                        "{Owner}: state changed under us (ETag conflict); re-reading and deciding again", owner);
+                    logger.LogWarning(
+                        e,
+                        "{Owner}: state changed under us (ETag conflict); re-reading and deciding again",
+                        owner
+                    );
                 }
                 await state.ReadStateAsync();
             }

@@ -5,7 +5,8 @@ using System.Text.Json.Nodes;
 
 namespace SaEI.Grains.Storage;
 
-/// <summary>One line of metrics.jsonl: the step and named values (EasyR1 metric names, e.g. "reward/overall").</summary>
+/// <summary>One line of metrics.jsonl: the step and named values (EasyR1 metric names, e.g.
+/// "reward/overall").</summary>
 public sealed record MetricsRecord(int Step, IReadOnlyDictionary<string, double> Values);
 
 /// <summary>
@@ -20,29 +21,55 @@ public sealed class MetricsLog(ResilientBlobStore store)
     public int MaxConflictRetries { get; init; } = 8;
 
     /// <summary>Appends <paramref name="record"/> unless its step is already in the log. True when appended.</summary>
-    public async Task<bool> AppendAsync(string experiment, string run, MetricsRecord record, CancellationToken cancellation = default)
+    public async Task<bool> AppendAsync(
+        string experiment,
+        string run,
+        MetricsRecord record,
+        CancellationToken cancellation = default
+    )
     {
         string path = BlobPaths.Metrics(experiment, run);
-        if (record.Step < 0) throw new ArgumentOutOfRangeException(nameof(record), record.Step, $"metrics for {path}: step must be ≥ 0.");
+        if (record.Step < 0)
+            throw new ArgumentOutOfRangeException(
+                nameof(record),
+                record.Step,
+                $"metrics for {path}: step must be ≥ 0."
+            );
         string line = ToLine(record);
         for (int attempt = 0; attempt <= MaxConflictRetries; attempt++)
         {
             var current = await store.ReadAsync(path, cancellation);
             string text = current is BlobReadResult.Found found ? found.Content.ToString() : "";
-            if (Parse(text, path).Any(r => r.Step == record.Step)) return false;
-            if (text.Length > 0 && !text.EndsWith('\n')) text += "\n";
-            var condition = current is BlobReadResult.Found f ? WriteCondition.Matching(f.ETag) : WriteCondition.CreateOnly;
-            if (await store.WriteAsync(path, BinaryData.FromString(text + line + "\n"), condition, cancellation) is BlobWriteResult.Written)
+            if (Parse(text, path).Any(r => r.Step == record.Step))
+                return false;
+            if (text.Length > 0 && !text.EndsWith('\n'))
+                text += "\n";
+            var condition = current is BlobReadResult.Found f
+                ? WriteCondition.Matching(f.ETag)
+                : WriteCondition.CreateOnly;
+            if (
+                await store.WriteAsync(path, BinaryData.FromString(text + line + "\n"), condition, cancellation)
+                is BlobWriteResult.Written
+            )
                 return true;
         }
-        throw new IOException($"metrics {path}: step {record.Step} lost the write race {MaxConflictRetries + 1} times; is more than one worker writing this run?");
+        throw new IOException(
+            $"metrics {path}: step {record.Step} lost the write race {MaxConflictRetries + 1} times; is more than "
+                + $"one worker writing this run?"
+        );
     }
 
     /// <summary>Every record, in file order (ascending step when written by one run).</summary>
-    public async Task<IReadOnlyList<MetricsRecord>> ReadAsync(string experiment, string run, CancellationToken cancellation = default)
+    public async Task<IReadOnlyList<MetricsRecord>> ReadAsync(
+        string experiment,
+        string run,
+        CancellationToken cancellation = default
+    )
     {
         string path = BlobPaths.Metrics(experiment, run);
-        return await store.ReadAsync(path, cancellation) is BlobReadResult.Found found ? Parse(found.Content.ToString(), path) : [];
+        return await store.ReadAsync(path, cancellation) is BlobReadResult.Found found
+            ? Parse(found.Content.ToString(), path)
+            : [];
     }
 
     internal static string ToLine(MetricsRecord record)
@@ -50,9 +77,17 @@ public sealed class MetricsLog(ResilientBlobStore store)
         var json = new StringBuilder("{\"step\":").Append(record.Step.ToString(CultureInfo.InvariantCulture));
         foreach (var (name, value) in record.Values.OrderBy(v => v.Key, StringComparer.Ordinal))
         {
-            if (name == "step") throw new ArgumentException("metric name 'step' is reserved for the step number; rename the metric.", nameof(record));
+            if (name == "step")
+                throw new ArgumentException(
+                    "metric name 'step' is reserved for the step number; rename the metric.",
+                    nameof(record)
+                );
             json.Append(',').Append(JsonSerializer.Serialize(name)).Append(':');
-            json.Append(double.IsFinite(value) ? value.ToString("R", CultureInfo.InvariantCulture) : JsonSerializer.Serialize(value.ToString(CultureInfo.InvariantCulture)));
+            json.Append(
+                double.IsFinite(value)
+                    ? value.ToString("R", CultureInfo.InvariantCulture)
+                    : JsonSerializer.Serialize(value.ToString(CultureInfo.InvariantCulture))
+            );
         }
         return json.Append('}').ToString();
     }
@@ -63,7 +98,8 @@ public sealed class MetricsLog(ResilientBlobStore store)
         string[] lines = text.Split('\n');
         for (int i = 0; i < lines.Length; i++)
         {
-            if (string.IsNullOrWhiteSpace(lines[i])) continue;
+            if (string.IsNullOrWhiteSpace(lines[i]))
+                continue;
             try
             {
                 var obj = JsonNode.Parse(lines[i])!.AsObject();
@@ -71,14 +107,17 @@ public sealed class MetricsLog(ResilientBlobStore store)
                 var values = new Dictionary<string, double>(StringComparer.Ordinal);
                 foreach (var (name, node) in obj)
                 {
-                    if (name == "step" || node is null) continue;
-                    values[name] = node.GetValueKind() == JsonValueKind.String
-                        ? double.Parse(node.GetValue<string>(), CultureInfo.InvariantCulture)
-                        : node.GetValue<double>();
+                    if (name == "step" || node is null)
+                        continue;
+                    values[name] =
+                        node.GetValueKind() == JsonValueKind.String
+                            ? double.Parse(node.GetValue<string>(), CultureInfo.InvariantCulture)
+                            : node.GetValue<double>();
                 }
                 records.Add(new MetricsRecord(step, values));
             }
-            catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or NullReferenceException)
+            catch (Exception e)
+                when (e is JsonException or InvalidOperationException or FormatException or NullReferenceException)
             {
                 throw new InvalidDataException($"{path} line {i + 1} is not a metrics record ({e.Message}).", e);
             }

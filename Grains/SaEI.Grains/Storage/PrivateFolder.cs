@@ -24,13 +24,17 @@ public static class PrivateFolder
             var missing = new Stack<string>();
             for (string? at = folder; at is not null && !Directory.Exists(at); at = Path.GetDirectoryName(at))
                 missing.Push(at);
-            while (missing.TryPop(out string? create)) Directory.CreateDirectory(create, Mode);
-            if ((File.GetUnixFileMode(folder) & ~Mode) != 0) File.SetUnixFileMode(folder, Mode);
+            while (missing.TryPop(out string? create))
+                Directory.CreateDirectory(create, Mode);
+            if ((File.GetUnixFileMode(folder) & ~Mode) != 0)
+                File.SetUnixFileMode(folder, Mode);
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
             throw new UnauthorizedAccessException(
-                $"{what} '{folder}' cannot be made private to this user ({e.Message}); {fix}.", e);
+                $"{what} '{folder}' cannot be made private to this user ({e.Message}); {fix}.",
+                e
+            );
         }
     }
 }

@@ -34,18 +34,28 @@ public sealed partial class ResilientBlobStore
 
     /// <summary>Uploads <paramref name="localFile"/> to <paramref name="path"/> (overwriting) in parallel
     /// blocks.</summary>
-    public async Task<FileTransfer> UploadFileAsync(string path, string localFile,
-        CancellationToken cancellation = default)
+    public async Task<FileTransfer> UploadFileAsync(
+        string path,
+        string localFile,
+        CancellationToken cancellation = default
+    )
     {
-        using var file = File.OpenHandle(localFile, FileMode.Open, FileAccess.Read, FileShare.Read,
-            FileOptions.SequentialScan);
+        using var file = File.OpenHandle(
+            localFile,
+            FileMode.Open,
+            FileAccess.Read,
+            FileShare.Read,
+            FileOptions.SequentialScan
+        );
         long length = RandomAccess.GetLength(file);
         int blockBytes = Options.TransferBlockBytes;
         long blocks = (length + blockBytes - 1) / blockBytes;
         if (blocks > MaxBlocks)
-            throw new IOException($"file {localFile} ({length} bytes) needs {blocks} blocks of {blockBytes} " +
-                                  $"bytes, over the service's {MaxBlocks}; raise " +
-                                  $"{nameof(BlobStoreOptions.TransferBlockBytes)}.");
+            throw new IOException(
+                $"file {localFile} ({length} bytes) needs {blocks} blocks of {blockBytes} "
+                    + $"bytes, over the service's {MaxBlocks}; raise "
+                    + $"{nameof(BlobStoreOptions.TransferBlockBytes)}."
+            );
         var client = container.GetBlockBlobClient(path);
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffers = new BlockBuffers(blockBytes);
@@ -64,9 +74,12 @@ public sealed partial class ResilientBlobStore
             window.Add(ct => StageBlockAsync(client, path, id, buffer, count, buffers, ct));
         }
         await window.DrainAsync();
-        var committed = await RunAsync("commit blocks", path,
+        var committed = await RunAsync(
+            "commit blocks",
+            path,
             async ct => (await client.CommitBlockListAsync(ids, new CommitBlockListOptions(), ct)).Value.ETag,
-            cancellation);
+            cancellation
+        );
         return new FileTransfer(path, length, Convert.ToHexStringLower(sha.GetHashAndReset()), committed);
     }
 
@@ -75,28 +88,44 @@ public sealed partial class ResilientBlobStore
     /// ranges. Null when the blob does not exist; when its size is not <paramref name="expectedSize"/> nothing is
     /// downloaded and the result has that size and no hash.
     /// </summary>
-    public async Task<FileTransfer?> DownloadFileAsync(string path, string? localFile, long? expectedSize = null,
-        CancellationToken cancellation = default)
+    public async Task<FileTransfer?> DownloadFileAsync(
+        string path,
+        string? localFile,
+        long? expectedSize = null,
+        CancellationToken cancellation = default
+    )
     {
-        if (await GetInfoAsync(path, cancellation) is not { } info) return null;
+        if (await GetInfoAsync(path, cancellation) is not { } info)
+            return null;
         if (expectedSize is { } expected && expected != info.Size)
             return new FileTransfer(path, info.Size, null, info.ETag);
-        using var file = localFile is null ? null
-            : File.OpenHandle(localFile, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None,
-                info.Size);
+        using var file = localFile is null
+            ? null
+            : File.OpenHandle(
+                localFile,
+                FileMode.CreateNew,
+                FileAccess.Write,
+                FileShare.None,
+                FileOptions.None,
+                info.Size
+            );
         var client = container.GetBlobClient(path);
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         int blockBytes = Options.TransferBlockBytes;
         var buffers = new BlockBuffers(blockBytes);
         // Ranges complete in any order; they are hashed and written in order as the window hands them back.
-        var window = new TransferWindow<(byte[] Buffer, int Count, long Offset)>(Options.TransferConcurrency,
-            cancellation, async range =>
+        var window = new TransferWindow<(byte[] Buffer, int Count, long Offset)>(
+            Options.TransferConcurrency,
+            cancellation,
+            async range =>
             {
                 sha.AppendData(range.Buffer, 0, range.Count);
                 var bytes = range.Buffer.AsMemory(0, range.Count);
-                if (file is not null) await RandomAccess.WriteAsync(file, bytes, range.Offset, cancellation);
+                if (file is not null)
+                    await RandomAccess.WriteAsync(file, bytes, range.Offset, cancellation);
                 buffers.Return(range.Buffer);
-            });
+            }
+        );
         for (long offset = 0; offset < info.Size; offset += blockBytes)
         {
             await window.MakeRoomAsync();
@@ -105,18 +134,23 @@ public sealed partial class ResilientBlobStore
             byte[] buffer = buffers.Rent();
             window.Add(async ct =>
             {
-                await RunAsync("read range", path, async attempt =>
-                {
-                    var options = new BlobDownloadOptions
+                await RunAsync(
+                    "read range",
+                    path,
+                    async attempt =>
                     {
-                        Range = new HttpRange(start, count),
-                        Conditions = new BlobRequestConditions { IfMatch = info.ETag },
-                    };
-                    var response = await client.DownloadStreamingAsync(options, attempt);
-                    await using var content = response.Value.Content;
-                    await content.ReadExactlyAsync(buffer.AsMemory(0, count), attempt);
-                    return true;
-                }, ct);
+                        var options = new BlobDownloadOptions
+                        {
+                            Range = new HttpRange(start, count),
+                            Conditions = new BlobRequestConditions { IfMatch = info.ETag },
+                        };
+                        var response = await client.DownloadStreamingAsync(options, attempt);
+                        await using var content = response.Value.Content;
+                        await content.ReadExactlyAsync(buffer.AsMemory(0, count), attempt);
+                        return true;
+                    },
+                    ct
+                );
                 return (buffer, count, start);
             });
         }
@@ -124,26 +158,40 @@ public sealed partial class ResilientBlobStore
         return new FileTransfer(path, info.Size, Convert.ToHexStringLower(sha.GetHashAndReset()), info.ETag);
     }
 
-    private async Task<bool> StageBlockAsync(BlockBlobClient client, string path, string id, byte[] buffer, int count,
-        BlockBuffers buffers, CancellationToken cancellation)
+    private async Task<bool> StageBlockAsync(
+        BlockBlobClient client,
+        string path,
+        string id,
+        byte[] buffer,
+        int count,
+        BlockBuffers buffers,
+        CancellationToken cancellation
+    )
     {
         try
         {
             byte[]? md5 = Options.TransferBlockMd5 ? MD5.HashData(buffer.AsSpan(0, count)) : null;
-            return await RunAsync("stage block", path, async ct =>
-            {
-                using var body = new MemoryStream(buffer, 0, count, writable: false);
-                var options = new BlockBlobStageBlockOptions
+            return await RunAsync(
+                "stage block",
+                path,
+                async ct =>
                 {
-                    TransferValidation = md5 is null ? null : new UploadTransferValidationOptions
+                    using var body = new MemoryStream(buffer, 0, count, writable: false);
+                    var options = new BlockBlobStageBlockOptions
                     {
-                        ChecksumAlgorithm = StorageChecksumAlgorithm.MD5,
-                        PrecalculatedChecksum = md5,
-                    },
-                };
-                await client.StageBlockAsync(id, body, options, ct);
-                return true;
-            }, cancellation);
+                        TransferValidation = md5 is null
+                            ? null
+                            : new UploadTransferValidationOptions
+                            {
+                                ChecksumAlgorithm = StorageChecksumAlgorithm.MD5,
+                                PrecalculatedChecksum = md5,
+                            },
+                    };
+                    await client.StageBlockAsync(id, body, options, ct);
+                    return true;
+                },
+                cancellation
+            );
         }
         finally
         {
@@ -151,15 +199,22 @@ public sealed partial class ResilientBlobStore
         }
     }
 
-    private static async Task ReadExactlyAsync(SafeFileHandle file, Memory<byte> buffer, long offset, string localFile,
-        CancellationToken cancellation)
+    private static async Task ReadExactlyAsync(
+        SafeFileHandle file,
+        Memory<byte> buffer,
+        long offset,
+        string localFile,
+        CancellationToken cancellation
+    )
     {
         while (buffer.Length > 0)
         {
             int read = await RandomAccess.ReadAsync(file, buffer, offset, cancellation);
             if (read == 0)
-                throw new IOException($"file {localFile} ended at byte {offset} while it was being uploaded; " +
-                                      "it was changed or truncated.");
+                throw new IOException(
+                    $"file {localFile} ended at byte {offset} while it was being uploaded; "
+                        + "it was changed or truncated."
+                );
             buffer = buffer[read..];
             offset += read;
         }
@@ -168,7 +223,8 @@ public sealed partial class ResilientBlobStore
     /// <summary>Fixed-width ids ("block-000000" in base64): the service requires one length per blob.</summary>
     private static string BlockId(long index) =>
         Convert.ToBase64String(
-            Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"block-{index:D6}")));
+            Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"block-{index:D6}"))
+        );
 
     /// <summary>Block buffers of one transfer, reused: at most concurrency + 1 exist at once.</summary>
     private sealed class BlockBuffers(int blockBytes)

@@ -33,7 +33,12 @@ public sealed partial class ResilientBlobStore
     private readonly ResiliencePipeline pipeline;
     private readonly ILogger logger;
 
-    public ResilientBlobStore(BlobContainerClient container, BlobStoreOptions? options = null, TimeProvider? time = null, ILogger? logger = null)
+    public ResilientBlobStore(
+        BlobContainerClient container,
+        BlobStoreOptions? options = null,
+        TimeProvider? time = null,
+        ILogger? logger = null
+    )
     {
         this.container = container;
         Options = (options ?? new BlobStoreOptions()).ThrowIfInvalid();
@@ -49,8 +54,14 @@ public sealed partial class ResilientBlobStore
 
     /// <summary>A store on <paramref name="containerName"/> with the SDK's retries off and <paramref name="transport"/>
     /// (tests inject failures through it).</summary>
-    public static ResilientBlobStore Connect(string connectionString, string containerName, BlobStoreOptions? options = null,
-        TimeProvider? time = null, ILogger? logger = null, HttpPipelineTransport? transport = null)
+    public static ResilientBlobStore Connect(
+        string connectionString,
+        string containerName,
+        BlobStoreOptions? options = null,
+        TimeProvider? time = null,
+        ILogger? logger = null,
+        HttpPipelineTransport? transport = null
+    )
     {
         options ??= new BlobStoreOptions();
         var service = new BlobServiceClient(connectionString, ClientOptions(options, transport));
@@ -63,111 +74,191 @@ public sealed partial class ResilientBlobStore
         var client = new BlobClientOptions();
         client.Retry.MaxRetries = 0;
         client.Retry.NetworkTimeout = options.AttemptTimeout;
-        if (transport is not null) client.Transport = transport;
+        if (transport is not null)
+            client.Transport = transport;
         return client;
     }
 
     /// <summary>Creates the container when missing.</summary>
     public Task EnsureContainerAsync(CancellationToken cancellation = default) =>
-        RunAsync("create container", "", async ct => { await container.CreateIfNotExistsAsync(cancellationToken: ct); return true; }, cancellation);
+        RunAsync(
+            "create container",
+            "",
+            async ct =>
+            {
+                await container.CreateIfNotExistsAsync(cancellationToken: ct);
+                return true;
+            },
+            cancellation
+        );
 
-    /// <summary>Writes <paramref name="content"/> under <paramref name="condition"/>; Conflict when the precondition fails.</summary>
-    public Task<BlobWriteResult> WriteAsync(string path, BinaryData content, WriteCondition condition, CancellationToken cancellation = default) =>
-        RunAsync<BlobWriteResult>("write", path, async ct =>
-        {
-            var upload = new BlobUploadOptions
+    /// <summary>Writes <paramref name="content"/> under <paramref name="condition"/>; Conflict when the precondition
+    /// fails.</summary>
+    public Task<BlobWriteResult> WriteAsync(
+        string path,
+        BinaryData content,
+        WriteCondition condition,
+        CancellationToken cancellation = default
+    ) =>
+        RunAsync<BlobWriteResult>(
+            "write",
+            path,
+            async ct =>
             {
-                Conditions = condition.IfAbsent ? new BlobRequestConditions { IfNoneMatch = ETag.All }
-                    : condition.IfMatch is { } etag ? new BlobRequestConditions { IfMatch = etag } : null,
-                // The service checks each request's MD5 against the body: a corrupted transfer fails, is retried.
-                TransferValidation = new UploadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5 },
-            };
-            try
-            {
-                var response = await container.GetBlobClient(path).UploadAsync(content, upload, ct);
-                return new BlobWriteResult.Written(path, response.Value.ETag);
-            }
-            catch (RequestFailedException e) when (e.Status is 409 or 412 && (condition.IfAbsent || condition.IfMatch is not null))
-            {
-                return new BlobWriteResult.Conflict(path);
-            }
-        }, cancellation);
+                var upload = new BlobUploadOptions
+                {
+                    Conditions =
+                        condition.IfAbsent ? new BlobRequestConditions { IfNoneMatch = ETag.All }
+                        : condition.IfMatch is { } etag ? new BlobRequestConditions { IfMatch = etag }
+                        : null,
+                    // The service checks each request's MD5 against the body: a corrupted transfer fails, is retried.
+                    TransferValidation = new UploadTransferValidationOptions
+                    {
+                        ChecksumAlgorithm = StorageChecksumAlgorithm.MD5,
+                    },
+                };
+                try
+                {
+                    var response = await container.GetBlobClient(path).UploadAsync(content, upload, ct);
+                    return new BlobWriteResult.Written(path, response.Value.ETag);
+                }
+                catch (RequestFailedException e)
+                    when (e.Status is 409 or 412 && (condition.IfAbsent || condition.IfMatch is not null))
+                {
+                    return new BlobWriteResult.Conflict(path);
+                }
+            },
+            cancellation
+        );
 
     /// <summary>Reads the whole blob with its ETag, or NotFound.</summary>
     public Task<BlobReadResult> ReadAsync(string path, CancellationToken cancellation = default) =>
-        RunAsync<BlobReadResult>("read", path, async ct =>
-        {
-            try
+        RunAsync<BlobReadResult>(
+            "read",
+            path,
+            async ct =>
             {
-                var response = await container.GetBlobClient(path).DownloadContentAsync(ct);
-                return new BlobReadResult.Found(path, response.Value.Content, response.Value.Details.ETag);
-            }
-            catch (RequestFailedException e) when (e.Status == 404)
-            {
-                return new BlobReadResult.NotFound(path);
-            }
-        }, cancellation);
+                try
+                {
+                    var response = await container.GetBlobClient(path).DownloadContentAsync(ct);
+                    return new BlobReadResult.Found(path, response.Value.Content, response.Value.Details.ETag);
+                }
+                catch (RequestFailedException e) when (e.Status == 404)
+                {
+                    return new BlobReadResult.NotFound(path);
+                }
+            },
+            cancellation
+        );
 
     /// <summary>Size, ETag and MD5 of one blob, or null when it does not exist.</summary>
     public Task<BlobInfo?> GetInfoAsync(string path, CancellationToken cancellation = default) =>
-        RunAsync("get properties", path, async ct =>
-        {
-            try
+        RunAsync(
+            "get properties",
+            path,
+            async ct =>
             {
-                var p = (await container.GetBlobClient(path).GetPropertiesAsync(cancellationToken: ct)).Value;
-                return new BlobInfo(path, p.ContentLength, p.ETag, p.ContentHash is { Length: > 0 } md5 ? md5 : null, p.LastModified);
-            }
-            catch (RequestFailedException e) when (e.Status == 404)
-            {
-                return (BlobInfo?)null;
-            }
-        }, cancellation);
+                try
+                {
+                    var p = (await container.GetBlobClient(path).GetPropertiesAsync(cancellationToken: ct)).Value;
+                    return new BlobInfo(
+                        path,
+                        p.ContentLength,
+                        p.ETag,
+                        p.ContentHash is { Length: > 0 } md5 ? md5 : null,
+                        p.LastModified
+                    );
+                }
+                catch (RequestFailedException e) when (e.Status == 404)
+                {
+                    return (BlobInfo?)null;
+                }
+            },
+            cancellation
+        );
 
     /// <summary>Every blob whose path starts with <paramref name="prefix"/>, in path order.</summary>
     public Task<IReadOnlyList<BlobInfo>> ListAsync(string prefix, CancellationToken cancellation = default) =>
-        RunAsync<IReadOnlyList<BlobInfo>>("list", prefix, async ct =>
-        {
-            var blobs = new List<BlobInfo>();
-            await foreach (var item in container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, ct))
+        RunAsync<IReadOnlyList<BlobInfo>>(
+            "list",
+            prefix,
+            async ct =>
             {
-                var p = item.Properties;
-                blobs.Add(new BlobInfo(item.Name, p.ContentLength ?? 0, p.ETag ?? default, p.ContentHash is { Length: > 0 } md5 ? md5 : null,
-                    p.LastModified ?? DateTimeOffset.MinValue));
-            }
-            return blobs.OrderBy(b => b.Path, StringComparer.Ordinal).ToList();
-        }, cancellation);
+                var blobs = new List<BlobInfo>();
+                await foreach (var item in container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, ct))
+                {
+                    var p = item.Properties;
+                    blobs.Add(
+                        new BlobInfo(
+                            item.Name,
+                            p.ContentLength ?? 0,
+                            p.ETag ?? default,
+                            p.ContentHash is { Length: > 0 } md5 ? md5 : null,
+                            p.LastModified ?? DateTimeOffset.MinValue
+                        )
+                    );
+                }
+                return blobs.OrderBy(b => b.Path, StringComparer.Ordinal).ToList();
+            },
+            cancellation
+        );
 
-    /// <summary>The immediate sub-folders of <paramref name="prefix"/> (which should end with '/'), as names without slashes.</summary>
+    /// <summary>The immediate sub-folders of <paramref name="prefix"/> (which should end with '/'), as names without
+    /// slashes.</summary>
     public Task<IReadOnlyList<string>> ListFoldersAsync(string prefix, CancellationToken cancellation = default) =>
-        RunAsync<IReadOnlyList<string>>("list folders", prefix, async ct =>
-        {
-            var folders = new List<string>();
-            await foreach (var item in container.GetBlobsByHierarchyAsync(BlobTraits.None, BlobStates.None, "/", prefix, ct))
-                if (item.IsPrefix) folders.Add(item.Prefix[prefix.Length..].TrimEnd('/'));
-            return folders.OrderBy(f => f, StringComparer.Ordinal).ToList();
-        }, cancellation);
+        RunAsync<IReadOnlyList<string>>(
+            "list folders",
+            prefix,
+            async ct =>
+            {
+                var folders = new List<string>();
+                await foreach (
+                    var item in container.GetBlobsByHierarchyAsync(BlobTraits.None, BlobStates.None, "/", prefix, ct)
+                )
+                    if (item.IsPrefix)
+                        folders.Add(item.Prefix[prefix.Length..].TrimEnd('/'));
+                return folders.OrderBy(f => f, StringComparer.Ordinal).ToList();
+            },
+            cancellation
+        );
 
     /// <summary>Deletes the blob (only if it still has <paramref name="ifMatch"/>, when given).</summary>
-    public Task<BlobDeleteResult> DeleteAsync(string path, ETag? ifMatch = null, CancellationToken cancellation = default) =>
-        RunAsync("delete", path, async ct =>
-        {
-            try
+    public Task<BlobDeleteResult> DeleteAsync(
+        string path,
+        ETag? ifMatch = null,
+        CancellationToken cancellation = default
+    ) =>
+        RunAsync(
+            "delete",
+            path,
+            async ct =>
             {
-                var conditions = ifMatch is { } etag ? new BlobRequestConditions { IfMatch = etag } : null;
-                await container.GetBlobClient(path).DeleteAsync(DeleteSnapshotsOption.IncludeSnapshots, conditions, ct);
-                return BlobDeleteResult.Deleted;
-            }
-            catch (RequestFailedException e) when (e.Status == 404)
-            {
-                return BlobDeleteResult.NotFound;
-            }
-            catch (RequestFailedException e) when (e.Status == 412)
-            {
-                return BlobDeleteResult.Conflict;
-            }
-        }, cancellation);
+                try
+                {
+                    var conditions = ifMatch is { } etag ? new BlobRequestConditions { IfMatch = etag } : null;
+                    await container
+                        .GetBlobClient(path)
+                        .DeleteAsync(DeleteSnapshotsOption.IncludeSnapshots, conditions, ct);
+                    return BlobDeleteResult.Deleted;
+                }
+                catch (RequestFailedException e) when (e.Status == 404)
+                {
+                    return BlobDeleteResult.NotFound;
+                }
+                catch (RequestFailedException e) when (e.Status == 412)
+                {
+                    return BlobDeleteResult.Conflict;
+                }
+            },
+            cancellation
+        );
 
-    private async Task<T> RunAsync<T>(string operation, string path, Func<CancellationToken, Task<T>> call, CancellationToken cancellation)
+    private async Task<T> RunAsync<T>(
+        string operation,
+        string path,
+        Func<CancellationToken, Task<T>> call,
+        CancellationToken cancellation
+    )
     {
         int attempts = 0;
         var context = ResilienceContextPool.Shared.Get(cancellation);
@@ -175,20 +266,42 @@ public sealed partial class ResilientBlobStore
         {
             context.Properties.Set(OperationKey, $"{operation} '{path}'");
             context.Properties.Set(OperationNameKey, operation);
-            return await pipeline.ExecuteAsync(async ctx => { attempts++; return await call(ctx.CancellationToken); }, context);
+            return await pipeline.ExecuteAsync(
+                async ctx =>
+                {
+                    attempts++;
+                    return await call(ctx.CancellationToken);
+                },
+                context
+            );
         }
         catch (BrokenCircuitException e)
         {
-            throw new BlobStoreUnavailableException(operation, path, attempts,
-                $"storage {operation} '{path}' at {container.Uri} was not attempted: the circuit is open after repeated failures " +
-                $"(it retries after {Options.BreakDuration.TotalSeconds:0.#} s). Check that storage answers.", e);
+            throw new BlobStoreUnavailableException(
+                operation,
+                path,
+                attempts,
+                $"storage {operation} '{path}' at {container.Uri} was not attempted: the circuit is open after "
+                    + $"repeated failures "
+                    + $"(it retries after {Options.BreakDuration.TotalSeconds:0.#} s). Check that storage answers.",
+                e
+            );
         }
         catch (Exception e) when (IsTransient(e, cancellation) || e is RequestFailedException)
         {
-            string why = IsTransient(e, cancellation) ? "still failing after the retry budget" : "refused (not retryable)";
-            throw new BlobStoreUnavailableException(operation, path, attempts,
-                $"storage {operation} '{path}' at {container.Uri} failed after {attempts} attempt(s), {why}: {e.GetType().Name}: {FirstLine(e.Message)}. " +
-                $"Check that storage answers (`infra/azurite.sh start` locally) and that {LocalStorage.ConnectionStringVariable} is right.", e);
+            string why = IsTransient(e, cancellation)
+                ? "still failing after the retry budget"
+                : "refused (not retryable)";
+            throw new BlobStoreUnavailableException(
+                operation,
+                path,
+                attempts,
+                $"storage {operation} '{path}' at {container.Uri} failed after {attempts} attempt(s), {why}: "
+                    + $"{e.GetType().Name}: {FirstLine(e.Message)}. "
+                    + $"Check that storage answers (`infra/azurite.sh start` locally) and that "
+                    + $"{LocalStorage.ConnectionStringVariable} is right.",
+                e
+            );
         }
         finally
         {
@@ -213,50 +326,77 @@ public sealed partial class ResilientBlobStore
         var builder = new ResiliencePipelineBuilder { TimeProvider = time };
         if (options.MaxRetryAttempts > 0)
         {
-            builder.AddRetry(new RetryStrategyOptions
-            {
-                MaxRetryAttempts = options.MaxRetryAttempts,
-                BackoffType = DelayBackoffType.Exponential,
-                Delay = options.BaseDelay,
-                MaxDelay = options.MaxDelay,
-                UseJitter = options.UseJitter,
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && IsTransient(e, args.Context.CancellationToken)),
-                OnRetry = args =>
+            builder.AddRetry(
+                new RetryStrategyOptions
                 {
-                    StorageMetrics.Retried(args.Context.Properties.GetValue(OperationNameKey, "call"));
-                    logger.LogWarning("Storage {Operation} attempt {Attempt} failed ({Error}); retrying in {Delay}",
-                        args.Context.Properties.GetValue(OperationKey, "call"), args.AttemptNumber + 1,
-                        FirstLine(args.Outcome.Exception?.Message ?? "?"), args.RetryDelay);
+                    MaxRetryAttempts = options.MaxRetryAttempts,
+                    BackoffType = DelayBackoffType.Exponential,
+                    Delay = options.BaseDelay,
+                    MaxDelay = options.MaxDelay,
+                    UseJitter = options.UseJitter,
+                    ShouldHandle = args =>
+                        ValueTask.FromResult(
+                            args.Outcome.Exception is { } e && IsTransient(e, args.Context.CancellationToken)
+                        ),
+                    OnRetry = args =>
+                    {
+                        StorageMetrics.Retried(args.Context.Properties.GetValue(OperationNameKey, "call"));
+                        logger.LogWarning(
+                            "Storage {Operation} attempt {Attempt} failed ({Error}); retrying in {Delay}",
+                            args.Context.Properties.GetValue(OperationKey, "call"),
+                            args.AttemptNumber + 1,
+                            FirstLine(args.Outcome.Exception?.Message ?? "?"),
+                            args.RetryDelay
+                        );
+                        return default;
+                    },
+                }
+            );
+        }
+        builder.AddCircuitBreaker(
+            new CircuitBreakerStrategyOptions
+            {
+                FailureRatio = options.BreakerFailureRatio,
+                MinimumThroughput = options.BreakerMinimumThroughput,
+                SamplingDuration = options.BreakerSamplingDuration,
+                BreakDuration = options.BreakDuration,
+                OnOpened = _ =>
+                {
+                    CircuitEntered("open");
                     return default;
                 },
-            });
-        }
-        builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions
-        {
-            FailureRatio = options.BreakerFailureRatio,
-            MinimumThroughput = options.BreakerMinimumThroughput,
-            SamplingDuration = options.BreakerSamplingDuration,
-            BreakDuration = options.BreakDuration,
-            OnOpened = _ => { CircuitEntered("open"); return default; },
-            OnHalfOpened = _ => { CircuitEntered("half_open"); return default; },
-            OnClosed = _ => { CircuitEntered("closed"); return default; },
-            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && IsTransient(e, args.Context.CancellationToken)),
-        });
+                OnHalfOpened = _ =>
+                {
+                    CircuitEntered("half_open");
+                    return default;
+                },
+                OnClosed = _ =>
+                {
+                    CircuitEntered("closed");
+                    return default;
+                },
+                ShouldHandle = args =>
+                    ValueTask.FromResult(
+                        args.Outcome.Exception is { } e && IsTransient(e, args.Context.CancellationToken)
+                    ),
+            }
+        );
         builder.AddTimeout(options.AttemptTimeout);
         return builder.Build();
     }
 
     /// <summary>Network errors, 408, 429, 5xx, an attempt's timeout; never the caller's own cancellation.</summary>
-    internal static bool IsTransient(Exception e, CancellationToken caller) => e switch
-    {
-        BrokenCircuitException => false,
-        RequestFailedException r => r.Status is 0 or 408 or 429 or >= 500,
-        TimeoutRejectedException => true,
-        HttpRequestException or IOException or SocketException => true,
-        OperationCanceledException => !caller.IsCancellationRequested,
-        AggregateException a => a.InnerExceptions.Any(inner => IsTransient(inner, caller)),
-        _ => false,
-    };
+    internal static bool IsTransient(Exception e, CancellationToken caller) =>
+        e switch
+        {
+            BrokenCircuitException => false,
+            RequestFailedException r => r.Status is 0 or 408 or 429 or >= 500,
+            TimeoutRejectedException => true,
+            HttpRequestException or IOException or SocketException => true,
+            OperationCanceledException => !caller.IsCancellationRequested,
+            AggregateException a => a.InnerExceptions.Any(inner => IsTransient(inner, caller)),
+            _ => false,
+        };
 
     private static string FirstLine(string message)
     {

@@ -19,18 +19,28 @@ public static class StorageMetrics
 
     private static readonly Meter Meter = new(Name);
 
-    private static readonly Counter<long> Retries = Meter.CreateCounter<long>("saei.storage.retries", "{retry}",
-        "Blob storage attempts that failed transiently and were retried, by operation");
+    private static readonly Counter<long> Retries = Meter.CreateCounter<long>(
+        "saei.storage.retries",
+        "{retry}",
+        "Blob storage attempts that failed transiently and were retried, by operation"
+    );
 
     private static int openCircuits;
 
     /// <summary>Blob stores whose circuit breaker is open or half-open now. Unit {circuit}.</summary>
-    public static ObservableGauge<int> OpenCircuits { get; } = Meter.CreateObservableGauge(
-        "saei.storage.circuit.open", () => Volatile.Read(ref openCircuits), "{circuit}",
-        "Blob stores whose circuit breaker is open or half-open");
+    public static ObservableGauge<int> OpenCircuits { get; } =
+        Meter.CreateObservableGauge(
+            "saei.storage.circuit.open",
+            () => Volatile.Read(ref openCircuits),
+            "{circuit}",
+            "Blob stores whose circuit breaker is open or half-open"
+        );
 
     private static readonly Counter<long> CircuitTransitions = Meter.CreateCounter<long>(
-        "saei.storage.circuit.transitions", "{transition}", "Circuit-breaker transitions, by the state entered");
+        "saei.storage.circuit.transitions",
+        "{transition}",
+        "Circuit-breaker transitions, by the state entered"
+    );
 
     /// <summary>Creates the meter (its gauge reports 0 from the first store on, not from the first failure).</summary>
     public static void Register() => _ = OpenCircuits;
@@ -44,7 +54,9 @@ public static class StorageMetrics
     public static void CircuitEntered(string state, bool wasClosed)
     {
         CircuitTransitions.Add(1, new KeyValuePair<string, object?>("state", state));
-        if (state == "closed" && !wasClosed) Interlocked.Decrement(ref openCircuits);
-        else if (state != "closed" && wasClosed) Interlocked.Increment(ref openCircuits);
+        if (state == "closed" && !wasClosed)
+            Interlocked.Decrement(ref openCircuits);
+        else if (state != "closed" && wasClosed)
+            Interlocked.Increment(ref openCircuits);
     }
 }

@@ -20,13 +20,15 @@ internal sealed class TransferWindow<T>(int capacity, CancellationToken cancella
     /// <summary>Completes the oldest transfers until fewer than the capacity are in flight.</summary>
     public async Task MakeRoomAsync()
     {
-        while (inFlight.Count >= capacity) await CompleteOldestAsync();
+        while (inFlight.Count >= capacity)
+            await CompleteOldestAsync();
     }
 
     /// <summary>Completes every transfer still in flight.</summary>
     public async Task DrainAsync()
     {
-        while (inFlight.Count > 0) await CompleteOldestAsync();
+        while (inFlight.Count > 0)
+            await CompleteOldestAsync();
         abort.Dispose();
     }
 
@@ -36,7 +38,8 @@ internal sealed class TransferWindow<T>(int capacity, CancellationToken cancella
         try
         {
             T value = await oldest;
-            if (onCompleted is not null) await onCompleted(value);
+            if (onCompleted is not null)
+                await onCompleted(value);
         }
         catch
         {

@@ -16,11 +16,11 @@ public static class DatasetFormats
 
     /// <summary>Every known format's spec name: `synthetic` plus the file formats, which need a `path`.</summary>
     public static IReadOnlyList<string> All { get; } =
-        [Synthetic, .. Enum.GetValues<DataFormat>().Where(f => f != DataFormat.Synthetic).Select(Name)];
+    [Synthetic, .. Enum.GetValues<DataFormat>().Where(f => f != DataFormat.Synthetic).Select(Name)];
 
     /// <summary>`all` (every family) and each synthetic family's snake_case name.</summary>
     public static IReadOnlyList<string> SyntheticTasks { get; } =
-        ["all", .. Enum.GetValues<SyntheticFamily>().Select(f => OptionKeys.ToKey(f.ToString()))];
+    ["all", .. Enum.GetValues<SyntheticFamily>().Select(f => OptionKeys.ToKey(f.ToString()))];
 
     /// <summary>
     /// The name a spec uses for <paramref name="format"/>: the enum name in lower case, words run together
@@ -33,7 +33,11 @@ public static class DatasetFormats
     public static bool TryParse(string name, out DataFormat format)
     {
         foreach (var candidate in Enum.GetValues<DataFormat>())
-            if (string.Equals(Name(candidate), name, StringComparison.Ordinal)) { format = candidate; return true; }
+            if (string.Equals(Name(candidate), name, StringComparison.Ordinal))
+            {
+                format = candidate;
+                return true;
+            }
         format = default;
         return false;
     }
@@ -44,12 +48,14 @@ public static class DatasetFormats
     /// </summary>
     public static IReadOnlyList<SyntheticFamily>? ParseFamilies(string task)
     {
-        if (task == "all") return Enum.GetValues<SyntheticFamily>();
+        if (task == "all")
+            return Enum.GetValues<SyntheticFamily>();
         var families = new List<SyntheticFamily>();
         foreach (string part in task.Split('+'))
         {
             var match = Enum.GetValues<SyntheticFamily>().Where(f => OptionKeys.ToKey(f.ToString()) == part).ToList();
-            if (match.Count != 1) return null;
+            if (match.Count != 1)
+                return null;
             families.Add(match[0]);
         }
         return families;

@@ -27,13 +27,15 @@ public sealed record RunDefinition
     /// <summary>Options after defaults → rollout → method → grid, validated.</summary>
     public required RlOptions Options { get; init; }
 
-    /// <summary>Canonical text of every option and the steps (`key=value` lines, key order): the run's identity.</summary>
+    /// <summary>Canonical text of every option and the steps (`key=value` lines, key order): the run's
+    /// identity.</summary>
     public required string ResolvedConfig { get; init; }
 
     public required int EvalEvery { get; init; }
     public required int CheckpointEvery { get; init; }
 
-    /// <summary>Spec <c>checkpoint.keep_last</c>: checkpoints kept besides the best in-domain one; null keeps all.</summary>
+    /// <summary>Spec <c>checkpoint.keep_last</c>: checkpoints kept besides the best in-domain one; null keeps
+    /// all.</summary>
     public int? KeepLast { get; init; }
     public required int MaxFailures { get; init; }
 }

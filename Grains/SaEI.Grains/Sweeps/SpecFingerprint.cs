@@ -19,17 +19,20 @@ public static class SpecFingerprint
     public static string Canonical(SweepSpec spec)
     {
         var text = new StringBuilder();
-        void Line(string path, object? value) => text.Append(path).Append('=').Append(OptionBinder.Format(value)).Append('\n');
+        void Line(string path, object? value) =>
+            text.Append(path).Append('=').Append(OptionBinder.Format(value)).Append('\n');
         Line("experiment", spec.Experiment);
         Line("model.family", spec.Model.Family);
         Line("model.base", spec.Model.Base);
         Line("model.path", spec.Model.Path);
         Dataset("data.train", spec.Data.Train);
         Dataset("data.test", spec.Data.Test);
-        for (int i = 0; i < spec.Data.Ood.Count; i++) Dataset($"data.ood[{i}]", spec.Data.Ood[i]);
+        for (int i = 0; i < spec.Data.Ood.Count; i++)
+            Dataset($"data.ood[{i}]", spec.Data.Ood[i]);
         Line("seeds", string.Join(",", spec.Seeds.Order().Select(s => s.ToString(CultureInfo.InvariantCulture))));
         Line("steps", spec.Steps);
-        foreach (var (key, value) in spec.Rollout.OrderBy(r => r.Key, StringComparer.Ordinal)) Line($"rollout.{key}", OptionBinder.Normalize(key, value));
+        foreach (var (key, value) in spec.Rollout.OrderBy(r => r.Key, StringComparer.Ordinal))
+            Line($"rollout.{key}", OptionBinder.Normalize(key, value));
         foreach (var method in spec.Methods.OrderBy(m => m.Name, StringComparer.Ordinal))
         {
             Line($"methods.{method.Name}.method", method.Kind);

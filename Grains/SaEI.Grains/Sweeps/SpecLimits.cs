@@ -26,8 +26,8 @@ public sealed class SpecLimits
     public int MaxBytes { get; set; } = 1 << 20;
 
     /// <summary>
-    /// Deepest nesting of mappings and lists. Default 64 (a spec needs 4: data → ood → [ ] → { }); at most
-    /// <see cref="DepthCeiling"/>, since YamlDotNet's tree loader recurses per level and its scanner rechecks every open
+    /// Deepest nesting of mappings and lists. Default 64 (a spec needs 4: data → ood → [ ] → { }); at most <see
+    /// cref="DepthCeiling"/>, since YamlDotNet's tree loader recurses per level and its scanner rechecks every open
     /// level per token (a limit of thousands would reopen the stack overflow and make the check quadratic).
     /// </summary>
     public int MaxDepth { get; set; } = 64;
@@ -41,10 +41,13 @@ public sealed class SpecLimits
     /// <summary>Problems listed before the list stops (with a count of the rest). Default 100.</summary>
     public int MaxErrors { get; set; } = 100;
 
-    /// <summary>How an operator changes <paramref name="property"/>: its configuration key and environment variable.</summary>
-    public static string Setting(string property) => $"set by {Section}:{property}, environment variable Saei__Specs__{property}";
+    /// <summary>How an operator changes <paramref name="property"/>: its configuration key and environment
+    /// variable.</summary>
+    public static string Setting(string property) =>
+        $"set by {Section}:{property}, environment variable Saei__Specs__{property}";
 
-    /// <summary>The limits of the "Saei:Specs" section of <paramref name="configuration"/>; defaults for what it does not set.</summary>
+    /// <summary>The limits of the "Saei:Specs" section of <paramref name="configuration"/>; defaults for what it does
+    /// not set.</summary>
     public static SpecLimits From(IConfiguration configuration)
     {
         var limits = new SpecLimits();
@@ -53,16 +56,31 @@ public sealed class SpecLimits
         return limits;
     }
 
-    /// <summary>The limits from the process environment (the offline `saei sweep validate` reads what a silo would).</summary>
+    /// <summary>The limits from the process environment (the offline `saei sweep validate` reads what a silo
+    /// would).</summary>
     public static SpecLimits FromEnvironment() => From(new ConfigurationBuilder().AddEnvironmentVariables().Build());
 
     /// <summary>Throws naming the setting when a limit is not positive.</summary>
     public SpecLimits ThrowIfInvalid()
     {
         if (MaxDepth > DepthCeiling)
-            throw new ArgumentException($"{Section}:{nameof(MaxDepth)} is {MaxDepth}; set 1..{DepthCeiling} (environment variable Saei__Specs__{nameof(MaxDepth)}).");
-        foreach (var (name, value) in new[] { (nameof(MaxBytes), MaxBytes), (nameof(MaxDepth), MaxDepth), (nameof(MaxRuns), MaxRuns), (nameof(MaxErrors), MaxErrors) })
-            if (value < 1) throw new ArgumentException($"{Section}:{name} is {value}; set a positive limit (environment variable Saei__Specs__{name}).");
+            throw new ArgumentException(
+                $"{Section}:{nameof(MaxDepth)} is {MaxDepth}; set 1..{DepthCeiling} (environment variable "
+                    + $"Saei__Specs__{nameof(MaxDepth)})."
+            );
+        foreach (
+            var (name, value) in new[]
+            {
+                (nameof(MaxBytes), MaxBytes),
+                (nameof(MaxDepth), MaxDepth),
+                (nameof(MaxRuns), MaxRuns),
+                (nameof(MaxErrors), MaxErrors),
+            }
+        )
+            if (value < 1)
+                throw new ArgumentException(
+                    $"{Section}:{name} is {value}; set a positive limit (environment variable Saei__Specs__{name})."
+                );
         return this;
     }
 }

@@ -28,7 +28,8 @@ public sealed record SweepSpec
     /// <summary>Methods by name (a valid id), each with its kind and option overrides.</summary>
     public required IReadOnlyList<MethodSpec> Methods { get; init; }
 
-    /// <summary>Grid axes (key → values as YAML scalars), applied to every method; the runs are their cross product.</summary>
+    /// <summary>Grid axes (key → values as YAML scalars), applied to every method; the runs are their cross
+    /// product.</summary>
     public IReadOnlyList<GridAxis> Grid { get; init; } = [];
 
     public EvalSpec Eval { get; init; } = new();
@@ -61,6 +62,7 @@ public enum ModelFamily
 {
     /// <summary>The tiny CPU vision-language model (`tiny-vlm`).</summary>
     TinyVlm,
+
     /// <summary>Qwen2.5-VL (`qwen2.5-vl`), loaded from a local Hugging Face folder.</summary>
     Qwen25Vl,
 }
@@ -81,8 +83,16 @@ public sealed record DataSpec(DatasetSpec Train, DatasetSpec Test, IReadOnlyList
 /// <see cref="Difficulty"/> 1-3) or a file format with <see cref="Path"/>. <see cref="Name"/> is the benchmark name
 /// in results (defaults: train, test; required for ood).
 /// </summary>
-public sealed record DatasetSpec(string Name, DataFormat Format, string? Path, string? Task, SyntheticSplit? Split,
-    int? Size, int? Seed, int? Difficulty = null)
+public sealed record DatasetSpec(
+    string Name,
+    DataFormat Format,
+    string? Path,
+    string? Task,
+    SyntheticSplit? Split,
+    int? Size,
+    int? Seed,
+    int? Difficulty = null
+)
 {
     /// <summary>
     /// Synthetic data: the families of <see cref="Task"/> (every family for `all`); empty for file formats.
@@ -91,13 +101,15 @@ public sealed record DatasetSpec(string Name, DataFormat Format, string? Path, s
     public IReadOnlyList<SyntheticFamily> Families { get; init; } = [];
 }
 
-/// <summary>One method: its name in the spec (a valid id, used in run ids), its kind and its option overrides.</summary>
+/// <summary>One method: its name in the spec (a valid id, used in run ids), its kind and its option
+/// overrides.</summary>
 public sealed record MethodSpec(string Name, RlMethod Kind, IReadOnlyDictionary<string, string> Options);
 
 /// <summary>One grid axis: an option key and its values (YAML scalars, in spec order).</summary>
 public sealed record GridAxis(string Key, IReadOnlyList<string> Values);
 
-/// <summary>`eval:`: every N steps on the in-domain test set; sampling settings; benchmarks (default: test + every ood).</summary>
+/// <summary>`eval:`: every N steps on the in-domain test set; sampling settings; benchmarks (default: test + every
+/// ood).</summary>
 public sealed record EvalSpec
 {
     /// <summary>Evaluate every N steps (paper: 5).</summary>
@@ -116,7 +128,8 @@ public sealed record EvalSpec
     public IReadOnlyList<string> Benchmarks { get; init; } = [];
 }
 
-/// <summary>`checkpoint:`: commit every N steps (and at the last step); optionally keep only the last K (+ best).</summary>
+/// <summary>`checkpoint:`: commit every N steps (and at the last step); optionally keep only the last K (+
+/// best).</summary>
 public sealed record CheckpointSpec
 {
     /// <summary>Commit a checkpoint every N steps. Default 10.</summary>
@@ -126,7 +139,8 @@ public sealed record CheckpointSpec
     public int? KeepLast { get; init; }
 }
 
-/// <summary>One problem in a spec: the key path (e.g. `methods.saei.step_sise`), what is wrong and what to do, and where.</summary>
+/// <summary>One problem in a spec: the key path (e.g. `methods.saei.step_sise`), what is wrong and what to do, and
+/// where.</summary>
 public sealed record SpecError(string Path, string Message, int? Line = null, int? Column = null)
 {
     public override string ToString() =>

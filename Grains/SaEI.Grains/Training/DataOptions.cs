@@ -11,7 +11,8 @@ public sealed class DataOptions
 {
     public const string Section = "Saei:Data";
 
-    /// <summary>The data folder used when <see cref="Roots"/> is empty: where the example specs keep their data (/data/...).</summary>
+    /// <summary>The data folder used when <see cref="Roots"/> is empty: where the example specs keep their data
+    /// (/data/...).</summary>
     public const string DefaultRoot = "/data";
 
     /// <summary>
@@ -33,9 +34,16 @@ public sealed class DataOptions
     public DataRoots EffectiveRoots() => new(Roots.Count > 0 ? Roots : [DefaultRoot]);
 
     /// <summary>The limits as the loaders take them.</summary>
-    public DataLimits Limits => new() { MaxFileBytes = MaxFileBytes, MaxLineBytes = MaxLineBytes, MaxJsonBytes = MaxJsonBytes };
+    public DataLimits Limits =>
+        new()
+        {
+            MaxFileBytes = MaxFileBytes,
+            MaxLineBytes = MaxLineBytes,
+            MaxJsonBytes = MaxJsonBytes,
+        };
 
-    /// <summary>Throws with the setting's name when a value is unusable (called once when the silo is configured).</summary>
+    /// <summary>Throws with the setting's name when a value is unusable (called once when the silo is
+    /// configured).</summary>
     public DataOptions Validate()
     {
         try

@@ -20,16 +20,29 @@ namespace SaEI.Grains.Training;
 /// </summary>
 public static class InDomainEvaluation
 {
-    public static async Task<Dictionary<string, double>> RunAsync(ResilientBlobStore blobs, RunDescriptor run,
-        RunConfiguration configuration, IPolicyModel policy, IReadOnlyList<VisualProblem> test, int step,
-        CancellationToken cancellation)
+    public static async Task<Dictionary<string, double>> RunAsync(
+        ResilientBlobStore blobs,
+        RunDescriptor run,
+        RunConfiguration configuration,
+        IPolicyModel policy,
+        IReadOnlyList<VisualProblem> test,
+        int step,
+        CancellationToken cancellation
+    )
     {
         var options = configuration.EvaluationOptions(EvaluationSeeds.Common);
         long started = Stopwatch.GetTimestamp();
         var result = Evaluator.Evaluate(policy, configuration.Test.Name, test, options);
         double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        await new ProblemResultsStore(blobs).WriteAsync(run.ExperimentId, run.RunId, step, MetricNames.InDomain,
-            result, options.Seed, cancellation);
+        await new ProblemResultsStore(blobs).WriteAsync(
+            run.ExperimentId,
+            run.RunId,
+            step,
+            MetricNames.InDomain,
+            result,
+            options.Seed,
+            cancellation
+        );
         return new Dictionary<string, double>
         {
             [MetricNames.Accuracy] = result.Overall.Pass1,

@@ -24,7 +24,13 @@ public static class MemoryPlanGate
 {
     public const int SampledProblems = 1024;
 
-    public static MemoryPlanEstimate Estimate(string modelDirectory, IPolicyModel policy, RlOptions options, IReadOnlyList<VisualProblem> train, bool hasReference)
+    public static MemoryPlanEstimate Estimate(
+        string modelDirectory,
+        IPolicyModel policy,
+        RlOptions options,
+        IReadOnlyList<VisualProblem> train,
+        bool hasReference
+    )
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(options);
@@ -36,16 +42,29 @@ public static class MemoryPlanGate
         int parameterBytes = (int)policy.NamedParameters()[0].Parameter.ElementSize;
         var device = policy.Device;
         string deviceName = device.type == DeviceType.CPU ? "cpu" : $"cuda:{Math.Max(0, device.index)}";
-        return MemoryPlan.Estimate(MemoryPlanInputs.For(model, options, promptText, imageSide, parameterBytes,
-            reference: hasReference ? ReferencePlacement.SameDevice : ReferencePlacement.None, device: deviceName));
+        return MemoryPlan.Estimate(
+            MemoryPlanInputs.For(
+                model,
+                options,
+                promptText,
+                imageSide,
+                parameterBytes,
+                reference: hasReference ? ReferencePlacement.SameDevice : ReferencePlacement.None,
+                device: deviceName
+            )
+        );
     }
 
-    /// <summary>Throws a configuration <see cref="RunFailureException"/> naming the run when the estimate does not fit.</summary>
+    /// <summary>Throws a configuration <see cref="RunFailureException"/> naming the run when the estimate does not
+    /// fit.</summary>
     public static void ThrowIfTooLarge(MemoryPlanEstimate estimate, string runId, double availableGiB, int deviceCount)
     {
         ArgumentNullException.ThrowIfNull(estimate);
         long? configured = availableGiB > 0 ? (long)(availableGiB * (1L << 30)) * Math.Max(1, deviceCount) : null;
-        string? refusal = MemoryPlanCheck.Refusal(estimate, device => MemoryPlanCheck.AvailableBytes(device, configured));
+        string? refusal = MemoryPlanCheck.Refusal(
+            estimate,
+            device => MemoryPlanCheck.AvailableBytes(device, configured)
+        );
         if (refusal is not null)
             throw new RunFailureException(FailureKind.Configuration, $"run {runId}: memory plan: {refusal}", 0);
     }

@@ -11,7 +11,8 @@ namespace SaEI.Grains.Training;
 /// </summary>
 public static class ModelPlacement
 {
-    /// <summary>The devices a run uses: the worker's (Saei:Worker:Devices), or the executor's one device when none.</summary>
+    /// <summary>The devices a run uses: the worker's (Saei:Worker:Devices), or the executor's one device when
+    /// none.</summary>
     public static IReadOnlyList<string> DevicesFor(IReadOnlyList<string> workerDevices, string executorDevice) =>
         workerDevices.Count > 0 ? workerDevices : [executorDevice];
 
@@ -22,18 +23,25 @@ public static class ModelPlacement
     public static IReadOnlyList<ShardPlan.Shard> Apply(IPolicyModel model, IReadOnlyList<string> devices)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var resolved = devices.Distinct(StringComparer.Ordinal).ToDictionary(name => name, TorchRuntime.ResolveDevice, StringComparer.Ordinal);
+        var resolved = devices
+            .Distinct(StringComparer.Ordinal)
+            .ToDictionary(name => name, TorchRuntime.ResolveDevice, StringComparer.Ordinal);
         var stages = model.Stages;
         var plan = ShardPlan.Balance([.. stages.Select(s => s.ParameterBytes)], devices);
         var perStage = new Device[stages.Count];
         foreach (var shard in plan)
-            for (int i = shard.Start; i < shard.End; i++) perStage[i] = resolved[shard.Device];
-        if (perStage.Any(d => d.ToString() != model.Device.ToString())) model.PlaceStages(perStage);
+            for (int i = shard.Start; i < shard.End; i++)
+                perStage[i] = resolved[shard.Device];
+        if (perStage.Any(d => d.ToString() != model.Device.ToString()))
+            model.PlaceStages(perStage);
         return plan;
     }
 
     /// <summary>"cuda:0 input..model.layers.13 (1.2 GB); cuda:1 model.layers.14..output (1.1 GB)".</summary>
     public static string Describe(IReadOnlyList<ShardPlan.Shard> plan, IReadOnlyList<ModelStage> stages) =>
-        string.Join("; ", plan.Where(s => s.End > s.Start).Select(s =>
-            $"{s.Device} {stages[s.Start].Name}..{stages[s.End - 1].Name} ({s.Bytes / 1e6:0.#} MB)"));
+        string.Join(
+            "; ",
+            plan.Where(s => s.End > s.Start)
+                .Select(s => $"{s.Device} {stages[s.Start].Name}..{stages[s.End - 1].Name} ({s.Bytes / 1e6:0.#} MB)")
+        );
 }

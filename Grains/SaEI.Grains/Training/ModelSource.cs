@@ -30,25 +30,34 @@ namespace SaEI.Grains.Training;
 public static class ModelSource
 {
     /// <summary>The spec's family as <see cref="PolicyModelInfo.Family"/> names it.</summary>
-    public static string FamilyName(ModelFamily family) => family switch
-    {
-        ModelFamily.TinyVlm => TinyVlm.FamilyName,
-        ModelFamily.Qwen25Vl => Qwen25VlPolicy.FamilyName,
-        _ => throw new ArgumentOutOfRangeException(nameof(family), family, "unknown model family"),
-    };
+    public static string FamilyName(ModelFamily family) =>
+        family switch
+        {
+            ModelFamily.TinyVlm => TinyVlm.FamilyName,
+            ModelFamily.Qwen25Vl => Qwen25VlPolicy.FamilyName,
+            _ => throw new ArgumentOutOfRangeException(nameof(family), family, "unknown model family"),
+        };
 
     /// <summary>
     /// The local folder holding the spec's model: <c>model.path</c> checked against <paramref name="data"/>'s roots
     /// (decision 1), or <c>model.base</c> fetched through <paramref name="models"/>.
     /// </summary>
-    public static async Task<string> LocateAsync(ModelSpec model, ModelStore models, DataOptions data, CancellationToken cancellation)
+    public static async Task<string> LocateAsync(
+        ModelSpec model,
+        ModelStore models,
+        DataOptions data,
+        CancellationToken cancellation
+    )
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(models);
         ArgumentNullException.ThrowIfNull(data);
-        if (model.Path is null || (model.Base is not null && !Directory.Exists(model.Path)))   // decision 4
+        if (model.Path is null || (model.Base is not null && !Directory.Exists(model.Path))) // decision 4
         {
-            if (model.Base is null) throw new InvalidDataException($"model: family {FamilyName(model.Family)} names neither model.base nor model.path; set one.");
+            if (model.Base is null)
+                throw new InvalidDataException(
+                    $"model: family {FamilyName(model.Family)} names neither model.base nor model.path; set one."
+                );
             return await models.EnsureLocalAsync(model.Base, cancellation);
         }
         return Confine(model.Path, data.EffectiveRoots());
@@ -58,16 +67,24 @@ public static class ModelSource
     public static string Confine(string path, DataRoots roots)
     {
         ArgumentNullException.ThrowIfNull(roots);
-        if (roots.Check(path) is { } outside) throw new InvalidDataException($"model.path: {outside}");
+        if (roots.Check(path) is { } outside)
+            throw new InvalidDataException($"model.path: {outside}");
         string folder = DataRoots.Canonical(path);
         if (!Directory.Exists(folder))
-            throw new DirectoryNotFoundException($"model.path '{path}' is not a folder on this node; copy the checkpoint folder there (config.json, *.safetensors, tokenizer.json).");
+            throw new DirectoryNotFoundException(
+                $"model.path '{path}' is not a folder on this node; copy the checkpoint folder there (config.json, "
+                    + $"*.safetensors, tokenizer.json)."
+            );
         foreach (string file in Directory.EnumerateFileSystemEntries(folder).Order(StringComparer.Ordinal))
         {
-            if (roots.Check(file) is { } linkedOut) throw new InvalidDataException($"model file {linkedOut}");
+            if (roots.Check(file) is { } linkedOut)
+                throw new InvalidDataException($"model file {linkedOut}");
             var kind = RegularFile.KindOf(file);
             if (kind is not (RegularFile.Kind.Regular or RegularFile.Kind.Directory))
-                throw new InvalidDataException($"model file '{file}' is a {kind}, not a regular file; the model folder may hold only regular files.");
+                throw new InvalidDataException(
+                    $"model file '{file}' is a {kind}, not a regular file; the model folder may hold only regular "
+                        + $"files."
+                );
         }
         return folder;
     }
@@ -76,17 +93,27 @@ public static class ModelSource
     /// Opens the folder as the spec's family on <paramref name="device"/> in <paramref name="dtype"/> (decision 3). A
     /// folder of another family is refused, naming its config.json.
     /// </summary>
-    public static IPolicyModel Load(ModelSpec model, string folder, Device device, ComputeDtype dtype = ComputeDtype.F32)
+    public static IPolicyModel Load(
+        ModelSpec model,
+        string folder,
+        Device device,
+        ComputeDtype dtype = ComputeDtype.F32
+    )
     {
         ArgumentNullException.ThrowIfNull(model);
         if (model.Family == ModelFamily.TinyVlm && dtype != ComputeDtype.F32)
             throw new InvalidDataException(
-                $"dtype is {OptionKeys.ToKey(dtype.ToString())} but model.family {TinyVlm.FamilyName} computes in float32 only; set dtype: f32, or use a {Qwen25VlPolicy.FamilyName} model.");
+                $"dtype is {OptionKeys.ToKey(dtype.ToString())} but model.family {TinyVlm.FamilyName} computes in "
+                    + $"float32 only; set dtype: f32, or use a {Qwen25VlPolicy.FamilyName} model."
+            );
         var policy = PolicyModelFactory.Load(folder, device, dtype.ToScalarType());
         string expected = FamilyName(model.Family);
-        if (policy.Info.Family == expected) return policy;
+        if (policy.Info.Family == expected)
+            return policy;
         policy.Dispose();
         throw new InvalidDataException(
-            $"{Path.Combine(folder, "config.json")} describes a {policy.Info.Family} model but model.family is {expected}; fix model.family or point the spec at a {expected} folder.");
+            $"{Path.Combine(folder, "config.json")} describes a {policy.Info.Family} model but model.family is "
+                + $"{expected}; fix model.family or point the spec at a {expected} folder."
+        );
     }
 }

@@ -25,25 +25,31 @@ public sealed class ModelStore(ResilientBlobStore blobs, string? cacheDirectory 
     /// <summary>The file that lists a model's files with their SHA-256.</summary>
     public const string ManifestFile = "manifest.json";
 
-
     private static readonly SemaphoreSlim Gate = new(1, 1);
 
     /// <summary>Where local copies live (default <see cref="DefaultCacheDirectory"/>).</summary>
-    public string CacheDirectory { get; } = string.IsNullOrWhiteSpace(cacheDirectory) ? DefaultCacheDirectory() : Path.GetFullPath(cacheDirectory);
+    public string CacheDirectory { get; } =
+        string.IsNullOrWhiteSpace(cacheDirectory) ? DefaultCacheDirectory() : Path.GetFullPath(cacheDirectory);
 
-    /// <summary>$XDG_CACHE_HOME/saei/models, else ~/.cache/saei/models, else a per-user folder in the temp folder.</summary>
+    /// <summary>$XDG_CACHE_HOME/saei/models, else ~/.cache/saei/models, else a per-user folder in the temp
+    /// folder.</summary>
     public static string DefaultCacheDirectory()
     {
         string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-        if (!string.IsNullOrEmpty(xdg) && Path.IsPathRooted(xdg)) return Path.Combine(xdg, "saei", "models");
+        if (!string.IsNullOrEmpty(xdg) && Path.IsPathRooted(xdg))
+            return Path.Combine(xdg, "saei", "models");
         string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        return home.Length > 0 ? Path.Combine(home, ".cache", "saei", "models") : Path.Combine(Path.GetTempPath(), $"saei-{Environment.UserName}", "models");
+        return home.Length > 0
+            ? Path.Combine(home, ".cache", "saei", "models")
+            : Path.Combine(Path.GetTempPath(), $"saei-{Environment.UserName}", "models");
     }
 
     /// <summary>"models/tiny-vlm-sft" or "tiny-vlm-sft" → "tiny-vlm-sft" (validated as an id).</summary>
     public static string NameOf(string reference)
     {
-        string name = reference.StartsWith("models/", StringComparison.Ordinal) ? reference["models/".Length..] : reference;
+        string name = reference.StartsWith("models/", StringComparison.Ordinal)
+            ? reference["models/".Length..]
+            : reference;
         return Ids.Require(name.TrimEnd('/'), "model");
     }
 
@@ -51,12 +57,17 @@ public sealed class ModelStore(ResilientBlobStore blobs, string? cacheDirectory 
     public async Task<bool> ExistsAsync(string name, CancellationToken cancellation) =>
         await blobs.GetInfoAsync(BlobPaths.ModelFilePath(NameOf(name), "config.json"), cancellation) is not null;
 
-    /// <summary>Uploads every file of <paramref name="directory"/> to models/{name}/, then its manifest, config.json last (it marks the model complete).</summary>
+    /// <summary>Uploads every file of <paramref name="directory"/> to models/{name}/, then its manifest, config.json
+    /// last (it marks the model complete).</summary>
     public async Task UploadAsync(string name, string directory, CancellationToken cancellation)
     {
         name = NameOf(name);
-        var files = Directory.GetFiles(directory).Where(f => Path.GetFileName(f) != ManifestFile)
-            .OrderBy(f => Path.GetFileName(f) == "config.json" ? 1 : 0).ThenBy(f => f, StringComparer.Ordinal).ToList();
+        var files = Directory
+            .GetFiles(directory)
+            .Where(f => Path.GetFileName(f) != ManifestFile)
+            .OrderBy(f => Path.GetFileName(f) == "config.json" ? 1 : 0)
+            .ThenBy(f => f, StringComparer.Ordinal)
+            .ToList();
         var entries = new Dictionary<string, CheckpointFileEntry>(StringComparer.Ordinal);
         foreach (string file in files)
         {
@@ -71,47 +82,66 @@ public sealed class ModelStore(ResilientBlobStore blobs, string? cacheDirectory 
             byte[] config = await File.ReadAllBytesAsync(file, cancellation);
             entries[Path.GetFileName(file)] = ModelManifest.EntryOf(config);
             var manifest = BinaryData.FromBytes(ModelManifest.Serialize(entries));
-            await blobs.WriteAsync(BlobPaths.ModelFilePath(name, ManifestFile), manifest, WriteCondition.Overwrite, cancellation);
+            await blobs.WriteAsync(
+                BlobPaths.ModelFilePath(name, ManifestFile),
+                manifest,
+                WriteCondition.Overwrite,
+                cancellation
+            );
             await blobs.WriteAsync(path, BinaryData.FromBytes(config), WriteCondition.Overwrite, cancellation);
         }
     }
 
-    /// <summary>A local folder holding the model's files, downloaded (and checked against its manifest) on first use.</summary>
+    /// <summary>A local folder holding the model's files, downloaded (and checked against its manifest) on first
+    /// use.</summary>
     public async Task<string> EnsureLocalAsync(string name, CancellationToken cancellation)
     {
         name = NameOf(name);
         var listed = await blobs.ListAsync(BlobPaths.Model(name), cancellation);
         if (!listed.Any(b => b.Path.EndsWith("/config.json", StringComparison.Ordinal)))
-            throw new FileNotFoundException($"base model '{name}' is not in blob storage (models/{name}/config.json); build it first (e.g. `./saei demo` builds models/tiny-vlm-sft-*) or upload it.");
+            throw new FileNotFoundException(
+                $"base model '{name}' is not in blob storage (models/{name}/config.json); build it first (e.g. "
+                    + $"`./saei demo` builds models/tiny-vlm-sft-*) or upload it."
+            );
         EnsurePrivateFolder(CacheDirectory);
         await Gate.WaitAsync(cancellation);
         try
         {
             byte[]? manifest = listed.Any(b => b.Path.EndsWith("/" + ManifestFile, StringComparison.Ordinal))
-                ? (await ReadAsync(BlobPaths.ModelFilePath(name, ManifestFile), cancellation)) : null;
-            if (manifest is not null && File.Exists(Path.Combine(TargetOf(name, manifest), ".complete"))) return TargetOf(name, manifest);
+                ? (await ReadAsync(BlobPaths.ModelFilePath(name, ManifestFile), cancellation))
+                : null;
+            if (manifest is not null && File.Exists(Path.Combine(TargetOf(name, manifest), ".complete")))
+                return TargetOf(name, manifest);
 
             string partial = Path.Combine(CacheDirectory, $"{name}.partial-{Environment.ProcessId}");
-            if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
+            if (Directory.Exists(partial))
+                Directory.Delete(partial, recursive: true);
             Directory.CreateDirectory(partial);
             var expected = manifest is null ? null : ModelManifest.Parse(manifest, name);
-            var names = expected?.Keys ?? listed.Select(b => b.Path[(b.Path.LastIndexOf('/') + 1)..]).Where(n => n != ManifestFile);
+            var names =
+                expected?.Keys
+                ?? listed.Select(b => b.Path[(b.Path.LastIndexOf('/') + 1)..]).Where(n => n != ManifestFile);
             var downloaded = new Dictionary<string, CheckpointFileEntry>(StringComparer.Ordinal);
             foreach (string file in names.Order(StringComparer.Ordinal))
             {
                 // Streamed in ranges into the file, hashed while written.
                 string path = BlobPaths.ModelFilePath(name, file);
-                var copy = await blobs.DownloadFileAsync(path, Path.Combine(partial, file), cancellation: cancellation)
+                var copy =
+                    await blobs.DownloadFileAsync(path, Path.Combine(partial, file), cancellation: cancellation)
                     ?? throw new FileNotFoundException($"model file {path} disappeared while downloading; try again.");
                 downloaded[file] = new CheckpointFileEntry(copy.Size, copy.Sha256!);
             }
             if (expected?.Keys.FirstOrDefault(file => downloaded[file] != expected[file]) is { } bad)
-                throw new InvalidDataException($"model file models/{name}/{bad} does not match its manifest (size or SHA-256); upload the model again.");
+                throw new InvalidDataException(
+                    $"model file models/{name}/{bad} does not match its manifest (size or SHA-256); upload the model "
+                        + $"again."
+                );
             manifest ??= ModelManifest.Serialize(downloaded);
             string target = TargetOf(name, manifest);
             await File.WriteAllBytesAsync(Path.Combine(partial, ManifestFile), manifest, cancellation);
             await File.WriteAllTextAsync(Path.Combine(partial, ".complete"), Path.GetFileName(target), cancellation);
-            if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
+            if (Directory.Exists(target))
+                Directory.Delete(target, recursive: true);
             Directory.Move(partial, target);
             return target;
         }
@@ -143,9 +173,13 @@ internal static class ModelManifest
     private sealed record Document(SortedDictionary<string, CheckpointFileEntry> Files);
 
     /// <summary>The size and SHA-256 of one file's bytes.</summary>
-    public static CheckpointFileEntry EntryOf(byte[] bytes) => new(bytes.LongLength, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+    public static CheckpointFileEntry EntryOf(byte[] bytes) =>
+        new(bytes.LongLength, Convert.ToHexStringLower(SHA256.HashData(bytes)));
 
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+    };
 
     public static byte[] Serialize(IReadOnlyDictionary<string, CheckpointFileEntry> files) =>
         JsonSerializer.SerializeToUtf8Bytes(new Document(new(files.ToDictionary(), StringComparer.Ordinal)), Json);
@@ -155,13 +189,24 @@ internal static class ModelManifest
         try
         {
             var files = JsonSerializer.Deserialize<Document>(manifest, Json)?.Files;
-            if (files is null || files.Count == 0 || files.Any(f => f.Value is null || Ids.Check(f.Key, "model file") is not null))
-                throw new InvalidDataException($"models/{model}/{ModelStore.ManifestFile} lists no files or a bad file name; upload the model again.");
+            if (
+                files is null
+                || files.Count == 0
+                || files.Any(f => f.Value is null || Ids.Check(f.Key, "model file") is not null)
+            )
+                throw new InvalidDataException(
+                    $"models/{model}/{ModelStore.ManifestFile} lists no files or a bad file name; upload the model "
+                        + $"again."
+                );
             return files;
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"models/{model}/{ModelStore.ManifestFile} is not a manifest (at byte {e.BytePositionInLine}); upload the model again.", e);
+            throw new InvalidDataException(
+                $"models/{model}/{ModelStore.ManifestFile} is not a manifest (at byte {e.BytePositionInLine}); "
+                    + $"upload the model again.",
+                e
+            );
         }
     }
 }

@@ -13,8 +13,12 @@ public static class SpecData
     /// synthetic images are drawn at <see cref="SyntheticImageSize"/>; every image is resized to the model's input
     /// size later, by the trainer and the evaluator (<see cref="SaEI.Gpu.Tasks.Images.ModelInputs"/>).
     /// </summary>
-    public static async Task<IReadOnlyList<VisualProblem>> LoadAsync(DatasetSpec data, IPolicyModel policy, DataOptions options, CancellationToken cancellation) =>
-        await DataSources.LoadAsync(ToSource(data, SyntheticImageSize(policy), options), cancellation);
+    public static async Task<IReadOnlyList<VisualProblem>> LoadAsync(
+        DatasetSpec data,
+        IPolicyModel policy,
+        DataOptions options,
+        CancellationToken cancellation
+    ) => await DataSources.LoadAsync(ToSource(data, SyntheticImageSize(policy), options), cancellation);
 
     /// <summary>
     /// The side synthetic (square) images are drawn at: the model's input size for the synthetic task's design size,
@@ -34,8 +38,11 @@ public static class SpecData
         if (data.Format != DataFormat.Synthetic)
             return new DataSourceSpec
             {
-                Format = DatasetFormats.Name(data.Format), Path = data.Path, MaxRows = data.Size,
-                Limits = options.Limits, Roots = options.EffectiveRoots(),
+                Format = DatasetFormats.Name(data.Format),
+                Path = data.Path,
+                MaxRows = data.Size,
+                Limits = options.Limits,
+                Roots = options.EffectiveRoots(),
             };
         return new DataSourceSpec
         {

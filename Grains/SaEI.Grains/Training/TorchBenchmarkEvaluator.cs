@@ -22,32 +22,57 @@ namespace SaEI.Grains.Training;
 /// the same random numbers; the per-problem pass counts go to <see cref="ProblemResultsStore"/> for the leaderboard.
 /// </summary>
 public sealed class TorchBenchmarkEvaluator(
-    ResilientBlobStore blobs, CheckpointStore checkpoints, ModelStore models, TorchExecutorOptions options, DataOptions data, ILogger<TorchBenchmarkEvaluator> logger)
-    : IBenchmarkEvaluator
+    ResilientBlobStore blobs,
+    CheckpointStore checkpoints,
+    ModelStore models,
+    TorchExecutorOptions options,
+    DataOptions data,
+    ILogger<TorchBenchmarkEvaluator> logger
+) : IBenchmarkEvaluator
 {
-    public async Task<(double Score, int Samples)> EvaluateAsync(EvaluationRequest request, CancellationToken cancellation)
+    public async Task<(double Score, int Samples)> EvaluateAsync(
+        EvaluationRequest request,
+        CancellationToken cancellation
+    )
     {
         TorchRuntime.Initialize(options.EffectiveThreads);
         // The run's typed configuration (run.json, written at launch): the spec is neither read nor expanded here.
         var run = await ReadConfigurationAsync(request, cancellation);
-        var dataset = run.Benchmark(request.Benchmark)
-            ?? throw new ArgumentException($"benchmark '{request.Benchmark}' is neither data.test nor an evaluated " +
-                $"data.ood entry of run {request.RunId} ({request.ExperimentId}); evaluate one of " +
-                $"{string.Join(", ", run.OutOfDomain.Select(d => d.Name).Prepend(run.Test.Name))}.");
+        var dataset =
+            run.Benchmark(request.Benchmark)
+            ?? throw new ArgumentException(
+                $"benchmark '{request.Benchmark}' is neither data.test nor an evaluated "
+                    + $"data.ood entry of run {request.RunId} ({request.ExperimentId}); evaluate one of "
+                    + $"{string.Join(", ", run.OutOfDomain.Select(d => d.Name).Prepend(run.Test.Name))}."
+            );
         using var checkpoint = request.Step == 0 ? null : await FindCheckpointAsync(request, cancellation);
         string directory = await ModelSource.LocateAsync(run.Model, models, data, cancellation);
-        using var policy = ModelSource.Load(run.Model, directory, TorchRuntime.ResolveDevice(options.Device),
-            run.Options.Dtype);
+        using var policy = ModelSource.Load(
+            run.Model,
+            directory,
+            TorchRuntime.ResolveDevice(options.Device),
+            run.Options.Dtype
+        );
         if (checkpoint is not null)
             TrainingCheckpoint.LoadPolicyWeights(policy, checkpoint.PathOf(TrainingCheckpoint.ModelFile));
         var problems = await SpecData.LoadAsync(dataset, policy, data, cancellation);
         var evaluation = run.EvaluationOptions(EvaluationSeeds.Common);
         var result = Evaluator.Evaluate(policy, request.Benchmark, problems, evaluation);
-        logger.LogInformation("Run {RunId} step {Step}: {Summary}", request.RunId, checkpoint?.Manifest.Step ?? 0,
-            result.Summary());
-        await new ProblemResultsStore(blobs).WriteAsync(request.ExperimentId, request.RunId, request.Step,
+        logger.LogInformation(
+            "Run {RunId} step {Step}: {Summary}",
+            request.RunId,
+            checkpoint?.Manifest.Step ?? 0,
+            result.Summary()
+        );
+        await new ProblemResultsStore(blobs).WriteAsync(
+            request.ExperimentId,
+            request.RunId,
+            request.Step,
             request.Benchmark,
-            result, evaluation.Seed, cancellation);
+            result,
+            evaluation.Seed,
+            cancellation
+        );
         return (result.Overall.Pass1, result.Overall.Problems * result.Overall.SamplesPerProblem);
     }
 
@@ -55,18 +80,27 @@ public sealed class TorchBenchmarkEvaluator(
     /// The run's run.json. A missing one is retried (infrastructure): a run launched by an older release gets it
     /// when its spec is relaunched; a damaged one is a configuration error (given up after a few tries).
     /// </summary>
-    private async Task<RunConfiguration> ReadConfigurationAsync(EvaluationRequest request,
-        CancellationToken cancellation)
+    private async Task<RunConfiguration> ReadConfigurationAsync(
+        EvaluationRequest request,
+        CancellationToken cancellation
+    )
     {
         try
         {
-            return await RunConfigurations.ReadAsync(blobs,
-                BlobPaths.RunConfiguration(request.ExperimentId, request.RunId), cancellation);
+            return await RunConfigurations.ReadAsync(
+                blobs,
+                BlobPaths.RunConfiguration(request.ExperimentId, request.RunId),
+                cancellation
+            );
         }
         catch (FileNotFoundException e)
         {
-            throw new RunFailureException(FailureKind.Infrastructure, $"run {request.RunId}: {e.Message}",
-                request.Step, e);
+            throw new RunFailureException(
+                FailureKind.Infrastructure,
+                $"run {request.RunId}: {e.Message}",
+                request.Step,
+                e
+            );
         }
     }
 
@@ -75,18 +109,38 @@ public sealed class TorchBenchmarkEvaluator(
 
     private async Task<LoadedCheckpoint> FindCheckpointAsync(EvaluationRequest request, CancellationToken cancellation)
     {
-        var exact = await checkpoints.TryLoadAsync(request.ExperimentId, request.RunId, request.Step, WeightsOnly, cancellation);
-        if (exact.Checkpoint is { } checkpoint) return checkpoint;
+        var exact = await checkpoints.TryLoadAsync(
+            request.ExperimentId,
+            request.RunId,
+            request.Step,
+            WeightsOnly,
+            cancellation
+        );
+        if (exact.Checkpoint is { } checkpoint)
+            return checkpoint;
         var steps = await checkpoints.ListStepsAsync(request.ExperimentId, request.RunId, cancellation);
         foreach (int step in steps.Where(s => s < request.Step).OrderDescending())
         {
-            var earlier = await checkpoints.TryLoadAsync(request.ExperimentId, request.RunId, step, WeightsOnly, cancellation);
+            var earlier = await checkpoints.TryLoadAsync(
+                request.ExperimentId,
+                request.RunId,
+                step,
+                WeightsOnly,
+                cancellation
+            );
             if (earlier.Checkpoint is { } usable)
             {
-                logger.LogWarning("Run {RunId}: no intact checkpoint at step {Step}; evaluating step {Used} instead", request.RunId, request.Step, step);
+                logger.LogWarning(
+                    "Run {RunId}: no intact checkpoint at step {Step}; evaluating step {Used} instead",
+                    request.RunId,
+                    request.Step,
+                    step
+                );
                 return usable;
             }
         }
-        throw new InvalidOperationException($"run {request.RunId}: no intact checkpoint at or before step {request.Step} to evaluate.");
+        throw new InvalidOperationException(
+            $"run {request.RunId}: no intact checkpoint at or before step {request.Step} to evaluate."
+        );
     }
 }

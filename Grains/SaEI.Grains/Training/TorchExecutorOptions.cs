@@ -8,7 +8,8 @@ public sealed class TorchExecutorOptions
     /// <summary>"cpu", "cuda", "cuda:1", or "auto" (cuda when available). Default auto.</summary>
     public string Device { get; set; } = "auto";
 
-    /// <summary>Intra-op threads for TorchSharp; 0 = the processor count. Fixed per process (reproducibility).</summary>
+    /// <summary>Intra-op threads for TorchSharp; 0 = the processor count. Fixed per process
+    /// (reproducibility).</summary>
     public int Threads { get; set; }
 
     /// <summary><see cref="Threads"/>, or the processor count when it is 0.</summary>

@@ -37,8 +37,13 @@ namespace SaEI.Grains.Training;
 /// 7. Each step is a span of <see cref="TrainingTelemetry"/> with the trainer's phases, the evaluation, the report and
 ///    the checkpoint as child spans and phase durations.
 /// </summary>
-public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models, TorchExecutorOptions options,
-    DataOptions data, TimeProvider time) : IRunExecutor
+public sealed class TorchRunExecutor(
+    ResilientBlobStore blobs,
+    ModelStore models,
+    TorchExecutorOptions options,
+    DataOptions data,
+    TimeProvider time
+) : IRunExecutor
 {
     public async Task<RunExecutionResult> ExecuteAsync(RunExecutionContext context, CancellationToken cancellation)
     {
@@ -49,33 +54,61 @@ public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models
         var configuration = await LoadConfigurationAsync(run, cancellation);
         var rl = configuration.Options;
         var model = configuration.Model;
-        string modelDirectory = await ConfigureAsync(() => ModelSource.LocateAsync(model, models, data, cancellation),
-            run, "locating the base model");
+        string modelDirectory = await ConfigureAsync(
+            () => ModelSource.LocateAsync(model, models, data, cancellation),
+            run,
+            "locating the base model"
+        );
 
-        using var policy = Configure(() => ModelSource.Load(model, modelDirectory, device, rl.Dtype), run,
-            "loading the base model");
+        using var policy = Configure(
+            () => ModelSource.Load(model, modelDirectory, device, rl.Dtype),
+            run,
+            "loading the base model"
+        );
         // The KL reference is the base model again, from the same folder (and so the same checks).
-        using var reference = rl.KlCoefficient > 0
-            ? Configure(() => ModelSource.Load(model, modelDirectory, device, rl.Dtype), run,
-                "loading the reference model")
-            : null;
+        using var reference =
+            rl.KlCoefficient > 0
+                ? Configure(
+                    () => ModelSource.Load(model, modelDirectory, device, rl.Dtype),
+                    run,
+                    "loading the reference model"
+                )
+                : null;
         var plan = Node(() => ModelPlacement.Apply(policy, devices), run, devices);
-        if (reference is not null) ModelPlacement.Apply(reference, devices);
-        context.Logger.LogInformation("Run {RunId}: model stages on {Plan}", run.RunId, ModelPlacement.Describe(plan, policy.Stages));
-        var train = await ConfigureAsync(() => SpecData.LoadAsync(configuration.Train, policy, data, cancellation),
-            run, "loading data.train");
-        var test = await ConfigureAsync(() => SpecData.LoadAsync(configuration.Test, policy, data, cancellation),
-            run, "loading data.test");
+        if (reference is not null)
+            ModelPlacement.Apply(reference, devices);
+        context.Logger.LogInformation(
+            "Run {RunId}: model stages on {Plan}",
+            run.RunId,
+            ModelPlacement.Describe(plan, policy.Stages)
+        );
+        var train = await ConfigureAsync(
+            () => SpecData.LoadAsync(configuration.Train, policy, data, cancellation),
+            run,
+            "loading data.train"
+        );
+        var test = await ConfigureAsync(
+            () => SpecData.LoadAsync(configuration.Test, policy, data, cancellation),
+            run,
+            "loading data.test"
+        );
         // Before any step: a run whose memory plan does not fit this node is a configuration failure (MemoryPlanGate).
-        var memory = Configure(() => MemoryPlanGate.Estimate(modelDirectory, policy, rl, train, reference is not null), run, "planning memory");
+        var memory = Configure(
+            () => MemoryPlanGate.Estimate(modelDirectory, policy, rl, train, reference is not null),
+            run,
+            "planning memory"
+        );
         context.Logger.LogInformation("Run {RunId}: memory plan {Estimate}", run.RunId, memory.Policy);
         MemoryPlanGate.ThrowIfTooLarge(memory, run.RunId, options.AvailableMemoryGiB, devices.Count);
 
         var (trainer, start, finalWeights) = await RestoreAsync(context, policy, reference, rl, train, cancellation);
         using var owned = trainer;
         if (start == 1)
-            await context.Progress.ReportAsync(0, await InDomainEvaluation.RunAsync(blobs, run, configuration, policy,
-                test, 0, cancellation), cancellation);
+            await context.Progress.ReportAsync(
+                0,
+                await InDomainEvaluation.RunAsync(blobs, run, configuration, policy, test, 0, cancellation),
+                cancellation
+            );
         for (int step = start; step <= run.Steps; step++)
         {
             cancellation.ThrowIfCancellationRequested();
@@ -84,12 +117,22 @@ public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models
             // The step number travels beside the metrics, not among them (metrics.jsonl reserves "step").
             var metrics = trainer.Step().Where(m => m.Key != "step").ToDictionary(m => m.Key, m => m.Value);
             ThrowIfNotFinite(run, step, metrics);
-            if (metrics.TryGetValue("entropy/clean", out double entropy)) metrics[MetricNames.Entropy] = entropy;
+            if (metrics.TryGetValue("entropy/clean", out double entropy))
+                metrics[MetricNames.Entropy] = entropy;
             if (step % run.EvalEvery == 0 || step == run.Steps)
             {
                 using var evaluation = TrainingTelemetry.Phase(StepPhase.Evaluation, time);
-                foreach (var (name, value) in await InDomainEvaluation.RunAsync(blobs, run, configuration, policy,
-                    test, step, cancellation))
+                foreach (
+                    var (name, value) in await InDomainEvaluation.RunAsync(
+                        blobs,
+                        run,
+                        configuration,
+                        policy,
+                        test,
+                        step,
+                        cancellation
+                    )
+                )
                     metrics[name] = value;
             }
             using (TrainingTelemetry.Phase(StepPhase.Report, time))
@@ -97,11 +140,13 @@ public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models
             if (step % run.CheckpointEvery == 0 || step == run.Steps)
             {
                 using var phase = TrainingTelemetry.Phase(StepPhase.Checkpoint, time);
-                // The checkpoint is written into a local folder, tensor by tensor, and uploaded from there (decision 6).
+                // The checkpoint is written into a local folder, tensor by tensor, and uploaded from there (decision
+                // 6).
                 using var staged = context.Checkpoints.Stage(step);
                 TrainingCheckpoint.WriteTo(trainer, staged.Path);
                 await context.Checkpoints.CommitAsync(step, staged, cancellation);
-                if (step == run.Steps) finalWeights = await Sha256Async(staged.PathOf(TrainingCheckpoint.ModelFile), cancellation);
+                if (step == run.Steps)
+                    finalWeights = await Sha256Async(staged.PathOf(TrainingCheckpoint.ModelFile), cancellation);
                 await WriteSamplesAsync(run, step, trainer, cancellation);
             }
         }
@@ -112,24 +157,52 @@ public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models
     /// A fresh trainer, or one restored from the newest intact checkpoint (downloaded into a local folder, read, and
     /// deleted at once), with the first step to run and, when the checkpoint is the last step's, its weights' SHA-256.
     /// </summary>
-    private static async Task<(RlTrainer Trainer, int Start, string? FinalWeights)> RestoreAsync(RunExecutionContext context,
-        IPolicyModel policy, IPolicyModel? reference, RlOptions rl, IReadOnlyList<VisualProblem> train, CancellationToken cancellation)
+    private static async Task<(RlTrainer Trainer, int Start, string? FinalWeights)> RestoreAsync(
+        RunExecutionContext context,
+        IPolicyModel policy,
+        IPolicyModel? reference,
+        RlOptions rl,
+        IReadOnlyList<VisualProblem> train,
+        CancellationToken cancellation
+    )
     {
         var run = context.Run;
         using var restored = await context.Checkpoints.LoadLatestAsync(cancellation);
-        foreach (string note in restored?.Skipped ?? []) context.Logger.LogWarning("Run {RunId}: {Note}", run.RunId, note);
-        if (restored is not { Step: > 0 }) return (new RlTrainer(policy, reference, rl, train, run.Steps, (ulong)run.Seed), 1, null);
-        string? finalWeights = restored.Step >= run.Steps
-            ? await Sha256Async(TrainingCheckpoint.Require(restored.Directory, TrainingCheckpoint.ModelFile), cancellation)
-            : null;
-        var trainer = Configure(() => RlTrainer.Restore(restored.Directory, policy, reference, train), run, "restoring the checkpoint");
-        context.Logger.LogInformation("Run {RunId} resumes after step {Step} (epoch {Epoch})", run.RunId, restored.Step, context.Epoch);
+        foreach (string note in restored?.Skipped ?? [])
+            context.Logger.LogWarning("Run {RunId}: {Note}", run.RunId, note);
+        if (restored is not { Step: > 0 })
+            return (new RlTrainer(policy, reference, rl, train, run.Steps, (ulong)run.Seed), 1, null);
+        string? finalWeights =
+            restored.Step >= run.Steps
+                ? await Sha256Async(
+                    TrainingCheckpoint.Require(restored.Directory, TrainingCheckpoint.ModelFile),
+                    cancellation
+                )
+                : null;
+        var trainer = Configure(
+            () => RlTrainer.Restore(restored.Directory, policy, reference, train),
+            run,
+            "restoring the checkpoint"
+        );
+        context.Logger.LogInformation(
+            "Run {RunId} resumes after step {Step} (epoch {Epoch})",
+            run.RunId,
+            restored.Step,
+            context.Epoch
+        );
         return (trainer, restored.Step + 1, finalWeights);
     }
 
     private static async Task<string> Sha256Async(string path, CancellationToken cancellation)
     {
-        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+        await using var stream = new FileStream(
+            path,
+            FileMode.Open,
+            FileAccess.Read,
+            FileShare.Read,
+            1 << 20,
+            FileOptions.SequentialScan
+        );
         return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellation));
     }
 
@@ -160,18 +233,44 @@ public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models
 
     private async Task WriteSamplesAsync(RunDescriptor run, int step, RlTrainer trainer, CancellationToken cancellation)
     {
-        var lines = trainer.LastSamples.Select(s => JsonSerializer.Serialize(new
-        {
-            row = s.Row, problem_id = s.ProblemId, problem = s.Problem, answer = s.Answer, response = s.Response,
-            perturbed = s.Perturbed, reward = s.Reward, accuracy = s.Accuracy, format = s.Format,
-        }));
-        await blobs.WriteAsync(BlobPaths.Samples(run.ExperimentId, run.RunId, step), BinaryData.FromString(string.Join("\n", lines) + "\n"), WriteCondition.Overwrite, cancellation);
+        var lines = trainer.LastSamples.Select(s =>
+            JsonSerializer.Serialize(
+                new
+                {
+                    row = s.Row,
+                    problem_id = s.ProblemId,
+                    problem = s.Problem,
+                    answer = s.Answer,
+                    response = s.Response,
+                    perturbed = s.Perturbed,
+                    reward = s.Reward,
+                    accuracy = s.Accuracy,
+                    format = s.Format,
+                }
+            )
+        );
+        await blobs.WriteAsync(
+            BlobPaths.Samples(run.ExperimentId, run.RunId, step),
+            BinaryData.FromString(string.Join("\n", lines) + "\n"),
+            WriteCondition.Overwrite,
+            cancellation
+        );
         var pairs = trainer.LastImagePairs(options.ImagePairsPerCheckpoint);
         for (int i = 0; i < pairs.Count; i++)
         {
             string folder = ImagePairFolder(run.ExperimentId, run.RunId, step);
-            await blobs.WriteAsync($"{folder}pair-{i}-clean.png", BinaryData.FromBytes(PngExport.Encode(pairs[i].Clean)), WriteCondition.Overwrite, cancellation);
-            await blobs.WriteAsync($"{folder}pair-{i}-perturbed.png", BinaryData.FromBytes(PngExport.Encode(pairs[i].Perturbed)), WriteCondition.Overwrite, cancellation);
+            await blobs.WriteAsync(
+                $"{folder}pair-{i}-clean.png",
+                BinaryData.FromBytes(PngExport.Encode(pairs[i].Clean)),
+                WriteCondition.Overwrite,
+                cancellation
+            );
+            await blobs.WriteAsync(
+                $"{folder}pair-{i}-perturbed.png",
+                BinaryData.FromBytes(PngExport.Encode(pairs[i].Perturbed)),
+                WriteCondition.Overwrite,
+                cancellation
+            );
         }
     }
 
@@ -183,11 +282,18 @@ public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models
     {
         foreach (var (name, value) in metrics)
             if (name.StartsWith("actor/", StringComparison.Ordinal) && !double.IsFinite(value))
-                throw new RunFailureException(FailureKind.Numeric,
-                    string.Create(CultureInfo.InvariantCulture, $"run {run.RunId} step {step}: {name} is {value}; lower learning_rate or check the data."), step);
+                throw new RunFailureException(
+                    FailureKind.Numeric,
+                    string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"run {run.RunId} step {step}: {name} is {value}; lower learning_rate or check the data."
+                    ),
+                    step
+                );
     }
 
-    /// <summary>A device this node cannot use is the node's fault, not the run's: infrastructure (retried, maybe elsewhere).</summary>
+    /// <summary>A device this node cannot use is the node's fault, not the run's: infrastructure (retried, maybe
+    /// elsewhere).</summary>
     private static T Node<T>(Func<T> action, RunDescriptor run, IReadOnlyList<string> devices)
     {
         try
@@ -196,12 +302,18 @@ public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models
         }
         catch (ArgumentException e)
         {
-            throw new RunFailureException(FailureKind.Infrastructure,
-                $"run {run.RunId}: this node's devices [{string.Join(", ", devices)}] are unusable: {e.Message} Fix Saei:Worker:Devices or Saei:Torch:Device.", 0, e);
+            throw new RunFailureException(
+                FailureKind.Infrastructure,
+                $"run {run.RunId}: this node's devices [{string.Join(", ", devices)}] are unusable: {e.Message} Fix "
+                    + $"Saei:Worker:Devices or Saei:Torch:Device.",
+                0,
+                e
+            );
         }
     }
 
-    /// <summary>Runs a step whose bad input is a configuration/data failure (never retried), naming the run and the step.</summary>
+    /// <summary>Runs a step whose bad input is a configuration/data failure (never retried), naming the run and the
+    /// step.</summary>
     private static T Configure<T>(Func<T> action, RunDescriptor run, string what)
     {
         try
@@ -230,7 +342,8 @@ public sealed class TorchRunExecutor(ResilientBlobStore blobs, ModelStore models
         }
     }
 
-    private static bool IsBadInput(Exception e) => e is ArgumentException or JsonException || FailureClassifier.IsConfiguration(e);
+    private static bool IsBadInput(Exception e) =>
+        e is ArgumentException or JsonException || FailureClassifier.IsConfiguration(e);
 
     private static RunFailureException Misconfigured(Exception e, RunDescriptor run, string what) =>
         new(FailureKind.Configuration, $"run {run.RunId}: {what} failed: {e.Message}", 0, e);

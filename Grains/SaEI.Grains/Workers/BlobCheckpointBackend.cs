@@ -26,8 +26,13 @@ public sealed class BlobCheckpointBackend(CheckpointStore checkpoints, MetricsLo
     public StagingFolder CreateStaging(RunDescriptor run, int step) =>
         checkpoints.Staging.Create(BlobPaths.StepName(step));
 
-    public async Task CommitAsync(RunDescriptor run, int step, StagingFolder files, double? inDomainAccuracy,
-        CancellationToken cancellation)
+    public async Task CommitAsync(
+        RunDescriptor run,
+        int step,
+        StagingFolder files,
+        double? inDomainAccuracy,
+        CancellationToken cancellation
+    )
     {
         var options = new SortedDictionary<string, string>(run.Options.ToDictionary())
         {
@@ -38,10 +43,20 @@ public sealed class BlobCheckpointBackend(CheckpointStore checkpoints, MetricsLo
         var extra = new Dictionary<string, string>();
         if (inDomainAccuracy is { } accuracy)
             extra[CheckpointStore.InDomainAccuracyKey] = accuracy.ToString("R", CultureInfo.InvariantCulture);
-        var result = await checkpoints.CommitAsync(run.ExperimentId, run.RunId, step, files.Path, config, extra,
-            cancellation);
+        var result = await checkpoints.CommitAsync(
+            run.ExperimentId,
+            run.RunId,
+            step,
+            files.Path,
+            config,
+            extra,
+            cancellation
+        );
         if (result is CheckpointCommitResult.Conflict conflict)
-            throw new InvalidOperationException($"run {run.RunId}: checkpoint {BlobPaths.StepName(step)} is already committed with other content ({conflict.Reason}).");
+            throw new InvalidOperationException(
+                $"run {run.RunId}: checkpoint {BlobPaths.StepName(step)} is already committed with other content "
+                    + $"({conflict.Reason})."
+            );
     }
 
     public async Task ApplyRetentionAsync(RunDescriptor run, CancellationToken cancellation)
@@ -50,7 +65,11 @@ public sealed class BlobCheckpointBackend(CheckpointStore checkpoints, MetricsLo
             await checkpoints.ApplyRetentionAsync(run.ExperimentId, run.RunId, keepLast, cancellation: cancellation);
     }
 
-    public async Task AppendMetricsAsync(RunDescriptor run, IReadOnlyList<(int Step, IReadOnlyDictionary<string, double> Values)> records, CancellationToken cancellation)
+    public async Task AppendMetricsAsync(
+        RunDescriptor run,
+        IReadOnlyList<(int Step, IReadOnlyDictionary<string, double> Values)> records,
+        CancellationToken cancellation
+    )
     {
         foreach (var (step, values) in records)
             await metrics.AppendAsync(run.ExperimentId, run.RunId, new MetricsRecord(step, values), cancellation);

@@ -23,20 +23,29 @@ public static class FailureClassifier
     {
         ArgumentNullException.ThrowIfNull(error);
         var cause = Unwrap(error);
-        if (cause is RunFailureException failure) return (failure.Kind, failure.Message);
+        if (cause is RunFailureException failure)
+            return (failure.Kind, failure.Message);
         string message = cause is DataFormatException ? cause.Message : $"{cause.GetType().Name}: {cause.Message}";
         return (IsConfiguration(cause) ? FailureKind.Configuration : FailureKind.Infrastructure, message);
     }
 
     /// <summary>True when <paramref name="error"/> says the run's data, paths or options are wrong.</summary>
-    public static bool IsConfiguration(Exception error) => Unwrap(error) switch
-    {
-        RunFailureException failure => failure.Kind == FailureKind.Configuration,
-        DataFormatException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException
-            or UnauthorizedAccessException or SweepSpecException or JsonException or FormatException => true,
-        AggregateException aggregate => aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(IsConfiguration),
-        _ => false,
-    };
+    public static bool IsConfiguration(Exception error) =>
+        Unwrap(error) switch
+        {
+            RunFailureException failure => failure.Kind == FailureKind.Configuration,
+            DataFormatException
+            or InvalidDataException
+            or FileNotFoundException
+            or DirectoryNotFoundException
+            or UnauthorizedAccessException
+            or SweepSpecException
+            or JsonException
+            or FormatException => true,
+            AggregateException aggregate => aggregate.InnerExceptions.Count > 0
+                && aggregate.InnerExceptions.All(IsConfiguration),
+            _ => false,
+        };
 
     private static Exception Unwrap(Exception error)
     {
@@ -44,9 +53,14 @@ public static class FailureClassifier
         {
             switch (error)
             {
-                case AggregateException { InnerExceptions.Count: 1 } single: error = single.InnerExceptions[0]; break;
-                case TargetInvocationException { InnerException: { } inner }: error = inner; break;
-                default: return error;
+                case AggregateException { InnerExceptions.Count: 1 } single:
+                    error = single.InnerExceptions[0];
+                    break;
+                case TargetInvocationException { InnerException: { } inner }:
+                    error = inner;
+                    break;
+                default:
+                    return error;
             }
         }
         return error;

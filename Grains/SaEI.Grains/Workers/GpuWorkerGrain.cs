@@ -17,12 +17,15 @@ namespace SaEI.Grains.Workers;
 ///    to start: runs execute only where the starter placed them, i.e. on gpu/all silos.
 /// </summary>
 [Reentrant, PreferLocalPlacement, Immovable]
-public sealed class GpuWorkerGrain(IServiceProvider services, ILocalSiloDetails silo, ILogger<GpuWorkerGrain> logger) : Grain, IGpuWorkerGrain
+public sealed class GpuWorkerGrain(IServiceProvider services, ILocalSiloDetails silo, ILogger<GpuWorkerGrain> logger)
+    : Grain,
+        IGpuWorkerGrain
 {
     private string WorkerId => this.GetPrimaryKeyString();
 
     /// <summary>This silo's worker, or null when this activation is not on the silo its key names.</summary>
-    private LocalWorker? Local => WorkerId == silo.SiloAddress.ToParsableString() ? services.GetService<LocalWorker>() : null;
+    private LocalWorker? Local =>
+        WorkerId == silo.SiloAddress.ToParsableString() ? services.GetService<LocalWorker>() : null;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -34,7 +37,11 @@ public sealed class GpuWorkerGrain(IServiceProvider services, ILocalSiloDetails 
     {
         if (Local is not { } local)
         {
-            logger.LogWarning("Worker {WorkerId} activated on silo {Silo}, not its own (or not a worker silo); it stays idle", WorkerId, silo.SiloAddress);
+            logger.LogWarning(
+                "Worker {WorkerId} activated on silo {Silo}, not its own (or not a worker silo); it stays idle",
+                WorkerId,
+                silo.SiloAddress
+            );
             DeactivateOnIdle();
             return Task.CompletedTask;
         }
@@ -55,7 +62,13 @@ public sealed class GpuWorkerGrain(IServiceProvider services, ILocalSiloDetails 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         if (Local is { } local && local.Info().Slots > 0)
-            logger.LogInformation("Worker grain {WorkerId} deactivated ({Reason}); its {Running} runs keep training and the watchdog activates it again", WorkerId, reason, local.Info().RunningRuns.Count);
+            logger.LogInformation(
+                "Worker grain {WorkerId} deactivated ({Reason}); its {Running} runs keep training and the watchdog "
+                    + "activates it again",
+                WorkerId,
+                reason,
+                local.Info().RunningRuns.Count
+            );
         return Task.CompletedTask;
     }
 }

@@ -17,8 +17,13 @@ namespace SaEI.Grains.Workers;
 /// 2. It subscribes at the Active stage, which stops first on shutdown, while every grain of the cluster still
 ///    answers: the worker hands its runs back to their run grains before Orleans deactivates anything.
 /// </summary>
-public sealed class GpuWorkerStarter(IGrainFactory grains, LocalWorker local, ILocalSiloDetails silo, IOptions<WorkerOptions> options, ILogger<GpuWorkerStarter> logger)
-    : ILifecycleParticipant<ISiloLifecycle>
+public sealed class GpuWorkerStarter(
+    IGrainFactory grains,
+    LocalWorker local,
+    ILocalSiloDetails silo,
+    IOptions<WorkerOptions> options,
+    ILogger<GpuWorkerStarter> logger
+) : ILifecycleParticipant<ISiloLifecycle>
 {
     /// <summary>Registers the worker of a gpu/all silo: its training loops and the starter that runs them.</summary>
     public static void AddSaeiWorker(IServiceCollection services)
@@ -58,7 +63,12 @@ public sealed class GpuWorkerStarter(IGrainFactory grains, LocalWorker local, IL
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    logger.LogWarning(e, "Watchdog could not reach worker {WorkerId}; it tries again in {Period}", WorkerId, options.Value.WatchdogPeriod);
+                    logger.LogWarning(
+                        e,
+                        "Watchdog could not reach worker {WorkerId}; it tries again in {Period}",
+                        WorkerId,
+                        options.Value.WatchdogPeriod
+                    );
                 }
             }
         }
@@ -74,13 +84,19 @@ public sealed class GpuWorkerStarter(IGrainFactory grains, LocalWorker local, IL
         await watchdog;
         try
         {
-            await local.StopAsync("its silo is shutting down").WaitAsync(options.Value.ShutdownGrace + TimeSpan.FromSeconds(5), cancellation);
+            await local
+                .StopAsync("its silo is shutting down")
+                .WaitAsync(options.Value.ShutdownGrace + TimeSpan.FromSeconds(5), cancellation);
             logger.LogInformation("GPU worker {WorkerId} stopped and handed its runs back", WorkerId);
         }
         catch (Exception e)
         {
             // Best effort: a run not handed back is reassigned when its lease expires.
-            logger.LogWarning(e, "GPU worker {WorkerId} could not hand its runs back on shutdown; their leases expire instead", WorkerId);
+            logger.LogWarning(
+                e,
+                "GPU worker {WorkerId} could not hand its runs back on shutdown; their leases expire instead",
+                WorkerId
+            );
         }
     }
 }

@@ -20,13 +20,22 @@ public interface ICheckpointBackend
 
     /// <summary>Writes every file of <paramref name="files"/>, then the manifest (with the step's in-domain accuracy
     /// when it was evaluated, for retention's best-checkpoint rule).</summary>
-    Task CommitAsync(RunDescriptor run, int step, StagingFolder files, double? inDomainAccuracy,
-        CancellationToken cancellation);
+    Task CommitAsync(
+        RunDescriptor run,
+        int step,
+        StagingFolder files,
+        double? inDomainAccuracy,
+        CancellationToken cancellation
+    );
 
     /// <summary>Deletes checkpoints older than the run's <c>checkpoint.keep_last</c>, never the best in-domain one;
     /// nothing when the spec keeps all. Called after a newer checkpoint is committed and confirmed.</summary>
     Task ApplyRetentionAsync(RunDescriptor run, CancellationToken cancellation);
 
     /// <summary>Appends per-step metrics (idempotent per step: a step replayed after a resume is skipped).</summary>
-    Task AppendMetricsAsync(RunDescriptor run, IReadOnlyList<(int Step, IReadOnlyDictionary<string, double> Values)> records, CancellationToken cancellation);
+    Task AppendMetricsAsync(
+        RunDescriptor run,
+        IReadOnlyList<(int Step, IReadOnlyDictionary<string, double> Values)> records,
+        CancellationToken cancellation
+    );
 }

@@ -27,7 +27,8 @@ public sealed class LocalWorker(
     ICheckpointBackend checkpoints,
     ILocalSiloDetails silo,
     IOptions<WorkerOptions> options,
-    ILogger<LocalWorker> logger)
+    ILogger<LocalWorker> logger
+)
 {
     private static readonly TimeSpan HandBackTimeout = TimeSpan.FromSeconds(3);
 
@@ -46,7 +47,8 @@ public sealed class LocalWorker(
     /// <summary>This silo's address with its incarnation (generation): the worker id runs record.</summary>
     public string WorkerId => silo.SiloAddress.ToParsableString();
 
-    /// <summary>How often this silo's <see cref="GpuWorkerGrain"/> was activated (Orleans may deactivate it at any time; the runs go on).</summary>
+    /// <summary>How often this silo's <see cref="GpuWorkerGrain"/> was activated (Orleans may deactivate it at any
+    /// time; the runs go on).</summary>
     public int FrontActivations => Volatile.Read(ref frontActivations);
 
     private ISchedulerGrain Scheduler => grains.GetGrain<ISchedulerGrain>(SchedulerGrain.DefaultKey);
@@ -56,22 +58,30 @@ public sealed class LocalWorker(
     {
         lock (gate)
         {
-            if (stopping.IsCancellationRequested || this.slots > 0) return;
+            if (stopping.IsCancellationRequested || this.slots > 0)
+                return;
             this.slots = Math.Max(1, slots);
             poller = Task.Run(() => PollAsync(stopping.Token), CancellationToken.None);
         }
-        logger.LogInformation("Worker {WorkerId} started with {Slots} slots on devices [{Devices}]", WorkerId, this.slots, string.Join(", ", options.Value.Devices));
+        logger.LogInformation(
+            "Worker {WorkerId} started with {Slots} slots on devices [{Devices}]",
+            WorkerId,
+            this.slots,
+            string.Join(", ", options.Value.Devices)
+        );
     }
 
     /// <summary>Counts an activation of this silo's worker grain.</summary>
     public void FrontActivated() => Interlocked.Increment(ref frontActivations);
 
-    /// <summary>Fills free slots from the scheduler (a wake-up, or the poll); never runs on the caller's scheduler.</summary>
+    /// <summary>Fills free slots from the scheduler (a wake-up, or the poll); never runs on the caller's
+    /// scheduler.</summary>
     public Task PullAsync() => Task.Run(PullCoreAsync);
 
     public WorkerInfo Info()
     {
-        lock (gate) return new WorkerInfo(WorkerId, slots, [.. running.Keys], completedAttempts);
+        lock (gate)
+            return new WorkerInfo(WorkerId, slots, [.. running.Keys], completedAttempts);
     }
 
     /// <summary>Stops pulling, cancels every attempt and waits (bounded) until each has handed its run back.</summary>
@@ -79,15 +89,22 @@ public sealed class LocalWorker(
     {
         lock (gate)
         {
-            if (!stopping.IsCancellationRequested) stopReason = why;
+            if (!stopping.IsCancellationRequested)
+                stopReason = why;
         }
         await stopping.CancelAsync();
         await poller;
         Task[] pending;
-        lock (gate) pending = [.. attempts];
+        lock (gate)
+            pending = [.. attempts];
         var ending = Task.WhenAll(pending);
         if (await Task.WhenAny(ending, Task.Delay(options.Value.ShutdownGrace)) != ending)
-            logger.LogWarning("Worker {WorkerId}: {Count} attempts did not stop within {Grace}; their leases expire instead", WorkerId, pending.Count(a => !a.IsCompleted), options.Value.ShutdownGrace);
+            logger.LogWarning(
+                "Worker {WorkerId}: {Count} attempts did not stop within {Grace}; their leases expire instead",
+                WorkerId,
+                pending.Count(a => !a.IsCompleted),
+                options.Value.ShutdownGrace
+            );
     }
 
     private async Task PollAsync(CancellationToken cancellation)
@@ -106,12 +123,15 @@ public sealed class LocalWorker(
 
     private async Task PullCoreAsync()
     {
-        lock (gate) pullRequested = true;
+        lock (gate)
+            pullRequested = true;
         // One pull at a time; a request that arrives during a pull is served by that pull's next round.
-        if (!await pulling.WaitAsync(0)) return;
+        if (!await pulling.WaitAsync(0))
+            return;
         try
         {
-            while (TakeRequest()) await FillSlotsAsync();
+            while (TakeRequest())
+                await FillSlotsAsync();
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -138,7 +158,8 @@ public sealed class LocalWorker(
         while (FreeSlots() is > 0 and int free && !stopping.IsCancellationRequested)
         {
             var runIds = await Scheduler.TakeAsync(WorkerId, free);
-            if (runIds.Count == 0) return;
+            if (runIds.Count == 0)
+                return;
             if (stopping.IsCancellationRequested)
             {
                 await Scheduler.EnqueueAsync(runIds); // stopped while taking: give them back untouched
@@ -148,24 +169,36 @@ public sealed class LocalWorker(
             List<string> busy;
             lock (gate)
             {
-                fresh = [.. runIds.Where(id => !running.ContainsKey(id)).Select(id => (id, running[id] = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token)))];
+                fresh =
+                [
+                    .. runIds
+                        .Where(id => !running.ContainsKey(id))
+                        .Select(id =>
+                            (id, running[id] = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token))
+                        ),
+                ];
                 busy = [.. runIds.Where(id => fresh.All(f => f.RunId != id))];
             }
-            if (busy.Count > 0) await Scheduler.EnqueueAsync(busy); // still finishing here: give them back
+            if (busy.Count > 0)
+                await Scheduler.EnqueueAsync(busy); // still finishing here: give them back
             var assignments = await Task.WhenAll(fresh.Select(f => AssignAsync(f.RunId)));
             for (int i = 0; i < fresh.Count; i++)
             {
                 var (runId, source) = fresh[i];
-                if (assignments[i] is { } assignment) Track(Task.Run(() => RunAttemptAsync(assignment, source)));
-                else Release(runId, source);
+                if (assignments[i] is { } assignment)
+                    Track(Task.Run(() => RunAttemptAsync(assignment, source)));
+                else
+                    Release(runId, source);
             }
-            if (fresh.Count == 0) return;
+            if (fresh.Count == 0)
+                return;
         }
     }
 
     private int FreeSlots()
     {
-        lock (gate) return slots - running.Count;
+        lock (gate)
+            return slots - running.Count;
     }
 
     private async Task<RunAssignment?> AssignAsync(string runId)
@@ -188,7 +221,16 @@ public sealed class LocalWorker(
         long epoch = assignment.Epoch;
         var run = grains.GetGrain<IRunGrain>(runId);
         var session = new RunSession(run, assignment, checkpoints);
-        var context = new RunExecutionContext { Run = assignment.Run, Epoch = epoch, Restarts = assignment.Restarts, Checkpoints = session, Progress = session, Logger = logger, Devices = options.Value.Devices };
+        var context = new RunExecutionContext
+        {
+            Run = assignment.Run,
+            Epoch = epoch,
+            Restarts = assignment.Restarts,
+            Checkpoints = session,
+            Progress = session,
+            Logger = logger,
+            Devices = options.Value.Devices,
+        };
         Func<Task>? report = null;
         try
         {
@@ -202,19 +244,47 @@ public sealed class LocalWorker(
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
-            logger.LogInformation("Worker {WorkerId} stopped run {RunId} (epoch {Epoch}) at step {Step} and hands it back", WorkerId, runId, epoch, session.LastStep);
+            logger.LogInformation(
+                "Worker {WorkerId} stopped run {RunId} (epoch {Epoch}) at step {Step} and hands it back",
+                WorkerId,
+                runId,
+                epoch,
+                session.LastStep
+            );
             int step = session.LastStep;
-            report = () => run.FailAsync(epoch, FailureKind.WorkerLost, $"worker {WorkerId} stopped ({stopReason}) and handed the run back", step).WaitAsync(HandBackTimeout);
+            report = () =>
+                run.FailAsync(
+                        epoch,
+                        FailureKind.WorkerLost,
+                        $"worker {WorkerId} stopped ({stopReason}) and handed the run back",
+                        step
+                    )
+                    .WaitAsync(HandBackTimeout);
         }
         catch (RunFailureException e)
         {
-            logger.LogWarning(e, "Run {RunId} failed ({Kind}) at step {Step}, epoch {Epoch}", runId, e.Kind, e.Step, epoch);
+            logger.LogWarning(
+                e,
+                "Run {RunId} failed ({Kind}) at step {Step}, epoch {Epoch}",
+                runId,
+                e.Kind,
+                e.Step,
+                epoch
+            );
             report = () => ReportAsync(() => run.FailAsync(epoch, e.Kind, e.Message, e.Step));
         }
         catch (Exception e)
         {
-            var (kind, message) = FailureClassifier.Classify(e); // bad data is configuration (never retried), not infrastructure
-            logger.LogWarning(e, "Run {RunId} failed ({Kind}) at step {Step}, epoch {Epoch}", runId, kind, session.LastStep, epoch);
+            // bad data is configuration (never retried), not infrastructure
+            var (kind, message) = FailureClassifier.Classify(e);
+            logger.LogWarning(
+                e,
+                "Run {RunId} failed ({Kind}) at step {Step}, epoch {Epoch}",
+                runId,
+                kind,
+                session.LastStep,
+                epoch
+            );
             report = () => ReportAsync(() => run.FailAsync(epoch, kind, message, session.LastStep));
         }
         // Free the slot and refill it while the end is reported (the report is a storage write; the slot need not
@@ -224,12 +294,19 @@ public sealed class LocalWorker(
         var refill = PullAsync();
         try
         {
-            if (report is not null) await report();
+            if (report is not null)
+                await report();
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // The lease expires and the run grain reassigns the run: nothing is lost, only time.
-            logger.LogWarning(e, "Worker {WorkerId} could not report the end of run {RunId} epoch {Epoch}", WorkerId, runId, epoch);
+            logger.LogWarning(
+                e,
+                "Worker {WorkerId} could not report the end of run {RunId} epoch {Epoch}",
+                WorkerId,
+                runId,
+                epoch
+            );
         }
         await refill;
         await PullAsync(); // a report that re-queued this run
@@ -247,12 +324,14 @@ public sealed class LocalWorker(
     private Task ReportAsync(Func<Task<ReportVerdict>> call) =>
         GrainCallResilience.Pipeline.ExecuteAsync(async _ => await call(), stopping.Token).AsTask();
 
-    /// <summary>Frees the slot of one attempt (only that attempt's: the same run may already hold a new slot).</summary>
+    /// <summary>Frees the slot of one attempt (only that attempt's: the same run may already hold a new
+    /// slot).</summary>
     private void Release(string runId, CancellationTokenSource attempt)
     {
         lock (gate)
         {
-            if (!running.TryGetValue(runId, out var source) || !ReferenceEquals(source, attempt)) return;
+            if (!running.TryGetValue(runId, out var source) || !ReferenceEquals(source, attempt))
+                return;
             running.Remove(runId);
             source.Dispose();
         }

@@ -21,7 +21,8 @@ public sealed class RunExecutionContext
 
     public required ILogger Logger { get; init; }
 
-    /// <summary>The worker's devices (<see cref="WorkerOptions.Devices"/>); empty: the executor's default device.</summary>
+    /// <summary>The worker's devices (<see cref="WorkerOptions.Devices"/>); empty: the executor's default
+    /// device.</summary>
     public IReadOnlyList<string> Devices { get; init; } = [];
 
     public string ExperimentId => Run.ExperimentId;
@@ -32,7 +33,8 @@ public sealed class RunExecutionContext
 /// <summary>Reports progress of an attempt; each report renews the worker's lease on the run.</summary>
 public interface IRunProgress
 {
-    /// <summary>Reports a finished step. Throws <see cref="RunFencedException"/> when this attempt's epoch is stale.</summary>
+    /// <summary>Reports a finished step. Throws <see cref="RunFencedException"/> when this attempt's epoch is
+    /// stale.</summary>
     Task ReportAsync(int step, IReadOnlyDictionary<string, double> metrics, CancellationToken cancellation);
 }
 
@@ -78,7 +80,8 @@ public sealed class RestoredCheckpoint(int step, StagingFolder? folder, IReadOnl
     public void Dispose() => Folder?.Dispose();
 }
 
-/// <summary>Thrown to an executor whose epoch is stale: the run was reassigned or cancelled. Stop without committing.</summary>
+/// <summary>Thrown to an executor whose epoch is stale: the run was reassigned or cancelled. Stop without
+/// committing.</summary>
 public sealed class RunFencedException(string runId, long epoch)
     : Exception($"run {runId}: epoch {epoch} is stale (the run was reassigned or cancelled); this worker stops.")
 {

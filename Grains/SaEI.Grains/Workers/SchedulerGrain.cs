@@ -17,10 +17,12 @@ public sealed class SchedulerGrain(SchedulerMetrics metrics) : Grain, IScheduler
     public Task EnqueueAsync(IReadOnlyList<string> runIds)
     {
         foreach (string runId in runIds)
-            if (queued.Add(runId)) queue.Enqueue(runId);
+            if (queued.Add(runId))
+                queue.Enqueue(runId);
         if (queue.Count > 0 && waitingWorkers.Count > 0)
         {
-            foreach (string worker in waitingWorkers) GrainFactory.GetGrain<IGpuWorkerGrain>(worker).WorkAvailableAsync().Ignore();
+            foreach (string worker in waitingWorkers)
+                GrainFactory.GetGrain<IGpuWorkerGrain>(worker).WorkAvailableAsync().Ignore();
             waitingWorkers.Clear();
         }
         metrics.Set(queue.Count, waitingWorkers.Count);
@@ -35,7 +37,8 @@ public sealed class SchedulerGrain(SchedulerMetrics metrics) : Grain, IScheduler
             queued.Remove(runId);
             taken.Add(runId);
         }
-        if (taken.Count < count) waitingWorkers.Add(workerId);
+        if (taken.Count < count)
+            waitingWorkers.Add(workerId);
         metrics.Set(queue.Count, waitingWorkers.Count);
         return Task.FromResult<IReadOnlyList<string>>(taken);
     }

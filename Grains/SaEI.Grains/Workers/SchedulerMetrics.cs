@@ -19,10 +19,18 @@ public sealed class SchedulerMetrics
     {
         ArgumentNullException.ThrowIfNull(meters);
         var meter = meters.Create(Name);
-        meter.CreateObservableGauge("saei.scheduler.queue.length", () => Volatile.Read(ref queueLength), "{run}",
-            "Pending runs queued for a worker");
-        meter.CreateObservableGauge("saei.scheduler.waiting_workers", () => Volatile.Read(ref waitingWorkers),
-            "{worker}", "Workers with free slots waiting for a run");
+        meter.CreateObservableGauge(
+            "saei.scheduler.queue.length",
+            () => Volatile.Read(ref queueLength),
+            "{run}",
+            "Pending runs queued for a worker"
+        );
+        meter.CreateObservableGauge(
+            "saei.scheduler.waiting_workers",
+            () => Volatile.Read(ref waitingWorkers),
+            "{worker}",
+            "Workers with free slots waiting for a run"
+        );
     }
 
     /// <summary>The scheduler's queue now (0, 0 when it deactivates).</summary>

@@ -17,12 +17,15 @@ public static class ShardPlan
 
     public static IReadOnlyList<Shard> Balance(IReadOnlyList<long> layerBytes, IReadOnlyList<string> devices)
     {
-        if (devices.Count == 0) throw new ArgumentException("a shard plan needs at least one device (e.g. \"cpu\").", nameof(devices));
-        if (layerBytes.Any(b => b < 0)) throw new ArgumentException("layer sizes must be non-negative bytes.", nameof(layerBytes));
+        if (devices.Count == 0)
+            throw new ArgumentException("a shard plan needs at least one device (e.g. \"cpu\").", nameof(devices));
+        if (layerBytes.Any(b => b < 0))
+            throw new ArgumentException("layer sizes must be non-negative bytes.", nameof(layerBytes));
         int layers = layerBytes.Count;
         int shards = Math.Max(1, Math.Min(devices.Count, layers));
         long[] prefix = new long[layers + 1];
-        for (int i = 0; i < layers; i++) prefix[i + 1] = prefix[i] + layerBytes[i];
+        for (int i = 0; i < layers; i++)
+            prefix[i + 1] = prefix[i] + layerBytes[i];
         int[] cuts = layers == 0 ? [0] : Cuts(prefix, layers, shards);
         var plan = new List<Shard>(shards);
         int start = 0;
@@ -35,12 +38,14 @@ public static class ShardPlan
         return plan;
     }
 
-    /// <summary>End index of each shard but the last, from best[k, i] = min over j of max(best[k−1, j], bytes(j..i)).</summary>
+    /// <summary>End index of each shard but the last, from best[k, i] = min over j of max(best[k−1, j],
+    /// bytes(j..i)).</summary>
     private static int[] Cuts(long[] prefix, int layers, int shards)
     {
         var best = new long[shards + 1, layers + 1];
         var split = new int[shards + 1, layers + 1];
-        for (int i = 0; i <= layers; i++) best[1, i] = prefix[i];
+        for (int i = 0; i <= layers; i++)
+            best[1, i] = prefix[i];
         for (int k = 2; k <= shards; k++)
         {
             for (int i = k; i <= layers; i++)
@@ -49,13 +54,21 @@ public static class ShardPlan
                 for (int j = k - 1; j < i; j++)
                 {
                     long cost = Math.Max(best[k - 1, j], prefix[i] - prefix[j]);
-                    if (cost < best[k, i]) { best[k, i] = cost; split[k, i] = j; }
+                    if (cost < best[k, i])
+                    {
+                        best[k, i] = cost;
+                        split[k, i] = j;
+                    }
                 }
             }
         }
         var cuts = new int[shards];
         int at = layers;
-        for (int k = shards; k >= 2; k--) { at = split[k, at]; cuts[k - 2] = at; }
+        for (int k = shards; k >= 2; k--)
+        {
+            at = split[k, at];
+            cuts[k - 2] = at;
+        }
         cuts[shards - 1] = layers;
         return cuts;
     }

@@ -23,18 +23,32 @@ public static class SimulatedMetrics
         var metrics = new Dictionary<string, double>
         {
             [Reward] = Math.Clamp(0.2 + 0.55 * progress + bonus + Noise(run, step, Reward), 0, 1),
-            [Entropy] = Math.Max(0, 0.9 * (1 - progress) + (Perturbs(run.Method) ? 0.25 : 0.05) + Noise(run, step, Entropy)),
+            [Entropy] = Math.Max(
+                0,
+                0.9 * (1 - progress) + (Perturbs(run.Method) ? 0.25 : 0.05) + Noise(run, step, Entropy)
+            ),
         };
-        if (evaluates) metrics[Accuracy] = Math.Clamp(0.15 + 0.5 * progress + bonus + Noise(run, step, Accuracy), 0, 1);
+        if (evaluates)
+            metrics[Accuracy] = Math.Clamp(0.15 + 0.5 * progress + bonus + Noise(run, step, Accuracy), 0, 1);
         return metrics;
     }
 
     /// <summary>A deterministic score of a checkpoint on an out-of-domain benchmark.</summary>
     public static double BenchmarkScore(string method, int seed, int step, string benchmark) =>
-        Math.Clamp(0.3 + (Perturbs(method) ? 0.06 : 0) + 0.001 * step + Unit($"{method}|{seed}|{step}|{benchmark}") * 0.1 - 0.05, 0, 1);
+        Math.Clamp(
+            0.3
+                + (Perturbs(method) ? 0.06 : 0)
+                + 0.001 * step
+                + Unit($"{method}|{seed}|{step}|{benchmark}") * 0.1
+                - 0.05,
+            0,
+            1
+        );
 
-    private static bool Perturbs(string method) => method.StartsWith("saei", StringComparison.OrdinalIgnoreCase)
-        || method.StartsWith("noisy", StringComparison.OrdinalIgnoreCase) || method.StartsWith("egas", StringComparison.OrdinalIgnoreCase);
+    private static bool Perturbs(string method) =>
+        method.StartsWith("saei", StringComparison.OrdinalIgnoreCase)
+        || method.StartsWith("noisy", StringComparison.OrdinalIgnoreCase)
+        || method.StartsWith("egas", StringComparison.OrdinalIgnoreCase);
 
     private static double Noise(RunDescriptor run, int step, string name) =>
         0.1 * (Unit($"{run.Method}|{run.ConfigKey}|{run.Seed}|{step}|{name}") - 0.5);

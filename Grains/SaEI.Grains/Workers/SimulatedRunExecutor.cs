@@ -17,12 +17,14 @@ namespace SaEI.Grains.Workers;
 ///    wₛ = SHA512(wₛ₋₁ ‖ s). Deterministic, order-sensitive and cheap, so a resumed run ends bit-identical to an
 ///    uninterrupted one only if resume restores exactly the committed step — the property the real trainer needs.
 /// 2. Metrics are pure functions of (method, config, seed, step) (<see cref="SimulatedMetrics"/>).
-/// 3. Each step waits a fixed duration (option <c>sim_step_ms</c>, else <see cref="SimulatedExecutorOptions.StepDuration"/>).
-///    Task.Delay overshoots on Linux (README "Benchmarks", scheduling efficiency), which a real step
-///    does not: the attempt keeps the time it has slept against the time its steps asked for and sleeps only the
-///    difference, so N steps take N·duration of sleep. Reporting and committing between steps still add their time.
-/// 4. Faults for tests: options <c>sim_fail_at_step</c>, <c>sim_fail_kind</c> (numeric | infrastructure | configuration)
-///    and <c>sim_fail_attempts</c> (fail while restarts &lt; this; default 1), or the <see cref="SimulatedFaults"/> hook.
+/// 3. Each step waits a fixed duration (option <c>sim_step_ms</c>, else <see
+///    cref="SimulatedExecutorOptions.StepDuration"/>). Task.Delay overshoots on Linux (README "Benchmarks", scheduling
+///    efficiency), which a real step does not: the attempt keeps the time it has slept against the time its steps asked
+///    for and sleeps only the difference, so N steps take N·duration of sleep. Reporting and committing between steps
+///    still add their time.
+/// 4. Faults for tests: options <c>sim_fail_at_step</c>, <c>sim_fail_kind</c> (numeric | infrastructure |
+///    configuration) and <c>sim_fail_attempts</c> (fail while restarts &lt; this; default 1), or the <see
+///    cref="SimulatedFaults"/> hook.
 /// 5. Telemetry like the trainer's (<see cref="TrainingTelemetry"/>): a span per step with the phases simulated,
 ///    report and checkpoint, and their durations.
 /// </summary>
@@ -45,10 +47,17 @@ public sealed class SimulatedRunExecutor(SimulatedExecutorOptions options, Simul
         using (var loaded = await context.Checkpoints.LoadLatestAsync(cancellation))
         {
             bool resumes = loaded is { Step: > 0 }; // step 0: every checkpoint was corrupt, start over
-            weights = resumes ? await File.ReadAllBytesAsync(loaded!.PathOf(WeightsFile), cancellation) : InitialWeights(run);
+            weights = resumes
+                ? await File.ReadAllBytesAsync(loaded!.PathOf(WeightsFile), cancellation)
+                : InitialWeights(run);
             start = (resumes ? loaded!.Step : 0) + 1;
             if (resumes)
-                context.Logger.LogInformation("Run {RunId} resumes from step {Step} (epoch {Epoch})", run.RunId, loaded!.Step, context.Epoch);
+                context.Logger.LogInformation(
+                    "Run {RunId} resumes from step {Step} (epoch {Epoch})",
+                    run.RunId,
+                    loaded!.Step,
+                    context.Epoch
+                );
         }
         var clock = new StepClock();
         for (int step = start; step <= run.Steps; step++)
@@ -74,11 +83,13 @@ public sealed class SimulatedRunExecutor(SimulatedExecutorOptions options, Simul
         return new RunExecutionResult(run.Steps, Convert.ToHexStringLower(SHA256.HashData(weights)));
     }
 
-    /// <summary>The weights of an uninterrupted run after <paramref name="steps"/> steps (the reference in tests).</summary>
+    /// <summary>The weights of an uninterrupted run after <paramref name="steps"/> steps (the reference in
+    /// tests).</summary>
     public static byte[] WeightsAfter(RunDescriptor run, int steps)
     {
         byte[] weights = InitialWeights(run);
-        for (int step = 1; step <= steps; step++) weights = NextWeights(weights, step);
+        for (int step = 1; step <= steps; step++)
+            weights = NextWeights(weights, step);
         return weights;
     }
 
@@ -94,40 +105,63 @@ public sealed class SimulatedRunExecutor(SimulatedExecutorOptions options, Simul
     }
 
     private TimeSpan StepDuration(RunDescriptor run) =>
-        run.Options.TryGetValue(StepMillisecondsKey, out string? text) && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double ms)
+        run.Options.TryGetValue(StepMillisecondsKey, out string? text)
+        && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double ms)
             ? TimeSpan.FromMilliseconds(ms)
             : options.StepDuration;
 
     private static void ThrowInjectedFailure(RunExecutionContext context, int step)
     {
         var run = context.Run;
-        if (!run.Options.TryGetValue(FailAtStepKey, out string? at) || !int.TryParse(at, CultureInfo.InvariantCulture, out int failAt) || failAt != step) return;
-        int attempts = run.Options.TryGetValue(FailAttemptsKey, out string? a) && int.TryParse(a, CultureInfo.InvariantCulture, out int n) ? n : 1;
-        if (context.Restarts >= attempts) return;
+        if (
+            !run.Options.TryGetValue(FailAtStepKey, out string? at)
+            || !int.TryParse(at, CultureInfo.InvariantCulture, out int failAt)
+            || failAt != step
+        )
+            return;
+        int attempts =
+            run.Options.TryGetValue(FailAttemptsKey, out string? a)
+            && int.TryParse(a, CultureInfo.InvariantCulture, out int n)
+                ? n
+                : 1;
+        if (context.Restarts >= attempts)
+            return;
         string kindText = run.Options.GetValueOrDefault(FailKindKey, "infrastructure");
         FailureKind kind = kindText switch
         {
             "numeric" => FailureKind.Numeric,
             "configuration" => FailureKind.Configuration,
             "infrastructure" => FailureKind.Infrastructure,
-            _ => throw new RunFailureException(FailureKind.Configuration,
-                $"run {run.RunId}: option {FailKindKey} = '{kindText}' is not one of numeric, infrastructure, configuration.", step),
+            _ => throw new RunFailureException(
+                FailureKind.Configuration,
+                $"run {run.RunId}: option {FailKindKey} = '{kindText}' is not one of numeric, infrastructure, "
+                    + $"configuration.",
+                step
+            ),
         };
-        throw new RunFailureException(kind, $"run {run.RunId}: injected {kindText} failure at step {step} (attempt {context.Restarts + 1}).", step);
+        throw new RunFailureException(
+            kind,
+            $"run {run.RunId}: injected {kindText} failure at step {step} (attempt {context.Restarts + 1}).",
+            step
+        );
     }
 }
 
-/// <summary>Sleeps for simulated work without accumulating the timer's overshoot (decision 3 of <see cref="SimulatedRunExecutor"/>).</summary>
+/// <summary>Sleeps for simulated work without accumulating the timer's overshoot (decision 3 of <see
+/// cref="SimulatedRunExecutor"/>).</summary>
 internal sealed class StepClock
 {
-    private TimeSpan asked, slept;
+    private TimeSpan asked,
+        slept;
 
     public async Task WorkAsync(TimeSpan duration, CancellationToken cancellation)
     {
-        if (duration <= TimeSpan.Zero) return;
+        if (duration <= TimeSpan.Zero)
+            return;
         asked += duration;
         var owed = asked - slept;
-        if (owed <= TimeSpan.Zero) return;
+        if (owed <= TimeSpan.Zero)
+            return;
         long start = Stopwatch.GetTimestamp();
         await Task.Delay(owed, cancellation);
         slept += Stopwatch.GetElapsedTime(start);

@@ -5,7 +5,8 @@ public sealed class WorkerOptions
 {
     public const string Section = "Saei:Worker";
 
-    /// <summary>Runs this node executes at once. Default 1 (one run = one node, its devices hold the layer shards).</summary>
+    /// <summary>Runs this node executes at once. Default 1 (one run = one node, its devices hold the layer
+    /// shards).</summary>
     public int Slots { get; set; } = 1;
 
     /// <summary>
@@ -25,6 +26,7 @@ public sealed class WorkerOptions
     /// </summary>
     public TimeSpan WatchdogPeriod { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>On shutdown, how long the worker waits for its attempts to stop and hand their runs back. Default 10 s.</summary>
+    /// <summary>On shutdown, how long the worker waits for its attempts to stop and hand their runs back. Default 10
+    /// s.</summary>
     public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(10);
 }

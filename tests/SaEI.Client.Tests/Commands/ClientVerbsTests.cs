@@ -4,7 +4,8 @@ using SaEI.Testing;
 
 namespace SaEI.Client.Tests.Commands;
 
-/// <summary>The client verbs against a real local silo (`saei silo` in-process, localhost clustering, Azurite).</summary>
+/// <summary>The client verbs against a real local silo (`saei silo` in-process, localhost clustering,
+/// Azurite).</summary>
 public sealed class ClientVerbsTests : IAsyncLifetime
 {
     private int gatewayPort;
@@ -13,7 +14,10 @@ public sealed class ClientVerbsTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await Azurite.EnsureRunningAsync();
-        (silo, gatewayPort) = await TestSilo.StartAsync([new("Saei:Storage", Azurite.ConnectionString), new("Logging:LogLevel:Default", "Warning")]);
+        (silo, gatewayPort) = await TestSilo.StartAsync([
+            new("Saei:Storage", Azurite.ConnectionString),
+            new("Logging:LogLevel:Default", "Warning"),
+        ]);
     }
 
     public async Task DisposeAsync()
@@ -69,10 +73,23 @@ public sealed class ClientVerbsTests : IAsyncLifetime
         // The comparison with grpo carries the interval, Welch's test, the MDE and the verdict (issue 14).
         Assert.Equal("grpo", board.RootElement.GetProperty("baseline").GetString());
         var comparison = Assert.Single(board.RootElement.GetProperty("comparisons").EnumerateArray());
-        foreach (string field in new[] { "difference", "low", "high", "standard_error", "welch_t", "welch_df",
-            "welch_p", "mde" })
-            Assert.True(comparison.GetProperty(field).ValueKind == JsonValueKind.Number,
-                $"leaderboard --json comparison lacks a number '{field}'");
+        foreach (
+            string field in new[]
+            {
+                "difference",
+                "low",
+                "high",
+                "standard_error",
+                "welch_t",
+                "welch_df",
+                "welch_p",
+                "mde",
+            }
+        )
+            Assert.True(
+                comparison.GetProperty(field).ValueKind == JsonValueKind.Number,
+                $"leaderboard --json comparison lacks a number '{field}'"
+            );
         Assert.Matches("^(better|worse|no-difference)$", comparison.GetProperty("verdict").GetString());
         Assert.Equal("synth-hard", comparison.GetProperty("benchmark").GetString());
         var (_, boardText) = await RunAsync("leaderboard", experiment);
@@ -108,8 +125,16 @@ public sealed class ClientVerbsTests : IAsyncLifetime
 
             Assert.True(report.Code == 0, $"saei report: exit {report.Code}\n{report.Error}");
             Assert.StartsWith("Report: ", report.Output, StringComparison.Ordinal);
-            string[] demoFiles = ["leaderboard.md", "report.md", "entropy.png", "accuracy.png", "reward.png", "forest.png",
-                "adversarial-pairs.png"];
+            string[] demoFiles =
+            [
+                "leaderboard.md",
+                "report.md",
+                "entropy.png",
+                "accuracy.png",
+                "reward.png",
+                "forest.png",
+                "adversarial-pairs.png",
+            ];
             var written = Directory.GetFiles(folder).Select(Path.GetFileName).ToList();
             Assert.All(written, file => Assert.Contains(file, demoFiles));
             Assert.Contains("leaderboard.md", written);
@@ -121,7 +146,8 @@ public sealed class ClientVerbsTests : IAsyncLifetime
         }
         finally
         {
-            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+            if (Directory.Exists(folder))
+                Directory.Delete(folder, recursive: true);
         }
         var never = await RunWithErrorsAsync("report", TestSpecs.NewExperimentId(), "--out", folder);
         Assert.Equal(1, never.Code);

@@ -7,8 +7,13 @@ public static class TestSpecs
 {
     public static string NewExperimentId() => $"c-{Guid.NewGuid():N}"[..14];
 
-    public static string Spec(string experiment, int steps, int seeds, string methods = "grpo: {}\n  saei: { step_size: 0.0078 }", int checkpointEvery = 3) =>
-        SweepSpecs.Small(experiment, steps, seeds, methods, checkpointEvery);
+    public static string Spec(
+        string experiment,
+        int steps,
+        int seeds,
+        string methods = "grpo: {}\n  saei: { step_size: 0.0078 }",
+        int checkpointEvery = 3
+    ) => SweepSpecs.Small(experiment, steps, seeds, methods, checkpointEvery);
 
     public static async Task<string> WriteAsync(string yaml)
     {
@@ -17,6 +22,7 @@ public static class TestSpecs
         return path;
     }
 
-    /// <summary>A free loopback port (see <see cref="Ports"/>; silos start through <see cref="Ports.StartOnFreePortsAsync"/>).</summary>
+    /// <summary>A free loopback port (see <see cref="Ports"/>; silos start through <see
+    /// cref="Ports.StartOnFreePortsAsync"/>).</summary>
     public static int FreePort() => Ports.Free();
 }

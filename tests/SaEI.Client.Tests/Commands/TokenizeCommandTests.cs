@@ -9,8 +9,11 @@ public sealed class TokenizeCommandTests : IDisposable
     private readonly string folder = Directory.CreateTempSubdirectory("saei-tokenize-").FullName;
 
     public TokenizeCommandTests() =>
-        TinyTokenizerJsonWriter.Write(Path.Combine(folder, TokenizerJsonFile.FileName),
-            new Dictionary<string, int> { ["<|endoftext|>"] = 297, ["<|im_end|>"] = 298 }, [("h", "e"), ("l", "l"), ("he", "ll")]);
+        TinyTokenizerJsonWriter.Write(
+            Path.Combine(folder, TokenizerJsonFile.FileName),
+            new Dictionary<string, int> { ["<|endoftext|>"] = 297, ["<|im_end|>"] = 298 },
+            [("h", "e"), ("l", "l"), ("he", "ll")]
+        );
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
 
@@ -43,18 +46,37 @@ public sealed class TokenizeCommandTests : IDisposable
         }
         Assert.Contains(",298,", output[1].Replace(" ", ""));
 
-        string idsInput = Input([.. output.Select(line => JsonDocument.Parse(line).RootElement.GetProperty("ids").GetRawText()).Select(ids => $"{{\"ids\": {ids}}}")]);
-        var (decodeCode, decoded, decodeError) = Run("--tokenizer", Path.Combine(folder, TokenizerJsonFile.FileName), "--input", idsInput, "--decode");
+        string idsInput = Input([
+            .. output
+                .Select(line => JsonDocument.Parse(line).RootElement.GetProperty("ids").GetRawText())
+                .Select(ids => $"{{\"ids\": {ids}}}"),
+        ]);
+        var (decodeCode, decoded, decodeError) = Run(
+            "--tokenizer",
+            Path.Combine(folder, TokenizerJsonFile.FileName),
+            "--input",
+            idsInput,
+            "--decode"
+        );
 
         Assert.Equal((0, ""), (decodeCode, decodeError));
-        Assert.Equal(["hello", "é 😀<|im_end|>\n"], decoded.Select(line => JsonDocument.Parse(line).RootElement.GetProperty("text").GetString()));
+        Assert.Equal(
+            ["hello", "é 😀<|im_end|>\n"],
+            decoded.Select(line => JsonDocument.Parse(line).RootElement.GetProperty("text").GetString())
+        );
         Assert.StartsWith("{\"ids\":[258,111]", decoded[0]);
     }
 
     [Fact]
     public void BadLines_AreNamedWithFileAndLine_TheRestIsPrinted_ExitOne()
     {
-        string input = Input("""{"text": "ok"}""", "{not json", """{"words": "x"}""", """{"text": 5}""", """{"text": "fine"}""");
+        string input = Input(
+            """{"text": "ok"}""",
+            "{not json",
+            """{"words": "x"}""",
+            """{"text": 5}""",
+            """{"text": "fine"}"""
+        );
 
         var (code, output, error) = Run("--tokenizer", folder, "--input", input);
 
@@ -104,7 +126,8 @@ public sealed class TokenizeCommandTests : IDisposable
     [Fact]
     public async Task Dispatcher_KnowsTheVerb()
     {
-        // Through the real entry point: a usage error proves the verb is routed (an unknown verb prints the usage, also 2).
+        // Through the real entry point: a usage error proves the verb is routed (an unknown verb prints the usage, also
+        // 2).
         var result = await Foundation.Cli.RunAsync("tokenize", "--input", "x.jsonl");
         Assert.Equal(2, result.Code);
         Assert.Contains("saei tokenize: Option '--tokenizer' is required", result.Error, StringComparison.Ordinal);

@@ -22,24 +22,31 @@ public sealed class ClientConfigurationTests : IDisposable
         return path;
     }
 
-    private static ClientSettings Load(string? appsettings, Dictionary<string, string?> environment,
-        Dictionary<string, string?>? flags = null, TextWriter? warnings = null) =>
-        ClientConfiguration.Load(appsettings, new Hashtable(environment), flags ?? [], warnings ?? TextWriter.Null);
+    private static ClientSettings Load(
+        string? appsettings,
+        Dictionary<string, string?> environment,
+        Dictionary<string, string?>? flags = null,
+        TextWriter? warnings = null
+    ) => ClientConfiguration.Load(appsettings, new Hashtable(environment), flags ?? [], warnings ?? TextWriter.Null);
 
     [Fact]
     public void Appsettings_then_environment_then_flags_each_layer_overrides_the_one_below()
     {
-        string file = AppSettings("""
+        string file = AppSettings(
+            """
             { "Saei": { "ClusterId": "from-file", "GatewayPort": 31001, "Client": { "TimeoutSeconds": 5 } } }
-            """);
+            """
+        );
 
         var fileOnly = Load(file, []).Cluster;
         Assert.Equal(("from-file", 31001, 5), (fileOnly.ClusterId, fileOnly.GatewayPort, fileOnly.TimeoutSeconds));
 
         var environment = new Dictionary<string, string?> { ["Saei__GatewayPort"] = "31002" };
         var withEnvironment = Load(file, environment).Cluster;
-        Assert.Equal(("from-file", 31002, 5),
-            (withEnvironment.ClusterId, withEnvironment.GatewayPort, withEnvironment.TimeoutSeconds));
+        Assert.Equal(
+            ("from-file", 31002, 5),
+            (withEnvironment.ClusterId, withEnvironment.GatewayPort, withEnvironment.TimeoutSeconds)
+        );
 
         var flags = new Dictionary<string, string?>
         {
@@ -65,10 +72,14 @@ public sealed class ClientConfigurationTests : IDisposable
         Assert.Equal(storage, old.Cluster.StorageConnectionString);
         string[] lines = warnings.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(2, lines.Length);
-        Assert.Contains("saei: SAEI_CLUSTER_ID is deprecated and read for this release only; set Saei__ClusterId " +
-            "instead.", lines);
-        Assert.Contains("saei: SAEI_STORAGE is deprecated and read for this release only; set Saei__Storage instead.",
-            lines);
+        Assert.Contains(
+            "saei: SAEI_CLUSTER_ID is deprecated and read for this release only; set Saei__ClusterId " + "instead.",
+            lines
+        );
+        Assert.Contains(
+            "saei: SAEI_STORAGE is deprecated and read for this release only; set Saei__Storage instead.",
+            lines
+        );
 
         var both = Load(null, new() { ["SAEI_CLUSTER_ID"] = "old-id", ["Saei__ClusterId"] = "new-id" });
         Assert.Equal("new-id", both.Cluster.ClusterId);
@@ -93,16 +104,31 @@ public sealed class ClientConfigurationTests : IDisposable
         var invalid = Assert.Throws<InvalidConfigurationException>(() => Load(null, environment));
 
         Assert.Equal(5, invalid.Problems.Count);
-        Assert.Contains("Saei:GatewayPort (Saei__GatewayPort, --gateway-port) is 'abc'; set a port in 1..65535.",
-            invalid.Problems);
-        Assert.Contains("Saei:Client:TimeoutSeconds (Saei__Client__TimeoutSeconds, --timeout) is 0; set a whole " +
-            "number of seconds, 1 or more.", invalid.Problems);
-        Assert.Contains(invalid.Problems, p => p.StartsWith("Saei:ClusterId (Saei__ClusterId, --cluster-id): ",
-            StringComparison.Ordinal));
-        Assert.Contains(invalid.Problems, p => p.Contains("the key 'AccountName' appears more than once",
-            StringComparison.Ordinal));
-        Assert.Contains(invalid.Problems, p => p.StartsWith("Saei:Tls:TrustedCa (Saei__Tls__TrustedCa, --tls-ca) " +
-            "is not set but Saei:Tls:Certificate is", StringComparison.Ordinal));
+        Assert.Contains(
+            "Saei:GatewayPort (Saei__GatewayPort, --gateway-port) is 'abc'; set a port in 1..65535.",
+            invalid.Problems
+        );
+        Assert.Contains(
+            "Saei:Client:TimeoutSeconds (Saei__Client__TimeoutSeconds, --timeout) is 0; set a whole "
+                + "number of seconds, 1 or more.",
+            invalid.Problems
+        );
+        Assert.Contains(
+            invalid.Problems,
+            p => p.StartsWith("Saei:ClusterId (Saei__ClusterId, --cluster-id): ", StringComparison.Ordinal)
+        );
+        Assert.Contains(
+            invalid.Problems,
+            p => p.Contains("the key 'AccountName' appears more than once", StringComparison.Ordinal)
+        );
+        Assert.Contains(
+            invalid.Problems,
+            p =>
+                p.StartsWith(
+                    "Saei:Tls:TrustedCa (Saei__Tls__TrustedCa, --tls-ca) " + "is not set but Saei:Tls:Certificate is",
+                    StringComparison.Ordinal
+                )
+        );
         Assert.DoesNotContain("SECRET", invalid.Message, StringComparison.Ordinal);
     }
 
@@ -123,13 +149,23 @@ public sealed class ClientConfigurationTests : IDisposable
         Assert.Empty(result.Output);
         string[] lines = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(3, lines.Length);
-        Assert.Equal("saei: SAEI_CLUSTER_ID is deprecated and read for this release only; set Saei__ClusterId " +
-            "instead.", lines[0]);
-        Assert.StartsWith("saei leaderboard: invalid configuration: Saei:GatewayPort", lines[1],
-            StringComparison.Ordinal);
-        Assert.StartsWith("saei leaderboard: invalid configuration: Saei:Client:TimeoutSeconds", lines[2],
-            StringComparison.Ordinal);
-        Assert.All(lines[1..], line => Assert.EndsWith("(see `saei leaderboard --help`)", line,
-            StringComparison.Ordinal));
+        Assert.Equal(
+            "saei: SAEI_CLUSTER_ID is deprecated and read for this release only; set Saei__ClusterId " + "instead.",
+            lines[0]
+        );
+        Assert.StartsWith(
+            "saei leaderboard: invalid configuration: Saei:GatewayPort",
+            lines[1],
+            StringComparison.Ordinal
+        );
+        Assert.StartsWith(
+            "saei leaderboard: invalid configuration: Saei:Client:TimeoutSeconds",
+            lines[2],
+            StringComparison.Ordinal
+        );
+        Assert.All(
+            lines[1..],
+            line => Assert.EndsWith("(see `saei leaderboard --help`)", line, StringComparison.Ordinal)
+        );
     }
 }

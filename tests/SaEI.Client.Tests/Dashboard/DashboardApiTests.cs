@@ -39,18 +39,28 @@ public sealed class DashboardApiTests(DashboardSilo dashboard) : IClassFixture<D
         gzipped.Headers.AcceptEncoding.ParseAdd("gzip");
         var compressed = await dashboard.Http.SendAsync(gzipped);
         Assert.Equal("gzip", Assert.Single(compressed.Content.Headers.ContentEncoding));
-        await using (var unzip = new System.IO.Compression.GZipStream(await compressed.Content.ReadAsStreamAsync(),
-            System.IO.Compression.CompressionMode.Decompress))
+        await using (
+            var unzip = new System.IO.Compression.GZipStream(
+                await compressed.Content.ReadAsStreamAsync(),
+                System.IO.Compression.CompressionMode.Decompress
+            )
+        )
             Assert.True(JsonNode.DeepEquals(page, await JsonNode.ParseAsync(unzip)));
 
-        await Eventually.HoldsAsync(async () =>
-        {
-            var list = await dashboard.GetJsonAsync("/api/experiments");
-            var row = list["experiments"]!.AsArray()
-                .FirstOrDefault(e => e!["experiment"]!.GetValue<string>() == experiment);
-            return row is not null && row["counts"]!["completed"]!.GetValue<int>() == 4
-                && row["runs"]!.GetValue<int>() == 4;
-        }, TimeSpan.FromSeconds(20), $"{experiment} in the experiments list with 4 completed runs");
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                var list = await dashboard.GetJsonAsync("/api/experiments");
+                var row = list["experiments"]!
+                    .AsArray()
+                    .FirstOrDefault(e => e!["experiment"]!.GetValue<string>() == experiment);
+                return row is not null
+                    && row["counts"]!["completed"]!.GetValue<int>() == 4
+                    && row["runs"]!.GetValue<int>() == 4;
+            },
+            TimeSpan.FromSeconds(20),
+            $"{experiment} in the experiments list with 4 completed runs"
+        );
     }
 
     [Fact]
@@ -59,8 +69,13 @@ public sealed class DashboardApiTests(DashboardSilo dashboard) : IClassFixture<D
         string experiment = await dashboard.LaunchAsync(steps: 3, seeds: 2, Fast);
         await dashboard.WaitForAllAsync(experiment, "completed", TimeSpan.FromSeconds(60));
 
-        var cli = await Foundation.Cli.RunAsync("leaderboard", experiment, "--json", "--gateway-port",
-            dashboard.GatewayPort.ToString());
+        var cli = await Foundation.Cli.RunAsync(
+            "leaderboard",
+            experiment,
+            "--json",
+            "--gateway-port",
+            dashboard.GatewayPort.ToString()
+        );
         Assert.True(cli.Code == 0, cli.Error);
         var expected = JsonNode.Parse(cli.Output)!;
         var served = await dashboard.GetJsonAsync($"/api/experiments/{experiment}/leaderboard");
@@ -73,12 +88,22 @@ public sealed class DashboardApiTests(DashboardSilo dashboard) : IClassFixture<D
         Assert.True(JsonNode.DeepEquals(expected, JsonNode.Parse(await json.Content.ReadAsStringAsync())));
         string csv = await dashboard.Http.GetStringAsync($"/api/experiments/{experiment}/leaderboard.csv");
         string[] lines = csv.TrimEnd('\n').Split('\n');
-        Assert.StartsWith("benchmark,method,config,seeds,mean,std,baseline,difference,low,high", lines[0],
-            StringComparison.Ordinal);
+        Assert.StartsWith(
+            "benchmark,method,config,seeds,mean,std,baseline,difference,low,high",
+            lines[0],
+            StringComparison.Ordinal
+        );
         Assert.Equal(5, lines.Length);
-        Assert.Contains(lines, l => l.StartsWith("in-domain,saei,", StringComparison.Ordinal)
-            && (l.EndsWith(",better", StringComparison.Ordinal) || l.EndsWith(",worse", StringComparison.Ordinal)
-                || l.EndsWith(",no-difference", StringComparison.Ordinal)));
+        Assert.Contains(
+            lines,
+            l =>
+                l.StartsWith("in-domain,saei,", StringComparison.Ordinal)
+                && (
+                    l.EndsWith(",better", StringComparison.Ordinal)
+                    || l.EndsWith(",worse", StringComparison.Ordinal)
+                    || l.EndsWith(",no-difference", StringComparison.Ordinal)
+                )
+        );
         string markdown = await dashboard.Http.GetStringAsync($"/api/experiments/{experiment}/leaderboard.md");
         Assert.Contains("±", markdown, StringComparison.Ordinal);
         Assert.Contains("## Differences to grpo", markdown, StringComparison.Ordinal);
@@ -103,19 +128,23 @@ public sealed class DashboardApiTests(DashboardSilo dashboard) : IClassFixture<D
         foreach (var checkpoint in checkpoints)
         {
             Assert.True(checkpoint!["intact"]!.GetValue<bool>(), checkpoint.ToJsonString());
-            Assert.All(checkpoint["files"]!.AsArray(),
-                f => Assert.Matches("^[0-9a-f]{64}$", f!["sha256"]!.GetValue<string>()));
+            Assert.All(
+                checkpoint["files"]!.AsArray(),
+                f => Assert.Matches("^[0-9a-f]{64}$", f!["sha256"]!.GetValue<string>())
+            );
         }
 
         var chart = await dashboard.Http.GetAsync(
-            $"/api/experiments/{experiment}/runs/{run}/chart.svg?metric=actor/entropy");
+            $"/api/experiments/{experiment}/runs/{run}/chart.svg?metric=actor/entropy"
+        );
         Assert.Equal("image/svg+xml", chart.Content.Headers.ContentType?.MediaType);
         string svg = await chart.Content.ReadAsStringAsync();
         Assert.Contains("<polyline", svg, StringComparison.Ordinal);
         Assert.Equal(4, svg.Split("<polyline")[1].Split("points=\"")[1].Split('"')[0].Split(' ').Length);
         string overlay = await dashboard.Http.GetStringAsync(
-            $"/api/experiments/{experiment}/chart.svg?metric=actor/entropy&runs=" +
-            string.Join(',', runs.Select(r => r!["run"])));
+            $"/api/experiments/{experiment}/chart.svg?metric=actor/entropy&runs="
+                + string.Join(',', runs.Select(r => r!["run"]))
+        );
         Assert.Equal(2, overlay.Split("<polyline").Length - 1);
         Assert.DoesNotContain("<script", overlay, StringComparison.OrdinalIgnoreCase);
 

@@ -17,8 +17,11 @@ public sealed class DashboardSecurityTests(DashboardSilo dashboard) : IClassFixt
     public async Task Cancel_without_the_token_is_403_and_with_it_cancels_the_sweep_once()
     {
         // Slow steps: the sweep is still running when it is cancelled.
-        string experiment = await dashboard.LaunchAsync(steps: 50, seeds: 2,
-            new Dictionary<string, string> { ["sim_step_ms"] = "500" });
+        string experiment = await dashboard.LaunchAsync(
+            steps: 50,
+            seeds: 2,
+            new Dictionary<string, string> { ["sim_step_ms"] = "500" }
+        );
         string url = $"/api/experiments/{experiment}/cancel";
 
         var anonymous = await dashboard.Http.PostAsync(url, null);
@@ -44,10 +47,16 @@ public sealed class DashboardSecurityTests(DashboardSilo dashboard) : IClassFixt
     public async Task Requeue_puts_a_failed_run_back_once_and_it_completes()
     {
         // A configuration failure is never retried: every run ends Failed; it fails only while restarts < 1.
-        string experiment = await dashboard.LaunchAsync(steps: 3, seeds: 1, new Dictionary<string, string>
-        {
-            ["sim_step_ms"] = "2", ["sim_fail_at_step"] = "2", ["sim_fail_kind"] = "configuration",
-        });
+        string experiment = await dashboard.LaunchAsync(
+            steps: 3,
+            seeds: 1,
+            new Dictionary<string, string>
+            {
+                ["sim_step_ms"] = "2",
+                ["sim_fail_at_step"] = "2",
+                ["sim_fail_kind"] = "configuration",
+            }
+        );
         await dashboard.WaitForAllAsync(experiment, "failed", TimeSpan.FromSeconds(60));
         var runs = (await dashboard.GetJsonAsync($"/api/experiments/{experiment}"))["runs"]!.AsArray();
         string run = runs[0]!["run"]!.GetValue<string>();
@@ -59,15 +68,21 @@ public sealed class DashboardSecurityTests(DashboardSilo dashboard) : IClassFixt
         var second = await PostAsync(url, DashboardSilo.Token);
         Assert.Contains("\"requeued\":false", await second.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
-        await Eventually.HoldsAsync(async () =>
-        {
-            var page = await dashboard.GetJsonAsync($"/api/experiments/{experiment}/runs/{run}");
-            return page["status"]!["state"]!.GetValue<string>() == "completed";
-        }, TimeSpan.FromSeconds(60), $"run {run} completed after the re-queue");
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                var page = await dashboard.GetJsonAsync($"/api/experiments/{experiment}/runs/{run}");
+                return page["status"]!["state"]!.GetValue<string>() == "completed";
+            },
+            TimeSpan.FromSeconds(60),
+            $"run {run} completed after the re-queue"
+        );
         var status = (await dashboard.GetJsonAsync($"/api/experiments/{experiment}/runs/{run}"))["status"]!;
         Assert.Equal(1, status["restarts"]!.GetValue<int>());
-        Assert.Contains(status["notes"]!.AsArray(), n => n!.GetValue<string>().StartsWith("re-queued by hand",
-            StringComparison.Ordinal));
+        Assert.Contains(
+            status["notes"]!.AsArray(),
+            n => n!.GetValue<string>().StartsWith("re-queued by hand", StringComparison.Ordinal)
+        );
         Assert.Single(status["failures"]!.AsArray());
     }
 
@@ -80,9 +95,11 @@ public sealed class DashboardSecurityTests(DashboardSilo dashboard) : IClassFixt
     public async Task Every_response_carries_the_security_headers(string path)
     {
         var response = await dashboard.Http.GetAsync(path);
-        Assert.Equal("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; " +
-            "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-            string.Join(";", response.Headers.GetValues("Content-Security-Policy")));
+        Assert.Equal(
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                + "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+            string.Join(";", response.Headers.GetValues("Content-Security-Policy"))
+        );
         Assert.Equal("nosniff", Assert.Single(response.Headers.GetValues("X-Content-Type-Options")));
         Assert.Equal("DENY", Assert.Single(response.Headers.GetValues("X-Frame-Options")));
     }
@@ -90,8 +107,16 @@ public sealed class DashboardSecurityTests(DashboardSilo dashboard) : IClassFixt
     [Fact]
     public async Task Pages_hold_no_inline_script_and_carry_the_test_hooks()
     {
-        foreach (string path in new[] { "/", "/experiments/e1", "/experiments/e1/leaderboard",
-            "/experiments/e1/runs/r1", "/experiments/e1/overlay" })
+        foreach (
+            string path in new[]
+            {
+                "/",
+                "/experiments/e1",
+                "/experiments/e1/leaderboard",
+                "/experiments/e1/runs/r1",
+                "/experiments/e1/overlay",
+            }
+        )
         {
             var response = await dashboard.Http.GetAsync(path);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -150,9 +175,14 @@ public sealed class DashboardSecurityTests(DashboardSilo dashboard) : IClassFixt
         Assert.Contains("SAEI_DASHBOARD_TOKEN", verb.Error, StringComparison.Ordinal);
         Assert.Contains("127.0.0.1", verb.Error, StringComparison.Ordinal);
 
-        var refused = await Assert.ThrowsAnyAsync<OptionsValidationException>(() => TestSilo.StartAsync([
-            new("Saei:Storage", Azurite.ConnectionString), new("Logging:LogLevel:Default", "Warning"),
-            new("Saei:Dashboard:Port", "0"), new("Saei:Dashboard:Bind", "0.0.0.0")]));
+        var refused = await Assert.ThrowsAnyAsync<OptionsValidationException>(() =>
+            TestSilo.StartAsync([
+                new("Saei:Storage", Azurite.ConnectionString),
+                new("Logging:LogLevel:Default", "Warning"),
+                new("Saei:Dashboard:Port", "0"),
+                new("Saei:Dashboard:Bind", "0.0.0.0"),
+            ])
+        );
         Assert.Contains("Saei:Dashboard:Bind is 0.0.0.0", refused.Message, StringComparison.Ordinal);
     }
 
@@ -162,9 +192,15 @@ public sealed class DashboardSecurityTests(DashboardSilo dashboard) : IClassFixt
         var bind = await Foundation.Cli.RunAsync("dashboard", "--bind", "not-an-address");
         Assert.Equal(2, bind.Code);
         Assert.Contains("--bind is 'not-an-address'", bind.Error, StringComparison.Ordinal);
-        var refused = await Assert.ThrowsAnyAsync<OptionsValidationException>(() => TestSilo.StartAsync([
-            new("Saei:Storage", Azurite.ConnectionString), new("Logging:LogLevel:Default", "Warning"),
-            new("Saei:Dashboard:Port", "0"), new("Saei:Dashboard:Token", "short"), new("Saei:Role", "gpu")]));
+        var refused = await Assert.ThrowsAnyAsync<OptionsValidationException>(() =>
+            TestSilo.StartAsync([
+                new("Saei:Storage", Azurite.ConnectionString),
+                new("Logging:LogLevel:Default", "Warning"),
+                new("Saei:Dashboard:Port", "0"),
+                new("Saei:Dashboard:Token", "short"),
+                new("Saei:Role", "gpu"),
+            ])
+        );
         Assert.Contains("the dashboard token has 5 characters", refused.Message, StringComparison.Ordinal);
         Assert.Contains("a gpu silo does not serve the dashboard", refused.Message, StringComparison.Ordinal);
     }

@@ -29,9 +29,13 @@ public sealed class DashboardSilo : IAsyncLifetime
     {
         await Azurite.EnsureRunningAsync();
         (silo, GatewayPort) = await TestSilo.StartAsync([
-            new("Saei:Storage", Azurite.ConnectionString), new("Logging:LogLevel:Default", "Warning"),
-            new("Saei:Dashboard:Port", "0"), new("Saei:Dashboard:Token", Token)]);
-        var server = silo.Services.GetRequiredService<DashboardHostedService>().Server
+            new("Saei:Storage", Azurite.ConnectionString),
+            new("Logging:LogLevel:Default", "Warning"),
+            new("Saei:Dashboard:Port", "0"),
+            new("Saei:Dashboard:Token", Token),
+        ]);
+        var server =
+            silo.Services.GetRequiredService<DashboardHostedService>().Server
             ?? throw new InvalidOperationException("the silo started without its dashboard");
         Http = new HttpClient { BaseAddress = server.Address, Timeout = TestTimeouts.Scaled(TimeSpan.FromSeconds(30)) };
     }
@@ -48,7 +52,8 @@ public sealed class DashboardSilo : IAsyncLifetime
     public async Task<string> LaunchAsync(int steps, int seeds, IReadOnlyDictionary<string, string> options)
     {
         string experiment = TestSpecs.NewExperimentId();
-        var result = await Grains.GetGrain<IExperimentGrain>(experiment)
+        var result = await Grains
+            .GetGrain<IExperimentGrain>(experiment)
             .LaunchAsync(TestSpecs.Spec(experiment, steps, seeds), options);
         Assert.Equal(LaunchOutcome.Launched, result.Outcome);
         return experiment;
@@ -59,9 +64,14 @@ public sealed class DashboardSilo : IAsyncLifetime
 
     /// <summary>Waits until every run of the experiment, as the dashboard API shows it, is in <paramref name="state"/>.
     /// </summary>
-    public Task WaitForAllAsync(string experiment, string state, TimeSpan timeout) => Eventually.HoldsAsync(async () =>
-    {
-        var page = await GetJsonAsync($"/api/experiments/{experiment}");
-        return page["runs"]!.AsArray().All(r => r!["state"]!.GetValue<string>() == state);
-    }, timeout, $"every run of {experiment} {state} on the dashboard API");
+    public Task WaitForAllAsync(string experiment, string state, TimeSpan timeout) =>
+        Eventually.HoldsAsync(
+            async () =>
+            {
+                var page = await GetJsonAsync($"/api/experiments/{experiment}");
+                return page["runs"]!.AsArray().All(r => r!["state"]!.GetValue<string>() == state);
+            },
+            timeout,
+            $"every run of {experiment} {state} on the dashboard API"
+        );
 }

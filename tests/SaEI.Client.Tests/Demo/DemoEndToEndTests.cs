@@ -16,41 +16,42 @@ namespace SaEI.Client.Tests.Demo;
 [Trait("Category", "Slow")]
 public sealed partial class DemoEndToEndTests
 {
-    private static string Spec(string experiment, int steps) => $$"""
-        experiment: {{experiment}}
-        model: { family: tiny-vlm, base: models/tiny-vlm-sft-quick }
-        data:
-          train: { format: synthetic, task: counting+length, split: train, size: 128, seed: 11, difficulty: 1 }
-          test:
-            name: synth-test
-            format: synthetic
-            task: counting+length
-            split: test
-            size: 8
-            seed: 12
-            difficulty: 1
-          ood:
-            - name: synth-hard
-              format: synthetic
-              task: counting+length
-              split: test
-              size: 8
-              seed: 13
-              difficulty: 2
-        seeds: [1, 2, 3]
-        steps: {{steps}}
-        rollout:
-          prompts_per_step: 2
-          mini_batch_prompts: 2
-          group_size: 4
-          max_new_tokens: 20
-          learning_rate: 0.0003
-        methods:
-          grpo: {}
-          saei: { step_size: 0.0078, iterations: 1, tokens: moderate }
-        eval: { every: 2, samples: 1 }
-        checkpoint: { every: 2 }
-        """;
+    private static string Spec(string experiment, int steps) =>
+        $$"""
+            experiment: {{experiment}}
+            model: { family: tiny-vlm, base: models/tiny-vlm-sft-quick }
+            data:
+              train: { format: synthetic, task: counting+length, split: train, size: 128, seed: 11, difficulty: 1 }
+              test:
+                name: synth-test
+                format: synthetic
+                task: counting+length
+                split: test
+                size: 8
+                seed: 12
+                difficulty: 1
+              ood:
+                - name: synth-hard
+                  format: synthetic
+                  task: counting+length
+                  split: test
+                  size: 8
+                  seed: 13
+                  difficulty: 2
+            seeds: [1, 2, 3]
+            steps: {{steps}}
+            rollout:
+              prompts_per_step: 2
+              mini_batch_prompts: 2
+              group_size: 4
+              max_new_tokens: 20
+              learning_rate: 0.0003
+            methods:
+              grpo: {}
+              saei: { step_size: 0.0078, iterations: 1, tokens: moderate }
+            eval: { every: 2, samples: 1 }
+            checkpoint: { every: 2 }
+            """;
 
     private static string NewFolder(string name)
     {
@@ -69,8 +70,11 @@ public sealed partial class DemoEndToEndTests
         await File.WriteAllTextAsync(spec, Spec(experiment, steps: 2));
         var output = new StringWriter();
 
-        int exit = await DemoCommand.RunAsync(new DemoCommand.DemoRequest("quick", spec, Path.Combine(folder, "out")), output,
-            CancellationToken.None);
+        int exit = await DemoCommand.RunAsync(
+            new DemoCommand.DemoRequest("quick", spec, Path.Combine(folder, "out")),
+            output,
+            CancellationToken.None
+        );
 
         Assert.True(exit == 0, $"demo exited {exit}:\n{output}");
         string leaderboard = await File.ReadAllTextAsync(Path.Combine(folder, "out", "leaderboard.md"));
@@ -79,24 +83,33 @@ public sealed partial class DemoEndToEndTests
             // A row per method with mean ± std cells for the in-domain and the out-of-domain benchmark.
             var row = leaderboard.Split('\n').Single(line => line.StartsWith($"| {method} ", StringComparison.Ordinal));
             Assert.Equal(2, CellPattern().Matches(row).Count);
-            Assert.DoesNotContain("*", row, StringComparison.Ordinal); // '*' marks a single-seed cell: every cell has 3 seeds
+            // '*' marks a single-seed cell: every cell has 3 seeds
+            Assert.DoesNotContain("*", row, StringComparison.Ordinal);
         }
         Assert.Contains("in-domain", leaderboard, StringComparison.Ordinal);
         Assert.Contains("synth-hard", leaderboard, StringComparison.Ordinal);
         foreach (string png in SweepReport.Files.Where(f => f.EndsWith(".png", StringComparison.Ordinal)))
         {
             byte[] bytes = await File.ReadAllBytesAsync(Path.Combine(folder, "out", png));
-            Assert.True(bytes.Length > 2000 && bytes[1] == (byte)'P' && bytes[2] == (byte)'N' && bytes[3] == (byte)'G', $"{png} is not a PNG plot");
+            Assert.True(
+                bytes.Length > 2000 && bytes[1] == (byte)'P' && bytes[2] == (byte)'N' && bytes[3] == (byte)'G',
+                $"{png} is not a PNG plot"
+            );
         }
         string report = await File.ReadAllTextAsync(Path.Combine(folder, "out", "report.md"));
         Assert.Contains("## Verdict", report, StringComparison.Ordinal);
         // Verdicts come from the intervals, one per method and benchmark, with the comparison table beside them.
         Assert.Matches(
-            @"- saei vs grpo on in-domain: (better|worse|no difference detectable \(MDE \d+\.\d\d points\)), " +
-            @"[+-]?\d+\.\d\d points \[", report);
+            @"- saei vs grpo on in-domain: (better|worse|no difference detectable \(MDE \d+\.\d\d points\)), "
+                + @"[+-]?\d+\.\d\d points \[",
+            report
+        );
         Assert.Matches(@"- saei vs grpo on synth-hard: ", report);
-        Assert.Contains("| Benchmark | Method | Δ vs grpo | 95% CI | Welch p | MDE | Seeds | Verdict |", report,
-            StringComparison.Ordinal);
+        Assert.Contains(
+            "| Benchmark | Method | Δ vs grpo | 95% CI | Welch p | MDE | Seeds | Verdict |",
+            report,
+            StringComparison.Ordinal
+        );
         Assert.Contains("![forest](forest.png)", report, StringComparison.Ordinal);
         Assert.Contains("![entropy](entropy.png)", report, StringComparison.Ordinal);
         Assert.Contains("| grpo ", report, StringComparison.Ordinal);
@@ -104,27 +117,48 @@ public sealed partial class DemoEndToEndTests
         Assert.Contains("Restarts: 0 over 6 runs.", report, StringComparison.Ordinal);
         Assert.Contains("Restarts: 0 over 6 runs.", output.ToString(), StringComparison.Ordinal);
 
-        await AssertReportWritesTheSameFilesAsync(experiment, Path.Combine(folder, "out"), Path.Combine(folder, "report"));
+        await AssertReportWritesTheSameFilesAsync(
+            experiment,
+            Path.Combine(folder, "out"),
+            Path.Combine(folder, "report")
+        );
     }
 
     /// <summary>
     /// `saei report` of the demo's sweep, read through another silo (the demo's own has stopped) and storage, writes
     /// the files the demo wrote, with the same leaderboard and report text.
     /// </summary>
-    private static async Task AssertReportWritesTheSameFilesAsync(string experiment, string demoFolder, string reportFolder)
+    private static async Task AssertReportWritesTheSameFilesAsync(
+        string experiment,
+        string demoFolder,
+        string reportFolder
+    )
     {
-        var (silo, gatewayPort) = await TestSilo.StartAsync([new("Saei:Storage", Azurite.ConnectionString),
-            new(SiloConfiguration.ExecutorKey, SiloConfiguration.SimulatedExecutor), new("Logging:LogLevel:Default", "Warning")]);
+        var (silo, gatewayPort) = await TestSilo.StartAsync([
+            new("Saei:Storage", Azurite.ConnectionString),
+            new(SiloConfiguration.ExecutorKey, SiloConfiguration.SimulatedExecutor),
+            new("Logging:LogLevel:Default", "Warning"),
+        ]);
         try
         {
-            var report = await Cli.RunAsync("report", experiment, "--out", reportFolder, "--gateway-port", gatewayPort.ToString());
+            var report = await Cli.RunAsync(
+                "report",
+                experiment,
+                "--out",
+                reportFolder,
+                "--gateway-port",
+                gatewayPort.ToString()
+            );
             Assert.True(report.Code == 0, $"saei report: exit {report.Code}\n{report.Error}");
-            static List<string> Files(string folder) => [.. Directory.GetFiles(folder).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal)];
+            static List<string> Files(string folder) =>
+                [.. Directory.GetFiles(folder).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal)];
             Assert.Equal(SweepReport.Files.Order(StringComparer.Ordinal), Files(demoFolder));
             Assert.Equal(Files(demoFolder), Files(reportFolder));
             foreach (string markdown in new[] { "leaderboard.md", "report.md" })
-                Assert.Equal(await File.ReadAllTextAsync(Path.Combine(demoFolder, markdown)),
-                    await File.ReadAllTextAsync(Path.Combine(reportFolder, markdown)));
+                Assert.Equal(
+                    await File.ReadAllTextAsync(Path.Combine(demoFolder, markdown)),
+                    await File.ReadAllTextAsync(Path.Combine(reportFolder, markdown))
+                );
         }
         finally
         {
@@ -146,7 +180,10 @@ public sealed partial class DemoEndToEndTests
         await File.WriteAllTextAsync(spec, Spec($"test-ctrlc-{Guid.NewGuid():N}"[..24], steps: 4));
         string[] args = ["demo", "--quick", "--spec", spec, "--out", Path.Combine(folder, "out"), "--slots", "1"];
 
-        var first = await DemoProcess.RunAsync(args, interruptWhen: line => line.Contains("→ completed", StringComparison.Ordinal));
+        var first = await DemoProcess.RunAsync(
+            args,
+            interruptWhen: line => line.Contains("→ completed", StringComparison.Ordinal)
+        );
         Assert.True(first.Interrupted, $"the first demo finished before it could be interrupted:\n{first.Output}");
         Assert.Equal(130, first.ExitCode);
         var completedFirst = Transitions(first.Output).Where(t => t.To == "completed").Select(t => t.Run).ToHashSet();
@@ -154,7 +191,8 @@ public sealed partial class DemoEndToEndTests
 
         var second = await DemoProcess.RunAsync(args, interruptWhen: null);
         Assert.True(second.ExitCode == 0, $"the second demo failed:\n{second.Output}");
-        Assert.Contains("already", second.Output, StringComparison.OrdinalIgnoreCase); // the same spec relaunched creates nothing
+        // the same spec relaunched creates nothing
+        Assert.Contains("already", second.Output, StringComparison.OrdinalIgnoreCase);
         var transitions = Transitions(second.Output);
         foreach (string run in completedFirst)
         {

@@ -4,7 +4,8 @@ using SaEI.Grains.Runs;
 
 namespace SaEI.Client.Tests.Demo;
 
-/// <summary>Issue #11 item 1: the demo's report and last lines count the sweep's restarts; a fault-free sweep shows 0.</summary>
+/// <summary>Issue #11 item 1: the demo's report and last lines count the sweep's restarts; a fault-free sweep shows
+/// 0.</summary>
 public sealed class DemoRestartsTests
 {
     [Fact]
@@ -19,14 +20,27 @@ public sealed class DemoRestartsTests
     public void Restarts_are_summed_over_runs_and_the_restarted_runs_named_with_their_last_failure()
     {
         var failure = new FailureRecord(FailureKind.Infrastructure, "ExternalException: …", Step: 7, Epoch: 2);
-        var status = new SweepStatus("demo", true,
-            [Run("grpo-s1", 2) with { Failures = [failure] }, Run("saei-s1", 0), Run("saei-s2", 1)]);
+        var status = new SweepStatus(
+            "demo",
+            true,
+            [Run("grpo-s1", 2) with { Failures = [failure] }, Run("saei-s1", 0), Run("saei-s2", 1)]
+        );
 
-        Assert.Equal("Restarts: 3 over 3 runs (grpo-s1 2: Infrastructure at step 7; saei-s2 1).", SweepReport.RestartsLine(status));
+        Assert.Equal(
+            "Restarts: 3 over 3 runs (grpo-s1 2: Infrastructure at step 7; saei-s2 1).",
+            SweepReport.RestartsLine(status)
+        );
     }
 
-    private static RunStatus Run(string id, int restarts) => new()
-    {
-        RunId = id, ExperimentId = "demo", Method = id[..4], ConfigKey = "k", Seed = 1, State = RunState.Completed, Restarts = restarts,
-    };
+    private static RunStatus Run(string id, int restarts) =>
+        new()
+        {
+            RunId = id,
+            ExperimentId = "demo",
+            Method = id[..4],
+            ConfigKey = "k",
+            Seed = 1,
+            State = RunState.Completed,
+            Restarts = restarts,
+        };
 }

@@ -27,7 +27,8 @@ public sealed class ClusterServiceIdTests
     [Fact]
     public void Local_silos_on_different_gateway_ports_have_different_service_ids_and_one_port_keeps_its_own()
     {
-        int first = TestSpecs.FreePort(), second = TestSpecs.FreePort();
+        int first = TestSpecs.FreePort(),
+            second = TestSpecs.FreePort();
         string[] ids = [LocalServiceId(first), LocalServiceId(second), LocalServiceId(first)];
         Assert.NotEqual(ids[0], ids[1]);
         Assert.Equal(ids[0], ids[2]);
@@ -35,17 +36,36 @@ public sealed class ClusterServiceIdTests
 
     private static string ServiceId(string clusterId)
     {
-        var options = ClusterOptionsOf(["--cluster-id", clusterId, "--port", TestSpecs.FreePort().ToString(), "--gateway-port", TestSpecs.FreePort().ToString()]);
+        var options = ClusterOptionsOf([
+            "--cluster-id",
+            clusterId,
+            "--port",
+            TestSpecs.FreePort().ToString(),
+            "--gateway-port",
+            TestSpecs.FreePort().ToString(),
+        ]);
         Assert.Equal(clusterId, options.ClusterId);
         return options.ServiceId;
     }
 
     private static string LocalServiceId(int gatewayPort) =>
-        ClusterOptionsOf(["--port", TestSpecs.FreePort().ToString(), "--gateway-port", gatewayPort.ToString()]).ServiceId;
+        ClusterOptionsOf([
+            "--port",
+            TestSpecs.FreePort().ToString(),
+            "--gateway-port",
+            gatewayPort.ToString(),
+        ]).ServiceId;
 
     private static ClusterOptions ClusterOptionsOf(string[] args)
     {
-        using var silo = SaeiSilo.Build(args, [new(SiloConfiguration.ExecutorKey, SiloConfiguration.SimulatedExecutor), new("Saei:Storage", Azurite.ConnectionString), new("Logging:LogLevel:Default", "Warning")]);
+        using var silo = SaeiSilo.Build(
+            args,
+            [
+                new(SiloConfiguration.ExecutorKey, SiloConfiguration.SimulatedExecutor),
+                new("Saei:Storage", Azurite.ConnectionString),
+                new("Logging:LogLevel:Default", "Warning"),
+            ]
+        );
         return silo.Services.GetRequiredService<IOptions<ClusterOptions>>().Value;
     }
 }

@@ -40,7 +40,8 @@ public sealed class RepeatedKillTests(ITestOutputHelper output)
             ["SAEI_STORAGE"] = Azurite.ConnectionString,
             ["Saei__Worker__Slots"] = "2",
             ["Logging__LogLevel__SaEI"] = "Warning",
-            ["Logging__LogLevel__SaEI.Grains.Workers.GpuWorkerStarter"] = "Information", // "is pulling work": the silo is up
+            // "is pulling work": the silo is up
+            ["Logging__LogLevel__SaEI.Grains.Workers.GpuWorkerStarter"] = "Information",
         };
         var startup = TimeSpan.FromSeconds(60);
         var first = await SiloProcess.StartManyAsync(2, clusterId, environment, startup);
@@ -53,16 +54,24 @@ public sealed class RepeatedKillTests(ITestOutputHelper output)
             await using var connection = await SiloKillTests.ConnectWhenUpAsync(clusterId, logs);
             string experiment = TestSpecs.NewExperimentId();
             var sweep = connection.Client.GetGrain<IExperimentGrain>(experiment);
-            var launched = await sweep.LaunchAsync(TestSpecs.Spec(experiment, steps: Steps, seeds: 3, checkpointEvery: 5),
-                new Dictionary<string, string> { [SimulatedRunExecutor.StepMillisecondsKey] = "100" });
+            var launched = await sweep.LaunchAsync(
+                TestSpecs.Spec(experiment, steps: Steps, seeds: 3, checkpointEvery: 5),
+                new Dictionary<string, string> { [SimulatedRunExecutor.StepMillisecondsKey] = "100" }
+            );
             Assert.True(launched.Outcome == LaunchOutcome.Launched, launched.Message + logs());
 
             var killedAt = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
             for (int kill = 0; kill < Kills; kill++)
             {
                 string worker = victim.WorkerId!;
-                await Eventually.HoldsAsync(async () => (await TryStatusAsync(sweep))?.Runs.Any(r => r.Worker == worker && r.State == RunState.Running) == true,
-                    TimeSpan.FromSeconds(60), $"a run running on {worker}" + logs(), TimeSpan.FromMilliseconds(500));
+                await Eventually.HoldsAsync(
+                    async () =>
+                        (await TryStatusAsync(sweep))?.Runs.Any(r => r.Worker == worker && r.State == RunState.Running)
+                        == true,
+                    TimeSpan.FromSeconds(60),
+                    $"a run running on {worker}" + logs(),
+                    TimeSpan.FromMilliseconds(500)
+                );
                 victim.KillHard();
                 killedAt[worker] = DateTimeOffset.UtcNow;
                 output.WriteLine($"killed {worker} at {killedAt[worker]:HH:mm:ss.fff}");
@@ -71,37 +80,62 @@ public sealed class RepeatedKillTests(ITestOutputHelper output)
             }
 
             SweepStatus status = null!;
-            await Eventually.HoldsAsync(async () => (status = await TryStatusAsync(sweep) ?? status)?.Finished == true,
-                TimeSpan.FromSeconds(180), "the sweep finished" + logs(), TimeSpan.FromMilliseconds(500));
+            await Eventually.HoldsAsync(
+                async () => (status = await TryStatusAsync(sweep) ?? status)?.Finished == true,
+                TimeSpan.FromSeconds(180),
+                "the sweep finished" + logs(),
+                TimeSpan.FromMilliseconds(500)
+            );
 
             Assert.False(survivor.Exited, "the silo that was never killed exited" + logs());
             var failures = status.Runs.SelectMany(r => r.Failures.Select(f => (r.RunId, Failure: f))).ToList();
             foreach (var (runId, failure) in failures)
             {
-                output.WriteLine($"{runId}: {failure.Kind} on {failure.Worker} at {failure.At:HH:mm:ss.fff}: {failure.Message}");
-                Assert.True(failure.Worker is not null && killedAt.ContainsKey(failure.Worker),
-                    $"run {runId} was restarted from worker {failure.Worker}, which was never killed: {failure.Message}" + logs());
+                output.WriteLine(
+                    $"{runId}: {failure.Kind} on {failure.Worker} at {failure.At:HH:mm:ss.fff}: {failure.Message}"
+                );
+                Assert.True(
+                    failure.Worker is not null && killedAt.ContainsKey(failure.Worker),
+                    $"run {runId} was restarted from worker {failure.Worker}, which was never killed: {failure.Message}"
+                        + logs()
+                );
                 Assert.Equal(FailureKind.WorkerLost, failure.Kind);
                 var held = failure.At!.Value - killedAt[failure.Worker];
-                output.WriteLine($"  taken off the dead worker {held.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s after the kill");
-                Assert.True(held <= Lease + Detection,
-                    $"run {runId} stayed on dead worker {failure.Worker} for {held.TotalSeconds:0.0} s; allowed: lease {Lease.TotalSeconds} s + detection {Detection.TotalSeconds} s");
+                output.WriteLine(
+                    $"  taken off the dead worker {held.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} "
+                        + $"s after the kill"
+                );
+                Assert.True(
+                    held <= Lease + Detection,
+                    $"run {runId} stayed on dead worker {failure.Worker} for {held.TotalSeconds:0.0} s; allowed: "
+                        + $"lease {Lease.TotalSeconds} s + detection {Detection.TotalSeconds} s"
+                );
             }
-            Assert.True(failures.Count >= Kills, $"{failures.Count} runs were on the {Kills} killed workers: the test killed idle silos");
+            Assert.True(
+                failures.Count >= Kills,
+                $"{failures.Count} runs were on the {Kills} killed workers: the test killed idle silos"
+            );
             var descriptors = (await sweep.GetRunsAsync()).ToDictionary(r => r.RunId);
             foreach (var run in status.Runs)
             {
                 Assert.Equal(RunState.Completed, run.State);
-                Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(SimulatedRunExecutor.WeightsAfter(descriptors[run.RunId], Steps))), run.FinalWeightsSha256);
+                Assert.Equal(
+                    Convert.ToHexStringLower(
+                        SHA256.HashData(SimulatedRunExecutor.WeightsAfter(descriptors[run.RunId], Steps))
+                    ),
+                    run.FinalWeightsSha256
+                );
             }
         }
         finally
         {
-            foreach (var silo in silos) silo.Dispose();
+            foreach (var silo in silos)
+                silo.Dispose();
         }
     }
 
-    /// <summary>The sweep's status, or null while calls fail (a call caught on its way to a silo that just died).</summary>
+    /// <summary>The sweep's status, or null while calls fail (a call caught on its way to a silo that just
+    /// died).</summary>
     private static async Task<SweepStatus?> TryStatusAsync(IExperimentGrain sweep)
     {
         try

@@ -9,7 +9,8 @@ using SaEI.Testing;
 
 namespace SaEI.Client.Tests.Faults;
 
-/// <summary>Two real silo processes on Azure Table clustering (Azurite); the one executing a run is killed with SIGKILL.</summary>
+/// <summary>Two real silo processes on Azure Table clustering (Azurite); the one executing a run is killed with
+/// SIGKILL.</summary>
 [Trait("Category", "Slow"), Collection(SiloProcess.Collection)]
 public sealed class SiloKillTests
 {
@@ -45,15 +46,21 @@ public sealed class SiloKillTests
 
         await using var connection = await ConnectWhenUpAsync(clusterId, logs);
         string experiment = TestSpecs.NewExperimentId();
-        var launched = await connection.Client.GetGrain<IExperimentGrain>(experiment).LaunchAsync(
-            TestSpecs.Spec(experiment, steps: 40, seeds: 1, methods: "grpo: {}", checkpointEvery: 5),
-            new Dictionary<string, string> { [SimulatedRunExecutor.StepMillisecondsKey] = "100" });
+        var launched = await connection
+            .Client.GetGrain<IExperimentGrain>(experiment)
+            .LaunchAsync(
+                TestSpecs.Spec(experiment, steps: 40, seeds: 1, methods: "grpo: {}", checkpointEvery: 5),
+                new Dictionary<string, string> { [SimulatedRunExecutor.StepMillisecondsKey] = "100" }
+            );
         Assert.True(launched.Outcome == LaunchOutcome.Launched, launched.Message + logs());
         var run = connection.Client.GetGrain<IRunGrain>(Assert.Single(launched.RunIds));
 
         RunStatus before = null!;
-        await Eventually.HoldsAsync(async () => (before = await run.GetStatusAsync()).CheckpointStep >= 10 && before.Worker is not null,
-            TimeSpan.FromSeconds(40), "the run committed its step-10 checkpoint on a worker" + logs());
+        await Eventually.HoldsAsync(
+            async () => (before = await run.GetStatusAsync()).CheckpointStep >= 10 && before.Worker is not null,
+            TimeSpan.FromSeconds(40),
+            "the run committed its step-10 checkpoint on a worker" + logs()
+        );
         int port = int.Parse(before.Worker!.Split(':')[1].Split('@')[0], CultureInfo.InvariantCulture);
         var victim = port == a.SiloPort ? a : b;
         var survivor = port == a.SiloPort ? b : a;
@@ -64,20 +71,27 @@ public sealed class SiloKillTests
         string last = "";
         try
         {
-            await Eventually.HoldsAsync(async () =>
-            {
-                try
+            await Eventually.HoldsAsync(
+                async () =>
                 {
-                    after = await run.GetStatusAsync();
-                    last = $"state {after.State}, step {after.Step}, worker {after.Worker}, epoch {after.Epoch}, notes {string.Join(" | ", after.Notes)}";
-                    return after.State == RunState.Completed;
-                }
-                catch (Exception e)
-                {
-                    last = e.GetType().Name + ": " + e.Message; // calls to the dead silo fail until it is declared dead
-                    return false;
-                }
-            }, TimeSpan.FromSeconds(60), "the run completed on the surviving silo");
+                    try
+                    {
+                        after = await run.GetStatusAsync();
+                        last =
+                            $"state {after.State}, step {after.Step}, worker {after.Worker}, epoch {after.Epoch}, "
+                            + $"notes {string.Join(" | ", after.Notes)}";
+                        return after.State == RunState.Completed;
+                    }
+                    catch (Exception e)
+                    {
+                        // calls to the dead silo fail until it is declared dead
+                        last = e.GetType().Name + ": " + e.Message;
+                        return false;
+                    }
+                },
+                TimeSpan.FromSeconds(60),
+                "the run completed on the surviving silo"
+            );
         }
         catch (TimeoutException e)
         {
@@ -89,12 +103,21 @@ public sealed class SiloKillTests
         var lost = Assert.Single(after.Failures);
         Assert.Equal(FailureKind.WorkerLost, lost.Kind);
         Assert.Contains(before.Worker, lost.Message, StringComparison.Ordinal);
-        string resumedNote = Assert.Single(after.Notes, n => n.Contains("resumed from the checkpoint of step", StringComparison.Ordinal));
+        string resumedNote = Assert.Single(
+            after.Notes,
+            n => n.Contains("resumed from the checkpoint of step", StringComparison.Ordinal)
+        );
         int resumedFrom = int.Parse(resumedNote[(resumedNote.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
-        Assert.True(resumedFrom >= before.CheckpointStep, $"resumed from {resumedFrom}, but step {before.CheckpointStep} was committed before the kill");
+        Assert.True(
+            resumedFrom >= before.CheckpointStep,
+            $"resumed from {resumedFrom}, but step {before.CheckpointStep} was committed before the kill"
+        );
         Assert.Equal(after.CommittedSteps.Distinct().Count(), after.CommittedSteps.Count);
         var descriptor = (await connection.Client.GetGrain<IExperimentGrain>(experiment).GetRunsAsync()).Single();
-        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(SimulatedRunExecutor.WeightsAfter(descriptor, 40))), after.FinalWeightsSha256);
+        Assert.Equal(
+            Convert.ToHexStringLower(SHA256.HashData(SimulatedRunExecutor.WeightsAfter(descriptor, 40))),
+            after.FinalWeightsSha256
+        );
     }
 
     internal static async Task<ClusterConnection> ConnectWhenUpAsync(string clusterId, Func<string> logs)

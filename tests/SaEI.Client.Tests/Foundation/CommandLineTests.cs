@@ -20,7 +20,8 @@ public sealed class CommandLineTests
         {
             string[] subPath = [.. path, sub.Name];
             yield return (subPath, sub);
-            foreach (var nested in Commands(sub, subPath)) yield return nested;
+            foreach (var nested in Commands(sub, subPath))
+                yield return nested;
         }
     }
 
@@ -46,15 +47,34 @@ public sealed class CommandLineTests
     [Fact]
     public async Task The_tree_holds_every_verb_and_help_lists_them()
     {
-        string[] expected = ["demo", "sweep validate", "sweep launch", "sweep status", "sweep cancel", "watch",
-            "leaderboard", "report", "dashboard",
-            "run show", "silo", "grade", "tokenize", "model init", "model dump", "check", "help"];
+        string[] expected =
+        [
+            "demo",
+            "sweep validate",
+            "sweep launch",
+            "sweep status",
+            "sweep cancel",
+            "watch",
+            "leaderboard",
+            "report",
+            "dashboard",
+            "run show",
+            "silo",
+            "grade",
+            "tokenize",
+            "model init",
+            "model dump",
+            "check",
+            "help",
+        ];
         var verbs = Commands(CommandTree.Create(), []).Select(c => string.Join(' ', c.Path)).ToHashSet();
         Assert.All(expected, verb => Assert.Contains(verb, verbs));
         var help = await Cli.RunAsync("help");
         Assert.Equal(0, help.Code);
-        Assert.All(expected.Select(v => v.Split(' ')[0]).Distinct(),
-            verb => Assert.Contains($"  {verb}", help.Output, StringComparison.Ordinal));
+        Assert.All(
+            expected.Select(v => v.Split(' ')[0]).Distinct(),
+            verb => Assert.Contains($"  {verb}", help.Output, StringComparison.Ordinal)
+        );
         Assert.Contains("130 interrupted", help.Output, StringComparison.Ordinal);
         Assert.Equal(help.Output, (await Cli.RunAsync("--help")).Output);
         var silo = await Cli.RunAsync("help", "silo");
@@ -103,14 +123,28 @@ public sealed class CommandLineTests
         string port = UnusedPort();
         var data = new TheoryData<string, int, string[]>();
         void Add(int code, params string[] args) => data.Add(args[0], code, args);
-        foreach (string[] verb in new[] { new[] { "demo" }, ["sweep", "validate", "spec.yaml"],
-            ["sweep", "launch", "spec.yaml"], ["sweep", "status", "x"], ["sweep", "cancel", "x"], ["watch", "x"],
-            ["leaderboard", "x"], ["report", "x"], ["run", "show", "x"], ["silo"], ["grade", "f.jsonl"],
-            ["tokenize", "--tokenizer", "t", "--input", "i"],
-            ["model", "init", "--family", "tiny-vlm", "--config", "c", "--out", "o"],
-            ["model", "dump", "--model", "m", "--case", "c", "--out", "o"], ["check"] })
+        foreach (
+            string[] verb in new[]
+            {
+                new[] { "demo" },
+                ["sweep", "validate", "spec.yaml"],
+                ["sweep", "launch", "spec.yaml"],
+                ["sweep", "status", "x"],
+                ["sweep", "cancel", "x"],
+                ["watch", "x"],
+                ["leaderboard", "x"],
+                ["report", "x"],
+                ["run", "show", "x"],
+                ["silo"],
+                ["grade", "f.jsonl"],
+                ["tokenize", "--tokenizer", "t", "--input", "i"],
+                ["model", "init", "--family", "tiny-vlm", "--config", "c", "--out", "o"],
+                ["model", "dump", "--model", "m", "--case", "c", "--out", "o"],
+                ["check"],
+            }
+        )
             Add(2, [.. verb, "--no-such-option"]);
-        Add(2, "sweep", "validate");                                   // missing arguments
+        Add(2, "sweep", "validate"); // missing arguments
         Add(2, "sweep", "launch");
         Add(2, "sweep", "status");
         Add(2, "sweep", "cancel");
@@ -124,8 +158,8 @@ public sealed class CommandLineTests
         Add(2, "model", "dump", "--model", "m", "--case", "c");
         Add(2, "silo", "--role");
         Add(2, "silo", "--executor", "gpu");
-        Add(2, "silo", "--role", "conductor");                        // invalid configuration
-        Add(2, "demo", "--slots", "0");                               // bad values
+        Add(2, "silo", "--role", "conductor"); // invalid configuration
+        Add(2, "demo", "--slots", "0"); // bad values
         Add(2, "demo", "--quick", "--study");
         Add(2, "sweep", "validate", "s.yaml", "--available", "-1");
         Add(2, "sweep", "launch", "s.yaml", "--step-ms", "x");
@@ -138,7 +172,7 @@ public sealed class CommandLineTests
         Add(2, "tokenize", "--tokenizer", "t", "--input", "i", "--max-line-bytes", "many");
         Add(2, "model", "init", "--family", "llama", "--config", "c", "--out", "o");
         Add(2, "model", "dump", "--model", "m", "--case", "c", "--out", "o", "--dtype", "f16");
-        Add(1, "demo", "--spec", $"{missing}.yaml");                  // the work fails
+        Add(1, "demo", "--spec", $"{missing}.yaml"); // the work fails
         Add(1, "sweep", "validate", $"{missing}.yaml");
         Add(1, "sweep", "launch", $"{missing}.yaml", "--gateway-port", port);
         Add(1, "sweep", "status", "x", "--gateway-port", port);
@@ -156,17 +190,24 @@ public sealed class CommandLineTests
 
     [Theory]
     [MemberData(nameof(ExitCodes))]
-    public async Task Every_verb_exits_2_on_a_usage_error_and_1_when_its_work_fails(string verb, int expected,
-        string[] args)
+    public async Task Every_verb_exits_2_on_a_usage_error_and_1_when_its_work_fails(
+        string verb,
+        int expected,
+        string[] args
+    )
     {
-        if (verb == "report") await Azurite.EnsureRunningAsync(); // the report reads storage before the cluster
+        if (verb == "report")
+            await Azurite.EnsureRunningAsync(); // the report reads storage before the cluster
         var result = await Cli.RunAsync(args);
-        Assert.True(result.Code == expected,
-            $"saei {string.Join(' ', args)}: exit {result.Code}, expected {expected}\nstderr:\n{result.Error}");
+        Assert.True(
+            result.Code == expected,
+            $"saei {string.Join(' ', args)}: exit {result.Code}, expected {expected}\nstderr:\n{result.Error}"
+        );
         Assert.Empty(result.Output);
         Assert.NotEmpty(result.Error.Trim());
         Assert.DoesNotContain("   at ", result.Error, StringComparison.Ordinal); // no stack trace
-        if (expected == 2) Assert.Contains("--help", result.Error, StringComparison.Ordinal);
+        if (expected == 2)
+            Assert.Contains("--help", result.Error, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -176,8 +217,12 @@ public sealed class CommandLineTests
         await interrupted.CancelAsync();
         var output = new StringWriter();
         var error = new StringWriter();
-        int code = await CommandLine.RunAsync(["watch", "x", "--gateway-port", UnusedPort()], output, error,
-            interrupted.Token);
+        int code = await CommandLine.RunAsync(
+            ["watch", "x", "--gateway-port", UnusedPort()],
+            output,
+            error,
+            interrupted.Token
+        );
         Assert.True(code == 130, $"exit {code}\n{error}");
         Assert.Contains("interrupted", error.ToString(), StringComparison.Ordinal);
     }

@@ -32,7 +32,10 @@ public sealed class NoClusterTests
         var result = await SaeiProcess.RunAsync(["leaderboard", "x", "--gateway-port", UnusedPort()]);
         AssertQuietFailure(result, "leaderboard");
         Assert.True(result.Elapsed < TimeSpan.FromSeconds(10), $"took {result.Elapsed.TotalSeconds:0.0} s");
-        Assert.True(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length <= 3, $"noisy stderr:\n{result.Error}");
+        Assert.True(
+            result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length <= 3,
+            $"noisy stderr:\n{result.Error}"
+        );
     }
 
     [Fact]
@@ -41,8 +44,17 @@ public sealed class NoClusterTests
         // A port that accepts connections and never answers (a hung or foreign process): only --timeout ends the wait.
         using var silent = new TcpListener(IPAddress.Loopback, 0);
         silent.Start(backlog: 16);
-        string port = ((IPEndPoint)silent.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        foreach (string[] args in new[] { new[] { "run", "show", "some-run", "--json" }, ["sweep", "status", "exp-1", "--json"], ["watch", "exp-1", "--json"] })
+        string port = ((IPEndPoint)silent.LocalEndpoint).Port.ToString(
+            System.Globalization.CultureInfo.InvariantCulture
+        );
+        foreach (
+            string[] args in new[]
+            {
+                new[] { "run", "show", "some-run", "--json" },
+                ["sweep", "status", "exp-1", "--json"],
+                ["watch", "exp-1", "--json"],
+            }
+        )
         {
             var result = await SaeiProcess.RunAsync([.. args, "--gateway-port", port, "--timeout", "1"]);
             AssertQuietFailure(result, args[0]);
@@ -54,19 +66,33 @@ public sealed class NoClusterTests
         var fast = await SaeiProcess.RunAsync([.. show, "1"]);
         var slow = await SaeiProcess.RunAsync([.. show, "12"]);
         Assert.Contains("within 12 s", slow.Error, StringComparison.Ordinal);
-        Assert.True(slow.Elapsed - fast.Elapsed > TimeSpan.FromSeconds(6),
-            $"--timeout 12 took {slow.Elapsed.TotalSeconds:0.0} s, --timeout 1 {fast.Elapsed.TotalSeconds:0.0} s");
+        Assert.True(
+            slow.Elapsed - fast.Elapsed > TimeSpan.FromSeconds(6),
+            $"--timeout 12 took {slow.Elapsed.TotalSeconds:0.0} s, --timeout 1 {fast.Elapsed.TotalSeconds:0.0} s"
+        );
     }
 
     [Fact]
     public async Task A_path_as_an_id_gets_the_id_rule_before_any_connection()
     {
-        foreach (string[] args in new[] { new[] { "run", "show", "../../x" }, ["leaderboard", "../etc"], ["watch", "A/B"], ["sweep", "status", ".."] })
+        foreach (
+            string[] args in new[]
+            {
+                new[] { "run", "show", "../../x" },
+                ["leaderboard", "../etc"],
+                ["watch", "A/B"],
+                ["sweep", "status", ".."],
+            }
+        )
         {
             var result = await SaeiProcess.RunAsync([.. args, "--gateway-port", UnusedPort()]);
             // The parser checks the id: a bad value is a usage error, before anything connects.
             Assert.True(result.ExitCode == 2, $"saei {string.Join(' ', args)}: exit {result.ExitCode}\n{result.Error}");
-            Assert.Contains("is not allowed; use 1-80 characters from [a-z0-9-_.]", result.Error, StringComparison.Ordinal);
+            Assert.Contains(
+                "is not allowed; use 1-80 characters from [a-z0-9-_.]",
+                result.Error,
+                StringComparison.Ordinal
+            );
             Assert.DoesNotContain("cannot reach", result.Error, StringComparison.Ordinal);
             Assert.True(result.Error.Trim().Split('\n').Length == 1, $"expected one line:\n{result.Error}");
             Assert.Empty(result.Output);
@@ -89,8 +115,15 @@ public sealed class NoClusterTests
     {
         await SaEI.Testing.Azurite.EnsureRunningAsync();
         string wrongKey = Convert.ToBase64String(new byte[64]);
-        string connection = System.Text.RegularExpressions.Regex.Replace(SaEI.Grains.Storage.LocalStorage.AzuriteConnectionString(), "AccountKey=[^;]+", $"AccountKey={wrongKey}");
-        var result = await SaeiProcess.RunAsync(["sweep", "status", "exp-1", "--cluster-id", "no-such-cluster", "--json"], new Dictionary<string, string?> { ["SAEI_STORAGE"] = connection });
+        string connection = System.Text.RegularExpressions.Regex.Replace(
+            SaEI.Grains.Storage.LocalStorage.AzuriteConnectionString(),
+            "AccountKey=[^;]+",
+            $"AccountKey={wrongKey}"
+        );
+        var result = await SaeiProcess.RunAsync(
+            ["sweep", "status", "exp-1", "--cluster-id", "no-such-cluster", "--json"],
+            new Dictionary<string, string?> { ["SAEI_STORAGE"] = connection }
+        );
         Assert.True(result.ExitCode == 1, $"exit {result.ExitCode}\n{result.Error}");
         Assert.Contains("cannot look up cluster 'no-such-cluster'", result.Error, StringComparison.Ordinal);
         Assert.Contains("refused the credentials", result.Error, StringComparison.Ordinal);

@@ -11,20 +11,33 @@ public static class SaeiProcess
 {
     public sealed record Result(int ExitCode, string Output, string Error, TimeSpan Elapsed);
 
-    public static async Task<Result> RunAsync(IReadOnlyList<string> args, IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? timeout = null)
+    public static async Task<Result> RunAsync(
+        IReadOnlyList<string> args,
+        IReadOnlyDictionary<string, string?>? environment = null,
+        TimeSpan? timeout = null
+    )
     {
         string dll = Path.Combine(RepositoryPaths.Root, "Client", "bin", "Release", "net10.0", "saei.dll");
-        if (!File.Exists(dll)) dll = Path.Combine(AppContext.BaseDirectory, "saei.dll");
+        if (!File.Exists(dll))
+            dll = Path.Combine(AppContext.BaseDirectory, "saei.dll");
         return await StartAsync("dotnet", [dll, .. args], environment, timeout);
     }
 
     /// <summary>Runs the checkout's ./saei script (Release configuration) with <paramref name="args"/>.</summary>
     public static Task<Result> RunScriptAsync(IReadOnlyList<string> args, TimeSpan timeout) =>
-        StartAsync("bash", [Path.Combine(RepositoryPaths.Root, "saei"), .. args],
-            new Dictionary<string, string?> { ["SAEI_CONFIGURATION"] = "Release" }, timeout);
+        StartAsync(
+            "bash",
+            [Path.Combine(RepositoryPaths.Root, "saei"), .. args],
+            new Dictionary<string, string?> { ["SAEI_CONFIGURATION"] = "Release" },
+            timeout
+        );
 
-    private static async Task<Result> StartAsync(string fileName, IReadOnlyList<string> args,
-        IReadOnlyDictionary<string, string?>? environment, TimeSpan? timeout)
+    private static async Task<Result> StartAsync(
+        string fileName,
+        IReadOnlyList<string> args,
+        IReadOnlyDictionary<string, string?>? environment,
+        TimeSpan? timeout
+    )
     {
         var start = new ProcessStartInfo(fileName, args)
         {
@@ -34,15 +47,27 @@ public static class SaeiProcess
         };
         foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
         {
-            if (value is null) start.Environment.Remove(key);
-            else start.Environment[key] = value;
+            if (value is null)
+                start.Environment.Remove(key);
+            else
+                start.Environment[key] = value;
         }
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(start)!;
         var output = new StringBuilder();
         var error = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (error) error.AppendLine(e.Data); };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+                lock (output)
+                    output.AppendLine(e.Data);
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+                lock (error)
+                    error.AppendLine(e.Data);
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         using var deadline = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(2));

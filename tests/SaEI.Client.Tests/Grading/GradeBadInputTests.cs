@@ -34,14 +34,19 @@ public sealed class GradeBadInputTests : IDisposable
         var (exit, output, error) = Run(device);
         Assert.Equal(1, exit);
         Assert.Equal("", output);
-        Assert.Contains($"grading file '{device}' is a character device, not a regular file", error, StringComparison.Ordinal);
+        Assert.Contains(
+            $"grading file '{device}' is a character device, not a regular file",
+            error,
+            StringComparison.Ordinal
+        );
     }
 
     [Fact]
     public void A_fifo_and_a_folder_are_named_for_what_they_are()
     {
         string fifo = Path.Combine(directory, "rows.jsonl");
-        using (var mkfifo = Process.Start(new ProcessStartInfo("mkfifo", [fifo]))!) Assert.True(mkfifo.WaitForExit(10_000) && mkfifo.ExitCode == 0);
+        using (var mkfifo = Process.Start(new ProcessStartInfo("mkfifo", [fifo]))!)
+            Assert.True(mkfifo.WaitForExit(10_000) && mkfifo.ExitCode == 0);
         var (exit, _, error) = Run(fifo);
         Assert.Equal(1, exit);
         Assert.Contains("is a FIFO (named pipe), not a regular file", error, StringComparison.Ordinal);
@@ -58,7 +63,11 @@ public sealed class GradeBadInputTests : IDisposable
             string path = Write("empty.jsonl", System.Text.Encoding.UTF8.GetBytes(content));
             var (exit, _, error) = Run(path);
             Assert.Equal(1, exit);
-            Assert.Contains($"{path}: has no rows (it is empty or holds only blank lines)", error, StringComparison.Ordinal);
+            Assert.Contains(
+                $"{path}: has no rows (it is empty or holds only blank lines)",
+                error,
+                StringComparison.Ordinal
+            );
         }
     }
 
@@ -66,7 +75,13 @@ public sealed class GradeBadInputTests : IDisposable
     public void Invalid_utf8_names_the_line_and_the_other_lines_are_graded()
     {
         byte[] good = """{"given": "1", "ground_truth": "1"}"""u8.ToArray();
-        byte[] bad = [.. System.Text.Encoding.UTF8.GetBytes("{\"given\": \"1"), 0xFF, 0xFE, .. System.Text.Encoding.UTF8.GetBytes("\", \"ground_truth\": \"1\"}")];
+        byte[] bad =
+        [
+            .. System.Text.Encoding.UTF8.GetBytes("{\"given\": \"1"),
+            0xFF,
+            0xFE,
+            .. System.Text.Encoding.UTF8.GetBytes("\", \"ground_truth\": \"1\"}"),
+        ];
         string path = Write("mixed.jsonl", [.. good, (byte)'\n', .. bad, (byte)'\n', .. good, (byte)'\n']);
         var (exit, output, error) = Run(path);
         Assert.Equal(1, exit);
@@ -78,10 +93,19 @@ public sealed class GradeBadInputTests : IDisposable
     public void A_line_over_the_limit_and_a_file_over_the_limit_name_the_limit()
     {
         string row = """{"given": "1", "ground_truth": "1"}""";
-        string path = Write("long.jsonl", System.Text.Encoding.UTF8.GetBytes(row + "\n" + $$"""{"given": "{{new string('9', 100_000)}}", "ground_truth": "1"}""" + "\n" + row + "\n"));
+        string path = Write(
+            "long.jsonl",
+            System.Text.Encoding.UTF8.GetBytes(
+                row + "\n" + $$"""{"given": "{{new string('9', 100_000)}}", "ground_truth": "1"}""" + "\n" + row + "\n"
+            )
+        );
         var (exit, output, error) = Run(path, "--max-line-bytes", "1000");
         Assert.Equal(1, exit);
-        Assert.Contains($"{path} line 2: field '(line)': holds more than the limit of 1000 bytes (--max-line-bytes)", error, StringComparison.Ordinal);
+        Assert.Contains(
+            $"{path} line 2: field '(line)': holds more than the limit of 1000 bytes (--max-line-bytes)",
+            error,
+            StringComparison.Ordinal
+        );
         Assert.Contains("Pass@1: 2/2 = 100.00%", output, StringComparison.Ordinal);
 
         (exit, _, error) = Run(path, "--max-file-bytes", "50");

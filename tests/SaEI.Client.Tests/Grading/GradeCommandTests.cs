@@ -43,14 +43,26 @@ public sealed class GradeCommandTests : IDisposable
     [Fact]
     public void Malformed_lines_name_file_line_and_field_and_exit_1()
     {
-        string path = WriteJsonl(Right, "{not json", """{"given": "5"}""", """{"given": ["5"], "ground_truth": "5"}""", "[1,2]",
-            """{"ground_truth": "5"}""", """{"predicts": "5", "ground_truth": "5"}""", Wrong);
+        string path = WriteJsonl(
+            Right,
+            "{not json",
+            """{"given": "5"}""",
+            """{"given": ["5"], "ground_truth": "5"}""",
+            "[1,2]",
+            """{"ground_truth": "5"}""",
+            """{"predicts": "5", "ground_truth": "5"}""",
+            Wrong
+        );
         var (exit, output, error) = Run(path);
         Assert.Equal(1, exit);
         Assert.Contains($"{path} line 2: field '(line)': is not valid JSON", error, StringComparison.Ordinal);
         Assert.Contains($"{path} line 3: field 'ground_truth': is missing", error, StringComparison.Ordinal);
         Assert.Contains($"{path} line 4: field 'given': is a JSON Array", error, StringComparison.Ordinal);
-        Assert.Contains($"{path} line 5: field '(line)': is a JSON Array, not an object", error, StringComparison.Ordinal);
+        Assert.Contains(
+            $"{path} line 5: field '(line)': is a JSON Array, not an object",
+            error,
+            StringComparison.Ordinal
+        );
         Assert.Contains($"{path} line 6: field 'given': is missing", error, StringComparison.Ordinal);
         Assert.Contains($"{path} line 7: field 'predicts': must be a non-empty list", error, StringComparison.Ordinal);
         Assert.Contains("Pass@1: 1/2 = 50.00%", output, StringComparison.Ordinal); // only lines 1 and 8 graded
@@ -61,7 +73,8 @@ public sealed class GradeCommandTests : IDisposable
     {
         string path = WriteJsonl(
             """{"predicts": ["\\boxed{3}", "\\boxed{4}", "no box", "\\boxed{3.0}"], "answer": "3"}""", // 2 of 4
-            """{"predicts": ["\\boxed{1}", "\\boxed{2}", "\\boxed{5}", "\\boxed{6}"], "answer": "7"}"""); // 0 of 4
+            """{"predicts": ["\\boxed{1}", "\\boxed{2}", "\\boxed{5}", "\\boxed{6}"], "answer": "7"}"""
+        ); // 0 of 4
         var (exit, output, _) = Run(path);
         Assert.Equal(0, exit);
         Assert.Contains("line 1: 2/4 correct", output, StringComparison.Ordinal);
@@ -80,7 +93,10 @@ public sealed class GradeCommandTests : IDisposable
         Assert.Equal(2, root.GetProperty("totals").GetProperty("rows").GetInt32());
         Assert.Equal(1, root.GetProperty("totals").GetProperty("pass_count").GetInt32());
         Assert.Equal(0.5, root.GetProperty("totals").GetProperty("pass_at_n").GetDouble());
-        Assert.Equal([true, false], root.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("correct")[0].GetBoolean()));
+        Assert.Equal(
+            [true, false],
+            root.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("correct")[0].GetBoolean())
+        );
         Assert.Equal(3, root.GetProperty("errors")[0].GetProperty("line").GetInt32());
     }
 

@@ -25,8 +25,11 @@ public sealed class SiloExecutorChoiceTests
         var result = await SaeiProcess.RunAsync(["silo", .. Ports()], NoExecutor());
 
         Assert.True(result.ExitCode == 2, $"exit {result.ExitCode}; stderr:\n{result.Error}");
-        Assert.Contains("Saei:Executor is not set; set Saei:Executor (environment Saei__Executor) to 'torch'",
-            result.Error, StringComparison.Ordinal);
+        Assert.Contains(
+            "Saei:Executor is not set; set Saei:Executor (environment Saei__Executor) to 'torch'",
+            result.Error,
+            StringComparison.Ordinal
+        );
         Assert.Contains("'simulated'", result.Error, StringComparison.Ordinal);
         Assert.Contains("saei silo --help", result.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", result.Error, StringComparison.Ordinal);
@@ -43,8 +46,11 @@ public sealed class SiloExecutorChoiceTests
         Assert.True(result.ExitCode == 2, $"exit {result.ExitCode}; stderr:\n{result.Error}");
         string[] lines = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Single(lines);
-        Assert.Contains("--role / Saei:Role is 'conductor'; set control, gpu or all.", lines[0],
-            StringComparison.Ordinal);
+        Assert.Contains(
+            "--role / Saei:Role is 'conductor'; set control, gpu or all.",
+            lines[0],
+            StringComparison.Ordinal
+        );
         Assert.Contains("Saei:Executor is 'gpu'; set Saei:Executor", lines[0], StringComparison.Ordinal);
     }
 
@@ -54,8 +60,11 @@ public sealed class SiloExecutorChoiceTests
         var result = await Cli.RunAsync(["silo", "--executor", "gpu", .. Ports()]);
 
         Assert.Equal(2, result.Code);
-        Assert.Contains("option '--executor' is 'gpu'; give one of: torch, simulated.", result.Error,
-            StringComparison.Ordinal);
+        Assert.Contains(
+            "option '--executor' is 'gpu'; give one of: torch, simulated.",
+            result.Error,
+            StringComparison.Ordinal
+        );
     }
 
     [Fact, Trait("Category", "Slow")]
@@ -71,8 +80,12 @@ public sealed class SiloExecutorChoiceTests
         var torchByEnvironment = new Dictionary<string, string>(quiet) { ["Saei__Executor"] = "torch" };
         var starting = new[]
         {
-            SiloProcess.StartAsync($"exec-flag-{Guid.NewGuid():N}"[..18], quiet, TimeSpan.FromSeconds(90),
-                ["--executor", "simulated"]),
+            SiloProcess.StartAsync(
+                $"exec-flag-{Guid.NewGuid():N}"[..18],
+                quiet,
+                TimeSpan.FromSeconds(90),
+                ["--executor", "simulated"]
+            ),
             SiloProcess.StartAsync($"exec-env-{Guid.NewGuid():N}"[..17], torchByEnvironment, TimeSpan.FromSeconds(90)),
         };
         try
@@ -81,7 +94,8 @@ public sealed class SiloExecutorChoiceTests
         }
         catch
         {
-            foreach (var start in starting.Where(s => s.IsCompletedSuccessfully)) (await start).Dispose();
+            foreach (var start in starting.Where(s => s.IsCompletedSuccessfully))
+                (await start).Dispose();
             throw;
         }
         using var byFlag = await starting[0];

@@ -12,13 +12,22 @@ namespace SaEI.Client.Tests.Hosting;
 /// </summary>
 public sealed class SiloStartRefusalTests
 {
-    private static string[] Ports() => ["--executor", "simulated",
-        "--port", TestSpecs.FreePort().ToString(), "--gateway-port", TestSpecs.FreePort().ToString()];
+    private static string[] Ports() =>
+        [
+            "--executor",
+            "simulated",
+            "--port",
+            TestSpecs.FreePort().ToString(),
+            "--gateway-port",
+            TestSpecs.FreePort().ToString(),
+        ];
 
     private static void AssertRefused(SaeiProcess.Result result, string expected, int code = 2)
     {
-        Assert.True(result.ExitCode == code,
-            $"exit {result.ExitCode}; stderr:\n{result.Error}\nstdout:\n{result.Output}");
+        Assert.True(
+            result.ExitCode == code,
+            $"exit {result.ExitCode}; stderr:\n{result.Error}\nstdout:\n{result.Output}"
+        );
         Assert.Contains(expected, result.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", result.Error, StringComparison.Ordinal);
         Assert.True(result.Elapsed < TimeSpan.FromSeconds(30), $"took {result.Elapsed.TotalSeconds:0.0} s");
@@ -38,8 +47,15 @@ public sealed class SiloStartRefusalTests
     {
         await Azurite.EnsureRunningAsync();
         const string wrongKey = "d3JvbmctYnV0LXdlbGwtZm9ybWVkLWtleS1mb3ItYXp1cml0ZS10ZXN0cw==";
-        string connection = System.Text.RegularExpressions.Regex.Replace(LocalStorage.AzuriteConnectionString(), "AccountKey=[^;]+", $"AccountKey={wrongKey}");
-        var result = await SaeiProcess.RunAsync(["silo", .. Ports()], new Dictionary<string, string?> { [LocalStorage.ConnectionStringVariable] = connection });
+        string connection = System.Text.RegularExpressions.Regex.Replace(
+            LocalStorage.AzuriteConnectionString(),
+            "AccountKey=[^;]+",
+            $"AccountKey={wrongKey}"
+        );
+        var result = await SaeiProcess.RunAsync(
+            ["silo", .. Ports()],
+            new Dictionary<string, string?> { [LocalStorage.ConnectionStringVariable] = connection }
+        );
         AssertRefused(result, "refused the credentials", code: 1);
         Assert.Contains("SAEI_STORAGE", result.Error, StringComparison.Ordinal);
         Assert.DoesNotContain(wrongKey, result.Error + result.Output, StringComparison.Ordinal);
@@ -49,7 +65,13 @@ public sealed class SiloStartRefusalTests
     public async Task A_silo_with_a_duplicated_storage_key_exits_with_the_same_kind_of_message()
     {
         string connection = LocalStorage.AzuriteConnectionString() + "AccountName=other;";
-        var result = await SaeiProcess.RunAsync(["silo", .. Ports()], new Dictionary<string, string?> { [LocalStorage.ConnectionStringVariable] = connection });
-        AssertRefused(result, "SAEI_STORAGE (or Saei:Storage) is malformed: the key 'AccountName' appears more than once");
+        var result = await SaeiProcess.RunAsync(
+            ["silo", .. Ports()],
+            new Dictionary<string, string?> { [LocalStorage.ConnectionStringVariable] = connection }
+        );
+        AssertRefused(
+            result,
+            "SAEI_STORAGE (or Saei:Storage) is malformed: the key 'AccountName' appears more than once"
+        );
     }
 }

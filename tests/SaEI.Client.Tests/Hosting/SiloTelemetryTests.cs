@@ -30,26 +30,49 @@ public sealed class SiloTelemetryTests
     {
         await Azurite.EnsureRunningAsync();
         int metricsPort = Ports.Free();
-        var (silo, gatewayPort) = await TestSilo.StartAsync([new("Saei:Storage", Azurite.ConnectionString),
+        var (silo, gatewayPort) = await TestSilo.StartAsync([
+            new("Saei:Storage", Azurite.ConnectionString),
             new("Saei:Metrics:PrometheusPort", metricsPort.ToString(CultureInfo.InvariantCulture)),
-            new("Logging:LogLevel:Default", "Warning")]);
+            new("Logging:LogLevel:Default", "Warning"),
+        ]);
         try
         {
             string experiment = TestSpecs.NewExperimentId();
-            const int Runs = 4, Steps = 3; // 2 methods × 2 seeds
+            const int Runs = 4,
+                Steps = 3; // 2 methods × 2 seeds
             string spec = await TestSpecs.WriteAsync(TestSpecs.Spec(experiment, steps: Steps, seeds: 2));
             string gateway = gatewayPort.ToString(CultureInfo.InvariantCulture);
-            Assert.Equal(0, (await Foundation.Cli.RunAsync("sweep", "launch", spec, "--step-ms", "2",
-                "--gateway-port", gateway)).Code);
-            Assert.Equal(0, (await Foundation.Cli.RunAsync("watch", experiment, "--interval", "1", "--json",
-                "--gateway-port", gateway)).Code);
+            Assert.Equal(
+                0,
+                (
+                    await Foundation.Cli.RunAsync("sweep", "launch", spec, "--step-ms", "2", "--gateway-port", gateway)
+                ).Code
+            );
+            Assert.Equal(
+                0,
+                (
+                    await Foundation.Cli.RunAsync(
+                        "watch",
+                        experiment,
+                        "--interval",
+                        "1",
+                        "--json",
+                        "--gateway-port",
+                        gateway
+                    )
+                ).Code
+            );
 
             string scrape = "";
-            await Eventually.HoldsAsync(async () =>
-            {
-                scrape = await Http.GetStringAsync($"http://127.0.0.1:{metricsPort}/metrics");
-                return Sum(scrape, "saei_runs_transitions_total", "state=\"completed\"") == Runs;
-            }, TimeSpan.FromSeconds(30), $"{Runs} runs counted as completed in the scrape");
+            await Eventually.HoldsAsync(
+                async () =>
+                {
+                    scrape = await Http.GetStringAsync($"http://127.0.0.1:{metricsPort}/metrics");
+                    return Sum(scrape, "saei_runs_transitions_total", "state=\"completed\"") == Runs;
+                },
+                TimeSpan.FromSeconds(30),
+                $"{Runs} runs counted as completed in the scrape"
+            );
 
             Assert.True(Sum(scrape, "saei_runs_transitions_total", "state=\"pending\"") == Runs, scrape);
             Assert.True(Sum(scrape, "saei_runs_transitions_total", "state=\"running\"") == Runs, scrape);
@@ -86,18 +109,37 @@ public sealed class SiloTelemetryTests
             ActivityStopped = spans.Add,
         };
         ActivitySource.AddActivityListener(listener);
-        var (silo, gatewayPort) = await TestSilo.StartAsync([new("Saei:Storage", Azurite.ConnectionString),
-            new("Logging:LogLevel:Default", "Warning")]);
+        var (silo, gatewayPort) = await TestSilo.StartAsync([
+            new("Saei:Storage", Azurite.ConnectionString),
+            new("Logging:LogLevel:Default", "Warning"),
+        ]);
         try
         {
             string experiment = TestSpecs.NewExperimentId();
-            string spec = await TestSpecs.WriteAsync(TestSpecs.Spec(experiment, steps: 3, seeds: 1,
-                methods: "grpo: {}"));
+            string spec = await TestSpecs.WriteAsync(
+                TestSpecs.Spec(experiment, steps: 3, seeds: 1, methods: "grpo: {}")
+            );
             string gateway = gatewayPort.ToString(CultureInfo.InvariantCulture);
-            Assert.Equal(0, (await Foundation.Cli.RunAsync("sweep", "launch", spec, "--step-ms", "2",
-                "--gateway-port", gateway)).Code);
-            Assert.Equal(0, (await Foundation.Cli.RunAsync("watch", experiment, "--interval", "1", "--json",
-                "--gateway-port", gateway)).Code);
+            Assert.Equal(
+                0,
+                (
+                    await Foundation.Cli.RunAsync("sweep", "launch", spec, "--step-ms", "2", "--gateway-port", gateway)
+                ).Code
+            );
+            Assert.Equal(
+                0,
+                (
+                    await Foundation.Cli.RunAsync(
+                        "watch",
+                        experiment,
+                        "--interval",
+                        "1",
+                        "--json",
+                        "--gateway-port",
+                        gateway
+                    )
+                ).Code
+            );
         }
         finally
         {
@@ -112,11 +154,15 @@ public sealed class SiloTelemetryTests
         Assert.All(run, s => Assert.Equal("grpo", s.GetTagItem("saei.method")));
         foreach (var step in run)
         {
-            var children = spans.Where(s => s.ParentSpanId == step.SpanId && s.TraceId == step.TraceId)
-                .Select(s => s.OperationName).Order(StringComparer.Ordinal).ToList();
-            string[] expected = (int)step.GetTagItem("saei.step")! == 3
-                ? ["checkpoint", "report", "simulated"]
-                : ["report", "simulated"];
+            var children = spans
+                .Where(s => s.ParentSpanId == step.SpanId && s.TraceId == step.TraceId)
+                .Select(s => s.OperationName)
+                .Order(StringComparer.Ordinal)
+                .ToList();
+            string[] expected =
+                (int)step.GetTagItem("saei.step")! == 3
+                    ? ["checkpoint", "report", "simulated"]
+                    : ["report", "simulated"];
             Assert.Equal(expected, children);
         }
     }
@@ -135,32 +181,63 @@ public sealed class SiloTelemetryTests
             while (collector.IsListening)
             {
                 HttpListenerContext context;
-                try { context = await collector.GetContextAsync(); }
-                catch (HttpListenerException) { return; }
-                catch (ObjectDisposedException) { return; }
+                try
+                {
+                    context = await collector.GetContextAsync();
+                }
+                catch (HttpListenerException)
+                {
+                    return;
+                }
+                catch (ObjectDisposedException)
+                {
+                    return;
+                }
                 if (context.Request.HttpMethod == "POST" && context.Request.ContentLength64 > 0)
                     posts.Add(context.Request.Url!.AbsolutePath);
                 context.Response.StatusCode = 200;
                 context.Response.Close();
             }
         });
-        var (silo, gatewayPort) = await TestSilo.StartAsync([new("Saei:Storage", Azurite.ConnectionString),
+        var (silo, gatewayPort) = await TestSilo.StartAsync([
+            new("Saei:Storage", Azurite.ConnectionString),
             new("Saei:Metrics:OtlpEndpoint", $"http://127.0.0.1:{port}"),
             new("Saei:Metrics:OtlpProtocol", "http/protobuf"),
-            new("Logging:LogLevel:Default", "Warning")]);
+            new("Logging:LogLevel:Default", "Warning"),
+        ]);
         try
         {
             string experiment = TestSpecs.NewExperimentId();
-            string spec = await TestSpecs.WriteAsync(TestSpecs.Spec(experiment, steps: 3, seeds: 1,
-                methods: "grpo: {}"));
+            string spec = await TestSpecs.WriteAsync(
+                TestSpecs.Spec(experiment, steps: 3, seeds: 1, methods: "grpo: {}")
+            );
             string gateway = gatewayPort.ToString(CultureInfo.InvariantCulture);
-            Assert.Equal(0, (await Foundation.Cli.RunAsync("sweep", "launch", spec, "--step-ms", "2",
-                "--gateway-port", gateway)).Code);
-            Assert.Equal(0, (await Foundation.Cli.RunAsync("watch", experiment, "--interval", "1", "--json",
-                "--gateway-port", gateway)).Code);
+            Assert.Equal(
+                0,
+                (
+                    await Foundation.Cli.RunAsync("sweep", "launch", spec, "--step-ms", "2", "--gateway-port", gateway)
+                ).Code
+            );
+            Assert.Equal(
+                0,
+                (
+                    await Foundation.Cli.RunAsync(
+                        "watch",
+                        experiment,
+                        "--interval",
+                        "1",
+                        "--json",
+                        "--gateway-port",
+                        gateway
+                    )
+                ).Code
+            );
             // Spans are exported in batches every 5 s.
-            await Eventually.HoldsAsync(() => Task.FromResult(posts.Contains("/v1/traces")), TimeSpan.FromSeconds(30),
-                "the step spans posted to /v1/traces");
+            await Eventually.HoldsAsync(
+                () => Task.FromResult(posts.Contains("/v1/traces")),
+                TimeSpan.FromSeconds(30),
+                "the step spans posted to /v1/traces"
+            );
         }
         finally
         {
@@ -176,12 +253,14 @@ public sealed class SiloTelemetryTests
     public async Task Metrics_and_the_Orleans_dashboard_are_off_by_default()
     {
         await Azurite.EnsureRunningAsync();
-        var (silo, _) = await TestSilo.StartAsync([new("Saei:Storage", Azurite.ConnectionString),
-            new("Logging:LogLevel:Default", "Warning")]);
+        var (silo, _) = await TestSilo.StartAsync([
+            new("Saei:Storage", Azurite.ConnectionString),
+            new("Logging:LogLevel:Default", "Warning"),
+        ]);
         try
         {
             Assert.Null(silo.Services.GetService<MeterProvider>()); // no OpenTelemetry SDK, so no endpoint
-            Assert.Null(silo.Services.GetService<IServer>());       // no web server, so no dashboard
+            Assert.Null(silo.Services.GetService<IServer>()); // no web server, so no dashboard
         }
         finally
         {
@@ -195,22 +274,28 @@ public sealed class SiloTelemetryTests
     {
         await Azurite.EnsureRunningAsync();
         int port = Ports.Free();
-        var (silo, _) = await TestSilo.StartAsync([new("Saei:Storage", Azurite.ConnectionString),
+        var (silo, _) = await TestSilo.StartAsync([
+            new("Saei:Storage", Azurite.ConnectionString),
             new("Saei:OrleansDashboard:Port", port.ToString(CultureInfo.InvariantCulture)),
-            new("Logging:LogLevel:Default", "Warning")]);
+            new("Logging:LogLevel:Default", "Warning"),
+        ]);
         try
         {
             using var page = await Http.GetAsync($"http://127.0.0.1:{port}/");
             Assert.Equal(HttpStatusCode.OK, page.StatusCode);
             Assert.Contains("<html", await page.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
             string counters = "";
-            await Eventually.HoldsAsync(async () =>
-            {
-                using var response = await Http.GetAsync($"http://127.0.0.1:{port}/DashboardCounters");
-                counters = await response.Content.ReadAsStringAsync();
-                return response.StatusCode == HttpStatusCode.OK
-                    && counters.Contains("\"hosts\"", StringComparison.Ordinal);
-            }, TimeSpan.FromSeconds(30), "the dashboard's counters list the cluster's hosts");
+            await Eventually.HoldsAsync(
+                async () =>
+                {
+                    using var response = await Http.GetAsync($"http://127.0.0.1:{port}/DashboardCounters");
+                    counters = await response.Content.ReadAsStringAsync();
+                    return response.StatusCode == HttpStatusCode.OK
+                        && counters.Contains("\"hosts\"", StringComparison.Ordinal);
+                },
+                TimeSpan.FromSeconds(30),
+                "the dashboard's counters list the cluster's hosts"
+            );
         }
         finally
         {
@@ -220,8 +305,7 @@ public sealed class SiloTelemetryTests
     }
 
     [Theory]
-    [InlineData("Saei:Metrics:PrometheusPort", "70000",
-        "Saei:Metrics:PrometheusPort is 70000; set a port in 1..65535")]
+    [InlineData("Saei:Metrics:PrometheusPort", "70000", "Saei:Metrics:PrometheusPort is 70000; set a port in 1..65535")]
     [InlineData("Saei:Metrics:PrometheusPort", "0", "Saei:Metrics:PrometheusPort is 0; set a port in 1..65535")]
     [InlineData("Saei:OrleansDashboard:Port", "-1", "Saei:OrleansDashboard:Port is -1; set a port in 1..65535")]
     [InlineData("Saei:Metrics:OtlpEndpoint", "collector:4317", "Saei:Metrics:OtlpEndpoint is 'collector:4317'; set")]
@@ -237,7 +321,10 @@ public sealed class SiloTelemetryTests
     public void A_bind_beyond_loopback_is_refused_without_consent_and_accepted_with_it(string section, string portKey)
     {
         KeyValuePair<string, string?>[] remote =
-            [new($"{section}:{portKey}", "9464"), new($"{section}:Bind", "10.1.2.3")];
+        [
+            new($"{section}:{portKey}", "9464"),
+            new($"{section}:Bind", "10.1.2.3"),
+        ];
         var refused = Assert.Throws<OptionsValidationException>(() => Build(remote));
         Assert.Contains($"{section}:Bind is 10.1.2.3; beyond loopback", refused.Message, StringComparison.Ordinal);
         Assert.Contains($"Set {section}:AllowRemote=true", refused.Message, StringComparison.Ordinal);
@@ -249,19 +336,27 @@ public sealed class SiloTelemetryTests
     [Fact]
     public async Task Saei_silo_with_a_bad_metrics_port_exits_1()
     {
-        var result = await Foundation.Cli.RunAsync("silo", "--metrics-port", "70000",
-            "--gateway-port", Ports.Free().ToString(CultureInfo.InvariantCulture),
-            "--port", Ports.Free().ToString(CultureInfo.InvariantCulture));
+        var result = await Foundation.Cli.RunAsync(
+            "silo",
+            "--metrics-port",
+            "70000",
+            "--gateway-port",
+            Ports.Free().ToString(CultureInfo.InvariantCulture),
+            "--port",
+            Ports.Free().ToString(CultureInfo.InvariantCulture)
+        );
         Assert.Equal(1, result.Code);
     }
 
     private static IHost Build(IEnumerable<KeyValuePair<string, string?>> settings) =>
-        SaeiSilo.Build(["--port", "41121", "--gateway-port", "41122"],
-        [
-            new("Saei:Storage", Azurite.ConnectionString),
-            new(SiloConfiguration.ExecutorKey, SiloConfiguration.SimulatedExecutor),
-            .. settings,
-        ]);
+        SaeiSilo.Build(
+            ["--port", "41121", "--gateway-port", "41122"],
+            [
+                new("Saei:Storage", Azurite.ConnectionString),
+                new(SiloConfiguration.ExecutorKey, SiloConfiguration.SimulatedExecutor),
+                .. settings,
+            ]
+        );
 
     /// <summary>The sum of a series' samples in a Prometheus text scrape, over the samples whose labels contain
     /// <paramref name="label"/> (all when empty); -1 when the series is absent.</summary>
@@ -272,7 +367,8 @@ public sealed class SiloTelemetryTests
         string pattern = $@"^{Regex.Escape(series)}(?:\{{(?<labels>[^}}]*)\}})? (?<value>\S+)";
         foreach (Match sample in Regex.Matches(scrape, pattern, RegexOptions.Multiline))
         {
-            if (label.Length > 0 && !sample.Groups["labels"].Value.Contains(label, StringComparison.Ordinal)) continue;
+            if (label.Length > 0 && !sample.Groups["labels"].Value.Contains(label, StringComparison.Ordinal))
+                continue;
             found = true;
             sum += double.Parse(sample.Groups["value"].Value, CultureInfo.InvariantCulture);
         }

@@ -19,41 +19,42 @@ namespace SaEI.Client.Tests.Reports;
 [Trait("Category", "Slow"), Collection(SiloProcess.Collection)]
 public sealed class ReportOfSiloProcessSweepTests
 {
-    private static string Spec(string experiment) => $$"""
-        experiment: {{experiment}}
-        model: { family: tiny-vlm, base: models/tiny-vlm-sft-quick }
-        data:
-          train: { format: synthetic, task: counting+length, split: train, size: 32, seed: 11, difficulty: 1 }
-          test:
-            name: synth-test
-            format: synthetic
-            task: counting+length
-            split: test
-            size: 8
-            seed: 12
-            difficulty: 1
-          ood:
-            - name: synth-hard
-              format: synthetic
-              task: counting+length
-              split: test
-              size: 8
-              seed: 13
-              difficulty: 2
-        seeds: [1]
-        steps: 2
-        rollout:
-          prompts_per_step: 2
-          mini_batch_prompts: 2
-          group_size: 4
-          max_new_tokens: 12
-          learning_rate: 0.0003
-        methods:
-          grpo: {}
-          saei: { step_size: 0.0078, iterations: 1, tokens: moderate }
-        eval: { every: 2, samples: 1 }
-        checkpoint: { every: 2 }
-        """;
+    private static string Spec(string experiment) =>
+        $$"""
+            experiment: {{experiment}}
+            model: { family: tiny-vlm, base: models/tiny-vlm-sft-quick }
+            data:
+              train: { format: synthetic, task: counting+length, split: train, size: 32, seed: 11, difficulty: 1 }
+              test:
+                name: synth-test
+                format: synthetic
+                task: counting+length
+                split: test
+                size: 8
+                seed: 12
+                difficulty: 1
+              ood:
+                - name: synth-hard
+                  format: synthetic
+                  task: counting+length
+                  split: test
+                  size: 8
+                  seed: 13
+                  difficulty: 2
+            seeds: [1]
+            steps: 2
+            rollout:
+              prompts_per_step: 2
+              mini_batch_prompts: 2
+              group_size: 4
+              max_new_tokens: 12
+              learning_rate: 0.0003
+            methods:
+              grpo: {}
+              saei: { step_size: 0.0078, iterations: 1, tokens: moderate }
+            eval: { every: 2, samples: 1 }
+            checkpoint: { every: 2 }
+            """;
 
     [Fact]
     public async Task Report_of_a_sweep_trained_by_a_torch_silo_process_writes_the_demos_artefacts()
@@ -67,8 +68,12 @@ public sealed class ReportOfSiloProcessSweepTests
         // The base model the demo builds on first use (SFT warm start), shared with the demo tests.
         var blobs = ResilientBlobStore.Connect(Azurite.ConnectionString, StorageNames.DataContainer);
         await blobs.EnsureContainerAsync();
-        await DemoCommand.EnsureBaseModelAsync(SweepSpecParser.ParseOrThrow(Spec(experiment), specPath),
-            new ModelStore(blobs), TextWriter.Null, CancellationToken.None);
+        await DemoCommand.EnsureBaseModelAsync(
+            SweepSpecParser.ParseOrThrow(Spec(experiment), specPath),
+            new ModelStore(blobs),
+            TextWriter.Null,
+            CancellationToken.None
+        );
 
         var environment = new Dictionary<string, string>
         {
@@ -90,29 +95,41 @@ public sealed class ReportOfSiloProcessSweepTests
         {
             var grain = connection.Client.GetGrain<IExperimentGrain>(experiment);
             SweepStatus status = null!;
-            await Eventually.HoldsAsync(async () => (status = await grain.GetStatusAsync()).Finished,
-                TimeSpan.FromMinutes(8), "both runs finished" + log(), TimeSpan.FromSeconds(1));
-            Assert.All(status.Runs, run => Assert.True(run.State == Grains.Runs.RunState.Completed,
-                $"{run.RunId}: {run.State}" + log()));
+            await Eventually.HoldsAsync(
+                async () => (status = await grain.GetStatusAsync()).Finished,
+                TimeSpan.FromMinutes(8),
+                "both runs finished" + log(),
+                TimeSpan.FromSeconds(1)
+            );
+            Assert.All(
+                status.Runs,
+                run => Assert.True(run.State == Grains.Runs.RunState.Completed, $"{run.RunId}: {run.State}" + log())
+            );
         }
 
         string output = Path.Combine(folder, "report");
         var report = await Cli.RunAsync(["report", experiment, "--out", output, .. cluster]);
 
         Assert.True(report.Code == 0, $"saei report: exit {report.Code}\n{report.Error}" + log());
-        Assert.Equal(SweepReport.Files.Order(StringComparer.Ordinal),
-            Directory.GetFiles(output).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            SweepReport.Files.Order(StringComparer.Ordinal),
+            Directory.GetFiles(output).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal)
+        );
         foreach (string file in SweepReport.Files)
         {
             string path = Path.Combine(output, file);
             Assert.True(new FileInfo(path).Length > 0, $"{file} is empty");
-            if (!file.EndsWith(".png", StringComparison.Ordinal)) continue;
+            if (!file.EndsWith(".png", StringComparison.Ordinal))
+                continue;
             using var image = await Image.LoadAsync(path); // decodes, or throws naming the format problem
             Assert.True(image.Width > 100 && image.Height > 100, $"{file} is {image.Width}×{image.Height}");
         }
         string markdown = await File.ReadAllTextAsync(Path.Combine(output, SweepReport.ReportFile));
-        Assert.Contains("| Benchmark | Method | Δ vs grpo | 95% CI | Welch p | MDE | Seeds | Verdict |", markdown,
-            StringComparison.Ordinal);
+        Assert.Contains(
+            "| Benchmark | Method | Δ vs grpo | 95% CI | Welch p | MDE | Seeds | Verdict |",
+            markdown,
+            StringComparison.Ordinal
+        );
         Assert.Contains("| saei ", markdown, StringComparison.Ordinal);
         Directory.Delete(folder, recursive: true);
     }

@@ -23,8 +23,24 @@ public sealed class MutualTlsClusterTests : IAsyncLifetime
     {
         await Azurite.EnsureRunningAsync();
         string siloCertificate = cluster.IssuePfx("silo", SiloPassword);
-        silo = SaeiSilo.Build(["--port", TestSpecs.FreePort().ToString(), "--gateway-port", gatewayPort.ToString(), "--tls-cert", siloCertificate, "--tls-ca", cluster.AuthorityPem],
-            [new(SiloConfiguration.ExecutorKey, SiloConfiguration.SimulatedExecutor), new("Saei:Storage", Azurite.ConnectionString), new(TlsSettings.PasswordKey, SiloPassword), new("Logging:LogLevel:Default", "Warning")]);
+        silo = SaeiSilo.Build(
+            [
+                "--port",
+                TestSpecs.FreePort().ToString(),
+                "--gateway-port",
+                gatewayPort.ToString(),
+                "--tls-cert",
+                siloCertificate,
+                "--tls-ca",
+                cluster.AuthorityPem,
+            ],
+            [
+                new(SiloConfiguration.ExecutorKey, SiloConfiguration.SimulatedExecutor),
+                new("Saei:Storage", Azurite.ConnectionString),
+                new(TlsSettings.PasswordKey, SiloPassword),
+                new("Logging:LogLevel:Default", "Warning"),
+            ]
+        );
         await silo.StartAsync();
     }
 
@@ -36,19 +52,36 @@ public sealed class MutualTlsClusterTests : IAsyncLifetime
         rogue.Dispose();
     }
 
-    /// <summary>A refused client gives up after 4 s; a served one may take longer to connect on a loaded machine.</summary>
+    /// <summary>A refused client gives up after 4 s; a served one may take longer to connect on a loaded
+    /// machine.</summary>
     private Task<int> LeaderboardAsync(TextWriter output, string? certificate = null, string? authority = null) =>
         LeaderboardAsync(output, timeoutSeconds: 4, certificate, authority);
 
-    private Task<int> PatientLeaderboardAsync(TextWriter output, string? certificate = null, string? authority = null) =>
-        LeaderboardAsync(output, timeoutSeconds: 30, certificate, authority);
+    private Task<int> PatientLeaderboardAsync(
+        TextWriter output,
+        string? certificate = null,
+        string? authority = null
+    ) => LeaderboardAsync(output, timeoutSeconds: 30, certificate, authority);
 
     private Task<int> LeaderboardAsync(TextWriter output, int timeoutSeconds, string? certificate, string? authority) =>
-        LeaderboardCommand.RunAsync("tls-exp", benchmark: null, baseline: "grpo", json: false,
-            new ClusterTarget { GatewayPort = gatewayPort, TimeoutSeconds = timeoutSeconds, TlsCertificate = certificate, TlsCa = authority },
-            new System.CommandLine.InvocationConfiguration { Output = output, Error = TextWriter.Null }, CancellationToken.None);
+        LeaderboardCommand.RunAsync(
+            "tls-exp",
+            benchmark: null,
+            baseline: "grpo",
+            json: false,
+            new ClusterTarget
+            {
+                GatewayPort = gatewayPort,
+                TimeoutSeconds = timeoutSeconds,
+                TlsCertificate = certificate,
+                TlsCa = authority,
+            },
+            new System.CommandLine.InvocationConfiguration { Output = output, Error = TextWriter.Null },
+            CancellationToken.None
+        );
 
-    /// <summary>The silo serves a client with the right certificate (so a refusal is the certificate's doing).</summary>
+    /// <summary>The silo serves a client with the right certificate (so a refusal is the certificate's
+    /// doing).</summary>
     private async Task AssertServedAsync()
     {
         var output = new StringWriter();
@@ -74,7 +107,9 @@ public sealed class MutualTlsClusterTests : IAsyncLifetime
     public async Task A_client_whose_certificate_another_ca_signed_is_refused()
     {
         var output = new StringWriter();
-        var refused = await Assert.ThrowsAsync<UserFacingException>(() => LeaderboardAsync(output, rogue.IssuePem("intruder"), cluster.AuthorityPem));
+        var refused = await Assert.ThrowsAsync<UserFacingException>(() =>
+            LeaderboardAsync(output, rogue.IssuePem("intruder"), cluster.AuthorityPem)
+        );
         Assert.Contains("cannot reach", refused.Message, StringComparison.Ordinal);
         Assert.Empty(output.ToString());
         await AssertServedAsync();
@@ -85,7 +120,9 @@ public sealed class MutualTlsClusterTests : IAsyncLifetime
     {
         // The client's own certificate is fine for the silo; the silo's is not signed by the CA the client pins.
         var output = new StringWriter();
-        var refused = await Assert.ThrowsAsync<UserFacingException>(() => LeaderboardAsync(output, cluster.IssuePem("client"), rogue.AuthorityPem));
+        var refused = await Assert.ThrowsAsync<UserFacingException>(() =>
+            LeaderboardAsync(output, cluster.IssuePem("client"), rogue.AuthorityPem)
+        );
         Assert.Contains("cannot reach", refused.Message, StringComparison.Ordinal);
         await AssertServedAsync();
     }

@@ -19,8 +19,17 @@ public sealed class TestCertificates : IDisposable
         Folder = Directory.CreateTempSubdirectory("saei-tls-").FullName;
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: true, hasPathLengthConstraint: true, pathLengthConstraint: 0, critical: true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, critical: true));
+        request.CertificateExtensions.Add(
+            new X509BasicConstraintsExtension(
+                certificateAuthority: true,
+                hasPathLengthConstraint: true,
+                pathLengthConstraint: 0,
+                critical: true
+            )
+        );
+        request.CertificateExtensions.Add(
+            new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, critical: true)
+        );
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, critical: false));
         Authority = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(2));
         AuthorityPem = Path.Combine(Folder, $"{name}-ca.pem");
@@ -34,10 +43,12 @@ public sealed class TestCertificates : IDisposable
     /// <summary>The CA certificate (no key) as PEM: what --tls-ca points at.</summary>
     public string AuthorityPem { get; }
 
-    /// <summary>Issues a leaf certificate and writes it as PEM (certificate and unencrypted key); returns the path.</summary>
+    /// <summary>Issues a leaf certificate and writes it as PEM (certificate and unencrypted key); returns the
+    /// path.</summary>
     public string IssuePem(string name) => Write(Issue(name), name, password: null);
 
-    /// <summary>Issues a leaf certificate and writes it as a password-protected PKCS#12 file; returns the path.</summary>
+    /// <summary>Issues a leaf certificate and writes it as a password-protected PKCS#12 file; returns the
+    /// path.</summary>
     public string IssuePfx(string name, string password) => Write(Issue(name), name, password);
 
     public void Dispose()
@@ -50,15 +61,35 @@ public sealed class TestCertificates : IDisposable
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: false, hasPathLengthConstraint: false, pathLengthConstraint: 0, critical: true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true));
+        request.CertificateExtensions.Add(
+            new X509BasicConstraintsExtension(
+                certificateAuthority: false,
+                hasPathLengthConstraint: false,
+                pathLengthConstraint: 0,
+                critical: true
+            )
+        );
+        request.CertificateExtensions.Add(
+            new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true)
+        );
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([ServerAuth, ClientAuth], critical: false));
         var names = new SubjectAlternativeNameBuilder();
         names.AddIpAddress(IPAddress.Loopback);
         names.AddDnsName("localhost");
         request.CertificateExtensions.Add(names.Build());
-        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Authority, includeKeyIdentifier: true, includeIssuerAndSerial: false));
-        using var certificate = request.Create(Authority, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(1), RandomNumberGenerator.GetBytes(16));
+        request.CertificateExtensions.Add(
+            X509AuthorityKeyIdentifierExtension.CreateFromCertificate(
+                Authority,
+                includeKeyIdentifier: true,
+                includeIssuerAndSerial: false
+            )
+        );
+        using var certificate = request.Create(
+            Authority,
+            DateTimeOffset.UtcNow.AddHours(-1),
+            DateTimeOffset.UtcNow.AddDays(1),
+            RandomNumberGenerator.GetBytes(16)
+        );
         return certificate.CopyWithPrivateKey(key);
     }
 

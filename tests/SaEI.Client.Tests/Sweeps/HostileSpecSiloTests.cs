@@ -19,7 +19,10 @@ public sealed class HostileSpecSiloTests
     {
         await Azurite.EnsureRunningAsync();
         string clusterId = $"hostile-{Guid.NewGuid():N}"[..17];
-        var environment = new Dictionary<string, string>(SiloKillTests.FastFailover) { ["SAEI_STORAGE"] = Azurite.ConnectionString };
+        var environment = new Dictionary<string, string>(SiloKillTests.FastFailover)
+        {
+            ["SAEI_STORAGE"] = Azurite.ConnectionString,
+        };
         using var silo = SiloProcess.Start(clusterId, TestSpecs.FreePort(), TestSpecs.FreePort(), environment);
         string log() => $"\nsilo log:\n{silo.LogTail()}";
         await using var connection = await SiloKillTests.ConnectWhenUpAsync(clusterId, log);
@@ -30,15 +33,23 @@ public sealed class HostileSpecSiloTests
         var first = await grain.LaunchAsync(TestSpecs.Spec(launched, steps: 3, seeds: 1, methods: "grpo: {}"), stepMs);
         Assert.True(first.Outcome == LaunchOutcome.Launched, first.Message + log());
         SweepStatus before = null!;
-        await Eventually.HoldsAsync(async () => (before = await grain.GetStatusAsync()).Finished, TimeSpan.FromSeconds(40), "the launched run finished" + log());
+        await Eventually.HoldsAsync(
+            async () => (before = await grain.GetStatusAsync()).Finished,
+            TimeSpan.FromSeconds(40),
+            "the launched run finished" + log()
+        );
 
         foreach (var @case in HostileSpecs.All(launched))
         {
             foreach (string target in new[] { launched, TestSpecs.NewExperimentId() })
             {
                 var result = await connection.Client.GetGrain<IExperimentGrain>(target).LaunchAsync(@case.Yaml, stepMs);
-                Assert.True(result.Outcome == LaunchOutcome.Refused, $"{@case.Name} → {target}: {result.Outcome} {result.Message}" + log());
-                foreach (string expected in @case.Expected) Assert.Contains(expected, result.Message, StringComparison.Ordinal);
+                Assert.True(
+                    result.Outcome == LaunchOutcome.Refused,
+                    $"{@case.Name} → {target}: {result.Outcome} {result.Message}" + log()
+                );
+                foreach (string expected in @case.Expected)
+                    Assert.Contains(expected, result.Message, StringComparison.Ordinal);
                 Assert.False(silo.Exited, $"the silo exited after {@case.Name}" + log());
             }
         }
@@ -46,10 +57,16 @@ public sealed class HostileSpecSiloTests
         // Alive: the process runs and answers; the launched experiment's committed state is as it was.
         Assert.False(silo.Exited, "the silo exited" + log());
         var after = await grain.GetStatusAsync();
-        Assert.Equal(before.Runs.Select(r => (r.RunId, r.State, r.Step, string.Join(",", r.CommittedSteps), r.FinalWeightsSha256)),
-                     after.Runs.Select(r => (r.RunId, r.State, r.Step, string.Join(",", r.CommittedSteps), r.FinalWeightsSha256)));
+        Assert.Equal(
+            before.Runs.Select(r =>
+                (r.RunId, r.State, r.Step, string.Join(",", r.CommittedSteps), r.FinalWeightsSha256)
+            ),
+            after.Runs.Select(r => (r.RunId, r.State, r.Step, string.Join(",", r.CommittedSteps), r.FinalWeightsSha256))
+        );
         string next = TestSpecs.NewExperimentId();
-        var good = await connection.Client.GetGrain<IExperimentGrain>(next).LaunchAsync(TestSpecs.Spec(next, steps: 3, seeds: 1, methods: "grpo: {}"), stepMs);
+        var good = await connection
+            .Client.GetGrain<IExperimentGrain>(next)
+            .LaunchAsync(TestSpecs.Spec(next, steps: 3, seeds: 1, methods: "grpo: {}"), stepMs);
         Assert.True(good.Outcome == LaunchOutcome.Launched, good.Message + log());
     }
 }

@@ -15,9 +15,18 @@ public sealed class SweepValidateCommandTests
     [Fact]
     public async Task A_valid_example_prints_the_run_count_and_every_run()
     {
-        var (code, output, _) = await RunAsync("sweep", "validate", Path.Combine(RepositoryPaths.Root, "examples", "synthetic-demo-quick.yaml"), "--runs");
+        var (code, output, _) = await RunAsync(
+            "sweep",
+            "validate",
+            Path.Combine(RepositoryPaths.Root, "examples", "synthetic-demo-quick.yaml"),
+            "--runs"
+        );
         Assert.Equal(0, code);
-        Assert.Contains("2 method(s) × 1 grid point(s) × 3 seed(s) = 6 run(s) of 6 steps", output, StringComparison.Ordinal);
+        Assert.Contains(
+            "2 method(s) × 1 grid point(s) × 3 seed(s) = 6 run(s) of 6 steps",
+            output,
+            StringComparison.Ordinal
+        );
         Assert.Matches(@"\n  grpo-[0-9a-f]{8}-s1 ", output);
         Assert.Contains("fingerprint ", output, StringComparison.Ordinal);
     }
@@ -25,10 +34,21 @@ public sealed class SweepValidateCommandTests
     [Fact]
     public async Task Runs_of_the_7B_paper_spec_print_a_memory_plan_without_loading_the_model()
     {
-        var (code, output, _) = await RunAsync("sweep", "validate", Path.Combine(RepositoryPaths.Root, "examples", "paper-geometry3k.yaml"), "--runs", "--available", "141");
+        var (code, output, _) = await RunAsync(
+            "sweep",
+            "validate",
+            Path.Combine(RepositoryPaths.Root, "examples", "paper-geometry3k.yaml"),
+            "--runs",
+            "--available",
+            "141"
+        );
         Assert.Equal(0, code);
         Assert.Contains("memory plan from ", output, StringComparison.Ordinal);
-        Assert.Contains("qwen25vl-7b.json (model folder not on this machine): 8,292,166,656 parameters", output, StringComparison.Ordinal);
+        Assert.Contains(
+            "qwen25vl-7b.json (model folder not on this machine): 8,292,166,656 parameters",
+            output,
+            StringComparison.Ordinal
+        );
         Assert.Matches(@"\n    memory [0-9.]+ GiB on cuda:0 \(.*weights 15\.4 GiB.*\)\n", output);
         Assert.Contains("does not fit: needs ", output, StringComparison.Ordinal);
         Assert.Contains("141.0 GiB available: ", output, StringComparison.Ordinal);
@@ -38,16 +58,28 @@ public sealed class SweepValidateCommandTests
     public async Task Each_run_of_the_paper_spec_says_for_each_node_whether_it_fits_and_the_fix_when_not()
     {
         string examples = Path.Combine(RepositoryPaths.Root, "examples");
-        var (code, output, _) = await RunAsync("sweep", "validate", Path.Combine(examples, "paper-mm-eureka.yaml"), "--runs");
+        var (code, output, _) = await RunAsync(
+            "sweep",
+            "validate",
+            Path.Combine(examples, "paper-mm-eureka.yaml"),
+            "--runs"
+        );
         Assert.Equal(0, code);
         // 21 runs, each judged on both nodes of the spec: the two-H200 node fits, the two-H100 node does not.
-        const string fits = @"\n    node h200-141g \(2 × cuda, 139\.8 GiB each\): fits, [0-9.]+ GiB of 279\.6 GiB on cuda:0";
-        const string refused = @"\n    node h100-80g \(2 × cuda, 79\.6 GiB each\): does not fit: needs [0-9.]+ GiB on cuda:0, "
-                               + @"159\.2 GiB available: .* or add a device\.\n";
+        const string fits =
+            @"\n    node h200-141g \(2 × cuda, 139\.8 GiB each\): fits, [0-9.]+ GiB of 279\.6 GiB on cuda:0";
+        const string refused =
+            @"\n    node h100-80g \(2 × cuda, 79\.6 GiB each\): does not fit: needs [0-9.]+ GiB on cuda:0, "
+            + @"159\.2 GiB available: .* or add a device\.\n";
         Assert.Equal(21, Regex.Matches(output, fits).Count);
         Assert.Equal(21, Regex.Matches(output, refused).Count);
         // A run without activation checkpointing also prints its estimate with it.
-        var (_, quick, _) = await RunAsync("sweep", "validate", Path.Combine(examples, "synthetic-demo-quick.yaml"), "--runs");
+        var (_, quick, _) = await RunAsync(
+            "sweep",
+            "validate",
+            Path.Combine(examples, "synthetic-demo-quick.yaml"),
+            "--runs"
+        );
         Assert.Matches(@"\n    memory [0-9.]+ MiB on cpu \(.*\); [0-9.]+ MiB with activation checkpointing\n", quick);
     }
 
@@ -55,7 +87,9 @@ public sealed class SweepValidateCommandTests
     public async Task An_invalid_spec_lists_each_problem_with_file_line_and_key_and_exits_1()
     {
         string path = Path.Combine(Path.GetTempPath(), $"saei-spec-{Guid.NewGuid():N}.yaml");
-        await File.WriteAllTextAsync(path, """
+        await File.WriteAllTextAsync(
+            path,
+            """
             experiment: x
             model: { family: tiny-vlm }
             data:
@@ -65,12 +99,17 @@ public sealed class SweepValidateCommandTests
             steps: 10
             methods:
               saei: { step_sise: 0.01 }
-            """);
+            """
+        );
         try
         {
             var (code, _, error) = await RunAsync("sweep", "validate", path);
             Assert.Equal(1, code);
-            Assert.Contains($"{path}:9:11: methods.saei.step_sise: unknown key; did you mean step_size?", error, StringComparison.Ordinal);
+            Assert.Contains(
+                $"{path}:9:11: methods.saei.step_sise: unknown key; did you mean step_size?",
+                error,
+                StringComparison.Ordinal
+            );
         }
         finally
         {
@@ -94,7 +133,8 @@ public sealed class SweepValidateCommandTests
             // Not Assert.Empty: Console is process-wide and other test classes' Orleans clients may log to it meanwhile
             // (the process-level test below asserts an empty stdout).
             Assert.DoesNotContain(": valid.", output, StringComparison.Ordinal);
-            foreach (string expected in @case.Expected) Assert.Contains(expected, error, StringComparison.Ordinal);
+            foreach (string expected in @case.Expected)
+                Assert.Contains(expected, error, StringComparison.Ordinal);
             Assert.True(error.Length < 256 * 1024, $"{name}: {error.Length} characters on stderr");
         }
         finally
@@ -122,7 +162,11 @@ public sealed class SweepValidateCommandTests
         {
             var (code, _, error) = await RunAsync("sweep", "validate", path);
             Assert.Equal(1, code);
-            Assert.Contains($"'{path}' is not UTF-8 text (an invalid byte near offset 15)", error, StringComparison.Ordinal);
+            Assert.Contains(
+                $"'{path}' is not UTF-8 text (an invalid byte near offset 15)",
+                error,
+                StringComparison.Ordinal
+            );
         }
         finally
         {
@@ -134,7 +178,8 @@ public sealed class SweepValidateCommandTests
     public async Task The_saei_process_exits_1_not_134_on_a_deep_spec_and_reads_its_limits_from_the_environment()
     {
         string deep = Path.Combine(Path.GetTempPath(), $"saei-deep-{Guid.NewGuid():N}.yaml");
-        await File.WriteAllTextAsync(deep, HostileSpecs.DeepFlow("deep", depth: 100_000)); // 100,000 levels overflowed 1.5 MiB of stack
+        // 100,000 levels overflowed 1.5 MiB of stack
+        await File.WriteAllTextAsync(deep, HostileSpecs.DeepFlow("deep", depth: 100_000));
         try
         {
             var (code, output, error) = await SaeiProcessAsync(["sweep", "validate", deep], []);
@@ -143,7 +188,10 @@ public sealed class SweepValidateCommandTests
             Assert.Contains("more than 64 levels deep", error, StringComparison.Ordinal);
 
             string example = Path.Combine(RepositoryPaths.Root, "examples", "synthetic-demo-quick.yaml"); // 6 runs
-            (code, _, error) = await SaeiProcessAsync(["sweep", "validate", example], new() { ["Saei__Specs__MaxRuns"] = "5" });
+            (code, _, error) = await SaeiProcessAsync(
+                ["sweep", "validate", example],
+                new() { ["Saei__Specs__MaxRuns"] = "5" }
+            );
             Assert.Equal(1, code);
             Assert.Contains("expands to 6 runs", error, StringComparison.Ordinal);
             Assert.Contains("at most 5 are allowed (set by Saei:Specs:MaxRuns", error, StringComparison.Ordinal);
@@ -154,12 +202,22 @@ public sealed class SweepValidateCommandTests
         }
     }
 
-    private static async Task<(int Code, string Out, string Error)> SaeiProcessAsync(string[] args, Dictionary<string, string> environment)
+    private static async Task<(int Code, string Out, string Error)> SaeiProcessAsync(
+        string[] args,
+        Dictionary<string, string> environment
+    )
     {
         string dll = Path.Combine(RepositoryPaths.Root, "Client", "bin", "Release", "net10.0", "saei.dll");
-        if (!File.Exists(dll)) dll = Path.Combine(AppContext.BaseDirectory, "saei.dll");
-        var start = new ProcessStartInfo("dotnet", [dll, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var (key, value) in environment) start.Environment[key] = value;
+        if (!File.Exists(dll))
+            dll = Path.Combine(AppContext.BaseDirectory, "saei.dll");
+        var start = new ProcessStartInfo("dotnet", [dll, .. args])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var (key, value) in environment)
+            start.Environment[key] = value;
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();

@@ -5,6 +5,7 @@ public sealed class BrowserFactAttribute : FactAttribute
 {
     public BrowserFactAttribute()
     {
-        if (Chromium.SkipReason is { } reason) Skip = reason;
+        if (Chromium.SkipReason is { } reason)
+            Skip = reason;
     }
 }

@@ -14,18 +14,22 @@ public static class Chromium
     public static string? Executable { get; } = Find();
 
     /// <summary>Why the browser tests skip (null when a browser was found): names the command that fixes it.</summary>
-    public static string? SkipReason { get; } = Executable is not null ? null
+    public static string? SkipReason { get; } =
+        Executable is not null ? null
         : Environment.GetEnvironmentVariable(PathVariable) is { Length: > 0 } named
             ? $"{PathVariable}={named} is not a file; point it at a Chromium executable or unset it."
-            : $"No Chromium on PATH: `./saei test` installs it where it can (root or passwordless sudo); " +
-              $"else install it with `{InstallCommand}` or set {PathVariable} to a Chromium executable.";
+        : $"No Chromium on PATH: `./saei test` installs it where it can (root or passwordless sudo); "
+            + $"else install it with `{InstallCommand}` or set {PathVariable} to a Chromium executable.";
 
     private static string? Find()
     {
         string? named = Environment.GetEnvironmentVariable(PathVariable);
-        if (!string.IsNullOrWhiteSpace(named)) return File.Exists(named) ? named : null;
-        var folders = (Environment.GetEnvironmentVariable("PATH") ?? "")
-            .Split(':', StringSplitOptions.RemoveEmptyEntries);
+        if (!string.IsNullOrWhiteSpace(named))
+            return File.Exists(named) ? named : null;
+        var folders = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(
+            ':',
+            StringSplitOptions.RemoveEmptyEntries
+        );
         return folders
             .SelectMany(folder => new[] { "chromium", "chromium-browser" }.Select(name => Path.Combine(folder, name)))
             .FirstOrDefault(File.Exists);

@@ -22,17 +22,18 @@ public sealed class HeadlessBrowser : IAsyncDisposable
     /// <summary>Starts Playwright's driver and launches <see cref="Chromium.Executable"/>.</summary>
     public static async Task<HeadlessBrowser> LaunchAsync()
     {
-        string executable = Chromium.Executable
-            ?? throw new InvalidOperationException(Chromium.SkipReason);
+        string executable = Chromium.Executable ?? throw new InvalidOperationException(Chromium.SkipReason);
         var playwright = await Playwright.CreateAsync();
         try
         {
-            var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-            {
-                ExecutablePath = executable,
-                Headless = true,
-                Timeout = (float)TestTimeouts.Scaled(TimeSpan.FromSeconds(30)).TotalMilliseconds,
-            });
+            var browser = await playwright.Chromium.LaunchAsync(
+                new BrowserTypeLaunchOptions
+                {
+                    ExecutablePath = executable,
+                    Headless = true,
+                    Timeout = (float)TestTimeouts.Scaled(TimeSpan.FromSeconds(30)).TotalMilliseconds,
+                }
+            );
             return new HeadlessBrowser(playwright, browser);
         }
         catch
@@ -46,11 +47,13 @@ public sealed class HeadlessBrowser : IAsyncDisposable
     /// URLs.</summary>
     public async Task<IPage> NewPageAsync(string? baseUrl = null)
     {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            BaseURL = baseUrl,
-            ViewportSize = new ViewportSize { Width = 1280, Height = 860 },
-        });
+        var context = await Browser.NewContextAsync(
+            new BrowserNewContextOptions
+            {
+                BaseURL = baseUrl,
+                ViewportSize = new ViewportSize { Width = 1280, Height = 860 },
+            }
+        );
         float timeout = (float)TestTimeouts.Scaled(TimeSpan.FromSeconds(20)).TotalMilliseconds;
         context.SetDefaultTimeout(timeout);
         context.SetDefaultNavigationTimeout(timeout);

@@ -13,10 +13,12 @@ public sealed class HeadlessBrowserTests(ITestOutputHelper output)
     {
         await using var browser = await HeadlessBrowser.LaunchAsync();
         var page = await browser.NewPageAsync();
-        await page.SetContentAsync("""
+        await page.SetContentAsync(
+            """
             <html><body><p data-testid="out">waiting</p>
             <script>document.querySelector('[data-testid=out]').textContent = String(6 * 7);</script></body></html>
-            """);
+            """
+        );
 
         Assert.Equal("42", await page.GetByTestId("out").TextContentAsync());
         output.WriteLine($"chromium {browser.Browser.Version} at {Chromium.Executable}");

@@ -17,7 +17,8 @@ public sealed class PageErrors
         var watch = new PageErrors();
         page.Console += (_, message) =>
         {
-            if (message.Type == "error") watch.Add($"console: {message.Text} ({message.Location})");
+            if (message.Type == "error")
+                watch.Add($"console: {message.Text} ({message.Location})");
         };
         page.PageError += (_, error) => watch.Add($"script: {error}");
         page.Response += (_, response) =>
@@ -35,7 +36,8 @@ public sealed class PageErrors
         // Chromium asks every site for /favicon.ico; the dashboard has none (a 404 that no page of it requests).
         string[] allowed = [.. expected, "/favicon.ico:"];
         List<string> unexpected;
-        lock (errors) unexpected = [.. errors.Where(e => !allowed.Any(x => e.Contains(x, StringComparison.Ordinal)))];
+        lock (errors)
+            unexpected = [.. errors.Where(e => !allowed.Any(x => e.Contains(x, StringComparison.Ordinal)))];
         Assert.True(unexpected.Count == 0, $"{page.Url} logged:\n{string.Join('\n', unexpected)}");
         string status = (await page.Locator("#status").TextContentAsync())?.Trim() ?? "";
         Assert.True(status.Length == 0, $"{page.Url} shows a polling error: {status}");
@@ -43,6 +45,7 @@ public sealed class PageErrors
 
     private void Add(string error)
     {
-        lock (errors) errors.Add(error);
+        lock (errors)
+            errors.Add(error);
     }
 }

@@ -17,12 +17,22 @@ public static class Screenshots
     {
         Directory.CreateDirectory(Folder);
         string path = Path.Combine(Folder, $"{name}.png");
-        await page.ScreenshotAsync(new PageScreenshotOptions
-        {
-            Path = path,
-            FullPage = height is null,
-            Clip = height is { } top ? new Clip { X = 0, Y = 0, Width = page.ViewportSize!.Width, Height = top } : null,
-        });
+        await page.ScreenshotAsync(
+            new PageScreenshotOptions
+            {
+                Path = path,
+                FullPage = height is null,
+                Clip = height is { } top
+                    ? new Clip
+                    {
+                        X = 0,
+                        Y = 0,
+                        Width = page.ViewportSize!.Width,
+                        Height = top,
+                    }
+                    : null,
+            }
+        );
         output.WriteLine($"screenshot: {path}");
         return path;
     }

@@ -4,15 +4,18 @@ using SaEI.Build;
 
 namespace SaEI.Gpu.Tests.Build;
 
-/// <summary>The build's ELF patcher, run on a copy of the real libLibTorchSharp.so from the NuGet cache (read only).</summary>
+/// <summary>The build's ELF patcher, run on a copy of the real libLibTorchSharp.so from the NuGet cache (read
+/// only).</summary>
 public sealed class ElfVersionPatcherTests
 {
     private const string Version = "GLIBCXX_3.4.32";
 
     private static byte[] OriginalLibrary()
     {
-        string directory = typeof(ElfVersionPatcherTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .Single(a => a.Key == "TorchSharpPackageDirectory").Value!;
+        string directory = typeof(ElfVersionPatcherTests)
+            .Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .Single(a => a.Key == "TorchSharpPackageDirectory")
+            .Value!;
         string path = Path.Combine(directory, "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
         Assert.True(File.Exists(path), $"expected the package's native library at {path}");
         return File.ReadAllBytes(path);
@@ -26,7 +29,8 @@ public sealed class ElfVersionPatcherTests
         {
             h = (h << 4) + c;
             uint g = h & 0xf0000000;
-            if (g != 0) h ^= g >> 24;
+            if (g != 0)
+                h ^= g >> 24;
             h &= ~g;
         }
         return h;
@@ -73,8 +77,14 @@ public sealed class ElfVersionPatcherTests
     {
         byte[] original = OriginalLibrary();
         var truncated = original.AsSpan(0, 4096).ToArray();
-        Assert.Contains("truncated", Assert.Throws<InvalidDataException>(() => ElfVersionPatcher.MarkVersionWeak(truncated, Version)).Message);
-        Assert.Contains("magic", Assert.Throws<InvalidDataException>(() => ElfVersionPatcher.MarkVersionWeak(new byte[128], Version)).Message);
+        Assert.Contains(
+            "truncated",
+            Assert.Throws<InvalidDataException>(() => ElfVersionPatcher.MarkVersionWeak(truncated, Version)).Message
+        );
+        Assert.Contains(
+            "magic",
+            Assert.Throws<InvalidDataException>(() => ElfVersionPatcher.MarkVersionWeak(new byte[128], Version)).Message
+        );
     }
 
     [Fact]

@@ -15,7 +15,9 @@ namespace SaEI.Gpu.Tests.Checkpoints;
 /// </summary>
 public sealed class CheckpointCorruptionTests(ITestOutputHelper output)
 {
-    private const string Shard1 = "model-00001-of-00003.safetensors", Shard2 = "model-00002-of-00003.safetensors", Shard3 = "model-00003-of-00003.safetensors";
+    private const string Shard1 = "model-00001-of-00003.safetensors",
+        Shard2 = "model-00002-of-00003.safetensors",
+        Shard3 = "model-00003-of-00003.safetensors";
     private const string Index = SafetensorsIndex.FileName;
 
     [Theory]
@@ -42,7 +44,12 @@ public sealed class CheckpointCorruptionTests(ITestOutputHelper output)
     [InlineData("shard holds a tensor the index lacks", Shard1, "a.bias", "maps it nowhere")]
     [InlineData("index bad json", Index, null, "not valid JSON")]
     [InlineData("index escapes the folder", Index, "a.bias", "not a shard file name in this folder")]
-    public void A_corrupt_checkpoint_is_one_error_naming_file_and_tensor_and_nothing_is_copied(string corruption, string file, string? tensor, string problem)
+    public void A_corrupt_checkpoint_is_one_error_naming_file_and_tensor_and_nothing_is_copied(
+        string corruption,
+        string file,
+        string? tensor,
+        string problem
+    )
     {
         TorchRuntime.Initialize(1);
         using var scope = NewDisposeScope();
@@ -57,7 +64,8 @@ public sealed class CheckpointCorruptionTests(ITestOutputHelper output)
         Assert.Contains(folder.File(file), error.Message);
         Assert.Equal(folder.File(file), CheckpointError.FileOf(error));
         Assert.Equal(tensor, CheckpointError.TensorOf(error));
-        if (tensor is not null) Assert.Contains($"'{tensor}'", error.Message);
+        if (tensor is not null)
+            Assert.Contains($"'{tensor}'", error.Message);
         Assert.Contains(problem, error.Message);
         CheckpointFixtures.AssertUnchanged(targets);
     }
@@ -68,8 +76,13 @@ public sealed class CheckpointCorruptionTests(ITestOutputHelper output)
         TorchRuntime.Initialize(1);
         using var scope = NewDisposeScope();
         using var folder = new TempFolder();
-        CheckpointWriter.Write(folder.Path, [new("model.embed_tokens.weight", ones(2)), new("model.language_model.embed_tokens.weight", ones(2))]);
-        var error = Assert.Throws<InvalidDataException>(() => CheckpointFolder.Open(folder.Path, Qwen25VlTensorTable.Normalize));
+        CheckpointWriter.Write(
+            folder.Path,
+            [new("model.embed_tokens.weight", ones(2)), new("model.language_model.embed_tokens.weight", ones(2))]
+        );
+        var error = Assert.Throws<InvalidDataException>(() =>
+            CheckpointFolder.Open(folder.Path, Qwen25VlTensorTable.Normalize)
+        );
         Assert.Contains("both 'model.embed_tokens.weight' after name normalisation", error.Message);
         Assert.Contains(CheckpointFolder.SingleFileName, error.Message);
     }
@@ -116,40 +129,89 @@ public sealed class CheckpointCorruptionTests(ITestOutputHelper output)
 
     private static void Corrupt(string corruption, TempFolder folder, Dictionary<string, Tensor> targets)
     {
-        string shard1 = folder.File(Shard1), shard3 = folder.File(Shard3), index = folder.File(Index);
-        void EditEntry(string path, string name, Action<JsonObject> edit) => CheckpointFixtures.EditHeader(path, h => edit(h[name]!.AsObject()));
+        string shard1 = folder.File(Shard1),
+            shard3 = folder.File(Shard3),
+            index = folder.File(Index);
+        void EditEntry(string path, string name, Action<JsonObject> edit) =>
+            CheckpointFixtures.EditHeader(path, h => edit(h[name]!.AsObject()));
         switch (corruption)
         {
-            case "missing tensor": targets["z.extra"] = CheckpointFixtures.Filled([2]); break;
-            case "unexpected tensor": targets.Remove("b.weight"); break;
-            case "wrong shape": targets["a.weight"] = CheckpointFixtures.Filled([4, 6]); break;
-            case "integer target": targets["e.weight"] = CheckpointFixtures.Filled([7, 8], ScalarType.Int64); break;
-            case "truncated shard": Truncate(shard3, 10); break;
-            case "header longer than the file": SetHeaderLength(shard1, (ulong)new FileInfo(shard1).Length); break;
-            case "huge header length": SetHeaderLength(shard1, ulong.MaxValue); break;
-            case "bad json": CheckpointFixtures.ReplaceHeader(shard1, "{\"a.weight\": {\"dtype\": \"F32\", "); break;
-            case "header not an object": CheckpointFixtures.ReplaceHeader(shard1, "[1, 2, 3]"); break;
-            case "offsets out of range": EditEntry(shard3, "e.weight", e => e["data_offsets"] = new JsonArray(1000, 1224)); break;
-            case "overlapping offsets": EditEntry(shard1, "a.bias", e => e["data_offsets"] = new JsonArray(90, 114)); break;
-            case "size not shape": EditEntry(shard1, "a.bias", e => e["shape"] = new JsonArray(5)); break;
-            case "negative offset": EditEntry(shard1, "a.bias", e => e["data_offsets"] = new JsonArray(-24, 0)); break;
-            case "nan in shape": EditEntry(shard1, "a.bias", e => e["shape"] = new JsonArray("NaN")); break;
-            case "overflowing shape": EditEntry(shard1, "a.bias", e => e["shape"] = new JsonArray(1L << 62, 8)); break;
-            case "unknown dtype": EditEntry(shard1, "a.bias", e => e["dtype"] = "F8_E4M3"); break;
+            case "missing tensor":
+                targets["z.extra"] = CheckpointFixtures.Filled([2]);
+                break;
+            case "unexpected tensor":
+                targets.Remove("b.weight");
+                break;
+            case "wrong shape":
+                targets["a.weight"] = CheckpointFixtures.Filled([4, 6]);
+                break;
+            case "integer target":
+                targets["e.weight"] = CheckpointFixtures.Filled([7, 8], ScalarType.Int64);
+                break;
+            case "truncated shard":
+                Truncate(shard3, 10);
+                break;
+            case "header longer than the file":
+                SetHeaderLength(shard1, (ulong)new FileInfo(shard1).Length);
+                break;
+            case "huge header length":
+                SetHeaderLength(shard1, ulong.MaxValue);
+                break;
+            case "bad json":
+                CheckpointFixtures.ReplaceHeader(shard1, "{\"a.weight\": {\"dtype\": \"F32\", ");
+                break;
+            case "header not an object":
+                CheckpointFixtures.ReplaceHeader(shard1, "[1, 2, 3]");
+                break;
+            case "offsets out of range":
+                EditEntry(shard3, "e.weight", e => e["data_offsets"] = new JsonArray(1000, 1224));
+                break;
+            case "overlapping offsets":
+                EditEntry(shard1, "a.bias", e => e["data_offsets"] = new JsonArray(90, 114));
+                break;
+            case "size not shape":
+                EditEntry(shard1, "a.bias", e => e["shape"] = new JsonArray(5));
+                break;
+            case "negative offset":
+                EditEntry(shard1, "a.bias", e => e["data_offsets"] = new JsonArray(-24, 0));
+                break;
+            case "nan in shape":
+                EditEntry(shard1, "a.bias", e => e["shape"] = new JsonArray("NaN"));
+                break;
+            case "overflowing shape":
+                EditEntry(shard1, "a.bias", e => e["shape"] = new JsonArray(1L << 62, 8));
+                break;
+            case "unknown dtype":
+                EditEntry(shard1, "a.bias", e => e["dtype"] = "F8_E4M3");
+                break;
             case "duplicate name":
                 string header = CheckpointFixtures.ReadHeader(shard1).ToJsonString();
-                CheckpointFixtures.ReplaceHeader(shard1, header.Insert(1, "\"a.bias\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]},"));
+                CheckpointFixtures.ReplaceHeader(
+                    shard1,
+                    header.Insert(1, "\"a.bias\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]},")
+                );
                 break;
             case "gap between tensors":
                 EditEntry(shard1, "a.bias", e => e["data_offsets"] = new JsonArray(100, 124));
                 File.AppendAllText(shard1, "pad!");
                 break;
-            case "index names a missing shard": File.Delete(folder.File(Shard2)); break;
-            case "index names a tensor its shard lacks": EditIndex(index, map => map["e.weight"] = Shard1); break;
-            case "shard holds a tensor the index lacks": EditIndex(index, map => map.Remove("a.bias")); break;
-            case "index bad json": File.WriteAllText(index, "{\"weight_map\": "); break;
-            case "index escapes the folder": EditIndex(index, map => map["a.bias"] = "../" + Shard1); break;
-            default: throw new ArgumentException(corruption);
+            case "index names a missing shard":
+                File.Delete(folder.File(Shard2));
+                break;
+            case "index names a tensor its shard lacks":
+                EditIndex(index, map => map["e.weight"] = Shard1);
+                break;
+            case "shard holds a tensor the index lacks":
+                EditIndex(index, map => map.Remove("a.bias"));
+                break;
+            case "index bad json":
+                File.WriteAllText(index, "{\"weight_map\": ");
+                break;
+            case "index escapes the folder":
+                EditIndex(index, map => map["a.bias"] = "../" + Shard1);
+                break;
+            default:
+                throw new ArgumentException(corruption);
         }
     }
 

@@ -22,20 +22,35 @@ internal static class CheckpointFixtures
 {
     private static readonly Scalar Sentinel = 7.0.ToScalar();
 
-    /// <summary>Seeded float32 tensors of several ranks (a scalar and an empty one included), 468 bytes in F32.</summary>
+    /// <summary>Seeded float32 tensors of several ranks (a scalar and an empty one included), 468 bytes in
+    /// F32.</summary>
     public static List<KeyValuePair<string, Tensor>> Tensors(long seed = 1)
     {
         using var generator = new Generator((ulong)seed, CPU);
         (string Name, long[] Shape)[] specs =
         [
-            ("a.weight", [6, 4]), ("a.bias", [6]), ("b.weight", [5, 2, 3]), ("c.scale", []), ("d.empty", [0, 3]), ("e.weight", [7, 8]),
+            ("a.weight", [6, 4]),
+            ("a.bias", [6]),
+            ("b.weight", [5, 2, 3]),
+            ("c.scale", []),
+            ("d.empty", [0, 3]),
+            ("e.weight", [7, 8]),
         ];
-        return [.. specs.Select(s => new KeyValuePair<string, Tensor>(s.Name, randn(s.Shape, ScalarType.Float32, generator: generator)))];
+        return
+        [
+            .. specs.Select(s => new KeyValuePair<string, Tensor>(
+                s.Name,
+                randn(s.Shape, ScalarType.Float32, generator: generator)
+            )),
+        ];
     }
 
-    /// <summary>Zero-initialised targets of the same names and shapes, filled with a sentinel so "unchanged" is testable.</summary>
-    public static Dictionary<string, Tensor> Targets(IEnumerable<KeyValuePair<string, Tensor>> tensors, ScalarType dtype) =>
-        tensors.ToDictionary(p => p.Key, p => full(p.Value.shape, Sentinel, dtype), StringComparer.Ordinal);
+    /// <summary>Zero-initialised targets of the same names and shapes, filled with a sentinel so "unchanged" is
+    /// testable.</summary>
+    public static Dictionary<string, Tensor> Targets(
+        IEnumerable<KeyValuePair<string, Tensor>> tensors,
+        ScalarType dtype
+    ) => tensors.ToDictionary(p => p.Key, p => full(p.Value.shape, Sentinel, dtype), StringComparer.Ordinal);
 
     /// <summary>A target filled with the sentinel 7.</summary>
     public static Tensor Filled(long[] shape, ScalarType dtype = ScalarType.Float32) => full(shape, Sentinel, dtype);
@@ -44,12 +59,24 @@ internal static class CheckpointFixtures
     public static void AssertUnchanged(Dictionary<string, Tensor> targets)
     {
         foreach (var (name, target) in targets)
-            Assert.True(target.numel() == 0 || target.eq(Sentinel).all().item<bool>(), $"target '{name}' was modified.");
+            Assert.True(
+                target.numel() == 0 || target.eq(Sentinel).all().item<bool>(),
+                $"target '{name}' was modified."
+            );
     }
 
     /// <summary>Writes the tensors sharded (several files for <see cref="Tensors"/>: 200-byte shards in F32).</summary>
-    public static IReadOnlyList<string> WriteSharded(string folder, IReadOnlyList<KeyValuePair<string, Tensor>> tensors, ScalarType dtype = ScalarType.Float32, long maxShardBytes = 200) =>
-        CheckpointWriter.Write(folder, tensors, new CheckpointWriteOptions { DType = dtype, MaxShardBytes = maxShardBytes });
+    public static IReadOnlyList<string> WriteSharded(
+        string folder,
+        IReadOnlyList<KeyValuePair<string, Tensor>> tensors,
+        ScalarType dtype = ScalarType.Float32,
+        long maxShardBytes = 200
+    ) =>
+        CheckpointWriter.Write(
+            folder,
+            tensors,
+            new CheckpointWriteOptions { DType = dtype, MaxShardBytes = maxShardBytes }
+        );
 
     /// <summary>Header JSON of a safetensors file.</summary>
     public static JsonObject ReadHeader(string path)
@@ -84,6 +111,9 @@ internal static class CheckpointFixtures
     public static string ShardOf(string folder, string tensor)
     {
         string index = System.IO.Path.Combine(folder, SafetensorsIndex.FileName);
-        return System.IO.Path.Combine(folder, File.Exists(index) ? SafetensorsIndex.Read(index).WeightMap[tensor] : CheckpointFolder.SingleFileName);
+        return System.IO.Path.Combine(
+            folder,
+            File.Exists(index) ? SafetensorsIndex.Read(index).WeightMap[tensor] : CheckpointFolder.SingleFileName
+        );
     }
 }

@@ -18,7 +18,10 @@ public sealed class CheckpointRoundTripTests
     [InlineData(ScalarType.BFloat16, ScalarType.BFloat16)]
     [InlineData(ScalarType.Float16, ScalarType.Float32)]
     [InlineData(ScalarType.Float16, ScalarType.BFloat16)]
-    public void Sharded_write_then_load_gives_the_stored_values_in_the_target_dtype(ScalarType stored, ScalarType target)
+    public void Sharded_write_then_load_gives_the_stored_values_in_the_target_dtype(
+        ScalarType stored,
+        ScalarType target
+    )
     {
         using var scope = NewDisposeScope();
         using var folder = new TempFolder();
@@ -34,7 +37,8 @@ public sealed class CheckpointRoundTripTests
             // What the file holds (source rounded to the stored dtype), then converted to the target dtype.
             var expected = source.to_type(stored).to_type(target);
             Assert.Equal(expected.bytes.ToArray(), targets[name].bytes.ToArray());
-            if (stored == target && stored == ScalarType.Float32) Assert.Equal(source.bytes.ToArray(), targets[name].bytes.ToArray());
+            if (stored == target && stored == ScalarType.Float32)
+                Assert.Equal(source.bytes.ToArray(), targets[name].bytes.ToArray());
         }
     }
 
@@ -68,7 +72,7 @@ public sealed class CheckpointRoundTripTests
         Assert.Equal("pt", header["__metadata__"]!["format"]!.GetValue<string>());
         var opened = CheckpointFolder.Open(folder.Path);
         Assert.Equal(468, opened.TotalBytes);
-        Assert.Equal(0, opened.Shards[0].DataStart % 8);                                   // header padded to 8 bytes
+        Assert.Equal(0, opened.Shards[0].DataStart % 8); // header padded to 8 bytes
     }
 
     [Fact]
@@ -79,12 +83,21 @@ public sealed class CheckpointRoundTripTests
         var tensors = CheckpointFixtures.Tensors();
         CheckpointFixtures.WriteSharded(folder.Path, tensors);
         var names = Directory.GetFiles(folder.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
-        Assert.Equal(["model-00001-of-00003.safetensors", "model-00002-of-00003.safetensors", "model-00003-of-00003.safetensors", SafetensorsIndex.FileName], names);
+        Assert.Equal(
+            [
+                "model-00001-of-00003.safetensors",
+                "model-00002-of-00003.safetensors",
+                "model-00003-of-00003.safetensors",
+                SafetensorsIndex.FileName,
+            ],
+            names
+        );
         var index = JsonNode.Parse(File.ReadAllText(folder.File(SafetensorsIndex.FileName)))!;
         Assert.Equal(468, index["metadata"]!["total_size"]!.GetValue<long>());
         var map = index["weight_map"]!.AsObject();
         Assert.Equal(tensors.Select(t => t.Key).Order(StringComparer.Ordinal), map.Select(p => p.Key));
-        Assert.Equal("model-00003-of-00003.safetensors", map["e.weight"]!.GetValue<string>());     // 224 bytes > 200: a shard of its own
+        // 224 bytes > 200: a shard of its own
+        Assert.Equal("model-00003-of-00003.safetensors", map["e.weight"]!.GetValue<string>());
         Assert.Empty(Directory.GetFiles(folder.Path, "*.partial"));
     }
 
@@ -105,8 +118,13 @@ public sealed class CheckpointRoundTripTests
         using var scope = NewDisposeScope();
         using var folder = new TempFolder();
         CheckpointTensorSpec[] specs = [new("a", [4]), new("b", [4])];
-        Assert.Throws<InvalidOperationException>(() => CheckpointWriter.Write(folder.Path, specs,
-            spec => spec.Name == "a" ? ones(4) : throw new InvalidOperationException("producer failed")));
+        Assert.Throws<InvalidOperationException>(() =>
+            CheckpointWriter.Write(
+                folder.Path,
+                specs,
+                spec => spec.Name == "a" ? ones(4) : throw new InvalidOperationException("producer failed")
+            )
+        );
         Assert.Empty(Directory.GetFiles(folder.Path));
     }
 
@@ -122,8 +140,14 @@ public sealed class CheckpointRoundTripTests
             new("model.embed_tokens.weight", randn(5, 2)),
             new("lm_head.weight", randn(5, 2)),
         };
-        var renamed = published.Select(p => new KeyValuePair<string, Tensor>(
-            p.Key.StartsWith("visual.", StringComparison.Ordinal) ? "model." + p.Key : p.Key.StartsWith("model.", StringComparison.Ordinal) ? "model.language_model." + p.Key[6..] : p.Key, p.Value)).ToList();
+        var renamed = published
+            .Select(p => new KeyValuePair<string, Tensor>(
+                p.Key.StartsWith("visual.", StringComparison.Ordinal) ? "model." + p.Key
+                    : p.Key.StartsWith("model.", StringComparison.Ordinal) ? "model.language_model." + p.Key[6..]
+                    : p.Key,
+                p.Value
+            ))
+            .ToList();
         Assert.Contains(renamed, p => p.Key == "model.visual.blocks.0.attn.qkv.weight");
         Assert.Contains(renamed, p => p.Key == "model.language_model.embed_tokens.weight");
         foreach (var (scheme, tensors) in new[] { ("published", published), ("renamed", renamed) })
@@ -132,7 +156,8 @@ public sealed class CheckpointRoundTripTests
             CheckpointFixtures.WriteSharded(dir, tensors, ScalarType.Float32, maxShardBytes: 64);
             var targets = CheckpointFixtures.Targets(published, ScalarType.Float32);
             CheckpointLoader.Load(dir, targets, Qwen25VlTensorTable.Normalize);
-            foreach (var (name, source) in published) Assert.True(source.eq(targets[name]).all().item<bool>(), $"{scheme}: '{name}' differs.");
+            foreach (var (name, source) in published)
+                Assert.True(source.eq(targets[name]).all().item<bool>(), $"{scheme}: '{name}' differs.");
         }
     }
 
@@ -142,8 +167,12 @@ public sealed class CheckpointRoundTripTests
         using var scope = NewDisposeScope();
         using var folder = new TempFolder();
         var source = randn(3, 4);
-        CheckpointWriter.Write(folder.Path, [new("w", source)], new CheckpointWriteOptions { DType = ScalarType.Float32 });
-        var transposed = zeros(4, 3).t();                                                  // [3,4] view, not contiguous
+        CheckpointWriter.Write(
+            folder.Path,
+            [new("w", source)],
+            new CheckpointWriteOptions { DType = ScalarType.Float32 }
+        );
+        var transposed = zeros(4, 3).t(); // [3,4] view, not contiguous
         CheckpointLoader.Load(folder.Path, new Dictionary<string, Tensor> { ["w"] = transposed });
         Assert.True(source.eq(transposed).all().item<bool>());
         var parameter = new TorchSharp.Modules.Parameter(zeros(3, 4, dtype: ScalarType.Float64));
@@ -158,12 +187,17 @@ public sealed class CheckpointRoundTripTests
         using var scope = NewDisposeScope();
         using var folder = new TempFolder();
         var source = arange(0, 1001, dtype: ScalarType.Float32);
-        CheckpointWriter.Write(folder.Path, [new("x", source)], new CheckpointWriteOptions { DType = ScalarType.Float32 });
+        CheckpointWriter.Write(
+            folder.Path,
+            [new("x", source)],
+            new CheckpointWriteOptions { DType = ScalarType.Float32 }
+        );
         var opened = CheckpointFolder.Open(folder.Path);
         var entry = opened.Tensors["x"];
         var target = zeros(1001);
         using (SafeFileHandle file = File.OpenHandle(entry.Shard.FilePath))
-            TensorFileIO.Read(target, file, entry.FileOffset, entry.Shard.FilePath, "x", blockBytes: 12);   // 3 floats a block, 334 blocks
+            // 3 floats a block, 334 blocks
+            TensorFileIO.Read(target, file, entry.FileOffset, entry.Shard.FilePath, "x", blockBytes: 12);
         Assert.True(source.eq(target).all().item<bool>());
     }
 }

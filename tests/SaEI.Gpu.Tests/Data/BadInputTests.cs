@@ -15,20 +15,39 @@ public sealed class BadInputTests : IDisposable
 
     public void Dispose() => files.Dispose();
 
-    private static Task<IReadOnlyList<VisualProblem>> LoadAsync(string format, string path, DataLimits? limits = null, DataRoots? roots = null) =>
-        DataSources.LoadAsync(new DataSourceSpec { Format = format, Path = path, Limits = limits ?? DataLimits.Default, Roots = roots });
+    private static Task<IReadOnlyList<VisualProblem>> LoadAsync(
+        string format,
+        string path,
+        DataLimits? limits = null,
+        DataRoots? roots = null
+    ) =>
+        DataSources.LoadAsync(
+            new DataSourceSpec
+            {
+                Format = format,
+                Path = path,
+                Limits = limits ?? DataLimits.Default,
+                Roots = roots,
+            }
+        );
 
     /// <summary>A mathvista .json whose one row's image is the path <paramref name="image"/>.</summary>
-    private string MathVistaWithImage(string image) => files.Text("testmini.json",
-        $$"""
-        [{"pid": "1", "question": "How many?", "answer": "2", "question_type": "free_form",
-          "answer_type": "integer", "image": "{{image}}"}]
-        """);
+    private string MathVistaWithImage(string image) =>
+        files.Text(
+            "testmini.json",
+            $$"""
+            [{"pid": "1", "question": "How many?", "answer": "2", "question_type": "free_form",
+              "answer_type": "integer", "image": "{{image}}"}]
+            """
+        );
 
     private static void MakeFifo(string path)
     {
         using var mkfifo = Process.Start(new ProcessStartInfo("mkfifo", [path]) { RedirectStandardError = true })!;
-        Assert.True(mkfifo.WaitForExit(10_000) && mkfifo.ExitCode == 0, $"mkfifo {path}: {mkfifo.StandardError.ReadToEnd()}");
+        Assert.True(
+            mkfifo.WaitForExit(10_000) && mkfifo.ExitCode == 0,
+            $"mkfifo {path}: {mkfifo.StandardError.ReadToEnd()}"
+        );
     }
 
     [Theory]
@@ -38,7 +57,13 @@ public sealed class BadInputTests : IDisposable
     {
         string path = MathVistaWithImage(device);
         var error = await Assert.ThrowsAsync<DataFormatException>(() => LoadAsync("mathvista", path));
-        Assert.Equal(new DataLocation(path, 0, "image"), error.Location with { Field = error.Location.Field?.Split('.')[0] });
+        Assert.Equal(
+            new DataLocation(path, 0, "image"),
+            error.Location with
+            {
+                Field = error.Location.Field?.Split('.')[0],
+            }
+        );
         Assert.Contains($"'{device}' is a {kind}, not a regular file", error.Message, StringComparison.Ordinal);
     }
 
@@ -47,9 +72,13 @@ public sealed class BadInputTests : IDisposable
     {
         MakeFifo(files.PathOf("pipe.png"));
         Directory.CreateDirectory(files.PathOf("folder.png"));
-        var fifo = await Assert.ThrowsAsync<DataFormatException>(() => LoadAsync("mathvista", MathVistaWithImage("pipe.png")));
+        var fifo = await Assert.ThrowsAsync<DataFormatException>(() =>
+            LoadAsync("mathvista", MathVistaWithImage("pipe.png"))
+        );
         Assert.Contains("is a FIFO (named pipe), not a regular file", fifo.Message, StringComparison.Ordinal);
-        var folder = await Assert.ThrowsAsync<DataFormatException>(() => LoadAsync("mathvista", MathVistaWithImage("folder.png")));
+        var folder = await Assert.ThrowsAsync<DataFormatException>(() =>
+            LoadAsync("mathvista", MathVistaWithImage("folder.png"))
+        );
         Assert.Contains("is a directory; give the path of a file", folder.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("does not exist", folder.Message, StringComparison.Ordinal);
     }
@@ -58,7 +87,9 @@ public sealed class BadInputTests : IDisposable
     public async Task A_device_or_fifo_as_the_data_file_is_refused()
     {
         MakeFifo(files.PathOf("rows.jsonl"));
-        var fifo = await Assert.ThrowsAsync<DataFormatException>(() => LoadAsync("mm-eureka", files.PathOf("rows.jsonl")));
+        var fifo = await Assert.ThrowsAsync<DataFormatException>(() =>
+            LoadAsync("mm-eureka", files.PathOf("rows.jsonl"))
+        );
         Assert.Contains("FIFO (named pipe)", fifo.Message, StringComparison.Ordinal);
         var zero = await Assert.ThrowsAsync<DataFormatException>(() => LoadAsync("mm-eureka", "/dev/zero"));
         Assert.Equal("/dev/zero", zero.Location.File);
@@ -73,17 +104,29 @@ public sealed class BadInputTests : IDisposable
         var limits = new DataLimits { MaxLineBytes = 4096 };
         var error = await Assert.ThrowsAsync<DataFormatException>(() => LoadAsync("mm-eureka", path, limits));
         Assert.Equal(new DataLocation(path, 0), error.Location);
-        Assert.Contains("line 1 holds more than the limit of 4096 bytes (MaxLineBytes; on a silo Saei:Data:MaxLineBytes)", error.Message, StringComparison.Ordinal);
+        Assert.Contains(
+            "line 1 holds more than the limit of 4096 bytes (MaxLineBytes; on a silo Saei:Data:MaxLineBytes)",
+            error.Message,
+            StringComparison.Ordinal
+        );
     }
 
     [Fact]
     public async Task Files_over_the_file_and_json_limits_are_refused_before_reading()
     {
         string jsonl = files.Text("rows.jsonl", new string(' ', 5000) + "\n");
-        var file = await Assert.ThrowsAsync<DataFormatException>(() => LoadAsync("mm-eureka", jsonl, new DataLimits { MaxFileBytes = 1000 }));
-        Assert.Contains("has 5001 bytes, more than the limit of 1000 (MaxFileBytes", file.Message, StringComparison.Ordinal);
+        var file = await Assert.ThrowsAsync<DataFormatException>(() =>
+            LoadAsync("mm-eureka", jsonl, new DataLimits { MaxFileBytes = 1000 })
+        );
+        Assert.Contains(
+            "has 5001 bytes, more than the limit of 1000 (MaxFileBytes",
+            file.Message,
+            StringComparison.Ordinal
+        );
         string json = MathVistaWithImage("x.png");
-        var document = await Assert.ThrowsAsync<DataFormatException>(() => LoadAsync("mathvista", json, new DataLimits { MaxJsonBytes = 50 }));
+        var document = await Assert.ThrowsAsync<DataFormatException>(() =>
+            LoadAsync("mathvista", json, new DataLimits { MaxJsonBytes = 50 })
+        );
         Assert.Contains("more than the limit of 50 (MaxJsonBytes", document.Message, StringComparison.Ordinal);
     }
 
@@ -100,7 +143,9 @@ public sealed class BadInputTests : IDisposable
             foreach (string image in new[] { relative, secret, "link.png" })
             {
                 string path = MathVistaWithImage(image);
-                var error = await Assert.ThrowsAsync<DataFormatException>(() => LoadAsync("mathvista", path, roots: roots));
+                var error = await Assert.ThrowsAsync<DataFormatException>(() =>
+                    LoadAsync("mathvista", path, roots: roots)
+                );
                 Assert.Equal(path, error.Location.File);
                 Assert.Equal(0, error.Location.Row);
                 Assert.Contains("outside the data roots", error.Message, StringComparison.Ordinal);
@@ -108,7 +153,9 @@ public sealed class BadInputTests : IDisposable
                 AssertNoContent(error.Message);
             }
             // Without roots (a trusted local caller) the file is read, but the error still quotes none of it.
-            var unconfined = await Assert.ThrowsAsync<DataFormatException>(() => LoadAsync("mathvista", MathVistaWithImage(secret)));
+            var unconfined = await Assert.ThrowsAsync<DataFormatException>(() =>
+                LoadAsync("mathvista", MathVistaWithImage(secret))
+            );
             Assert.Contains("unknown image format", unconfined.Message, StringComparison.Ordinal);
             AssertNoContent(unconfined.Message);
         }
@@ -124,12 +171,23 @@ public sealed class BadInputTests : IDisposable
         string outside = Directory.CreateTempSubdirectory("saei-outside-").FullName;
         try
         {
-            File.WriteAllText(Path.Combine(outside, "rows.jsonl"), """{"id": "a", "message": "[]", "answer": "1"}""" + "\n");
+            File.WriteAllText(
+                Path.Combine(outside, "rows.jsonl"),
+                """{"id": "a", "message": "[]", "answer": "1"}""" + "\n"
+            );
             Directory.CreateSymbolicLink(files.PathOf("escape"), outside);
             var roots = new DataRoots([files.Folder]);
-            var error = await Assert.ThrowsAsync<DataFormatException>(() => LoadAsync("mm-eureka", files.PathOf("escape"), roots: roots));
+            var error = await Assert.ThrowsAsync<DataFormatException>(() =>
+                LoadAsync("mm-eureka", files.PathOf("escape"), roots: roots)
+            );
             Assert.Contains($"resolves to '{outside}'", error.Message, StringComparison.Ordinal);
-            var dotdot = await Assert.ThrowsAsync<DataFormatException>(() => LoadAsync("mm-eureka", Path.Combine(files.Folder, "..", Path.GetFileName(outside), "rows.jsonl"), roots: roots));
+            var dotdot = await Assert.ThrowsAsync<DataFormatException>(() =>
+                LoadAsync(
+                    "mm-eureka",
+                    Path.Combine(files.Folder, "..", Path.GetFileName(outside), "rows.jsonl"),
+                    roots: roots
+                )
+            );
             Assert.Contains("outside the data roots", dotdot.Message, StringComparison.Ordinal);
         }
         finally
@@ -148,7 +206,8 @@ public sealed class BadInputTests : IDisposable
         Assert.False(roots.Contains(files.PathOf("../x.parquet")));
         Directory.CreateDirectory(files.PathOf("deep/inner"));
         Directory.CreateSymbolicLink(files.PathOf("up"), files.PathOf("deep/inner"));
-        Assert.Equal(files.PathOf("deep/x"), DataRoots.Canonical(files.PathOf("up/../x"))); // ".." of the link's target, as the kernel does
+        // ".." of the link's target, as the kernel does
+        Assert.Equal(files.PathOf("deep/x"), DataRoots.Canonical(files.PathOf("up/../x")));
         File.CreateSymbolicLink(files.PathOf("loop"), files.PathOf("loop"));
         Assert.Contains("cannot be resolved", roots.Check(files.PathOf("loop/x")), StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => new DataRoots(["relative/root"]));
@@ -171,7 +230,8 @@ public sealed class BadInputTests : IDisposable
         byte[] text = Encoding.UTF8.GetBytes("ab\r\n" + new string('y', 100_000) + "\n\nlast");
         var reader = new BoundedLineReader(new MemoryStream(text), 1000);
         var lines = new List<BoundedLine>();
-        while (reader.ReadLine() is { } line) lines.Add(line);
+        while (reader.ReadLine() is { } line)
+            lines.Add(line);
         Assert.Equal([1L, 2, 3, 4], lines.Select(l => l.Number));
         Assert.Equal("ab", Encoding.UTF8.GetString(lines[0].Bytes.Span));
         Assert.True(lines[1].TooLong);
@@ -184,7 +244,9 @@ public sealed class BadInputTests : IDisposable
     public async Task A_jsonl_file_with_a_byte_order_mark_still_reads()
     {
         files.Bytes("a.png", Images.TestImages.NoisePng(8, 8, seed: 1));
-        string row = """{"conversations":[{"from":"human","value":"<image>Area?"},{"from":"gpt","value":"30"}],"image":"a.png"}""";
+        string row =
+            """{"conversations":[{"from":"human","value":"<image>Area?"},"""
+            + """{"from":"gpt","value":"30"}],"image":"a.png"}""";
         string path = files.Bytes("bom.jsonl", [0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes(row + "\n")]);
         Assert.Equal("30", Assert.Single(await LoadAsync("mm-eureka", path)).Answer);
     }

@@ -10,7 +10,8 @@ internal sealed class DataFiles : IDisposable
 
     public string PathOf(string name) => System.IO.Path.Combine(Folder, name);
 
-    public async Task<string> ParquetAsync<T>(string name, IEnumerable<T> rows) where T : class, new()
+    public async Task<string> ParquetAsync<T>(string name, IEnumerable<T> rows)
+        where T : class, new()
     {
         string path = PathOf(name);
         await ParquetSerializer.SerializeAsync(rows, path);
@@ -39,50 +40,96 @@ internal sealed class DataFiles : IDisposable
 // Row shapes of the Hugging Face parquet files (an HF Image feature is a struct {bytes, path}).
 internal sealed class ImageCell
 {
-    [JsonPropertyName("bytes")] public byte[]? Bytes { get; set; }
-    [JsonPropertyName("path")] public string? Path { get; set; }
+    [JsonPropertyName("bytes")]
+    public byte[]? Bytes { get; set; }
+
+    [JsonPropertyName("path")]
+    public string? Path { get; set; }
 }
 
 internal sealed class Geometry3kRow
 {
-    [JsonPropertyName("images")] public List<ImageCell>? Images { get; set; }
-    [JsonPropertyName("problem")] public string? Problem { get; set; }
-    [JsonPropertyName("answer")] public string? Answer { get; set; }
+    [JsonPropertyName("images")]
+    public List<ImageCell>? Images { get; set; }
+
+    [JsonPropertyName("problem")]
+    public string? Problem { get; set; }
+
+    [JsonPropertyName("answer")]
+    public string? Answer { get; set; }
 }
 
 internal sealed class Geometry3kRowWithoutAnswer
 {
-    [JsonPropertyName("images")] public List<ImageCell>? Images { get; set; }
-    [JsonPropertyName("problem")] public string? Problem { get; set; }
+    [JsonPropertyName("images")]
+    public List<ImageCell>? Images { get; set; }
+
+    [JsonPropertyName("problem")]
+    public string? Problem { get; set; }
 }
 
 internal sealed class Mmk12Row
 {
-    [JsonPropertyName("id")] public string? Id { get; set; }
-    [JsonPropertyName("question")] public string? Question { get; set; }
-    [JsonPropertyName("answer")] public string? Answer { get; set; }
-    [JsonPropertyName("subject")] public string? Subject { get; set; }
-    [JsonPropertyName("image")] public ImageCell? Image { get; set; }
+    [JsonPropertyName("id")]
+    public string? Id { get; set; }
+
+    [JsonPropertyName("question")]
+    public string? Question { get; set; }
+
+    [JsonPropertyName("answer")]
+    public string? Answer { get; set; }
+
+    [JsonPropertyName("subject")]
+    public string? Subject { get; set; }
+
+    [JsonPropertyName("image")]
+    public ImageCell? Image { get; set; }
 }
 
 internal sealed class MathVistaRow
 {
-    [JsonPropertyName("pid")] public string? Pid { get; set; }
-    [JsonPropertyName("question")] public string? Question { get; set; }
-    [JsonPropertyName("choices")] public List<string>? Choices { get; set; }
-    [JsonPropertyName("answer")] public string? Answer { get; set; }
-    [JsonPropertyName("question_type")] public string? QuestionType { get; set; }
-    [JsonPropertyName("answer_type")] public string? AnswerType { get; set; }
-    [JsonPropertyName("image")] public string? ImagePath { get; set; }
-    [JsonPropertyName("decoded_image")] public ImageCell? DecodedImage { get; set; }
+    [JsonPropertyName("pid")]
+    public string? Pid { get; set; }
+
+    [JsonPropertyName("question")]
+    public string? Question { get; set; }
+
+    [JsonPropertyName("choices")]
+    public List<string>? Choices { get; set; }
+
+    [JsonPropertyName("answer")]
+    public string? Answer { get; set; }
+
+    [JsonPropertyName("question_type")]
+    public string? QuestionType { get; set; }
+
+    [JsonPropertyName("answer_type")]
+    public string? AnswerType { get; set; }
+
+    [JsonPropertyName("image")]
+    public string? ImagePath { get; set; }
+
+    [JsonPropertyName("decoded_image")]
+    public ImageCell? DecodedImage { get; set; }
 }
 
 internal sealed class MathVerseRow
 {
-    [JsonPropertyName("sample_index")] public string? SampleIndex { get; set; }
-    [JsonPropertyName("question")] public string? Question { get; set; }
-    [JsonPropertyName("image")] public ImageCell? Image { get; set; }
-    [JsonPropertyName("answer")] public string? Answer { get; set; }
-    [JsonPropertyName("question_type")] public string? QuestionType { get; set; }
-    [JsonPropertyName("problem_version")] public string? ProblemVersion { get; set; }
+    [JsonPropertyName("sample_index")]
+    public string? SampleIndex { get; set; }
+
+    [JsonPropertyName("question")]
+    public string? Question { get; set; }
+
+    [JsonPropertyName("image")]
+    public ImageCell? Image { get; set; }
+
+    [JsonPropertyName("answer")]
+    public string? Answer { get; set; }
+
+    [JsonPropertyName("question_type")]
+    public string? QuestionType { get; set; }
+
+    [JsonPropertyName("problem_version")]
+    public string? ProblemVersion { get; set; }
 }

@@ -57,7 +57,11 @@ public sealed class AnswerGraderTests
     /// </summary>
     [Theory]
     [InlineData("\\frac{40}{3}.0", "\\frac{40}{3}", false)]
-    [InlineData("\\begin{pmatrix} \\frac{40}{3}.0 \\\\ 2 \\end{pmatrix}", "\\begin{pmatrix} \\frac{40}{3} \\\\ 2 \\end{pmatrix}", false)]
+    [InlineData(
+        "\\begin{pmatrix} \\frac{40}{3}.0 \\\\ 2 \\end{pmatrix}",
+        "\\begin{pmatrix} \\frac{40}{3} \\\\ 2 \\end{pmatrix}",
+        false
+    )]
     [InlineData("40/3.0", "40/3", false)]
     [InlineData("\\frac{40}{3}", "\\frac{40}{3}", true)]
     [InlineData("1.5", "\\frac{3}{2}", true)] // 3/2 − 1.5 is exactly 0 in binary
@@ -86,7 +90,12 @@ public sealed class AnswerGraderTests
     [InlineData("\\")]
     public void Hostile_input_never_throws(string given)
     {
-        var deep = new string('{', 5000) + "\\frac" + new string('(', 5000) + string.Concat(Enumerable.Repeat("1+", 5000)) + "1";
+        var deep =
+            new string('{', 5000)
+            + "\\frac"
+            + new string('(', 5000)
+            + string.Concat(Enumerable.Repeat("1+", 5000))
+            + "1";
         var started = DateTime.UtcNow;
         Assert.False(AnswerGrader.Grade(given, "5"));
         Assert.False(AnswerGrader.Grade(deep + given, "5"));

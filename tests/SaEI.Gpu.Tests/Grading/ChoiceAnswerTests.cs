@@ -29,7 +29,8 @@ public sealed class ChoiceAnswerTests
     public void Anything_else_maps_to_nothing(string? answer) => Assert.Null(ChoiceAnswer.ToLetter(answer, Choices));
 
     [Fact]
-    public void Several_matching_options_are_ambiguous() => Assert.Null(ChoiceAnswer.ToLetter("1/2", ["0.5", "\\frac{1}{2}"]));
+    public void Several_matching_options_are_ambiguous() =>
+        Assert.Null(ChoiceAnswer.ToLetter("1/2", ["0.5", "\\frac{1}{2}"]));
 
     [Theory]
     [InlineData("(C)", "C", true)]

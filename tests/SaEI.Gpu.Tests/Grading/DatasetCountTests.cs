@@ -18,7 +18,8 @@ public sealed class DatasetCountTests
     {
         string path = SharedData.Grading(file);
         Assert.True(File.Exists(path), $"{path} is missing: the shared data folder must sit beside the checkout.");
-        int rows = 0, correct = 0;
+        int rows = 0,
+            correct = 0;
         var wrong = new List<string>();
         foreach (string line in File.ReadLines(path).Where(l => l.Trim().Length > 0))
         {
@@ -27,11 +28,16 @@ public sealed class DatasetCountTests
             string answer = row.RootElement.GetProperty("answer").GetString()!;
             rows++;
             string boxed = BoxedAnswer.ExtractBoxedContent(solution);
-            if (AnswerGrader.Grade(boxed, answer)) correct++;
-            else wrong.Add($"{boxed} vs {answer}");
+            if (AnswerGrader.Grade(boxed, answer))
+                correct++;
+            else
+                wrong.Add($"{boxed} vs {answer}");
         }
-        Assert.True(expectedCorrect == correct && expectedRows == rows,
-            $"{file}: {correct}/{rows}, expected {expectedCorrect}/{expectedRows}; wrong: {string.Join(" | ", wrong.Take(10))}");
+        Assert.True(
+            expectedCorrect == correct && expectedRows == rows,
+            $"{file}: {correct}/{rows}, expected {expectedCorrect}/{expectedRows}; wrong: "
+                + $"{string.Join(" | ", wrong.Take(10))}"
+        );
     }
 
     [Fact]
@@ -39,7 +45,12 @@ public sealed class DatasetCountTests
     {
         var misses = File.ReadLines(SharedData.Grading("aime2024.jsonl"))
             .Select(l => JsonDocument.Parse(l).RootElement)
-            .Select(r => (Boxed: BoxedAnswer.ExtractBoxedContent(r.GetProperty("solution").GetString()!), Answer: r.GetProperty("answer").GetString()!))
+            .Select(r =>
+                (
+                    Boxed: BoxedAnswer.ExtractBoxedContent(r.GetProperty("solution").GetString()!),
+                    Answer: r.GetProperty("answer").GetString()!
+                )
+            )
             .Where(p => !AnswerGrader.Grade(p.Boxed, p.Answer))
             .ToArray();
         Assert.Equal([("None", "204"), ("\\textbf{(073)}", "073")], misses);

@@ -59,7 +59,8 @@ public sealed class NormalizerTests
     [InlineData("1,2", new[] { "1,2" })]
     [InlineData("(1,000)", new[] { "1000" })] // thousands commas are stripped first
     [InlineData("", new string[0])]
-    public void Split_tuple(string expr, string[] expected) => Assert.Equal(expected, Prm800kNormalizer.SplitTuple(expr));
+    public void Split_tuple(string expr, string[] expected) =>
+        Assert.Equal(expected, Prm800kNormalizer.SplitTuple(expr));
 
     [Theory]
     [InlineData("1/2", true)]

@@ -48,7 +48,8 @@ public sealed class ImageDecoderTests
         Assert.Contains("bench.parquet", error.Message);
         Assert.Contains("row 7", error.Message);
         Assert.Contains("'image'", error.Message);
-        Assert.True(allocated < 64 * 1024, $"rejecting the bomb allocated {allocated} bytes"); // decoding would need 30 GB
+        // decoding would need 30 GB
+        Assert.True(allocated < 64 * 1024, $"rejecting the bomb allocated {allocated} bytes");
     }
 
     [Fact]
@@ -63,9 +64,28 @@ public sealed class ImageDecoderTests
     public void Per_limit_checks_name_the_limit()
     {
         byte[] png = TestImages.NoisePng(40, 30, seed: 2);
-        Assert.Contains("MaxFileBytes", Assert.Throws<DataFormatException>(() => ImageDecoder.Decode(png, Where, new ImageLimits { MaxFileBytes = 100 })).Message);
-        Assert.Contains("40x30", Assert.Throws<DataFormatException>(() => ImageDecoder.Decode(png, Where, new ImageLimits { MaxWidth = 39 })).Message);
-        Assert.Contains("40x30", Assert.Throws<DataFormatException>(() => ImageDecoder.Decode(png, Where, new ImageLimits { MaxPixels = 1199 })).Message);
+        Assert.Contains(
+            "MaxFileBytes",
+            Assert
+                .Throws<DataFormatException>(() =>
+                    ImageDecoder.Decode(png, Where, new ImageLimits { MaxFileBytes = 100 })
+                )
+                .Message
+        );
+        Assert.Contains(
+            "40x30",
+            Assert
+                .Throws<DataFormatException>(() => ImageDecoder.Decode(png, Where, new ImageLimits { MaxWidth = 39 }))
+                .Message
+        );
+        Assert.Contains(
+            "40x30",
+            Assert
+                .Throws<DataFormatException>(() =>
+                    ImageDecoder.Decode(png, Where, new ImageLimits { MaxPixels = 1199 })
+                )
+                .Message
+        );
         Assert.Equal(40, ImageDecoder.Decode(png, Where, new ImageLimits { MaxPixels = 1200 }).Width);
     }
 
@@ -84,10 +104,16 @@ public sealed class ImageDecoderTests
     [Fact]
     public void Garbage_and_empty_bytes_are_errors_not_crashes()
     {
-        Assert.Contains("unknown image format", Assert.Throws<DataFormatException>(() => ImageDecoder.Decode("not an image at all"u8.ToArray(), Where)).Message);
+        Assert.Contains(
+            "unknown image format",
+            Assert
+                .Throws<DataFormatException>(() => ImageDecoder.Decode("not an image at all"u8.ToArray(), Where))
+                .Message
+        );
         Assert.Contains("empty", Assert.Throws<DataFormatException>(() => ImageDecoder.Decode([], Where)).Message);
         byte[] png = TestImages.NoisePng(20, 20, seed: 4);
-        for (int i = 40; i < png.Length - 20; i += 7) png[i] ^= 0x5A; // corrupt the compressed data (CRCs now wrong)
+        for (int i = 40; i < png.Length - 20; i += 7)
+            png[i] ^= 0x5A; // corrupt the compressed data (CRCs now wrong)
         Assert.Throws<DataFormatException>(() => ImageDecoder.Decode(png, Where));
     }
 

@@ -18,7 +18,10 @@ public sealed class ImageResizerTests
     public void Pixel_bounds_follow_easyr1_process_image(int width, int height, int expectedWidth, int expectedHeight)
     {
         var options = new ImageOptions();
-        Assert.Equal((expectedWidth, expectedHeight), ImageResizer.PixelBoundsSize(width, height, options.MinPixels, options.MaxPixels));
+        Assert.Equal(
+            (expectedWidth, expectedHeight),
+            ImageResizer.PixelBoundsSize(width, height, options.MinPixels, options.MaxPixels)
+        );
     }
 
     [Fact]
@@ -42,7 +45,8 @@ public sealed class ImageResizerTests
         Assert.Equal(new long[] { 3, 1, 2 }, pixels.shape);
         float[] values = pixels.data<float>().ToArray();
         float[] expected = [1f, 0f, 0f, 0.4f, 0.2f, 1f];
-        for (int i = 0; i < 6; i++) Assert.Equal(expected[i], values[i], 6);
+        for (int i = 0; i < 6; i++)
+            Assert.Equal(expected[i], values[i], 6);
         Assert.Equal(image, ImageTensors.FromTensor(pixels));
 
         torch.Tensor batch = ImageTensors.ToTensor([image, TestImages.Noise(5, 7, 1)], size: 8);

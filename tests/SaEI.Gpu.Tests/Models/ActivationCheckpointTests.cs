@@ -1,7 +1,7 @@
-using TorchSharp;
 using SaEI.Gpu.Models;
 using SaEI.Gpu.Models.Qwen25Vl;
 using SaEI.Gpu.Tests.Models.Qwen25Vl;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SaEI.Gpu.Tests.Models;
@@ -20,7 +20,11 @@ public sealed class ActivationCheckpointTests
     {
         using var model = Qwen25VlTestModels.CaseA(ScalarType.Float32);
         model.to(ScalarType.Float64);
-        var notFloat64 = model.named_parameters().Where(p => p.parameter.dtype != ScalarType.Float64).Select(p => p.name).ToList();
+        var notFloat64 = model
+            .named_parameters()
+            .Where(p => p.parameter.dtype != ScalarType.Float64)
+            .Select(p => p.name)
+            .ToList();
         Assert.True(notFloat64.Count == 0, $"parameters not in float64: {string.Join(", ", notFloat64)}");
         using var inputs = ReferenceCaseA.Inputs();
         int blocks = model.Config.NumHiddenLayers + model.Config.Vision.Depth;
@@ -30,13 +34,19 @@ public sealed class ActivationCheckpointTests
         var (checkpointed, checkpointedPixels) = Gradients(model, inputs, checkpointing: true);
         long recomputed = ActivationCheckpoint.Recomputations - before;
 
-        Assert.True(recomputed >= blocks, $"expected {blocks} decoder layers and vision blocks recomputed in backward, counted {recomputed}");
+        Assert.True(
+            recomputed >= blocks,
+            $"expected {blocks} decoder layers and vision blocks recomputed in backward, counted {recomputed}"
+        );
         Assert.Equal(plain.Keys.Order(), checkpointed.Keys.Order());
         foreach (var (name, expected) in plain)
             AssertEqual(name, expected, checkpointed[name]);
         AssertEqual("pixels", plainPixels, checkpointedPixels);
         Assert.Equal(ScalarType.Float64, plainPixels.dtype);
-        Assert.True(plainPixels.abs().max().item<double>() > 1e-9, "the pixel gradient is zero: the loss does not reach the images");
+        Assert.True(
+            plainPixels.abs().max().item<double>() > 1e-9,
+            "the pixel gradient is zero: the loss does not reach the images"
+        );
         foreach (var tensor in plain.Values.Concat(checkpointed.Values).Append(plainPixels).Append(checkpointedPixels))
             tensor.Dispose();
     }
@@ -54,9 +64,13 @@ public sealed class ActivationCheckpointTests
             using (var scope = NewDisposeScope())
             {
                 using var images = prompts.Images.WithPixels(prompts.Images.Pixels.to_type(ScalarType.Float64));
-                var logits = model.Forward(images, prompts.InputIds, prompts.AttentionMask);   // [N,T,V]
+                var logits = model.Forward(images, prompts.InputIds, prompts.AttentionMask); // [N,T,V]
                 using var generator = new Generator(12, CPU);
-                logits.log_softmax(-1).mul(randn(logits.shape, ScalarType.Float64, generator: generator)).sum().backward();
+                logits
+                    .log_softmax(-1)
+                    .mul(randn(logits.shape, ScalarType.Float64, generator: generator))
+                    .sum()
+                    .backward();
             }
             return model.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!.detach().clone());
         }
@@ -64,7 +78,10 @@ public sealed class ActivationCheckpointTests
         var plain = Gradients(checkpointing: false);
         long before = ActivationCheckpoint.Recomputations;
         var checkpointed = Gradients(checkpointing: true);
-        Assert.True(ActivationCheckpoint.Recomputations - before >= model.Config.Layers, "the decoder layers were not recomputed in backward");
+        Assert.True(
+            ActivationCheckpoint.Recomputations - before >= model.Config.Layers,
+            "the decoder layers were not recomputed in backward"
+        );
         foreach (var (name, expected) in plain)
         {
             Assert.Equal(ScalarType.Float64, expected.dtype);
@@ -97,7 +114,8 @@ public sealed class ActivationCheckpointTests
         AssertEqual("weight", expectedWeight, linear.weight!.grad!);
         AssertEqual("input", expectedInput, x.grad!);
 
-        using (no_grad()) ActivationCheckpoint.Run(linear, x, [scale], Block);
+        using (no_grad())
+            ActivationCheckpoint.Run(linear, x, [scale], Block);
         Assert.Equal(3, calls);
     }
 
@@ -109,21 +127,25 @@ public sealed class ActivationCheckpointTests
         var x = randn([2, 4], ScalarType.Float64, generator: generator).requires_grad_(true);
         var y = ActivationCheckpoint.Run(linear, x, [], (h, _) => linear.forward(h).sin());
         var gradient = autograd.grad([y.sum()], [x])[0];
-        var expected = linear.forward(x).cos().matmul(linear.weight!);                // [2,4] = cos(xWᵀ)·W
+        var expected = linear.forward(x).cos().matmul(linear.weight!); // [2,4] = cos(xWᵀ)·W
         AssertEqual("input", expected, gradient);
         Assert.Null(linear.weight!.grad);
     }
 
-    private static (Dictionary<string, Tensor> Parameters, Tensor Pixels) Gradients(Qwen25VlModel model, ModelCase inputs, bool checkpointing)
+    private static (Dictionary<string, Tensor> Parameters, Tensor Pixels) Gradients(
+        Qwen25VlModel model,
+        ModelCase inputs,
+        bool checkpointing
+    )
     {
         model.ActivationCheckpointing = checkpointing;
         model.zero_grad();
-        using var packed = ImageBatch.Pack(inputs.Images, CPU);                                     // float32 [N,3,H,W]
+        using var packed = ImageBatch.Pack(inputs.Images, CPU); // float32 [N,3,H,W]
         var pixels = packed.Pixels.to_type(ScalarType.Float64).detach().requires_grad_(true);
         using var images = packed.WithPixels(pixels);
         using (var scope = NewDisposeScope())
         {
-            var logits = model.Forward(images, inputs.InputIds, inputs.AttentionMask);          // [N,T,V]
+            var logits = model.Forward(images, inputs.InputIds, inputs.AttentionMask); // [N,T,V]
             using var generator = new Generator(11, CPU);
             var weights = randn(logits.shape, ScalarType.Float64, generator: generator);
             logits.log_softmax(-1).mul(weights).sum().backward();
@@ -136,6 +158,9 @@ public sealed class ActivationCheckpointTests
     {
         double scale = Math.Max(1.0, expected.abs().max().item<double>());
         double difference = (expected - actual).abs().max().item<double>();
-        Assert.True(difference <= Tolerance * scale, $"{name}: gradients differ by {difference:G3} (largest |g| {scale:G3}, tolerance {Tolerance:G1} relative)");
+        Assert.True(
+            difference <= Tolerance * scale,
+            $"{name}: gradients differ by {difference:G3} (largest |g| {scale:G3}, tolerance {Tolerance:G1} relative)"
+        );
     }
 }

@@ -16,10 +16,7 @@ public sealed class ImageBatchTests
     private static ImageBatch Sample()
     {
         using var scope = NewDisposeScope();
-        Tensor[] images =
-        [
-            full(3, 2, 3, 0.1f), full(3, 4, 2, 0.2f), full(3, 3, 3, 0.3f),
-        ];
+        Tensor[] images = [full(3, 2, 3, 0.1f), full(3, 4, 2, 0.2f), full(3, 3, 3, 0.3f)];
         var batch = ImageBatch.Pack(images, CPU);
         batch.Pixels.MoveToOuterDisposeScope();
         return batch;
@@ -48,7 +45,7 @@ public sealed class ImageBatchTests
     {
         using var batch = Sample();
         using var scope = NewDisposeScope();
-        var mask = batch.Mask();                                                     // [3,1,4,3]
+        var mask = batch.Mask(); // [3,1,4,3]
         Assert.Equal([3L, 1, 4, 3], mask.shape);
         Assert.Equal([6f, 8f, 9f], [Sum(mask[0]), Sum(mask[1]), Sum(mask[2])]);
         Assert.True(batch.Pixels.ne(0).eq(mask.expand_as(batch.Pixels).to_type(ScalarType.Bool)).all().item<bool>());
@@ -60,24 +57,24 @@ public sealed class ImageBatchTests
         using var batch = Sample();
         using var scope = NewDisposeScope();
 
-        var repeated = batch.RepeatInterleave(2);                                    // rows 0,0,1,1,2,2
+        var repeated = batch.RepeatInterleave(2); // rows 0,0,1,1,2,2
         Assert.Equal(6, repeated.Count);
         Assert.Equal(new ImageSize(4, 2), repeated.Sizes[3]);
         Assert.True(repeated.Image(3).eq(batch.Image(1)).all().item<bool>());
 
-        var picked = batch.IndexSelect(tensor(new long[] { 2, 0 }));                // rows 2, 0
+        var picked = batch.IndexSelect(tensor(new long[] { 2, 0 })); // rows 2, 0
         Assert.Equal([new ImageSize(3, 3), new ImageSize(2, 3)], picked.Sizes);
         Assert.True(picked.Pixels[1].eq(batch.Pixels[0]).all().item<bool>());
 
-        var narrowed = batch.Narrow(1, 2);                                           // rows 1, 2
+        var narrowed = batch.Narrow(1, 2); // rows 1, 2
         Assert.Equal([new ImageSize(4, 2), new ImageSize(3, 3)], narrowed.Sizes);
         Assert.Equal(0.3f * 3 * 9, Sum(narrowed.Pixels[1]), 4);
 
-        using var small = ImageBatch.Pack([full(3, 1, 5, 0.5f)], CPU);              // wider than the sample
+        using var small = ImageBatch.Pack([full(3, 1, 5, 0.5f)], CPU); // wider than the sample
         var joined = ImageBatch.Cat([batch, small]);
         Assert.Equal([4L, 3, 4, 5], joined.Pixels.shape);
         Assert.Equal(new ImageSize(1, 5), joined.Sizes[3]);
-        Assert.Equal(0.1f * 3 * 6, Sum(joined.Pixels[0]), 4);                       // padding grew with zeros
+        Assert.Equal(0.1f * 3 * 6, Sum(joined.Pixels[0]), 4); // padding grew with zeros
         Assert.Equal(0.5f * 3 * 5, Sum(joined.Pixels[3]), 4);
     }
 

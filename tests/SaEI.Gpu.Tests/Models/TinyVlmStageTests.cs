@@ -12,12 +12,15 @@ public sealed class TinyVlmStageTests
         using var model = TinyModels.Create();
         var stages = model.Stages;
         Assert.Equal(["input", "model.layers.0", "model.layers.1", "output"], stages.Select(s => s.Name));
-        long parameterBytes = model.NamedParameters().Sum(p => p.Parameter.numel() * 4);             // float32
+        long parameterBytes = model.NamedParameters().Sum(p => p.Parameter.numel() * 4); // float32
         Assert.Equal(parameterBytes, stages.Sum(s => s.ParameterBytes));
         Assert.All(stages, s => Assert.True(s.ParameterBytes > 0));
         Assert.All(stages, s => Assert.Equal("cpu", s.Device));
         // input = vision tower + token embedding; output = final norm + untied head (32 hidden × V).
-        long vision = model.NamedParameters().Where(p => p.Name.StartsWith("visual.", StringComparison.Ordinal)).Sum(p => p.Parameter.numel() * 4);
+        long vision = model
+            .NamedParameters()
+            .Where(p => p.Name.StartsWith("visual.", StringComparison.Ordinal))
+            .Sum(p => p.Parameter.numel() * 4);
         long embed = model.NamedParameters().Single(p => p.Name == "model.embed_tokens.weight").Parameter.numel() * 4;
         Assert.Equal(vision + embed, stages[0].ParameterBytes);
         Assert.Equal((32 + 32L * model.Info.VocabularySize) * 4, stages[^1].ParameterBytes);
@@ -34,19 +37,34 @@ public sealed class TinyVlmStageTests
         using var prompts = TinyModels.Prompts(plain, 3);
         using var scope = NewDisposeScope();
 
-        Assert.True(plain.Forward(prompts.Images, prompts.InputIds, prompts.AttentionMask)
-            .Same(placed.Forward(prompts.Images, prompts.InputIds, prompts.AttentionMask)));
+        Assert.True(
+            plain
+                .Forward(prompts.Images, prompts.InputIds, prompts.AttentionMask)
+                .Same(placed.Forward(prompts.Images, prompts.InputIds, prompts.AttentionMask))
+        );
 
         Tensor PixelGradient(TinyVlm model)
         {
             var pixels = prompts.Images.Pixels.detach().requires_grad_(true);
-            var entropy = TeacherForcing.ScoreLogits(model.Forward(prompts.Images.WithPixels(pixels), prompts.InputIds, prompts.AttentionMask), prompts.InputIds,
-                prompts.AttentionMask, 1.0, computeEntropy: true).Entropy!;
+            var entropy = TeacherForcing
+                .ScoreLogits(
+                    model.Forward(prompts.Images.WithPixels(pixels), prompts.InputIds, prompts.AttentionMask),
+                    prompts.InputIds,
+                    prompts.AttentionMask,
+                    1.0,
+                    computeEntropy: true
+                )
+                .Entropy!;
             return Gradient(entropy.sum(), pixels);
         }
         Assert.True(PixelGradient(plain).Same(PixelGradient(placed)));
 
-        var options = new GenerationOptions { ResponsesPerPrompt = 2, MaxNewTokens = 6, Temperature = 1.0 };
+        var options = new GenerationOptions
+        {
+            ResponsesPerPrompt = 2,
+            MaxNewTokens = 6,
+            Temperature = 1.0,
+        };
         using var g1 = new Generator(11, CPU);
         using var g2 = new Generator(11, CPU);
         using var a = Generation.Generate(plain, prompts, options, g1);

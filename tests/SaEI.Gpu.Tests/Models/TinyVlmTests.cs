@@ -54,15 +54,21 @@ public sealed class TinyVlmTests
         using var scope = NewDisposeScope();
         using var batch = TinyModels.Prompts(model, 3);
         using var noGrad = no_grad();
-        var batched = model.Forward(batch.Images, batch.InputIds, batch.AttentionMask);       // [3,Tp,V]
+        var batched = model.Forward(batch.Images, batch.InputIds, batch.AttentionMask); // [3,Tp,V]
         long promptLength = batch.InputIds.shape[1];
         for (int row = 0; row < 3; row++)
         {
             long padding = promptLength - batch.AttentionMask[row].sum().item<long>();
-            var alone = model.Forward(batch.Images.Narrow(row, 1), batch.InputIds[row].narrow(0, padding, promptLength - padding).unsqueeze(0),
-                batch.AttentionMask[row].narrow(0, padding, promptLength - padding).unsqueeze(0));
+            var alone = model.Forward(
+                batch.Images.Narrow(row, 1),
+                batch.InputIds[row].narrow(0, padding, promptLength - padding).unsqueeze(0),
+                batch.AttentionMask[row].narrow(0, padding, promptLength - padding).unsqueeze(0)
+            );
             var same = batched[row].narrow(0, padding, promptLength - padding);
-            Assert.True(same.allclose(alone[0], rtol: 0, atol: 1e-5), $"row {row}: max diff {(same - alone[0]).abs().max().item<float>()}");
+            Assert.True(
+                same.allclose(alone[0], rtol: 0, atol: 1e-5),
+                $"row {row}: max diff {(same - alone[0]).abs().max().item<float>()}"
+            );
         }
         Assert.True(batch.AttentionMask[0].sum().item<long>() < promptLength, "row 0 should be left-padded");
     }
@@ -75,7 +81,11 @@ public sealed class TinyVlmTests
         using var batch = TinyModels.Prompts(model, 1);
         using var noGrad = no_grad();
         var logits = model.Forward(batch.Images, batch.InputIds, batch.AttentionMask);
-        var other = model.Forward(batch.Images.WithPixels(1 - batch.Images.Pixels), batch.InputIds, batch.AttentionMask);
+        var other = model.Forward(
+            batch.Images.WithPixels(1 - batch.Images.Pixels),
+            batch.InputIds,
+            batch.AttentionMask
+        );
         Assert.True((logits - other).abs().max().item<float>() > 1e-3);
         // Without placeholders the model cannot place the image: an error naming the row.
         var noImage = batch.InputIds.masked_fill(batch.InputIds.eq(model.Tokenizer.ImagePadId), 'x');
@@ -121,10 +131,14 @@ public sealed class TinyVlmTests
     public void Config_with_an_unknown_key_or_family_is_an_error_naming_it()
     {
         string directory = NewDirectory();
-        using (var model = TinyModels.Create()) model.Save(directory);
+        using (var model = TinyModels.Create())
+            model.Save(directory);
         string configPath = Path.Combine(directory, "config.json");
         string json = File.ReadAllText(configPath);
-        File.WriteAllText(configPath, json.Replace("\"layers\":", "\"num_layerz\": 3, \"layers\":", StringComparison.Ordinal));
+        File.WriteAllText(
+            configPath,
+            json.Replace("\"layers\":", "\"num_layerz\": 3, \"layers\":", StringComparison.Ordinal)
+        );
         var unknownKey = Assert.Throws<InvalidDataException>(() => PolicyModelFactory.Load(directory, CPU));
         Assert.Contains("num_layerz", unknownKey.Message);
         File.WriteAllText(configPath, json.Replace("\"tiny-vlm\"", "\"qwen9\"", StringComparison.Ordinal));
@@ -136,7 +150,10 @@ public sealed class TinyVlmTests
     public void Config_round_trips_through_json()
     {
         var config = TinyModels.TestConfig;
-        var back = JsonSerializer.Deserialize<TinyVlmConfig>(JsonSerializer.Serialize(config, TinyVlmConfig.JsonOptions), TinyVlmConfig.JsonOptions);
+        var back = JsonSerializer.Deserialize<TinyVlmConfig>(
+            JsonSerializer.Serialize(config, TinyVlmConfig.JsonOptions),
+            TinyVlmConfig.JsonOptions
+        );
         Assert.Equal(config, back);
         var invalid = config with { Heads = 3 };
         var error = Assert.Throws<ArgumentException>(invalid.Validate);
@@ -146,12 +163,14 @@ public sealed class TinyVlmTests
     private static string SavedModelWithEditedWeights(Action<Dictionary<string, Tensor>> edit)
     {
         string directory = NewDirectory();
-        using (var model = TinyModels.Create()) model.Save(directory);
+        using (var model = TinyModels.Create())
+            model.Save(directory);
         string path = Path.Combine(directory, SafetensorsWeights.FileName);
         var weights = Safetensors.LoadStateDict(path);
         edit(weights);
         Safetensors.SaveStateDict(path, weights);
-        foreach (var tensor in weights.Values) tensor.Dispose();
+        foreach (var tensor in weights.Values)
+            tensor.Dispose();
         return directory;
     }
 

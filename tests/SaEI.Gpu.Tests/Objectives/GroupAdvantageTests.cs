@@ -16,9 +16,13 @@ public sealed class GroupAdvantageTests
         // Group 1 r = [1,0,0,0]: mean 0.25, unbiased var = (0.75² + 3·0.25²)/3 = 0.25, std 0.5.
         // Group 2 r = [1,1,0,0]: mean 0.5,  unbiased var = 4·0.25/3 = 1/3, std = 0.5773502691896258.
         var scores = F64([1, 0, 0, 0, 1, 1, 0, 0], 8);
-        double s1 = 0.5 + 1e-6, s2 = Math.Sqrt(1.0 / 3) + 1e-6;
-        Close([0.75 / s1, -0.25 / s1, -0.25 / s1, -0.25 / s1, 0.5 / s2, 0.5 / s2, -0.5 / s2, -0.5 / s2],
-            GroupAdvantage.Compute(scores, groupSize: 4), 12);
+        double s1 = 0.5 + 1e-6,
+            s2 = Math.Sqrt(1.0 / 3) + 1e-6;
+        Close(
+            [0.75 / s1, -0.25 / s1, -0.25 / s1, -0.25 / s1, 0.5 / s2, 0.5 / s2, -0.5 / s2, -0.5 / s2],
+            GroupAdvantage.Compute(scores, groupSize: 4),
+            12
+        );
     }
 
     [Fact]
@@ -35,9 +39,13 @@ public sealed class GroupAdvantageTests
     public void Vectorised_matches_a_loop_on_seeded_random_scores()
     {
         using var scope = torch.NewDisposeScope();
-        const int prompts = 5, group = 6;
+        const int prompts = 5,
+            group = 6;
         var random = new Random(11);
-        double[] scores = Enumerable.Range(0, prompts * group).Select(_ => Math.Round(random.NextDouble(), 1)).ToArray();
+        double[] scores = Enumerable
+            .Range(0, prompts * group)
+            .Select(_ => Math.Round(random.NextDouble(), 1))
+            .ToArray();
         var expected = new double[scores.Length];
         for (int b = 0; b < prompts; b++)
         {

@@ -23,7 +23,8 @@ public sealed class GrpoLossTests
             OldLogProbs: F64([Math.Log(0.4), Math.Log(0.5)], 1, 2),
             RefLogProbs: F64([Math.Log(0.6), Math.Log(0.25)], 1, 2),
             Advantages: F64([1.0], 1),
-            ResponseMask: F64([1, 1], 1, 2));
+            ResponseMask: F64([1, 1], 1, 2)
+        );
         var result = GrpoLoss.Compute(input, new RlOptions());
         double kl = (0.5 + Math.Log(2) - 1) / 2;
         Assert.Equal(-1.15 + 0.01 * kl, result.Loss.item<double>(), 12);
@@ -45,7 +46,8 @@ public sealed class GrpoLossTests
     {
         using var scope = torch.NewDisposeScope();
         // logπ = w ⊙ features, so ∂loss/∂w collects every token; 8 responses as 1×8 and as micro-batches 3 + 3 + 2.
-        const int rows = 8, tokens = 6;
+        const int rows = 8,
+            tokens = 6;
         var options = new RlOptions { LossAggregation = aggregation, KlCoefficient = 0.1 };
         var features = F64(Random(51, rows, tokens, 0.5, 1.0));
         var oldLogProbs = F64(Random(52, rows, tokens, 0.5, -1.0));
@@ -61,8 +63,12 @@ public sealed class GrpoLossTests
             foreach (int size in sizes)
             {
                 var input = new GrpoLossInput(
-                    (weight * features.narrow(0, start, size)), oldLogProbs.narrow(0, start, size),
-                    refLogProbs.narrow(0, start, size), advantages.narrow(0, start, size), mask.narrow(0, start, size));
+                    (weight * features.narrow(0, start, size)),
+                    oldLogProbs.narrow(0, start, size),
+                    refLogProbs.narrow(0, start, size),
+                    advantages.narrow(0, start, size),
+                    mask.narrow(0, start, size)
+                );
                 GrpoLoss.Compute(input, options, totals).Loss.backward();
                 start += size;
             }
@@ -79,10 +85,26 @@ public sealed class GrpoLossTests
     {
         using var scope = torch.NewDisposeScope();
         var input = new GrpoLossInput(
-            F64([-1, -2, -0.5, -1, -3, -7], 2, 3), F64([-1.1, -2, -0.7, -0.9, -2.5, -7], 2, 3), null,
-            F64([1, -1], 2), F64([1, 1, 1, 1, 1, 0], 2, 3));
-        var klCov = new RlOptions { Method = RlMethod.KlCov, KlCoefficient = 0, KlCovRatio = 0.4 };
-        var expected = CovariancePenalty.KlCov(input.LogProbs, input.OldLogProbs, input.Advantages, input.ResponseMask, 0.4, 1.0);
+            F64([-1, -2, -0.5, -1, -3, -7], 2, 3),
+            F64([-1.1, -2, -0.7, -0.9, -2.5, -7], 2, 3),
+            null,
+            F64([1, -1], 2),
+            F64([1, 1, 1, 1, 1, 0], 2, 3)
+        );
+        var klCov = new RlOptions
+        {
+            Method = RlMethod.KlCov,
+            KlCoefficient = 0,
+            KlCovRatio = 0.4,
+        };
+        var expected = CovariancePenalty.KlCov(
+            input.LogProbs,
+            input.OldLogProbs,
+            input.Advantages,
+            input.ResponseMask,
+            0.4,
+            1.0
+        );
         Close(Values(expected.TokenLoss), GrpoLoss.PolicyTerms(input, klCov).TokenLoss, 12);
         Assert.Equal(0.4, GrpoLoss.Compute(input, klCov).Metrics.CovarianceTokenFraction, 12);
 
@@ -112,7 +134,12 @@ public sealed class GrpoLossTests
     {
         foreach (var method in Enum.GetValues<RlMethod>())
         {
-            var expected = method switch { RlMethod.KlCov => PolicyLossKind.KlCov, RlMethod.ClipCov => PolicyLossKind.ClipCov, _ => PolicyLossKind.Clipped };
+            var expected = method switch
+            {
+                RlMethod.KlCov => PolicyLossKind.KlCov,
+                RlMethod.ClipCov => PolicyLossKind.ClipCov,
+                _ => PolicyLossKind.Clipped,
+            };
             Assert.Equal(expected, RlMethodTraits.PolicyLossOf(method));
         }
         Assert.Empty(new RlOptions { Method = RlMethod.ClipCov }.Validate());

@@ -57,18 +57,20 @@ public sealed class KlPenaltyTests
         var refLogProbs = Random(6, 4, 9, 8.0, -4.0);
         var expected = new List<double>();
         for (int i = 0; i < 4; i++)
-            for (int t = 0; t < 9; t++)
-            {
-                double d = logProbs[i, t] - refLogProbs[i, t];
-                double x = Math.Clamp(-d, -20, 20);
-                expected.Add(estimator switch
+        for (int t = 0; t < 9; t++)
+        {
+            double d = logProbs[i, t] - refLogProbs[i, t];
+            double x = Math.Clamp(-d, -20, 20);
+            expected.Add(
+                estimator switch
                 {
                     KlEstimator.Kl => d,
                     KlEstimator.Abs => Math.Abs(d),
                     KlEstimator.Mse => 0.5 * d * d,
                     _ => Math.Clamp(Math.Exp(x) - x - 1, -10, 10),
-                });
-            }
+                }
+            );
+        }
         Close([.. expected], KlPenalty.Compute(F64(logProbs), F64(refLogProbs), estimator), 10);
     }
 }

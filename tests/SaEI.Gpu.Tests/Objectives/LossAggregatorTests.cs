@@ -19,10 +19,18 @@ public sealed class LossAggregatorTests
         var values = F64([1, 2, 3, 4, 5, 6], 2, 3);
         var mask = F64([1, 1, 0, 1, 0, 0], 2, 3);
         Assert.Equal(7.0 / 3, LossAggregator.Aggregate(values, mask, LossAggregation.TokenMean).item<double>(), 12);
-        Assert.Equal(2.75, LossAggregator.Aggregate(values, mask, LossAggregation.SequenceMeanTokenMean).item<double>(), 12);
+        Assert.Equal(
+            2.75,
+            LossAggregator.Aggregate(values, mask, LossAggregation.SequenceMeanTokenMean).item<double>(),
+            12
+        );
         // With a mini-batch denominator (10 tokens / 4 rows): 7/10 and (1.5 + 4)/4.
         Assert.Equal(0.7, LossAggregator.Aggregate(values, mask, LossAggregation.TokenMean, 10).item<double>(), 12);
-        Assert.Equal(1.375, LossAggregator.Aggregate(values, mask, LossAggregation.SequenceMeanTokenMean, 4).item<double>(), 12);
+        Assert.Equal(
+            1.375,
+            LossAggregator.Aggregate(values, mask, LossAggregation.SequenceMeanTokenMean, 4).item<double>(),
+            12
+        );
     }
 
     [Fact]
@@ -31,8 +39,17 @@ public sealed class LossAggregatorTests
         using var scope = torch.NewDisposeScope();
         // mask [[1,1,0],[0,0,0]]: seq mean = (1.5 + 0)/2 = 0.75.
         var values = F64([1, 2, 3, 4, 5, 6], 2, 3);
-        Assert.Equal(0.75, LossAggregator.Aggregate(values, F64([1, 1, 0, 0, 0, 0], 2, 3), LossAggregation.SequenceMeanTokenMean).item<double>(), 12);
-        Assert.Equal(0.0, LossAggregator.Aggregate(values, F64(new double[6], 2, 3), LossAggregation.TokenMean).item<double>());
+        Assert.Equal(
+            0.75,
+            LossAggregator
+                .Aggregate(values, F64([1, 1, 0, 0, 0, 0], 2, 3), LossAggregation.SequenceMeanTokenMean)
+                .item<double>(),
+            12
+        );
+        Assert.Equal(
+            0.0,
+            LossAggregator.Aggregate(values, F64(new double[6], 2, 3), LossAggregation.TokenMean).item<double>()
+        );
     }
 
     [Theory]
@@ -43,12 +60,20 @@ public sealed class LossAggregatorTests
         using var scope = torch.NewDisposeScope();
         var values = Random(7, 9, 8);
         var mask = PrefixMask(8, 9, 8);
-        double sum = 0, count = 0, rowMeans = 0;
+        double sum = 0,
+            count = 0,
+            rowMeans = 0;
         for (int i = 0; i < 9; i++)
         {
-            double rowSum = 0, rowCount = 0;
-            for (int t = 0; t < 8; t++) { rowSum += values[i, t] * mask[i, t]; rowCount += mask[i, t]; }
-            sum += rowSum; count += rowCount;
+            double rowSum = 0,
+                rowCount = 0;
+            for (int t = 0; t < 8; t++)
+            {
+                rowSum += values[i, t] * mask[i, t];
+                rowCount += mask[i, t];
+            }
+            sum += rowSum;
+            count += rowCount;
             rowMeans += rowCount == 0 ? 0 : rowSum / rowCount;
         }
         double expected = mode == LossAggregation.TokenMean ? sum / count : rowMeans / 9;

@@ -22,7 +22,9 @@ public sealed class PolicyLossTests
         //  t5 ( 0, 1.2): 0, grad 0
         double[] ratios = [1.5, 0.5, 0.5, 4, 1, 1.2];
         var oldLogProbs = F64([-1.0, -2.0, -0.5, -3.0, -1.5, -0.7], 1, 6);
-        var logProbs = (oldLogProbs + F64(ratios.Select(r => Math.Log(r)).ToArray(), 1, 6)).detach().requires_grad_(true);
+        var logProbs = (oldLogProbs + F64(ratios.Select(r => Math.Log(r)).ToArray(), 1, 6))
+            .detach()
+            .requires_grad_(true);
         var advantages = F64([1, 1, -1, -1, 2, 0], 1, 6);
 
         var terms = PolicyLoss.Clipped(logProbs, oldLogProbs, advantages, clipLow: 0.2, clipHigh: 0.3, dualClip: 3.0);
@@ -61,7 +63,8 @@ public sealed class PolicyLossTests
     public void Vectorised_matches_a_loop_on_seeded_random_input()
     {
         using var scope = torch.NewDisposeScope();
-        const int rows = 6, tokens = 7;
+        const int rows = 6,
+            tokens = 7;
         var logProbs = Random(1, rows, tokens, 1.0, -2.0);
         var oldLogProbs = Random(2, rows, tokens, 1.0, -2.0);
         var advantages = Random(3, rows, 1, 2.0);
@@ -71,16 +74,19 @@ public sealed class PolicyLossTests
         var higher = new List<double>();
         var lower = new List<double>();
         for (int i = 0; i < rows; i++)
-            for (int t = 0; t < tokens; t++)
-            {
-                double a = advantages[i, 0], delta = logProbs[i, t] - oldLogProbs[i, t];
-                double ratio = Math.Exp(Math.Clamp(delta, -20, 20));
-                double pg1 = -a * ratio, pg2 = -a * Math.Clamp(ratio, 0.8, 1.3), pg3 = -a * 3.0;
-                double max = Math.Max(pg1, pg2);
-                loss.Add(a < 0 ? Math.Min(max, pg3) : max);
-                higher.Add(pg1 < pg2 ? 1 : 0);
-                lower.Add(a < 0 && max > pg3 ? 1 : 0);
-            }
+        for (int t = 0; t < tokens; t++)
+        {
+            double a = advantages[i, 0],
+                delta = logProbs[i, t] - oldLogProbs[i, t];
+            double ratio = Math.Exp(Math.Clamp(delta, -20, 20));
+            double pg1 = -a * ratio,
+                pg2 = -a * Math.Clamp(ratio, 0.8, 1.3),
+                pg3 = -a * 3.0;
+            double max = Math.Max(pg1, pg2);
+            loss.Add(a < 0 ? Math.Min(max, pg3) : max);
+            higher.Add(pg1 < pg2 ? 1 : 0);
+            lower.Add(a < 0 && max > pg3 ? 1 : 0);
+        }
         Close([.. loss], terms.TokenLoss, 12);
         Close([.. higher], terms.ClippedHigher);
         Close([.. lower], terms.ClippedLower);
@@ -93,7 +99,8 @@ public sealed class PolicyLossTests
     {
         using var scope = torch.NewDisposeScope();
         var error = Assert.Throws<ArgumentException>(() =>
-            PolicyLoss.Clipped(F64([0, 0], 1, 2), F64([0, 0, 0], 1, 3), F64([1.0], 1), 0.2, 0.3, 3));
+            PolicyLoss.Clipped(F64([0, 0], 1, 2), F64([0, 0, 0], 1, 3), F64([1.0], 1), 0.2, 0.3, 3)
+        );
         Assert.Contains("[1,2]", error.Message);
         Assert.Contains("[1,3]", error.Message);
     }

@@ -6,17 +6,21 @@ namespace SaEI.Gpu.Tests.Objectives;
 /// <summary>Small helpers for hand-computed tensor tests (float64 unless stated).</summary>
 internal static class Tensors
 {
-    public static Tensor F64(double[] values, params long[] shape) => torch.tensor(values, dtype: ScalarType.Float64).reshape(shape);
+    public static Tensor F64(double[] values, params long[] shape) =>
+        torch.tensor(values, dtype: ScalarType.Float64).reshape(shape);
 
-    public static double[] Values(Tensor t) => t.detach().to_type(ScalarType.Float64).cpu().reshape(-1).data<double>().ToArray();
+    public static double[] Values(Tensor t) =>
+        t.detach().to_type(ScalarType.Float64).cpu().reshape(-1).data<double>().ToArray();
 
-    public static bool[] Flags(Tensor t) => t.detach().cpu().reshape(-1).to_type(ScalarType.Bool).data<bool>().ToArray();
+    public static bool[] Flags(Tensor t) =>
+        t.detach().cpu().reshape(-1).to_type(ScalarType.Bool).data<bool>().ToArray();
 
     public static void Close(double[] expected, Tensor actual, int precision = 9)
     {
         double[] values = Values(actual);
         Assert.Equal(expected.Length, values.Length);
-        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], values[i], precision);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.Equal(expected[i], values[i], precision);
     }
 
     /// <summary>Seeded random matrix [rows, columns] of doubles drawn from N(mean, scale²) by System.Random.</summary>
@@ -25,8 +29,8 @@ internal static class Tensors
         var random = new Random(seed);
         var values = new double[rows, columns];
         for (int i = 0; i < rows; i++)
-            for (int j = 0; j < columns; j++)
-                values[i, j] = mean + scale * (random.NextDouble() * 2 - 1);
+        for (int j = 0; j < columns; j++)
+            values[i, j] = mean + scale * (random.NextDouble() * 2 - 1);
         return values;
     }
 
@@ -41,7 +45,8 @@ internal static class Tensors
         for (int i = 0; i < rows; i++)
         {
             int length = random.Next(0, columns + 1);
-            for (int j = 0; j < length; j++) mask[i, j] = 1;
+            for (int j = 0; j < length; j++)
+                mask[i, j] = 1;
         }
         return mask;
     }

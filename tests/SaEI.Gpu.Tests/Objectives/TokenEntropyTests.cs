@@ -37,14 +37,20 @@ public sealed class TokenEntropyTests
     public void Vectorised_matches_a_loop_on_seeded_random_logits()
     {
         using var scope = torch.NewDisposeScope();
-        const int rows = 2, tokens = 3, vocabulary = 5;
+        const int rows = 2,
+            tokens = 3,
+            vocabulary = 5;
         var random = new Random(3);
-        double[] logits = Enumerable.Range(0, rows * tokens * vocabulary).Select(_ => 6 * random.NextDouble() - 3).ToArray();
+        double[] logits = Enumerable
+            .Range(0, rows * tokens * vocabulary)
+            .Select(_ => 6 * random.NextDouble() - 3)
+            .ToArray();
         var expected = new double[rows * tokens];
         for (int p = 0; p < rows * tokens; p++)
         {
             var z = logits.Skip(p * vocabulary).Take(vocabulary).Select(v => v / 0.7).ToArray();
-            double max = z.Max(), partition = z.Sum(v => Math.Exp(v - max));
+            double max = z.Max(),
+                partition = z.Sum(v => Math.Exp(v - max));
             expected[p] = -z.Sum(v => Math.Exp(v - max) / partition * (v - max - Math.Log(partition)));
         }
         Close(expected, TokenEntropy.FromLogits(F64(logits, rows, tokens, vocabulary), 0.7), 12);

@@ -17,8 +17,8 @@ public sealed class TokenSelectorTests
     public void Hand_computed_thirds_of_one_response()
     {
         using var scope = torch.NewDisposeScope();
-        // H = [0.5, 0.1, 0.9, 0.3, 0.7, 0.2], L = 6, ⌊L/3⌋ = 2. Ascending: p1 0.1, p5 0.2, p3 0.3, p0 0.5, p4 0.7, p2 0.9.
-        // low = {p1, p5}, moderate = {p3, p0}, high = {p4, p2}.
+        // H = [0.5, 0.1, 0.9, 0.3, 0.7, 0.2], L = 6, ⌊L/3⌋ = 2. Ascending: p1 0.1, p5 0.2, p3 0.3, p0 0.5, p4 0.7, p2
+        // 0.9. low = {p1, p5}, moderate = {p3, p0}, high = {p4, p2}.
         double[] entropy = [0.5, 0.1, 0.9, 0.3, 0.7, 0.2];
         double[] mask = [1, 1, 1, 1, 1, 1];
         Assert.Equal([false, true, false, false, false, true], Select(entropy, mask, TokenSelection.Low));
@@ -74,31 +74,42 @@ public sealed class TokenSelectorTests
     public void Vectorised_matches_a_loop_on_seeded_random_input_with_ties(TokenSelection selection)
     {
         using var scope = torch.NewDisposeScope();
-        const int rows = 20, tokens = 15;
+        const int rows = 20,
+            tokens = 15;
         var entropy = Random(21, rows, tokens, 1.0, 1.0);
         for (int i = 0; i < rows; i++)
-            for (int t = 0; t < tokens; t++) entropy[i, t] = Math.Round(entropy[i, t], 1); // many ties
+        for (int t = 0; t < tokens; t++)
+            entropy[i, t] = Math.Round(entropy[i, t], 1); // many ties
         var mask = PrefixMask(22, rows, tokens);
         var expected = new List<bool>();
         for (int i = 0; i < rows; i++)
         {
             var valid = Enumerable.Range(0, tokens).Where(t => mask[i, t] != 0).ToList();
-            var order = valid.OrderBy(t => entropy[i, t]).ThenBy(t => t).ToList();     // stable: ties by position
-            int length = order.Count, third = length / 3;
+            var order = valid.OrderBy(t => entropy[i, t]).ThenBy(t => t).ToList(); // stable: ties by position
+            int length = order.Count,
+                third = length / 3;
             var rank = new Dictionary<int, int>();
-            for (int r = 0; r < length; r++) rank[order[r]] = r;
+            for (int r = 0; r < length; r++)
+                rank[order[r]] = r;
             for (int t = 0; t < tokens; t++)
             {
-                if (!rank.TryGetValue(t, out int r)) { expected.Add(false); continue; }
-                bool low = r < third, high = r >= length - third;
-                expected.Add(selection switch
+                if (!rank.TryGetValue(t, out int r))
                 {
-                    TokenSelection.All => true,
-                    TokenSelection.Low => low,
-                    TokenSelection.High => high,
-                    TokenSelection.LowHigh => low || high,
-                    _ => !low && !high,
-                });
+                    expected.Add(false);
+                    continue;
+                }
+                bool low = r < third,
+                    high = r >= length - third;
+                expected.Add(
+                    selection switch
+                    {
+                        TokenSelection.All => true,
+                        TokenSelection.Low => low,
+                        TokenSelection.High => high,
+                        TokenSelection.LowHigh => low || high,
+                        _ => !low && !high,
+                    }
+                );
             }
         }
         Assert.Equal([.. expected], Flags(TokenSelector.Select(F64(entropy), F64(mask), selection)));
@@ -108,9 +119,9 @@ public sealed class TokenSelectorTests
     public void Selected_entropy_per_prompt_and_its_gradient()
     {
         using var scope = torch.NewDisposeScope();
-        // Rows (2 per prompt): [1,2,3] sel [1,0,1] → 2;  [4,5,6] sel [0,1,0] → 5;  [1,1,1] sel none → 0;  [2,2,2] all → 2.
-        // Prompt 0: (2 + 5)/2 = 3.5; prompt 1: (0 + 2)/2 = 1.
-        // ∂(Σ prompts)/∂H: row 0 selected 1/2·1/2 = 0.25; row 1 selected 1/2·1 = 0.5; row 3 each 1/2·1/3 = 1/6.
+        // Rows (2 per prompt): [1,2,3] sel [1,0,1] → 2; [4,5,6] sel [0,1,0] → 5; [1,1,1] sel none → 0; [2,2,2] all → 2.
+        // Prompt 0: (2 + 5)/2 = 3.5; prompt 1: (0 + 2)/2 = 1. ∂(Σ prompts)/∂H: row 0 selected 1/2·1/2 = 0.25; row 1
+        // selected 1/2·1 = 0.5; row 3 each 1/2·1/3 = 1/6.
         var entropy = F64([1, 2, 3, 4, 5, 6, 1, 1, 1, 2, 2, 2], 4, 3).requires_grad_(true);
         var selection = F64([1, 0, 1, 0, 1, 0, 0, 0, 0, 1, 1, 1], 4, 3);
         var perPrompt = TokenSelector.SelectedEntropy(entropy, selection, rowsPerPrompt: 2);

@@ -28,7 +28,8 @@ public sealed class DiffusionNoiseTests
         using var scope = torch.NewDisposeScope();
         var betas = torch.sigmoid(torch.linspace(-6, 6, 1000, dtype: ScalarType.Float64)) * (5e-3 - 1e-5) + 1e-5;
         var alphaBars = Values((1 - betas).cumprod(0));
-        for (int t = 0; t < 1000; t += 37) Assert.Equal(alphaBars[t], DiffusionNoise.AlphaBar(t), 12);
+        for (int t = 0; t < 1000; t += 37)
+            Assert.Equal(alphaBars[t], DiffusionNoise.AlphaBar(t), 12);
     }
 
     [Theory]
@@ -53,17 +54,25 @@ public sealed class DiffusionNoiseTests
         // decay = 1 − sigmoid(30·(1/2 − 1/2)) = 1 − ½ → t = ⌊500·½⌋ = 250. (Read as step 0, the old bug:
         // 1 − sigmoid(−15) ≈ 1 − 3.1e-7 → ⌊499.99985⌋ = 499.) The last step, global_step 2:
         // 1 − sigmoid(15) ≈ 3.06e-7 → ⌊1.5e-4⌋ = 0.
-        var options = new RlOptions { Method = RlMethod.NoisyRollout, NoiseStep = 500, NoiseAnnealSharpness = 30, NoiseAnnealMidpoint = 1 };
+        var options = new RlOptions
+        {
+            Method = RlMethod.NoisyRollout,
+            NoiseStep = 500,
+            NoiseAnnealSharpness = 30,
+            NoiseAnnealMidpoint = 1,
+        };
         Assert.Equal(250, DiffusionNoise.NoiseStepFor(options, stepIndex: 0, totalSteps: 2));
         Assert.Equal(0, DiffusionNoise.NoiseStepFor(options, stepIndex: 1, totalSteps: 2));
-        Assert.Throws<ArgumentOutOfRangeException>(() => DiffusionNoise.NoiseStepFor(options, stepIndex: -1, totalSteps: 2));
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            DiffusionNoise.NoiseStepFor(options, stepIndex: -1, totalSteps: 2)
+        );
     }
 
     [Fact]
     public void Methods_pick_annealed_or_fixed_steps_and_others_are_rejected()
     {
         var noisy = new RlOptions { Method = RlMethod.NoisyRollout };
-        Assert.Equal(250, DiffusionNoise.NoiseStepFor(noisy, stepIndex: 39, totalSteps: 60));     // global_step 40
+        Assert.Equal(250, DiffusionNoise.NoiseStepFor(noisy, stepIndex: 39, totalSteps: 60)); // global_step 40
         var random = new RlOptions { Method = RlMethod.RandomNoise, RandomNoiseStep = 300 };
         Assert.Equal(300, DiffusionNoise.NoiseStepFor(random, 0, 60));
         Assert.Equal(300, DiffusionNoise.NoiseStepFor(random, 59, 60));
@@ -84,7 +93,9 @@ public sealed class DiffusionNoiseTests
         double[] epsilon = Values(torch.randn([2, 3, 4, 4], dtype: ScalarType.Float32, generator: reference));
         double[] clean = Values(pixels);
         double alphaBar = DiffusionNoise.AlphaBar(300);
-        double[] expected = clean.Select((x, i) => Math.Clamp(Math.Sqrt(alphaBar) * x + Math.Sqrt(1 - alphaBar) * epsilon[i], 0, 1)).ToArray();
+        double[] expected = clean
+            .Select((x, i) => Math.Clamp(Math.Sqrt(alphaBar) * x + Math.Sqrt(1 - alphaBar) * epsilon[i], 0, 1))
+            .ToArray();
         Close(expected, noisy, 5);
         Assert.Equal(ScalarType.Float32, noisy.dtype);
         Assert.Contains(Values(noisy), v => v is 0 or 1); // t = 300 noise (std 0.19) reaches the clamp somewhere

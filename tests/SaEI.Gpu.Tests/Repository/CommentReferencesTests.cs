@@ -18,8 +18,10 @@ public sealed class CommentReferencesTests
         var problems = scanned.SelectMany(references.Problems).ToList();
 
         Assert.True(scanned.Count > 100, $"only {scanned.Count} files scanned; the repository was not found whole.");
-        Assert.True(problems.Count == 0,
-            $"{problems.Count} reference(s) outside the repository:\n{string.Join('\n', problems)}");
+        Assert.True(
+            problems.Count == 0,
+            $"{problems.Count} reference(s) outside the repository:\n{string.Join('\n', problems)}"
+        );
     }
 
     [Fact]
@@ -29,8 +31,9 @@ public sealed class CommentReferencesTests
         var names = new DocumentedNames(references.CSharpFiles().Select(f => string.Join('\n', references.Lines(f))));
         var documents = references.Documents().ToList();
         var problems = documents
-            .SelectMany(d => references.Lines(d).SelectMany((line, i) =>
-                names.LineProblems(line).Select(p => $"{d}:{i + 1}: {p}")))
+            .SelectMany(d =>
+                references.Lines(d).SelectMany((line, i) => names.LineProblems(line).Select(p => $"{d}:{i + 1}: {p}"))
+            )
             .ToList();
 
         Assert.True(documents.Count >= 5, $"only {documents.Count} documents under docs/.");
@@ -42,7 +45,9 @@ public sealed class CommentReferencesTests
     {
         var names = new DocumentedNames(["public static class PolicyLoss { public static Tensor Clipped() => x; }"]);
 
-        Assert.Empty(names.LineProblems("`PolicyLoss.Clipped` (`Gpu/Objectives/PolicyLoss.cs`), `BpeTokenizer.Create`"));
+        Assert.Empty(
+            names.LineProblems("`PolicyLoss.Clipped` (`Gpu/Objectives/PolicyLoss.cs`), `BpeTokenizer.Create`")
+        );
         Assert.Contains("has no member", Assert.Single(names.LineProblems("`PolicyLoss.Compute(`")));
         Assert.Contains("no type", Assert.Single(names.LineProblems("`ClippedLoss.Clipped`")));
     }
@@ -52,8 +57,10 @@ public sealed class CommentReferencesTests
     {
         var problems = Sample().LineProblems("Gpu/Loss.cs", $"/// GRPO (ALGORITHM{Md} §1.5).").ToList();
 
-        Assert.Equal($"'ALGORITHM{Md}' is not in the repository; cite a document under docs/ (or add the file).",
-            Assert.Single(problems));
+        Assert.Equal(
+            $"'ALGORITHM{Md}' is not in the repository; cite a document under docs/ (or add the file).",
+            Assert.Single(problems)
+        );
     }
 
     [Fact]
@@ -63,8 +70,10 @@ public sealed class CommentReferencesTests
 
         Assert.Empty(references.LineProblems("Gpu/Loss.cs", $"/// GRPO (docs/algorithm{Md} §1.5, Eq. 2)."));
         Assert.Empty(references.LineProblems("Gpu/Loss.cs", $"/// the method (docs/algorithm{Md} §1)."));
-        Assert.Contains("has no such section",
-            Assert.Single(references.LineProblems("Gpu/Loss.cs", $"/// (docs/algorithm{Md} §9.1).")));
+        Assert.Contains(
+            "has no such section",
+            Assert.Single(references.LineProblems("Gpu/Loss.cs", $"/// (docs/algorithm{Md} §9.1)."))
+        );
     }
 
     [Fact]
@@ -72,8 +81,10 @@ public sealed class CommentReferencesTests
     {
         string name = string.Concat("ARCHI", "TECTURE");
 
-        Assert.Contains("specification outside the repository",
-            Assert.Single(Sample().LineProblems("Gpu/Loss.cs", $"/// files for blob storage ({name} \"Storage\")")));
+        Assert.Contains(
+            "specification outside the repository",
+            Assert.Single(Sample().LineProblems("Gpu/Loss.cs", $"/// files for blob storage ({name} \"Storage\")"))
+        );
     }
 
     [Fact]
@@ -91,8 +102,10 @@ public sealed class CommentReferencesTests
 
         Assert.Empty(references.LineProblems("README.md", "`Gpu/Objectives/PolicyLoss.Clipped` in Gpu/Objectives/"));
         Assert.Empty(references.LineProblems("README.md", "the specs `examples/paper-*.yaml`, Gpu/bin/Release/x.dll"));
-        Assert.Contains("not a file or folder",
-            Assert.Single(references.LineProblems("README.md", "see `examples/synthetic-gone.yaml`")));
+        Assert.Contains(
+            "not a file or folder",
+            Assert.Single(references.LineProblems("README.md", "see `examples/synthetic-gone.yaml`"))
+        );
     }
 
     [Fact]
@@ -110,8 +123,12 @@ public sealed class CommentReferencesTests
     {
         string[] files =
         [
-            $"docs/algorithm{Md}", $"docs/grader{Md}", "Gpu/Objectives/PolicyLoss.cs", "examples/paper-a.yaml",
-            $"tests/data/README{Md}", "Client/Demo.cs",
+            $"docs/algorithm{Md}",
+            $"docs/grader{Md}",
+            "Gpu/Objectives/PolicyLoss.cs",
+            "examples/paper-a.yaml",
+            $"tests/data/README{Md}",
+            "Client/Demo.cs",
         ];
         string[] algorithm = ["# The algorithm", "## 1. GRPO", "### 1.5 Loss (Eq. 2)", "## 2. Entropy"];
         return new FileReferences(files, path => path == $"docs/algorithm{Md}" ? algorithm : []);

@@ -18,8 +18,10 @@ public sealed class DocumentedNames
         "TorchSharp",
     };
 
-    private static readonly Regex Declaration =
-        new(@"\b(?:class|record|struct|enum|interface)\s+(?:class\s+|struct\s+)?([A-Z]\w*)", RegexOptions.Compiled);
+    private static readonly Regex Declaration = new(
+        @"\b(?:class|record|struct|enum|interface)\s+(?:class\s+|struct\s+)?([A-Z]\w*)",
+        RegexOptions.Compiled
+    );
     private static readonly Regex Cited = new(@"`([A-Z]\w*)\.([A-Z]\w*)(?=[`(])", RegexOptions.Compiled);
 
     private readonly Dictionary<string, List<string>> declaringSources = new(StringComparer.Ordinal);
@@ -28,12 +30,13 @@ public sealed class DocumentedNames
     public DocumentedNames(IEnumerable<string> sources)
     {
         foreach (string source in sources)
-            foreach (Match declaration in Declaration.Matches(source))
-            {
-                string type = declaration.Groups[1].Value;
-                if (!declaringSources.TryGetValue(type, out var list)) declaringSources[type] = list = [];
-                list.Add(source);
-            }
+        foreach (Match declaration in Declaration.Matches(source))
+        {
+            string type = declaration.Groups[1].Value;
+            if (!declaringSources.TryGetValue(type, out var list))
+                declaringSources[type] = list = [];
+            list.Add(source);
+        }
     }
 
     /// <summary>The problems of one line of a document.</summary>
@@ -41,11 +44,13 @@ public sealed class DocumentedNames
     {
         foreach (Match cited in Cited.Matches(line))
         {
-            string type = cited.Groups[1].Value, member = cited.Groups[2].Value;
-            if (ExternalTypes.Contains(type)) continue;
+            string type = cited.Groups[1].Value,
+                member = cited.Groups[2].Value;
+            if (ExternalTypes.Contains(type))
+                continue;
             if (!declaringSources.TryGetValue(type, out var sources))
-                yield return $"'{type}.{member}': no type {type} is declared in the repository's C# files; " +
-                    "cite the current name.";
+                yield return $"'{type}.{member}': no type {type} is declared in the repository's C# files; "
+                    + "cite the current name.";
             else if (!sources.Any(s => Regex.IsMatch(s, $@"\b{Regex.Escape(member)}\b")))
                 yield return $"'{type}.{member}': {type} has no member {member}; cite the current name.";
         }

@@ -28,7 +28,16 @@ public sealed class FileReferences
     };
 
     private static readonly string[] ScannedExtensions =
-        [".cs", ".md", ".sh", ".yaml", ".yml", ".props", ".targets", ".csproj"];
+    [
+        ".cs",
+        ".md",
+        ".sh",
+        ".yaml",
+        ".yml",
+        ".props",
+        ".targets",
+        ".csproj",
+    ];
 
     private static readonly string[] BuildOutputs = ["bin", "obj", "node_modules", ".git"];
 
@@ -39,14 +48,18 @@ public sealed class FileReferences
         "tests/SaEI.Gpu.Tests/Repository/CommentReferencesTests.cs",
     ];
 
-    private static readonly Regex Markdown =
-        new(@"(?<![\w./-])([\w.-]+(?:/[\w.-]+)*\.md)(?![\w-])", RegexOptions.Compiled);
+    private static readonly Regex Markdown = new(
+        @"(?<![\w./-])([\w.-]+(?:/[\w.-]+)*\.md)(?![\w-])",
+        RegexOptions.Compiled
+    );
     private static readonly Regex Section = new(@"^\s*§(\d+(?:\.\d+)*)", RegexOptions.Compiled);
     private static readonly Regex Outside = new(@"\.\./shared|/work/|(?<![\w./-])shared/", RegexOptions.Compiled);
 
     /// <summary>The specification documents beside the checkout, cited by name without ".md".</summary>
-    private static readonly Regex Specification =
-        new(@"\b(?:ALGORITHM|ARCHITECTURE|GRADER|QWEN25VL|TORCHSHARP|STYLE)\b(?!\.md)", RegexOptions.Compiled);
+    private static readonly Regex Specification = new(
+        @"\b(?:ALGORITHM|ARCHITECTURE|GRADER|QWEN25VL|TORCHSHARP|STYLE)\b(?!\.md)",
+        RegexOptions.Compiled
+    );
     private static readonly Regex MemberSuffix = new(@"\.[A-Za-z_]\w*$", RegexOptions.Compiled);
 
     private readonly HashSet<string> files;
@@ -69,7 +82,8 @@ public sealed class FileReferences
             for (int slash = file.IndexOf('/'); slash >= 0; slash = file.IndexOf('/', slash + 1))
                 folders.Add(file[..slash]);
             int first = file.IndexOf('/');
-            if (first > 0 && !file.StartsWith('.')) topFolders.Add(file[..first]);
+            if (first > 0 && !file.StartsWith('.'))
+                topFolders.Add(file[..first]);
         }
         string alternatives = string.Join('|', topFolders.Reverse().Select(Regex.Escape));
         repositoryPath = new Regex($@"(?<![\w./{{}}-])((?:{alternatives})/[\w./-]*)(.?)", RegexOptions.Compiled);
@@ -94,12 +108,13 @@ public sealed class FileReferences
         foreach (Match outside in Outside.Matches(line))
             yield return $"'{outside.Value}' is outside the repository; cite the section of docs/ that holds it.";
         foreach (Match specification in Specification.Matches(line))
-            yield return $"'{specification.Value}' names a specification outside the repository; cite the section " +
-                "of docs/ that holds it.";
+            yield return $"'{specification.Value}' names a specification outside the repository; cite the section "
+                + "of docs/ that holds it.";
         foreach (Match match in Markdown.Matches(line))
         {
             string name = match.Groups[1].Value;
-            if (AllowedNames.Contains(name)) continue;
+            if (AllowedNames.Contains(name))
+                continue;
             string? resolved = ResolveMarkdown(file, name);
             if (resolved is null)
             {
@@ -108,14 +123,15 @@ public sealed class FileReferences
             }
             var section = Section.Match(line[(match.Index + match.Length)..]);
             if (section.Success && !SectionsOf(resolved).Contains(section.Groups[1].Value))
-                yield return $"'{name} §{section.Groups[1].Value}' has no such section; number it as a heading of " +
-                    $"{resolved} (\"## {section.Groups[1].Value}. Title\") or cite an existing one.";
+                yield return $"'{name} §{section.Groups[1].Value}' has no such section; number it as a heading of "
+                    + $"{resolved} (\"## {section.Groups[1].Value}. Title\") or cite an existing one.";
         }
         foreach (Match match in repositoryPath.Matches(line))
         {
             string path = match.Groups[1].Value.TrimEnd('.', '/', '-');
             string next = match.Groups[2].Value;
-            if (next is "*" or "{" || path.Split('/').Any(BuildOutputs.Contains)) continue;
+            if (next is "*" or "{" || path.Split('/').Any(BuildOutputs.Contains))
+                continue;
             if (!ResolvesInRepository(path))
                 yield return $"'{path}' is not a file or folder of the repository; correct the path.";
         }
@@ -134,7 +150,9 @@ public sealed class FileReferences
 
     /// <summary>Every document under docs, relative to the root.</summary>
     public IEnumerable<string> Documents() =>
-        files.Where(f => f.StartsWith("docs/", StringComparison.Ordinal) && f.EndsWith(".md", StringComparison.Ordinal));
+        files.Where(f =>
+            f.StartsWith("docs/", StringComparison.Ordinal) && f.EndsWith(".md", StringComparison.Ordinal)
+        );
 
     /// <summary>The lines of a file of the repository.</summary>
     public IReadOnlyList<string> Lines(string file) => readLines(file);
@@ -142,8 +160,10 @@ public sealed class FileReferences
     private bool IsScanned(string file)
     {
         string name = file[(file.LastIndexOf('/') + 1)..];
-        if (ScannedExtensions.Any(e => name.EndsWith(e, StringComparison.Ordinal))) return true;
-        if (name.Contains('.')) return false;
+        if (ScannedExtensions.Any(e => name.EndsWith(e, StringComparison.Ordinal)))
+            return true;
+        if (name.Contains('.'))
+            return false;
         var lines = readLines(file);
         return lines.Count > 0 && lines[0].StartsWith("#!", StringComparison.Ordinal);
     }
@@ -152,11 +172,16 @@ public sealed class FileReferences
     {
         int slash = file.LastIndexOf('/');
         string relative = Normalize((slash < 0 ? "" : file[..(slash + 1)]) + name);
-        if (files.Contains(relative)) return relative;
-        if (name.Contains('/')) return files.Contains(name) ? name : null;
-        if (!names.Contains(name)) return null;
-        return files.Where(f => f == name || f.EndsWith("/" + name, StringComparison.Ordinal))
-            .Order(StringComparer.Ordinal).First();
+        if (files.Contains(relative))
+            return relative;
+        if (name.Contains('/'))
+            return files.Contains(name) ? name : null;
+        if (!names.Contains(name))
+            return null;
+        return files
+            .Where(f => f == name || f.EndsWith("/" + name, StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .First();
     }
 
     private bool ResolvesInRepository(string path)
@@ -165,18 +190,21 @@ public sealed class FileReferences
         {
             if (files.Contains(candidate) || folders.Contains(candidate) || files.Contains(candidate + ".cs"))
                 return true;
-            if (!MemberSuffix.IsMatch(candidate)) return false;
+            if (!MemberSuffix.IsMatch(candidate))
+                return false;
         }
     }
 
     private HashSet<string> SectionsOf(string document)
     {
-        if (sections.TryGetValue(document, out var known)) return known;
+        if (sections.TryGetValue(document, out var known))
+            return known;
         var numbers = new HashSet<string>(StringComparer.Ordinal);
         foreach (string line in readLines(document))
         {
             var heading = Regex.Match(line, @"^#+\s+(\d+(?:\.\d+)*)\.?\s");
-            if (heading.Success) numbers.Add(heading.Groups[1].Value);
+            if (heading.Success)
+                numbers.Add(heading.Groups[1].Value);
         }
         sections[document] = numbers;
         return numbers;
@@ -187,8 +215,13 @@ public sealed class FileReferences
         var parts = new List<string>();
         foreach (string part in path.Split('/'))
         {
-            if (part == "..") { if (parts.Count > 0) parts.RemoveAt(parts.Count - 1); }
-            else if (part is not ("." or "")) parts.Add(part);
+            if (part == "..")
+            {
+                if (parts.Count > 0)
+                    parts.RemoveAt(parts.Count - 1);
+            }
+            else if (part is not ("." or ""))
+                parts.Add(part);
         }
         return string.Join('/', parts);
     }
@@ -196,7 +229,8 @@ public sealed class FileReferences
     private static string Root()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "SaEI.sln"))) return dir.FullName;
+            if (File.Exists(Path.Combine(dir.FullName, "SaEI.sln")))
+                return dir.FullName;
         throw new InvalidOperationException($"SaEI.sln not found above {AppContext.BaseDirectory}.");
     }
 
@@ -205,15 +239,25 @@ public sealed class FileReferences
     {
         try
         {
-            var start = new ProcessStartInfo("git", ["-C", root, "ls-files", "-z", "--cached", "--others",
-                "--exclude-standard"]) { RedirectStandardOutput = true, RedirectStandardError = true };
+            var start = new ProcessStartInfo(
+                "git",
+                ["-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard"]
+            )
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
             using var git = Process.Start(start);
-            if (git is null) return null;
+            if (git is null)
+                return null;
             string output = git.StandardOutput.ReadToEnd();
             git.WaitForExit();
-            if (git.ExitCode != 0) return null;
-            return output.Split('\0', StringSplitOptions.RemoveEmptyEntries)
-                .Where(f => File.Exists(Path.Combine(root, f))).ToList();
+            if (git.ExitCode != 0)
+                return null;
+            return output
+                .Split('\0', StringSplitOptions.RemoveEmptyEntries)
+                .Where(f => File.Exists(Path.Combine(root, f)))
+                .ToList();
         }
         catch (System.ComponentModel.Win32Exception)
         {
@@ -222,7 +266,8 @@ public sealed class FileReferences
     }
 
     private static List<string> WalkFiles(string root) =>
-        Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
+        Directory
+            .EnumerateFiles(root, "*", SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(root, f).Replace('\\', '/'))
             .Where(f => !f.Split('/').Any(part => BuildOutputs.Contains(part) || part == "out"))
             .ToList();

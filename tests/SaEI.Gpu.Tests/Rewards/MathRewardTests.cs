@@ -9,7 +9,8 @@ public sealed class MathRewardTests
     [Theory]
     // response, ground truth, accuracy, format
     [InlineData("<think>2+3=5</think> The answer is \\boxed{5}.", "5", 1.0, 1.0)]
-    [InlineData("<think>\nline one\nline two\n</think>\n\\boxed{\\frac{1}{2}}\n", "0.5", 1.0, 1.0)] // '.' spans newlines
+    // '.' spans newlines
+    [InlineData("<think>\nline one\nline two\n</think>\n\\boxed{\\frac{1}{2}}\n", "0.5", 1.0, 1.0)]
     [InlineData("<think>2+3=6</think> \\boxed{6}", "5", 0.0, 1.0)]
     [InlineData("The answer is \\boxed{5}", "5", 1.0, 0.0)] // no think block
     [InlineData("<think>x</think> 5", "5", 0.0, 0.0)] // no box: "None" is wrong
@@ -39,7 +40,10 @@ public sealed class MathRewardTests
     [Fact]
     public void Batch_scores_each_response_against_its_own_ground_truth()
     {
-        var scores = MathReward.ScoreBatch(["<think>a</think>\\boxed{1}", "\\boxed{2}", "<think>a</think>\\boxed{3}"], ["1", "2", "4"]);
+        var scores = MathReward.ScoreBatch(
+            ["<think>a</think>\\boxed{1}", "\\boxed{2}", "<think>a</think>\\boxed{3}"],
+            ["1", "2", "4"]
+        );
         Assert.Equal([1.0, 0.9, 0.1], scores.Select(s => Math.Round(s.Overall, 12)));
         Assert.Throws<ArgumentException>(() => MathReward.ScoreBatch(["a"], ["1", "2"]));
     }

@@ -14,8 +14,16 @@ public sealed class ChunkedGenerationTests
     {
         using var model = TinyModels.Create();
         using var prompts = TinyModels.Prompts(model, 3);
-        var options = new GenerationOptions { ResponsesPerPrompt = 4, Temperature = 1.0, MaxNewTokens = 10 };
-        using RolloutBatch all = Sample(0), wholeChunk = Sample(12), chunked = Sample(5), again = Sample(5);
+        var options = new GenerationOptions
+        {
+            ResponsesPerPrompt = 4,
+            Temperature = 1.0,
+            MaxNewTokens = 10,
+        };
+        using RolloutBatch all = Sample(0),
+            wholeChunk = Sample(12),
+            chunked = Sample(5),
+            again = Sample(5);
         using RolloutBatch recomputed = Sample(5, useKvCache: false);
 
         Assert.True(all.ResponseIds.Same(wholeChunk.ResponseIds), "a chunk of all N rows must be the unchunked stream");
@@ -28,7 +36,8 @@ public sealed class ChunkedGenerationTests
         // Valid: N rows, Tr ≤ MaxNewTokens, the mask a prefix of ones, pads and zero log-probs after it.
         Assert.Equal(12, chunked.ResponseIds.shape[0]);
         Assert.InRange(chunked.ResponseIds.shape[1], 1, 10);
-        long[] ids = chunked.ResponseIds.data<long>().ToArray(), mask = chunked.ResponseMask.data<long>().ToArray();
+        long[] ids = chunked.ResponseIds.data<long>().ToArray(),
+            mask = chunked.ResponseMask.data<long>().ToArray();
         float[] logProbs = chunked.LogProbs.data<float>().ToArray();
         int length = (int)chunked.ResponseIds.shape[1];
         for (int row = 0; row < 12; row++)
@@ -55,10 +64,17 @@ public sealed class ChunkedGenerationTests
     public void The_plans_generation_term_shrinks_with_the_chunk_and_a_negative_chunk_is_refused()
     {
         var model = MemoryPlanModel.FromTiny(new TinyVlmConfig());
-        var options = new RlOptions { PromptsPerStep = 8, MiniBatchPrompts = 8, GroupSize = 8 };
+        var options = new RlOptions
+        {
+            PromptsPerStep = 8,
+            MiniBatchPrompts = 8,
+            GroupSize = 8,
+        };
         long GenerationBytes(int rows) =>
-            MemoryPlan.Estimate(MemoryPlanInputs.For(model, options with { GenerationBatchRows = rows }, 20, 64)).Policy
-                .Terms.Where(t => t.Name.StartsWith("generation", StringComparison.Ordinal)).Sum(t => t.Bytes);
+            MemoryPlan
+                .Estimate(MemoryPlanInputs.For(model, options with { GenerationBatchRows = rows }, 20, 64))
+                .Policy.Terms.Where(t => t.Name.StartsWith("generation", StringComparison.Ordinal))
+                .Sum(t => t.Bytes);
         // Terms are linear in Ng: 64 rows (all) → 16 → 8 is ×1/4 then ×1/2; a chunk above N is all rows.
         Assert.Equal(GenerationBytes(0), GenerationBytes(64));
         Assert.Equal(GenerationBytes(0), GenerationBytes(1000));

@@ -26,10 +26,14 @@ public sealed class GenerationMemoryTests(ITestOutputHelper output)
         for (int call = 1; call <= 1000; call++)
         {
             using (Generation.Generate(model, prompts, options, generator)) { }
-            if (call == 100) afterHundred = ResidentBytes();
+            if (call == 100)
+                afterHundred = ResidentBytes();
         }
         long afterThousand = ResidentBytes();
-        output.WriteLine($"RSS after 100 generate calls: {afterHundred / 1048576.0:F1} MiB; after 1000: {afterThousand / 1048576.0:F1} MiB ({(double)afterThousand / afterHundred:P1})");
+        output.WriteLine(
+            $"RSS after 100 generate calls: {afterHundred / 1048576.0:F1} MiB; after 1000: "
+                + $"{afterThousand / 1048576.0:F1} MiB ({(double)afterThousand / afterHundred:P1})"
+        );
         Assert.True(afterThousand <= afterHundred * 1.10, $"RSS grew from {afterHundred} to {afterThousand} bytes");
     }
 

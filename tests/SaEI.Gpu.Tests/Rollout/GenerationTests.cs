@@ -11,7 +11,12 @@ public sealed class GenerationTests
     {
         using var model = TinyModels.Create();
         using var prompts = TinyModels.Prompts(model, 2);
-        var options = new GenerationOptions { ResponsesPerPrompt = 2, Temperature = 0, MaxNewTokens = 12 };
+        var options = new GenerationOptions
+        {
+            ResponsesPerPrompt = 2,
+            Temperature = 0,
+            MaxNewTokens = 12,
+        };
         using var generator = new Generator(1, CPU);
         using var cached = Generation.Generate(model, prompts, options, generator, useKvCache: true);
         using var recomputed = Generation.Generate(model, prompts, options, generator, useKvCache: false);
@@ -25,8 +30,16 @@ public sealed class GenerationTests
         Assert.True(cached.ResponseIds[0].Same(cached.ResponseIds[1]));
 
         // Teacher forcing at T = 1 reproduces the greedy log-probs (raw logits) of the generated tokens.
-        using var scores = TeacherForcing.Score(model, cached.Images, cached.PromptIds, cached.PromptMask,
-            cached.ResponseIds, cached.ResponseMask, temperature: 1.0, computeEntropy: false);
+        using var scores = TeacherForcing.Score(
+            model,
+            cached.Images,
+            cached.PromptIds,
+            cached.PromptMask,
+            cached.ResponseIds,
+            cached.ResponseMask,
+            temperature: 1.0,
+            computeEntropy: false
+        );
         double teacherGap = (scores.LogProbs - cached.LogProbs).abs().max().item<float>();
         Assert.True(teacherGap <= 1e-5, $"teacher-forced log-probs differ by {teacherGap}");
     }
@@ -36,8 +49,17 @@ public sealed class GenerationTests
     {
         using var model = TinyModels.Create();
         using var prompts = TinyModels.Prompts(model, 2);
-        var options = new GenerationOptions { ResponsesPerPrompt = 3, Temperature = 1.0, TopP = 0.95, MaxNewTokens = 10 };
-        using RolloutBatch first = Sample(11, true), again = Sample(11, true), recomputed = Sample(11, false), other = Sample(12, true);
+        var options = new GenerationOptions
+        {
+            ResponsesPerPrompt = 3,
+            Temperature = 1.0,
+            TopP = 0.95,
+            MaxNewTokens = 10,
+        };
+        using RolloutBatch first = Sample(11, true),
+            again = Sample(11, true),
+            recomputed = Sample(11, false),
+            other = Sample(12, true);
 
         Assert.True(first.ResponseIds.Same(again.ResponseIds));
         Assert.True(first.ResponseIds.Same(recomputed.ResponseIds));
@@ -60,7 +82,7 @@ public sealed class GenerationTests
         var options = new GenerationOptions { ResponsesPerPrompt = 4, MaxNewTokens = 8 };
         using var generator = new Generator(5, CPU);
         using (Generation.Generate(model, prompts, options, generator)) { }
-        byte[] state = generator.get_state().data<byte>().ToArray();                        // what a checkpoint stores
+        byte[] state = generator.get_state().data<byte>().ToArray(); // what a checkpoint stores
         using var next = Generation.Generate(model, prompts, options, generator);
         using var resumedGenerator = new Generator(999, CPU);
         resumedGenerator.set_state(tensor(state));
@@ -74,14 +96,22 @@ public sealed class GenerationTests
         using var model = TinyModels.Create();
         using var prompts = TinyModels.Prompts(model, 4);
         // A hot temperature makes the end-of-sequence token (1 of V) likely enough to appear in 32 rows × 40 steps.
-        var options = new GenerationOptions { ResponsesPerPrompt = 8, Temperature = 8.0, MaxNewTokens = 40 };
+        var options = new GenerationOptions
+        {
+            ResponsesPerPrompt = 8,
+            Temperature = 8.0,
+            MaxNewTokens = 40,
+        };
         using var generator = new Generator(3, CPU);
         using var batch = Generation.Generate(model, prompts, options, generator);
         long[] ids = batch.ResponseIds.data<long>().ToArray();
         long[] mask = batch.ResponseMask.data<long>().ToArray();
         float[] logProbs = batch.LogProbs.data<float>().ToArray();
-        int rows = (int)batch.Count, length = (int)batch.ResponseIds.shape[1];
-        int eos = model.Tokenizer.EndOfSequenceId, pad = model.Tokenizer.PadId, stopped = 0;
+        int rows = (int)batch.Count,
+            length = (int)batch.ResponseIds.shape[1];
+        int eos = model.Tokenizer.EndOfSequenceId,
+            pad = model.Tokenizer.PadId,
+            stopped = 0;
         for (int r = 0; r < rows; r++)
         {
             bool seenEos = false;
@@ -89,10 +119,17 @@ public sealed class GenerationTests
             {
                 int i = r * length + t;
                 Assert.Equal(seenEos ? 0 : 1, mask[i]);
-                if (seenEos) Assert.Equal(pad, ids[i]);
-                if (seenEos) Assert.Equal(0f, logProbs[i]);
-                else Assert.True(logProbs[i] < 0);
-                if (!seenEos && ids[i] == eos) { seenEos = true; stopped++; }
+                if (seenEos)
+                    Assert.Equal(pad, ids[i]);
+                if (seenEos)
+                    Assert.Equal(0f, logProbs[i]);
+                else
+                    Assert.True(logProbs[i] < 0);
+                if (!seenEos && ids[i] == eos)
+                {
+                    seenEos = true;
+                    stopped++;
+                }
             }
         }
         Assert.InRange(stopped, 1, rows - 1);

@@ -40,18 +40,35 @@ public sealed class TeacherForcingTests
         using var rollout = SampleRollout(model, temperature: 1.0);
         const double temperature = 0.7;
         using var noGrad = no_grad();
-        using var scores = TeacherForcing.Score(model, rollout.Images, rollout.PromptIds, rollout.PromptMask,
-            rollout.ResponseIds, rollout.ResponseMask, temperature, computeEntropy: true);
-        var logits = model.Forward(rollout.Images, cat([rollout.PromptIds, rollout.ResponseIds], 1),
-            cat([rollout.PromptMask, rollout.ResponseMask], 1)).to_type(float64);
-        long promptLength = rollout.PromptIds.shape[1], rows = rollout.Count, length = rollout.ResponseIds.shape[1];
+        using var scores = TeacherForcing.Score(
+            model,
+            rollout.Images,
+            rollout.PromptIds,
+            rollout.PromptMask,
+            rollout.ResponseIds,
+            rollout.ResponseMask,
+            temperature,
+            computeEntropy: true
+        );
+        var logits = model
+            .Forward(
+                rollout.Images,
+                cat([rollout.PromptIds, rollout.ResponseIds], 1),
+                cat([rollout.PromptMask, rollout.ResponseMask], 1)
+            )
+            .to_type(float64);
+        long promptLength = rollout.PromptIds.shape[1],
+            rows = rollout.Count,
+            length = rollout.ResponseIds.shape[1];
         for (long n = 0; n < rows; n++)
         {
             for (long t = 0; t < length; t++)
             {
                 double[] z = logits[n, promptLength - 1 + t].data<double>().Select(v => v / temperature).ToArray();
-                double max = z.Max(), sum = z.Sum(v => Math.Exp(v - max)), logSumExp = max + Math.Log(sum);
-                double entropy = -z.Sum(v => Math.Exp(v - logSumExp) * (v - logSumExp));        // −Σ p log p
+                double max = z.Max(),
+                    sum = z.Sum(v => Math.Exp(v - max)),
+                    logSumExp = max + Math.Log(sum);
+                double entropy = -z.Sum(v => Math.Exp(v - logSumExp) * (v - logSumExp)); // −Σ p log p
                 double logProb = z[rollout.ResponseIds[n, t].item<long>()] - logSumExp;
                 bool valid = rollout.ResponseMask[n, t].item<long>() == 1;
                 Assert.Equal(valid ? logProb : 0, scores.LogProbs[n, t].item<float>(), 4);
@@ -66,8 +83,27 @@ public sealed class TeacherForcingTests
         using var model = TinyModels.Create();
         using var rollout = SampleRollout(model, temperature: 1.0);
         using var noGrad = no_grad();
-        using var whole = TeacherForcing.Score(model, rollout.Images, rollout.PromptIds, rollout.PromptMask, rollout.ResponseIds, rollout.ResponseMask, 1.0, true);
-        using var chunked = TeacherForcing.Score(model, rollout.Images, rollout.PromptIds, rollout.PromptMask, rollout.ResponseIds, rollout.ResponseMask, 1.0, true, chunkRows: 3);
+        using var whole = TeacherForcing.Score(
+            model,
+            rollout.Images,
+            rollout.PromptIds,
+            rollout.PromptMask,
+            rollout.ResponseIds,
+            rollout.ResponseMask,
+            1.0,
+            true
+        );
+        using var chunked = TeacherForcing.Score(
+            model,
+            rollout.Images,
+            rollout.PromptIds,
+            rollout.PromptMask,
+            rollout.ResponseIds,
+            rollout.ResponseMask,
+            1.0,
+            true,
+            chunkRows: 3
+        );
         Assert.True(whole.LogProbs.allclose(chunked.LogProbs, rtol: 0, atol: 1e-6));
         Assert.True(whole.Entropy!.allclose(chunked.Entropy!, rtol: 0, atol: 1e-6));
     }
@@ -83,22 +119,35 @@ public sealed class TeacherForcingTests
         var pixels = rollout.Images.Pixels.to_type(float64).detach().requires_grad_(true);
         var loss = MeanResponseEntropy(model, rollout.Images.WithPixels(pixels), rollout);
         loss.backward();
-        var gradient = pixels.grad!.clone();                                                 // [N,3,H,W]
+        var gradient = pixels.grad!.clone(); // [N,3,H,W]
         Assert.True(gradient.isfinite().all().item<bool>());
         Assert.True(gradient.abs().max().item<double>() > 1e-8);
 
         const double epsilon = 1e-5;
         using var noGrad = no_grad();
-        long[][] probes = [[0, 0, 0, 0], [1, 2, 5, 7], [3, 1, 15, 15], [5, 0, 8, 3]];
+        long[][] probes =
+        [
+            [0, 0, 0, 0],
+            [1, 2, 5, 7],
+            [3, 1, 15, 15],
+            [5, 0, 8, 3],
+        ];
         foreach (long[] at in probes)
         {
             var plus = pixels.detach().clone();
             plus[at[0], at[1], at[2], at[3]] += epsilon;
             var minus = pixels.detach().clone();
             minus[at[0], at[1], at[2], at[3]] -= epsilon;
-            double numeric = (MeanResponseEntropy(model, rollout.Images.WithPixels(plus), rollout).item<double>() - MeanResponseEntropy(model, rollout.Images.WithPixels(minus), rollout).item<double>()) / (2 * epsilon);
+            double numeric =
+                (
+                    MeanResponseEntropy(model, rollout.Images.WithPixels(plus), rollout).item<double>()
+                    - MeanResponseEntropy(model, rollout.Images.WithPixels(minus), rollout).item<double>()
+                ) / (2 * epsilon);
             double analytic = gradient[at[0], at[1], at[2], at[3]].item<double>();
-            Assert.True(Math.Abs(numeric - analytic) <= 1e-6 + 1e-4 * Math.Abs(analytic), $"pixel [{string.Join(",", at)}]: analytic {analytic}, numeric {numeric}");
+            Assert.True(
+                Math.Abs(numeric - analytic) <= 1e-6 + 1e-4 * Math.Abs(analytic),
+                $"pixel [{string.Join(",", at)}]: analytic {analytic}, numeric {numeric}"
+            );
         }
     }
 
@@ -109,7 +158,16 @@ public sealed class TeacherForcingTests
         using var rollout = SampleRollout(model, temperature: 1.0);
         model.SetTraining(true);
         using var scope = NewDisposeScope();
-        using var scores = TeacherForcing.Score(model, rollout.Images, rollout.PromptIds, rollout.PromptMask, rollout.ResponseIds, rollout.ResponseMask, 1.0, false);
+        using var scores = TeacherForcing.Score(
+            model,
+            rollout.Images,
+            rollout.PromptIds,
+            rollout.PromptMask,
+            rollout.ResponseIds,
+            rollout.ResponseMask,
+            1.0,
+            false
+        );
         scores.LogProbs.sum().backward();
         foreach (var (name, parameter) in model.NamedParameters())
         {
@@ -122,7 +180,16 @@ public sealed class TeacherForcingTests
     /// </summary>
     private static Tensor MeanResponseEntropy(TinyVlm model, ImageBatch images, RolloutBatch rollout)
     {
-        using var scores = TeacherForcing.Score(model, images, rollout.PromptIds, rollout.PromptMask, rollout.ResponseIds, rollout.ResponseMask, 1.0, true);
+        using var scores = TeacherForcing.Score(
+            model,
+            images,
+            rollout.PromptIds,
+            rollout.PromptMask,
+            rollout.ResponseIds,
+            rollout.ResponseMask,
+            1.0,
+            true
+        );
         var mask = rollout.ResponseMask.to_type(float64);
         return (scores.Entropy!.sum(1) / mask.sum(1).clamp_min(1)).mean();
     }
@@ -131,7 +198,12 @@ public sealed class TeacherForcingTests
     {
         using var prompts = TinyModels.Prompts(model, 3);
         using var generator = new Generator(21, CPU);
-        var options = new GenerationOptions { ResponsesPerPrompt = 2, Temperature = temperature, MaxNewTokens = 6 };
+        var options = new GenerationOptions
+        {
+            ResponsesPerPrompt = 2,
+            Temperature = temperature,
+            MaxNewTokens = 6,
+        };
         return Generation.Generate(model, prompts, options, generator);
     }
 }

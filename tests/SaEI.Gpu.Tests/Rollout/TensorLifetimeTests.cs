@@ -15,9 +15,10 @@ public sealed class TensorLifetimeTests
         using var prompts = TinyModels.Prompts(model, 2);
         var options = new GenerationOptions { ResponsesPerPrompt = 2, MaxNewTokens = 5 };
         using var generator = new Generator(1, CPU);
-        RunOnce();                                                   // first call may create lazily cached tensors
+        RunOnce(); // first call may create lazily cached tensors
         long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
-        for (int i = 0; i < 3; i++) RunOnce();
+        for (int i = 0; i < 3; i++)
+            RunOnce();
         long after = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
         Assert.Equal(before, after);
 
@@ -26,7 +27,17 @@ public sealed class TensorLifetimeTests
             foreach (bool cached in new[] { true, false })
             {
                 using var batch = Generation.Generate(model, prompts, options, generator, cached);
-                using var scores = TeacherForcing.Score(model, batch.Images, batch.PromptIds, batch.PromptMask, batch.ResponseIds, batch.ResponseMask, 1.0, true, chunkRows: 3);
+                using var scores = TeacherForcing.Score(
+                    model,
+                    batch.Images,
+                    batch.PromptIds,
+                    batch.PromptMask,
+                    batch.ResponseIds,
+                    batch.ResponseMask,
+                    1.0,
+                    true,
+                    chunkRows: 3
+                );
                 using var total = scores.Entropy!.sum();
                 total.backward();
             }

@@ -13,7 +13,9 @@ public sealed class TokenSamplerDevicePathTests
     private static readonly double[] Probabilities = [0.1, 0.0, 0.2, 0.3, 0.4];
 
     private static Tensor Logits(int rows) =>
-        tensor(Probabilities.Select(p => p == 0 ? float.NegativeInfinity : (float)Math.Log(p)).ToArray()).unsqueeze(0).expand(rows, Probabilities.Length);
+        tensor(Probabilities.Select(p => p == 0 ? float.NegativeInfinity : (float)Math.Log(p)).ToArray())
+            .unsqueeze(0)
+            .expand(rows, Probabilities.Length);
 
     [Fact]
     public void Inverse_cdf_draws_follow_the_distribution_and_never_pick_a_zero_mass_token()
@@ -29,12 +31,18 @@ public sealed class TokenSamplerDevicePathTests
         double chiSquare = 0;
         foreach (int token in new[] { 0, 2, 3, 4 })
         {
-            double expected = rows * Probabilities[token], observed = drawn.Count(t => t == token);
+            double expected = rows * Probabilities[token],
+                observed = drawn.Count(t => t == token);
             chiSquare += (observed - expected) * (observed - expected) / expected;
         }
-        Assert.True(chiSquare < 16.27, $"chi-square {chiSquare:F2} over 3 degrees of freedom: the draws do not follow p = [{string.Join(", ", Probabilities)}].");
+        Assert.True(
+            chiSquare < 16.27,
+            $"chi-square {chiSquare:F2} over 3 degrees of freedom: the draws do not follow p = "
+                + $"[{string.Join(", ", Probabilities)}]."
+        );
         float[] values = logProbs.data<float>().ToArray();
-        for (int i = 0; i < 100; i++) Assert.Equal(Math.Log(Probabilities[drawn[i]]), values[i], 5);
+        for (int i = 0; i < 100; i++)
+            Assert.Equal(Math.Log(Probabilities[drawn[i]]), values[i], 5);
     }
 
     [Fact]
@@ -46,9 +54,15 @@ public sealed class TokenSamplerDevicePathTests
         using var generator = new Generator(12, CPU);
         var saved = generator.get_state();
         long[] first = TokenSampler.Sample(logits, 1.0, 1.0, generator, inverseCdf: true).Tokens.data<long>().ToArray();
-        long[] second = TokenSampler.Sample(logits, 1.0, 1.0, generator, inverseCdf: true).Tokens.data<long>().ToArray();
+        long[] second = TokenSampler
+            .Sample(logits, 1.0, 1.0, generator, inverseCdf: true)
+            .Tokens.data<long>()
+            .ToArray();
         generator.set_state(saved);
-        long[] replayed = TokenSampler.Sample(logits, 1.0, 1.0, generator, inverseCdf: true).Tokens.data<long>().ToArray();
+        long[] replayed = TokenSampler
+            .Sample(logits, 1.0, 1.0, generator, inverseCdf: true)
+            .Tokens.data<long>()
+            .ToArray();
         using var sameSeed = new Generator(12, CPU);
         long[] fresh = TokenSampler.Sample(logits, 1.0, 1.0, sameSeed, inverseCdf: true).Tokens.data<long>().ToArray();
         Assert.Equal(first, replayed);
@@ -64,7 +78,10 @@ public sealed class TokenSamplerDevicePathTests
         // Sorted p = [0.4, 0.3, 0.2, 0.1, 0]; top_p = 0.6: mass before = [0, 0.4, 0.7, ...] → keep tokens 4 and 3,
         // renormalised P(4) = 0.4/0.7 ≈ 0.571 (± 4 standard errors of 4000 draws ≈ 0.031).
         using var generator = new Generator(13, CPU);
-        long[] drawn = TokenSampler.Sample(Logits(4000), 1.0, 0.6, generator, inverseCdf: true).Tokens.data<long>().ToArray();
+        long[] drawn = TokenSampler
+            .Sample(Logits(4000), 1.0, 0.6, generator, inverseCdf: true)
+            .Tokens.data<long>()
+            .ToArray();
         Assert.All(drawn, t => Assert.InRange(t, 3, 4));
         Assert.InRange(drawn.Count(t => t == 4) / 4000.0, 0.54, 0.61);
     }

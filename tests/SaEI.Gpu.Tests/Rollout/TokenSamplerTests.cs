@@ -48,7 +48,8 @@ public sealed class TokenSamplerTests
         long[] drawn = tokens.data<long>().ToArray();
         float[] values = logProbs.data<float>().ToArray();
         double[] expected = [-Math.Log(1 + Math.Sqrt(3)), Math.Log(Math.Sqrt(3)) - Math.Log(1 + Math.Sqrt(3))];
-        for (int i = 0; i < drawn.Length; i++) Assert.Equal(expected[drawn[i]], values[i], 5);
+        for (int i = 0; i < drawn.Length; i++)
+            Assert.Equal(expected[drawn[i]], values[i], 5);
         Assert.Contains(0L, drawn);
         Assert.Contains(1L, drawn);
     }

@@ -19,7 +19,8 @@ public sealed class DeviceCheckScriptTests
     [Fact]
     public void An_nvidia_smi_that_lists_no_device_is_no_GPU_with_exit_0()
     {
-        if (OperatingSystem.IsWindows()) return;                                   // a bash script: Linux and macOS only
+        if (OperatingSystem.IsWindows())
+            return; // a bash script: Linux and macOS only
         string folder = Directory.CreateTempSubdirectory("saei-device-check-").FullName;
         try
         {
@@ -41,13 +42,17 @@ public sealed class DeviceCheckScriptTests
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Path.Combine(RepositoryRoot(), "infra", "device-check.sh"));
         start.Environment["DEVICE_CHECK_NVIDIA_SMI"] = nvidiaSmi;
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("bash did not start: the device-check test needs bash on PATH.");
+        using var process =
+            Process.Start(start)
+            ?? throw new InvalidOperationException("bash did not start: the device-check test needs bash on PATH.");
         var stderr = process.StandardError.ReadToEndAsync();
         string output = process.StandardOutput.ReadToEnd();
         if (!process.WaitForExit(TimeSpan.FromSeconds(30)))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException("infra/device-check.sh did not finish within 30 s; without a GPU it should return at once.");
+            throw new TimeoutException(
+                "infra/device-check.sh did not finish within 30 s; without a GPU it should return at once."
+            );
         }
         return (process.ExitCode, output + stderr.Result);
     }
@@ -55,7 +60,8 @@ public sealed class DeviceCheckScriptTests
     private static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "SaEI.sln"))) return dir.FullName;
+            if (File.Exists(Path.Combine(dir.FullName, "SaEI.sln")))
+                return dir.FullName;
         throw new InvalidOperationException($"SaEI.sln not found above {AppContext.BaseDirectory}.");
     }
 }

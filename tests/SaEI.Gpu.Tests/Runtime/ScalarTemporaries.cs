@@ -19,40 +19,63 @@ internal static class ScalarTemporaries
     private static readonly Dictionary<(MethodBase, int), bool> Cache = [];
     private static readonly Lock Gate = new();
 
-    /// <summary>"Type.Method → callee" for each call of <paramref name="method"/> that makes a Scalar temporary.</summary>
+    /// <summary>"Type.Method → callee" for each call of <paramref name="method"/> that makes a Scalar
+    /// temporary.</summary>
     public static IEnumerable<string> In(MethodBase method) =>
-        Callees(method).Where(callee => MakesTemporary(callee, 0))
-            .Select(callee => $"{method.DeclaringType?.FullName}.{method.Name} → {callee.DeclaringType?.Name}.{callee.Name}({string.Join(", ", callee.GetParameters().Select(p => p.ParameterType.Name))})");
+        Callees(method)
+            .Where(callee => MakesTemporary(callee, 0))
+            .Select(callee =>
+                $"{method.DeclaringType?.FullName}.{method.Name} → "
+                + $"{callee.DeclaringType?.Name}.{callee.Name}("
+                + $"{string.Join(", ", callee.GetParameters().Select(p => p.ParameterType.Name))})"
+            );
 
-    /// <summary>Every method and constructor declared in <paramref name="assembly"/>, lambdas and iterators included.</summary>
+    /// <summary>Every method and constructor declared in <paramref name="assembly"/>, lambdas and iterators
+    /// included.</summary>
     public static IEnumerable<MethodBase> MethodsOf(Assembly assembly)
     {
-        const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
-        return assembly.GetTypes().SelectMany(type =>
-            type.GetMethods(all).Cast<MethodBase>().Concat(type.GetConstructors(all)));
+        const BindingFlags all =
+            BindingFlags.Public
+            | BindingFlags.NonPublic
+            | BindingFlags.Instance
+            | BindingFlags.Static
+            | BindingFlags.DeclaredOnly;
+        return assembly
+            .GetTypes()
+            .SelectMany(type => type.GetMethods(all).Cast<MethodBase>().Concat(type.GetConstructors(all)));
     }
 
     private static bool MakesTemporary(MethodBase callee, int depth)
     {
-        if (callee.DeclaringType == typeof(Scalar) && callee.Name == "op_Implicit") return true;
-        if (depth >= TorchSharpDepth || callee.DeclaringType?.Assembly != typeof(Scalar).Assembly) return false;
+        if (callee.DeclaringType == typeof(Scalar) && callee.Name == "op_Implicit")
+            return true;
+        if (depth >= TorchSharpDepth || callee.DeclaringType?.Assembly != typeof(Scalar).Assembly)
+            return false;
         lock (Gate)
         {
-            if (Cache.TryGetValue((callee, depth), out bool known)) return known;
+            if (Cache.TryGetValue((callee, depth), out bool known))
+                return known;
         }
         bool result = Callees(callee).Any(inner => MakesTemporary(inner, depth + 1));
-        lock (Gate) Cache[(callee, depth)] = result;
+        lock (Gate)
+            Cache[(callee, depth)] = result;
         return result;
     }
 
-    /// <summary>The methods a method's IL calls (call, callvirt, newobj, ldftn), resolved in its generic context.</summary>
+    /// <summary>The methods a method's IL calls (call, callvirt, newobj, ldftn), resolved in its generic
+    /// context.</summary>
     private static List<MethodBase> Callees(MethodBase method)
     {
         var callees = new List<MethodBase>();
         byte[]? il = method.GetMethodBody()?.GetILAsByteArray();
-        if (il is null) return callees;
-        Type[]? typeArguments = method.DeclaringType is { IsGenericType: true } type ? type.GetGenericArguments() : null;
-        Type[]? methodArguments = method is MethodInfo { IsGenericMethod: true } generic ? generic.GetGenericArguments() : null;
+        if (il is null)
+            return callees;
+        Type[]? typeArguments = method.DeclaringType is { IsGenericType: true } type
+            ? type.GetGenericArguments()
+            : null;
+        Type[]? methodArguments = method is MethodInfo { IsGenericMethod: true } generic
+            ? generic.GetGenericArguments()
+            : null;
         int i = 0;
         while (i < il.Length)
         {
@@ -63,8 +86,13 @@ internal static class ScalarTemporaries
             {
                 try
                 {
-                    var callee = method.Module.ResolveMethod(BitConverter.ToInt32(il, i), typeArguments, methodArguments);
-                    if (callee is not null) callees.Add(callee);
+                    var callee = method.Module.ResolveMethod(
+                        BitConverter.ToInt32(il, i),
+                        typeArguments,
+                        methodArguments
+                    );
+                    if (callee is not null)
+                        callees.Add(callee);
                 }
                 catch (ArgumentException)
                 {
@@ -76,13 +104,14 @@ internal static class ScalarTemporaries
         return callees;
     }
 
-    private static int OperandSize(OperandType type, byte[] il, int at) => type switch
-    {
-        OperandType.InlineNone => 0,
-        OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar => 1,
-        OperandType.InlineVar => 2,
-        OperandType.InlineI8 or OperandType.InlineR => 8,
-        OperandType.InlineSwitch => 4 + (4 * BitConverter.ToInt32(il, at)),
-        _ => 4,
-    };
+    private static int OperandSize(OperandType type, byte[] il, int at) =>
+        type switch
+        {
+            OperandType.InlineNone => 0,
+            OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar => 1,
+            OperandType.InlineVar => 2,
+            OperandType.InlineI8 or OperandType.InlineR => 8,
+            OperandType.InlineSwitch => 4 + (4 * BitConverter.ToInt32(il, at)),
+            _ => 4,
+        };
 }

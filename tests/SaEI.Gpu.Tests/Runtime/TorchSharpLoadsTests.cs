@@ -34,7 +34,10 @@ public sealed class GlibcAllocatorTests
         TorchRuntime.Initialize(1);
         // This machine and CI are Debian (glibc): mallopt must be found and accept all three settings (a wrong library
         // name, parameter code or out-of-range value returns false). Elsewhere nothing is tuned.
-        bool glibc = OperatingSystem.IsLinux() && File.Exists("/lib/x86_64-linux-gnu/libc.so.6") && Environment.GetEnvironmentVariable("SAEI_GLIBC_MALLOC_TUNING") != "0";
+        bool glibc =
+            OperatingSystem.IsLinux()
+            && File.Exists("/lib/x86_64-linux-gnu/libc.so.6")
+            && Environment.GetEnvironmentVariable("SAEI_GLIBC_MALLOC_TUNING") != "0";
         Assert.Equal(glibc, TorchRuntime.AllocatorTuned);
         Assert.Contains($"glibc malloc tuned={glibc}", TorchRuntime.Describe(), StringComparison.Ordinal);
     }

@@ -26,7 +26,10 @@ public sealed class ReasoningTargetTests
         {
             string target = ReasoningTarget.ForSynthetic(draft);
             var reward = MathReward.Score(target, problem.Answer);
-            Assert.True(reward.Format == 1 && reward.Accuracy == 1, $"{problem.Id}: '{target}' for answer {problem.Answer} scores {reward}");
+            Assert.True(
+                reward.Format == 1 && reward.Accuracy == 1,
+                $"{problem.Id}: '{target}' for answer {problem.Answer} scores {reward}"
+            );
             int tokens = tokenizer.Encode(target).Length;
             Assert.True(tokens <= 26, $"{problem.Id}: target '{target}' is {tokens} tokens; keep targets short (CPU)");
         }

@@ -11,7 +11,10 @@ public sealed class SftTrainerTests
     {
         using var model = SftTestModels.Create();
         var problems = new SyntheticTask(SftTestModels.Counting).Generate(2);
-        using var data = SftDataset.Create(model, [(problems[0], "<think>1</think>\\boxed{1}"), (problems[1], "<think>12 red</think>\\boxed{12}")]);
+        using var data = SftDataset.Create(
+            model,
+            [(problems[0], "<think>1</think>\\boxed{1}"), (problems[1], "<think>12 red</think>\\boxed{12}")]
+        );
         var batch = data.Batch([0, 1]);
         // Target tokens: <think>, characters, </think>, \boxed{ (one piece each), characters, "}", then EOS.
         int[] expectedLengths = [1 + 1 + 1 + 1 + 1 + 1 + 1, 1 + 6 + 1 + 1 + 2 + 1 + 1];
@@ -19,7 +22,10 @@ public sealed class SftTrainerTests
         for (int row = 0; row < 2; row++)
         {
             Assert.Equal(expectedLengths[row], batch.ResponseMask[row].sum().item<long>());
-            Assert.Equal(model.Tokenizer.EndOfSequenceId, batch.ResponseIds[row, expectedLengths[row] - 1].item<long>());
+            Assert.Equal(
+                model.Tokenizer.EndOfSequenceId,
+                batch.ResponseIds[row, expectedLengths[row] - 1].item<long>()
+            );
             // Prompts end at the last column (left padding), where the assistant turn opens.
             Assert.Equal(1, batch.PromptMask[row, -1].item<long>());
         }
@@ -53,7 +59,13 @@ public sealed class SftTrainerTests
         var problems = new SyntheticTask(options.Task).Generate(options.TrainProblems);
         using var data = SftDataset.Synthetic(model, options.Task, options.TrainProblems);
         long[] all = [.. Enumerable.Range(0, data.Count).Select(i => (long)i)];
-        var greedy = new EvaluationOptions { SamplesPerProblem = 1, Temperature = 0, MaxNewTokens = 16, BatchSize = 32 };
+        var greedy = new EvaluationOptions
+        {
+            SamplesPerProblem = 1,
+            Temperature = 0,
+            MaxNewTokens = 16,
+            BatchSize = 32,
+        };
 
         double lossBefore = SftTrainer.Loss(model, data, all);
         var before = Evaluator.Evaluate(model, "train", problems, greedy).Overall;
@@ -63,7 +75,10 @@ public sealed class SftTrainerTests
 
         Assert.Equal(options.Steps, steps.Count);
         Assert.True(lossAfter < 0.5 * lossBefore, $"loss {lossBefore:0.000} → {lossAfter:0.000}");
-        Assert.True(after.FormatRate > before.FormatRate && after.FormatRate >= 0.9, $"format {before.FormatRate} → {after.FormatRate}");
+        Assert.True(
+            after.FormatRate > before.FormatRate && after.FormatRate >= 0.9,
+            $"format {before.FormatRate} → {after.FormatRate}"
+        );
         Assert.True(after.Pass1 > before.Pass1 && after.Pass1 >= 0.25, $"accuracy {before.Pass1} → {after.Pass1}");
     }
 
@@ -82,10 +97,15 @@ public sealed class SftTrainerTests
     [Fact]
     public void Learning_rate_warms_up_linearly_then_decays_by_cosine_to_a_tenth()
     {
-        var options = new SftOptions { LearningRate = 1.0, WarmupSteps = 4, Steps = 14 };
-        Assert.Equal(0.25, options.LearningRateAt(0), 12);       // (0+1)/4
-        Assert.Equal(1.0, options.LearningRateAt(4), 12);        // progress 0: 0.1 + 0.9·1
-        Assert.Equal(0.55, options.LearningRateAt(9), 12);       // progress 0.5: 0.1 + 0.9·0.5
-        Assert.Equal(0.1, options.LearningRateAt(14), 12);       // progress 1
+        var options = new SftOptions
+        {
+            LearningRate = 1.0,
+            WarmupSteps = 4,
+            Steps = 14,
+        };
+        Assert.Equal(0.25, options.LearningRateAt(0), 12); // (0+1)/4
+        Assert.Equal(1.0, options.LearningRateAt(4), 12); // progress 0: 0.1 + 0.9·1
+        Assert.Equal(0.55, options.LearningRateAt(9), 12); // progress 0.5: 0.1 + 0.9·0.5
+        Assert.Equal(0.1, options.LearningRateAt(14), 12); // progress 1
     }
 }

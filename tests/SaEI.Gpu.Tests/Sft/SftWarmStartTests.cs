@@ -20,10 +20,19 @@ public sealed class SftWarmStartTests
                 TestProblems = 3,
                 Evaluation = new EvaluationOptions { SamplesPerProblem = 2, MaxNewTokens = 8 },
             };
-            var result = SftWarmStart.Run(options, Path.Combine(directory, "model"), threads: 1, generationsPath: Path.Combine(directory, "gen.jsonl"));
+            var result = SftWarmStart.Run(
+                options,
+                Path.Combine(directory, "model"),
+                threads: 1,
+                generationsPath: Path.Combine(directory, "gen.jsonl")
+            );
 
-            Assert.Equal(["config.json", "model.safetensors", SftWarmStart.SummaryFileName], result.Files.Keys.Order(StringComparer.Ordinal));
-            foreach (var (name, bytes) in result.Files) Assert.Equal(File.ReadAllBytes(Path.Combine(result.ModelDirectory, name)), bytes);
+            Assert.Equal(
+                ["config.json", "model.safetensors", SftWarmStart.SummaryFileName],
+                result.Files.Keys.Order(StringComparer.Ordinal)
+            );
+            foreach (var (name, bytes) in result.Files)
+                Assert.Equal(File.ReadAllBytes(Path.Combine(result.ModelDirectory, name)), bytes);
             Assert.Equal(2, result.Steps.Count);
             Assert.Equal(3, result.Base!.Overall.Problems);
             Assert.Equal(6, GenerationRecord.ReadJsonl(Path.Combine(directory, "gen.jsonl")).Count);
@@ -37,7 +46,8 @@ public sealed class SftWarmStartTests
         }
         finally
         {
-            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+            if (Directory.Exists(directory))
+                Directory.Delete(directory, recursive: true);
         }
     }
 }

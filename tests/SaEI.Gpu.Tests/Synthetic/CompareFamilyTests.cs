@@ -11,11 +11,20 @@ namespace SaEI.Gpu.Tests.Synthetic;
 public sealed class CompareFamilyTests
 {
     private static IReadOnlyList<(VisualProblem Problem, SyntheticDraft Draft)> Drafts(
-        int difficulty, int size, int count, ulong seed = 3) =>
-        new SyntheticTask(new SyntheticTaskOptions
-        {
-            Families = [SyntheticFamily.Compare], Difficulty = difficulty, ImageSize = size, Seed = seed,
-        }).GenerateDrafts(count);
+        int difficulty,
+        int size,
+        int count,
+        ulong seed = 3
+    ) =>
+        new SyntheticTask(
+            new SyntheticTaskOptions
+            {
+                Families = [SyntheticFamily.Compare],
+                Difficulty = difficulty,
+                ImageSize = size,
+                Seed = seed,
+            }
+        ).GenerateDrafts(count);
 
     [Theory]
     [InlineData(1, 32)]
@@ -30,7 +39,9 @@ public sealed class CompareFamilyTests
             string[] colours = kind[2].Split(',');
             Assert.All(colours, colour => Assert.Contains(colour, problem.Problem, StringComparison.Ordinal));
             int[] counts =
-                [.. colours.Select(colour => PixelReading.CountRegions(problem.Image, Palette.ByName(colour)))];
+            [
+                .. colours.Select(colour => PixelReading.CountRegions(problem.Image, Palette.ByName(colour))),
+            ];
             Assert.All(counts, count => Assert.True(count >= 1, $"{problem.Id}: an asked colour is missing"));
             int answer = int.Parse(problem.Answer, CultureInfo.InvariantCulture);
             Assert.Equal(CompareFamily.Evaluate(kind[1], counts), answer);
@@ -56,8 +67,10 @@ public sealed class CompareFamilyTests
             foreach (string fact in match.Groups[1].Value.Split(", "))
             {
                 string[] parts = fact.Split(' ');
-                Assert.Equal(draft.Scene.Boxes.Count(box => box.Colour == parts[0]),
-                    int.Parse(parts[1], CultureInfo.InvariantCulture));
+                Assert.Equal(
+                    draft.Scene.Boxes.Count(box => box.Colour == parts[0]),
+                    int.Parse(parts[1], CultureInfo.InvariantCulture)
+                );
             }
             Assert.Equal(problem.Answer, match.Groups[3].Value);
             int tokens = tokenizer.Encode(target).Length;
@@ -71,14 +84,18 @@ public sealed class CompareFamilyTests
         (double Shapes, int Colours, string[] Expressions) Level(int difficulty)
         {
             var drafts = Drafts(difficulty, 64, 120);
-            return (drafts.Average(d => d.Draft.Scene.Boxes.Count),
+            return (
+                drafts.Average(d => d.Draft.Scene.Boxes.Count),
                 drafts.SelectMany(d => d.Draft.Scene.Boxes).Select(box => box.Colour).Distinct().Count(),
-                [.. drafts.Select(d => d.Draft.Scene.Kind.Split(':')[1]).Distinct().Order(StringComparer.Ordinal)]);
+                [.. drafts.Select(d => d.Draft.Scene.Kind.Split(':')[1]).Distinct().Order(StringComparer.Ordinal)]
+            );
         }
         var (one, two, three) = (Level(1), Level(2), Level(3));
         Assert.Equal((2, 3, 3), (one.Colours, two.Colours, three.Colours));
-        Assert.True(one.Shapes < two.Shapes && two.Shapes < three.Shapes,
-            $"shapes {one.Shapes} {two.Shapes} {three.Shapes}");
+        Assert.True(
+            one.Shapes < two.Shapes && two.Shapes < three.Shapes,
+            $"shapes {one.Shapes} {two.Shapes} {three.Shapes}"
+        );
         Assert.Equal(["a+b", "a-b"], one.Expressions);
         Assert.Equal(["a*2+b", "a+b", "a-b"], two.Expressions);
         Assert.Equal(["a*b+c", "a+b+c", "a+b-c"], three.Expressions);

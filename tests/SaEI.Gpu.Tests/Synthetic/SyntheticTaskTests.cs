@@ -8,8 +8,22 @@ namespace SaEI.Gpu.Tests.Synthetic;
 
 public sealed class SyntheticTaskTests(ITestOutputHelper output)
 {
-    private static IReadOnlyList<(VisualProblem Problem, SyntheticDraft Draft)> Drafts(SyntheticFamily family, int difficulty, int size, int count, ulong seed = 11) =>
-        new SyntheticTask(new SyntheticTaskOptions { Families = [family], Difficulty = difficulty, ImageSize = size, Seed = seed }).GenerateDrafts(count);
+    private static IReadOnlyList<(VisualProblem Problem, SyntheticDraft Draft)> Drafts(
+        SyntheticFamily family,
+        int difficulty,
+        int size,
+        int count,
+        ulong seed = 11
+    ) =>
+        new SyntheticTask(
+            new SyntheticTaskOptions
+            {
+                Families = [family],
+                Difficulty = difficulty,
+                ImageSize = size,
+                Seed = seed,
+            }
+        ).GenerateDrafts(count);
 
     [Fact]
     public void Same_seed_gives_byte_identical_problems_and_other_seeds_differ()
@@ -24,7 +38,8 @@ public sealed class SyntheticTaskTests(ITestOutputHelper output)
             Assert.Equal(first[i].Answer, second[i].Answer);
             Assert.True(first[i].Image.Rgb.AsSpan().SequenceEqual(second[i].Image.Rgb), $"image {i} differs");
         }
-        Assert.Equal(first.Take(20).Select(p => p.Id), new SyntheticTask(options).Generate(20).Select(p => p.Id)); // prefix-stable
+        // prefix-stable
+        Assert.Equal(first.Take(20).Select(p => p.Id), new SyntheticTask(options).Generate(20).Select(p => p.Id));
         var other = new SyntheticTask(options with { Seed = 43 }).Generate(60);
         Assert.True(first.Zip(other).Count(pair => pair.First.Id == pair.Second.Id) < 3);
         Assert.Equal(4, first.Select(p => p.Family).Distinct().Count());
@@ -38,7 +53,8 @@ public sealed class SyntheticTaskTests(ITestOutputHelper output)
         var train = new SyntheticTask(options).Generate(600);
         var test = new SyntheticTask(options with { Split = SyntheticSplit.Test }).Generate(200);
         var testOtherSeed = new SyntheticTask(options with { Split = SyntheticSplit.Test, Seed = 6 }).Generate(200);
-        static string Content(VisualProblem p) => $"{p.Problem}|{p.Answer}|{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(p.Image.Rgb))}";
+        static string Content(VisualProblem p) =>
+            $"{p.Problem}|{p.Answer}|{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(p.Image.Rgb))}";
         var trainContent = train.Select(Content).ToHashSet();
         Assert.Equal(600, trainContent.Count); // no duplicates within a split
         Assert.DoesNotContain(test.Select(Content), trainContent.Contains);
@@ -69,13 +85,18 @@ public sealed class SyntheticTaskTests(ITestOutputHelper output)
     {
         foreach (var (problem, draft) in Drafts(SyntheticFamily.Sum, difficulty, size, 40))
         {
-            int sum = draft.Scene.Texts.Sum(text => PixelReading.ReadNumber(problem.Image, text.X, text.Y, text.Scale, Palette.Ink));
+            int sum = draft.Scene.Texts.Sum(text =>
+                PixelReading.ReadNumber(problem.Image, text.X, text.Y, text.Scale, Palette.Ink)
+            );
             Assert.Equal(int.Parse(problem.Answer), sum);
             // Nothing else is drawn: every ink pixel lies inside a recorded number's box.
             for (int y = 0; y < size; y++)
-                for (int x = 0; x < size; x++)
-                    if (problem.Image[x, y] != Palette.Background)
-                        Assert.Contains(draft.Scene.Texts, t => x >= t.X && y >= t.Y && x < t.X + (16 * t.Scale) && y < t.Y + (5 * t.Scale));
+            for (int x = 0; x < size; x++)
+                if (problem.Image[x, y] != Palette.Background)
+                    Assert.Contains(
+                        draft.Scene.Texts,
+                        t => x >= t.X && y >= t.Y && x < t.X + (16 * t.Scale) && y < t.Y + (5 * t.Scale)
+                    );
         }
     }
 
@@ -105,7 +126,9 @@ public sealed class SyntheticTaskTests(ITestOutputHelper output)
         var kinds = new HashSet<string>();
         foreach (var (problem, draft) in Drafts(SyntheticFamily.Geometry, difficulty, size, 40))
         {
-            int[] labels = draft.Scene.Texts.Select(t => PixelReading.ReadNumber(problem.Image, t.X, t.Y, t.Scale, Palette.Label)).ToArray();
+            int[] labels = draft
+                .Scene.Texts.Select(t => PixelReading.ReadNumber(problem.Image, t.X, t.Y, t.Scale, Palette.Label))
+                .ToArray();
             int expected = draft.Scene.Kind switch
             {
                 "rectangle" => 2 * (labels[0] + labels[1]),
@@ -116,7 +139,10 @@ public sealed class SyntheticTaskTests(ITestOutputHelper output)
             Assert.Equal(draft.Scene.Kind == "triangle" ? 3 : 2, labels.Length);
             Assert.Equal(expected, int.Parse(problem.Answer));
             Assert.True(expected > 0);
-            Assert.True(PixelReading.CountRegions(problem.Image, Palette.Ink) == 1, "the outline is one closed black figure");
+            Assert.True(
+                PixelReading.CountRegions(problem.Image, Palette.Ink) == 1,
+                "the outline is one closed black figure"
+            );
             kinds.Add(draft.Scene.Kind);
         }
         Assert.Equal(difficulty, kinds.Count); // level 1: rectangle; 2: + triangle; 3: + angle
@@ -125,11 +151,22 @@ public sealed class SyntheticTaskTests(ITestOutputHelper output)
     [Fact]
     public void Options_are_validated_and_the_data_source_spec_reaches_the_task()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new SyntheticTask(new SyntheticTaskOptions { Difficulty = 4 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            new SyntheticTask(new SyntheticTaskOptions { Difficulty = 4 })
+        );
         Assert.Throws<ArgumentException>(() => new SyntheticTask(new SyntheticTaskOptions { Families = [] }));
-        var spec = new DataSourceSpec { Format = "synthetic", MaxRows = 5, Skip = 2, Synthetic = new SyntheticTaskOptions { Seed = 3 } };
+        var spec = new DataSourceSpec
+        {
+            Format = "synthetic",
+            MaxRows = 5,
+            Skip = 2,
+            Synthetic = new SyntheticTaskOptions { Seed = 3 },
+        };
         var loaded = DataSources.Load(spec);
-        Assert.Equal(new SyntheticTask(new SyntheticTaskOptions { Seed = 3 }).Generate(7).Skip(2).Select(p => p.Id), loaded.Select(p => p.Id));
+        Assert.Equal(
+            new SyntheticTask(new SyntheticTaskOptions { Seed = 3 }).Generate(7).Skip(2).Select(p => p.Id),
+            loaded.Select(p => p.Id)
+        );
     }
 
     [Fact]
@@ -143,9 +180,16 @@ public sealed class SyntheticTaskTests(ITestOutputHelper output)
         string? keep = Environment.GetEnvironmentVariable("SAEI_SYNTHETIC_EXAMPLES");
         string folder = keep ?? Path.Combine(Path.GetTempPath(), $"saei-synthetic-{Guid.NewGuid():N}");
         for (int level = 1; level <= 3; level++)
-            foreach (var problem in new SyntheticTask(new SyntheticTaskOptions { Seed = 1, Difficulty = level }).Generate(8))
-                PngExport.Save(problem.Image, Path.Combine(folder, $"L{level}-{problem.Id}-{problem.Answer}.png"), scale: 4);
+            foreach (
+                var problem in new SyntheticTask(new SyntheticTaskOptions { Seed = 1, Difficulty = level }).Generate(8)
+            )
+                PngExport.Save(
+                    problem.Image,
+                    Path.Combine(folder, $"L{level}-{problem.Id}-{problem.Answer}.png"),
+                    scale: 4
+                );
         Assert.Equal(24, Directory.GetFiles(folder, "L*.png").Length);
-        if (keep is null) Directory.Delete(folder, recursive: true);
+        if (keep is null)
+            Directory.Delete(folder, recursive: true);
     }
 }

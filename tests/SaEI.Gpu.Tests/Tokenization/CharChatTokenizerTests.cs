@@ -7,7 +7,8 @@ public sealed class CharChatTokenizerTests
     // Written out here independently of EasyR1Prompt (docs/algorithm.md §6, EasyR1 math.jinja).
     private const string EasyR1Instruction =
         " You FIRST think about the reasoning process as an internal monologue and then provide the final answer. "
-        + "The reasoning process MUST BE enclosed within <think> </think> tags. The final answer MUST BE put in \\boxed{}.";
+        + "The reasoning process MUST BE enclosed within <think> </think> tags. The final answer MUST BE put in "
+        + "\\boxed{}.";
 
     private readonly CharChatTokenizer tokenizer = new();
 
@@ -16,8 +17,10 @@ public sealed class CharChatTokenizerTests
     {
         int[] ids = tokenizer.BuildPrompt("Find x.", imageTokenCount: 4);
 
-        string expected = "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\n<|vision_start|>"
-            + "<|image_pad|><|image_pad|><|image_pad|><|image_pad|><|vision_end|>Find x." + EasyR1Instruction
+        string expected =
+            "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\n<|vision_start|>"
+            + "<|image_pad|><|image_pad|><|image_pad|><|image_pad|><|vision_end|>Find x."
+            + EasyR1Instruction
             + "<|im_end|>\n<|im_start|>assistant\n";
         Assert.Equal(expected, tokenizer.DecodeWithSpecialTokens(ids));
         Assert.Equal(4, ids.Count(id => id == tokenizer.ImagePadId));
@@ -59,7 +62,14 @@ public sealed class CharChatTokenizerTests
     [Fact]
     public void Decode_drops_special_tokens_and_stops_at_the_first_end_of_sequence()
     {
-        int[] ids = [.. tokenizer.Encode("ok"), tokenizer.ImagePadId, .. tokenizer.Encode("!"), tokenizer.EndOfSequenceId, .. tokenizer.Encode("tail")];
+        int[] ids =
+        [
+            .. tokenizer.Encode("ok"),
+            tokenizer.ImagePadId,
+            .. tokenizer.Encode("!"),
+            tokenizer.EndOfSequenceId,
+            .. tokenizer.Encode("tail"),
+        ];
         Assert.Equal("ok!", tokenizer.Decode(ids));
         Assert.Equal("ok<|image_pad|>!<|im_end|>tail", tokenizer.DecodeWithSpecialTokens(ids));
     }
@@ -77,6 +87,9 @@ public sealed class CharChatTokenizerTests
     public void Out_of_range_id_is_an_error_naming_the_id()
     {
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => tokenizer.Decode([tokenizer.VocabularySize + 5]));
-        Assert.Contains((tokenizer.VocabularySize + 5).ToString(System.Globalization.CultureInfo.InvariantCulture), error.Message);
+        Assert.Contains(
+            (tokenizer.VocabularySize + 5).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            error.Message
+        );
     }
 }

@@ -13,16 +13,16 @@ public sealed class QwenPreTokenizerTests
 
     [Theory]
     [InlineData("Hello world", new[] { "Hello", " world" })]
-    [InlineData("abc  def", new[] { "abc", " ", " def" })]          // \s+(?!\S) leaves the last space to the word
-    [InlineData("x123", new[] { "x", "1", "2", "3" })]               // digits one by one
+    [InlineData("abc  def", new[] { "abc", " ", " def" })] // \s+(?!\S) leaves the last space to the word
+    [InlineData("x123", new[] { "x", "1", "2", "3" })] // digits one by one
     [InlineData("don't", new[] { "don", "'t" })]
-    [InlineData("WE'LL", new[] { "WE", "'LL" })]                    // contractions ignore case
+    [InlineData("WE'LL", new[] { "WE", "'LL" })] // contractions ignore case
     [InlineData("a\n\nb", new[] { "a", "\n\n", "b" })]
-    [InlineData("f(x)=1;", new[] { "f", "(x", ")=", "1", ";" })]      // a word takes one leading non-letter
-    [InlineData("😀abc", new[] { "😀abc" })]                         // an astral symbol leads a word like '(' does
-    [InlineData("a𝑥b c", new[] { "a𝑥b", " c" })]                     // 𝑥 (U+1D465) is a letter
-    [InlineData("𝟏𝟐3", new[] { "𝟏", "𝟐", "3" })]                     // 𝟏 (U+1D7CF) is a digit
-    [InlineData("𠀀字 ok", new[] { "𠀀字", " ok" })]                   // CJK Extension B is a letter
+    [InlineData("f(x)=1;", new[] { "f", "(x", ")=", "1", ";" })] // a word takes one leading non-letter
+    [InlineData("😀abc", new[] { "😀abc" })] // an astral symbol leads a word like '(' does
+    [InlineData("a𝑥b c", new[] { "a𝑥b", " c" })] // 𝑥 (U+1D465) is a letter
+    [InlineData("𝟏𝟐3", new[] { "𝟏", "𝟐", "3" })] // 𝟏 (U+1D7CF) is a digit
+    [InlineData("𠀀字 ok", new[] { "𠀀字", " ok" })] // CJK Extension B is a letter
     public void Split_GivesHuggingFacesPieces(string text, string[] expected) => Assert.Equal(expected, Pieces(text));
 
     [Fact]

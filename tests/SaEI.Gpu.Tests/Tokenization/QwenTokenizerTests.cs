@@ -13,13 +13,27 @@ public sealed class QwenTokenizerTests
     // docs/qwen25vl.md §1.6: Qwen2.5-VL's added tokens; false = an added word, not special.
     private static readonly (int Id, string Content, bool Special)[] Qwen25AddedTokens =
     [
-        (151643, "<|endoftext|>", true), (151644, "<|im_start|>", true), (151645, "<|im_end|>", true),
-        (151646, "<|object_ref_start|>", true), (151647, "<|object_ref_end|>", true), (151648, "<|box_start|>", true),
-        (151649, "<|box_end|>", true), (151650, "<|quad_start|>", true), (151651, "<|quad_end|>", true),
-        (151652, "<|vision_start|>", true), (151653, "<|vision_end|>", true), (151654, "<|vision_pad|>", true),
-        (151655, "<|image_pad|>", true), (151656, "<|video_pad|>", true), (151657, "<tool_call>", false),
-        (151658, "</tool_call>", false), (151659, "<|fim_prefix|>", false), (151660, "<|fim_middle|>", false),
-        (151661, "<|fim_suffix|>", false), (151662, "<|fim_pad|>", false), (151663, "<|repo_name|>", false),
+        (151643, "<|endoftext|>", true),
+        (151644, "<|im_start|>", true),
+        (151645, "<|im_end|>", true),
+        (151646, "<|object_ref_start|>", true),
+        (151647, "<|object_ref_end|>", true),
+        (151648, "<|box_start|>", true),
+        (151649, "<|box_end|>", true),
+        (151650, "<|quad_start|>", true),
+        (151651, "<|quad_end|>", true),
+        (151652, "<|vision_start|>", true),
+        (151653, "<|vision_end|>", true),
+        (151654, "<|vision_pad|>", true),
+        (151655, "<|image_pad|>", true),
+        (151656, "<|video_pad|>", true),
+        (151657, "<tool_call>", false),
+        (151658, "</tool_call>", false),
+        (151659, "<|fim_prefix|>", false),
+        (151660, "<|fim_middle|>", false),
+        (151661, "<|fim_suffix|>", false),
+        (151662, "<|fim_pad|>", false),
+        (151663, "<|repo_name|>", false),
         (151664, "<|file_sep|>", false),
     ];
 
@@ -35,7 +49,10 @@ public sealed class QwenTokenizerTests
         foreach (var (id, content, special) in Qwen25AddedTokens)
             Assert.Contains(new AddedToken(id, content, special), file.AddedTokens);
         // Anything beyond the Qwen2.5 set is a Qwen3 addition above it.
-        Assert.All(file.AddedTokens.Where(t => !Qwen25AddedTokens.Any(q => q.Id == t.Id)), t => Assert.True(t.Id > 151664, t.Content));
+        Assert.All(
+            file.AddedTokens.Where(t => !Qwen25AddedTokens.Any(q => q.Id == t.Id)),
+            t => Assert.True(t.Id > 151664, t.Content)
+        );
     }
 
     [Fact]
@@ -55,7 +72,25 @@ public sealed class QwenTokenizerTests
     {
         int[] prompt = Chat.BuildPrompt("Find the area of the triangle.", imageTokenCount: 5);
 
-        int[] prefix = [151644, 8948, 198, 2610, 525, 264, 10950, 17847, 13, 151645, 198, 151644, 872, 198, 151652, 151655];
+        int[] prefix =
+        [
+            151644,
+            8948,
+            198,
+            2610,
+            525,
+            264,
+            10950,
+            17847,
+            13,
+            151645,
+            198,
+            151644,
+            872,
+            198,
+            151652,
+            151655,
+        ];
         Assert.Equal(prefix, prompt[..prefix.Length]);
         int firstPad = Array.IndexOf(prompt, 151655);
         Assert.Equal(Enumerable.Repeat(151655, 5), prompt[firstPad..(firstPad + 5)]);
@@ -77,13 +112,17 @@ public sealed class QwenTokenizerTests
         using var document = JsonDocument.Parse(File.ReadAllText(RealQwenTokenizer.Data("golden.json")));
         var data = new TheoryData<string, int[]>();
         foreach (var item in document.RootElement.GetProperty("cases").EnumerateArray())
-            data.Add(item.GetProperty("text").GetString()!, [.. item.GetProperty("ids").EnumerateArray().Select(id => id.GetInt32())]);
+            data.Add(
+                item.GetProperty("text").GetString()!,
+                [.. item.GetProperty("ids").EnumerateArray().Select(id => id.GetInt32())]
+            );
         return data;
     }
 
     [Theory]
     [MemberData(nameof(GoldenCases))]
-    public void Encode_MatchesTheCodePointReference(string text, int[] expected) => Assert.Equal(expected, Chat.Encode(text));
+    public void Encode_MatchesTheCodePointReference(string text, int[] expected) =>
+        Assert.Equal(expected, Chat.Encode(text));
 
     [Theory]
     [InlineData("\\frac{a+b}{2} \\geq \\sqrt{ab}, \\quad \\sum_{i=1}^{n} i^2 = \\frac{n(n+1)(2n+1)}{6}")]
@@ -114,11 +153,19 @@ public sealed class QwenTokenizerTests
     [Fact]
     public void Decode_StopsAtTheEndOfTheTurnAndDropsSpecialTokens_ButKeepsAddedWords()
     {
-        int[] response = [.. Chat.Encode("<|box_start|>so <tool_call>x</tool_call> is 4"), 151645, .. Chat.Encode(" ignored")];
+        int[] response =
+        [
+            .. Chat.Encode("<|box_start|>so <tool_call>x</tool_call> is 4"),
+            151645,
+            .. Chat.Encode(" ignored"),
+        ];
 
         Assert.Equal("so <tool_call>x</tool_call> is 4", Chat.Decode(response));
         Assert.Equal("a", Chat.Decode([.. Chat.Encode("a"), 151643, .. Chat.Encode("b")]));
-        Assert.Equal("<|box_start|>so <tool_call>x</tool_call> is 4<|im_end|> ignored", Chat.DecodeWithSpecialTokens(response));
+        Assert.Equal(
+            "<|box_start|>so <tool_call>x</tool_call> is 4<|im_end|> ignored",
+            Chat.DecodeWithSpecialTokens(response)
+        );
     }
 
     [Fact]
@@ -134,6 +181,9 @@ public sealed class QwenTokenizerTests
     public void Decode_OfAnIdTheVocabularyLacks_GivesNothing_AsHuggingFaceDoes()
     {
         // The 7B's embedding has padded rows past the last token; a sampled padded id must not end a run.
-        Assert.Equal(Chat.Decode(Chat.Encode("a b")), Chat.Decode([.. Chat.Encode("a"), 999_999, .. Chat.Encode(" b"), -1]));
+        Assert.Equal(
+            Chat.Decode(Chat.Encode("a b")),
+            Chat.Decode([.. Chat.Encode("a"), 999_999, .. Chat.Encode(" b"), -1])
+        );
     }
 }

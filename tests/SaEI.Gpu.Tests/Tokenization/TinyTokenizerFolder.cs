@@ -2,13 +2,18 @@ using SaEI.Gpu.Tokenization;
 
 namespace SaEI.Gpu.Tests.Tokenization;
 
-/// <summary>A tiny byte-level tokenizer.json in a fresh temporary folder, laid out like case A's config (vocab 300).</summary>
+/// <summary>A tiny byte-level tokenizer.json in a fresh temporary folder, laid out like case A's config (vocab
+/// 300).</summary>
 internal sealed class TinyTokenizerFolder : IDisposable
 {
     public static readonly Dictionary<string, int> SpecialTokens = new()
     {
-        ["<|vision_start|>"] = 288, ["<|vision_end|>"] = 289, ["<|image_pad|>"] = 290,
-        ["<|im_start|>"] = 296, ["<|endoftext|>"] = 297, ["<|im_end|>"] = 298,
+        ["<|vision_start|>"] = 288,
+        ["<|vision_end|>"] = 289,
+        ["<|image_pad|>"] = 290,
+        ["<|im_start|>"] = 296,
+        ["<|endoftext|>"] = 297,
+        ["<|im_end|>"] = 298,
     };
 
     // he=256, ll=257, hell=258, " w"=259.

@@ -44,7 +44,8 @@ public sealed class TinyTokenizerJsonWriterTests
     {
         string path = Path.Combine(Path.GetTempPath(), $"saei-{Guid.NewGuid():N}.json");
         var error = Assert.Throws<ArgumentException>(() =>
-            TinyTokenizerJsonWriter.Write(path, new Dictionary<string, int> { ["<|im_end|>"] = 256 }, [("a", "b")]));
+            TinyTokenizerJsonWriter.Write(path, new Dictionary<string, int> { ["<|im_end|>"] = 256 }, [("a", "b")])
+        );
         Assert.Contains("<|im_end|>", error.Message);
         Assert.False(File.Exists(path));
     }
@@ -53,7 +54,9 @@ public sealed class TinyTokenizerJsonWriterTests
     public void Writer_RefusesAMergeOfSomethingThatIsNotYetAToken()
     {
         string path = Path.Combine(Path.GetTempPath(), $"saei-{Guid.NewGuid():N}.json");
-        var error = Assert.Throws<ArgumentException>(() => TinyTokenizerJsonWriter.Write(path, new Dictionary<string, int>(), [("ab", "c")]));
+        var error = Assert.Throws<ArgumentException>(() =>
+            TinyTokenizerJsonWriter.Write(path, new Dictionary<string, int>(), [("ab", "c")])
+        );
         Assert.Contains("\"ab\"", error.Message);
     }
 }

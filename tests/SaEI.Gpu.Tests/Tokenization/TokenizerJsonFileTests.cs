@@ -31,15 +31,24 @@ public sealed class TokenizerJsonFileTests
 
     [Fact]
     public void MalformedMerge_IsNamedWithItsIndex() =>
-        Assert.Contains("'model.merges[1]'", Corrupt(root => root["model"]!["merges"]![1] = new JsonArray("l")).Message);
+        Assert.Contains(
+            "'model.merges[1]'",
+            Corrupt(root => root["model"]!["merges"]![1] = new JsonArray("l")).Message
+        );
 
     [Fact]
     public void MergeOfAnUnknownToken_IsAnErrorNotACrash() =>
-        Assert.Contains("model.merges", Corrupt(root => root["model"]!["merges"]!.AsArray().Add(new JsonArray("hello", "x"))).Message);
+        Assert.Contains(
+            "model.merges",
+            Corrupt(root => root["model"]!["merges"]!.AsArray().Add(new JsonArray("hello", "x"))).Message
+        );
 
     [Fact]
     public void AddedTokenWithoutContent_IsNamed() =>
-        Assert.Contains("'added_tokens[0].content'", Corrupt(root => root["added_tokens"]![0]!.AsObject().Remove("content")).Message);
+        Assert.Contains(
+            "'added_tokens[0].content'",
+            Corrupt(root => root["added_tokens"]![0]!.AsObject().Remove("content")).Message
+        );
 
     [Fact]
     public void OtherModelType_IsNamed() =>
@@ -47,7 +56,10 @@ public sealed class TokenizerJsonFileTests
 
     [Fact]
     public void OtherPreTokenizer_IsRefused() =>
-        Assert.Contains("'pre_tokenizer'", Corrupt(root => root["pre_tokenizer"] = new JsonObject { ["type"] = "Whitespace" }).Message);
+        Assert.Contains(
+            "'pre_tokenizer'",
+            Corrupt(root => root["pre_tokenizer"] = new JsonObject { ["type"] = "Whitespace" }).Message
+        );
 
     [Fact]
     public void NotJson_IsReportedWithTheFile()
@@ -69,7 +81,10 @@ public sealed class TokenizerJsonFileTests
             Assert.Contains(folder, error.Message);
             Assert.Contains("tokenizer.json", error.Message);
         }
-        finally { Directory.Delete(folder); }
+        finally
+        {
+            Directory.Delete(folder);
+        }
     }
 
     [Fact]
@@ -77,12 +92,18 @@ public sealed class TokenizerJsonFileTests
     {
         using var tiny = new TinyTokenizerFolder();
         string config = Path.Combine(tiny.Folder, TokenizerJsonFile.ConfigFileName);
-        File.WriteAllText(config, """{"added_tokens_decoder": {"288": {"content": "<|vision_start|>", "special": false}}}""");
+        File.WriteAllText(
+            config,
+            """{"added_tokens_decoder": {"288": {"content": "<|vision_start|>", "special": false}}}"""
+        );
         var tokenizer = QwenTokenizer.Load(tiny.Folder);
         Assert.False(tokenizer.IsSpecial(288));
         Assert.True(tokenizer.IsSpecial(298));
 
-        File.WriteAllText(config, """{"added_tokens_decoder": {"288": {"content": "<|box_start|>", "special": true}}}""");
+        File.WriteAllText(
+            config,
+            """{"added_tokens_decoder": {"288": {"content": "<|box_start|>", "special": true}}}"""
+        );
         var error = Assert.Throws<InvalidDataException>(() => QwenTokenizer.Load(tiny.Folder));
         Assert.Contains(config, error.Message);
         Assert.Contains("added_tokens_decoder[\"288\"]", error.Message);
@@ -95,7 +116,9 @@ public sealed class TokenizerJsonFileTests
         var pairs = QwenTokenizer.Load(tiny.File).Encode("hello world, hell!");
         var root = JsonNode.Parse(File.ReadAllText(tiny.File))!.AsObject();
         var merges = root["model"]!["merges"]!.AsArray();
-        root["model"]!["merges"] = new JsonArray([.. merges.Select(m => (JsonNode)JsonValue.Create($"{m![0]} {m[1]}"))]);
+        root["model"]!["merges"] = new JsonArray([
+            .. merges.Select(m => (JsonNode)JsonValue.Create($"{m![0]} {m[1]}")),
+        ]);
         File.WriteAllText(tiny.File, root.ToJsonString());
         Assert.Equal(pairs, QwenTokenizer.Load(tiny.File).Encode("hello world, hell!"));
         Assert.Contains(258, pairs);

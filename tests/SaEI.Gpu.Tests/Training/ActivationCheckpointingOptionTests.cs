@@ -25,7 +25,10 @@ public sealed class ActivationCheckpointingOptionTests
         var plain = Step(false);
         var recomputed = Step(true);
         foreach (var (name, weight) in plain.Weights)
-            Assert.True(weight.equal(recomputed.Weights[name]).all().item<bool>(), $"{name} differs with activation checkpointing.");
+            Assert.True(
+                weight.equal(recomputed.Weights[name]).all().item<bool>(),
+                $"{name} differs with activation checkpointing."
+            );
         foreach (var (name, value) in plain.Metrics.Where(m => !m.Key.StartsWith("timing", StringComparison.Ordinal)))
             Assert.Equal(value, recomputed.Metrics[name]);
     }

@@ -44,19 +44,34 @@ public sealed class AdamWOptimizerTests
         using var scope = NewDisposeScope();
         var straight = NewParameter(9);
         using (var optimizer = new AdamWOptimizer([("w", straight)], learningRate: 0.01))
-            for (int step = 0; step < 6; step++) { optimizer.ZeroGrad(); Loss(straight, step).backward(); optimizer.Step(); }
+            for (int step = 0; step < 6; step++)
+            {
+                optimizer.ZeroGrad();
+                Loss(straight, step).backward();
+                optimizer.Step();
+            }
 
         var resumed = NewParameter(9);
         (Dictionary<string, Tensor> Tensors, long Step) saved;
         using (var first = new AdamWOptimizer([("w", resumed)], learningRate: 0.01))
         {
-            for (int step = 0; step < 3; step++) { first.ZeroGrad(); Loss(resumed, step).backward(); first.Step(); }
+            for (int step = 0; step < 3; step++)
+            {
+                first.ZeroGrad();
+                Loss(resumed, step).backward();
+                first.Step();
+            }
             saved = first.ExportState();
         }
         using (var second = new AdamWOptimizer([("w", resumed)], learningRate: 0.01))
         {
             second.ImportState(saved.Tensors, saved.Step);
-            for (int step = 3; step < 6; step++) { second.ZeroGrad(); Loss(resumed, step).backward(); second.Step(); }
+            for (int step = 3; step < 6; step++)
+            {
+                second.ZeroGrad();
+                Loss(resumed, step).backward();
+                second.Step();
+            }
         }
         Assert.True(eq(straight, resumed).all().item<bool>(), "resumed parameters differ from the uninterrupted run");
     }

@@ -23,7 +23,8 @@ public sealed class MemoryPlanRssTests(ITestOutputHelper output)
     [Trait("Category", "Slow")]
     public async Task Estimated_peak_is_within_25_percent_of_measured_peak_rss(string name)
     {
-        if (!File.Exists("/proc/self/clear_refs")) return;                              // Linux only
+        if (!File.Exists("/proc/self/clear_refs"))
+            return; // Linux only
         var start = new ProcessStartInfo("dotnet", [BenchmarksAssembly(), "memory-plan-rss", name])
         {
             RedirectStandardOutput = true,
@@ -44,8 +45,10 @@ public sealed class MemoryPlanRssTests(ITestOutputHelper output)
         }
         string stdout = await stdoutRead;
         output.WriteLine(stdout.Trim());
-        Assert.True(child.ExitCode == 0,
-            $"memory-plan-rss {name} exited {child.ExitCode} (1: ratio outside 0.75-1.25):\n{stdout}\n{await stderr}");
+        Assert.True(
+            child.ExitCode == 0,
+            $"memory-plan-rss {name} exited {child.ExitCode} (1: ratio outside 0.75-1.25):\n{stdout}\n{await stderr}"
+        );
         Assert.Contains($"memory-plan-rss {name}:", stdout, StringComparison.Ordinal);
         Assert.Contains("ratio", stdout, StringComparison.Ordinal);
     }
@@ -53,15 +56,26 @@ public sealed class MemoryPlanRssTests(ITestOutputHelper output)
     /// <summary>The benchmarks assembly of this build configuration (built with the solution).</summary>
     private static string BenchmarksAssembly()
     {
-        string configuration =
-            AppContext.BaseDirectory.Contains("/Debug/", StringComparison.Ordinal) ? "Debug" : "Release";
+        string configuration = AppContext.BaseDirectory.Contains("/Debug/", StringComparison.Ordinal)
+            ? "Debug"
+            : "Release";
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            if (!File.Exists(Path.Combine(dir.FullName, "SaEI.sln"))) continue;
-            string path = Path.Combine(dir.FullName, "Benchmarks", "bin", configuration, "net10.0", "SaEI.Benchmarks.dll");
-            return File.Exists(path) ? path
+            if (!File.Exists(Path.Combine(dir.FullName, "SaEI.sln")))
+                continue;
+            string path = Path.Combine(
+                dir.FullName,
+                "Benchmarks",
+                "bin",
+                configuration,
+                "net10.0",
+                "SaEI.Benchmarks.dll"
+            );
+            return File.Exists(path)
+                ? path
                 : throw new InvalidOperationException(
-                    $"{path} is missing; build the solution first (dotnet build SaEI.sln -c {configuration}).");
+                    $"{path} is missing; build the solution first (dotnet build SaEI.sln -c {configuration})."
+                );
         }
         throw new InvalidOperationException($"SaEI.sln not found above {AppContext.BaseDirectory}.");
     }

@@ -16,12 +16,22 @@ public sealed class MemoryPlanTests
     [Fact]
     public void TinyVlm_parameter_count_from_the_config_equals_the_built_model()
     {
-        var config = new TinyVlmConfig { Layers = 3, HiddenSize = 96, Heads = 3, KeyValueHeads = 1, ImageSize = 32 };
+        var config = new TinyVlmConfig
+        {
+            Layers = 3,
+            HiddenSize = 96,
+            Heads = 3,
+            KeyValueHeads = 1,
+            ImageSize = 32,
+        };
         using var model = TinyVlm.Create(config, seed: 1, CPU);
         long built = model.NamedParameters().Sum(p => p.Parameter.numel());
         var plan = MemoryPlanModel.FromTiny(config);
         Assert.Equal(built, plan.Parameters);
-        long vision = model.NamedParameters().Where(p => !p.Name.StartsWith("model.", StringComparison.Ordinal) && p.Name != "lm_head.weight").Sum(p => p.Parameter.numel());
+        long vision = model
+            .NamedParameters()
+            .Where(p => !p.Name.StartsWith("model.", StringComparison.Ordinal) && p.Name != "lm_head.weight")
+            .Sum(p => p.Parameter.numel());
         Assert.Equal(vision, plan.VisionParameters);
     }
 
@@ -32,8 +42,8 @@ public sealed class MemoryPlanTests
         using var model = new Qwen25VlModel(config, ScalarType.Float32);
         Assert.Equal(model.parameters().Sum(p => p.numel()), MemoryPlanModel.FromQwen(config).Parameters);
         var sevenB = MemoryPlanModel.FromConfigFile(SevenB);
-        Assert.Equal(8_292_166_656L, sevenB.Parameters);                            // docs/qwen25vl.md §1.7
-        Assert.Equal(324, sevenB.ImageTokensFor(512));                               // 512 → 504 px = 36² patches / 4
+        Assert.Equal(8_292_166_656L, sevenB.Parameters); // docs/qwen25vl.md §1.7
+        Assert.Equal(324, sevenB.ImageTokensFor(512)); // 512 → 504 px = 36² patches / 4
     }
 
     [Fact]
@@ -42,7 +52,7 @@ public sealed class MemoryPlanTests
         var inputs = SevenBInputs() with { ParameterBytes = 2, MasterCopy = true };
         var device = MemoryPlan.Estimate(inputs).Policy;
         const long p = 8_292_166_656L;
-        Assert.Equal(2 * p, device.BytesOf("weights"));                               // 16.6 GB in BF16 (issue 13)
+        Assert.Equal(2 * p, device.BytesOf("weights")); // 16.6 GB in BF16 (issue 13)
         Assert.Equal(4 * p, device.BytesOf("master copy"));
         Assert.Equal(4 * p, device.BytesOf("gradients"));
         Assert.Equal(8 * p, device.BytesOf("adamw moments"));
@@ -56,8 +66,19 @@ public sealed class MemoryPlanTests
         // TinyVlm defaults: L 4, Hkv 2, d 32; 64 image tokens + 20 text = Tp 84, Tr 48 → T 132.
         // Ng = B·G = 2·4 = 8 rows (GRPO samples the whole group at once); float32: 8·132·4·2·2·32·4 = 4,325,376 bytes.
         var model = MemoryPlanModel.FromTiny(new TinyVlmConfig());
-        var options = new RlOptions { Method = RlMethod.Grpo, PromptsPerStep = 2, GroupSize = 4, MiniBatchPrompts = 1, MaxNewTokens = 48, MicroBatchResponses = 200 };
-        var inputs = MemoryPlanInputs.For(model, options, promptTextTokens: 20, imageSide: 999) with { MicroBatchRows = 1 };
+        var options = new RlOptions
+        {
+            Method = RlMethod.Grpo,
+            PromptsPerStep = 2,
+            GroupSize = 4,
+            MiniBatchPrompts = 1,
+            MaxNewTokens = 48,
+            MicroBatchResponses = 200,
+        };
+        var inputs = MemoryPlanInputs.For(model, options, promptTextTokens: 20, imageSide: 999) with
+        {
+            MicroBatchRows = 1,
+        };
         var estimate = MemoryPlan.Estimate(inputs);
         Assert.Equal(132, inputs.SequenceTokens);
         Assert.Equal(8L * 132 * 4 * 2 * 2 * 32 * 4, estimate.Policy.BytesOf("generation kv cache"));
@@ -67,13 +88,25 @@ public sealed class MemoryPlanTests
     public void Kl_zero_has_no_reference_and_checkpointing_lowers_update_activations()
     {
         var model = MemoryPlanModel.FromConfigFile(SevenB);
-        var options = new RlOptions { KlCoefficient = 0, PromptsPerStep = 1, MiniBatchPrompts = 1, GroupSize = 2, MicroBatchResponses = 2, MaxNewTokens = 2048 };
+        var options = new RlOptions
+        {
+            KlCoefficient = 0,
+            PromptsPerStep = 1,
+            MiniBatchPrompts = 1,
+            GroupSize = 2,
+            MicroBatchResponses = 2,
+            MaxNewTokens = 2048,
+        };
         var plain = MemoryPlan.Estimate(MemoryPlanInputs.For(model, options, 128, 512, parameterBytes: 2));
-        var checkpointed = MemoryPlan.Estimate(MemoryPlanInputs.For(model, options, 128, 512, parameterBytes: 2, activationCheckpointing: true));
+        var checkpointed = MemoryPlan.Estimate(
+            MemoryPlanInputs.For(model, options, 128, 512, parameterBytes: 2, activationCheckpointing: true)
+        );
         Assert.Equal(0, plain.Policy.BytesOf("reference"));
         Assert.Single(plain.Devices);
-        Assert.True(checkpointed.Policy.BytesOf("update activations") * 5 < plain.Policy.BytesOf("update activations"),
-            $"checkpointing {checkpointed.Policy} vs {plain.Policy}");
+        Assert.True(
+            checkpointed.Policy.BytesOf("update activations") * 5 < plain.Policy.BytesOf("update activations"),
+            $"checkpointing {checkpointed.Policy} vs {plain.Policy}"
+        );
     }
 
     [Fact]
@@ -96,23 +129,38 @@ public sealed class MemoryPlanTests
         var estimate = MemoryPlan.Estimate(SevenBInputs() with { MicroBatchRows = 2 });
         string? refusal = MemoryPlanCheck.Refusal(estimate, _ => 80L << 30);
         Assert.NotNull(refusal);
-        Assert.True(refusal.StartsWith($"needs {MemoryPlan.Format(estimate.Policy.PeakBytes)} on cuda:0, 80.0 GiB available: enable activation checkpointing (saves ", StringComparison.Ordinal), refusal);
+        Assert.True(
+            refusal.StartsWith(
+                $"needs {MemoryPlan.Format(estimate.Policy.PeakBytes)} on cuda:0, 80.0 GiB available: enable "
+                    + $"activation checkpointing (saves ",
+                StringComparison.Ordinal
+            ),
+            refusal
+        );
         Assert.Contains("or add a device", refusal, StringComparison.Ordinal);
         Assert.Null(MemoryPlanCheck.Refusal(estimate, _ => estimate.Policy.PeakBytes));
-        Assert.Null(MemoryPlanCheck.Refusal(estimate, _ => null));                    // unknown budget: not checked
+        Assert.Null(MemoryPlanCheck.Refusal(estimate, _ => null)); // unknown budget: not checked
     }
 
     [Fact]
     public void A_plan_whose_generation_dominates_is_told_to_chunk_it()
     {
         // 512 prompts × 8 responses decoded at once: the prefill and KV cache of 4096 rows dominate (issue 13).
-        var all = SevenBInputs() with { PromptsPerStep = 512, MicroBatchRows = 1, ActivationCheckpointing = true };
+        var all = SevenBInputs() with
+        {
+            PromptsPerStep = 512,
+            MicroBatchRows = 1,
+            ActivationCheckpointing = true,
+        };
         var estimate = MemoryPlan.Estimate(all);
         Assert.Equal(4096, all.GenerationRows);
         string? refusal = MemoryPlanCheck.Refusal(estimate, _ => 280L << 30);
         Assert.NotNull(refusal);
         Assert.Matches(@"set generation_batch_rows (\d+) \(saves [0-9.]+ GiB\)", refusal);
-        string suggested = System.Text.RegularExpressions.Regex.Match(refusal, @"set generation_batch_rows (\d+)").Groups[1].Value;
+        string suggested = System
+            .Text.RegularExpressions.Regex.Match(refusal, @"set generation_batch_rows (\d+)")
+            .Groups[1]
+            .Value;
         int rows = int.Parse(suggested, System.Globalization.CultureInfo.InvariantCulture);
         var chunked = MemoryPlan.Estimate(all with { GenerationBatchRows = rows });
         Assert.Null(MemoryPlanCheck.Refusal(chunked, _ => 280L << 30));
@@ -121,7 +169,8 @@ public sealed class MemoryPlanTests
     [Fact]
     public void Cpu_available_memory_comes_from_proc_meminfo()
     {
-        if (!File.Exists("/proc/meminfo")) return;                                     // Linux only (decision 1)
+        if (!File.Exists("/proc/meminfo"))
+            return; // Linux only (decision 1)
         long? available = MemoryPlanCheck.CpuAvailableBytes();
         Assert.NotNull(available);
         Assert.InRange(available!.Value, 1L << 20, 1L << 50);
@@ -137,9 +186,18 @@ public sealed class MemoryPlanTests
         throw new InvalidOperationException($"SaEI.sln not found above {AppContext.BaseDirectory}.");
     }
 
-    private static MemoryPlanInputs SevenBInputs() => new()
-    {
-        Model = MemoryPlanModel.FromConfigFile(SevenB), ParameterBytes = 2, PromptsPerStep = 1, GroupSize = 8,
-        ResponsesPerGeneration = 8, PromptTextTokens = 128, ImageSide = 512, MaxNewTokens = 2048, MicroBatchRows = 8, Device = "cuda:0",
-    };
+    private static MemoryPlanInputs SevenBInputs() =>
+        new()
+        {
+            Model = MemoryPlanModel.FromConfigFile(SevenB),
+            ParameterBytes = 2,
+            PromptsPerStep = 1,
+            GroupSize = 8,
+            ResponsesPerGeneration = 8,
+            PromptTextTokens = 128,
+            ImageSide = 512,
+            MaxNewTokens = 2048,
+            MicroBatchRows = 8,
+            Device = "cuda:0",
+        };
 }

@@ -21,14 +21,26 @@ public sealed class MixedSizeTrainingTests
     private static IReadOnlyList<VisualProblem> MixedProblems(int count, int seed = 3)
     {
         var random = new Random(seed);
-        return [.. Enumerable.Range(0, count).Select(i =>
-        {
-            var size = Sizes[i % Sizes.Length];
-            var rgb = new byte[size.Height * size.Width * 3];
-            random.NextBytes(rgb);
-            return new VisualProblem($"p{i}", $"What is {i} + 1?", (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
-                null, new RgbImage(size.Width, size.Height, rgb), "test", "sum");
-        })];
+        return
+        [
+            .. Enumerable
+                .Range(0, count)
+                .Select(i =>
+                {
+                    var size = Sizes[i % Sizes.Length];
+                    var rgb = new byte[size.Height * size.Width * 3];
+                    random.NextBytes(rgb);
+                    return new VisualProblem(
+                        $"p{i}",
+                        $"What is {i} + 1?",
+                        (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        null,
+                        new RgbImage(size.Width, size.Height, rgb),
+                        "test",
+                        "sum"
+                    );
+                }),
+        ];
     }
 
     private static float PaddingMax(ImageBatch images)
@@ -44,18 +56,36 @@ public sealed class MixedSizeTrainingTests
         using var model = new NativeSizeTinyVlm(Model(seed: 4));
         using var scope = NewDisposeScope();
         var problems = MixedProblems(4);
-        using var prompts = PromptBatch.Create(model, ModelInputs.ToTensors(model, [.. problems.Select(p => p.Image)]), [.. problems.Select(p => p.Problem)]);
+        using var prompts = PromptBatch.Create(
+            model,
+            ModelInputs.ToTensors(model, [.. problems.Select(p => p.Image)]),
+            [.. problems.Select(p => p.Problem)]
+        );
         Assert.Equal([4L, 3, 20, 20], prompts.Images.Pixels.shape);
         using var generator = new Generator(3, CPU);
-        using var rollout = Generation.Generate(model, prompts, new GenerationOptions { ResponsesPerPrompt = 4, MaxNewTokens = 10 }, generator);
-        var options = new RlOptions { Method = RlMethod.Saei, StepSize = 2.0 / 255, Iterations = 2 };
+        using var rollout = Generation.Generate(
+            model,
+            prompts,
+            new GenerationOptions { ResponsesPerPrompt = 4, MaxNewTokens = 10 },
+            generator
+        );
+        var options = new RlOptions
+        {
+            Method = RlMethod.Saei,
+            StepSize = 2.0 / 255,
+            Iterations = 2,
+        };
 
         var attack = RolloutPerturbation.Attack(model, prompts.Images, rollout, options);
 
         using var adversarial = prompts.Images.WithPixels(attack.Pixels);
         Assert.Equal(0f, PaddingMax(adversarial));
-        double before = attack.Objectives[0].Average(), after = attack.Objectives[^1].Average();
-        Assert.True(after > before, $"EgAS lowered the mean objective: {before} → {after} (raised for {attack.RaisedFraction:P0})");
+        double before = attack.Objectives[0].Average(),
+            after = attack.Objectives[^1].Average();
+        Assert.True(
+            after > before,
+            $"EgAS lowered the mean objective: {before} → {after} (raised for {attack.RaisedFraction:P0})"
+        );
         Assert.All(attack.LInfinity, l => Assert.InRange(l, 1e-6, 2 * 2.0 / 255 + 1e-6));
     }
 
@@ -87,7 +117,10 @@ public sealed class MixedSizeTrainingTests
         using var policy = new NativeSizeTinyVlm(Model());
         using var reference = new NativeSizeTinyVlm(Model());
         var problems = MixedProblems(4);
-        using var trainer = new RlTrainer(policy, reference, Options(method), problems, totalSteps: 10, seed: 2) { TraceTensors = true };
+        using var trainer = new RlTrainer(policy, reference, Options(method), problems, totalSteps: 10, seed: 2)
+        {
+            TraceTensors = true,
+        };
 
         var metrics = trainer.Step();
 
@@ -97,7 +130,8 @@ public sealed class MixedSizeTrainingTests
         Assert.False(group.CleanImages.IsUniform);
         Assert.Equal(group.CleanImages.Sizes, group.SamplingImages.Sizes);
         Assert.Equal(0f, PaddingMax(group.SamplingImages));
-        if (method == RlMethod.Grpo) return;
+        if (method == RlMethod.Grpo)
+            return;
         var pairs = trainer.LastImagePairs(2);
         Assert.Equal(2, pairs.Count);
         foreach (var pair in pairs)

@@ -30,7 +30,8 @@ internal sealed class NativeSizeTinyVlm(TinyVlm model) : IPolicyModel
 
     public IReadOnlyList<(string Name, Parameter Parameter)> NamedParameters() => Model.NamedParameters();
 
-    public Tensor Forward(ImageBatch images, Tensor inputIds, Tensor attentionMask) => Model.Forward(images, inputIds, attentionMask);
+    public Tensor Forward(ImageBatch images, Tensor inputIds, Tensor attentionMask) =>
+        Model.Forward(images, inputIds, attentionMask);
 
     public void SetTraining(bool training) => Model.SetTraining(training);
 

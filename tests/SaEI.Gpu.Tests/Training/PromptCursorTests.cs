@@ -8,7 +8,8 @@ public sealed class PromptCursorTests
     public void Each_epoch_visits_every_problem_once_in_a_seeded_order_reshuffled_per_epoch()
     {
         var cursor = new PromptCursor(10, seed: 7);
-        int[] first = cursor.Next(10), second = cursor.Next(10);
+        int[] first = cursor.Next(10),
+            second = cursor.Next(10);
         Assert.Equal(Enumerable.Range(0, 10), first.Order());
         Assert.Equal(Enumerable.Range(0, 10), second.Order());
         Assert.NotEqual(first, second);

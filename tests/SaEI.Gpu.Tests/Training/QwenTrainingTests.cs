@@ -31,21 +31,34 @@ public sealed class QwenTrainingTests : IDisposable
     internal static IReadOnlyList<VisualProblem> MixedProblems(int count, int seed = 5)
     {
         var random = new Random(seed);
-        return [.. Enumerable.Range(0, count).Select(i =>
-        {
-            var (height, width) = Sizes[i % Sizes.Length];
-            var rgb = new byte[height * width * 3];
-            random.NextBytes(rgb);
-            return new VisualProblem($"p{i}", $"What is {i} + 2?", (i + 2).ToString(CultureInfo.InvariantCulture),
-                null, new RgbImage(width, height, rgb), "test", "sum");
-        })];
+        return
+        [
+            .. Enumerable
+                .Range(0, count)
+                .Select(i =>
+                {
+                    var (height, width) = Sizes[i % Sizes.Length];
+                    var rgb = new byte[height * width * 3];
+                    random.NextBytes(rgb);
+                    return new VisualProblem(
+                        $"p{i}",
+                        $"What is {i} + 2?",
+                        (i + 2).ToString(CultureInfo.InvariantCulture),
+                        null,
+                        new RgbImage(width, height, rgb),
+                        "test",
+                        "sum"
+                    );
+                }),
+        ];
     }
 
     /// <summary>A Qwen folder (written once per seed into this test's temporary root) loaded as a policy.</summary>
     private Qwen25VlPolicy Policy(long seed = 7)
     {
         string folder = Path.Combine(root, $"qwen-{seed}");
-        if (!Directory.Exists(folder)) TinyQwenFolder.Write(folder, seed);
+        if (!Directory.Exists(folder))
+            TinyQwenFolder.Write(folder, seed);
         return Qwen25VlPolicy.Load(folder, CPU);
     }
 
@@ -62,37 +75,55 @@ public sealed class QwenTrainingTests : IDisposable
         using var straightReference = Policy();
         using var straight = new RlTrainer(straightPolicy, straightReference, options, problems, Steps, seed: 13);
         var straightMetrics = new List<IReadOnlyDictionary<string, double>>();
-        for (int i = 0; i < Steps; i++) straightMetrics.Add(straight.Step());
+        for (int i = 0; i < Steps; i++)
+            straightMetrics.Add(straight.Step());
 
         IReadOnlyDictionary<string, byte[]> files;
         using (var firstPolicy = Policy())
         using (var firstReference = Policy())
         using (var first = new RlTrainer(firstPolicy, firstReference, options, problems, Steps, seed: 13))
         {
-            for (int i = 0; i < Steps / 2; i++) first.Step();
+            for (int i = 0; i < Steps / 2; i++)
+                first.Step();
             files = TrainingCheckpoint.Write(first);
         }
 
-        using var freshPolicy = Policy(seed: 99);                                   // other weights: all must come from the files
+        using var freshPolicy = Policy(seed: 99); // other weights: all must come from the files
         using var freshReference = Policy();
         using var resumed = RlTrainer.Restore(files, freshPolicy, freshReference, problems);
         Assert.Equal(Steps / 2, resumed.StepIndex);
         var resumedMetrics = new List<IReadOnlyDictionary<string, double>>();
-        for (int i = 0; i < Steps / 2; i++) resumedMetrics.Add(resumed.Step());
+        for (int i = 0; i < Steps / 2; i++)
+            resumedMetrics.Add(resumed.Step());
 
         var expected = straightPolicy.NamedParameters();
         var actual = freshPolicy.NamedParameters();
         Assert.Equal(expected.Select(p => p.Name), actual.Select(p => p.Name));
         for (int i = 0; i < expected.Count; i++)
-            Assert.True(expected[i].Parameter.eq(actual[i].Parameter).all().item<bool>(), $"parameter {expected[i].Name} differs after resume");
+            Assert.True(
+                expected[i].Parameter.eq(actual[i].Parameter).all().item<bool>(),
+                $"parameter {expected[i].Name} differs after resume"
+            );
         for (int step = 0; step < Steps / 2; step++)
-            foreach (var (key, value) in straightMetrics[Steps / 2 + step].Where(m => !m.Key.StartsWith("timing_s/", StringComparison.Ordinal)))
-                Assert.True(value.Equals(resumedMetrics[step][key]), $"step {Steps / 2 + step + 1}: {key} is {value} straight, {resumedMetrics[step][key]} resumed");
-        Assert.Equal(TrainingCheckpoint.Write(straight)["optimizer.bin"], TrainingCheckpoint.Write(resumed)["optimizer.bin"]);
+            foreach (
+                var (key, value) in straightMetrics[Steps / 2 + step]
+                    .Where(m => !m.Key.StartsWith("timing_s/", StringComparison.Ordinal))
+            )
+                Assert.True(
+                    value.Equals(resumedMetrics[step][key]),
+                    $"step {Steps / 2 + step + 1}: {key} is {value} straight, {resumedMetrics[step][key]} resumed"
+                );
+        Assert.Equal(
+            TrainingCheckpoint.Write(straight)["optimizer.bin"],
+            TrainingCheckpoint.Write(resumed)["optimizer.bin"]
+        );
 
         // The run trained: the weights moved away from the base model's.
         using var basePolicy = Policy();
-        Assert.Contains(basePolicy.NamedParameters().Zip(expected), pair => !pair.First.Parameter.eq(pair.Second.Parameter).all().item<bool>());
+        Assert.Contains(
+            basePolicy.NamedParameters().Zip(expected),
+            pair => !pair.First.Parameter.eq(pair.Second.Parameter).all().item<bool>()
+        );
     }
 
     [Theory]
@@ -103,16 +134,23 @@ public sealed class QwenTrainingTests : IDisposable
         using var policy = Policy();
         using var reference = Policy();
         var problems = MixedProblems(3);
-        using var trainer = new RlTrainer(policy, reference, QwenOptions(method), problems, totalSteps: 4, seed: 2) { TraceTensors = true };
+        using var trainer = new RlTrainer(policy, reference, QwenOptions(method), problems, totalSteps: 4, seed: 2)
+        {
+            TraceTensors = true,
+        };
 
         var metrics = trainer.Step();
 
         Assert.All(metrics, m => Assert.True(double.IsFinite(m.Value), $"{m.Key} = {m.Value}"));
         Assert.True(metrics["actor/grad_norm"] > 0, "no gradient reached the Qwen parameters");
         var group = trainer.LastTrace!.Group;
-        Assert.False(group.CleanImages.IsUniform, $"one step's prompts should mix sizes; got {string.Join(", ", group.CleanImages.Sizes)}");
+        Assert.False(
+            group.CleanImages.IsUniform,
+            $"one step's prompts should mix sizes; got {string.Join(", ", group.CleanImages.Sizes)}"
+        );
         Assert.Equal(group.CleanImages.Sizes, group.SamplingImages.Sizes);
-        if (method == RlMethod.Grpo) return;
+        if (method == RlMethod.Grpo)
+            return;
         using var scope = NewDisposeScope();
         var padding = group.SamplingImages.Mask().expand_as(group.SamplingImages.Pixels).eq(0);
         Assert.Equal(0f, group.SamplingImages.Pixels.masked_select(padding).abs().max().item<float>());

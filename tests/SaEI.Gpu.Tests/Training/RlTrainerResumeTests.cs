@@ -25,32 +25,41 @@ public sealed class RlTrainerResumeTests
         using var straightReference = Model();
         using var straight = new RlTrainer(straightPolicy, straightReference, options, problems, Steps, seed: 11);
         IReadOnlyDictionary<string, double> straightLast = new Dictionary<string, double>();
-        for (int i = 0; i < Steps; i++) straightLast = straight.Step();
+        for (int i = 0; i < Steps; i++)
+            straightLast = straight.Step();
 
         IReadOnlyDictionary<string, byte[]> files;
         using (var firstPolicy = Model())
         using (var firstReference = Model())
         using (var first = new RlTrainer(firstPolicy, firstReference, options, problems, Steps, seed: 11))
         {
-            for (int i = 0; i < Steps / 2; i++) first.Step();
+            for (int i = 0; i < Steps / 2; i++)
+                first.Step();
             files = TrainingCheckpoint.Write(first);
         }
         Assert.Equal(["model.safetensors", "optimizer.bin", "state.json"], files.Keys.Order(StringComparer.Ordinal));
 
-        using var freshPolicy = Model(seed: 99);                                   // other weights: all must come from the files
+        using var freshPolicy = Model(seed: 99); // other weights: all must come from the files
         using var freshReference = Model();
         using var resumed = RlTrainer.Restore(files, freshPolicy, freshReference, problems);
         Assert.Equal(Steps / 2, resumed.StepIndex);
         IReadOnlyDictionary<string, double> resumedLast = new Dictionary<string, double>();
-        for (int i = 0; i < Steps / 2; i++) resumedLast = resumed.Step();
+        for (int i = 0; i < Steps / 2; i++)
+            resumedLast = resumed.Step();
 
         var expected = straightPolicy.NamedParameters();
         var actual = freshPolicy.NamedParameters();
         for (int i = 0; i < expected.Count; i++)
-            Assert.True(expected[i].Parameter.eq(actual[i].Parameter).all().item<bool>(), $"{method}: parameter {expected[i].Name} differs after resume");
+            Assert.True(
+                expected[i].Parameter.eq(actual[i].Parameter).all().item<bool>(),
+                $"{method}: parameter {expected[i].Name} differs after resume"
+            );
         foreach (var (key, value) in straightLast.Where(m => !m.Key.StartsWith("timing_s/", StringComparison.Ordinal)))
             Assert.Equal(value, resumedLast[key]);
-        Assert.Equal(TrainingCheckpoint.Write(straight)["optimizer.bin"], TrainingCheckpoint.Write(resumed)["optimizer.bin"]);
+        Assert.Equal(
+            TrainingCheckpoint.Write(straight)["optimizer.bin"],
+            TrainingCheckpoint.Write(resumed)["optimizer.bin"]
+        );
     }
 
     [Fact]
@@ -61,7 +70,8 @@ public sealed class RlTrainerResumeTests
         using var straightPolicy = Model();
         using var straightReference = Model();
         using var straight = new RlTrainer(straightPolicy, straightReference, options, problems, Steps, seed: 5);
-        for (int i = 0; i < Steps; i++) straight.Step();
+        for (int i = 0; i < Steps; i++)
+            straight.Step();
 
         string folder = Directory.CreateTempSubdirectory("saei-ckpt-test-").FullName;
         try
@@ -70,7 +80,8 @@ public sealed class RlTrainerResumeTests
             using (var firstReference = Model())
             using (var first = new RlTrainer(firstPolicy, firstReference, options, problems, Steps, seed: 5))
             {
-                for (int i = 0; i < Steps / 2; i++) first.Step();
+                for (int i = 0; i < Steps / 2; i++)
+                    first.Step();
                 TrainingCheckpoint.WriteTo(first, folder);
                 // The streamed files are the bytes the in-memory writer makes (one layout, tensor by tensor).
                 foreach (var (name, bytes) in TrainingCheckpoint.Write(first))
@@ -79,16 +90,25 @@ public sealed class RlTrainerResumeTests
             using var freshPolicy = Model(seed: 99);
             using var freshReference = Model();
             using var resumed = RlTrainer.Restore(folder, freshPolicy, freshReference, problems);
-            for (int i = 0; i < Steps / 2; i++) resumed.Step();
+            for (int i = 0; i < Steps / 2; i++)
+                resumed.Step();
             var expected = straightPolicy.NamedParameters();
             var actual = freshPolicy.NamedParameters();
             for (int i = 0; i < expected.Count; i++)
-                Assert.True(expected[i].Parameter.eq(actual[i].Parameter).all().item<bool>(), $"parameter {expected[i].Name} differs after resume");
-            Assert.Equal(TrainingCheckpoint.Write(straight)["optimizer.bin"], TrainingCheckpoint.Write(resumed)["optimizer.bin"]);
+                Assert.True(
+                    expected[i].Parameter.eq(actual[i].Parameter).all().item<bool>(),
+                    $"parameter {expected[i].Name} differs after resume"
+                );
+            Assert.Equal(
+                TrainingCheckpoint.Write(straight)["optimizer.bin"],
+                TrainingCheckpoint.Write(resumed)["optimizer.bin"]
+            );
 
             File.Delete(Path.Combine(folder, "optimizer.bin"));
             using var another = Model();
-            var missing = Assert.Throws<InvalidDataException>(() => RlTrainer.Restore(folder, another, freshReference, problems));
+            var missing = Assert.Throws<InvalidDataException>(() =>
+                RlTrainer.Restore(folder, another, freshReference, problems)
+            );
             Assert.Contains("checkpoint lacks 'optimizer.bin' (has: model.safetensors, state.json)", missing.Message);
         }
         finally
@@ -110,7 +130,9 @@ public sealed class RlTrainerResumeTests
         using var fresh = Model();
         var missing = Assert.Throws<InvalidDataException>(() => RlTrainer.Restore(partial, fresh, reference, problems));
         Assert.Contains("optimizer.bin", missing.Message);
-        var otherData = Assert.Throws<InvalidDataException>(() => RlTrainer.Restore(files, fresh, reference, Problems(5)));
+        var otherData = Assert.Throws<InvalidDataException>(() =>
+            RlTrainer.Restore(files, fresh, reference, Problems(5))
+        );
         Assert.Contains("3 problems", otherData.Message);
     }
 
@@ -120,12 +142,24 @@ public sealed class RlTrainerResumeTests
         // state.json of older versions carried "image_size" (one square size per run); it is read and ignored now.
         var problems = Problems(3);
         using var policy = Model();
-        using var trainer = new RlTrainer(policy, null, Options(RlMethod.Grpo) with { KlCoefficient = 0 }, problems, Steps, seed: 1);
+        using var trainer = new RlTrainer(
+            policy,
+            null,
+            Options(RlMethod.Grpo) with
+            {
+                KlCoefficient = 0,
+            },
+            problems,
+            Steps,
+            seed: 1
+        );
         trainer.Step();
         var files = TrainingCheckpoint.Write(trainer).ToDictionary();
         string state = System.Text.Encoding.UTF8.GetString(files["state.json"]);
         Assert.DoesNotContain("image_size", state);
-        files["state.json"] = System.Text.Encoding.UTF8.GetBytes(state.Replace("\"total_steps\"", "\"image_size\": 16,\n  \"total_steps\"", StringComparison.Ordinal));
+        files["state.json"] = System.Text.Encoding.UTF8.GetBytes(
+            state.Replace("\"total_steps\"", "\"image_size\": 16,\n  \"total_steps\"", StringComparison.Ordinal)
+        );
         Assert.Contains("\"image_size\": 16", System.Text.Encoding.UTF8.GetString(files["state.json"]));
 
         using var fresh = Model(seed: 99);
@@ -136,6 +170,9 @@ public sealed class RlTrainerResumeTests
         var expected = policy.NamedParameters();
         var actual = fresh.NamedParameters();
         for (int i = 0; i < expected.Count; i++)
-            Assert.True(expected[i].Parameter.eq(actual[i].Parameter).all().item<bool>(), $"parameter {expected[i].Name} differs after resume");
+            Assert.True(
+                expected[i].Parameter.eq(actual[i].Parameter).all().item<bool>(),
+                $"parameter {expected[i].Name} differs after resume"
+            );
     }
 }

@@ -30,12 +30,17 @@ public sealed class SafetensorsBytesTests
         string directory = Directory.CreateTempSubdirectory("saei-st-").FullName;
         try
         {
-            File.WriteAllBytes(Path.Combine(directory, "model.safetensors"),
-                SafetensorsBytes.Write(model.NamedParameters().Select(p => new KeyValuePair<string, Tensor>(p.Name, p.Parameter))));
+            File.WriteAllBytes(
+                Path.Combine(directory, "model.safetensors"),
+                SafetensorsBytes.Write(
+                    model.NamedParameters().Select(p => new KeyValuePair<string, Tensor>(p.Name, p.Parameter))
+                )
+            );
             SafetensorsWeights.Load(other, Path.Combine(directory, "model.safetensors"));
             var expected = model.NamedParameters();
             var actual = other.NamedParameters();
-            for (int i = 0; i < expected.Count; i++) Assert.True(expected[i].Parameter.eq(actual[i].Parameter).all().item<bool>());
+            for (int i = 0; i < expected.Count; i++)
+                Assert.True(expected[i].Parameter.eq(actual[i].Parameter).all().item<bool>());
         }
         finally
         {

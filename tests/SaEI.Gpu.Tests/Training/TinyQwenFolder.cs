@@ -18,21 +18,30 @@ namespace SaEI.Gpu.Tests.Training;
 /// </summary>
 internal static class TinyQwenFolder
 {
-    public const int ImStart = 257, ImagePad = 268;
+    public const int ImStart = 257,
+        ImagePad = 268;
 
     public const string ConfigJson = Qwen25VlTinyConfig.Json;
 
     /// <summary>The special tokens at the config's ids (decision 1), as the tokenizer writer places them.</summary>
     public static IReadOnlyDictionary<string, int> SpecialTokens { get; } =
-        Qwen25VlTinyTokenizer.SpecialTokenIds(Qwen25VlConfig.Parse(System.Text.Json.Nodes.JsonNode.Parse(ConfigJson)!.AsObject(), "TinyQwenFolder"), "TinyQwenFolder");
+        Qwen25VlTinyTokenizer.SpecialTokenIds(
+            Qwen25VlConfig.Parse(System.Text.Json.Nodes.JsonNode.Parse(ConfigJson)!.AsObject(), "TinyQwenFolder"),
+            "TinyQwenFolder"
+        );
 
-    /// <summary>Writes the folder <paramref name="directory"/> (created; must not hold a checkpoint) with weights from <paramref name="seed"/>.</summary>
+    /// <summary>Writes the folder <paramref name="directory"/> (created; must not hold a checkpoint) with weights from
+    /// <paramref name="seed"/>.</summary>
     public static string Write(string directory, long seed = 7)
     {
         Directory.CreateDirectory(directory);
         string configPath = Path.Combine(directory, "config.json");
         File.WriteAllText(configPath, ConfigJson);
-        Qwen25VlRandomCheckpoint.WriteWithTokenizer(configPath, directory, new Qwen25VlRandomCheckpointOptions { Seed = seed, DType = TorchSharp.torch.ScalarType.Float32 });
+        Qwen25VlRandomCheckpoint.WriteWithTokenizer(
+            configPath,
+            directory,
+            new Qwen25VlRandomCheckpointOptions { Seed = seed, DType = TorchSharp.torch.ScalarType.Float32 }
+        );
         return directory;
     }
 }

@@ -40,41 +40,70 @@ public sealed class ToyTaskRlTests(ITestOutputHelper output)
             using var policy = Copy(warm);
             var options = new RlOptions
             {
-                Method = method, GroupSize = 8, PromptsPerStep = 8, MiniBatchPrompts = 4, MicroBatchResponses = 32,
-                MaxNewTokens = 8, LearningRate = 2e-3, KlCoefficient = 0,
+                Method = method,
+                GroupSize = 8,
+                PromptsPerStep = 8,
+                MiniBatchPrompts = 4,
+                MicroBatchResponses = 32,
+                MaxNewTokens = 8,
+                LearningRate = 2e-3,
+                KlCoefficient = 0,
             };
             using var trainer = new RlTrainer(policy, null, options, train, totalSteps: 30, seed: 7);
             for (int step = 0; step < 30; step++)
             {
                 var metrics = trainer.Step();
-                Assert.True(double.IsFinite(metrics[RlStepMetrics.PgLoss]) && double.IsFinite(metrics[RlStepMetrics.GradNorm]), $"{method} step {step}");
+                Assert.True(
+                    double.IsFinite(metrics[RlStepMetrics.PgLoss]) && double.IsFinite(metrics[RlStepMetrics.GradNorm]),
+                    $"{method} step {step}"
+                );
                 Assert.Equal(0, metrics[RlStepMetrics.SkippedSteps]);
             }
             double accuracy = Accuracy(policy, evaluation);
             output.WriteLine($"{method}: accuracy {accuracy:F3} after 30 steps");
-            Assert.True(accuracy > baseAccuracy + 0.1, $"{method} accuracy {accuracy:F3} did not rise over the base {baseAccuracy:F3}");
+            Assert.True(
+                accuracy > baseAccuracy + 0.1,
+                $"{method} accuracy {accuracy:F3} did not rise over the base {baseAccuracy:F3}"
+            );
             var before = warm.NamedParameters();
             var after = policy.NamedParameters();
             for (int i = 0; i < before.Count; i++)
-                Assert.False(before[i].Parameter.eq(after[i].Parameter).all().item<bool>(), $"{method}: {after[i].Name} did not change");
+                Assert.False(
+                    before[i].Parameter.eq(after[i].Parameter).all().item<bool>(),
+                    $"{method}: {after[i].Name} did not change"
+                );
         }
     }
 
-    /// <summary>Solid squares of one of four colours, each channel jittered by ±20: answer = colour index + 1.</summary>
+    /// <summary>Solid squares of one of four colours, each channel jittered by ±20: answer = colour index +
+    /// 1.</summary>
     internal static IReadOnlyList<VisualProblem> ColourProblems(int count, int seed)
     {
         var random = new Random(seed);
-        return [.. Enumerable.Range(0, count).Select(i =>
-        {
-            int colour = i % Colours.Length;
-            byte Jitter(byte value) => (byte)Math.Clamp(value + random.Next(-20, 21), 0, 255);
-            var tint = new Rgb(Jitter(Colours[colour].R), Jitter(Colours[colour].G), Jitter(Colours[colour].B));
-            return new VisualProblem($"colour-{seed}-{i}", Question, (colour + 1).ToString(CultureInfo.InvariantCulture), null,
-                RgbImage.Filled(TrainerFixtures.ImageSize, TrainerFixtures.ImageSize, tint), "toy", "colour");
-        })];
+        return
+        [
+            .. Enumerable
+                .Range(0, count)
+                .Select(i =>
+                {
+                    int colour = i % Colours.Length;
+                    byte Jitter(byte value) => (byte)Math.Clamp(value + random.Next(-20, 21), 0, 255);
+                    var tint = new Rgb(Jitter(Colours[colour].R), Jitter(Colours[colour].G), Jitter(Colours[colour].B));
+                    return new VisualProblem(
+                        $"colour-{seed}-{i}",
+                        Question,
+                        (colour + 1).ToString(CultureInfo.InvariantCulture),
+                        null,
+                        RgbImage.Filled(TrainerFixtures.ImageSize, TrainerFixtures.ImageSize, tint),
+                        "toy",
+                        "colour"
+                    );
+                }),
+        ];
     }
 
-    /// <summary>Teacher-forced cross-entropy on "&lt;think&gt;&lt;/think&gt;\boxed{d}" + EOS with a random digit d.</summary>
+    /// <summary>Teacher-forced cross-entropy on "&lt;think&gt;&lt;/think&gt;\boxed{d}" + EOS with a random digit
+    /// d.</summary>
     private static void WarmUp(TinyVlm model, IReadOnlyList<VisualProblem> problems, int steps, int seed)
     {
         var random = new Random(seed);
@@ -84,12 +113,30 @@ public sealed class ToyTaskRlTests(ITestOutputHelper output)
             using var scope = NewDisposeScope();
             var batch = problems.Take(16).ToArray();
             using var prompts = Prompts(model, batch);
-            var responses = batch.Select(_ => model.Tokenizer.Encode($"<think></think>\\boxed{{{random.Next(1, 5)}}}")
-                .Append(model.Tokenizer.EndOfSequenceId).Select(id => (long)id).ToArray()).ToArray();
+            var responses = batch
+                .Select(_ =>
+                    model
+                        .Tokenizer.Encode($"<think></think>\\boxed{{{random.Next(1, 5)}}}")
+                        .Append(model.Tokenizer.EndOfSequenceId)
+                        .Select(id => (long)id)
+                        .ToArray()
+                )
+                .ToArray();
             var responseIds = tensor(responses.SelectMany(r => r).ToArray(), [batch.Length, responses[0].Length]);
             var responseMask = ones_like(responseIds);
             optimizer.ZeroGrad();
-            var logProbs = TeacherForcing.Score(model, prompts.Images, prompts.InputIds, prompts.AttentionMask, responseIds, responseMask, 1.0, false).LogProbs;
+            var logProbs = TeacherForcing
+                .Score(
+                    model,
+                    prompts.Images,
+                    prompts.InputIds,
+                    prompts.AttentionMask,
+                    responseIds,
+                    responseMask,
+                    1.0,
+                    false
+                )
+                .LogProbs;
             (-logProbs.mean()).backward();
             optimizer.Step();
         }
@@ -101,7 +148,12 @@ public sealed class ToyTaskRlTests(ITestOutputHelper output)
         using var scope = NewDisposeScope();
         using var generator = new Generator(11, CPU);
         using var prompts = Prompts(model, problems);
-        using var rollout = Generation.Generate(model, prompts, new GenerationOptions { ResponsesPerPrompt = 8, MaxNewTokens = 8 }, generator);
+        using var rollout = Generation.Generate(
+            model,
+            prompts,
+            new GenerationOptions { ResponsesPerPrompt = 8, MaxNewTokens = 8 },
+            generator
+        );
         long[] ids = rollout.ResponseIds.data<long>().ToArray();
         int length = (int)rollout.ResponseIds.shape[1];
         double correct = 0;
@@ -114,7 +166,11 @@ public sealed class ToyTaskRlTests(ITestOutputHelper output)
     }
 
     private static PromptBatch Prompts(TinyVlm model, IReadOnlyList<VisualProblem> problems) =>
-        PromptBatch.Create(model, ModelInputs.ToTensors(model, [.. problems.Select(p => p.Image)]), [.. problems.Select(p => p.Problem)]);
+        PromptBatch.Create(
+            model,
+            ModelInputs.ToTensors(model, [.. problems.Select(p => p.Image)]),
+            [.. problems.Select(p => p.Problem)]
+        );
 
     private static TinyVlm Copy(TinyVlm source)
     {
@@ -122,7 +178,8 @@ public sealed class ToyTaskRlTests(ITestOutputHelper output)
         using var noGrad = no_grad();
         var from = source.NamedParameters();
         var to = copy.NamedParameters();
-        for (int i = 0; i < from.Count; i++) to[i].Parameter.copy_(from[i].Parameter);
+        for (int i = 0; i < from.Count; i++)
+            to[i].Parameter.copy_(from[i].Parameter);
         return copy;
     }
 }

@@ -14,33 +14,48 @@ internal static class TrainerFixtures
 {
     public const int ImageSize = 16;
 
-    /// <summary>Seeded random 16×16 images with short arithmetic questions (answers the untrained model never hits).</summary>
+    /// <summary>Seeded random 16×16 images with short arithmetic questions (answers the untrained model never
+    /// hits).</summary>
     public static IReadOnlyList<VisualProblem> Problems(int count, int seed = 3)
     {
         var random = new Random(seed);
-        return [.. Enumerable.Range(0, count).Select(i =>
-        {
-            var rgb = new byte[ImageSize * ImageSize * 3];
-            random.NextBytes(rgb);
-            return new VisualProblem($"p{i}", $"What is {i} + {i % 3}?", (i + i % 3).ToString(System.Globalization.CultureInfo.InvariantCulture),
-                null, new RgbImage(ImageSize, ImageSize, rgb), "test", "sum");
-        })];
+        return
+        [
+            .. Enumerable
+                .Range(0, count)
+                .Select(i =>
+                {
+                    var rgb = new byte[ImageSize * ImageSize * 3];
+                    random.NextBytes(rgb);
+                    return new VisualProblem(
+                        $"p{i}",
+                        $"What is {i} + {i % 3}?",
+                        (i + i % 3).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        null,
+                        new RgbImage(ImageSize, ImageSize, rgb),
+                        "test",
+                        "sum"
+                    );
+                }),
+        ];
     }
 
-    /// <summary>Small but complete settings: 2 prompts × 4 responses, two mini-batches, micro-batches of 3 rows.</summary>
-    public static RlOptions Options(RlMethod method) => new()
-    {
-        Method = method,
-        GroupSize = 4,
-        PromptsPerStep = 2,
-        MiniBatchPrompts = 1,
-        MicroBatchResponses = 3,
-        MaxNewTokens = 8,
-        LearningRate = 1e-3,
-        StepSize = 0.05,
-        ClipCovRatio = 0.2,
-        ClipCovLowerBound = -5,
-    };
+    /// <summary>Small but complete settings: 2 prompts × 4 responses, two mini-batches, micro-batches of 3
+    /// rows.</summary>
+    public static RlOptions Options(RlMethod method) =>
+        new()
+        {
+            Method = method,
+            GroupSize = 4,
+            PromptsPerStep = 2,
+            MiniBatchPrompts = 1,
+            MicroBatchResponses = 3,
+            MaxNewTokens = 8,
+            LearningRate = 1e-3,
+            StepSize = 0.05,
+            ClipCovRatio = 0.2,
+            ClipCovLowerBound = -5,
+        };
 
     public static TinyVlm Model(long seed = 1) => TinyModels.Create(seed);
 
@@ -48,8 +63,16 @@ internal static class TrainerFixtures
     public static Tensor LogProbsOn(TinyVlm model, MixedGroup group, ImageBatch rowImages, double temperature = 1.0)
     {
         using var noGrad = no_grad();
-        using var scores = TeacherForcing.Score(model, rowImages, group.PromptIds, group.PromptMask, group.ResponseIds,
-            group.ResponseMask, temperature, computeEntropy: false);
+        using var scores = TeacherForcing.Score(
+            model,
+            rowImages,
+            group.PromptIds,
+            group.PromptMask,
+            group.ResponseIds,
+            group.ResponseMask,
+            temperature,
+            computeEntropy: false
+        );
         return scores.LogProbs.clone();
     }
 

@@ -13,7 +13,16 @@ namespace SaEI.Gpu.Tests.Training;
 public sealed class TrainingTelemetryTests
 {
     private static readonly string[] SaeiPhases =
-        ["advantage", "attack", "old_log_probs", "perturbed_rollout", "reference", "reward", "rollout", "update"];
+    [
+        "advantage",
+        "attack",
+        "old_log_probs",
+        "perturbed_rollout",
+        "reference",
+        "reward",
+        "rollout",
+        "update",
+    ];
 
     [Fact]
     public void A_SaEI_step_has_a_child_span_and_a_duration_for_every_phase()
@@ -38,18 +47,28 @@ public sealed class TrainingTelemetryTests
                     l.EnableMeasurementEvents(instrument);
             },
         };
-        meters.SetMeasurementEventCallback<double>((_, seconds, tags, _) =>
-        {
-            if (Environment.CurrentManagedThreadId != thread) return;
-            foreach (var tag in tags)
-                if (tag.Key == "phase") durations.Add(((string)tag.Value!, seconds));
-        });
+        meters.SetMeasurementEventCallback<double>(
+            (_, seconds, tags, _) =>
+            {
+                if (Environment.CurrentManagedThreadId != thread)
+                    return;
+                foreach (var tag in tags)
+                    if (tag.Key == "phase")
+                        durations.Add(((string)tag.Value!, seconds));
+            }
+        );
         meters.Start();
 
         using var policy = Model();
         using var reference = Model();
-        using var trainer = new RlTrainer(policy, reference, Options(RlMethod.Saei), Problems(4), totalSteps: 2,
-            seed: 2);
+        using var trainer = new RlTrainer(
+            policy,
+            reference,
+            Options(RlMethod.Saei),
+            Problems(4),
+            totalSteps: 2,
+            seed: 2
+        );
         Activity step;
         using (step = TrainingTelemetry.StartStep("run-telemetry", 1, "saei")!)
             trainer.Step();

@@ -15,14 +15,14 @@ namespace SaEI.Grains.Tests.Evaluation;
 [Collection(nameof(TorchClusterCollection))]
 public sealed class EvaluationFailureTests(TorchClusterFixture torch)
 {
-
     [Fact]
     public async Task A_benchmark_with_missing_data_fails_the_runs_evaluation_after_bounded_tries()
     {
         string experiment = $"e-{Guid.NewGuid():N}"[..14];
         string missing = Path.Combine(torch.DataFolder, "no-such-table.jsonl");
         var grain = torch.Cluster.GrainFactory.GetGrain<IExperimentGrain>(experiment);
-        var launched = await grain.LaunchAsync($$"""
+        var launched = await grain.LaunchAsync(
+            $$"""
             experiment: {{experiment}}
             model: { family: tiny-vlm, base: models/{{torch.Model}} }
             data:
@@ -36,30 +36,43 @@ public sealed class EvaluationFailureTests(TorchClusterFixture torch)
             methods: { grpo: {} }
             eval: { every: 1 }
             checkpoint: { every: 1 }
-            """, new Dictionary<string, string>());
+            """,
+            new Dictionary<string, string>()
+        );
         Assert.True(launched.Outcome == LaunchOutcome.Launched, launched.Message);
         string runId = Assert.Single(launched.RunIds);
         var run = torch.Cluster.GrainFactory.GetGrain<IRunGrain>(runId);
         RunStatus status = null!;
-        await Eventually.HoldsAsync(async () => (status = await run.GetStatusAsync()).State.IsTerminal(),
-            TimeSpan.FromMinutes(3), "the run whose benchmark data is missing ended");
+        await Eventually.HoldsAsync(
+            async () => (status = await run.GetStatusAsync()).State.IsTerminal(),
+            TimeSpan.FromMinutes(3),
+            "the run whose benchmark data is missing ended"
+        );
 
-        string explain = $"{status.State}; failures: {string.Join(" | ", status.Failures)}; " +
-            $"notes: {string.Join(" | ", status.Notes)}";
+        string explain =
+            $"{status.State}; failures: {string.Join(" | ", status.Failures)}; "
+            + $"notes: {string.Join(" | ", status.Notes)}";
         Assert.True(status.State == RunState.Failed, explain);
         Assert.Equal(1, status.CheckpointStep); // training itself completed
         var failure = Assert.Single(status.Failures);
         Assert.Equal(FailureKind.Configuration, failure.Kind);
-        Assert.Contains($"evaluation of gone at step {status.BestStep} failed", failure.Message,
-            StringComparison.Ordinal);
+        Assert.Contains(
+            $"evaluation of gone at step {status.BestStep} failed",
+            failure.Message,
+            StringComparison.Ordinal
+        );
         Assert.Contains($"{EvaluatorGrain.MaxPermanentFailures} tries", failure.Message, StringComparison.Ordinal);
-        Assert.Contains(status.Notes, n => n.Contains("not retried: fix the configuration or data of gone",
-            StringComparison.Ordinal));
+        Assert.Contains(
+            status.Notes,
+            n => n.Contains("not retried: fix the configuration or data of gone", StringComparison.Ordinal)
+        );
         // The failure is the evaluation's stored answer: asking again does not evaluate again.
         var evaluator = torch.Cluster.GrainFactory.GetGrain<IEvaluatorGrain>(
-            EvaluationKey.Of(runId, status.BestStep, "gone"));
-        var stored = await evaluator.EvaluateAsync(new EvaluationRequest(experiment, runId, status.BestStep, "gone",
-            "grpo", 1));
+            EvaluationKey.Of(runId, status.BestStep, "gone")
+        );
+        var stored = await evaluator.EvaluateAsync(
+            new EvaluationRequest(experiment, runId, status.BestStep, "gone", "grpo", 1)
+        );
         Assert.NotNull(stored?.Failure);
     }
 }

@@ -16,7 +16,10 @@ public sealed class HostileLaunchTests(OrchestrationCluster fixture)
     public async Task Every_hostile_spec_is_refused_and_a_launched_experiment_is_unchanged()
     {
         string launched = OrchestrationCluster.NewExperimentId();
-        var before = await fixture.RunToEndAsync(launched, OrchestrationCluster.Spec(launched, steps: 3, seeds: 1, methods: "grpo: {}"));
+        var before = await fixture.RunToEndAsync(
+            launched,
+            OrchestrationCluster.Spec(launched, steps: 3, seeds: 1, methods: "grpo: {}")
+        );
         var grain = fixture.Grains.GetGrain<IExperimentGrain>(launched);
         var runsBefore = await grain.GetRunsAsync();
 
@@ -25,20 +28,34 @@ public sealed class HostileLaunchTests(OrchestrationCluster fixture)
             // Once to the launched experiment's own grain, once to a fresh one.
             foreach (string target in new[] { launched, OrchestrationCluster.NewExperimentId() })
             {
-                var result = await fixture.Grains.GetGrain<IExperimentGrain>(target).LaunchAsync(@case.Yaml, new Dictionary<string, string>());
+                var result = await fixture
+                    .Grains.GetGrain<IExperimentGrain>(target)
+                    .LaunchAsync(@case.Yaml, new Dictionary<string, string>());
                 Assert.True(result.Outcome == LaunchOutcome.Refused, $"{@case.Name} → {target}: {result.Outcome}");
-                foreach (string expected in @case.Expected) Assert.Contains(expected, result.Message, StringComparison.Ordinal);
-                Assert.True(result.Message.Length < 256 * 1024, $"{@case.Name}: a {result.Message.Length}-character refusal");
+                foreach (string expected in @case.Expected)
+                    Assert.Contains(expected, result.Message, StringComparison.Ordinal);
+                Assert.True(
+                    result.Message.Length < 256 * 1024,
+                    $"{@case.Name}: a {result.Message.Length}-character refusal"
+                );
                 Assert.Empty(result.RunIds);
-                if (target != launched) Assert.False((await fixture.Grains.GetGrain<IExperimentGrain>(target).GetStatusAsync()).Launched);
+                if (target != launched)
+                    Assert.False((await fixture.Grains.GetGrain<IExperimentGrain>(target).GetStatusAsync()).Launched);
             }
         }
 
         var after = await grain.GetStatusAsync();
         Assert.Equal(runsBefore.Select(r => r.RunId), (await grain.GetRunsAsync()).Select(r => r.RunId));
-        Assert.Equal(before.Runs.Select(r => (r.RunId, r.State, r.Step, string.Join(",", r.CommittedSteps), r.FinalWeightsSha256)),
-                     after.Runs.Select(r => (r.RunId, r.State, r.Step, string.Join(",", r.CommittedSteps), r.FinalWeightsSha256)));
-        var again = await grain.LaunchAsync(OrchestrationCluster.Spec(launched, steps: 3, seeds: 1, methods: "grpo: {}"), new Dictionary<string, string>());
+        Assert.Equal(
+            before.Runs.Select(r =>
+                (r.RunId, r.State, r.Step, string.Join(",", r.CommittedSteps), r.FinalWeightsSha256)
+            ),
+            after.Runs.Select(r => (r.RunId, r.State, r.Step, string.Join(",", r.CommittedSteps), r.FinalWeightsSha256))
+        );
+        var again = await grain.LaunchAsync(
+            OrchestrationCluster.Spec(launched, steps: 3, seeds: 1, methods: "grpo: {}"),
+            new Dictionary<string, string>()
+        );
         Assert.Equal(LaunchOutcome.AlreadyLaunched, again.Outcome); // the stored spec is still the one launched
     }
 
@@ -52,8 +69,15 @@ public sealed class HostileLaunchTests(OrchestrationCluster fixture)
         var many = await grain.LaunchAsync(spec, Enumerable.Range(0, 1000).ToDictionary(i => $"k{i}", i => "1"));
         Assert.Equal(LaunchOutcome.Refused, many.Outcome);
         Assert.Contains("1000 executor options; at most 32", many.Message, StringComparison.Ordinal);
-        var longValue = await grain.LaunchAsync(spec, new Dictionary<string, string> { ["step_ms"] = new string('9', 100_000) });
-        Assert.Contains("executor option step_ms has a value of 100000 characters; at most 256", longValue.Message, StringComparison.Ordinal);
+        var longValue = await grain.LaunchAsync(
+            spec,
+            new Dictionary<string, string> { ["step_ms"] = new string('9', 100_000) }
+        );
+        Assert.Contains(
+            "executor option step_ms has a value of 100000 characters; at most 256",
+            longValue.Message,
+            StringComparison.Ordinal
+        );
         var empty = await grain.LaunchAsync(null!, new Dictionary<string, string>());
         Assert.Contains("the spec is empty", empty.Message, StringComparison.Ordinal);
         Assert.False((await grain.GetStatusAsync()).Launched);

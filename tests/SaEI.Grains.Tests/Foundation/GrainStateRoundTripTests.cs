@@ -16,7 +16,11 @@ public sealed class GrainStateRoundTripTests
         await using var cluster = await StorageCluster.StartAsync();
         {
             var board = cluster.GrainFactory.GetGrain<ILeaderboardGrain>($"roundtrip-{Guid.NewGuid():N}");
-            IReadOnlyDictionary<string, double> scores = new Dictionary<string, double> { ["in-domain"] = 0.5, ["ood"] = 0.25 };
+            IReadOnlyDictionary<string, double> scores = new Dictionary<string, double>
+            {
+                ["in-domain"] = 0.5,
+                ["ood"] = 0.25,
+            };
             foreach (int seed in new[] { 1, 2 })
                 await board.RecordAsync(new RunScores($"grpo-x-s{seed}", "grpo", "default", seed, scores));
             var before = await board.QueryAsync(null);
@@ -26,7 +30,10 @@ public sealed class GrainStateRoundTripTests
             var after = await board.QueryAsync(null);
 
             Assert.Equal(2, after.Count);
-            Assert.Equal(before.OrderBy(r => r.Benchmark).Select(r => (r.Benchmark, r.Mean, r.Seeds)), after.OrderBy(r => r.Benchmark).Select(r => (r.Benchmark, r.Mean, r.Seeds)));
+            Assert.Equal(
+                before.OrderBy(r => r.Benchmark).Select(r => (r.Benchmark, r.Mean, r.Seeds)),
+                after.OrderBy(r => r.Benchmark).Select(r => (r.Benchmark, r.Mean, r.Seeds))
+            );
             Assert.All(after, row => Assert.Equal(2, row.Seeds));
         }
     }

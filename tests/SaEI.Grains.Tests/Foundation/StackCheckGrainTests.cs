@@ -23,11 +23,16 @@ public sealed class StackCheckGrainTests
             Assert.Equal(2, await grain.GetAsync());
 
             // And the state really is a blob in Azurite, named after the grain.
-            var container = new BlobServiceClient(Azurite.ConnectionString).GetBlobContainerClient(StorageNames.GrainStateContainer);
+            var container = new BlobServiceClient(Azurite.ConnectionString).GetBlobContainerClient(
+                StorageNames.GrainStateContainer
+            );
             var names = new List<string>();
-            await foreach (var item in container.GetBlobsAsync()) names.Add(item.Name);
+            await foreach (var item in container.GetBlobsAsync())
+                names.Add(item.Name);
             string name = Assert.Single(names, n => n.Contains(key, StringComparison.Ordinal));
-            string json = Encoding.UTF8.GetString((await container.GetBlobClient(name).DownloadContentAsync()).Value.Content.ToArray());
+            string json = Encoding.UTF8.GetString(
+                (await container.GetBlobClient(name).DownloadContentAsync()).Value.Content.ToArray()
+            );
             Assert.Contains("2", json, StringComparison.Ordinal);
         }
     }

@@ -12,13 +12,15 @@ namespace SaEI.Grains.Tests.Orchestration;
 
 /// <summary>
 /// A real two-silo in-process cluster on Azurite (grain state, reminders, checkpoints, metrics) with the simulated
-/// executor and short leases (5 s lease — 2 s restarted healthy runs on a machine at load 25 — 200 ms check), shared by the orchestration tests. Each test uses its own
-/// experiment id, and may install a fault hook for its experiment through <see cref="Hooks"/>.
+/// executor and short leases (5 s lease — 2 s restarted healthy runs on a machine at load 25 — 200 ms check), shared by
+/// the orchestration tests. Each test uses its own experiment id, and may install a fault hook for its experiment
+/// through <see cref="Hooks"/>.
 /// </summary>
 public sealed class OrchestrationCluster : IAsyncLifetime
 {
     /// <summary>Fault hooks by experiment id, called before every simulated step of that experiment's runs.</summary>
-    public static ConcurrentDictionary<string, Func<RunExecutionContext, int, CancellationToken, Task>> Hooks { get; } = new();
+    public static ConcurrentDictionary<string, Func<RunExecutionContext, int, CancellationToken, Task>> Hooks { get; } =
+        new();
 
     public TestCluster Cluster { get; private set; } = null!;
 
@@ -40,23 +42,40 @@ public sealed class OrchestrationCluster : IAsyncLifetime
     }
 
     /// <summary>A small valid spec: 2 methods × 3 seeds, checkpoint every 3, eval every 2, one ood benchmark.</summary>
-    public static string Spec(string experiment, int steps = 6, int seeds = 3, string methods = "grpo: {}\n  saei: { step_size: 0.0078 }", int maxFailures = 3) =>
-        SweepSpecs.Small(experiment, steps, seeds, methods, maxFailures: maxFailures);
+    public static string Spec(
+        string experiment,
+        int steps = 6,
+        int seeds = 3,
+        string methods = "grpo: {}\n  saei: { step_size: 0.0078 }",
+        int maxFailures = 3
+    ) => SweepSpecs.Small(experiment, steps, seeds, methods, maxFailures: maxFailures);
 
-    /// <summary>The devices every worker of this cluster owns (Saei:Worker:Devices); each attempt is given them.</summary>
+    /// <summary>The devices every worker of this cluster owns (Saei:Worker:Devices); each attempt is given
+    /// them.</summary>
     public static IReadOnlyList<string> NodeDevices { get; } = ["cpu", "cpu"];
 
     public static string NewExperimentId() => $"t-{Guid.NewGuid():N}"[..14];
 
     /// <summary>Launches and waits until every run is terminal; returns the final status.</summary>
-    public async Task<SweepStatus> RunToEndAsync(string experiment, string spec, Dictionary<string, string>? executorOptions = null, int timeoutSeconds = 45)
+    public async Task<SweepStatus> RunToEndAsync(
+        string experiment,
+        string spec,
+        Dictionary<string, string>? executorOptions = null,
+        int timeoutSeconds = 45
+    )
     {
         var grain = Grains.GetGrain<IExperimentGrain>(experiment);
-        var launched = await grain.LaunchAsync(spec, executorOptions ?? new Dictionary<string, string> { [SimulatedRunExecutor.StepMillisecondsKey] = "5" });
+        var launched = await grain.LaunchAsync(
+            spec,
+            executorOptions ?? new Dictionary<string, string> { [SimulatedRunExecutor.StepMillisecondsKey] = "5" }
+        );
         Assert.True(launched.Outcome == LaunchOutcome.Launched, launched.Message);
         SweepStatus? status = null;
-        await Eventually.HoldsAsync(async () => (status = await grain.GetStatusAsync()).Finished, TimeSpan.FromSeconds(timeoutSeconds),
-            $"every run of {experiment} Completed, Failed or Cancelled");
+        await Eventually.HoldsAsync(
+            async () => (status = await grain.GetStatusAsync()).Finished,
+            TimeSpan.FromSeconds(timeoutSeconds),
+            $"every run of {experiment} Completed, Failed or Cancelled"
+        );
         return status!;
     }
 
@@ -67,8 +86,8 @@ public sealed class OrchestrationCluster : IAsyncLifetime
     {
         public void Configure(ISiloBuilder silo)
         {
-            silo.AddSaeiStorage(Azurite.ConnectionString).AddSaeiOrchestration(Azurite.ConnectionString, runsWorker: true,
-                SimulatedSilo.Settings);
+            silo.AddSaeiStorage(Azurite.ConnectionString)
+                .AddSaeiOrchestration(Azurite.ConnectionString, runsWorker: true, SimulatedSilo.Settings);
             silo.Services.Configure<RunLifecycleOptions>(o =>
             {
                 o.LeaseDuration = TimeSpan.FromSeconds(5);
@@ -81,11 +100,15 @@ public sealed class OrchestrationCluster : IAsyncLifetime
                 o.PollPeriod = TimeSpan.FromMilliseconds(200);
                 o.Devices = [.. NodeDevices];
             });
-            silo.Services.AddSingleton(new SimulatedFaults
-            {
-                BeforeStep = (context, step, cancellation) =>
-                    Hooks.TryGetValue(context.ExperimentId, out var hook) ? hook(context, step, cancellation) : Task.CompletedTask,
-            });
+            silo.Services.AddSingleton(
+                new SimulatedFaults
+                {
+                    BeforeStep = (context, step, cancellation) =>
+                        Hooks.TryGetValue(context.ExperimentId, out var hook)
+                            ? hook(context, step, cancellation)
+                            : Task.CompletedTask,
+                }
+            );
         }
     }
 }

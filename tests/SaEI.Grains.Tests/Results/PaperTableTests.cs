@@ -14,8 +14,12 @@ public sealed class PaperTableTests
     [Fact]
     public void Markdown_has_method_rows_benchmark_columns_and_paper_cells()
     {
-        string table = PaperTable.ToMarkdown(Rows, new PaperTableOptions { BenchmarkOrder = ["geometry3k"], MethodOrder = ["grpo"] });
-        Assert.Equal("""
+        string table = PaperTable.ToMarkdown(
+            Rows,
+            new PaperTableOptions { BenchmarkOrder = ["geometry3k"], MethodOrder = ["grpo"] }
+        );
+        Assert.Equal(
+            """
             | Method | geometry3k | mathvista |
             |---|---:|---:|
             | grpo | 54.02 ± 0.49 | – |
@@ -23,7 +27,9 @@ public sealed class PaperTableTests
 
             * one seed only: no spread measured.
 
-            """.ReplaceLineEndings("\n"), table);
+            """.ReplaceLineEndings("\n"),
+            table
+        );
     }
 
     [Fact]
@@ -35,12 +41,20 @@ public sealed class PaperTableTests
             new("saei", "learning_rate=3e-4", "t", 2, 0.25, 0.02),
         ];
         string table = PaperTable.ToPlainText(rows);
-        // Widths: column 0 = len("saei (learning_rate=1e-4)") = 25, column 1 = len("50.00 ± 1.00") = 12; rule = 25 + 2 + 12.
+        // Widths: column 0 = len("saei (learning_rate=1e-4)") = 25, column 1 = len("50.00 ± 1.00") = 12; rule = 25 + 2
+        // + 12.
         Assert.Equal(
-            "Method" + new string(' ', 19) + "  " + new string(' ', 11) + "t\n" +
-            new string('-', 39) + "\n" +
-            "saei (learning_rate=1e-4)  50.00 ± 1.00\n" +
-            "saei (learning_rate=3e-4)  25.00 ± 2.00\n", table);
+            "Method"
+                + new string(' ', 19)
+                + "  "
+                + new string(' ', 11)
+                + "t\n"
+                + new string('-', 39)
+                + "\n"
+                + "saei (learning_rate=1e-4)  50.00 ± 1.00\n"
+                + "saei (learning_rate=3e-4)  25.00 ± 2.00\n",
+            table
+        );
     }
 
     [Fact]

@@ -13,6 +13,10 @@ public sealed class RetryPolicyTests
     [InlineData(FailureKind.Infrastructure, 4, 3, false)]
     [InlineData(FailureKind.Infrastructure, 1, 0, false)]
     [InlineData(FailureKind.WorkerLost, 50, 3, true)]
-    public void Failures_are_retried_per_class_within_max_failures(FailureKind kind, int failuresOfKind, int maxFailures, bool retried) =>
-        Assert.Equal(retried, RetryPolicy.ShouldRetry(kind, failuresOfKind, maxFailures));
+    public void Failures_are_retried_per_class_within_max_failures(
+        FailureKind kind,
+        int failuresOfKind,
+        int maxFailures,
+        bool retried
+    ) => Assert.Equal(retried, RetryPolicy.ShouldRetry(kind, failuresOfKind, maxFailures));
 }

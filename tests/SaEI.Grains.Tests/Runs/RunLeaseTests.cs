@@ -1,8 +1,8 @@
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using SaEI.Grains.Runs;
 using SaEI.Grains.Tests.Orchestration;
-using Microsoft.Extensions.DependencyInjection;
 using SaEI.Silo;
 using SaEI.Testing;
 
@@ -48,12 +48,20 @@ public sealed class RunLeaseTests : IAsyncLifetime
         RunStatus status = null!;
         // Collect every idle activation between looks: before the deadline was stored, each re-activation granted a
         // fresh lease and the run never left the silent worker.
-        await Eventually.HoldsAsync(async () =>
-        {
-            await management.ForceActivationCollection(TimeSpan.FromMilliseconds(1));
-            return (status = await run.GetStatusAsync()).State == RunState.Pending;
-        }, Lease * 3, "the run went back to Pending when the worker's lease ran out", TimeSpan.FromMilliseconds(300));
-        Assert.True(clock.Elapsed < TestTimeouts.Scaled(Lease + TimeSpan.FromSeconds(2)), $"took {clock.Elapsed} for a {Lease} lease");
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                await management.ForceActivationCollection(TimeSpan.FromMilliseconds(1));
+                return (status = await run.GetStatusAsync()).State == RunState.Pending;
+            },
+            Lease * 3,
+            "the run went back to Pending when the worker's lease ran out",
+            TimeSpan.FromMilliseconds(300)
+        );
+        Assert.True(
+            clock.Elapsed < TestTimeouts.Scaled(Lease + TimeSpan.FromSeconds(2)),
+            $"took {clock.Elapsed} for a {Lease} lease"
+        );
         var lost = Assert.Single(status.Failures);
         Assert.Equal((FailureKind.WorkerLost, ghost), (lost.Kind, lost.Worker));
         Assert.Contains("lease ran out", lost.Message, StringComparison.Ordinal);
@@ -73,8 +81,12 @@ public sealed class RunLeaseTests : IAsyncLifetime
         Assert.NotNull(deadline);
         await cluster.StopSiloAsync(extra); // graceful: it leaves membership as Dead at once
         RunStatus status = null!;
-        await Eventually.HoldsAsync(async () => (status = await run.GetStatusAsync()).State == RunState.Pending,
-            Lease, "the run left the dead silo's worker", TimeSpan.FromMilliseconds(100));
+        await Eventually.HoldsAsync(
+            async () => (status = await run.GetStatusAsync()).State == RunState.Pending,
+            Lease,
+            "the run left the dead silo's worker",
+            TimeSpan.FromMilliseconds(100)
+        );
         Assert.True(clock.Elapsed < Lease, $"took {clock.Elapsed}: the run waited for its {Lease} lease");
         var lost = Assert.Single(status.Failures);
         Assert.Equal((FailureKind.WorkerLost, worker), (lost.Kind, lost.Worker));
@@ -103,12 +115,18 @@ public sealed class RunLeaseTests : IAsyncLifetime
             var until = DateTimeOffset.UtcNow + Lease * 1.5;
             for (int step = 1; DateTimeOffset.UtcNow < until; step++)
             {
-                Assert.Equal(ReportVerdict.Accepted, await run.ReportProgressAsync(assignment.Epoch, step, new Dictionary<string, double>()));
+                Assert.Equal(
+                    ReportVerdict.Accepted,
+                    await run.ReportProgressAsync(assignment.Epoch, step, new Dictionary<string, double>())
+                );
                 Assert.Equal(ReportVerdict.Accepted, await run.ConfirmCommitAsync(assignment.Epoch, step));
                 await Task.Delay(TimeSpan.FromMilliseconds(500));
             }
             var status = await run.GetStatusAsync();
-            Assert.True(status.Failures.Count == 0, "taken off the live worker: " + string.Join(" | ", status.Failures.Select(f => f.Message)));
+            Assert.True(
+                status.Failures.Count == 0,
+                "taken off the live worker: " + string.Join(" | ", status.Failures.Select(f => f.Message))
+            );
             Assert.Equal((RunState.Running, ghost, assignment.Epoch), (status.State, status.Worker, status.Epoch));
         }
         finally
@@ -122,10 +140,19 @@ public sealed class RunLeaseTests : IAsyncLifetime
         string experiment = OrchestrationCluster.NewExperimentId();
         string runId = $"grpo-{Guid.NewGuid():N}"[..13] + "-s1";
         var run = Grains.GetGrain<IRunGrain>(runId);
-        await run.InitializeAsync(new RunDescriptor
-        {
-            ExperimentId = experiment, RunId = runId, Method = "grpo", ConfigKey = "", Seed = 1, Steps = 10, CheckpointEvery = 5, EvalEvery = 5,
-        });
+        await run.InitializeAsync(
+            new RunDescriptor
+            {
+                ExperimentId = experiment,
+                RunId = runId,
+                Method = "grpo",
+                ConfigKey = "",
+                Seed = 1,
+                Steps = 10,
+                CheckpointEvery = 5,
+                EvalEvery = 5,
+            }
+        );
         Assert.Equal(RunState.Pending, (await run.GetStatusAsync()).State);
         return run;
     }
@@ -134,8 +161,8 @@ public sealed class RunLeaseTests : IAsyncLifetime
     {
         public void Configure(ISiloBuilder silo)
         {
-            silo.AddSaeiStorage(Azurite.ConnectionString).AddSaeiOrchestration(Azurite.ConnectionString, runsWorker: false,
-                SimulatedSilo.Settings);
+            silo.AddSaeiStorage(Azurite.ConnectionString)
+                .AddSaeiOrchestration(Azurite.ConnectionString, runsWorker: false, SimulatedSilo.Settings);
             silo.Services.Configure<RunLifecycleOptions>(o =>
             {
                 o.LeaseDuration = Lease;

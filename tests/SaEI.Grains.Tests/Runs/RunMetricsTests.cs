@@ -19,8 +19,10 @@ public sealed class RunMetricsTests(OrchestrationCluster fixture)
     [Fact]
     public async Task A_run_that_fails_once_counts_one_restart_of_its_kind_and_each_transition()
     {
-        var factories = fixture.Cluster.Silos.OfType<InProcessSiloHandle>()
-            .Select(silo => (object)silo.SiloHost.Services.GetRequiredService<IMeterFactory>()).ToHashSet();
+        var factories = fixture
+            .Cluster.Silos.OfType<InProcessSiloHandle>()
+            .Select(silo => (object)silo.SiloHost.Services.GetRequiredService<IMeterFactory>())
+            .ToHashSet();
         var counted = new ConcurrentQueue<(string Instrument, string Tag)>();
         using var listener = new MeterListener
         {
@@ -30,17 +32,22 @@ public sealed class RunMetricsTests(OrchestrationCluster fixture)
                     l.EnableMeasurementEvents(instrument);
             },
         };
-        listener.SetMeasurementEventCallback<long>((instrument, _, tags, _) =>
-            counted.Enqueue((instrument.Name, string.Join(",", tags.ToArray().Select(t => $"{t.Key}={t.Value}")))));
+        listener.SetMeasurementEventCallback<long>(
+            (instrument, _, tags, _) =>
+                counted.Enqueue((instrument.Name, string.Join(",", tags.ToArray().Select(t => $"{t.Key}={t.Value}"))))
+        );
         listener.Start();
 
         string experiment = OrchestrationCluster.NewExperimentId();
-        var status = await fixture.RunToEndAsync(experiment,
+        var status = await fixture.RunToEndAsync(
+            experiment,
             OrchestrationCluster.Spec(experiment, steps: 4, seeds: 1, methods: "grpo: {}"),
             new Dictionary<string, string>
             {
-                [SimulatedRunExecutor.FailAtStepKey] = "2", [SimulatedRunExecutor.FailKindKey] = "numeric",
-            });
+                [SimulatedRunExecutor.FailAtStepKey] = "2",
+                [SimulatedRunExecutor.FailKindKey] = "numeric",
+            }
+        );
         Assert.Equal(RunState.Completed, Assert.Single(status.Runs).State);
 
         int Count(string instrument, string tag) => counted.Count(c => c.Instrument == instrument && c.Tag == tag);

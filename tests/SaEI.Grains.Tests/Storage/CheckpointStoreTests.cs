@@ -27,32 +27,51 @@ public sealed class CheckpointStoreTests
         };
     }
 
-    /// <summary>A private staging root per test (deleted with the container), so tests leave nothing in ~/.cache.</summary>
+    /// <summary>A private staging root per test (deleted with the container), so tests leave nothing in
+    /// ~/.cache.</summary>
     private static string NewStagingRoot() => Path.Combine(Path.GetTempPath(), $"saei-test-staging-{Guid.NewGuid():N}");
 
     /// <summary>The files written into a new local folder, as a trainer stages a checkpoint.</summary>
     private static string Stage(CheckpointStore store, IReadOnlyDictionary<string, byte[]> files)
     {
         var folder = store.Staging.Create("test");
-        foreach (var (name, bytes) in files) File.WriteAllBytes(Path.Combine(folder.Path, name), bytes);
+        foreach (var (name, bytes) in files)
+            File.WriteAllBytes(Path.Combine(folder.Path, name), bytes);
         return folder.Path;
     }
 
-    private static Task<CheckpointCommitResult> CommitAsync(CheckpointStore store, int step, IReadOnlyDictionary<string, byte[]> files,
-        string config = "cfg", IReadOnlyDictionary<string, string>? extra = null) =>
-        store.CommitAsync(Exp, Run, step, Stage(store, files), config, extra);
+    private static Task<CheckpointCommitResult> CommitAsync(
+        CheckpointStore store,
+        int step,
+        IReadOnlyDictionary<string, byte[]> files,
+        string config = "cfg",
+        IReadOnlyDictionary<string, string>? extra = null
+    ) => store.CommitAsync(Exp, Run, step, Stage(store, files), config, extra);
 
-    private static async Task<(BlobContainerClient Container, CheckpointStore Store)> NewStoreAsync(BlobStoreOptions? options = null)
+    private static async Task<(BlobContainerClient Container, CheckpointStore Store)> NewStoreAsync(
+        BlobStoreOptions? options = null
+    )
     {
         var container = await Azurite.NewContainerAsync("ckpt");
-        var blobs = new ResilientBlobStore(container, options ?? new BlobStoreOptions { BaseDelay = TimeSpan.FromMilliseconds(5), MaxRetryAttempts = 2 });
-        return (container, new CheckpointStore(blobs, new FixedTime(Now), new CheckpointStoreOptions { StagingDirectory = NewStagingRoot() }));
+        var blobs = new ResilientBlobStore(
+            container,
+            options ?? new BlobStoreOptions { BaseDelay = TimeSpan.FromMilliseconds(5), MaxRetryAttempts = 2 }
+        );
+        return (
+            container,
+            new CheckpointStore(
+                blobs,
+                new FixedTime(Now),
+                new CheckpointStoreOptions { StagingDirectory = NewStagingRoot() }
+            )
+        );
     }
 
     private static async Task CleanUpAsync(BlobContainerClient container, CheckpointStore store)
     {
         await container.DeleteIfExistsAsync();
-        if (Directory.Exists(store.Staging.Root)) Directory.Delete(store.Staging.Root, recursive: true);
+        if (Directory.Exists(store.Staging.Root))
+            Directory.Delete(store.Staging.Root, recursive: true);
     }
 
     [Fact]
@@ -62,7 +81,13 @@ public sealed class CheckpointStoreTests
         try
         {
             var files = Files(40);
-            var commit = await CommitAsync(store, 40, files, "learning_rate=0.0001", new Dictionary<string, string> { ["epoch"] = "3" });
+            var commit = await CommitAsync(
+                store,
+                40,
+                files,
+                "learning_rate=0.0001",
+                new Dictionary<string, string> { ["epoch"] = "3" }
+            );
             var committed = Assert.IsType<CheckpointCommitResult.Committed>(commit);
             Assert.Equal(Now, committed.Manifest.CreatedAt);
 
@@ -81,8 +106,10 @@ public sealed class CheckpointStoreTests
                     Assert.Equal(content.Length, loaded.Checkpoint.Manifest.Files[name].Size);
                 }
                 // SHA-256 of {"step":40} computed independently.
-                Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("{\"step\":40}"u8)),
-                    loaded.Checkpoint.Manifest.Files[BlobPaths.StateFile].Sha256);
+                Assert.Equal(
+                    Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("{\"step\":40}"u8)),
+                    loaded.Checkpoint.Manifest.Files[BlobPaths.StateFile].Sha256
+                );
                 folder = loaded.Checkpoint.Folder.Path;
             }
             Assert.False(Directory.Exists(folder), "disposing the load result deletes its local copy");
@@ -101,18 +128,34 @@ public sealed class CheckpointStoreTests
         // 64 KiB blocks: the 300 KiB model is 5 blocks, 3 in flight at once.
         var options = new BlobStoreOptions
         {
-            BaseDelay = TimeSpan.FromMilliseconds(5), MaxRetryAttempts = 3, TransferBlockBytes = 64 << 10, TransferConcurrency = 3,
+            BaseDelay = TimeSpan.FromMilliseconds(5),
+            MaxRetryAttempts = 3,
+            TransferBlockBytes = 64 << 10,
+            TransferConcurrency = 3,
         };
-        var blobs = ResilientBlobStore.Connect(Azurite.ConnectionString, $"ckpt-{Guid.NewGuid():N}", options, transport: transport);
+        var blobs = ResilientBlobStore.Connect(
+            Azurite.ConnectionString,
+            $"ckpt-{Guid.NewGuid():N}",
+            options,
+            transport: transport
+        );
         await blobs.EnsureContainerAsync();
-        var store = new CheckpointStore(blobs, new FixedTime(Now), new CheckpointStoreOptions { StagingDirectory = NewStagingRoot() });
+        var store = new CheckpointStore(
+            blobs,
+            new FixedTime(Now),
+            new CheckpointStoreOptions { StagingDirectory = NewStagingRoot() }
+        );
         try
         {
             var files = Files(40, modelBytes: 300 << 10);
             // Two block uploads of the model fail (injected network errors); each is retried alone.
             Assert.IsType<CheckpointCommitResult.Committed>(await CommitAsync(store, 40, files));
 
-            var puts = transport.Log.Where(l => l.StartsWith("PUT ", StringComparison.Ordinal) && l.Contains("/step-", StringComparison.Ordinal)).ToList();
+            var puts = transport
+                .Log.Where(l =>
+                    l.StartsWith("PUT ", StringComparison.Ordinal) && l.Contains("/step-", StringComparison.Ordinal)
+                )
+                .ToList();
             // model: 5 blocks + 2 failed attempts + the block list; optimizer: 5 blocks + list; state: 1 block + list.
             Assert.Equal(8, puts.Count(l => l.EndsWith("/model.safetensors", StringComparison.Ordinal)));
             Assert.Equal(6, puts.Count(l => l.EndsWith("/optimizer.bin", StringComparison.Ordinal)));
@@ -122,14 +165,23 @@ public sealed class CheckpointStoreTests
 
             using var loaded = await store.TryLoadLatestIntactAsync(Exp, Run);
             Assert.Equal(40, loaded.Checkpoint!.Step);
-            Assert.Equal(files[BlobPaths.ModelFile], await File.ReadAllBytesAsync(loaded.Checkpoint.PathOf(BlobPaths.ModelFile)));
-            Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(files[BlobPaths.ModelFile])),
-                loaded.Checkpoint.Manifest.Files[BlobPaths.ModelFile].Sha256);
+            Assert.Equal(
+                files[BlobPaths.ModelFile],
+                await File.ReadAllBytesAsync(loaded.Checkpoint.PathOf(BlobPaths.ModelFile))
+            );
+            Assert.Equal(
+                Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(files[BlobPaths.ModelFile])),
+                loaded.Checkpoint.Manifest.Files[BlobPaths.ModelFile].Sha256
+            );
         }
         finally
         {
-            await new BlobContainerClient(Azurite.ConnectionString, blobs.Uri.Segments[^1].TrimEnd('/')).DeleteIfExistsAsync();
-            if (Directory.Exists(store.Staging.Root)) Directory.Delete(store.Staging.Root, recursive: true);
+            await new BlobContainerClient(
+                Azurite.ConnectionString,
+                blobs.Uri.Segments[^1].TrimEnd('/')
+            ).DeleteIfExistsAsync();
+            if (Directory.Exists(store.Staging.Root))
+                Directory.Delete(store.Staging.Root, recursive: true);
         }
     }
 
@@ -140,17 +192,30 @@ public sealed class CheckpointStoreTests
         var transport = new FaultyTransport(failures: 1, onlyPathContaining: "/step-000040/optimizer.bin");
         var options = new BlobStoreOptions
         {
-            BaseDelay = TimeSpan.FromMilliseconds(5), MaxRetryAttempts = 0, TransferBlockBytes = 64 << 10, TransferConcurrency = 3,
+            BaseDelay = TimeSpan.FromMilliseconds(5),
+            MaxRetryAttempts = 0,
+            TransferBlockBytes = 64 << 10,
+            TransferConcurrency = 3,
         };
-        var blobs = ResilientBlobStore.Connect(Azurite.ConnectionString, $"ckpt-{Guid.NewGuid():N}", options, transport: transport);
+        var blobs = ResilientBlobStore.Connect(
+            Azurite.ConnectionString,
+            $"ckpt-{Guid.NewGuid():N}",
+            options,
+            transport: transport
+        );
         await blobs.EnsureContainerAsync();
-        var store = new CheckpointStore(blobs, new FixedTime(Now), new CheckpointStoreOptions { StagingDirectory = NewStagingRoot() });
+        var store = new CheckpointStore(
+            blobs,
+            new FixedTime(Now),
+            new CheckpointStoreOptions { StagingDirectory = NewStagingRoot() }
+        );
         try
         {
             Assert.IsType<CheckpointCommitResult.Committed>(await CommitAsync(store, 20, Files(20)));
             // No retries: the first optimizer.bin block fails for good (model.safetensors is already uploaded).
-            var error = await Assert.ThrowsAsync<BlobStoreUnavailableException>(
-                () => CommitAsync(store, 40, Files(40, modelBytes: 300 << 10)));
+            var error = await Assert.ThrowsAsync<BlobStoreUnavailableException>(() =>
+                CommitAsync(store, 40, Files(40, modelBytes: 300 << 10))
+            );
             Assert.Contains("/step-000040/optimizer.bin", error.Path, StringComparison.Ordinal);
             Assert.Null(await blobs.GetInfoAsync(BlobPaths.Manifest(Exp, Run, 40)));
 
@@ -161,8 +226,12 @@ public sealed class CheckpointStoreTests
         }
         finally
         {
-            await new BlobContainerClient(Azurite.ConnectionString, blobs.Uri.Segments[^1].TrimEnd('/')).DeleteIfExistsAsync();
-            if (Directory.Exists(store.Staging.Root)) Directory.Delete(store.Staging.Root, recursive: true);
+            await new BlobContainerClient(
+                Azurite.ConnectionString,
+                blobs.Uri.Segments[^1].TrimEnd('/')
+            ).DeleteIfExistsAsync();
+            if (Directory.Exists(store.Staging.Root))
+                Directory.Delete(store.Staging.Root, recursive: true);
         }
     }
 
@@ -181,7 +250,10 @@ public sealed class CheckpointStoreTests
 
             // The committed bytes are untouched by the refused commits.
             using var loaded = await store.TryLoadLatestIntactAsync(Exp, Run);
-            Assert.Equal(Files(20)[BlobPaths.ModelFile], await File.ReadAllBytesAsync(loaded.Checkpoint!.PathOf(BlobPaths.ModelFile)));
+            Assert.Equal(
+                Files(20)[BlobPaths.ModelFile],
+                await File.ReadAllBytesAsync(loaded.Checkpoint!.PathOf(BlobPaths.ModelFile))
+            );
         }
         finally
         {
@@ -199,7 +271,9 @@ public sealed class CheckpointStoreTests
             await CommitAsync(store, 40, Files(40));
             byte[] corrupt = Files(40)[BlobPaths.ModelFile];
             corrupt[100] ^= 0xFF; // same size, one byte flipped: only the SHA-256 can tell
-            await container.GetBlobClient(BlobPaths.CheckpointFile(Exp, Run, 40, BlobPaths.ModelFile)).UploadAsync(BinaryData.FromBytes(corrupt), overwrite: true);
+            await container
+                .GetBlobClient(BlobPaths.CheckpointFile(Exp, Run, 40, BlobPaths.ModelFile))
+                .UploadAsync(BinaryData.FromBytes(corrupt), overwrite: true);
 
             using var loaded = await store.TryLoadLatestIntactAsync(Exp, Run);
             Assert.Equal(20, loaded.Checkpoint!.Step);
@@ -207,9 +281,17 @@ public sealed class CheckpointStoreTests
             Assert.Equal(40, skipped.Step);
             Assert.Equal("model.safetensors SHA-256 mismatch", skipped.Reason);
             Assert.Equal("step-000040: model.safetensors SHA-256 mismatch", skipped.ToString());
-            Assert.Equal("checkpoint step-000040 is not usable (model.safetensors SHA-256 mismatch); resuming from step-000020", loaded.Describe());
+            Assert.Equal(
+                "checkpoint step-000040 is not usable (model.safetensors SHA-256 mismatch); resuming from step-000020",
+                loaded.Describe()
+            );
             // The corrupt download was deleted; only the loaded checkpoint's folder is left.
-            Assert.Equal([loaded.Checkpoint.Folder.Path], Directory.GetDirectories(store.Staging.Root).Where(d => !Path.GetFileName(d).Contains("-test-", StringComparison.Ordinal)));
+            Assert.Equal(
+                [loaded.Checkpoint.Folder.Path],
+                Directory
+                    .GetDirectories(store.Staging.Root)
+                    .Where(d => !Path.GetFileName(d).Contains("-test-", StringComparison.Ordinal))
+            );
         }
         finally
         {
@@ -226,13 +308,18 @@ public sealed class CheckpointStoreTests
             await CommitAsync(store, 20, Files(20));
             // A crash after uploading the files of step 40 but before its manifest.
             foreach (var (name, content) in Files(40))
-                await container.GetBlobClient(BlobPaths.CheckpointFile(Exp, Run, 40, name)).UploadAsync(BinaryData.FromBytes(content));
+                await container
+                    .GetBlobClient(BlobPaths.CheckpointFile(Exp, Run, 40, name))
+                    .UploadAsync(BinaryData.FromBytes(content));
 
             Assert.Equal([20], await store.ListStepsAsync(Exp, Run));
             using (var loaded = await store.TryLoadLatestIntactAsync(Exp, Run))
             {
                 Assert.Equal(20, loaded.Checkpoint!.Step);
-                Assert.Equal(new SkippedCheckpoint(40, "manifest.json missing (never committed)"), Assert.Single(loaded.Skipped));
+                Assert.Equal(
+                    new SkippedCheckpoint(40, "manifest.json missing (never committed)"),
+                    Assert.Single(loaded.Skipped)
+                );
             }
 
             // Resuming and committing step 40 again replaces the leftovers and commits.
@@ -257,7 +344,9 @@ public sealed class CheckpointStoreTests
             Assert.Empty(none.Skipped);
 
             await CommitAsync(store, 10, Files(10));
-            await container.GetBlobClient(BlobPaths.CheckpointFile(Exp, Run, 10, BlobPaths.OptimizerFile)).DeleteAsync();
+            await container
+                .GetBlobClient(BlobPaths.CheckpointFile(Exp, Run, 10, BlobPaths.OptimizerFile))
+                .DeleteAsync();
             var broken = await store.TryLoadLatestIntactAsync(Exp, Run);
             Assert.False(broken.Found);
             Assert.Equal("optimizer.bin missing", Assert.Single(broken.Skipped).Reason);
@@ -275,10 +364,18 @@ public sealed class CheckpointStoreTests
         try
         {
             // In-domain accuracy per step as the worker records it in each manifest; step 30 has none (not evaluated).
-            var accuracy = new Dictionary<int, string> { [10] = "0.75", [20] = "0.5", [40] = "0.75", [50] = "0.25" };
+            var accuracy = new Dictionary<int, string>
+            {
+                [10] = "0.75",
+                [20] = "0.5",
+                [40] = "0.75",
+                [50] = "0.25",
+            };
             foreach (int step in new[] { 10, 20, 30, 40, 50 })
             {
-                var extra = accuracy.TryGetValue(step, out string? a) ? new Dictionary<string, string> { [CheckpointStore.InDomainAccuracyKey] = a } : null;
+                var extra = accuracy.TryGetValue(step, out string? a)
+                    ? new Dictionary<string, string> { [CheckpointStore.InDomainAccuracyKey] = a }
+                    : null;
                 await CommitAsync(store, step, Files(step), extra: extra);
             }
             // Keep 2 (40, 50) plus the best: 10 and 40 tie at 0.75, the earliest wins (as the run grain picks it).
@@ -304,11 +401,15 @@ public sealed class CheckpointStoreTests
         try
         {
             var error = await Assert.ThrowsAsync<ArgumentException>(() =>
-                CommitAsync(store, 10, new Dictionary<string, byte[]> { ["Model File"] = [1] }));
+                CommitAsync(store, 10, new Dictionary<string, byte[]> { ["Model File"] = [1] })
+            );
             Assert.Contains("'Model File'", error.Message, StringComparison.Ordinal);
             await Assert.ThrowsAsync<ArgumentException>(() =>
-                CommitAsync(store, 10, new Dictionary<string, byte[]> { [BlobPaths.ManifestFile] = [1] }));
-            var empty = await Assert.ThrowsAsync<ArgumentException>(() => CommitAsync(store, 10, new Dictionary<string, byte[]>()));
+                CommitAsync(store, 10, new Dictionary<string, byte[]> { [BlobPaths.ManifestFile] = [1] })
+            );
+            var empty = await Assert.ThrowsAsync<ArgumentException>(() =>
+                CommitAsync(store, 10, new Dictionary<string, byte[]>())
+            );
             Assert.Contains("no files", empty.Message, StringComparison.Ordinal);
             Assert.Empty(await new ResilientBlobStore(container).ListAsync(""));
         }
@@ -327,7 +428,10 @@ public sealed class CheckpointStoreTests
             await CommitAsync(store, 10, Files(10));
             using var loaded = await store.TryLoadAsync(Exp, Run, 10, [BlobPaths.ModelFile]);
             Assert.Equal([BlobPaths.ModelFile], loaded.Checkpoint!.Folder.FileNames());
-            Assert.Equal(Files(10)[BlobPaths.ModelFile], await File.ReadAllBytesAsync(loaded.Checkpoint.PathOf(BlobPaths.ModelFile)));
+            Assert.Equal(
+                Files(10)[BlobPaths.ModelFile],
+                await File.ReadAllBytesAsync(loaded.Checkpoint.PathOf(BlobPaths.ModelFile))
+            );
         }
         finally
         {
@@ -351,7 +455,10 @@ public sealed class CheckpointStoreTests
             Assert.False(Directory.Exists(dead));
             Assert.True(Directory.Exists(mine.Path));
             if (!OperatingSystem.IsWindows())
-                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(root));
+                Assert.Equal(
+                    UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute,
+                    File.GetUnixFileMode(root)
+                );
         }
         finally
         {

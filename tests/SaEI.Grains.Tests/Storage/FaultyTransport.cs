@@ -17,15 +17,22 @@ internal sealed class FaultyTransport(int failures, string? onlyPathContaining =
 
     public override Azure.Core.Request CreateRequest() => inner.CreateRequest();
 
-    public override void Process(Azure.Core.HttpMessage message) => ProcessAsync(message).AsTask().GetAwaiter().GetResult();
+    public override void Process(Azure.Core.HttpMessage message) =>
+        ProcessAsync(message).AsTask().GetAwaiter().GetResult();
 
     public override async ValueTask ProcessAsync(Azure.Core.HttpMessage message)
     {
         Interlocked.Increment(ref requests);
         Log.Enqueue($"{message.Request.Method} {message.Request.Uri.Path}");
-        bool eligible = onlyPathContaining is null || message.Request.Uri.Path.Contains(onlyPathContaining, StringComparison.Ordinal);
+        bool eligible =
+            onlyPathContaining is null
+            || message.Request.Uri.Path.Contains(onlyPathContaining, StringComparison.Ordinal);
         if (eligible && Interlocked.Decrement(ref remaining) >= 0)
-            throw new Azure.RequestFailedException(0, "injected network failure", new HttpRequestException("connection reset (injected)"));
+            throw new Azure.RequestFailedException(
+                0,
+                "injected network failure",
+                new HttpRequestException("connection reset (injected)")
+            );
         await inner.ProcessAsync(message);
     }
 }

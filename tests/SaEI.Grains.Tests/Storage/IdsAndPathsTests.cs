@@ -24,7 +24,8 @@ public sealed class IdsAndPathsTests
         Assert.Contains(why, error.Message, StringComparison.Ordinal);
         Assert.Contains("experiment id", error.Message, StringComparison.Ordinal);
         Assert.Contains("[a-z0-9-_.]", error.Message, StringComparison.Ordinal);
-        if (id.Length > 0) Assert.Contains($"'{id}'", error.Message, StringComparison.Ordinal);
+        if (id.Length > 0)
+            Assert.Contains($"'{id}'", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -39,11 +40,20 @@ public sealed class IdsAndPathsTests
     public void Paths_follow_the_architecture_layout()
     {
         Assert.Equal("experiments/e1/spec.yaml", BlobPaths.Spec("e1"));
-        Assert.Equal("experiments/e1/runs/r1/checkpoints/step-000040/model.safetensors", BlobPaths.CheckpointFile("e1", "r1", 40, "model.safetensors"));
-        Assert.Equal("experiments/e1/runs/r1/checkpoints/step-000040/manifest.json", BlobPaths.Manifest("e1", "r1", 40));
+        Assert.Equal(
+            "experiments/e1/runs/r1/checkpoints/step-000040/model.safetensors",
+            BlobPaths.CheckpointFile("e1", "r1", 40, "model.safetensors")
+        );
+        Assert.Equal(
+            "experiments/e1/runs/r1/checkpoints/step-000040/manifest.json",
+            BlobPaths.Manifest("e1", "r1", 40)
+        );
         Assert.Equal("experiments/e1/runs/r1/metrics.jsonl", BlobPaths.Metrics("e1", "r1"));
         Assert.Equal("experiments/e1/runs/r1/samples/step-000040.jsonl", BlobPaths.Samples("e1", "r1", 40));
-        Assert.Equal("models/tiny-vlm-sft/model.safetensors", BlobPaths.ModelFilePath("tiny-vlm-sft", "model.safetensors"));
+        Assert.Equal(
+            "models/tiny-vlm-sft/model.safetensors",
+            BlobPaths.ModelFilePath("tiny-vlm-sft", "model.safetensors")
+        );
         Assert.Throws<ArgumentException>(() => BlobPaths.Run("e1", "../other"));
         Assert.Throws<ArgumentOutOfRangeException>(() => BlobPaths.StepName(-1));
     }

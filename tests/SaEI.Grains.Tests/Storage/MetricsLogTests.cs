@@ -12,17 +12,43 @@ public sealed class MetricsLogTests
         try
         {
             var log = new MetricsLog(new ResilientBlobStore(container));
-            Assert.True(await log.AppendAsync("e", "r", new MetricsRecord(1, new Dictionary<string, double> { ["reward/overall"] = 0.25 })));
-            Assert.True(await log.AppendAsync("e", "r", new MetricsRecord(2, new Dictionary<string, double> { ["reward/overall"] = 0.5, ["actor/entropy"] = double.NaN })));
+            Assert.True(
+                await log.AppendAsync(
+                    "e",
+                    "r",
+                    new MetricsRecord(1, new Dictionary<string, double> { ["reward/overall"] = 0.25 })
+                )
+            );
+            Assert.True(
+                await log.AppendAsync(
+                    "e",
+                    "r",
+                    new MetricsRecord(
+                        2,
+                        new Dictionary<string, double> { ["reward/overall"] = 0.5, ["actor/entropy"] = double.NaN }
+                    )
+                )
+            );
             // A resumed run replays step 2: skipped, the first record wins.
-            Assert.False(await log.AppendAsync("e", "r", new MetricsRecord(2, new Dictionary<string, double> { ["reward/overall"] = 0.9 })));
+            Assert.False(
+                await log.AppendAsync(
+                    "e",
+                    "r",
+                    new MetricsRecord(2, new Dictionary<string, double> { ["reward/overall"] = 0.9 })
+                )
+            );
 
             var records = await log.ReadAsync("e", "r");
             Assert.Equal([1, 2], records.Select(r => r.Step));
             Assert.Equal(0.5, records[1].Values["reward/overall"]);
             Assert.True(double.IsNaN(records[1].Values["actor/entropy"]));
-            string text = (await container.GetBlobClient(BlobPaths.Metrics("e", "r")).DownloadContentAsync()).Value.Content.ToString();
-            Assert.Equal("{\"step\":1,\"reward/overall\":0.25}\n{\"step\":2,\"actor/entropy\":\"NaN\",\"reward/overall\":0.5}\n", text);
+            string text = (
+                await container.GetBlobClient(BlobPaths.Metrics("e", "r")).DownloadContentAsync()
+            ).Value.Content.ToString();
+            Assert.Equal(
+                "{\"step\":1,\"reward/overall\":0.25}\n{\"step\":2,\"actor/entropy\":\"NaN\",\"reward/overall\":0.5}\n",
+                text
+            );
         }
         finally
         {
@@ -37,8 +63,17 @@ public sealed class MetricsLogTests
         try
         {
             var log = new MetricsLog(new ResilientBlobStore(container)) { MaxConflictRetries = 20 };
-            await Task.WhenAll(Enumerable.Range(0, 6).Select(step =>
-                log.AppendAsync("e", "r", new MetricsRecord(step, new Dictionary<string, double> { ["x"] = step }))));
+            await Task.WhenAll(
+                Enumerable
+                    .Range(0, 6)
+                    .Select(step =>
+                        log.AppendAsync(
+                            "e",
+                            "r",
+                            new MetricsRecord(step, new Dictionary<string, double> { ["x"] = step })
+                        )
+                    )
+            );
             var records = await log.ReadAsync("e", "r");
             Assert.Equal(Enumerable.Range(0, 6), records.Select(r => r.Step).Order());
         }
@@ -51,7 +86,9 @@ public sealed class MetricsLogTests
     [Fact]
     public void A_malformed_line_is_reported_with_its_path_and_line_number()
     {
-        var error = Assert.Throws<InvalidDataException>(() => MetricsLog.Parse("{\"step\":1}\nnot json\n", "experiments/e/runs/r/metrics.jsonl"));
+        var error = Assert.Throws<InvalidDataException>(() =>
+            MetricsLog.Parse("{\"step\":1}\nnot json\n", "experiments/e/runs/r/metrics.jsonl")
+        );
         Assert.Contains("experiments/e/runs/r/metrics.jsonl line 2", error.Message, StringComparison.Ordinal);
     }
 }

@@ -21,16 +21,24 @@ public sealed class ResilientBlobStoreTests
         try
         {
             var store = new ResilientBlobStore(container, Fast);
-            var created = Assert.IsType<BlobWriteResult.Written>(await store.WriteAsync("a/x.txt", BinaryData.FromString("one"), WriteCondition.CreateOnly));
-            Assert.IsType<BlobWriteResult.Conflict>(await store.WriteAsync("a/x.txt", BinaryData.FromString("two"), WriteCondition.CreateOnly));
+            var created = Assert.IsType<BlobWriteResult.Written>(
+                await store.WriteAsync("a/x.txt", BinaryData.FromString("one"), WriteCondition.CreateOnly)
+            );
+            Assert.IsType<BlobWriteResult.Conflict>(
+                await store.WriteAsync("a/x.txt", BinaryData.FromString("two"), WriteCondition.CreateOnly)
+            );
 
             var read = Assert.IsType<BlobReadResult.Found>(await store.ReadAsync("a/x.txt"));
             Assert.Equal("one", read.Content.ToString());
             Assert.Equal(created.ETag, read.ETag);
 
-            var replaced = Assert.IsType<BlobWriteResult.Written>(await store.WriteAsync("a/x.txt", BinaryData.FromString("three"), WriteCondition.Matching(read.ETag)));
+            var replaced = Assert.IsType<BlobWriteResult.Written>(
+                await store.WriteAsync("a/x.txt", BinaryData.FromString("three"), WriteCondition.Matching(read.ETag))
+            );
             // The old ETag is stale now: a second writer holding it gets Conflict, and the content stays "three".
-            Assert.IsType<BlobWriteResult.Conflict>(await store.WriteAsync("a/x.txt", BinaryData.FromString("four"), WriteCondition.Matching(read.ETag)));
+            Assert.IsType<BlobWriteResult.Conflict>(
+                await store.WriteAsync("a/x.txt", BinaryData.FromString("four"), WriteCondition.Matching(read.ETag))
+            );
             var after = Assert.IsType<BlobReadResult.Found>(await store.ReadAsync("a/x.txt"));
             Assert.Equal("three", after.Content.ToString());
             Assert.Equal(replaced.ETag, after.ETag);
@@ -75,7 +83,12 @@ public sealed class ResilientBlobStoreTests
     {
         await Azurite.EnsureRunningAsync();
         var transport = new FaultyTransport(failures: 2);
-        var store = ResilientBlobStore.Connect(Azurite.ConnectionString, $"retry-{Guid.NewGuid():N}", Fast, transport: transport);
+        var store = ResilientBlobStore.Connect(
+            Azurite.ConnectionString,
+            $"retry-{Guid.NewGuid():N}",
+            Fast,
+            transport: transport
+        );
         await store.EnsureContainerAsync(); // attempts 1, 2 fail (injected), 3 succeeds
         Assert.Equal(3, transport.Requests);
 
@@ -92,7 +105,9 @@ public sealed class ResilientBlobStoreTests
         var transport = new FaultyTransport(failures: 0);
         var store = ResilientBlobStore.Connect(connection, "unreachable", Fast, transport: transport);
 
-        var error = await Assert.ThrowsAsync<BlobStoreUnavailableException>(() => store.ReadAsync("experiments/e/spec.yaml"));
+        var error = await Assert.ThrowsAsync<BlobStoreUnavailableException>(() =>
+            store.ReadAsync("experiments/e/spec.yaml")
+        );
         Assert.Equal(Fast.MaxRetryAttempts + 1, error.Attempts);
         Assert.Equal(Fast.MaxRetryAttempts + 1, transport.Requests);
         Assert.Equal("experiments/e/spec.yaml", error.Path);
@@ -106,7 +121,13 @@ public sealed class ResilientBlobStoreTests
     {
         string connection = UnreachableConnectionString();
         var transport = new FaultyTransport(failures: 0);
-        var options = Fast with { MaxRetryAttempts = 0, BreakerMinimumThroughput = 3, BreakerFailureRatio = 0.5, BreakDuration = TimeSpan.FromMinutes(1) };
+        var options = Fast with
+        {
+            MaxRetryAttempts = 0,
+            BreakerMinimumThroughput = 3,
+            BreakerFailureRatio = 0.5,
+            BreakDuration = TimeSpan.FromMinutes(1),
+        };
         var store = ResilientBlobStore.Connect(connection, "breaker", options, transport: transport);
         for (int i = 0; i < 3; i++)
             await Assert.ThrowsAsync<BlobStoreUnavailableException>(() => store.ReadAsync("x"));
@@ -144,12 +165,19 @@ public sealed class ResilientBlobStoreTests
     [Fact]
     public void Out_of_range_options_are_refused_naming_the_setting()
     {
-        var error = Assert.Throws<ArgumentException>(() => new BlobStoreOptions { MaxRetryAttempts = -1, BreakerFailureRatio = 2 }.ThrowIfInvalid());
+        var error = Assert.Throws<ArgumentException>(() =>
+            new BlobStoreOptions { MaxRetryAttempts = -1, BreakerFailureRatio = 2 }.ThrowIfInvalid()
+        );
         Assert.Contains(nameof(BlobStoreOptions.MaxRetryAttempts), error.Message, StringComparison.Ordinal);
         Assert.Contains(nameof(BlobStoreOptions.BreakerFailureRatio), error.Message, StringComparison.Ordinal);
     }
 
-    /// <summary>Every endpoint on loopback port 9 (discard): nothing listens, connections are refused at once.</summary>
+    /// <summary>Every endpoint on loopback port 9 (discard): nothing listens, connections are refused at
+    /// once.</summary>
     private static string UnreachableConnectionString() =>
-        System.Text.RegularExpressions.Regex.Replace(LocalStorage.AzuriteConnectionString(), @"127\.0\.0\.1:\d+", "127.0.0.1:9");
+        System.Text.RegularExpressions.Regex.Replace(
+            LocalStorage.AzuriteConnectionString(),
+            @"127\.0\.0\.1:\d+",
+            "127.0.0.1:9"
+        );
 }

@@ -30,8 +30,12 @@ public sealed class StorageMetricsTests
         await Azurite.EnsureRunningAsync();
         using var recorded = Record(out var measurements);
         var transport = new FaultyTransport(failures: 2);
-        var store = ResilientBlobStore.Connect(Azurite.ConnectionString, $"metrics-{Guid.NewGuid():N}", Fast,
-            transport: transport);
+        var store = ResilientBlobStore.Connect(
+            Azurite.ConnectionString,
+            $"metrics-{Guid.NewGuid():N}",
+            Fast,
+            transport: transport
+        );
         await store.EnsureContainerAsync(); // attempts 1, 2 fail (injected), 3 succeeds
 
         var retries = measurements.Where(m => m.Instrument == "saei.storage.retries").ToList();
@@ -47,18 +51,26 @@ public sealed class StorageMetricsTests
         var transport = new FaultyTransport(failures: 0);
         var options = Fast with
         {
-            MaxRetryAttempts = 0, BreakerMinimumThroughput = 3, BreakerFailureRatio = 0.5,
+            MaxRetryAttempts = 0,
+            BreakerMinimumThroughput = 3,
+            BreakerFailureRatio = 0.5,
             BreakDuration = TimeSpan.FromMinutes(1),
         };
         // Port 9 (discard) on loopback: nothing listens, connections are refused at once.
-        string unreachable = System.Text.RegularExpressions.Regex.Replace(LocalStorage.AzuriteConnectionString(),
-            @"127\.0\.0\.1:\d+", "127.0.0.1:9");
+        string unreachable = System.Text.RegularExpressions.Regex.Replace(
+            LocalStorage.AzuriteConnectionString(),
+            @"127\.0\.0\.1:\d+",
+            "127.0.0.1:9"
+        );
         var store = ResilientBlobStore.Connect(unreachable, "breaker", options, transport: transport);
         for (int i = 0; i < 4; i++)
             await Assert.ThrowsAsync<BlobStoreUnavailableException>(() => store.ReadAsync("x"));
 
-        await Eventually.HoldsAsync(() => Task.FromResult(OpenCircuits() == before + 1), TimeSpan.FromSeconds(10),
-            $"one more open circuit than the {before} before this store's circuit opened");
+        await Eventually.HoldsAsync(
+            () => Task.FromResult(OpenCircuits() == before + 1),
+            TimeSpan.FromSeconds(10),
+            $"one more open circuit than the {before} before this store's circuit opened"
+        );
         var transitions = measurements.Where(m => m.Instrument == "saei.storage.circuit.transitions").ToList();
         Assert.Equal("state=open", Assert.Single(transitions).Tags);
     }
@@ -84,8 +96,10 @@ public sealed class StorageMetricsTests
 
     /// <summary>Listens to the storage meter's counters, keeping what this test's flow records as
     /// (instrument, "key=value" tags).</summary>
-    private static MeterListener Record(out ConcurrentQueue<(string Instrument, string Tags)> measurements,
-        bool anyFlow = false)
+    private static MeterListener Record(
+        out ConcurrentQueue<(string Instrument, string Tags)> measurements,
+        bool anyFlow = false
+    )
     {
         string mark = Guid.NewGuid().ToString("N");
         Flow.Value = mark;
@@ -94,14 +108,18 @@ public sealed class StorageMetricsTests
         {
             InstrumentPublished = (instrument, l) =>
             {
-                if (instrument.Meter.Name == StorageMetrics.Name) l.EnableMeasurementEvents(instrument);
+                if (instrument.Meter.Name == StorageMetrics.Name)
+                    l.EnableMeasurementEvents(instrument);
             },
         };
-        listener.SetMeasurementEventCallback<long>((instrument, _, tags, _) =>
-        {
-            if (!anyFlow && Flow.Value != mark) return;
-            kept.Enqueue((instrument.Name, string.Join(",", tags.ToArray().Select(t => $"{t.Key}={t.Value}"))));
-        });
+        listener.SetMeasurementEventCallback<long>(
+            (instrument, _, tags, _) =>
+            {
+                if (!anyFlow && Flow.Value != mark)
+                    return;
+                kept.Enqueue((instrument.Name, string.Join(",", tags.ToArray().Select(t => $"{t.Key}={t.Value}"))));
+            }
+        );
         listener.Start();
         measurements = kept;
         return listener;

@@ -41,7 +41,8 @@ public sealed class StreamedCheckpointTests(ITestOutputHelper output)
         finally
         {
             await new BlobContainerClient(Azurite.ConnectionString, container).DeleteIfExistsAsync();
-            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+            if (Directory.Exists(staging))
+                Directory.Delete(staging, recursive: true);
         }
     }
 
@@ -54,8 +55,11 @@ public sealed class StreamedCheckpointTests(ITestOutputHelper output)
         string run = "grpo-0a1b2c3d-s1";
         var client = new BlobContainerClient(Azurite.ConnectionString, container);
         await client.CreateIfNotExistsAsync();
-        var store = new CheckpointStore(new ResilientBlobStore(client), TimeProvider.System,
-            new CheckpointStoreOptions { StagingDirectory = staging });
+        var store = new CheckpointStore(
+            new ResilientBlobStore(client),
+            TimeProvider.System,
+            new CheckpointStoreOptions { StagingDirectory = staging }
+        );
         try
         {
             using (var previous = store.Staging.Create("previous"))
@@ -68,14 +72,27 @@ public sealed class StreamedCheckpointTests(ITestOutputHelper output)
 
             // Step 20: model.safetensors (1 MiB) is uploaded first, then a 1 GiB optimizer.bin in blocks; the child is
             // killed once some of those blocks are staged, before the manifest.
-            var child = StartChild(
-                ["commit", "--bytes", $"{1L << 30}", "--container", container, "--staging", staging,
-                 "--run", run, "--step", "20"]);
+            var child = StartChild([
+                "commit",
+                "--bytes",
+                $"{1L << 30}",
+                "--container",
+                container,
+                "--staging",
+                staging,
+                "--run",
+                run,
+                "--step",
+                "20",
+            ]);
             var optimizer = client.GetBlockBlobClient(BlobPaths.CheckpointFile(Exp, run, 20, BlobPaths.OptimizerFile));
             try
             {
-                await Eventually.HoldsAsync(async () => await StagedBlocksAsync(optimizer) > 0, TimeSpan.FromMinutes(2),
-                    "the child staged blocks of step 20's optimizer.bin");
+                await Eventually.HoldsAsync(
+                    async () => await StagedBlocksAsync(optimizer) > 0,
+                    TimeSpan.FromMinutes(2),
+                    "the child staged blocks of step 20's optimizer.bin"
+                );
             }
             finally
             {
@@ -96,7 +113,8 @@ public sealed class StreamedCheckpointTests(ITestOutputHelper output)
         finally
         {
             await client.DeleteIfExistsAsync();
-            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+            if (Directory.Exists(staging))
+                Directory.Delete(staging, recursive: true);
         }
     }
 
@@ -118,13 +136,22 @@ public sealed class StreamedCheckpointTests(ITestOutputHelper output)
     /// <summary>The benchmarks assembly of this build configuration (built with the solution).</summary>
     private static string BenchmarksAssembly()
     {
-        string configuration =
-            AppContext.BaseDirectory.Contains("/Debug/", StringComparison.Ordinal) ? "Debug" : "Release";
-        string path = Path.Combine(RepositoryPaths.Root, "Benchmarks", "bin", configuration, "net10.0",
-            "SaEI.Benchmarks.dll");
-        return File.Exists(path) ? path
+        string configuration = AppContext.BaseDirectory.Contains("/Debug/", StringComparison.Ordinal)
+            ? "Debug"
+            : "Release";
+        string path = Path.Combine(
+            RepositoryPaths.Root,
+            "Benchmarks",
+            "bin",
+            configuration,
+            "net10.0",
+            "SaEI.Benchmarks.dll"
+        );
+        return File.Exists(path)
+            ? path
             : throw new InvalidOperationException(
-                $"{path} is missing; build the solution first (dotnet build SaEI.sln -c {configuration}).");
+                $"{path} is missing; build the solution first (dotnet build SaEI.sln -c {configuration})."
+            );
     }
 
     private static Process StartChild(string[] args)
@@ -136,7 +163,7 @@ public sealed class StreamedCheckpointTests(ITestOutputHelper output)
         };
         start.Environment[LocalStorage.ConnectionStringVariable] = Azurite.ConnectionString;
         return Process.Start(start)
-               ?? throw new InvalidOperationException("could not start the benchmarks child process.");
+            ?? throw new InvalidOperationException("could not start the benchmarks child process.");
     }
 
     private static async Task<(int Exit, string Stdout, string Stderr)> RunChildAsync(string[] args, TimeSpan timeout)
@@ -153,7 +180,8 @@ public sealed class StreamedCheckpointTests(ITestOutputHelper output)
         {
             child.Kill(entireProcessTree: true);
             throw new TimeoutException(
-                $"the checkpoint child did not finish within {timeout}: {await stdout} {await stderr}");
+                $"the checkpoint child did not finish within {timeout}: {await stdout} {await stderr}"
+            );
         }
         return (child.ExitCode, await stdout, await stderr);
     }

@@ -27,7 +27,9 @@ public sealed class DtypeOptionTests
     [Fact]
     public void A_spec_sets_dtype_per_method_and_it_reaches_the_run_options_and_its_id()
     {
-        var runs = SweepExpansion.Expand(SweepSpecParser.ParseOrThrow(SpecSamples.Minimal("grpo: {}\n  wide: { method: grpo, dtype: bf16 }")));
+        var runs = SweepExpansion.Expand(
+            SweepSpecParser.ParseOrThrow(SpecSamples.Minimal("grpo: {}\n  wide: { method: grpo, dtype: bf16 }"))
+        );
 
         var narrow = runs.Single(r => r.Method == "grpo");
         var wide = runs.Single(r => r.Method == "wide");
@@ -35,7 +37,7 @@ public sealed class DtypeOptionTests
         Assert.Equal(ComputeDtype.Bf16, wide.Options.Dtype);
         Assert.Contains("\ndtype=f32\n", narrow.ResolvedConfig, StringComparison.Ordinal);
         Assert.Contains("\ndtype=bf16\n", wide.ResolvedConfig, StringComparison.Ordinal);
-        Assert.NotEqual(narrow.RunId.Split('-')[1], wide.RunId.Split('-')[1]);            // the config hash differs
+        Assert.NotEqual(narrow.RunId.Split('-')[1], wide.RunId.Split('-')[1]); // the config hash differs
 
         var bad = SweepSpecParser.Parse(SpecSamples.Minimal("grpo: { dtype: fp16 }"));
         var error = Assert.Single(bad.Errors);
@@ -48,8 +50,15 @@ public sealed class DtypeOptionTests
     {
         var state = new TrainingState
         {
-            Step = 2, OptimizerStep = 2, Seed = 1, TotalSteps = 4, ProblemCount = 3, CursorEpoch = 0, CursorPosition = 2,
-            Generators = new Dictionary<string, string>(), Options = new RlOptions { Dtype = ComputeDtype.Bf16 },
+            Step = 2,
+            OptimizerStep = 2,
+            Seed = 1,
+            TotalSteps = 4,
+            ProblemCount = 3,
+            CursorEpoch = 0,
+            CursorPosition = 2,
+            Generators = new Dictionary<string, string>(),
+            Options = new RlOptions { Dtype = ComputeDtype.Bf16 },
         };
         byte[] json = state.ToJson();
         Assert.Contains("\"dtype\": \"bf16\"", Encoding.UTF8.GetString(json), StringComparison.Ordinal);
@@ -57,6 +66,9 @@ public sealed class DtypeOptionTests
 
         string older = Encoding.UTF8.GetString(json).Replace("\"dtype\": \"bf16\",", "", StringComparison.Ordinal);
         Assert.DoesNotContain("dtype", older, StringComparison.Ordinal);
-        Assert.Equal(ComputeDtype.F32, TrainingState.FromJson(Encoding.UTF8.GetBytes(older), "state.json").Options.Dtype);
+        Assert.Equal(
+            ComputeDtype.F32,
+            TrainingState.FromJson(Encoding.UTF8.GetBytes(older), "state.json").Options.Dtype
+        );
     }
 }

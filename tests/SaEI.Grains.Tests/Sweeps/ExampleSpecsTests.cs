@@ -37,8 +37,16 @@ public sealed class ExampleSpecsTests
         }
         Assert.Equal([1, 2, 3, 4, 5], study.Seeds);
         Assert.Equal(
-            [RlMethod.Grpo, RlMethod.Saei, RlMethod.NoisyRollout, RlMethod.KlCov, RlMethod.EgasOnly, RlMethod.RandomNoise],
-            study.Methods.Select(m => m.Kind));
+            [
+                RlMethod.Grpo,
+                RlMethod.Saei,
+                RlMethod.NoisyRollout,
+                RlMethod.KlCov,
+                RlMethod.EgasOnly,
+                RlMethod.RandomNoise,
+            ],
+            study.Methods.Select(m => m.Kind)
+        );
         Assert.Equal(demo.Steps, study.Steps);
         var demoRun = SweepExpansion.Expand(demo).First(r => r.Method == "saei");
         var studyRun = SweepExpansion.Expand(study).First(r => r.Method == "saei");
@@ -71,6 +79,10 @@ public sealed class ExampleSpecsTests
     public async Task A_missing_spec_file_is_one_clear_error()
     {
         var result = await SweepSpecParser.ParseFileAsync("/nonexistent/spec.yaml");
-        Assert.Contains("'/nonexistent/spec.yaml' does not exist", Assert.Single(result.Errors).Message, StringComparison.Ordinal);
+        Assert.Contains(
+            "'/nonexistent/spec.yaml' does not exist",
+            Assert.Single(result.Errors).Message,
+            StringComparison.Ordinal
+        );
     }
 }

@@ -24,8 +24,12 @@ public sealed class HostileSpecTests
 
         Assert.False(result.Ok, $"{name}: accepted");
         string report = string.Join("\n", result.Errors);
-        foreach (string expected in @case.Expected) Assert.Contains(expected, report, StringComparison.Ordinal);
-        Assert.True(result.Errors.Count <= SpecLimits.Default.MaxErrors + 1, $"{name}: {result.Errors.Count} errors listed");
+        foreach (string expected in @case.Expected)
+            Assert.Contains(expected, report, StringComparison.Ordinal);
+        Assert.True(
+            result.Errors.Count <= SpecLimits.Default.MaxErrors + 1,
+            $"{name}: {result.Errors.Count} errors listed"
+        );
         Assert.True(report.Length < 256 * 1024, $"{name}: the report has {report.Length} characters");
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"{name}: parsing took {clock.Elapsed}");
     }
@@ -42,19 +46,22 @@ public sealed class HostileSpecTests
         var unbounded = new SpecLimits { MaxBytes = 4 << 20, MaxDepth = int.MaxValue };
         var found = new SpecError?[3];
         Exception? failure = null;
-        var thread = new Thread(() =>
-        {
-            try
+        var thread = new Thread(
+            () =>
             {
-                found[0] = SpecBounds.CheckDepth(flow, unbounded);
-                found[1] = SpecBounds.CheckDepth(block, unbounded);
-                found[2] = SpecBounds.CheckDepth(block, new SpecLimits { MaxDepth = 64 });
-            }
-            catch (Exception e)
-            {
-                failure = e;
-            }
-        }, maxStackSize: 256 * 1024);
+                try
+                {
+                    found[0] = SpecBounds.CheckDepth(flow, unbounded);
+                    found[1] = SpecBounds.CheckDepth(block, unbounded);
+                    found[2] = SpecBounds.CheckDepth(block, new SpecLimits { MaxDepth = 64 });
+                }
+                catch (Exception e)
+                {
+                    failure = e;
+                }
+            },
+            maxStackSize: 256 * 1024
+        );
         thread.Start();
         Assert.True(thread.Join(TimeSpan.FromSeconds(60)), "the depth check did not finish in 60 s");
         Assert.Null(failure);
@@ -67,20 +74,41 @@ public sealed class HostileSpecTests
     [Fact]
     public void The_run_limit_is_checked_on_the_product_before_expanding_and_is_configurable()
     {
-        Assert.Equal(24, SweepExpansion.Expand(SweepSpecParser.ParseOrThrow(SpecSamples.Grid, limits: new SpecLimits { MaxRuns = 24 })).Count);
+        Assert.Equal(
+            24,
+            SweepExpansion
+                .Expand(SweepSpecParser.ParseOrThrow(SpecSamples.Grid, limits: new SpecLimits { MaxRuns = 24 }))
+                .Count
+        );
 
         var result = SweepSpecParser.Parse(SpecSamples.Grid, new SpecLimits { MaxRuns = 23 });
         var error = Assert.Single(result.Errors);
         Assert.Equal("grid", error.Path);
-        Assert.Contains("expands to 24 runs (2 method(s) × 4 grid point(s) × 3 seed(s)); at most 23 are allowed", error.Message, StringComparison.Ordinal);
+        Assert.Contains(
+            "expands to 24 runs (2 method(s) × 4 grid point(s) × 3 seed(s)); at most 23 are allowed",
+            error.Message,
+            StringComparison.Ordinal
+        );
         Assert.Contains("Saei__Specs__MaxRuns", error.Message, StringComparison.Ordinal);
         Assert.NotNull(error.Line); // points at the grid
 
         var spec = SweepSpecParser.ParseOrThrow(SpecSamples.Grid);
-        var refused = Assert.Throws<SweepSpecException>(() => SweepExpansion.Expand(spec, new SpecLimits { MaxRuns = 10 }));
+        var refused = Assert.Throws<SweepSpecException>(() =>
+            SweepExpansion.Expand(spec, new SpecLimits { MaxRuns = 10 })
+        );
         Assert.Contains("24 runs", refused.Message, StringComparison.Ordinal);
-        Assert.Equal(System.Numerics.BigInteger.Pow(10, 36),
-            SweepExpansion.CountRuns(1, [.. Enumerable.Range(0, 12).Select(i => new GridAxis($"a{i}", [.. Enumerable.Range(0, 1000).Select(v => $"{v}")]))], 1));
+        Assert.Equal(
+            System.Numerics.BigInteger.Pow(10, 36),
+            SweepExpansion.CountRuns(
+                1,
+                [
+                    .. Enumerable
+                        .Range(0, 12)
+                        .Select(i => new GridAxis($"a{i}", [.. Enumerable.Range(0, 1000).Select(v => $"{v}")])),
+                ],
+                1
+            )
+        );
     }
 
     [Fact]
@@ -89,7 +117,11 @@ public sealed class HostileSpecTests
         var result = SweepSpecParser.Parse(HostileSpecs.UnknownKeys("x", 250), new SpecLimits { MaxErrors = 100 });
         Assert.Equal(101, result.Errors.Count);
         Assert.All(result.Errors.Take(100), e => Assert.Contains("unknown key", e.Message, StringComparison.Ordinal));
-        Assert.StartsWith("… and 150 more problem(s), not listed: the list stops after 100", result.Errors[100].Message, StringComparison.Ordinal);
+        Assert.StartsWith(
+            "… and 150 more problem(s), not listed: the list stops after 100",
+            result.Errors[100].Message,
+            StringComparison.Ordinal
+        );
         Assert.Equal(250, result.ProblemCount);
 
         var few = SweepSpecParser.Parse(HostileSpecs.UnknownKeys("x", 3));
@@ -104,9 +136,16 @@ public sealed class HostileSpecTests
         Assert.True(SweepSpecParser.Parse(spec, limits).Ok);
         // 'é' is 2 bytes in UTF-8: under the limit in characters, over it in bytes.
         var error = Assert.Single(SweepSpecParser.Parse(spec + "# " + new string('é', 400), limits).Errors);
-        Assert.Matches(@"^the spec is \d+ bytes; a spec may have at most 1000 bytes \(set by Saei:Specs:MaxBytes", error.Message);
+        Assert.Matches(
+            @"^the spec is \d+ bytes; a spec may have at most 1000 bytes \(set by Saei:Specs:MaxBytes",
+            error.Message
+        );
         // Not even valid YAML: refused for its size, never scanned.
-        Assert.Contains("at most 1000 bytes", Assert.Single(SweepSpecParser.Parse("{[" + new string('[', 5000), limits).Errors).Message, StringComparison.Ordinal);
+        Assert.Contains(
+            "at most 1000 bytes",
+            Assert.Single(SweepSpecParser.Parse("{[" + new string('[', 5000), limits).Errors).Message,
+            StringComparison.Ordinal
+        );
     }
 
     [Fact]

@@ -23,23 +23,37 @@ public sealed class NodesAndModelSpecTests
         Assert.Equal(141L << 30, spec.Nodes[1].MemoryBytes);
         Assert.Empty(plain.Nodes);
         Assert.Equal(SpecFingerprint.Compute(plain), SpecFingerprint.Compute(spec));
-        Assert.Equal(SweepExpansion.Expand(plain).Select(r => r.RunId),
-            SweepExpansion.Expand(spec).Select(r => r.RunId));
+        Assert.Equal(
+            SweepExpansion.Expand(plain).Select(r => r.RunId),
+            SweepExpansion.Expand(spec).Select(r => r.RunId)
+        );
     }
 
     [Theory]
     [InlineData("nodes: [ { name: a, device: cuda, memory_gib: 80, gpus: 2 } ]", "nodes[0].gpus", "unknown key;")]
-    [InlineData("nodes: [ { name: a, device: tpu, memory_gib: 80 } ]", "nodes[0].device",
-        "is 'tpu'; set cuda (GPU node) or cpu.")]
-    [InlineData("nodes: [ { name: a, device: cuda, memory_gib: 0 } ]", "nodes[0].memory_gib",
-        "is '0'; set a number in (0, 4096]")]
+    [InlineData(
+        "nodes: [ { name: a, device: tpu, memory_gib: 80 } ]",
+        "nodes[0].device",
+        "is 'tpu'; set cuda (GPU node) or cpu."
+    )]
+    [InlineData(
+        "nodes: [ { name: a, device: cuda, memory_gib: 0 } ]",
+        "nodes[0].memory_gib",
+        "is '0'; set a number in (0, 4096]"
+    )]
     [InlineData("nodes: [ { name: a, device: cuda } ]", "nodes[0].memory_gib", "is required")]
-    [InlineData("nodes: [ { name: a, device: cuda, devices: 0, memory_gib: 80 } ]", "nodes[0].devices",
-        "is '0'; set an integer in 1..64")]
+    [InlineData(
+        "nodes: [ { name: a, device: cuda, devices: 0, memory_gib: 80 } ]",
+        "nodes[0].devices",
+        "is '0'; set an integer in 1..64"
+    )]
     [InlineData("nodes: [ { device: cuda, memory_gib: 80 } ]", "nodes[0].name", "is required")]
     [InlineData("nodes: { name: a }", "nodes", "expected a list of nodes")]
-    [InlineData("nodes: [ { name: a, device: cuda, memory_gib: 80 }, { name: a, device: cpu, memory_gib: 64 } ]",
-        "nodes[1].name", "node 'a' is listed twice")]
+    [InlineData(
+        "nodes: [ { name: a, device: cuda, memory_gib: 80 }, { name: a, device: cpu, memory_gib: 64 } ]",
+        "nodes[1].name",
+        "node 'a' is listed twice"
+    )]
     public void A_bad_node_is_one_clear_error_naming_its_key(string nodes, string path, string message)
     {
         var result = SweepSpecParser.Parse(SpecSamples.Minimal(extra: nodes));
@@ -53,9 +67,12 @@ public sealed class NodesAndModelSpecTests
     {
         string Spec(string model) =>
             SpecSamples.Minimal().Replace("model: { family: tiny-vlm }", model, StringComparison.Ordinal);
-        var both = SweepSpecParser.Parse(Spec(
-            "model: { family: qwen2.5-vl, path: /data/models/Qwen2.5-VL-7B-Instruct, "
-            + "base: models/qwen25vl-7b-instruct }"));
+        var both = SweepSpecParser.Parse(
+            Spec(
+                "model: { family: qwen2.5-vl, path: /data/models/Qwen2.5-VL-7B-Instruct, "
+                    + "base: models/qwen25vl-7b-instruct }"
+            )
+        );
         Assert.True(both.Ok, string.Join("\n", both.Errors));
         Assert.Equal("/data/models/Qwen2.5-VL-7B-Instruct", both.Spec!.Model.Path);
         Assert.Equal("qwen25vl-7b-instruct", both.Spec.Model.Base);
@@ -65,7 +82,8 @@ public sealed class NodesAndModelSpecTests
         Assert.Equal("model.path", neither.Path);
         Assert.Contains("and/or model.base", neither.Message, StringComparison.Ordinal);
         var badBlob = Assert.Single(
-            SweepSpecParser.Parse(Spec("model: { family: qwen2.5-vl, path: /data/m, base: models/Bad Name }")).Errors);
+            SweepSpecParser.Parse(Spec("model: { family: qwen2.5-vl, path: /data/m, base: models/Bad Name }")).Errors
+        );
         Assert.Equal("model.base", badBlob.Path);
     }
 }

@@ -25,7 +25,8 @@ internal static class SpecSamples
         checkpoint: { every: 10 }
         """;
 
-    /// <summary>The same content as <see cref="Grid"/> with every mapping's keys reordered, seeds shuffled, numbers respelled.</summary>
+    /// <summary>The same content as <see cref="Grid"/> with every mapping's keys reordered, seeds shuffled, numbers
+    /// respelled.</summary>
     public const string GridReordered = """
         steps: 20
         checkpoint: { every: 10 }
@@ -48,16 +49,17 @@ internal static class SpecSamples
         """;
 
     /// <summary>A valid minimal spec with one method and one seed, into which tests splice mistakes.</summary>
-    public static string Minimal(string methods = "grpo: {}", string extra = "") => $$"""
-        experiment: minimal
-        model: { family: tiny-vlm }
-        data:
-          train: { format: synthetic, task: counting, size: 10 }
-          test: { format: synthetic, task: counting, split: test, size: 10 }
-        seeds: [1]
-        steps: 10
-        methods:
-          {{methods}}
-        {{extra}}
-        """;
+    public static string Minimal(string methods = "grpo: {}", string extra = "") =>
+        $$"""
+            experiment: minimal
+            model: { family: tiny-vlm }
+            data:
+              train: { format: synthetic, task: counting, size: 10 }
+              test: { format: synthetic, task: counting, split: test, size: 10 }
+            seeds: [1]
+            steps: 10
+            methods:
+              {{methods}}
+            {{extra}}
+            """;
 }

@@ -19,27 +19,54 @@ public sealed class SweepSpecParserTests
         Assert.Equal("methods.saei.step_sise", error.Path);
         Assert.Equal("unknown key; did you mean step_size?", error.Message);
         Assert.Equal(9, error.Line);
-        Assert.Equal("line 9, column 11: methods.saei.step_sise: unknown key; did you mean step_size?", error.ToString());
+        Assert.Equal(
+            "line 9, column 11: methods.saei.step_sise: unknown key; did you mean step_size?",
+            error.ToString()
+        );
     }
 
     [Fact]
     public void Unknown_keys_are_errors_at_every_level()
     {
-        var result = SweepSpecParser.Parse(SpecSamples.Minimal(extra: "evals: { every: 5 }\ncheckpoint: { evry: 5 }\nmodel2: x"));
+        var result = SweepSpecParser.Parse(
+            SpecSamples.Minimal(extra: "evals: { every: 5 }\ncheckpoint: { evry: 5 }\nmodel2: x")
+        );
         Assert.Equal(["checkpoint.evry", "evals", "model2"], result.Errors.Select(e => e.Path).Order());
         Assert.Contains(result.Errors, e => e.Path == "evals" && e.Message == "unknown key; did you mean eval?");
-        Assert.Contains(result.Errors, e => e.Path == "checkpoint.evry" && e.Message == "unknown key; did you mean every?");
-        Assert.Contains(result.Errors, e => e.Path == "model2" && e.Message.StartsWith("unknown key; did you mean model?", StringComparison.Ordinal));
+        Assert.Contains(
+            result.Errors,
+            e => e.Path == "checkpoint.evry" && e.Message == "unknown key; did you mean every?"
+        );
+        Assert.Contains(
+            result.Errors,
+            e =>
+                e.Path == "model2" && e.Message.StartsWith("unknown key; did you mean model?", StringComparison.Ordinal)
+        );
 
-        var data = SingleError(SpecSamples.Minimal().Replace("task: counting, size: 10 }", "task: counting, size: 10, colour: red }", StringComparison.Ordinal));
+        var data = SingleError(
+            SpecSamples
+                .Minimal()
+                .Replace(
+                    "task: counting, size: 10 }",
+                    "task: counting, size: 10, colour: red }",
+                    StringComparison.Ordinal
+                )
+        );
         Assert.Equal("data.train.colour", data.Path);
-        Assert.StartsWith("unknown key; allowed keys: difficulty, format, name", data.Message, StringComparison.Ordinal);
+        Assert.StartsWith(
+            "unknown key; allowed keys: difficulty, format, name",
+            data.Message,
+            StringComparison.Ordinal
+        );
     }
 
     [Fact]
     public void Bad_values_name_the_key_and_what_to_set()
     {
-        Assert.Equal("'fast' is not a finite number.", SingleError(SpecSamples.Minimal("grpo: { learning_rate: fast }")).Message);
+        Assert.Equal(
+            "'fast' is not a finite number.",
+            SingleError(SpecSamples.Minimal("grpo: { learning_rate: fast }")).Message
+        );
         var enumError = SingleError(SpecSamples.Minimal("saei: { tokens: medium }"));
         Assert.Equal("methods.saei.tokens", enumError.Path);
         Assert.Equal("'medium' is not one of all, low, moderate, high, low_high.", enumError.Message);
@@ -71,7 +98,11 @@ public sealed class SweepSpecParserTests
         Assert.NotNull(error.Column);
 
         var unclosed = SingleError("experiment: x\nmodel: { family: tiny-vlm\nsteps: 3\n");
-        Assert.StartsWith("YAML syntax error: the file ends inside an unclosed", unclosed.Message, StringComparison.Ordinal);
+        Assert.StartsWith(
+            "YAML syntax error: the file ends inside an unclosed",
+            unclosed.Message,
+            StringComparison.Ordinal
+        );
 
         var duplicate = SingleError("experiment: x\nexperiment: y\n");
         Assert.Contains("Duplicate key", duplicate.Message, StringComparison.Ordinal);
@@ -84,25 +115,49 @@ public sealed class SweepSpecParserTests
         var result = SweepSpecParser.Parse("experiment: x\n");
         Assert.Equal(["data", "methods", "model", "seeds", "steps"], result.Errors.Select(e => e.Path).Order());
 
-        var qwen = SingleError(SpecSamples.Minimal().Replace("{ family: tiny-vlm }", "{ family: qwen2.5-vl }", StringComparison.Ordinal));
+        var qwen = SingleError(
+            SpecSamples.Minimal().Replace("{ family: tiny-vlm }", "{ family: qwen2.5-vl }", StringComparison.Ordinal)
+        );
         Assert.Equal("model.path", qwen.Path);
         Assert.Contains("/data/Qwen2.5-VL-7B-Instruct", qwen.Message, StringComparison.Ordinal);
 
-        var family = SingleError(SpecSamples.Minimal().Replace("{ family: tiny-vlm }", "{ family: llama }", StringComparison.Ordinal));
+        var family = SingleError(
+            SpecSamples.Minimal().Replace("{ family: tiny-vlm }", "{ family: llama }", StringComparison.Ordinal)
+        );
         Assert.Equal("is 'llama'; set tiny-vlm or qwen2.5-vl.", family.Message);
     }
 
     [Fact]
     public void Data_sets_are_checked_for_format_and_fields()
     {
-        var format = SingleError(SpecSamples.Minimal().Replace("test: { format: synthetic", "test: { format: synthetc", StringComparison.Ordinal));
+        var format = SingleError(
+            SpecSamples
+                .Minimal()
+                .Replace("test: { format: synthetic", "test: { format: synthetc", StringComparison.Ordinal)
+        );
         Assert.Equal("data.test.format", format.Path);
         Assert.Equal("is 'synthetc'; did you mean synthetic?", format.Message);
 
-        var path = SingleError(SpecSamples.Minimal().Replace("test: { format: synthetic, task: counting, split: test, size: 10 }", "test: { format: geometry3k }", StringComparison.Ordinal));
+        var path = SingleError(
+            SpecSamples
+                .Minimal()
+                .Replace(
+                    "test: { format: synthetic, task: counting, split: test, size: 10 }",
+                    "test: { format: geometry3k }",
+                    StringComparison.Ordinal
+                )
+        );
         Assert.Equal("data.test.path", path.Path);
 
-        var ood = SweepSpecParser.Parse(SpecSamples.Minimal().Replace("seeds:", "  ood: [ { format: mathvista, path: /data/MathVista } ]\nseeds:", StringComparison.Ordinal));
+        var ood = SweepSpecParser.Parse(
+            SpecSamples
+                .Minimal()
+                .Replace(
+                    "seeds:",
+                    "  ood: [ { format: mathvista, path: /data/MathVista } ]\nseeds:",
+                    StringComparison.Ordinal
+                )
+        );
         Assert.Equal("data.ood[0].name", Assert.Single(ood.Errors).Path);
 
         var benchmark = SingleError(SpecSamples.Minimal(extra: "eval: { benchmarks: [test, mathvista] }"));
@@ -113,8 +168,12 @@ public sealed class SweepSpecParserTests
     [Fact]
     public void Method_kinds_bind_by_name_or_explicit_method_and_enums_by_snake_case_or_name()
     {
-        var spec = SweepSpecParser.ParseOrThrow(SpecSamples.Minimal(
-            "egas-only: {}\n  saei_low_high: { method: saei, tokens: low_high, kl_estimator: LowVarKl }\n  kl_cov: {}"));
+        var spec = SweepSpecParser.ParseOrThrow(
+            SpecSamples.Minimal(
+                "egas-only: {}\n  saei_low_high: { method: saei, tokens: low_high, kl_estimator: LowVarKl }\n  "
+                    + "kl_cov: {}"
+            )
+        );
         Assert.Equal([RlMethod.EgasOnly, RlMethod.Saei, RlMethod.KlCov], spec.Methods.Select(m => m.Kind));
         var run = SweepExpansion.Expand(spec).Single(r => r.Method == "saei_low_high");
         Assert.Equal(TokenSelection.LowHigh, run.Options.Tokens);
@@ -122,24 +181,42 @@ public sealed class SweepSpecParserTests
 
         var unknown = SingleError(SpecSamples.Minimal("saei_k2: { iterations: 2 }"));
         Assert.Equal("methods.saei_k2", unknown.Path);
-        Assert.StartsWith("'saei_k2' is not a method kind; add `method: <kind>` (grpo, saei, egas_only", unknown.Message, StringComparison.Ordinal);
+        Assert.StartsWith(
+            "'saei_k2' is not a method kind; add `method: <kind>` (grpo, saei, egas_only",
+            unknown.Message,
+            StringComparison.Ordinal
+        );
     }
 
     [Fact]
     public void A_key_set_by_a_method_and_by_the_grid_is_ambiguous()
     {
-        var error = SingleError(SpecSamples.Minimal("saei: { learning_rate: 0.001 }", "grid: { learning_rate: [0.0001, 0.0003] }"));
+        var error = SingleError(
+            SpecSamples.Minimal("saei: { learning_rate: 0.001 }", "grid: { learning_rate: [0.0001, 0.0003] }")
+        );
         Assert.Equal("grid.learning_rate", error.Path);
         Assert.Contains("also set in methods.saei", error.Message, StringComparison.Ordinal);
         // Rollout defaults may be overridden by the grid.
-        Assert.True(SweepSpecParser.Parse(SpecSamples.Minimal(extra: "rollout: { learning_rate: 0.001 }\ngrid: { learning_rate: [0.0001] }")).Ok);
+        Assert.True(
+            SweepSpecParser
+                .Parse(
+                    SpecSamples.Minimal(extra: "rollout: { learning_rate: 0.001 }\ngrid: { learning_rate: [0.0001] }")
+                )
+                .Ok
+        );
     }
 
     [Fact]
     public void Seeds_and_grid_values_must_be_distinct_and_defaults_apply()
     {
-        Assert.Equal("seed 1 is listed twice; list each once.", SingleError(SpecSamples.Minimal().Replace("seeds: [1]", "seeds: [1, 1]", StringComparison.Ordinal)).Message);
-        Assert.Equal("value 0.00010 is listed twice; list each once.", SingleError(SpecSamples.Minimal(extra: "grid: { learning_rate: [1e-4, 0.00010] }")).Message);
+        Assert.Equal(
+            "seed 1 is listed twice; list each once.",
+            SingleError(SpecSamples.Minimal().Replace("seeds: [1]", "seeds: [1, 1]", StringComparison.Ordinal)).Message
+        );
+        Assert.Equal(
+            "value 0.00010 is listed twice; list each once.",
+            SingleError(SpecSamples.Minimal(extra: "grid: { learning_rate: [1e-4, 0.00010] }")).Message
+        );
 
         var spec = SweepSpecParser.ParseOrThrow(SpecSamples.Minimal());
         Assert.Equal(3, spec.MaxFailures);
@@ -152,7 +229,9 @@ public sealed class SweepSpecParserTests
     [Fact]
     public void ParseOrThrow_lists_every_problem_with_the_source()
     {
-        var error = Assert.Throws<SweepSpecException>(() => SweepSpecParser.ParseOrThrow(SpecSamples.Minimal("saei: { step_sise: 1, group_size: x }"), "spec.yaml"));
+        var error = Assert.Throws<SweepSpecException>(() =>
+            SweepSpecParser.ParseOrThrow(SpecSamples.Minimal("saei: { step_sise: 1, group_size: x }"), "spec.yaml")
+        );
         Assert.Equal(2, error.Errors.Count);
         Assert.StartsWith("spec.yaml: 2 problem(s):", error.Message, StringComparison.Ordinal);
     }

@@ -23,7 +23,8 @@ public sealed class DeviceConfigurationTests
         var (torch, worker) = Bound(
             ("Saei__Torch__Device", "cuda"),
             ("Saei__Worker__Devices__0", "cuda:0"),
-            ("Saei__Worker__Devices__1", "cuda:1"));
+            ("Saei__Worker__Devices__1", "cuda:1")
+        );
         Assert.Equal("cuda", torch.Device);
         Assert.Equal(["cuda:0", "cuda:1"], worker.Devices);
         Assert.Equal(["cuda:0", "cuda:1"], ModelPlacement.DevicesFor(worker.Devices, torch.Device));
@@ -37,28 +38,38 @@ public sealed class DeviceConfigurationTests
     /// <summary>The options a silo registers from these environment variables (a unique prefix keeps tests
     /// apart).</summary>
     private static (TorchExecutorOptions Torch, WorkerOptions Worker) Bound(
-        params (string Name, string Value)[] variables)
+        params (string Name, string Value)[] variables
+    )
     {
         string prefix = $"SAEI_DEVICE_TEST_{Guid.NewGuid():N}_";
-        foreach (var (name, value) in variables) Environment.SetEnvironmentVariable(prefix + name, value);
+        foreach (var (name, value) in variables)
+            Environment.SetEnvironmentVariable(prefix + name, value);
         try
         {
             var settings = new ConfigurationBuilder()
-                .AddInMemoryCollection(new Dictionary<string, string?>
-                {
-                    [SiloConfiguration.ExecutorKey] = SiloConfiguration.TorchExecutor,
-                })
-                .AddEnvironmentVariables(prefix).Build();
-            using var host = new HostBuilder()
-                .UseOrleans(silo => silo.UseLocalhostClustering()
-                    .AddSaeiOrchestration(Azurite.ConnectionString, runsWorker: false, settings))
+                .AddInMemoryCollection(
+                    new Dictionary<string, string?>
+                    {
+                        [SiloConfiguration.ExecutorKey] = SiloConfiguration.TorchExecutor,
+                    }
+                )
+                .AddEnvironmentVariables(prefix)
                 .Build();
-            return (host.Services.GetRequiredService<TorchExecutorOptions>(),
-                host.Services.GetRequiredService<IOptions<WorkerOptions>>().Value);
+            using var host = new HostBuilder()
+                .UseOrleans(silo =>
+                    silo.UseLocalhostClustering()
+                        .AddSaeiOrchestration(Azurite.ConnectionString, runsWorker: false, settings)
+                )
+                .Build();
+            return (
+                host.Services.GetRequiredService<TorchExecutorOptions>(),
+                host.Services.GetRequiredService<IOptions<WorkerOptions>>().Value
+            );
         }
         finally
         {
-            foreach (var (name, _) in variables) Environment.SetEnvironmentVariable(prefix + name, null);
+            foreach (var (name, _) in variables)
+                Environment.SetEnvironmentVariable(prefix + name, null);
         }
     }
 }

@@ -13,7 +13,20 @@ public sealed class ModelPlacementTests
     private static IPolicyModel Model()
     {
         TorchRuntime.Initialize(1);
-        return PolicyModelFactory.CreateTiny(new TinyVlmConfig { ImageSize = 16, PatchSize = 8, HiddenSize = 32, Heads = 4, KeyValueHeads = 2, IntermediateSize = 64, Layers = 4 }, seed: 1, CPU);
+        return PolicyModelFactory.CreateTiny(
+            new TinyVlmConfig
+            {
+                ImageSize = 16,
+                PatchSize = 8,
+                HiddenSize = 32,
+                Heads = 4,
+                KeyValueHeads = 2,
+                IntermediateSize = 64,
+                Layers = 4,
+            },
+            seed: 1,
+            CPU
+        );
     }
 
     [Fact]
@@ -33,10 +46,16 @@ public sealed class ModelPlacementTests
         var stages = model.Stages;
         var plan = ModelPlacement.Apply(model, ["cpu", "cpu"]);
         Assert.Equal(2, plan.Count);
-        Assert.Equal((0, plan[0].End, plan[0].End, stages.Count), (plan[0].Start, plan[1].Start, plan[1].Start, plan[1].End));
+        Assert.Equal(
+            (0, plan[0].End, plan[0].End, stages.Count),
+            (plan[0].Start, plan[1].Start, plan[1].Start, plan[1].End)
+        );
         // The plan minimises the larger shard: no other cut point does better.
-        long best = Enumerable.Range(1, stages.Count - 1)
-            .Min(cut => Math.Max(stages.Take(cut).Sum(s => s.ParameterBytes), stages.Skip(cut).Sum(s => s.ParameterBytes)));
+        long best = Enumerable
+            .Range(1, stages.Count - 1)
+            .Min(cut =>
+                Math.Max(stages.Take(cut).Sum(s => s.ParameterBytes), stages.Skip(cut).Sum(s => s.ParameterBytes))
+            );
         Assert.Equal(best, plan.Max(s => s.Bytes));
         Assert.StartsWith("cpu input..", ModelPlacement.Describe(plan, stages), StringComparison.Ordinal);
     }
@@ -71,6 +90,6 @@ public sealed class ModelPlacementTests
         using var model = Model();
         var error = Assert.Throws<ArgumentException>(() => ModelPlacement.Apply(model, ["cpu", device]));
         Assert.Contains($"'{device}' {expected}", error.Message, StringComparison.Ordinal);
-        Assert.All(model.Stages, s => Assert.Equal("cpu", s.Device));                        // nothing moved
+        Assert.All(model.Stages, s => Assert.Equal("cpu", s.Device)); // nothing moved
     }
 }

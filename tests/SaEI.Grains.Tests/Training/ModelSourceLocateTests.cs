@@ -45,8 +45,12 @@ public sealed class ModelSourceLocateTests : IAsyncLifetime
         Assert.Equal([1, 2, 3], await File.ReadAllBytesAsync(Path.Combine(fetched, "model.safetensors")));
 
         // Without a blob copy a missing folder is still the configuration error naming it.
-        var pathOnly = missing with { Base = null };
-        await Assert.ThrowsAsync<DirectoryNotFoundException>(
-            () => ModelSource.LocateAsync(pathOnly, store, data, CancellationToken.None));
+        var pathOnly = missing with
+        {
+            Base = null,
+        };
+        await Assert.ThrowsAsync<DirectoryNotFoundException>(() =>
+            ModelSource.LocateAsync(pathOnly, store, data, CancellationToken.None)
+        );
     }
 }

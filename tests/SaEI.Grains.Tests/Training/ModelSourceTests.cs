@@ -32,17 +32,28 @@ public sealed class ModelSourceTests : IDisposable
         var roots = new DataRoots([root]);
 
         string confined = ModelSource.Confine(folder, roots);
-        using (var policy = ModelSource.Load(Qwen, confined, CPU)) Assert.Equal("qwen2.5-vl", policy.Info.Family);
+        using (var policy = ModelSource.Load(Qwen, confined, CPU))
+            Assert.Equal("qwen2.5-vl", policy.Info.Family);
 
         var outside = Assert.Throws<InvalidDataException>(() => ModelSource.Confine("/etc", roots));
-        Assert.StartsWith("model.path: path '/etc' is outside the data roots", outside.Message, StringComparison.Ordinal);
+        Assert.StartsWith(
+            "model.path: path '/etc' is outside the data roots",
+            outside.Message,
+            StringComparison.Ordinal
+        );
         Assert.True(FailureClassifier.IsConfiguration(outside));
 
         File.CreateSymbolicLink(Path.Combine(folder, "generation_config.json.bak"), "/etc/hostname");
         var linked = Assert.Throws<InvalidDataException>(() => ModelSource.Confine(folder, roots));
-        Assert.Contains("generation_config.json.bak' (resolves to '/etc/hostname') is outside the data roots", linked.Message, StringComparison.Ordinal);
+        Assert.Contains(
+            "generation_config.json.bak' (resolves to '/etc/hostname') is outside the data roots",
+            linked.Message,
+            StringComparison.Ordinal
+        );
 
-        var missing = Assert.Throws<DirectoryNotFoundException>(() => ModelSource.Confine(Path.Combine(root, "absent"), roots));
+        var missing = Assert.Throws<DirectoryNotFoundException>(() =>
+            ModelSource.Confine(Path.Combine(root, "absent"), roots)
+        );
         Assert.Contains("is not a folder on this node", missing.Message, StringComparison.Ordinal);
         Assert.True(FailureClassifier.IsConfiguration(missing));
     }
@@ -53,18 +64,33 @@ public sealed class ModelSourceTests : IDisposable
         string tiny = Path.Combine(root, "tiny");
         var config = new TinyVlmConfig
         {
-            ImageSize = 16, PatchSize = 8, VisionHiddenSize = 16, VisionLayers = 1, VisionHeads = 2, VisionIntermediateSize = 32,
-            HiddenSize = 32, Layers = 1, Heads = 4, KeyValueHeads = 2, IntermediateSize = 64,
+            ImageSize = 16,
+            PatchSize = 8,
+            VisionHiddenSize = 16,
+            VisionLayers = 1,
+            VisionHeads = 2,
+            VisionIntermediateSize = 32,
+            HiddenSize = 32,
+            Layers = 1,
+            Heads = 4,
+            KeyValueHeads = 2,
+            IntermediateSize = 64,
         };
-        using (var model = TinyVlm.Create(config, 1, CPU)) model.Save(tiny);
+        using (var model = TinyVlm.Create(config, 1, CPU))
+            model.Save(tiny);
         var family = Assert.Throws<InvalidDataException>(() => ModelSource.Load(Qwen, tiny, CPU));
-        Assert.Contains($"{Path.Combine(tiny, "config.json")} describes a tiny-vlm model but model.family is qwen2.5-vl", family.Message, StringComparison.Ordinal);
+        Assert.Contains(
+            $"{Path.Combine(tiny, "config.json")} describes a tiny-vlm model but model.family is qwen2.5-vl",
+            family.Message,
+            StringComparison.Ordinal
+        );
 
         // The tokenizer of another model: <|image_pad|> at another id than config.json's image_token_id.
         string foreign = TinyQwenFolder.Write(Path.Combine(root, "foreign"));
         var swapped = new Dictionary<string, int>(TinyQwenFolder.SpecialTokens)
         {
-            ["<|image_pad|>"] = TinyQwenFolder.ImStart, ["<|im_start|>"] = TinyQwenFolder.ImagePad,
+            ["<|image_pad|>"] = TinyQwenFolder.ImStart,
+            ["<|im_start|>"] = TinyQwenFolder.ImagePad,
         };
         SaEI.Gpu.Tokenization.TinyTokenizerJsonWriter.Write(Path.Combine(foreign, "tokenizer.json"), swapped);
         var tokenizer = Assert.Throws<InvalidDataException>(() => ModelSource.Load(Qwen, foreign, CPU));
@@ -83,8 +109,14 @@ public sealed class ModelSourceTests : IDisposable
             Assert.All(policy.NamedParameters(), p => Assert.Equal(ScalarType.Float32, p.Parameter.dtype));
 
         var tiny = new ModelSpec(ModelFamily.TinyVlm, null, "unused");
-        var error = Assert.Throws<InvalidDataException>(() => ModelSource.Load(tiny, Path.Combine(root, "absent"), CPU, ComputeDtype.Bf16));
-        Assert.Equal("dtype is bf16 but model.family tiny-vlm computes in float32 only; set dtype: f32, or use a qwen2.5-vl model.", error.Message);
+        var error = Assert.Throws<InvalidDataException>(() =>
+            ModelSource.Load(tiny, Path.Combine(root, "absent"), CPU, ComputeDtype.Bf16)
+        );
+        Assert.Equal(
+            "dtype is bf16 but model.family tiny-vlm computes in float32 only; set dtype: f32, or use a qwen2.5-vl "
+                + "model.",
+            error.Message
+        );
         Assert.True(FailureClassifier.IsConfiguration(error));
     }
 }

@@ -5,7 +5,8 @@ using SaEI.Testing;
 
 namespace SaEI.Grains.Tests.Training;
 
-/// <summary>The local model cache: private to the user (0700), keyed by the manifest's SHA-256, checked on download (issue #11, item 10).</summary>
+/// <summary>The local model cache: private to the user (0700), keyed by the manifest's SHA-256, checked on download
+/// (issue #11, item 10).</summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class ModelStoreTests : IAsyncLifetime
 {
@@ -44,10 +45,16 @@ public sealed class ModelStoreTests : IAsyncLifetime
         await UploadAsync(store, "m1", [1, 2, 3]);
         string first = await store.EnsureLocalAsync("models/m1", CancellationToken.None);
 
-        var manifest = ((BlobReadResult.Found)await blobs.ReadAsync(BlobPaths.ModelFilePath("m1", ModelStore.ManifestFile))).Content.ToArray();
+        var manifest = (
+            (BlobReadResult.Found)await blobs.ReadAsync(BlobPaths.ModelFilePath("m1", ModelStore.ManifestFile))
+        ).Content.ToArray();
         Assert.Equal(Path.Combine(Cache, "m1-" + Convert.ToHexStringLower(SHA256.HashData(manifest))[..16]), first);
         Assert.Equal([1, 2, 3], await File.ReadAllBytesAsync(Path.Combine(first, "model.safetensors")));
-        Assert.Contains(Convert.ToHexStringLower(SHA256.HashData(new byte[] { 1, 2, 3 })), System.Text.Encoding.UTF8.GetString(manifest), StringComparison.Ordinal);
+        Assert.Contains(
+            Convert.ToHexStringLower(SHA256.HashData(new byte[] { 1, 2, 3 })),
+            System.Text.Encoding.UTF8.GetString(manifest),
+            StringComparison.Ordinal
+        );
         var owner = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
         Assert.Equal(owner, File.GetUnixFileMode(Cache));
         Assert.Equal(owner, File.GetUnixFileMode(Path.GetDirectoryName(Cache)!));
@@ -66,10 +73,23 @@ public sealed class ModelStoreTests : IAsyncLifetime
         File.SetUnixFileMode(Cache, (UnixFileMode)0b111_111_111);
         var store = new ModelStore(blobs, Cache);
         await UploadAsync(store, "m2", [7, 7, 7]);
-        await blobs.WriteAsync(BlobPaths.ModelFilePath("m2", "model.safetensors"), BinaryData.FromBytes([6, 6, 6]), WriteCondition.Overwrite);
-        var error = await Assert.ThrowsAsync<InvalidDataException>(() => store.EnsureLocalAsync("m2", CancellationToken.None));
-        Assert.Contains("models/m2/model.safetensors does not match its manifest", error.Message, StringComparison.Ordinal);
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Cache));
+        await blobs.WriteAsync(
+            BlobPaths.ModelFilePath("m2", "model.safetensors"),
+            BinaryData.FromBytes([6, 6, 6]),
+            WriteCondition.Overwrite
+        );
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() =>
+            store.EnsureLocalAsync("m2", CancellationToken.None)
+        );
+        Assert.Contains(
+            "models/m2/model.safetensors does not match its manifest",
+            error.Message,
+            StringComparison.Ordinal
+        );
+        Assert.Equal(
+            UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute,
+            File.GetUnixFileMode(Cache)
+        );
         Assert.DoesNotContain(Directory.GetDirectories(Cache), d => File.Exists(Path.Combine(d, ".complete")));
     }
 
@@ -77,11 +97,23 @@ public sealed class ModelStoreTests : IAsyncLifetime
     public async Task A_model_uploaded_without_a_manifest_is_keyed_by_the_manifest_of_what_was_downloaded()
     {
         var store = new ModelStore(blobs, Cache);
-        await blobs.WriteAsync(BlobPaths.ModelFilePath("legacy", "model.safetensors"), BinaryData.FromBytes([9]), WriteCondition.Overwrite);
-        await blobs.WriteAsync(BlobPaths.ModelFilePath("legacy", "config.json"), BinaryData.FromString("{}"), WriteCondition.Overwrite);
+        await blobs.WriteAsync(
+            BlobPaths.ModelFilePath("legacy", "model.safetensors"),
+            BinaryData.FromBytes([9]),
+            WriteCondition.Overwrite
+        );
+        await blobs.WriteAsync(
+            BlobPaths.ModelFilePath("legacy", "config.json"),
+            BinaryData.FromString("{}"),
+            WriteCondition.Overwrite
+        );
         string local = await store.EnsureLocalAsync("legacy", CancellationToken.None);
         byte[] manifest = await File.ReadAllBytesAsync(Path.Combine(local, ModelStore.ManifestFile));
-        Assert.EndsWith("legacy-" + Convert.ToHexStringLower(SHA256.HashData(manifest))[..16], local, StringComparison.Ordinal);
+        Assert.EndsWith(
+            "legacy-" + Convert.ToHexStringLower(SHA256.HashData(manifest))[..16],
+            local,
+            StringComparison.Ordinal
+        );
         Assert.Equal(local, await store.EnsureLocalAsync("legacy", CancellationToken.None));
     }
 

@@ -47,25 +47,41 @@ public sealed class QwenSweepInputs : IAsyncLifetime
     {
         var random = new Random(seed);
         string path = Path.Combine(DataFolder, name);
-        await ParquetSerializer.SerializeAsync(Enumerable.Range(0, rows).Select(i =>
-        {
-            var (height, width) = Sizes[i % Sizes.Length];
-            var rgb = new byte[height * width * 3];
-            random.NextBytes(rgb);
-            return new Row { Images = [new Cell { Bytes = PngExport.Encode(new RgbImage(width, height, rgb)) }], Problem = $"<image>What is {i} + 1?", Answer = $"{i + 1}" };
-        }), path);
+        await ParquetSerializer.SerializeAsync(
+            Enumerable
+                .Range(0, rows)
+                .Select(i =>
+                {
+                    var (height, width) = Sizes[i % Sizes.Length];
+                    var rgb = new byte[height * width * 3];
+                    random.NextBytes(rgb);
+                    return new Row
+                    {
+                        Images = [new Cell { Bytes = PngExport.Encode(new RgbImage(width, height, rgb)) }],
+                        Problem = $"<image>What is {i} + 1?",
+                        Answer = $"{i + 1}",
+                    };
+                }),
+            path
+        );
         return path;
     }
 
     private sealed class Cell
     {
-        [JsonPropertyName("bytes")] public byte[]? Bytes { get; set; }
+        [JsonPropertyName("bytes")]
+        public byte[]? Bytes { get; set; }
     }
 
     private sealed class Row
     {
-        [JsonPropertyName("images")] public List<Cell>? Images { get; set; }
-        [JsonPropertyName("problem")] public string? Problem { get; set; }
-        [JsonPropertyName("answer")] public string? Answer { get; set; }
+        [JsonPropertyName("images")]
+        public List<Cell>? Images { get; set; }
+
+        [JsonPropertyName("problem")]
+        public string? Problem { get; set; }
+
+        [JsonPropertyName("answer")]
+        public string? Answer { get; set; }
     }
 }

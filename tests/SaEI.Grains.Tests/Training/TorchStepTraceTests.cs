@@ -46,18 +46,42 @@ public sealed class TorchStepTraceTests(TorchClusterFixture torch)
         string runId = Assert.Single(launched.RunIds);
         var run = torch.Cluster.GrainFactory.GetGrain<IRunGrain>(runId);
         RunStatus status = null!;
-        await Eventually.HoldsAsync(async () => (status = await run.GetStatusAsync()).State.IsTerminal(),
-            TimeSpan.FromMinutes(3), "the one run of the traced sweep ended");
-        Assert.True(status.State == RunState.Completed,
-            $"{runId}: {status.State}; {string.Join(" | ", status.Failures)}");
+        await Eventually.HoldsAsync(
+            async () => (status = await run.GetStatusAsync()).State.IsTerminal(),
+            TimeSpan.FromMinutes(3),
+            "the one run of the traced sweep ended"
+        );
+        Assert.True(
+            status.State == RunState.Completed,
+            $"{runId}: {status.State}; {string.Join(" | ", status.Failures)}"
+        );
 
-        var step = Assert.Single(spans, s => s.OperationName == TrainingTelemetry.StepActivityName
-            && s.GetTagItem("saei.run_id") as string == runId);
+        var step = Assert.Single(
+            spans,
+            s => s.OperationName == TrainingTelemetry.StepActivityName && s.GetTagItem("saei.run_id") as string == runId
+        );
         Assert.Equal(1, step.GetTagItem("saei.step"));
         string stepId = step.SpanId.ToHexString();
-        var children = spans.Where(s => s.ParentSpanId.ToHexString() == stepId).Select(s => s.OperationName)
-            .Distinct().Order(StringComparer.Ordinal);
-        Assert.Equal(["advantage", "attack", "checkpoint", "evaluation", "old_log_probs", "perturbed_rollout",
-            "reference", "report", "reward", "rollout", "update"], children);
+        var children = spans
+            .Where(s => s.ParentSpanId.ToHexString() == stepId)
+            .Select(s => s.OperationName)
+            .Distinct()
+            .Order(StringComparer.Ordinal);
+        Assert.Equal(
+            [
+                "advantage",
+                "attack",
+                "checkpoint",
+                "evaluation",
+                "old_log_probs",
+                "perturbed_rollout",
+                "reference",
+                "report",
+                "reward",
+                "rollout",
+                "update",
+            ],
+            children
+        );
     }
 }

@@ -31,13 +31,25 @@ internal static class TorchTestCluster
         TorchRuntime.Initialize(1);
         var config = new TinyVlmConfig
         {
-            ImageSize = imageSize, PatchSize = patchSize, VisionHiddenSize = 16, VisionLayers = 1, VisionHeads = 2,
+            ImageSize = imageSize,
+            PatchSize = patchSize,
+            VisionHiddenSize = 16,
+            VisionLayers = 1,
+            VisionHeads = 2,
             VisionIntermediateSize = 32,
-            HiddenSize = 32, Layers = 1, Heads = 4, KeyValueHeads = 2, IntermediateSize = 64,
+            HiddenSize = 32,
+            Layers = 1,
+            Heads = 4,
+            KeyValueHeads = 2,
+            IntermediateSize = 64,
         };
-        using (var tiny = TinyVlm.Create(config, 1, TorchSharp.torch.CPU)) tiny.Save(modelFolder);
-        await new ModelStore(blobs, Path.Combine(root, "upload-cache")).UploadAsync(model, modelFolder,
-            CancellationToken.None);
+        using (var tiny = TinyVlm.Create(config, 1, TorchSharp.torch.CPU))
+            tiny.Save(modelFolder);
+        await new ModelStore(blobs, Path.Combine(root, "upload-cache")).UploadAsync(
+            model,
+            modelFolder,
+            CancellationToken.None
+        );
 
         var builder = TestClusterPorts.Builder(1);
         builder.Properties[RootKey] = root;
@@ -51,21 +63,26 @@ internal static class TorchTestCluster
     {
         public void Configure(ISiloBuilder silo)
         {
-            string root = silo.Configuration[RootKey]
+            string root =
+                silo.Configuration[RootKey]
                 ?? throw new InvalidOperationException($"{RootKey} is not set; start the cluster with StartAsync.");
-            var settings = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                [SiloConfiguration.ExecutorKey] = SiloConfiguration.TorchExecutor,
-                ["Saei:Torch:Device"] = "cpu",
-                ["Saei:Torch:Threads"] = "1",
-                ["Saei:Torch:ModelCache"] = Path.Combine(root, "cache"),
-                ["Saei:Data:Roots:0"] = DataFolder(root),
-                ["Saei:Worker:Slots"] = "2",
-                ["Saei:Worker:PollPeriod"] = "00:00:00.200",
-                ["Saei:Runs:CheckPeriod"] = "00:00:00.200",
-            }).Build();
-            silo.AddSaeiStorage(Azurite.ConnectionString).AddSaeiOrchestration(Azurite.ConnectionString,
-                runsWorker: true, settings);
+            var settings = new ConfigurationBuilder()
+                .AddInMemoryCollection(
+                    new Dictionary<string, string?>
+                    {
+                        [SiloConfiguration.ExecutorKey] = SiloConfiguration.TorchExecutor,
+                        ["Saei:Torch:Device"] = "cpu",
+                        ["Saei:Torch:Threads"] = "1",
+                        ["Saei:Torch:ModelCache"] = Path.Combine(root, "cache"),
+                        ["Saei:Data:Roots:0"] = DataFolder(root),
+                        ["Saei:Worker:Slots"] = "2",
+                        ["Saei:Worker:PollPeriod"] = "00:00:00.200",
+                        ["Saei:Runs:CheckPeriod"] = "00:00:00.200",
+                    }
+                )
+                .Build();
+            silo.AddSaeiStorage(Azurite.ConnectionString)
+                .AddSaeiOrchestration(Azurite.ConnectionString, runsWorker: true, settings);
         }
     }
 }

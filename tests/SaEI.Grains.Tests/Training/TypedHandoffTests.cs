@@ -19,7 +19,6 @@ namespace SaEI.Grains.Tests.Training;
 [Collection(nameof(TorchClusterCollection))]
 public sealed class TypedHandoffTests(TorchClusterFixture torch)
 {
-
     [Fact]
     public async Task Spec_options_reach_the_trainer_typed_and_the_evaluator_needs_only_run_json()
     {
@@ -63,10 +62,15 @@ public sealed class TypedHandoffTests(TorchClusterFixture torch)
 
         RunStatus status = null!;
         var run = torch.Cluster.GrainFactory.GetGrain<IRunGrain>(runId);
-        await Eventually.HoldsAsync(async () => (status = await run.GetStatusAsync()).State.IsTerminal(),
-            TimeSpan.FromMinutes(3), "the one run of the handoff sweep ended");
-        Assert.True(status.State == RunState.Completed,
-            $"{runId}: {status.State}; {string.Join(" | ", status.Failures)}");
+        await Eventually.HoldsAsync(
+            async () => (status = await run.GetStatusAsync()).State.IsTerminal(),
+            TimeSpan.FromMinutes(3),
+            "the one run of the handoff sweep ended"
+        );
+        Assert.True(
+            status.State == RunState.Completed,
+            $"{runId}: {status.State}; {string.Join(" | ", status.Failures)}"
+        );
 
         var blobs = ResilientBlobStore.Connect(Azurite.ConnectionString, StorageNames.DataContainer);
         var configuration = await RunConfigurations.ReadAsync(blobs, descriptor.Configuration!);
@@ -80,20 +84,27 @@ public sealed class TypedHandoffTests(TorchClusterFixture torch)
 
         // The evaluator reads run.json only: with the stored spec unreadable it still scores a new (run, step,
         // benchmark) — the in-domain set at step 1, which no run grain asked for.
-        await blobs.WriteAsync(BlobPaths.Spec(experiment), BinaryData.FromString("{ not: [ a spec"),
-            WriteCondition.Overwrite);
+        await blobs.WriteAsync(
+            BlobPaths.Spec(experiment),
+            BinaryData.FromString("{ not: [ a spec"),
+            WriteCondition.Overwrite
+        );
         var evaluator = torch.Cluster.GrainFactory.GetGrain<IEvaluatorGrain>(EvaluationKey.Of(runId, 1, "synth-test"));
         var request = new EvaluationRequest(experiment, runId, 1, "synth-test", "grpo", 7);
         EvaluationResult? result = null;
-        await Eventually.HoldsAsync(async () => (result = await evaluator.EvaluateAsync(request)) is not null,
-            TimeSpan.FromMinutes(2), "the evaluation of step 1 on synth-test finished");
+        await Eventually.HoldsAsync(
+            async () => (result = await evaluator.EvaluateAsync(request)) is not null,
+            TimeSpan.FromMinutes(2),
+            "the evaluation of step 1 on synth-test finished"
+        );
         Assert.Equal(4 * 2, result!.Samples);
     }
 
     [Fact]
     public void An_unknown_option_is_refused_when_the_spec_is_validated_never_dropped_at_run_time()
     {
-        var result = SweepSpecParser.Parse("""
+        var result = SweepSpecParser.Parse(
+            """
             experiment: typo
             model: { family: tiny-vlm, base: models/m }
             data:
@@ -103,7 +114,8 @@ public sealed class TypedHandoffTests(TorchClusterFixture torch)
             steps: 1
             rollout: { learning_rat: 1.0e-4 }
             methods: { grpo: {} }
-            """);
+            """
+        );
         Assert.Null(result.Spec);
         var error = Assert.Single(result.Errors);
         Assert.Equal("rollout.learning_rat", error.Path);

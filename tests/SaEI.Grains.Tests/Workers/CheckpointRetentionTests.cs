@@ -13,7 +13,8 @@ public sealed class CheckpointRetentionTests(OrchestrationCluster fixture)
     public async Task Keep_last_leaves_the_newest_checkpoint_and_the_best_in_domain_one()
     {
         string experiment = OrchestrationCluster.NewExperimentId();
-        string spec = SweepSpecs.Small(experiment, steps: 10, seeds: 2, methods: "grpo: {}", checkpointEvery: 2)
+        string spec = SweepSpecs
+            .Small(experiment, steps: 10, seeds: 2, methods: "grpo: {}", checkpointEvery: 2)
             .Replace("checkpoint: { every: 2 }", "checkpoint: { every: 2, keep_last: 1 }", StringComparison.Ordinal);
         Assert.Contains("keep_last: 1", spec, StringComparison.Ordinal);
         var status = await fixture.RunToEndAsync(experiment, spec);

@@ -43,7 +43,8 @@ public sealed class ShardPlanTests
             var plan = ShardPlan.Balance(bytes, [.. Enumerable.Range(0, devices).Select(d => $"d{d}")]);
             Assert.Equal(0, plan[0].Start);
             Assert.Equal(layers, plan[^1].End);
-            for (int i = 1; i < plan.Count; i++) Assert.Equal(plan[i - 1].End, plan[i].Start);
+            for (int i = 1; i < plan.Count; i++)
+                Assert.Equal(plan[i - 1].End, plan[i].Start);
             Assert.Equal(bytes.Sum(), plan.Sum(s => s.Bytes));
             Assert.Equal(BruteForceBest(bytes, Math.Min(devices, layers)), plan.Max(s => s.Bytes));
         }
@@ -51,7 +52,11 @@ public sealed class ShardPlanTests
 
     [Fact]
     public void No_device_is_an_error_naming_the_fix() =>
-        Assert.Contains("cpu", Assert.Throws<ArgumentException>(() => ShardPlan.Balance([1], [])).Message, StringComparison.Ordinal);
+        Assert.Contains(
+            "cpu",
+            Assert.Throws<ArgumentException>(() => ShardPlan.Balance([1], [])).Message,
+            StringComparison.Ordinal
+        );
 
     /// <summary>Every way to cut L layers into k non-empty contiguous shards; the smallest largest shard.</summary>
     private static long BruteForceBest(long[] bytes, int shards)
@@ -59,7 +64,11 @@ public sealed class ShardPlanTests
         long best = long.MaxValue;
         void Search(int start, int left, long worst)
         {
-            if (left == 1) { best = Math.Min(best, Math.Max(worst, bytes[start..].Sum())); return; }
+            if (left == 1)
+            {
+                best = Math.Min(best, Math.Max(worst, bytes[start..].Sum()));
+                return;
+            }
             for (int end = start + 1; end <= bytes.Length - left + 1; end++)
                 Search(end, left - 1, Math.Max(worst, bytes[start..end].Sum()));
         }

@@ -5,13 +5,20 @@ using SaEI.Grains.Workers;
 
 namespace SaEI.Grains.Tests.Workers;
 
-/// <summary>The simulated executor alone, through its seam, with in-memory checkpoints and an in-process progress sink.</summary>
+/// <summary>The simulated executor alone, through its seam, with in-memory checkpoints and an in-process progress
+/// sink.</summary>
 public sealed class SimulatedRunExecutorTests
 {
     private static readonly RunDescriptor Run = new()
     {
-        ExperimentId = "exp", RunId = "saei-0000abcd-s2", Method = "saei", ConfigKey = "lr=0.0001", Seed = 2,
-        Steps = 10, CheckpointEvery = 3, EvalEvery = 5,
+        ExperimentId = "exp",
+        RunId = "saei-0000abcd-s2",
+        Method = "saei",
+        ConfigKey = "lr=0.0001",
+        Seed = 2,
+        Steps = 10,
+        CheckpointEvery = 3,
+        EvalEvery = 5,
     };
 
     private sealed class Sink(InMemoryCheckpointBackend backend) : IRunProgress, IRunCheckpoints
@@ -45,16 +52,26 @@ public sealed class SimulatedRunExecutorTests
         }
     }
 
-    private static RunExecutionContext Context(Sink sink, int restarts) => new()
-    {
-        Run = Run, Epoch = restarts + 1, Restarts = restarts, Checkpoints = sink, Progress = sink, Logger = NullLogger.Instance,
-    };
+    private static RunExecutionContext Context(Sink sink, int restarts) =>
+        new()
+        {
+            Run = Run,
+            Epoch = restarts + 1,
+            Restarts = restarts,
+            Checkpoints = sink,
+            Progress = sink,
+            Logger = NullLogger.Instance,
+        };
 
-    private static string Sha256(byte[] bytes) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+    private static string Sha256(byte[] bytes) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
 
     private static SimulatedRunExecutor Executor(SimulatedFaults? faults = null) =>
-        new(new SimulatedExecutorOptions { StepDuration = TimeSpan.Zero }, faults ?? new SimulatedFaults(),
-            TimeProvider.System);
+        new(
+            new SimulatedExecutorOptions { StepDuration = TimeSpan.Zero },
+            faults ?? new SimulatedFaults(),
+            TimeProvider.System
+        );
 
     [Fact]
     public async Task An_uninterrupted_run_reports_every_step_checkpoints_every_N_and_at_the_end()
@@ -78,12 +95,15 @@ public sealed class SimulatedRunExecutorTests
         var backend = new InMemoryCheckpointBackend();
         var faults = new SimulatedFaults
         {
-            BeforeStep = (context, step, _) => context.Restarts == 0 && step == 8
-                ? throw new RunFailureException(FailureKind.Infrastructure, "test: node lost", step)
-                : Task.CompletedTask,
+            BeforeStep = (context, step, _) =>
+                context.Restarts == 0 && step == 8
+                    ? throw new RunFailureException(FailureKind.Infrastructure, "test: node lost", step)
+                    : Task.CompletedTask,
         };
         var first = new Sink(backend);
-        await Assert.ThrowsAsync<RunFailureException>(() => Executor(faults).ExecuteAsync(Context(first, 0), CancellationToken.None));
+        await Assert.ThrowsAsync<RunFailureException>(() =>
+            Executor(faults).ExecuteAsync(Context(first, 0), CancellationToken.None)
+        );
         Assert.Equal([3, 6], backend.StepsOf(Run.RunId));
 
         var second = new Sink(backend);
@@ -98,14 +118,39 @@ public sealed class SimulatedRunExecutorTests
     [Fact]
     public async Task Injected_failures_carry_their_class_and_fire_only_on_the_first_attempt_by_default()
     {
-        var run = Run with { Options = new Dictionary<string, string> { [SimulatedRunExecutor.FailAtStepKey] = "2", [SimulatedRunExecutor.FailKindKey] = "numeric" } };
+        var run = Run with
+        {
+            Options = new Dictionary<string, string>
+            {
+                [SimulatedRunExecutor.FailAtStepKey] = "2",
+                [SimulatedRunExecutor.FailKindKey] = "numeric",
+            },
+        };
         var sink = new Sink(new InMemoryCheckpointBackend());
-        var context = new RunExecutionContext { Run = run, Epoch = 1, Restarts = 0, Checkpoints = sink, Progress = sink, Logger = NullLogger.Instance };
-        var failure = await Assert.ThrowsAsync<RunFailureException>(() => Executor().ExecuteAsync(context, CancellationToken.None));
+        var context = new RunExecutionContext
+        {
+            Run = run,
+            Epoch = 1,
+            Restarts = 0,
+            Checkpoints = sink,
+            Progress = sink,
+            Logger = NullLogger.Instance,
+        };
+        var failure = await Assert.ThrowsAsync<RunFailureException>(() =>
+            Executor().ExecuteAsync(context, CancellationToken.None)
+        );
         Assert.Equal(FailureKind.Numeric, failure.Kind);
         Assert.Equal(2, failure.Step);
 
-        var retry = new RunExecutionContext { Run = run, Epoch = 2, Restarts = 1, Checkpoints = sink, Progress = sink, Logger = NullLogger.Instance };
+        var retry = new RunExecutionContext
+        {
+            Run = run,
+            Epoch = 2,
+            Restarts = 1,
+            Checkpoints = sink,
+            Progress = sink,
+            Logger = NullLogger.Instance,
+        };
         Assert.Equal(10, (await Executor().ExecuteAsync(retry, CancellationToken.None)).FinalStep);
     }
 }

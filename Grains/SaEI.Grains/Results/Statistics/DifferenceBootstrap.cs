@@ -14,10 +14,10 @@ public sealed record BootstrapOptions
 
     public BootstrapOptions Validate()
     {
-        if (Replicates < 100) throw new ArgumentException(
-            $"{nameof(Replicates)} is {Replicates}; use 100 or more (default 2000).");
-        if (Confidence is <= 0 or >= 1) throw new ArgumentException(
-            $"{nameof(Confidence)} is {Confidence}; use a value in (0, 1), e.g. 0.95.");
+        if (Replicates < 100)
+            throw new ArgumentException($"{nameof(Replicates)} is {Replicates}; use 100 or more (default 2000).");
+        if (Confidence is <= 0 or >= 1)
+            throw new ArgumentException($"{nameof(Confidence)} is {Confidence}; use a value in (0, 1), e.g. 0.95.");
         return this;
     }
 }
@@ -27,8 +27,15 @@ public sealed record BootstrapOptions
 /// per-problem data), the bootstrap standard error (the replicates' standard deviation), whether seeds and problems
 /// were resampled in pairs, and what was resampled ("seeds and problems", "seeds", "problems" or "nothing").
 /// </summary>
-public sealed record BootstrapResult(double Difference, double? Low, double? High, double StandardError,
-    bool PairedSeeds, bool PairedProblems, string Resampled);
+public sealed record BootstrapResult(
+    double Difference,
+    double? Low,
+    double? High,
+    double StandardError,
+    bool PairedSeeds,
+    bool PairedProblems,
+    string Resampled
+);
 
 /// <summary>
 /// Bootstrap confidence interval of mean(method) − mean(baseline), where each mean is over seeds of a seed's pass@1:
@@ -53,21 +60,28 @@ public sealed record BootstrapResult(double Difference, double? Low, double? Hig
 /// </summary>
 public static class DifferenceBootstrap
 {
-    public static BootstrapResult Compute(IReadOnlyList<SeedEvaluation> method, IReadOnlyList<SeedEvaluation> baseline,
-        BootstrapOptions? options = null)
+    public static BootstrapResult Compute(
+        IReadOnlyList<SeedEvaluation> method,
+        IReadOnlyList<SeedEvaluation> baseline,
+        BootstrapOptions? options = null
+    )
     {
         ArgumentNullException.ThrowIfNull(method);
         ArgumentNullException.ThrowIfNull(baseline);
         options = (options ?? new BootstrapOptions()).Validate();
         if (method.Count == 0 || baseline.Count == 0)
             throw new ArgumentException(
-                $"the bootstrap needs evaluations of both methods (have {method.Count} and {baseline.Count}).");
-        foreach (var e in method.Concat(baseline)) e.Problems?.Validate();
+                $"the bootstrap needs evaluations of both methods (have {method.Count} and {baseline.Count})."
+            );
+        foreach (var e in method.Concat(baseline))
+            e.Problems?.Validate();
         var m = method.OrderBy(e => e.Seed).ToList();
         var b = baseline.OrderBy(e => e.Seed).ToList();
-        bool pairedSeeds = m.Select(e => e.Seed).SequenceEqual(b.Select(e => e.Seed))
+        bool pairedSeeds =
+            m.Select(e => e.Seed).SequenceEqual(b.Select(e => e.Seed))
             && m.Select(e => e.Seed).Distinct().Count() == m.Count;
-        bool pairedProblems = pairedSeeds
+        bool pairedProblems =
+            pairedSeeds
             && m.Zip(b).All(p => p.First.Problems is { } x && p.Second.Problems is { } y && x.SameProblems(y));
         double difference = m.Average(e => e.MeanPassRate) - b.Average(e => e.MeanPassRate);
         bool resampleSeeds = m.Count > 1 || b.Count > 1;
@@ -79,8 +93,8 @@ public static class DifferenceBootstrap
             (false, true) => "problems",
             _ => "nothing",
         };
-        if (!resampleSeeds && !resampleProblems) return new BootstrapResult(difference, null, null, 0, pairedSeeds,
-            pairedProblems, resampled);
+        if (!resampleSeeds && !resampleProblems)
+            return new BootstrapResult(difference, null, null, 0, pairedSeeds, pairedProblems, resampled);
 
         var random = new SplitMix64(options.Seed);
         var replicates = new double[options.Replicates];
@@ -92,22 +106,34 @@ public static class DifferenceBootstrap
         double tail = (1 - options.Confidence) / 2;
         double mean = replicates.Average();
         double se = Math.Sqrt(replicates.Sum(x => (x - mean) * (x - mean)) / (replicates.Length - 1));
-        return new BootstrapResult(difference, Quantile(replicates, tail), Quantile(replicates, 1 - tail), se,
-            pairedSeeds, pairedProblems, resampled);
+        return new BootstrapResult(
+            difference,
+            Quantile(replicates, tail),
+            Quantile(replicates, 1 - tail),
+            se,
+            pairedSeeds,
+            pairedProblems,
+            resampled
+        );
     }
 
     /// <summary>Quantile q of sorted values, linear interpolation between order statistics (numpy "linear").</summary>
     public static double Quantile(IReadOnlyList<double> sorted, double q)
     {
-        if (sorted.Count == 0) throw new ArgumentException("no values.", nameof(sorted));
+        if (sorted.Count == 0)
+            throw new ArgumentException("no values.", nameof(sorted));
         double position = q * (sorted.Count - 1);
         int below = (int)Math.Floor(position);
         int above = Math.Min(below + 1, sorted.Count - 1);
         return sorted[below] + ((position - below) * (sorted[above] - sorted[below]));
     }
 
-    private static double PairedReplicate(List<SeedEvaluation> m, List<SeedEvaluation> b, bool pairedProblems,
-        SplitMix64 random)
+    private static double PairedReplicate(
+        List<SeedEvaluation> m,
+        List<SeedEvaluation> b,
+        bool pairedProblems,
+        SplitMix64 random
+    )
     {
         double sum = 0;
         for (int i = 0; i < m.Count; i++)
@@ -143,9 +169,11 @@ public static class DifferenceBootstrap
     /// <summary>Mean pass rate of n problems drawn with replacement (the score without per-problem results).</summary>
     private static double ProblemMean(SeedEvaluation evaluation, SplitMix64 random)
     {
-        if (evaluation.Problems is not { } problems) return evaluation.Score;
+        if (evaluation.Problems is not { } problems)
+            return evaluation.Score;
         double total = 0;
-        for (int j = 0; j < problems.Passes.Count; j++) total += problems.PassRate(random.Next(problems.Passes.Count));
+        for (int j = 0; j < problems.Passes.Count; j++)
+            total += problems.PassRate(random.Next(problems.Passes.Count));
         return total / problems.Passes.Count;
     }
 }

@@ -7,8 +7,10 @@ public enum ComparisonVerdict
 {
     /// <summary>The whole interval is above 0.</summary>
     Better,
+
     /// <summary>The whole interval is below 0.</summary>
     Worse,
+
     /// <summary>The interval contains 0 (or there is none).</summary>
     NoDifferenceDetectable,
 }
@@ -21,19 +23,33 @@ public enum ComparisonVerdict
 /// and resampled, and a Note saying why a figure is missing or what the interval does not cover (one seed).
 /// </summary>
 public sealed record Comparison(
-    int MethodSeeds, int BaselineSeeds, double Difference, double? Low, double? High, double StandardError,
-    double? MinimumDetectableDifference, WelchResult Welch, ComparisonVerdict Verdict, bool PairedSeeds,
-    bool PairedProblems, string Resampled, string? Note)
+    int MethodSeeds,
+    int BaselineSeeds,
+    double Difference,
+    double? Low,
+    double? High,
+    double StandardError,
+    double? MinimumDetectableDifference,
+    WelchResult Welch,
+    ComparisonVerdict Verdict,
+    bool PairedSeeds,
+    bool PairedProblems,
+    string Resampled,
+    string? Note
+)
 {
     /// <summary>"better", "worse" or "no difference detectable (MDE 2.31 points)".</summary>
-    public string VerdictText => Verdict switch
-    {
-        ComparisonVerdict.Better => "better",
-        ComparisonVerdict.Worse => "worse",
-        _ when MinimumDetectableDifference is { } mde => string.Create(CultureInfo.InvariantCulture,
-            $"no difference detectable (MDE {100 * mde:0.00} points)"),
-        _ => "no difference detectable (too few data for an interval)",
-    };
+    public string VerdictText =>
+        Verdict switch
+        {
+            ComparisonVerdict.Better => "better",
+            ComparisonVerdict.Worse => "worse",
+            _ when MinimumDetectableDifference is { } mde => string.Create(
+                CultureInfo.InvariantCulture,
+                $"no difference detectable (MDE {100 * mde:0.00} points)"
+            ),
+            _ => "no difference detectable (too few data for an interval)",
+        };
 }
 
 /// <summary>
@@ -57,14 +73,20 @@ public static class MethodComparison
     /// <summary>Power of the MDE.</summary>
     public const double Power = 0.8;
 
-    public static Comparison Compare(IReadOnlyList<SeedEvaluation> method, IReadOnlyList<SeedEvaluation> baseline,
-        BootstrapOptions? options = null)
+    public static Comparison Compare(
+        IReadOnlyList<SeedEvaluation> method,
+        IReadOnlyList<SeedEvaluation> baseline,
+        BootstrapOptions? options = null
+    )
     {
         var bootstrap = DifferenceBootstrap.Compute(method, baseline, options);
-        var welch = WelchTest.Compute([.. method.Select(e => e.MeanPassRate)],
-            [.. baseline.Select(e => e.MeanPassRate)]);
+        var welch = WelchTest.Compute(
+            [.. method.Select(e => e.MeanPassRate)],
+            [.. baseline.Select(e => e.MeanPassRate)]
+        );
         double? mde = bootstrap.Low is null ? null : MinimumDetectableDifference(bootstrap.StandardError);
-        var verdict = bootstrap.Low > 0 ? ComparisonVerdict.Better
+        var verdict =
+            bootstrap.Low > 0 ? ComparisonVerdict.Better
             : bootstrap.High < 0 ? ComparisonVerdict.Worse
             : ComparisonVerdict.NoDifferenceDetectable;
         string? note = bootstrap.Resampled switch
@@ -73,13 +95,27 @@ public static class MethodComparison
             "problems" => "one seed per method: the interval covers test problems only, not seed-to-seed variation",
             _ => welch.Note,
         };
-        return new Comparison(method.Count, baseline.Count, bootstrap.Difference, bootstrap.Low, bootstrap.High,
+        return new Comparison(
+            method.Count,
+            baseline.Count,
+            bootstrap.Difference,
+            bootstrap.Low,
+            bootstrap.High,
             bootstrap.StandardError,
-            mde, welch, verdict, bootstrap.PairedSeeds, bootstrap.PairedProblems, bootstrap.Resampled, note);
+            mde,
+            welch,
+            verdict,
+            bootstrap.PairedSeeds,
+            bootstrap.PairedProblems,
+            bootstrap.Resampled,
+            note
+        );
     }
 
     /// <summary>(z_{1−α/2} + z_{power}) · standardError.</summary>
-    public static double MinimumDetectableDifference(double standardError, double alpha = Alpha,
-        double power = Power) =>
-        (SpecialFunctions.NormalQuantile(1 - (alpha / 2)) + SpecialFunctions.NormalQuantile(power)) * standardError;
+    public static double MinimumDetectableDifference(
+        double standardError,
+        double alpha = Alpha,
+        double power = Power
+    ) => (SpecialFunctions.NormalQuantile(1 - (alpha / 2)) + SpecialFunctions.NormalQuantile(power)) * standardError;
 }

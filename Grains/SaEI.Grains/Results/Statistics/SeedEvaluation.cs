@@ -19,15 +19,18 @@ public sealed record ProblemPasses(IReadOnlyList<string> Ids, IReadOnlyList<int>
     /// <summary>Throws naming what is inconsistent.</summary>
     public ProblemPasses Validate()
     {
-        if (SamplesPerProblem < 1) throw new ArgumentException(
-            $"samples per problem is {SamplesPerProblem}; it must be 1 or more.");
-        if (Ids.Count != Passes.Count) throw new ArgumentException(
-            $"{Ids.Count} problem ids but {Passes.Count} pass counts; they must match.");
-        if (Ids.Count == 0) throw new ArgumentException("no problems: an evaluation needs at least one.");
+        if (SamplesPerProblem < 1)
+            throw new ArgumentException($"samples per problem is {SamplesPerProblem}; it must be 1 or more.");
+        if (Ids.Count != Passes.Count)
+            throw new ArgumentException($"{Ids.Count} problem ids but {Passes.Count} pass counts; they must match.");
+        if (Ids.Count == 0)
+            throw new ArgumentException("no problems: an evaluation needs at least one.");
         int bad = Passes.ToList().FindIndex(p => p < 0 || p > SamplesPerProblem);
-        if (bad >= 0) throw new ArgumentException(
-            $"problem {Ids[bad]} has {Passes[bad]} passes of {SamplesPerProblem} samples; " +
-            $"must be 0..{SamplesPerProblem}.");
+        if (bad >= 0)
+            throw new ArgumentException(
+                $"problem {Ids[bad]} has {Passes[bad]} passes of {SamplesPerProblem} samples; "
+                    + $"must be 0..{SamplesPerProblem}."
+            );
         return this;
     }
 

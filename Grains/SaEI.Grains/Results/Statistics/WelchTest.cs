@@ -17,18 +17,29 @@ public static class WelchTest
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
         if (a.Any(v => !double.IsFinite(v)) || b.Any(v => !double.IsFinite(v)))
-            throw new ArgumentException("Welch's test got a non-finite value; re-run the evaluation that produced it.",
-                nameof(a));
+            throw new ArgumentException(
+                "Welch's test got a non-finite value; re-run the evaluation that produced it.",
+                nameof(a)
+            );
         if (a.Count < 2 || b.Count < 2)
-            return new WelchResult(null, null, null,
-                $"Welch's test needs two or more seeds per method (have {a.Count} and {b.Count})");
+            return new WelchResult(
+                null,
+                null,
+                null,
+                $"Welch's test needs two or more seeds per method (have {a.Count} and {b.Count})"
+            );
         var (meanA, varA) = MeanVariance(a);
         var (meanB, varB) = MeanVariance(b);
-        double seA = varA / a.Count, seB = varB / b.Count, se2 = seA + seB;
+        double seA = varA / a.Count,
+            seB = varB / b.Count,
+            se2 = seA + seB;
         if (se2 == 0)
-            return new WelchResult(meanA == meanB ? 0 : Math.CopySign(double.PositiveInfinity, meanA - meanB),
-                a.Count + b.Count - 2, meanA == meanB ? 1 : 0,
-                    "zero variance over seeds in both methods: the difference is exact");
+            return new WelchResult(
+                meanA == meanB ? 0 : Math.CopySign(double.PositiveInfinity, meanA - meanB),
+                a.Count + b.Count - 2,
+                meanA == meanB ? 1 : 0,
+                "zero variance over seeds in both methods: the difference is exact"
+            );
         double t = (meanA - meanB) / Math.Sqrt(se2);
         double df = se2 * se2 / ((seA * seA / (a.Count - 1)) + (seB * seB / (b.Count - 1)));
         return new WelchResult(t, df, SpecialFunctions.StudentTTwoSidedP(t, df), null);

@@ -9,10 +9,28 @@ public sealed class Qwen25VlConfigTests
     public void Case_A_config_reads_every_size_and_id_from_the_file()
     {
         var config = ReferenceCaseA.Config();
-        Assert.Equal((300, 48, 4, 2, 2), (config.VocabSize, config.HiddenSize, config.NumAttentionHeads, config.NumKeyValueHeads, config.NumHiddenLayers));
+        Assert.Equal(
+            (300, 48, 4, 2, 2),
+            (
+                config.VocabSize,
+                config.HiddenSize,
+                config.NumAttentionHeads,
+                config.NumKeyValueHeads,
+                config.NumHiddenLayers
+            )
+        );
         Assert.Equal((290, 288, 289), (config.ImageTokenId, config.VisionStartTokenId, config.VisionEndTokenId));
         Assert.Equal([2, 2, 2], config.MropeSection);
-        Assert.Equal((4, 32, 2, 56, 2), (config.Vision.Depth, config.Vision.HiddenSize, config.Vision.NumHeads, config.Vision.WindowSize, config.Vision.MergerWindowSize));
+        Assert.Equal(
+            (4, 32, 2, 56, 2),
+            (
+                config.Vision.Depth,
+                config.Vision.HiddenSize,
+                config.Vision.NumHeads,
+                config.Vision.WindowSize,
+                config.Vision.MergerWindowSize
+            )
+        );
         Assert.Equal([1, 3], config.Vision.FullAttentionBlockIndexes);
         Assert.False(config.TieWordEmbeddings);
     }
@@ -21,7 +39,12 @@ public sealed class Qwen25VlConfigTests
     public void A_nested_text_config_wins_over_top_level_fields()
     {
         var root = JsonNode.Parse(File.ReadAllText(Path.Combine(ReferenceCaseA.Folder, "config.json")))!.AsObject();
-        root["text_config"] = new JsonObject { ["hidden_size"] = 64, ["num_attention_heads"] = 4, ["rope_scaling"] = JsonNode.Parse("""{"rope_type":"default","mrope_section":[2,3,3]}""") };
+        root["text_config"] = new JsonObject
+        {
+            ["hidden_size"] = 64,
+            ["num_attention_heads"] = 4,
+            ["rope_scaling"] = JsonNode.Parse("""{"rope_type":"default","mrope_section":[2,3,3]}"""),
+        };
         root["vision_config"]!["out_hidden_size"] = 64;
         var config = Qwen25VlConfig.Parse(root, "nested");
         Assert.Equal(64, config.HiddenSize);

@@ -11,7 +11,8 @@ namespace SaEI.Gpu.Tests.Models.Qwen25Vl;
 /// </summary>
 public sealed class Qwen25VlModuleTableTests
 {
-    public static TheoryData<string> Configs() => new() { "case A", "case A tied", "example tiny", "example tiny tied, 3 layers, no full attention" };
+    public static TheoryData<string> Configs() =>
+        new() { "case A", "case A tied", "example tiny", "example tiny tied, 3 layers, no full attention" };
 
     [Theory]
     [MemberData(nameof(Configs))]
@@ -22,7 +23,12 @@ public sealed class Qwen25VlModuleTableTests
         var module = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.shape, StringComparer.Ordinal);
         var table = Qwen25VlTensorTable.Shapes(config);
         Assert.Equal(table.Keys.Order(StringComparer.Ordinal), module.Keys.Order(StringComparer.Ordinal));
-        foreach (var (name, shape) in table) Assert.True(shape.SequenceEqual(module[name]), $"{which}: {name} is [{string.Join(",", module[name])}] in the module, [{string.Join(",", shape)}] in the table.");
+        foreach (var (name, shape) in table)
+            Assert.True(
+                shape.SequenceEqual(module[name]),
+                $"{which}: {name} is [{string.Join(",", module[name])}] in the module, [{string.Join(",", shape)}] "
+                    + $"in the table."
+            );
         Assert.Equal(Qwen25VlTensorTable.ParameterCount(config), model.parameters().Sum(p => p.numel()));
         Assert.Equal(!config.TieWordEmbeddings, module.ContainsKey("lm_head.weight"));
         Assert.Empty(model.named_buffers());
@@ -37,10 +43,17 @@ public sealed class Qwen25VlModuleTableTests
             "case A" => a,
             "case A tied" => a with { TieWordEmbeddings = true },
             "example tiny" => tiny,
-            _ => tiny with { TieWordEmbeddings = true, NumHiddenLayers = 3, Vision = tiny.Vision with { FullAttentionBlockIndexes = [] } },
+            _ => tiny with
+            {
+                TieWordEmbeddings = true,
+                NumHiddenLayers = 3,
+                Vision = tiny.Vision with { FullAttentionBlockIndexes = [] },
+            },
         };
     }
 
-    /// <summary>examples/models/qwen25vl-tiny.json, the committed tiny config (`saei model init`, the demo, benchmarks).</summary>
-    internal static string ExampleConfigPath => Path.Combine(ReferenceCaseA.Data(".."), "..", "..", "examples", "models", "qwen25vl-tiny.json");
+    /// <summary>examples/models/qwen25vl-tiny.json, the committed tiny config (`saei model init`, the demo,
+    /// benchmarks).</summary>
+    internal static string ExampleConfigPath =>
+        Path.Combine(ReferenceCaseA.Data(".."), "..", "..", "examples", "models", "qwen25vl-tiny.json");
 }

@@ -24,7 +24,8 @@ public sealed class Qwen25VlStageTests : IDisposable
     private Qwen25VlPolicy Policy(long seed = 7)
     {
         string folder = Path.Combine(root, $"qwen-{seed}");
-        if (!Directory.Exists(folder)) TinyQwenFolder.Write(folder, seed);
+        if (!Directory.Exists(folder))
+            TinyQwenFolder.Write(folder, seed);
         return Qwen25VlPolicy.Load(folder, CPU);
     }
 
@@ -37,7 +38,13 @@ public sealed class Qwen25VlStageTests : IDisposable
     public void A_placed_model_gives_the_same_logits_and_greedy_tokens(bool tied)
     {
         var config = Qwen25VlTestModels.SmallConfig(
-            hidden: 32, heads: 2, keyValueHeads: 1, layers: 3, mrope: [2, 3, 3], tied);
+            hidden: 32,
+            heads: 2,
+            keyValueHeads: 1,
+            layers: 3,
+            mrope: [2, 3, 3],
+            tied
+        );
         using var plain = Qwen25VlTestModels.Random(config);
         using var placed = Qwen25VlTestModels.Random(config);
         placed.Place([.. Enumerable.Repeat(CPU, placed.LayerCount + 2)]);
@@ -46,11 +53,13 @@ public sealed class Qwen25VlStageTests : IDisposable
         var ids = tensor(new long[] { 0, 0, 72, 101, 108, 108, 72, 105, 33, 63, 40, 41 }, [2, 6]);
         var mask = tensor(new long[] { 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 }, [2, 6]);
 
-        var expected = plain.ForwardWithImageEmbeddings(null, [], ids, mask);                      // [2,6,V]
+        var expected = plain.ForwardWithImageEmbeddings(null, [], ids, mask); // [2,6,V]
         var actual = placed.ForwardWithImageEmbeddings(null, [], ids, mask);
         Assert.Equal(placed.OutputDevice.ToString(), actual.device.ToString());
-        Assert.True(expected.eq(actual).all().item<bool>(),
-            $"logits differ by {Qwen25VlTestModels.MaxDifference(expected, actual)}");
+        Assert.True(
+            expected.eq(actual).all().item<bool>(),
+            $"logits differ by {Qwen25VlTestModels.MaxDifference(expected, actual)}"
+        );
 
         var (plainTokens, plainLogits) = Qwen25VlTestModels.Greedy(plain, null, [], ids, mask, 5, cached: true);
         var (placedTokens, placedLogits) = Qwen25VlTestModels.Greedy(placed, null, [], ids, mask, 5, cached: true);

@@ -32,7 +32,8 @@ public sealed class Qwen25VlTensorTableTests
         }
         """;
 
-    internal static Qwen25VlConfig Load7B() => Qwen25VlConfig.Parse(JsonNode.Parse(Config7B)!.AsObject(), "7B config.json");
+    internal static Qwen25VlConfig Load7B() =>
+        Qwen25VlConfig.Parse(JsonNode.Parse(Config7B)!.AsObject(), "7B config.json");
 
     [Fact]
     public void The_7B_config_gives_729_tensors_and_8_292_166_656_parameters()
@@ -41,7 +42,7 @@ public sealed class Qwen25VlTensorTableTests
         Assert.Equal(729, table.Count);
         Assert.Equal(390, table.Count(t => t.Name.StartsWith("visual.", StringComparison.Ordinal)));
         Assert.Equal(339, table.Count(t => !t.Name.StartsWith("visual.", StringComparison.Ordinal)));
-        Assert.Equal(8_292_166_656L, Qwen25VlTensorTable.ParameterCount(Load7B()));       // docs/qwen25vl.md §1.7
+        Assert.Equal(8_292_166_656L, Qwen25VlTensorTable.ParameterCount(Load7B())); // docs/qwen25vl.md §1.7
         Assert.Equal(729, table.Select(t => t.Name).Distinct().Count());
     }
 
@@ -76,8 +77,10 @@ public sealed class Qwen25VlTensorTableTests
         Assert.False(shapes.ContainsKey("visual.patch_embed.proj.bias"));
         foreach (var tensor in Qwen25VlTensorTable.Build(Load7B()))
         {
-            var expected = tensor.Name.EndsWith(".bias", StringComparison.Ordinal) ? Qwen25VlTensorRole.Bias
-                : tensor.Shape.Length == 1 ? Qwen25VlTensorRole.Norm : Qwen25VlTensorRole.Weight;
+            var expected =
+                tensor.Name.EndsWith(".bias", StringComparison.Ordinal) ? Qwen25VlTensorRole.Bias
+                : tensor.Shape.Length == 1 ? Qwen25VlTensorRole.Norm
+                : Qwen25VlTensorRole.Weight;
             Assert.Equal(expected, tensor.Role);
         }
     }
@@ -109,13 +112,18 @@ public sealed class Qwen25VlTensorTableTests
         using var scope = NewDisposeScope();
         var config = ReferenceCaseA.Config();
         var table = Qwen25VlTensorTable.Build(config);
-        Assert.Equal(12 * 4 + 6 + 12 * 2 + 3, table.Count);                                 // 81: depth 4, 2 layers, untied
+        Assert.Equal(12 * 4 + 6 + 12 * 2 + 3, table.Count); // 81: depth 4, 2 layers, untied
         var targets = table.ToDictionary(t => t.Name, t => zeros(t.Shape, ScalarType.Float32));
         var folder = CheckpointLoader.Load(ReferenceCaseA.Folder, targets, Qwen25VlTensorTable.Normalize);
         Assert.Equal(81, folder.Tensors.Count);
-        var reference = Safetensors.LoadStateDict(Path.Combine(ReferenceCaseA.Folder, "model.safetensors"));   // TorchSharp.PyBridge
-        Assert.Equal(table.Select(t => t.Name).Order(StringComparer.Ordinal), reference.Keys.Order(StringComparer.Ordinal));
-        foreach (var (name, target) in targets) Assert.Equal(reference[name].bytes.ToArray(), target.bytes.ToArray());
+        // TorchSharp.PyBridge
+        var reference = Safetensors.LoadStateDict(Path.Combine(ReferenceCaseA.Folder, "model.safetensors"));
+        Assert.Equal(
+            table.Select(t => t.Name).Order(StringComparer.Ordinal),
+            reference.Keys.Order(StringComparer.Ordinal)
+        );
+        foreach (var (name, target) in targets)
+            Assert.Equal(reference[name].bytes.ToArray(), target.bytes.ToArray());
     }
 
     [Fact]
@@ -124,10 +132,17 @@ public sealed class Qwen25VlTensorTableTests
         TorchRuntime.Initialize(1);
         using var scope = NewDisposeScope();
         var config = ReferenceCaseA.Config() with { IntermediateSize = 128 };
-        var targets = Qwen25VlTensorTable.Build(config).ToDictionary(t => t.Name, t => zeros(t.Shape, ScalarType.Float32));
-        var error = Assert.Throws<InvalidDataException>(() => CheckpointLoader.Load(ReferenceCaseA.Folder, targets, Qwen25VlTensorTable.Normalize));
+        var targets = Qwen25VlTensorTable
+            .Build(config)
+            .ToDictionary(t => t.Name, t => zeros(t.Shape, ScalarType.Float32));
+        var error = Assert.Throws<InvalidDataException>(() =>
+            CheckpointLoader.Load(ReferenceCaseA.Folder, targets, Qwen25VlTensorTable.Normalize)
+        );
         Assert.Contains("model.safetensors", error.Message);
-        Assert.Contains("'model.layers.0.mlp.down_proj.weight' has shape [48,96]; the model expects [48,128]", error.Message);
+        Assert.Contains(
+            "'model.layers.0.mlp.down_proj.weight' has shape [48,96]; the model expects [48,128]",
+            error.Message
+        );
         Assert.All(targets.Values, t => Assert.Equal(0, t.abs().sum().item<float>()));
     }
 }

@@ -4,10 +4,12 @@ using static TorchSharp.torch;
 
 namespace SaEI.Gpu.Tests.Models.Qwen25Vl;
 
-/// <summary>Qwen2.5-VL models for the tests: case A's weights loaded by name, small random configs, greedy decoding.</summary>
+/// <summary>Qwen2.5-VL models for the tests: case A's weights loaded by name, small random configs, greedy
+/// decoding.</summary>
 internal static class Qwen25VlTestModels
 {
-    /// <summary>Case A's model with the weights of model.safetensors (<c>model.*</c>, <c>lm_head.weight</c>) in <paramref name="dtype"/>.</summary>
+    /// <summary>Case A's model with the weights of model.safetensors (<c>model.*</c>, <c>lm_head.weight</c>) in
+    /// <paramref name="dtype"/>.</summary>
     public static Qwen25VlModel CaseA(ScalarType dtype)
     {
         TorchRuntime.Initialize(1);
@@ -19,7 +21,8 @@ internal static class Qwen25VlTestModels
         }
         finally
         {
-            foreach (var tensor in weights.Values) tensor.Dispose();
+            foreach (var tensor in weights.Values)
+                tensor.Dispose();
         }
         model.eval();
         return model;
@@ -42,7 +45,9 @@ internal static class Qwen25VlTestModels
                 parameter.copy_(source);
             }
         }
-        var unexpected = weights.Keys.Where(k => !k.StartsWith("visual.", StringComparison.Ordinal) && !parameters.ContainsKey(k)).ToList();
+        var unexpected = weights
+            .Keys.Where(k => !k.StartsWith("visual.", StringComparison.Ordinal) && !parameters.ContainsKey(k))
+            .ToList();
         Assert.True(unexpected.Count == 0, $"Tensors the model lacks: {string.Join(", ", unexpected)}.");
     }
 
@@ -50,7 +55,14 @@ internal static class Qwen25VlTestModels
     /// A small config with case A's ids and vision sizes; <paramref name="heads"/>·head_dim = hidden and
     /// sum(mrope) = head_dim/2.
     /// </summary>
-    public static Qwen25VlConfig SmallConfig(int hidden, int heads, int keyValueHeads, int layers, int[] mrope, bool tied)
+    public static Qwen25VlConfig SmallConfig(
+        int hidden,
+        int heads,
+        int keyValueHeads,
+        int layers,
+        int[] mrope,
+        bool tied
+    )
     {
         var a = ReferenceCaseA.Config();
         return a with
@@ -80,8 +92,15 @@ internal static class Qwen25VlTestModels
     /// token was chosen from. Cached: one session; uncached: a full forward over prompt + tokens so far at each step,
     /// the attention mask extended with 1 (the reference's "generation" note).
     /// </summary>
-    public static (Tensor Tokens, Tensor StepLogits) Greedy(Qwen25VlModel model, Tensor? imageEmbeds, IReadOnlyList<long[]> grids,
-        Tensor inputIds, Tensor attentionMask, int steps, bool cached)
+    public static (Tensor Tokens, Tensor StepLogits) Greedy(
+        Qwen25VlModel model,
+        Tensor? imageEmbeds,
+        IReadOnlyList<long[]> grids,
+        Tensor inputIds,
+        Tensor attentionMask,
+        int steps,
+        bool cached
+    )
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
@@ -89,13 +108,20 @@ internal static class Qwen25VlTestModels
         var logits = new List<Tensor>();
         if (cached)
         {
-            using var session = model.StartDecodingWithImageEmbeddings(imageEmbeds, grids, inputIds, attentionMask, steps);
-            var last = session.Prefill();                                                      // [N,V]
+            using var session = model.StartDecodingWithImageEmbeddings(
+                imageEmbeds,
+                grids,
+                inputIds,
+                attentionMask,
+                steps
+            );
+            var last = session.Prefill(); // [N,V]
             for (int step = 0; step < steps; step++)
             {
                 logits.Add(last);
-                tokens.Add(last.argmax(-1));                                                   // [N]
-                if (step + 1 < steps) last = session.Append(tokens[^1]);
+                tokens.Add(last.argmax(-1)); // [N]
+                if (step + 1 < steps)
+                    last = session.Append(tokens[^1]);
             }
         }
         else
@@ -104,7 +130,7 @@ internal static class Qwen25VlTestModels
             var mask = attentionMask;
             for (int step = 0; step < steps; step++)
             {
-                var last = model.ForwardWithImageEmbeddings(imageEmbeds, grids, ids, mask).select(1, -1);  // [N,V]
+                var last = model.ForwardWithImageEmbeddings(imageEmbeds, grids, ids, mask).select(1, -1); // [N,V]
                 logits.Add(last);
                 tokens.Add(last.argmax(-1));
                 ids = cat([ids, tokens[^1].unsqueeze(1)], 1);

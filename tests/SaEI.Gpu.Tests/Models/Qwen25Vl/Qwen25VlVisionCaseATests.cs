@@ -24,7 +24,8 @@ public sealed class Qwen25VlVisionCaseATests
             Assert.Equal(expected["image_grid_thw"].data<long>().ToArray(), gridTensor.data<long>().ToArray());
             Assert.Equal(20, processor.TokenCount(new ImageSize(112, 140)));
         }
-        foreach (var tensor in expected.Values) tensor.Dispose();
+        foreach (var tensor in expected.Values)
+            tensor.Dispose();
     }
 
     [Fact]
@@ -40,18 +41,35 @@ public sealed class Qwen25VlVisionCaseATests
         using (var run = model.ForwardWithIntermediates(pixelValues, grid))
         {
             ReferenceCaseA.AssertClose("vision.patch_embed", run.PatchEmbed, expected["vision.patch_embed"], 1e-4);
-            ReferenceCaseA.AssertClose("vision.rotary_pos_emb", run.RotaryAngles, expected["vision.rotary_pos_emb"], 1e-5);
+            ReferenceCaseA.AssertClose(
+                "vision.rotary_pos_emb",
+                run.RotaryAngles,
+                expected["vision.rotary_pos_emb"],
+                1e-5
+            );
             Assert.Equal(expected["vision.window_index"].data<long>().ToArray(), run.WindowIndex);
-            Assert.Equal(expected["vision.cu_window_seqlens"].data<long>().ToArray(), run.CuWindowSeqlens.Select(v => (long)v));
+            Assert.Equal(
+                expected["vision.cu_window_seqlens"].data<long>().ToArray(),
+                run.CuWindowSeqlens.Select(v => (long)v)
+            );
             Assert.Equal(expected["vision.cu_seqlens"].data<long>().ToArray(), run.CuSeqlens.Select(v => (long)v));
             Assert.Equal(model.Config.Depth, run.BlockOutputs.Count);
             for (int i = 0; i < run.BlockOutputs.Count; i++)
-                ReferenceCaseA.AssertClose($"vision.block_out.{i}", run.BlockOutputs[i], expected[$"vision.block_out.{i}"], 1e-4);
+                ReferenceCaseA.AssertClose(
+                    $"vision.block_out.{i}",
+                    run.BlockOutputs[i],
+                    expected[$"vision.block_out.{i}"],
+                    1e-4
+                );
             ReferenceCaseA.AssertClose("image_embeds", run.ImageEmbeds, expected["image_embeds"], 2e-5);
             using var plain = model.Forward(pixelValues, grid);
-            Assert.True(plain.eq(run.ImageEmbeds).all().item<bool>(), "Forward and ForwardWithIntermediates must run the same computation.");
+            Assert.True(
+                plain.eq(run.ImageEmbeds).all().item<bool>(),
+                "Forward and ForwardWithIntermediates must run the same computation."
+            );
         }
-        foreach (var tensor in expected.Values) tensor.Dispose();
+        foreach (var tensor in expected.Values)
+            tensor.Dispose();
     }
 
     [Fact]
@@ -63,7 +81,8 @@ public sealed class Qwen25VlVisionCaseATests
         Assert.Equal(visual, model.state_dict().Keys.Select(k => "visual." + k).Order());
         Assert.Equal(12 * 4 + 1 + 5, visual.Count);
         Assert.Equal([32, 3, 2, 14, 14], model.state_dict()["patch_embed.proj.weight"].shape);
-        foreach (var tensor in all.Values) tensor.Dispose();
+        foreach (var tensor in all.Values)
+            tensor.Dispose();
     }
 
     [Fact]
@@ -71,13 +90,15 @@ public sealed class Qwen25VlVisionCaseATests
     {
         using var model = new Qwen25VlVisionModel(ReferenceCaseA.Config().Vision);
         var all = ReferenceCaseA.Weights();
-        var weights = all.Where(p => p.Key.StartsWith("visual.", StringComparison.Ordinal)).ToDictionary(p => p.Key["visual.".Length..], p => p.Value);
+        var weights = all.Where(p => p.Key.StartsWith("visual.", StringComparison.Ordinal))
+            .ToDictionary(p => p.Key["visual.".Length..], p => p.Value);
         var missing = new Dictionary<string, Tensor>(weights);
         missing.Remove("merger.mlp.2.bias");
         Assert.ThrowsAny<Exception>(() => VisionTestModels.LoadByName(model, missing));
         var extra = new Dictionary<string, Tensor>(weights) { ["rotary_pos_emb.inv_freq"] = zeros(4) };
         Assert.ThrowsAny<Exception>(() => VisionTestModels.LoadByName(model, extra));
-        foreach (var tensor in all.Values) tensor.Dispose();
+        foreach (var tensor in all.Values)
+            tensor.Dispose();
     }
 
     [Fact]
@@ -93,8 +114,10 @@ public sealed class Qwen25VlVisionCaseATests
         {
             Assert.Equal(ScalarType.BFloat16, embeds.dtype);
             double scale = expected["image_embeds"].abs().max().item<float>();
-            ReferenceCaseA.AssertClose("image_embeds (bf16)", embeds, expected["image_embeds"], 0.02 * scale);   // measured 0.0044 of max 0.62
+            // measured 0.0044 of max 0.62
+            ReferenceCaseA.AssertClose("image_embeds (bf16)", embeds, expected["image_embeds"], 0.02 * scale);
         }
-        foreach (var tensor in expected.Values) tensor.Dispose();
+        foreach (var tensor in expected.Values)
+            tensor.Dispose();
     }
 }

@@ -22,14 +22,18 @@ public sealed class Qwen25VlVisionLayoutTests
         var (pixelValues, grid) = processor.Preprocess(batch.WithPixels(batch.Pixels.to_type(ScalarType.Float64)));
         using (no_grad())
         {
-            var together = model.Forward(pixelValues, grid);                                   // [20 + 6, out]
+            var together = model.Forward(pixelValues, grid); // [20 + 6, out]
             Assert.Equal([26L, model.Config.OutHiddenSize], together.shape);
             long offset = 0;
             foreach (var image in images)
             {
                 var (alonePixels, aloneGrid) = processor.Preprocess([image]);
                 var alone = model.Forward(alonePixels, aloneGrid);
-                AssertRelative($"image {aloneGrid[0][1]}x{aloneGrid[0][2]} batched vs alone", together.narrow(0, offset, alone.shape[0]), alone);
+                AssertRelative(
+                    $"image {aloneGrid[0][1]}x{aloneGrid[0][2]} batched vs alone",
+                    together.narrow(0, offset, alone.shape[0]),
+                    alone
+                );
                 offset += alone.shape[0];
             }
             var reference = VisionReference.Forward(weights, model.Config, pixelValues, grid);
@@ -38,10 +42,10 @@ public sealed class Qwen25VlVisionLayoutTests
     }
 
     [Theory]
-    [InlineData(56, new int[0], 8, 10)]     // every block windowed
-    [InlineData(56, new[] { 1, 3 }, 8, 8)]  // merged grid 4×4, window 2: an exact multiple (HF pads an empty window)
-    [InlineData(112, new int[0], 16, 8)]    // window 4 merged tokens, grid 8×4: exact multiple both ways, all windowed
-    [InlineData(28, new[] { 0 }, 4, 6)]     // window of one merged token
+    [InlineData(56, new int[0], 8, 10)] // every block windowed
+    [InlineData(56, new[] { 1, 3 }, 8, 8)] // merged grid 4×4, window 2: an exact multiple (HF pads an empty window)
+    [InlineData(112, new int[0], 16, 8)] // window 4 merged tokens, grid 8×4: exact multiple both ways, all windowed
+    [InlineData(28, new[] { 0 }, 4, 6)] // window of one merged token
     public void Configurations_match_the_reference(int windowSize, int[] fullAttention, int gridH, int gridW)
     {
         var config = VisionTestModels.CaseAVision(windowSize, fullAttention);
@@ -56,7 +60,11 @@ public sealed class Qwen25VlVisionLayoutTests
             Assert.Equal(windowIndex.data<long>().ToArray(), run.WindowIndex);
             Assert.Equal(cuWindow.data<long>().ToArray(), run.CuWindowSeqlens.Select(v => (long)v));
             ReferenceCaseA.AssertClose("rotary", run.RotaryAngles, VisionReference.RotaryPositions(config, grid), 1e-5);
-            AssertRelative("image_embeds", run.ImageEmbeds, VisionReference.Forward(weights, config, pixelValues, grid));
+            AssertRelative(
+                "image_embeds",
+                run.ImageEmbeds,
+                VisionReference.Forward(weights, config, pixelValues, grid)
+            );
         }
     }
 
@@ -65,7 +73,13 @@ public sealed class Qwen25VlVisionLayoutTests
     {
         // grid 8×8 patches → 4×4 merged tokens, window 2: pad_h = pad_w = 2 (HF's quirk) gives a 3×3 window grid whose
         // last row and column are empty; unique_consecutive drops them: 4 windows of 4 merged tokens = 16 patches each.
-        var (index, cu) = WindowIndex.Compute([[1, 8, 8]], mergeSize: 2, mergerWindowSize: 2);
+        var (index, cu) = WindowIndex.Compute(
+            [
+                [1, 8, 8],
+            ],
+            mergeSize: 2,
+            mergerWindowSize: 2
+        );
         Assert.Equal([0, 16, 32, 48, 64], cu);
         Assert.Equal([0L, 1, 4, 5, 2, 3, 6, 7, 8, 9, 12, 13, 10, 11, 14, 15], index);
     }
@@ -76,7 +90,10 @@ public sealed class Qwen25VlVisionLayoutTests
         var config = VisionTestModels.CaseAVision();
         var (model, weights) = VisionTestModels.Random(config, seed: 9);
         using var _ = model;
-        long[][] grid = [[2, 4, 6]];
+        long[][] grid =
+        [
+            [2, 4, 6],
+        ];
         using var generator = new Generator(4, CPU);
         var pixelValues = rand([48, 1176], ScalarType.Float64, generator: generator);
         using (no_grad())
@@ -105,9 +122,23 @@ public sealed class Qwen25VlVisionLayoutTests
         var processor = new Qwen25VlImageProcessor(model.Config);
         var wrongSize = Assert.Throws<ArgumentException>(() => processor.Preprocess([zeros(3, 100, 150)]));
         Assert.Contains("112x140", wrongSize.Message, StringComparison.Ordinal);
-        var wrongRows = Assert.Throws<ArgumentException>(() => model.Forward(zeros(10, 1176), [[1, 8, 10]]));
+        var wrongRows = Assert.Throws<ArgumentException>(() =>
+            model.Forward(
+                zeros(10, 1176),
+                [
+                    [1, 8, 10],
+                ]
+            )
+        );
         Assert.Contains("80", wrongRows.Message, StringComparison.Ordinal);
-        var wrongGrid = Assert.Throws<ArgumentException>(() => model.Forward(zeros(15, 1176), [[1, 3, 5]]));
+        var wrongGrid = Assert.Throws<ArgumentException>(() =>
+            model.Forward(
+                zeros(15, 1176),
+                [
+                    [1, 3, 5],
+                ]
+            )
+        );
         Assert.Contains("spatial_merge_size", wrongGrid.Message, StringComparison.Ordinal);
     }
 }

@@ -25,18 +25,28 @@ internal static class ReferenceCaseA
     public static ModelCase Inputs() => ModelCase.Load(Path.Combine(Folder, "case.json"));
 
     /// <summary>expected.safetensors: key → tensor (F32 / I64). The caller disposes them.</summary>
-    public static Dictionary<string, Tensor> Expected() => Safetensors.LoadStateDict(Path.Combine(Folder, "expected.safetensors"));
+    public static Dictionary<string, Tensor> Expected() =>
+        Safetensors.LoadStateDict(Path.Combine(Folder, "expected.safetensors"));
 
     /// <summary>model.safetensors: HF names → float32 weights. The caller disposes them.</summary>
-    public static Dictionary<string, Tensor> Weights() => Safetensors.LoadStateDict(Path.Combine(Folder, "model.safetensors"));
+    public static Dictionary<string, Tensor> Weights() =>
+        Safetensors.LoadStateDict(Path.Combine(Folder, "model.safetensors"));
 
-    /// <summary>Asserts max |actual − expected| ≤ tolerance (where <paramref name="valid"/> is 1, broadcast), naming the key.</summary>
+    /// <summary>Asserts max |actual − expected| ≤ tolerance (where <paramref name="valid"/> is 1, broadcast), naming
+    /// the key.</summary>
     public static void AssertClose(string key, Tensor actual, Tensor expected, double tolerance, Tensor? valid = null)
     {
         Assert.Equal(expected.shape, actual.shape);
         using var scope = NewDisposeScope();
-        var difference = (actual.detach().cpu().to_type(ScalarType.Float64) - expected.to_type(ScalarType.Float64)).abs();
-        if (valid is not null) difference = difference * valid.to_type(ScalarType.Float64).reshape([.. valid.shape, .. Enumerable.Repeat(1L, (int)(difference.dim() - valid.dim()))]);
+        var difference = (
+            actual.detach().cpu().to_type(ScalarType.Float64) - expected.to_type(ScalarType.Float64)
+        ).abs();
+        if (valid is not null)
+            difference =
+                difference
+                * valid
+                    .to_type(ScalarType.Float64)
+                    .reshape([.. valid.shape, .. Enumerable.Repeat(1L, (int)(difference.dim() - valid.dim()))]);
         double max = difference.max().item<double>();
         Assert.True(max <= tolerance, $"{key}: max |Δ| = {max:G4} exceeds the tolerance {tolerance:G4}.");
     }

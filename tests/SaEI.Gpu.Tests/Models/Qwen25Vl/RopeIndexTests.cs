@@ -7,7 +7,10 @@ namespace SaEI.Gpu.Tests.Models.Qwen25Vl;
 public sealed class RopeIndexTests
 {
     // Case A's ids: vision_start 288, image 290, vision_end 289; spatial_merge_size 2.
-    private const long S = 288, I = 290, E = 289, P = 0;
+    private const long S = 288,
+        I = 290,
+        E = 289,
+        P = 0;
 
     /// <summary>
     /// Three rows of length 12, left-padded (pads get 1 on every axis):
@@ -30,7 +33,12 @@ public sealed class RopeIndexTests
             [P, S, I, E, S, I, I, I, I, I, I, E],
         ];
         long[][] mask = [.. ids.Select((row, r) => row.Select((_, c) => c < new[] { 2, 7, 1 }[r] ? 0L : 1L).ToArray())];
-        long[][] grids = [[1, 4, 6], [1, 2, 2], [1, 4, 6]];
+        long[][] grids =
+        [
+            [1, 4, 6],
+            [1, 2, 2],
+            [1, 4, 6],
+        ];
         using var inputIds = tensor(ids.SelectMany(r => r).ToArray(), [3, 12]);
         using var attentionMask = tensor(mask.SelectMany(r => r).ToArray(), [3, 12]);
         var (positions, deltas) = RopeIndex.Compute(inputIds, attentionMask, grids, config);
@@ -83,7 +91,16 @@ public sealed class RopeIndexTests
         var config = ReferenceCaseA.Config();
         using var inputIds = tensor(new long[] { 5, S, I, I, I, E }, [1, 6]);
         using var attentionMask = ones_like(inputIds);
-        var error = Assert.Throws<ArgumentException>(() => RopeIndex.Compute(inputIds, attentionMask, [[1, 4, 4]], config));
+        var error = Assert.Throws<ArgumentException>(() =>
+            RopeIndex.Compute(
+                inputIds,
+                attentionMask,
+                [
+                    [1, 4, 4],
+                ],
+                config
+            )
+        );
         Assert.Contains("Row 0's image 0", error.Message);
         Assert.Contains("4 image tokens", error.Message);
     }
@@ -94,7 +111,17 @@ public sealed class RopeIndexTests
         var config = ReferenceCaseA.Config();
         using var inputIds = tensor(new long[] { 5, S, I, E }, [1, 4]);
         using var attentionMask = ones_like(inputIds);
-        var error = Assert.Throws<ArgumentException>(() => RopeIndex.Compute(inputIds, attentionMask, [[1, 2, 2], [1, 2, 2]], config));
+        var error = Assert.Throws<ArgumentException>(() =>
+            RopeIndex.Compute(
+                inputIds,
+                attentionMask,
+                [
+                    [1, 2, 2],
+                    [1, 2, 2],
+                ],
+                config
+            )
+        );
         Assert.Contains("1 image(s)", error.Message);
         Assert.Contains("2 image grid(s)", error.Message);
     }

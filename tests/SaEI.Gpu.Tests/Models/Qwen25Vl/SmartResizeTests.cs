@@ -5,7 +5,8 @@ using SaEI.Gpu.Tasks.Images;
 
 namespace SaEI.Gpu.Tests.Models.Qwen25Vl;
 
-/// <summary>Issue 12: smart_resize equal to transformers' on every row of tests/data/qwen25vl/smart_resize_cases.json.</summary>
+/// <summary>Issue 12: smart_resize equal to transformers' on every row of
+/// tests/data/qwen25vl/smart_resize_cases.json.</summary>
 public sealed class SmartResizeTests
 {
     public static TheoryData<int, int, int, long, long, int?, int?, string?> Cases()
@@ -14,24 +15,45 @@ public sealed class SmartResizeTests
         var data = new TheoryData<int, int, int, long, long, int?, int?, string?>();
         foreach (var row in root["cases"]!.AsArray())
         {
-            data.Add(row!["height"]!.GetValue<int>(), row["width"]!.GetValue<int>(), row["factor"]!.GetValue<int>(),
-                row["min_pixels"]!.GetValue<long>(), row["max_pixels"]!.GetValue<long>(),
-                row["resized_height"]?.GetValue<int>(), row["resized_width"]?.GetValue<int>(), row["error"]?.GetValue<string>());
+            data.Add(
+                row!["height"]!.GetValue<int>(),
+                row["width"]!.GetValue<int>(),
+                row["factor"]!.GetValue<int>(),
+                row["min_pixels"]!.GetValue<long>(),
+                row["max_pixels"]!.GetValue<long>(),
+                row["resized_height"]?.GetValue<int>(),
+                row["resized_width"]?.GetValue<int>(),
+                row["error"]?.GetValue<string>()
+            );
         }
         return data;
     }
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Reproduces_the_reference_row(int height, int width, int factor, long minPixels, long maxPixels, int? resizedHeight, int? resizedWidth, string? error)
+    public void Reproduces_the_reference_row(
+        int height,
+        int width,
+        int factor,
+        long minPixels,
+        long maxPixels,
+        int? resizedHeight,
+        int? resizedWidth,
+        string? error
+    )
     {
         if (error is not null)
         {
-            var refused = Assert.Throws<ArgumentException>(() => SmartResize.Compute(height, width, factor, minPixels, maxPixels));
+            var refused = Assert.Throws<ArgumentException>(() =>
+                SmartResize.Compute(height, width, factor, minPixels, maxPixels)
+            );
             Assert.Contains(error.Split(',')[0], refused.Message, StringComparison.Ordinal);
             return;
         }
-        Assert.Equal(new ImageSize(resizedHeight!.Value, resizedWidth!.Value), SmartResize.Compute(height, width, factor, minPixels, maxPixels));
+        Assert.Equal(
+            new ImageSize(resizedHeight!.Value, resizedWidth!.Value),
+            SmartResize.Compute(height, width, factor, minPixels, maxPixels)
+        );
     }
 
     [Fact]
@@ -53,7 +75,10 @@ public sealed class SmartResizeTests
     [Fact]
     public void Processor_resizes_an_8_bit_image_to_the_smart_size_and_counts_its_tokens()
     {
-        var processor = new Qwen25VlImageProcessor(ReferenceCaseA.Config().Vision, new Qwen25VlPreprocessorConfig { MaxPixels = 1003520 });
+        var processor = new Qwen25VlImageProcessor(
+            ReferenceCaseA.Config().Vision,
+            new Qwen25VlPreprocessorConfig { MaxPixels = 1003520 }
+        );
         var image = RgbImage.Filled(width: 150, height: 100, new Rgb(10, 200, 30));
         var size = processor.InputSize(new ImageSize(image.Height, image.Width));
         Assert.Equal(new ImageSize(112, 140), size);
@@ -69,13 +94,31 @@ public sealed class SmartResizeTests
     [Fact]
     public void Preprocessor_config_reads_both_spellings_of_the_bounds_and_checks_sizes()
     {
-        var flat = Qwen25VlPreprocessorConfig.Parse(JsonNode.Parse("""{"min_pixels":3136,"max_pixels":1003520,"image_mean":[0.5,0.5,0.5],"image_std":[0.5,0.5,0.5],"patch_size":14}""")!.AsObject(), "flat");
+        var flat = Qwen25VlPreprocessorConfig.Parse(
+            JsonNode
+                .Parse(
+                    """{"min_pixels":3136,"max_pixels":1003520,"image_mean":[0.5,0.5,0.5],"image_std":[0.5,0.5,"""
+                        + """0.5],"patch_size":14}"""
+                )!
+                .AsObject(),
+            "flat"
+        );
         Assert.Equal((3136L, 1003520L, 0.5), (flat.MinPixels, flat.MaxPixels, flat.ImageMean[1]));
-        var nested = Qwen25VlPreprocessorConfig.Parse(JsonNode.Parse("""{"size":{"shortest_edge":6272,"longest_edge":12845056}}""")!.AsObject(), "nested");
+        var nested = Qwen25VlPreprocessorConfig.Parse(
+            JsonNode.Parse("""{"size":{"shortest_edge":6272,"longest_edge":12845056}}""")!.AsObject(),
+            "nested"
+        );
         Assert.Equal((6272L, 12845056L, 0.4578275), (nested.MinPixels, nested.MaxPixels, nested.ImageMean[1]));
-        var bad = Assert.Throws<InvalidDataException>(() => Qwen25VlPreprocessorConfig.Parse(JsonNode.Parse("""{"image_std":[0.5,0,0.5]}""")!.AsObject(), "bad.json"));
+        var bad = Assert.Throws<InvalidDataException>(() =>
+            Qwen25VlPreprocessorConfig.Parse(JsonNode.Parse("""{"image_std":[0.5,0,0.5]}""")!.AsObject(), "bad.json")
+        );
         Assert.Contains("image_std", bad.Message, StringComparison.Ordinal);
-        var mismatch = Assert.Throws<InvalidDataException>(() => new Qwen25VlImageProcessor(ReferenceCaseA.Config().Vision, new Qwen25VlPreprocessorConfig { PatchSize = 16 }));
+        var mismatch = Assert.Throws<InvalidDataException>(() =>
+            new Qwen25VlImageProcessor(
+                ReferenceCaseA.Config().Vision,
+                new Qwen25VlPreprocessorConfig { PatchSize = 16 }
+            )
+        );
         Assert.Contains("patch_size", mismatch.Message, StringComparison.Ordinal);
     }
 }

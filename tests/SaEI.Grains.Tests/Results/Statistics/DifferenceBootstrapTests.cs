@@ -55,9 +55,13 @@ public sealed class DifferenceBootstrapTests
         for (int experiment = 0; experiment < 40; experiment++)
         {
             var (method, baseline) = Simulate(random, problems: 96, seeds: 4, k: 4, trueDifference: 0.05);
-            var result = DifferenceBootstrap.Compute(method, baseline, new BootstrapOptions { Seed = (ulong)experiment,
-                Replicates = 1000 });
-            if (result.Low <= 0.05 && 0.05 <= result.High) covered++;
+            var result = DifferenceBootstrap.Compute(
+                method,
+                baseline,
+                new BootstrapOptions { Seed = (ulong)experiment, Replicates = 1000 }
+            );
+            if (result.Low <= 0.05 && 0.05 <= result.High)
+                covered++;
         }
         Assert.InRange(covered, 34, 40);
     }
@@ -68,19 +72,31 @@ public sealed class DifferenceBootstrapTests
         // The same data with problem ids that do not match cannot be paired by problem: problem difficulty no longer
         // cancels, so the interval is wider. This is what common test sets (and common random numbers) buy. Seeds do
         // not shift runs here and problems range from 5% to 95% solved, so problems are the main source of variation.
-        var (method, baseline) = Simulate(new SplitMix64(11), problems: 128, seeds: 3, k: 4, trueDifference: 0.03,
+        var (method, baseline) = Simulate(
+            new SplitMix64(11),
+            problems: 128,
+            seeds: 3,
+            k: 4,
+            trueDifference: 0.03,
             seedSpread: 0,
-            difficultySpread: 0.9);
-        var unpairedBaseline = baseline.Select(e => e with
-        {
-            Problems = e.Problems! with { Ids = [.. e.Problems.Ids.Select(id => "other-" + id)] },
-        }).ToList();
+            difficultySpread: 0.9
+        );
+        var unpairedBaseline = baseline
+            .Select(e =>
+                e with
+                {
+                    Problems = e.Problems! with { Ids = [.. e.Problems.Ids.Select(id => "other-" + id)] },
+                }
+            )
+            .ToList();
         var paired = DifferenceBootstrap.Compute(method, baseline);
         var unpaired = DifferenceBootstrap.Compute(method, unpairedBaseline);
         Assert.True(paired.PairedProblems);
         Assert.False(unpaired.PairedProblems);
-        Assert.True(paired.High - paired.Low < 0.8 * (unpaired.High - unpaired.Low),
-            $"paired width {paired.High - paired.Low} should be well below unpaired {unpaired.High - unpaired.Low}");
+        Assert.True(
+            paired.High - paired.Low < 0.8 * (unpaired.High - unpaired.Low),
+            $"paired width {paired.High - paired.Low} should be well below unpaired {unpaired.High - unpaired.Low}"
+        );
     }
 
     [Fact]
@@ -101,31 +117,50 @@ public sealed class DifferenceBootstrapTests
         Assert.False(unpaired.PairedSeeds);
         Assert.Equal(0.15, unpaired.Difference, 12);
 
-        Assert.Contains("both methods",
-            Assert.Throws<ArgumentException>(() => DifferenceBootstrap.Compute([new(1, 0.5)], [])).Message);
-        Assert.Contains("passes of 4",
-            Assert.Throws<ArgumentException>(() => DifferenceBootstrap.Compute([Eval(1, 4, 5)], [Eval(1, 4, 1)]))
-                .Message);
+        Assert.Contains(
+            "both methods",
+            Assert.Throws<ArgumentException>(() => DifferenceBootstrap.Compute([new(1, 0.5)], [])).Message
+        );
+        Assert.Contains(
+            "passes of 4",
+            Assert
+                .Throws<ArgumentException>(() => DifferenceBootstrap.Compute([Eval(1, 4, 5)], [Eval(1, 4, 1)]))
+                .Message
+        );
     }
 
     /// <summary>Seeds × problems × k Bernoulli samples for a baseline and a method that adds <paramref
     /// name="trueDifference"/>.</summary>
     internal static (List<SeedEvaluation> Method, List<SeedEvaluation> Baseline) Simulate(
-        SplitMix64 random, int problems, int seeds, int k, double trueDifference, double seedSpread = 0.02,
-        double difficultySpread = 0.6)
+        SplitMix64 random,
+        int problems,
+        int seeds,
+        int k,
+        double trueDifference,
+        double seedSpread = 0.02,
+        double difficultySpread = 0.6
+    )
     {
-        double[] difficulty = [.. Enumerable.Range(0, problems).Select(_ => 0.5 + (difficultySpread * (
-            random.NextDouble() - 0.5)))];
+        double[] difficulty =
+        [
+            .. Enumerable.Range(0, problems).Select(_ => 0.5 + (difficultySpread * (random.NextDouble() - 0.5))),
+        ];
         string[] ids = [.. Enumerable.Range(0, problems).Select(i => $"q{i}")];
         SeedEvaluation Run(int seed, double shift)
         {
             double seedShift = seedSpread * Gaussian(random);
-            int[] passes = [.. difficulty.Select(p => Enumerable.Range(0, k).Count(_
-                => random.NextDouble() < Math.Clamp(p + shift + seedShift, 0, 1)))];
+            int[] passes =
+            [
+                .. difficulty.Select(p =>
+                    Enumerable.Range(0, k).Count(_ => random.NextDouble() < Math.Clamp(p + shift + seedShift, 0, 1))
+                ),
+            ];
             return new SeedEvaluation(seed, passes.Average() / k, new ProblemPasses(ids, passes, k));
         }
-        return ([.. Enumerable.Range(1, seeds).Select(s => Run(s, trueDifference))], [.. Enumerable.Range(1,
-            seeds).Select(s => Run(s, 0))]);
+        return (
+            [.. Enumerable.Range(1, seeds).Select(s => Run(s, trueDifference))],
+            [.. Enumerable.Range(1, seeds).Select(s => Run(s, 0))]
+        );
     }
 
     private static double Gaussian(SplitMix64 random) =>

@@ -14,8 +14,13 @@ public sealed class MethodComparisonTests
     [Fact]
     public void The_verdict_follows_the_interval()
     {
-        var (better, baseline) = DifferenceBootstrapTests.Simulate(new SplitMix64(1), problems: 256, seeds: 3, k: 4,
-            trueDifference: 0.15);
+        var (better, baseline) = DifferenceBootstrapTests.Simulate(
+            new SplitMix64(1),
+            problems: 256,
+            seeds: 3,
+            k: 4,
+            trueDifference: 0.15
+        );
         var up = MethodComparison.Compare(better, baseline);
         Assert.Equal(ComparisonVerdict.Better, up.Verdict);
         Assert.Equal("better", up.VerdictText);
@@ -23,8 +28,13 @@ public sealed class MethodComparisonTests
         Assert.Equal(ComparisonVerdict.Worse, MethodComparison.Compare(baseline, better).Verdict);
 
         // No true difference: the interval holds 0; the text gives the MDE in points.
-        var (same, reference) = DifferenceBootstrapTests.Simulate(new SplitMix64(2), problems: 64, seeds: 3, k: 4,
-            trueDifference: 0);
+        var (same, reference) = DifferenceBootstrapTests.Simulate(
+            new SplitMix64(2),
+            problems: 64,
+            seeds: 3,
+            k: 4,
+            trueDifference: 0
+        );
         var flat = MethodComparison.Compare(same, reference);
         Assert.Equal(ComparisonVerdict.NoDifferenceDetectable, flat.Verdict);
         Assert.Matches(@"^no difference detectable \(MDE \d+\.\d\d points\)$", flat.VerdictText);

@@ -53,11 +53,19 @@ public sealed class SpecialFunctionsTests
     [Fact]
     public void Out_of_domain_arguments_are_named()
     {
-        Assert.Contains("x > 0", Assert.Throws<ArgumentOutOfRangeException>(() => SpecialFunctions.LogGamma(
-            0)).Message);
-        Assert.Contains("x in [0, 1]", Assert.Throws<ArgumentOutOfRangeException>(()
-            => SpecialFunctions.RegularizedIncompleteBeta(1.2, 1, 1)).Message);
-        Assert.Contains("p in (0, 1)", Assert.Throws<ArgumentOutOfRangeException>(() => SpecialFunctions.NormalQuantile(
-            1)).Message);
+        Assert.Contains(
+            "x > 0",
+            Assert.Throws<ArgumentOutOfRangeException>(() => SpecialFunctions.LogGamma(0)).Message
+        );
+        Assert.Contains(
+            "x in [0, 1]",
+            Assert
+                .Throws<ArgumentOutOfRangeException>(() => SpecialFunctions.RegularizedIncompleteBeta(1.2, 1, 1))
+                .Message
+        );
+        Assert.Contains(
+            "p in (0, 1)",
+            Assert.Throws<ArgumentOutOfRangeException>(() => SpecialFunctions.NormalQuantile(1)).Message
+        );
     }
 }
