@@ -226,7 +226,8 @@ public sealed class FileReferences
         return string.Join('/', parts);
     }
 
-    private static string Root()
+    /// <summary>The checkout's root: the folder above the tests that holds SaEI.sln.</summary>
+    internal static string Root()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "SaEI.sln")))
