@@ -18,9 +18,11 @@ public sealed class LineLengthTests
         var problems = LongLines(references, files);
 
         Assert.True(files.Count > 100, $"only {files.Count} C# files found; the repository was not found whole.");
-        Assert.True(problems.Count == 0,
-            $"{problems.Count} line(s) longer than {Limit} characters; run infra/format.sh, and shorten by hand what " +
-            $"it lists:\n{string.Join('\n', problems.Take(200))}");
+        Assert.True(
+            problems.Count == 0,
+            $"{problems.Count} line(s) longer than {Limit} characters; run infra/format.sh, and shorten by hand what "
+                + $"it lists:\n{string.Join('\n', problems.Take(200))}"
+        );
     }
 
     [Fact]
@@ -44,10 +46,13 @@ public sealed class LineLengthTests
     }
 
     private static List<string> LongLines(FileReferences references, IEnumerable<string> files) =>
-    [
-        .. files.SelectMany(file => references.Lines(file)
-            .Select((line, index) => (Number: index + 1, Length: line.EnumerateRunes().Count()))
-            .Where(line => line.Length > Limit)
-            .Select(line => $"{file}:{line.Number}: {line.Length} characters")),
-    ];
+        [
+            .. files.SelectMany(file =>
+                references
+                    .Lines(file)
+                    .Select((line, index) => (Number: index + 1, Length: line.EnumerateRunes().Count()))
+                    .Where(line => line.Length > Limit)
+                    .Select(line => $"{file}:{line.Number}: {line.Length} characters")
+            ),
+        ];
 }
