@@ -85,6 +85,8 @@ internal static class DashboardApi
     private static void MapPages(IEndpointRouteBuilder app)
     {
         app.MapGet("/", () => Page("index.html"));
+        // Browsers ask every site for an icon; no content is an answer, where a 404 is logged as a page error.
+        app.MapGet("/favicon.ico", () => Results.NoContent());
         app.MapGet("/experiments/{exp}", (string exp) => Bad(exp) ?? Page("experiment.html"));
         app.MapGet("/experiments/{exp}/leaderboard", (string exp) => Bad(exp) ?? Page("leaderboard.html"));
         app.MapGet("/experiments/{exp}/overlay", (string exp) => Bad(exp) ?? Page("overlay.html"));

@@ -334,10 +334,13 @@ public sealed class SiloTelemetryTests
     }
 
     [Fact]
-    public async Task Saei_silo_with_a_bad_metrics_port_exits_1()
+    public async Task Saei_silo_with_a_bad_metrics_port_exits_2_naming_the_key()
     {
+        // The executor is named, so the metrics port is the only invalid setting: invalid configuration is exit 2.
         var result = await Foundation.Cli.RunAsync(
             "silo",
+            "--executor",
+            "simulated",
             "--metrics-port",
             "70000",
             "--gateway-port",
@@ -345,7 +348,9 @@ public sealed class SiloTelemetryTests
             "--port",
             Ports.Free().ToString(CultureInfo.InvariantCulture)
         );
-        Assert.Equal(1, result.Code);
+        Assert.Equal(2, result.Code);
+        Assert.Contains("Saei:Metrics:PrometheusPort", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Saei:Executor", result.Error, StringComparison.Ordinal);
     }
 
     private static IHost Build(IEnumerable<KeyValuePair<string, string?>> settings) =>

@@ -33,8 +33,7 @@ public sealed class PageErrors
     /// its polling status line (id "status", docs/dashboard.md) is empty.</summary>
     public async Task AssertNoneAsync(IPage page, params string[] expected)
     {
-        // Chromium asks every site for /favicon.ico; the dashboard has none (a 404 that no page of it requests).
-        string[] allowed = [.. expected, "/favicon.ico:"];
+        string[] allowed = expected;
         List<string> unexpected;
         lock (errors)
             unexpected = [.. errors.Where(e => !allowed.Any(x => e.Contains(x, StringComparison.Ordinal)))];
