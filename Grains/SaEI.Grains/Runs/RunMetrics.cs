@@ -13,6 +13,8 @@ namespace SaEI.Grains.Runs;
 /// 2. Transitions are counted after the write that made them succeeded, from the state the decision was taken on
 ///    (re-read after an ETag conflict), so a re-decided write is counted once.
 /// 3. Tags are low-cardinality: state and failure kind, never a run id.
+/// 4. Restarts are an observable counter over per-kind totals, so every kind is scraped from the start (0 until the
+///    first restart) instead of the series appearing only with the first failure.
 /// </summary>
 public sealed class RunMetrics
 {
@@ -21,7 +23,7 @@ public sealed class RunMetrics
 
     private readonly ConcurrentDictionary<string, RunState> active = new(StringComparer.Ordinal);
     private readonly Counter<long> transitions;
-    private readonly Counter<long> restarts;
+    private readonly long[] restarts = new long[Enum.GetValues<FailureKind>().Length];
 
     public RunMetrics(IMeterFactory meters)
     {
@@ -33,8 +35,9 @@ public sealed class RunMetrics
             "{transition}",
             "Runs that entered a state (tag state), e.g. state=completed counts finished runs"
         );
-        restarts = meter.CreateCounter<long>(
+        meter.CreateObservableCounter(
             "saei.runs.restarts",
+            ObserveRestarts,
             "{restart}",
             "Runs sent back to pending after a failure, by failure kind"
         );
@@ -57,8 +60,7 @@ public sealed class RunMetrics
     }
 
     /// <summary>A failure of <paramref name="kind"/> sent the run back to pending.</summary>
-    public void Restarted(FailureKind kind) =>
-        restarts.Add(1, new KeyValuePair<string, object?>("kind", KindName(kind)));
+    public void Restarted(FailureKind kind) => Interlocked.Increment(ref restarts[(int)kind]);
 
     /// <summary>The tag value of a state (lower case, as `saei sweep status` prints it).</summary>
     public static string StateName(RunState state) => state.ToString().ToLowerInvariant();
@@ -83,4 +85,11 @@ public sealed class RunMetrics
                 new KeyValuePair<string, object?>("state", StateName(state))
             ));
     }
+
+    private IEnumerable<Measurement<long>> ObserveRestarts() =>
+        Enum.GetValues<FailureKind>()
+            .Select(kind => new Measurement<long>(
+                Interlocked.Read(ref restarts[(int)kind]),
+                new KeyValuePair<string, object?>("kind", KindName(kind))
+            ));
 }

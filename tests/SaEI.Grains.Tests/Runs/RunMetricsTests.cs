@@ -23,7 +23,7 @@ public sealed class RunMetricsTests(OrchestrationCluster fixture)
             .Cluster.Silos.OfType<InProcessSiloHandle>()
             .Select(silo => (object)silo.SiloHost.Services.GetRequiredService<IMeterFactory>())
             .ToHashSet();
-        var counted = new ConcurrentQueue<(string Instrument, string Tag)>();
+        var counted = new ConcurrentQueue<(string Instrument, string Tag, long Value)>();
         using var listener = new MeterListener
         {
             InstrumentPublished = (instrument, l) =>
@@ -33,10 +33,23 @@ public sealed class RunMetricsTests(OrchestrationCluster fixture)
             },
         };
         listener.SetMeasurementEventCallback<long>(
-            (instrument, _, tags, _) =>
-                counted.Enqueue((instrument.Name, string.Join(",", tags.ToArray().Select(t => $"{t.Key}={t.Value}"))))
+            (instrument, value, tags, _) =>
+                counted.Enqueue(
+                    (instrument.Name, string.Join(",", tags.ToArray().Select(t => $"{t.Key}={t.Value}")), value)
+                )
         );
         listener.Start();
+        // Restarts are observed totals per kind over the shared cluster's life: this run's are the change.
+        long Restarts(string kind)
+        {
+            counted.Clear();
+            listener.RecordObservableInstruments();
+            return counted
+                .Where(c => c.Instrument == "saei.runs.restarts" && c.Tag == $"kind={kind}")
+                .Sum(c => c.Value);
+        }
+        var before = new[] { "numeric", "worker_lost", "infrastructure" }.ToDictionary(kind => kind, Restarts);
+        counted.Clear();
 
         string experiment = OrchestrationCluster.NewExperimentId();
         var status = await fixture.RunToEndAsync(
@@ -51,10 +64,13 @@ public sealed class RunMetricsTests(OrchestrationCluster fixture)
         Assert.Equal(RunState.Completed, Assert.Single(status.Runs).State);
 
         int Count(string instrument, string tag) => counted.Count(c => c.Instrument == instrument && c.Tag == tag);
-        Assert.Equal(1, Count("saei.runs.restarts", "kind=numeric"));
         Assert.Equal(2, Count("saei.runs.transitions", "state=pending")); // created, then back after the failure
         Assert.Equal(2, Count("saei.runs.transitions", "state=running"));
         Assert.Equal(1, Count("saei.runs.transitions", "state=evaluating"));
         Assert.Equal(1, Count("saei.runs.transitions", "state=completed"));
+        // Every kind is reported (zeros included), summed over the silos.
+        Assert.Equal(1, Restarts("numeric") - before["numeric"]);
+        Assert.Equal(0, Restarts("worker_lost") - before["worker_lost"]);
+        Assert.Equal(0, Restarts("infrastructure") - before["infrastructure"]);
     }
 }
