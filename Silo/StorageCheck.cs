@@ -7,13 +7,13 @@ namespace SaEI.Silo;
 /// <summary>
 /// Checks the storage connection string before a silo starts: its form (no malformed part, no duplicated key) and
 /// one authenticated call in bounded time. Without it a wrong account key makes the silo retry 403s forever, and a
-/// malformed string fails deep inside Orleans' start with a stack trace. Messages name SAEI_STORAGE and never
+/// malformed string fails deep inside Orleans' start with a stack trace. Messages name Saei:Storage and never
 /// contain the key, a SAS or a password (see <see cref="StorageDescription"/>).
 /// </summary>
 public static class StorageCheck
 {
     /// <summary>Where the connection string comes from, as the messages name it.</summary>
-    public const string Setting = LocalStorage.ConnectionStringVariable + " (or Saei:Storage)";
+    public const string Setting = "Saei:Storage (Saei__Storage; old: " + LocalStorage.ConnectionStringVariable + ")";
 
     /// <summary>Null when the connection string is well formed, else what is wrong (without any secret
     /// value).</summary>

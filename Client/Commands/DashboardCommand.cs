@@ -63,7 +63,7 @@ public static class DashboardCommand
         string? token = DashboardOptions.GivenToken(null);
         if (options.Problems(token is not null, "--port", "--bind") is { Count: > 0 } problems)
             throw new UserFacingException(string.Join(" ", problems));
-        string storage = LocalStorage.ResolveConnectionString();
+        string storage = target.Storage;
         if (await StorageCheck.CheckAsync(storage, StorageTimeout, cancellation) is { } problem)
             throw new UserFacingException($"cannot read the sweeps' files: {problem}");
         var blobs = ResilientBlobStore.Connect(storage, StorageNames.DataContainer);

@@ -9,7 +9,7 @@ namespace SaEI.Client.Commands;
 /// <summary>
 /// `saei report &lt;exp&gt; [--out DIR] [--baseline M]`: the report folder of any sweep in storage (leaderboard,
 /// comparisons, entropy/accuracy/reward plots, adversarial pairs, report.md; <see cref="SweepReport"/>), read through
-/// the cluster and blob storage (SAEI_STORAGE, default Azurite): the same code the demo ends with.
+/// the cluster and blob storage (Saei:Storage, default Azurite): the same code the demo ends with.
 /// </summary>
 public static class ReportCommand
 {

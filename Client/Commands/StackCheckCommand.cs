@@ -2,6 +2,7 @@ using System.CommandLine;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using SaEI.Client.Configuration;
 using SaEI.Gpu.Runtime;
 using SaEI.Grains.Diagnostics;
 using SaEI.Grains.Storage;
@@ -22,12 +23,25 @@ public static class StackCheckCommand
         );
         command.SetAction(
             (parse, cancellation) =>
-                RunAsync(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancellation)
+                RunAsync(
+                    ClientConfiguration
+                        .Load(new Dictionary<string, string?>(), parse.InvocationConfiguration.Error)
+                        .Storage.Resolved,
+                    parse.InvocationConfiguration.Output,
+                    parse.InvocationConfiguration.Error,
+                    cancellation
+                )
         );
         return command;
     }
 
-    public static async Task<int> RunAsync(TextWriter output, TextWriter error, CancellationToken cancellation)
+    /// <summary>The three checks against <paramref name="connectionString"/> (the client's Saei:Storage).</summary>
+    public static async Task<int> RunAsync(
+        string connectionString,
+        TextWriter output,
+        TextWriter error,
+        CancellationToken cancellation
+    )
     {
         // 1. TorchSharp: d/dx sum(x^2) = 2x.
         TorchRuntime.Initialize(Math.Max(1, Environment.ProcessorCount));
@@ -44,7 +58,6 @@ public static class StackCheckCommand
         }
 
         // 2. A blob round-trip.
-        string connectionString = LocalStorage.ResolveConnectionString();
         if (await StorageCheck.CheckAsync(connectionString, TimeSpan.FromSeconds(15), cancellation) is { } problem)
             throw new UserFacingException(problem);
         var container = new BlobServiceClient(connectionString).GetBlobContainerClient(StorageNames.DataContainer);
@@ -56,7 +69,7 @@ public static class StackCheckCommand
         {
             throw new UserFacingException(
                 $"storage at {container.Uri.GetLeftPart(UriPartial.Authority)} does not answer ({e.Message}); start "
-                    + $"it with `infra/azurite.sh start` or set {LocalStorage.ConnectionStringVariable}.",
+                    + $"it with `infra/azurite.sh start` or set {ClientConfiguration.StorageKey} (Saei__Storage).",
                 e
             );
         }

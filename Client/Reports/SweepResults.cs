@@ -60,8 +60,8 @@ public sealed record SweepResults(
         string path = BlobPaths.Spec(experiment);
         if (await blobs.ReadAsync(path, cancellation) is not BlobReadResult.Found found)
             throw new UserFacingException(
-                $"experiment '{experiment}' has no stored spec ({path} in {blobs.Uri}); check SAEI_STORAGE names the "
-                    + "cluster's storage account."
+                $"experiment '{experiment}' has no stored spec ({path} in {blobs.Uri}); check that Saei:Storage "
+                    + "(Saei__Storage) names the cluster's storage account."
             );
         var parsed = SweepSpecParser.Parse(found.Content.ToString(), SpecLimits.Stored);
         return parsed.Spec

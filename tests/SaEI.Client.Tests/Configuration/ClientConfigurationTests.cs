@@ -1,6 +1,8 @@
 using System.Collections;
+using SaEI.Client.Commands;
 using SaEI.Client.Configuration;
 using SaEI.Client.Tests.Foundation;
+using SaEI.Dashboard;
 
 namespace SaEI.Client.Tests.Configuration;
 
@@ -167,5 +169,28 @@ public sealed class ClientConfigurationTests : IDisposable
             lines[1..],
             line => Assert.EndsWith("(see `saei leaderboard --help`)", line, StringComparison.Ordinal)
         );
+    }
+
+    [Fact]
+    public async Task The_dashboard_and_check_verbs_read_the_storage_the_client_configuration_names()
+    {
+        // A configured storage that cannot be right: each verb must refuse it by name, not fall back to Azurite.
+        const string configured = "not-a-connection-string";
+        var target = new ClusterTarget { StorageConnectionString = configured };
+        var console = new System.CommandLine.InvocationConfiguration
+        {
+            Output = TextWriter.Null,
+            Error = TextWriter.Null,
+        };
+        var dashboard = await Assert.ThrowsAsync<UserFacingException>(() =>
+            DashboardCommand.RunAsync(DashboardOptions.DefaultPort, null, target, console, CancellationToken.None)
+        );
+        Assert.Contains("cannot read the sweeps' files", dashboard.Message, StringComparison.Ordinal);
+        Assert.Contains("is malformed", dashboard.Message, StringComparison.Ordinal);
+
+        var check = await Assert.ThrowsAsync<UserFacingException>(() =>
+            StackCheckCommand.RunAsync(configured, TextWriter.Null, TextWriter.Null, CancellationToken.None)
+        );
+        Assert.Contains("is malformed", check.Message, StringComparison.Ordinal);
     }
 }

@@ -71,7 +71,7 @@ public sealed class SiloStartRefusalTests
         );
         AssertRefused(
             result,
-            "SAEI_STORAGE (or Saei:Storage) is malformed: the key 'AccountName' appears more than once"
+            "Saei:Storage (Saei__Storage; old: SAEI_STORAGE) is malformed: the key 'AccountName' appears more than once"
         );
     }
 }
