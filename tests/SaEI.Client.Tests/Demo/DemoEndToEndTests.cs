@@ -17,41 +17,7 @@ namespace SaEI.Client.Tests.Demo;
 public sealed partial class DemoEndToEndTests
 {
     private static string Spec(string experiment, int steps) =>
-        $$"""
-            experiment: {{experiment}}
-            model: { family: tiny-vlm, base: models/tiny-vlm-sft-quick }
-            data:
-              train: { format: synthetic, task: counting+length, split: train, size: 128, seed: 11, difficulty: 1 }
-              test:
-                name: synth-test
-                format: synthetic
-                task: counting+length
-                split: test
-                size: 8
-                seed: 12
-                difficulty: 1
-              ood:
-                - name: synth-hard
-                  format: synthetic
-                  task: counting+length
-                  split: test
-                  size: 8
-                  seed: 13
-                  difficulty: 2
-            seeds: [1, 2, 3]
-            steps: {{steps}}
-            rollout:
-              prompts_per_step: 2
-              mini_batch_prompts: 2
-              group_size: 4
-              max_new_tokens: 20
-              learning_rate: 0.0003
-            methods:
-              grpo: {}
-              saei: { step_size: 0.0078, iterations: 1, tokens: moderate }
-            eval: { every: 2, samples: 1 }
-            checkpoint: { every: 2 }
-            """;
+        SweepSpecs.TinyTorch(experiment, steps, seeds: 3, trainSize: 128, maxNewTokens: 20);
 
     private static string NewFolder(string name)
     {

@@ -20,41 +20,7 @@ namespace SaEI.Client.Tests.Reports;
 public sealed class ReportOfSiloProcessSweepTests
 {
     private static string Spec(string experiment) =>
-        $$"""
-            experiment: {{experiment}}
-            model: { family: tiny-vlm, base: models/tiny-vlm-sft-quick }
-            data:
-              train: { format: synthetic, task: counting+length, split: train, size: 32, seed: 11, difficulty: 1 }
-              test:
-                name: synth-test
-                format: synthetic
-                task: counting+length
-                split: test
-                size: 8
-                seed: 12
-                difficulty: 1
-              ood:
-                - name: synth-hard
-                  format: synthetic
-                  task: counting+length
-                  split: test
-                  size: 8
-                  seed: 13
-                  difficulty: 2
-            seeds: [1]
-            steps: 2
-            rollout:
-              prompts_per_step: 2
-              mini_batch_prompts: 2
-              group_size: 4
-              max_new_tokens: 12
-              learning_rate: 0.0003
-            methods:
-              grpo: {}
-              saei: { step_size: 0.0078, iterations: 1, tokens: moderate }
-            eval: { every: 2, samples: 1 }
-            checkpoint: { every: 2 }
-            """;
+        SweepSpecs.TinyTorch(experiment, steps: 2, seeds: 1, trainSize: 32, maxNewTokens: 12);
 
     [Fact]
     public async Task Report_of_a_sweep_trained_by_a_torch_silo_process_writes_the_demos_artefacts()
