@@ -17,7 +17,7 @@ public static class TestSpecs
 
     public static async Task<string> WriteAsync(string yaml)
     {
-        string path = Path.Combine(Path.GetTempPath(), $"saei-spec-{Guid.NewGuid():N}.yaml");
+        string path = Scratch.NewFile("spec", ".yaml");
         await File.WriteAllTextAsync(path, yaml);
         return path;
     }

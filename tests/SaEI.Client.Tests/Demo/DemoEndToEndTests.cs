@@ -19,12 +19,7 @@ public sealed partial class DemoEndToEndTests
     private static string Spec(string experiment, int steps) =>
         SweepSpecs.TinyTorch(experiment, steps, seeds: 3, trainSize: 128, maxNewTokens: 20);
 
-    private static string NewFolder(string name)
-    {
-        string folder = Path.Combine(Path.GetTempPath(), $"saei-{name}-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(folder);
-        return folder;
-    }
+    private static string NewFolder(string name) => Scratch.NewFolder(name);
 
     [Fact]
     public async Task Quick_demo_ends_with_a_three_seed_leaderboard_plots_and_a_report()

@@ -96,7 +96,7 @@ public sealed partial class SiloProcess : IDisposable
         string dll = Path.Combine(RepositoryPaths.Root, "Client", "bin", "Release", "net10.0", "saei.dll");
         if (!File.Exists(dll))
             dll = Path.Combine(AppContext.BaseDirectory, "saei.dll");
-        string log = Path.Combine(Path.GetTempPath(), $"saei-silo-{clusterId}-{siloPort}.log");
+        string log = Path.Combine(Scratch.Folder, $"silo-{clusterId}-{siloPort}.log");
         var start = new ProcessStartInfo(
             "dotnet",
             [

@@ -7,8 +7,20 @@ using static TorchSharp.torch;
 
 namespace SaEI.Gpu.Tests.Models;
 
-public sealed class TinyVlmTests
+public sealed class TinyVlmTests : IDisposable
 {
+    private readonly string root = Path.Combine(
+        Path.GetTempPath(),
+        "saei-tests",
+        "tinyvlm-" + Guid.NewGuid().ToString("N")
+    );
+
+    public void Dispose()
+    {
+        if (Directory.Exists(root))
+            Directory.Delete(root, recursive: true);
+    }
+
     [Fact]
     public void Default_config_has_1_to_5_million_parameters_with_Hugging_Face_names()
     {
@@ -160,7 +172,7 @@ public sealed class TinyVlmTests
         Assert.Contains("hidden_size", error.Message);
     }
 
-    private static string SavedModelWithEditedWeights(Action<Dictionary<string, Tensor>> edit)
+    private string SavedModelWithEditedWeights(Action<Dictionary<string, Tensor>> edit)
     {
         string directory = NewDirectory();
         using (var model = TinyModels.Create())
@@ -174,10 +186,6 @@ public sealed class TinyVlmTests
         return directory;
     }
 
-    private static string NewDirectory()
-    {
-        string directory = Path.Combine(Path.GetTempPath(), "saei-tests", "tinyvlm-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(directory);
-        return directory;
-    }
+    private string NewDirectory() =>
+        Directory.CreateDirectory(Path.Combine(root, Guid.NewGuid().ToString("N"))).FullName;
 }
