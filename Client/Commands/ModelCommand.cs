@@ -115,11 +115,15 @@ public static class ModelCommand
         double? MaxShardMegabytes
     );
 
-    private static int Init(InitRequest request, TextWriter output)
+    private static int Init(InitRequest request, TextWriter output) => AsUserFacing(() => InitChecked(request, output));
+
+    /// <summary>Runs <paramref name="work"/>; a bad input file (unreadable, malformed, inconsistent) becomes a
+    /// <see cref="UserFacingException"/> with its message.</summary>
+    private static int AsUserFacing(Func<int> work)
     {
         try
         {
-            return InitChecked(request, output);
+            return work();
         }
         catch (Exception e)
             when (e
@@ -198,21 +202,7 @@ public static class ModelCommand
         TextWriter output
     )
     {
-        try
-        {
-            return DumpChecked(modelDirectory, casePath, outPath, useKvCache, dtype, output);
-        }
-        catch (Exception e)
-            when (e
-                    is InvalidDataException
-                        or IOException
-                        or UnauthorizedAccessException
-                        or JsonException
-                        or ArgumentException
-            )
-        {
-            throw new UserFacingException(e.Message, e);
-        }
+        return AsUserFacing(() => DumpChecked(modelDirectory, casePath, outPath, useKvCache, dtype, output));
     }
 
     private static int DumpChecked(

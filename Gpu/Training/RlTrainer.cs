@@ -273,19 +273,7 @@ public sealed partial class RlTrainer : IDisposable
     /// </summary>
     private TokenScores OldScoresReusingAttack(MixedGroup group, TokenScores cleanScores)
     {
-        var rows = RowIndices(group, perturbed: true);
-        using var noGrad = no_grad();
-        using var perturbedScores = TeacherForcing.Score(
-            policy,
-            group.SamplingImages.IndexSelect(rows),
-            group.PromptIds.index_select(0, rows),
-            group.PromptMask.index_select(0, rows),
-            group.ResponseIds.index_select(0, rows),
-            group.ResponseMask.index_select(0, rows),
-            Options.Temperature,
-            computeEntropy: true,
-            chunkRows: Options.MicroBatchResponses
-        );
+        using var perturbedScores = ScoreOnSamplingImages(group, RowIndices(group, perturbed: true));
         return new TokenScores(
             group.Interleave(cleanScores.LogProbs, perturbedScores.LogProbs),
             group.Interleave(cleanScores.Entropy!, perturbedScores.Entropy!)
@@ -339,22 +327,24 @@ public sealed partial class RlTrainer : IDisposable
         );
     }
 
-    private Tensor SamplingEntropy(MixedGroup group, Tensor rows)
+    private Tensor SamplingEntropy(MixedGroup group, Tensor rows) => ScoreOnSamplingImages(group, rows).Entropy!;
+
+    /// <summary>Log-probs and entropies (no gradient) of the group's <paramref name="rows"/>, each on the image its
+    /// response was sampled on.</summary>
+    private TokenScores ScoreOnSamplingImages(MixedGroup group, Tensor rows)
     {
         using var noGrad = no_grad();
-        return TeacherForcing
-            .Score(
-                policy,
-                group.SamplingImages.IndexSelect(rows),
-                group.PromptIds.index_select(0, rows),
-                group.PromptMask.index_select(0, rows),
-                group.ResponseIds.index_select(0, rows),
-                group.ResponseMask.index_select(0, rows),
-                Options.Temperature,
-                computeEntropy: true,
-                chunkRows: Options.MicroBatchResponses
-            )
-            .Entropy!;
+        return TeacherForcing.Score(
+            policy,
+            group.SamplingImages.IndexSelect(rows),
+            group.PromptIds.index_select(0, rows),
+            group.PromptMask.index_select(0, rows),
+            group.ResponseIds.index_select(0, rows),
+            group.ResponseMask.index_select(0, rows),
+            Options.Temperature,
+            computeEntropy: true,
+            chunkRows: Options.MicroBatchResponses
+        );
     }
 
     /// <summary>A detached copy of <paramref name="images"/> outside every dispose scope (the trace owns it).</summary>

@@ -34,6 +34,34 @@ internal sealed class Canvas
             Set(column, row, colour);
     }
 
+    /// <summary>
+    /// Fills a rectangle, circle or upward triangle (one draw of <paramref name="random"/>) in the square box of
+    /// <paramref name="side"/> at <paramref name="corner"/>; returns what was drawn.
+    /// </summary>
+    public SceneBox FillRandomShape(ref SplitMix64 random, (int X, int Y) corner, int side, string name, Rgb colour)
+    {
+        (int x, int y) = corner;
+        string kind = random.Next(0, 2) switch
+        {
+            0 => "rectangle",
+            1 => "circle",
+            _ => "triangle",
+        };
+        switch (kind)
+        {
+            case "rectangle":
+                FillRectangle(x, y, side, side, colour);
+                break;
+            case "circle":
+                FillCircle(x, y, side, colour);
+                break;
+            default:
+                FillTriangle(x, y + side, x + side, y + side, x + (side / 2.0), y, colour);
+                break;
+        }
+        return new SceneBox(kind, name, x, y, side, side);
+    }
+
     /// <summary>Fills the disc inscribed in the box [x, x+diameter)², tested at pixel centres.</summary>
     public void FillCircle(int x, int y, int diameter, Rgb colour)
     {

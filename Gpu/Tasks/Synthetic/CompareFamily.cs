@@ -78,33 +78,7 @@ internal static class CompareFamily
             if (layout.TryPlace(ref random, side, side) is not { } corner)
                 return null;
             (string name, var colour) = Palette.Named[colourIndex];
-            string kind = random.Next(0, 2) switch
-            {
-                0 => "rectangle",
-                1 => "circle",
-                _ => "triangle",
-            };
-            switch (kind)
-            {
-                case "rectangle":
-                    canvas.FillRectangle(corner.X, corner.Y, side, side, colour);
-                    break;
-                case "circle":
-                    canvas.FillCircle(corner.X, corner.Y, side, colour);
-                    break;
-                default:
-                    canvas.FillTriangle(
-                        corner.X,
-                        corner.Y + side,
-                        corner.X + side,
-                        corner.Y + side,
-                        corner.X + (side / 2.0),
-                        corner.Y,
-                        colour
-                    );
-                    break;
-            }
-            boxes.Add(new SceneBox(kind, name, corner.X, corner.Y, side, side));
+            boxes.Add(canvas.FillRandomShape(ref random, corner, side, name, colour));
         }
         string[] names = [.. askedColours.Select(colour => Palette.Named[colour].Name)];
         return new SyntheticDraft(

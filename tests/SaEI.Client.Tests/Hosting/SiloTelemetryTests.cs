@@ -37,31 +37,9 @@ public sealed class SiloTelemetryTests
         ]);
         try
         {
-            string experiment = TestSpecs.NewExperimentId();
             const int Runs = 4,
                 Steps = 3; // 2 methods × 2 seeds
-            string spec = await TestSpecs.WriteAsync(TestSpecs.Spec(experiment, steps: Steps, seeds: 2));
-            string gateway = gatewayPort.ToString(CultureInfo.InvariantCulture);
-            Assert.Equal(
-                0,
-                (
-                    await Foundation.Cli.RunAsync("sweep", "launch", spec, "--step-ms", "2", "--gateway-port", gateway)
-                ).Code
-            );
-            Assert.Equal(
-                0,
-                (
-                    await Foundation.Cli.RunAsync(
-                        "watch",
-                        experiment,
-                        "--interval",
-                        "1",
-                        "--json",
-                        "--gateway-port",
-                        gateway
-                    )
-                ).Code
-            );
+            await LaunchAndWatchAsync(gatewayPort, experiment => TestSpecs.Spec(experiment, Steps, seeds: 2));
 
             string scrape = "";
             await Eventually.HoldsAsync(
@@ -118,31 +96,7 @@ public sealed class SiloTelemetryTests
         ]);
         try
         {
-            string experiment = TestSpecs.NewExperimentId();
-            string spec = await TestSpecs.WriteAsync(
-                TestSpecs.Spec(experiment, steps: 3, seeds: 1, methods: "grpo: {}")
-            );
-            string gateway = gatewayPort.ToString(CultureInfo.InvariantCulture);
-            Assert.Equal(
-                0,
-                (
-                    await Foundation.Cli.RunAsync("sweep", "launch", spec, "--step-ms", "2", "--gateway-port", gateway)
-                ).Code
-            );
-            Assert.Equal(
-                0,
-                (
-                    await Foundation.Cli.RunAsync(
-                        "watch",
-                        experiment,
-                        "--interval",
-                        "1",
-                        "--json",
-                        "--gateway-port",
-                        gateway
-                    )
-                ).Code
-            );
+            await LaunchAndWatchAsync(gatewayPort, OneGrpoRun);
         }
         finally
         {
@@ -210,31 +164,7 @@ public sealed class SiloTelemetryTests
         ]);
         try
         {
-            string experiment = TestSpecs.NewExperimentId();
-            string spec = await TestSpecs.WriteAsync(
-                TestSpecs.Spec(experiment, steps: 3, seeds: 1, methods: "grpo: {}")
-            );
-            string gateway = gatewayPort.ToString(CultureInfo.InvariantCulture);
-            Assert.Equal(
-                0,
-                (
-                    await Foundation.Cli.RunAsync("sweep", "launch", spec, "--step-ms", "2", "--gateway-port", gateway)
-                ).Code
-            );
-            Assert.Equal(
-                0,
-                (
-                    await Foundation.Cli.RunAsync(
-                        "watch",
-                        experiment,
-                        "--interval",
-                        "1",
-                        "--json",
-                        "--gateway-port",
-                        gateway
-                    )
-                ).Code
-            );
+            await LaunchAndWatchAsync(gatewayPort, OneGrpoRun);
             // Spans are exported in batches every 5 s.
             await Eventually.HoldsAsync(
                 () => Task.FromResult(posts.Contains("/v1/traces")),
@@ -354,6 +284,38 @@ public sealed class SiloTelemetryTests
         Assert.Equal(2, result.Code);
         Assert.Contains("Saei:Metrics:PrometheusPort", result.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("Saei:Executor", result.Error, StringComparison.Ordinal);
+    }
+
+    private static string OneGrpoRun(string experiment) =>
+        TestSpecs.Spec(experiment, steps: 3, seeds: 1, methods: "grpo: {}");
+
+    /// <summary>Launches the spec of a new experiment (simulated steps of 2 ms) through the gateway and watches it to
+    /// the end with the CLI, as a user would; both verbs must succeed.</summary>
+    private static async Task LaunchAndWatchAsync(int gatewayPort, Func<string, string> specOf)
+    {
+        string experiment = TestSpecs.NewExperimentId();
+        string spec = await TestSpecs.WriteAsync(specOf(experiment));
+        string gateway = gatewayPort.ToString(CultureInfo.InvariantCulture);
+        var launch = await Foundation.Cli.RunAsync(
+            "sweep",
+            "launch",
+            spec,
+            "--step-ms",
+            "2",
+            "--gateway-port",
+            gateway
+        );
+        Assert.True(launch.Code == 0, $"sweep launch: {launch.Output}{launch.Error}");
+        var watch = await Foundation.Cli.RunAsync(
+            "watch",
+            experiment,
+            "--interval",
+            "1",
+            "--json",
+            "--gateway-port",
+            gateway
+        );
+        Assert.True(watch.Code == 0, $"watch: {watch.Output}{watch.Error}");
     }
 
     private static IHost Build(IEnumerable<KeyValuePair<string, string?>> settings) =>
